@@ -1,0 +1,65 @@
+"""Matrix factorisation from Surprise, wrapped so that top-N uses the learned factors directly."""
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+
+from .base import Recommender
+
+
+def to_surprise_trainset(ts):
+    """A surprise.Trainset whose raw ids *are* our inner ids, so factors line up 1:1."""
+    from surprise import Trainset as STrainset
+
+    ur = defaultdict(list)
+    ir = defaultdict(list)
+    for u, i, r in zip(ts.u.tolist(), ts.i.tolist(), ts.r.tolist()):
+        ur[u].append((i, r))
+        ir[i].append((u, r))
+    return STrainset(ur, ir, ts.n_users, ts.n_items, ts.n_ratings, ts.rating_scale,
+                     {u: u for u in range(ts.n_users)}, {i: i for i in range(ts.n_items)})
+
+
+class SVD(Recommender):
+    """Funk SVD with biases (Surprise's ``SVD``); ``score`` is one matrix product over its factors."""
+
+    name = "svd"
+
+    def __init__(self, n_factors: int = 100, n_epochs: int = 20, lr_all: float = 0.005,
+                 reg_all: float = 0.02, init_std_dev: float = 0.1, random_state: int | None = 0):
+        self.n_factors = n_factors
+        self.n_epochs = n_epochs
+        self.lr_all = lr_all
+        self.reg_all = reg_all
+        self.init_std_dev = init_std_dev
+        self.random_state = random_state
+
+    def _fit(self, ts):
+        from surprise import SVD as SSVD
+
+        if int(self.n_factors) < 1 or int(self.n_epochs) < 1:
+            raise ValueError("n_factors and n_epochs must be >= 1")
+        algo = SSVD(n_factors=int(self.n_factors), n_epochs=int(self.n_epochs), lr_all=float(self.lr_all),
+                    reg_all=float(self.reg_all), init_std_dev=float(self.init_std_dev),
+                    random_state=self.random_state)
+        algo.fit(to_surprise_trainset(ts))
+        self.mu_ = ts.global_mean
+        self.bu_ = np.asarray(algo.bu, dtype=float)
+        self.bi_ = np.asarray(algo.bi, dtype=float)
+        self.pu_ = np.asarray(algo.pu, dtype=float)
+        self.qi_ = np.asarray(algo.qi, dtype=float)
+
+    def _estimate_pairs(self, u, i):
+        return self.mu_ + self.bu_[u] + self.bi_[i] + np.einsum("ij,ij->i", self.pu_[u], self.qi_[i])
+
+    def _score_users(self, u):
+        u = np.asarray(u)
+        return self.mu_ + self.bu_[u][:, None] + self.bi_[None, :] + self.pu_[u] @ self.qi_.T
+
+    def _cold_scores(self):
+        return self.mu_ + self.bi_
+
+    def item_vectors(self) -> np.ndarray:
+        """Latent item factors (for latent-neighbour explanations)."""
+        return self.qi_
