@@ -1,0 +1,474 @@
+"""The workspace: one embedded DuckDB database plus a few folders, surviving restarts.
+
+Layout of a workspace folder::
+
+    cinelens.duckdb     catalogue + dataset tables + registry + feedback + events
+    uploads/<sha256>/   raw uploaded bytes, exactly as received (never modified)
+    models/<id>.pkl     fitted models written by the workspace (sha256 recorded)
+    artifacts/          pickled caches (e.g. trained sentiment models), sha256 recorded
+    cache/<name>/       scratch folders (jieba's cache, ...)
+
+Thread safety: one DuckDB connection per process and path; every call takes a cursor under a
+lock, so several Streamlit sessions (threads of one server) share it safely. Writes that span
+several statements run in a transaction: a failure leaves the workspace as it was.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import secrets
+import threading
+import uuid
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from .data.dataset import Dataset
+from .errors import UserError
+
+_SCHEMA = """
+CREATE SEQUENCE IF NOT EXISTS version_seq START 1;
+CREATE TABLE IF NOT EXISTS versions (
+    version_id VARCHAR PRIMARY KEY, name VARCHAR, kind VARCHAR, parent VARCHAR,
+    created TIMESTAMP, users INTEGER, items INTEGER, rows BIGINT, note VARCHAR,
+    rating_lo DOUBLE, rating_hi DOUBLE, sources VARCHAR, meta VARCHAR, report VARCHAR,
+    upload_id VARCHAR, has_items BOOLEAN, has_users BOOLEAN
+);
+CREATE TABLE IF NOT EXISTS uploads (
+    upload_id VARCHAR PRIMARY KEY, filename VARCHAR, bytes BIGINT, created TIMESTAMP, path VARCHAR
+);
+CREATE TABLE IF NOT EXISTS models (
+    model_id VARCHAR PRIMARY KEY, name VARCHAR, params VARCHAR, metrics VARCHAR,
+    data_version VARCHAR, created TIMESTAMP, path VARCHAR, sha256 VARCHAR, note VARCHAR
+);
+CREATE SEQUENCE IF NOT EXISTS feedback_seq START 1;
+CREATE TABLE IF NOT EXISTS feedback (
+    event_id BIGINT PRIMARY KEY, ts TIMESTAMP, user_id VARCHAR, item_id VARCHAR, action VARCHAR,
+    value DOUBLE, model_id VARCHAR, arm VARCHAR, session VARCHAR, data_version VARCHAR
+);
+CREATE TABLE IF NOT EXISTS events (ts TIMESTAMP, kind VARCHAR, level VARCHAR, payload VARCHAR);
+CREATE TABLE IF NOT EXISTS segment_runs (
+    run_id VARCHAR PRIMARY KEY, data_version VARCHAR, created TIMESTAMP, params VARCHAR, personas VARCHAR
+);
+CREATE TABLE IF NOT EXISTS segment_members (run_id VARCHAR, user_id VARCHAR, segment INTEGER);
+CREATE TABLE IF NOT EXISTS settings (key VARCHAR PRIMARY KEY, value VARCHAR);
+CREATE TABLE IF NOT EXISTS artifacts (kind VARCHAR, key VARCHAR, path VARCHAR, sha256 VARCHAR, created TIMESTAMP,
+    PRIMARY KEY (kind, key));
+CREATE TABLE IF NOT EXISTS mappings (name VARCHAR PRIMARY KEY, mapping VARCHAR, created TIMESTAMP);
+"""
+
+_LOCK = threading.RLock()
+_OPEN: dict[str, "Workspace"] = {}
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _one(result):
+    """First row of a result (or None), draining it so the connection is free for the next statement."""
+    rows = result.fetchall()
+    return rows[0] if rows else None
+
+
+def default_path() -> Path:
+    return Path(os.environ.get("CINELENS_WORKSPACE") or "workspace")
+
+
+def open_workspace(path: str | os.PathLike | None = None) -> "Workspace":
+    """The process-wide workspace for ``path`` (created on first use)."""
+    p = Path(path) if path is not None else default_path()
+    key = str(p.resolve())
+    with _LOCK:
+        ws = _OPEN.get(key)
+        if ws is None or ws._closed:
+            ws = Workspace(p)
+            _OPEN[key] = ws
+        return ws
+
+
+def _json(v) -> str:
+    return json.dumps(v, ensure_ascii=False, default=_json_default)
+
+
+def _json_default(o):
+    import numpy as np
+
+    if isinstance(o, (np.integer,)):
+        return int(o)
+    if isinstance(o, (np.floating,)):
+        f = float(o)
+        return None if f != f else f
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    if isinstance(o, (pd.Timestamp, datetime)):
+        return o.isoformat()
+    if isinstance(o, (set, tuple)):
+        return list(o)
+    return str(o)
+
+
+class Workspace:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        for sub in ("uploads", "models", "artifacts", "cache"):
+            (self.path / sub).mkdir(parents=True, exist_ok=True)
+        self.db_path = self.path / "cinelens.duckdb"
+        try:
+            self._con = duckdb.connect(str(self.db_path))
+        except duckdb.IOException as e:  # another process holds the write lock
+            raise UserError(
+                f"workspace {self.path} is in use by another CineLens process ({e.__class__.__name__}); "
+                "close it or set CINELENS_WORKSPACE to another folder"
+            ) from None
+        self._lock = threading.RLock()
+        self._closed = False
+        with self._cursor() as c:
+            c.execute(_SCHEMA)
+
+    # ------------------------------------------------------------------ plumbing
+    @contextmanager
+    def _cursor(self):
+        with self._lock:
+            cur = self._con.cursor()
+            try:
+                yield cur
+            finally:
+                cur.close()
+
+    @contextmanager
+    def _transaction(self):
+        with self._cursor() as c:
+            c.execute("BEGIN TRANSACTION")
+            try:
+                yield c
+            except BaseException:
+                c.execute("ROLLBACK")
+                raise
+            c.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._lock:
+            if not self._closed:
+                self._con.close()
+                self._closed = True
+
+    def cache_dir(self, name: str) -> Path:
+        p = self.path / "cache" / name
+        p.mkdir(parents=True, exist_ok=True)
+        return p
+
+    # ------------------------------------------------------------------ uploads
+    def save_upload(self, filename: str, data: bytes) -> str:
+        """Keep the raw bytes forever; identical uploads are stored once."""
+        digest = hashlib.sha256(data).hexdigest()
+        folder = self.path / "uploads" / digest
+        safe_name = Path(filename).name or "upload.bin"
+        target = folder / safe_name
+        if not target.exists():
+            folder.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_suffix(target.suffix + ".part")
+            tmp.write_bytes(data)
+            tmp.replace(target)
+        with self._cursor() as c:
+            c.execute(
+                "INSERT INTO uploads SELECT ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM uploads WHERE upload_id = ?)",
+                [digest, safe_name, len(data), _now(), str(target.relative_to(self.path)), digest],
+            )
+        return digest
+
+    def upload_bytes(self, upload_id: str) -> tuple[str, bytes]:
+        with self._cursor() as c:
+            row = _one(c.execute("SELECT filename, path FROM uploads WHERE upload_id = ?", [upload_id]))
+        if row is None:
+            raise UserError(f"upload {upload_id} is not in this workspace")
+        return row[0], (self.path / row[1]).read_bytes()
+
+    # ------------------------------------------------------------------ dataset versions
+    @staticmethod
+    def _table(version_id: str, part: str) -> str:
+        if not version_id.replace("v", "").isdigit():
+            raise UserError(f"invalid version id {version_id!r}")
+        return f"data_{version_id}_{part}"
+
+    def add_version(self, dataset: Dataset, kind: str = "raw", parent: str | None = None, note: str = "",
+                    report: dict | None = None, upload_id: str | None = None) -> str:
+        """Store ``dataset`` as a new immutable version; returns its id ("v1", "v2", …)."""
+        inter = dataset.interactions.copy()
+        items = dataset.items
+        users = dataset.users
+        with self._transaction() as c:
+            n = _one(c.execute("SELECT nextval('version_seq')"))[0]
+            vid = f"v{n}"
+            c.register("_inter", inter)
+            c.execute(f"CREATE TABLE {self._table(vid, 'interactions')} AS SELECT * FROM _inter")
+            c.unregister("_inter")
+            if items is not None:
+                c.register("_items", items)
+                c.execute(f"CREATE TABLE {self._table(vid, 'items')} AS SELECT * FROM _items")
+                c.unregister("_items")
+            if users is not None:
+                c.register("_users", users)
+                c.execute(f"CREATE TABLE {self._table(vid, 'users')} AS SELECT * FROM _users")
+                c.unregister("_users")
+            s = dataset.summary()
+            c.execute(
+                "INSERT INTO versions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                [vid, dataset.name, kind, parent, _now(), s["users"], s["items"], s["interactions"], note,
+                 float(dataset.rating_scale[0]), float(dataset.rating_scale[1]), _json(list(dataset.sources)),
+                 _json(dataset.meta), _json(report) if report is not None else None, upload_id,
+                 items is not None, users is not None],
+            )
+            if _one(c.execute("SELECT value FROM settings WHERE key = 'active_version'")) is None:
+                c.execute("INSERT INTO settings VALUES ('active_version', ?)", [vid])
+        self.log_event("dataset_version_added", {"version_id": vid, "kind": kind, "name": dataset.name,
+                                                  "rows": s["interactions"], "parent": parent})
+        return vid
+
+    def list_versions(self) -> pd.DataFrame:
+        active = self.active_version()
+        with self._cursor() as c:
+            df = c.execute(
+                "SELECT version_id, name, kind, parent, created, users, items, rows, note FROM versions "
+                "ORDER BY CAST(substr(version_id, 2) AS INTEGER)"
+            ).df()
+        df["active"] = df["version_id"] == active
+        return df
+
+    def has_version(self, version_id: str) -> bool:
+        with self._cursor() as c:
+            return _one(c.execute("SELECT 1 FROM versions WHERE version_id = ?", [version_id])) is not None
+
+    def load_version(self, version_id: str) -> Dataset:
+        with self._cursor() as c:
+            row = _one(c.execute(
+                "SELECT name, rating_lo, rating_hi, sources, meta, has_items, has_users FROM versions WHERE version_id = ?",
+                [version_id]))
+            if row is None:
+                raise UserError(f"dataset version {version_id} does not exist in this workspace")
+            name, lo, hi, sources, meta, has_items, has_users = row
+            inter = c.execute(f"SELECT * FROM {self._table(version_id, 'interactions')}").df()
+            items = c.execute(f"SELECT * FROM {self._table(version_id, 'items')}").df() if has_items else None
+            users = c.execute(f"SELECT * FROM {self._table(version_id, 'users')}").df() if has_users else None
+        inter["timestamp"] = pd.to_datetime(inter["timestamp"]).astype("datetime64[ns]")
+        inter["text"] = inter["text"].astype(object).where(inter["text"].notna(), None)
+        if items is not None:
+            for col in ("genres", "people"):
+                items[col] = items[col].map(lambda v: [] if v is None else list(v))
+        return Dataset(inter, items, users, (lo, hi), name=name, sources=tuple(json.loads(sources or "[]")),
+                       version=version_id, meta=json.loads(meta or "{}"))
+
+    def get_report(self, version_id: str) -> dict | None:
+        with self._cursor() as c:
+            row = _one(c.execute("SELECT report FROM versions WHERE version_id = ?", [version_id]))
+        return json.loads(row[0]) if row and row[0] else None
+
+    def version_info(self, version_id: str) -> dict | None:
+        df = self.list_versions()
+        row = df[df["version_id"] == version_id]
+        return None if row.empty else row.iloc[0].to_dict()
+
+    def active_version(self) -> str | None:
+        v = self.get_setting("active_version")
+        return v if v and self.has_version(v) else None
+
+    def set_active(self, version_id: str) -> None:
+        if not self.has_version(version_id):
+            raise UserError(f"dataset version {version_id} does not exist in this workspace")
+        self.set_setting("active_version", version_id)
+        self.log_event("dataset_version_activated", {"version_id": version_id})
+
+    def delete_version(self, version_id: str) -> None:
+        if not self.has_version(version_id):
+            raise UserError(f"dataset version {version_id} does not exist in this workspace")
+        with self._transaction() as c:
+            for part in ("interactions", "items", "users"):
+                c.execute(f"DROP TABLE IF EXISTS {self._table(version_id, part)}")
+            c.execute("DELETE FROM versions WHERE version_id = ?", [version_id])
+        if self.get_setting("active_version") == version_id:
+            remaining = self.list_versions()
+            self.set_setting("active_version", remaining["version_id"].iloc[-1] if len(remaining) else "")
+        self.log_event("dataset_version_deleted", {"version_id": version_id})
+
+    # ------------------------------------------------------------------ model registry
+    def register_model(self, model, name: str, metrics: dict | None, data_version: str | None, note: str = "") -> str:
+        model_id = f"m-{_now():%Y%m%d%H%M%S}-{uuid.uuid4().hex[:6]}"
+        path = self.path / "models" / f"{model_id}.pkl"
+        tmp = path.with_suffix(".part")
+        with open(tmp, "wb") as f:
+            pickle.dump(model, f, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(path)
+        digest = _sha256_file(path)
+        params = model.get_params() if hasattr(model, "get_params") else {}
+        with self._cursor() as c:
+            c.execute("INSERT INTO models VALUES (?,?,?,?,?,?,?,?,?)",
+                      [model_id, name, _json(params), _json(metrics or {}), data_version, _now(),
+                       str(path.relative_to(self.path)), digest, note])
+        self.log_event("model_registered", {"model_id": model_id, "name": name, "data_version": data_version})
+        return model_id
+
+    def list_models(self, data_version: str | None = None) -> pd.DataFrame:
+        q = "SELECT model_id, name, params, metrics, data_version, created, path, sha256, note FROM models"
+        args: list = []
+        if data_version is not None:
+            q += " WHERE data_version = ?"
+            args.append(data_version)
+        with self._cursor() as c:
+            df = c.execute(q + " ORDER BY created", args).df()
+        df["params"] = df["params"].map(lambda s: json.loads(s) if s else {})
+        df["metrics"] = df["metrics"].map(lambda s: json.loads(s) if s else {})
+        return df
+
+    def load_model(self, model_id: str):
+        """Load a model file the workspace itself wrote (path inside models/, sha256 must match)."""
+        with self._cursor() as c:
+            row = _one(c.execute("SELECT path, sha256 FROM models WHERE model_id = ?", [model_id]))
+        if row is None:
+            raise UserError(f"model {model_id} is not in this workspace's registry")
+        path = (self.path / row[0]).resolve()
+        models_dir = (self.path / "models").resolve()
+        if models_dir not in path.parents or not path.is_file():
+            raise UserError(f"model file for {model_id} is missing or outside the workspace; retrain it")
+        if _sha256_file(path) != row[1]:
+            raise UserError(f"model file for {model_id} was modified outside CineLens (sha256 mismatch); retrain it")
+        with open(path, "rb") as f:
+            return pickle.load(f)
+
+    def delete_model(self, model_id: str) -> None:
+        with self._cursor() as c:
+            row = _one(c.execute("SELECT path FROM models WHERE model_id = ?", [model_id]))
+            c.execute("DELETE FROM models WHERE model_id = ?", [model_id])
+        if row:
+            (self.path / row[0]).unlink(missing_ok=True)
+
+    # ------------------------------------------------------------------ feedback and events
+    def add_feedback(self, user_id, item_id, action: str, value: float | None = None, model_id: str | None = None,
+                     arm: str | None = None, session: str | None = None, data_version: str | None = None) -> int:
+        with self._cursor() as c:
+            eid = _one(c.execute("SELECT nextval('feedback_seq')"))[0]
+            c.execute("INSERT INTO feedback VALUES (?,?,?,?,?,?,?,?,?,?)",
+                      [eid, _now(), str(user_id), str(item_id), action, value, model_id, arm, session, data_version])
+        return int(eid)
+
+    def feedback(self, data_version: str | None = None, user_id: str | None = None) -> pd.DataFrame:
+        q = "SELECT * FROM feedback WHERE 1=1"
+        args: list = []
+        if data_version is not None:
+            q += " AND data_version = ?"
+            args.append(data_version)
+        if user_id is not None:
+            q += " AND user_id = ?"
+            args.append(str(user_id))
+        with self._cursor() as c:
+            return c.execute(q + " ORDER BY event_id", args).df()
+
+    def log_event(self, kind: str, payload: dict | None = None, level: str = "info") -> None:
+        with self._cursor() as c:
+            c.execute("INSERT INTO events VALUES (?,?,?,?)", [_now(), kind, level, _json(payload or {})])
+
+    def events(self, kind: str | None = None, limit: int | None = None, level: str | None = None) -> pd.DataFrame:
+        q = "SELECT ts, kind, level, payload FROM events WHERE 1=1"
+        args: list = []
+        if kind is not None:
+            q += " AND kind = ?"
+            args.append(kind)
+        if level is not None:
+            q += " AND level = ?"
+            args.append(level)
+        q += " ORDER BY ts DESC"
+        if limit:
+            q += f" LIMIT {int(limit)}"
+        with self._cursor() as c:
+            df = c.execute(q, args).df()
+        df["payload"] = df["payload"].map(lambda s: json.loads(s) if s else {})
+        return df
+
+    # ------------------------------------------------------------------ segments
+    def save_segments(self, data_version: str, memberships: pd.DataFrame, personas: list[dict],
+                      params: dict | None = None) -> str:
+        run_id = f"s-{_now():%Y%m%d%H%M%S}-{uuid.uuid4().hex[:6]}"
+        m = pd.DataFrame({"run_id": run_id, "user_id": memberships["user_id"].astype(str),
+                          "segment": memberships["segment"].astype(int)})
+        with self._transaction() as c:
+            c.execute("INSERT INTO segment_runs VALUES (?,?,?,?,?)",
+                      [run_id, data_version, _now(), _json(params or {}), _json(personas)])
+            c.register("_m", m)
+            c.execute("INSERT INTO segment_members SELECT * FROM _m")
+            c.unregister("_m")
+        self.log_event("segments_saved", {"run_id": run_id, "data_version": data_version, "k": len(personas)})
+        return run_id
+
+    def segments(self, data_version: str):
+        """(memberships, personas) of the latest segmentation of ``data_version``, or (None, None)."""
+        with self._cursor() as c:
+            row = _one(c.execute("SELECT run_id, personas FROM segment_runs WHERE data_version = ? ORDER BY created DESC LIMIT 1",
+                            [data_version]))
+            if row is None:
+                return None, None
+            m = c.execute("SELECT user_id, segment FROM segment_members WHERE run_id = ?", [row[0]]).df()
+        return m, json.loads(row[1])
+
+    # ------------------------------------------------------------------ settings, secrets, mappings
+    def get_setting(self, key: str, default=None):
+        with self._cursor() as c:
+            row = _one(c.execute("SELECT value FROM settings WHERE key = ?", [key]))
+        return default if row is None else row[0]
+
+    def set_setting(self, key: str, value) -> None:
+        with self._cursor() as c:
+            c.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", [key, None if value is None else str(value)])
+
+    def secret(self, name: str) -> bytes:
+        """A random 32-byte secret created once per workspace and name."""
+        key = f"secret:{name}"
+        with self._lock:
+            v = self.get_setting(key)
+            if not v:
+                v = secrets.token_hex(32)
+                self.set_setting(key, v)
+        return bytes.fromhex(v)
+
+    def save_mapping(self, name: str, mapping: dict) -> None:
+        with self._cursor() as c:
+            c.execute("INSERT OR REPLACE INTO mappings VALUES (?, ?, ?)", [name, _json(mapping), _now()])
+
+    def mappings(self) -> dict:
+        with self._cursor() as c:
+            rows = c.execute("SELECT name, mapping FROM mappings ORDER BY name").fetchall()
+        return {n: json.loads(m) for n, m in rows}
+
+    # ------------------------------------------------------------------ artifacts
+    def save_artifact(self, kind: str, key: str, obj) -> None:
+        digest_key = hashlib.sha256(f"{kind}\x00{key}".encode()).hexdigest()[:24]
+        path = self.path / "artifacts" / f"{digest_key}.pkl"
+        tmp = path.with_suffix(".part")
+        with open(tmp, "wb") as f:
+            pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(path)
+        with self._cursor() as c:
+            c.execute("INSERT OR REPLACE INTO artifacts VALUES (?,?,?,?,?)",
+                      [kind, key, str(path.relative_to(self.path)), _sha256_file(path), _now()])
+
+    def load_artifact(self, kind: str, key: str):
+        with self._cursor() as c:
+            row = _one(c.execute("SELECT path, sha256 FROM artifacts WHERE kind = ? AND key = ?", [kind, key]))
+        if row is None:
+            return None
+        path = (self.path / row[0]).resolve()
+        if (self.path / "artifacts").resolve() not in path.parents or not path.is_file() or _sha256_file(path) != row[1]:
+            return None
+        with open(path, "rb") as f:
+            return pickle.load(f)
