@@ -1,0 +1,52 @@
+"""CineLens: the router and frame. Page config, sidebar (dataset, language), navigation."""
+from __future__ import annotations
+
+import streamlit as st
+
+from ui.i18n import t
+from ui.services import active_version_id, dataset, set_active_version, workspace
+from ui.state import K, init_state
+
+st.set_page_config(page_title="CineLens 影镜", page_icon="🎬", layout="wide")
+init_state()
+
+PAGES = [
+    ("pages/1_data.py", "nav.data", "📂"),
+    ("pages/2_audience.py", "nav.audience", "👥"),
+    ("pages/3_reviews.py", "nav.reviews", "💬"),
+    ("pages/4_models.py", "nav.models", "🧪"),
+    ("pages/5_recommend.py", "nav.recommend", "🎯"),
+]
+
+
+def sidebar() -> None:
+    with st.sidebar:
+        st.markdown(f"### 🎬 {t('app.title')}")
+        st.caption(t("app.tagline"))
+        st.radio(t("app.language"), options=["zh", "en"], key=K.LANG, horizontal=True,
+                 format_func=lambda v: "中文" if v == "zh" else "English")
+        ws = workspace()
+        versions = ws.list_versions()
+        if versions.empty:
+            st.info(t("app.no_dataset"))
+            return
+        current = active_version_id()
+        ids = versions["version_id"].tolist()
+        labels = {r.version_id: t("app.version_label", version=r.version_id, name=r.name, rows=int(r.rows))
+                  for r in versions.itertuples()}
+        choice = st.selectbox(t("app.dataset"), ids, index=ids.index(current) if current in ids else len(ids) - 1,
+                              format_func=labels.get, key="sidebar_version_select")
+        if choice != current:
+            set_active_version(choice)
+            st.rerun()
+        ds = dataset(choice)
+        if ds.meta.get("synthetic"):
+            st.caption(f"🧪 {t('app.synthetic')}")
+        s = ds.summary()
+        st.caption(f"{t('common.users')} {s['users']:,} · {t('common.items')} {s['items']:,} · "
+                   f"{t('common.ratings')} {s['ratings']:,} · {t('common.reviews')} {s['reviews']:,}")
+
+
+sidebar()
+nav = st.navigation([st.Page(path, title=t(key), icon=icon) for path, key, icon in PAGES])
+nav.run()

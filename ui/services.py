@@ -1,0 +1,84 @@
+"""Cached services shared by the pages: the workspace, the demo data, the active dataset."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from recsys_core.data.dataset import Dataset
+from recsys_core.errors import UserError
+from recsys_core.store import Workspace, default_path, open_workspace
+from recsys_core.trainset import Trainset
+
+from .i18n import t
+from .state import K
+
+DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
+
+
+@st.cache_resource(show_spinner=False)
+def _workspace(path: str) -> Workspace:
+    ws = open_workspace(path)
+    if ws.list_versions().empty and DEMO_DIR.exists():
+        from recsys_core.data.demo import load as load_demo
+
+        ws.add_version(load_demo(DEMO_DIR), kind="demo", note="synthetic demo data")
+    return ws
+
+
+def workspace() -> Workspace:
+    """The workspace of this server process (created, and seeded with the demo data, on first start)."""
+    return _workspace(str(default_path().resolve()))
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _dataset(path: str, version_id: str) -> Dataset:
+    return _workspace(path).load_version(version_id)
+
+
+def dataset(version_id: str) -> Dataset:
+    """A dataset version (versions are immutable, so it is cached and shared read-only)."""
+    return _dataset(str(default_path().resolve()), version_id)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _trainset(path: str, version_id: str) -> Trainset:
+    return Trainset.from_dataset(_dataset(path, version_id))
+
+
+def trainset(version_id: str) -> Trainset:
+    return _trainset(str(default_path().resolve()), version_id)
+
+
+def active_version_id() -> str | None:
+    ws = workspace()
+    v = st.session_state.get(K.VERSION)
+    if v and ws.has_version(v):
+        return v
+    v = ws.active_version()
+    st.session_state[K.VERSION] = v
+    return v
+
+
+def set_active_version(version_id: str) -> None:
+    workspace().set_active(version_id)
+    st.session_state[K.VERSION] = version_id
+
+
+def require_dataset(need_ratings: bool = True) -> Dataset:
+    """The active dataset, or a message with a link to the Data page and ``st.stop()``."""
+    v = active_version_id()
+    if v is None:
+        st.info(t("common.need_data"))
+        st.page_link("pages/1_data.py", label=t("common.go_data"), icon="📂")
+        st.stop()
+    try:
+        ds = dataset(v)
+    except UserError as e:
+        st.error(t("common.error", msg=e))
+        st.stop()
+    if need_ratings and ds.ratings.empty:
+        st.warning(t("common.need_ratings"))
+        st.page_link("pages/1_data.py", label=t("common.go_data"), icon="📂")
+        st.stop()
+    return ds
