@@ -1,4 +1,6 @@
-from .compare import compare, evaluate_fold, summarise
-from .splits import Holdout, KFold
+from .compare import ALL_METRICS, DEFAULT_METRICS, Evaluation, compare, evaluate, evaluate_fold, summarise
+from .significance import PairedTest, paired_test
+from .splits import Holdout, KFold, Temporal, UserLeaveLastN, make_splitter
 
-__all__ = ["compare", "evaluate_fold", "summarise", "Holdout", "KFold"]
+__all__ = ["compare", "evaluate", "evaluate_fold", "summarise", "Evaluation", "ALL_METRICS", "DEFAULT_METRICS",
+           "Holdout", "KFold", "Temporal", "UserLeaveLastN", "make_splitter", "PairedTest", "paired_test"]

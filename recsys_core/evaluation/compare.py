@@ -1,27 +1,147 @@
-"""compare(models, splitter, metrics): one table, one row per model and fold."""
+"""Compare models: three independent inputs (models, a splitter, metrics) -> tables.
+
+:func:`evaluate` is the full run: per-fold rows, per-user rows (for significance tests across
+users), precision/recall/NDCG-vs-K curves and learning curves, in an :class:`Evaluation`.
+:func:`compare` is the original one-table view (one row per model and fold) built on top of it.
+
+Relevant items are test items rated at or above the dataset's relevance threshold (4 on 1-5,
+scaled linearly otherwise). Ranking lists are produced for every test user the model knows,
+excluding items the user rated in training; ranking metrics are averaged over users with at least
+one relevant test item; coverage / diversity / novelty / personalization use every list.
+NaN where a metric does not apply (rating metrics for rankers).
+"""
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from ..data.dataset import relevance_threshold
 from ..trainset import Trainset
 from . import metrics as M
 
 DEFAULT_METRICS = ("rmse", "mae", "precision", "recall", "ndcg", "coverage")
+ALL_METRICS = ("rmse", "mae", "precision", "recall", "ndcg", "map", "hit_rate",
+               "coverage", "diversity", "novelty", "personalization")
 RATING_METRICS = {"rmse", "mae"}
+AT_K_METRICS = {"precision", "recall", "ndcg", "map", "hit_rate"}
+LIST_METRICS = {"coverage", "diversity", "novelty", "personalization"}
+TIME_COLUMNS = ("fit_seconds", "test_seconds")
+DEFAULT_CURVE_KS = (1, 2, 3, 5, 10, 15, 20)
 
 
 def metric_column(metric: str, k: int) -> str:
-    return f"{metric}@{k}" if metric in {"precision", "recall", "ndcg", "map", "hit_rate"} else metric
+    """Column name of a metric: ``precision`` -> ``precision@10``; ``rmse`` stays ``rmse``."""
+    return f"{metric}@{k}" if metric in AT_K_METRICS else metric
 
 
-def evaluate_fold(model, train: pd.DataFrame, test: pd.DataFrame, rating_scale, k: int = 10,
-                  metrics=DEFAULT_METRICS, items_meta=None) -> dict:
-    """Fit a fresh copy of ``model`` on ``train`` and measure it on ``test``."""
+def base_metric(column: str) -> str:
+    """Inverse of :func:`metric_column`: ``ndcg@10`` -> ``ndcg``."""
+    return column.split("@", 1)[0]
+
+
+def lower_is_better(column: str) -> bool:
+    """True for error and time columns (rmse, mae, *_seconds); False for everything else."""
+    b = base_metric(column)
+    return b in RATING_METRICS or b.endswith("_seconds")
+
+
+# ---------------------------------------------------------------------------- item features for diversity
+def item_features(ts: Trainset, items_meta: pd.DataFrame | None = None):
+    """Vectors used by intra-list diversity, and which kind they are.
+
+    ``("genres", F)``: multi-hot genre vectors from the item metadata when at least half of the
+    trainset's items have genres; otherwise ``("ratings", F)``: each item's column of the binary
+    user x item matrix (items are similar when the same users rated them).
+    """
+    if items_meta is not None and "genres" in items_meta and len(items_meta):
+        g = items_meta.drop_duplicates("item_id").set_index("item_id")["genres"]
+        lists = g.reindex(pd.Index(ts.items_raw)).tolist()
+        lists = [list(x) if isinstance(x, (list, tuple, np.ndarray)) else [] for x in lists]
+        if sum(1 for x in lists if len(x)) >= 0.5 * max(ts.n_items, 1):
+            vocab = {}
+            rows, cols = [], []
+            for i, gs in enumerate(lists):
+                for name in gs:
+                    cols.append(vocab.setdefault(str(name), len(vocab)))
+                    rows.append(i)
+            F = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(ts.n_items, max(len(vocab), 1)))
+            F.data[:] = 1.0
+            return "genres", F
+    return "ratings", ts.binary.T.tocsr()
+
+
+# ---------------------------------------------------------------------------- results
+@dataclass
+class Evaluation:
+    """Everything a comparison produced.
+
+    folds : one row per (model, fold): metric columns, fit_seconds, test_seconds
+    users : one row per (model, fold, user): n_test, n_relevant, per-user rmse/mae and ranking metrics,
+            novelty and diversity of the user's list
+    curves : one row per (model, fold, k): precision, recall, ndcg, map, hit_rate (from one top-max(K) list)
+    learning : one row per (model, fold, epoch, series): value  (models exposing ``loss_curve_``)
+    """
+
+    folds: pd.DataFrame
+    users: pd.DataFrame
+    curves: pd.DataFrame
+    learning: pd.DataFrame
+    protocol: dict = field(default_factory=dict)
+    k: int = 10
+    diversity_basis: str | None = None
+    params: dict = field(default_factory=dict)
+
+    @property
+    def models(self) -> list[str]:
+        return list(dict.fromkeys(self.folds["model"])) if len(self.folds) else []
+
+    @property
+    def metric_columns(self) -> list[str]:
+        return [c for c in self.folds.columns if c not in ("model", "fold") and c not in TIME_COLUMNS]
+
+    def summary(self, with_std: bool = True) -> pd.DataFrame:
+        return summarise(self.folds, with_std=with_std)
+
+    def curves_mean(self) -> pd.DataFrame:
+        if self.curves.empty:
+            return self.curves
+        return self.curves.groupby(["model", "k"], sort=False).mean(numeric_only=True).drop(
+            columns=["fold"], errors="ignore").reset_index()
+
+
+def _learning_rows(model_name: str, fold: int, algo) -> list[dict]:
+    curve = getattr(algo, "loss_curve_", None)
+    if curve is None:
+        return []
+    rows = []
+    if isinstance(curve, dict):
+        for series, vals in curve.items():
+            for e, v in enumerate(np.asarray(vals, dtype=float).ravel(), start=1):
+                rows.append({"model": model_name, "fold": fold, "epoch": e, "series": str(series), "value": float(v)})
+        return rows
+    arr = np.asarray(curve, dtype=float)
+    if arr.ndim == 1:
+        arr = arr[:, None]
+    names = ["train", "validation"] + [f"series{j}" for j in range(2, arr.shape[1])]
+    if arr.shape[1] == 1:
+        names = ["train"]
+    for e in range(arr.shape[0]):
+        for j in range(arr.shape[1]):
+            if np.isfinite(arr[e, j]):
+                rows.append({"model": model_name, "fold": fold, "epoch": e + 1, "series": names[j],
+                             "value": float(arr[e, j])})
+    return rows
+
+
+def _fold_run(model, train: pd.DataFrame, test: pd.DataFrame, rating_scale, k: int, metrics,
+              items_meta=None, curve_ks=None, personalization_users: int = 1000, seed: int = 0):
+    """Fit a fresh copy on ``train``, measure on ``test``. Returns (row, users_df, curves_df, fitted)."""
+    metrics = set(metrics)
     ts = Trainset.from_frame(train, rating_scale, items_meta=items_meta)
     algo = model.clone()
     t0 = time.perf_counter()
@@ -29,43 +149,166 @@ def evaluate_fold(model, train: pd.DataFrame, test: pd.DataFrame, rating_scale, 
     fit_s = time.perf_counter() - t0
 
     row: dict = {}
-    t0 = time.perf_counter()
+    test_s = 0.0
+    test_users_raw = test["user_id"].astype(str).to_numpy()
+    # ---- rating accuracy
+    users_df = pd.DataFrame({"user_id": pd.unique(test_users_raw)})
     if algo.predicts_ratings:
-        est, _ = algo.predict_many(test["user_id"].to_numpy(), test["item_id"].to_numpy())
+        t0 = time.perf_counter()
+        est, _ = algo.predict_many(test_users_raw, test["item_id"].astype(str).to_numpy())
+        test_s += time.perf_counter() - t0
         true = test["rating"].to_numpy(float)
         row["rmse"] = M.rmse(true, est)
         row["mae"] = M.mae(true, est)
+        err = pd.DataFrame({"user_id": test_users_raw, "se": (true - est) ** 2, "ae": np.abs(true - est)})
+        g = err.groupby("user_id", sort=False)
+        pu = pd.DataFrame({"n_test": g.size(), "rmse": np.sqrt(g["se"].mean()), "mae": g["ae"].mean()})
+        users_df = users_df.merge(pu, left_on="user_id", right_index=True, how="left")
     else:
         row["rmse"] = np.nan
         row["mae"] = np.nan
+        users_df["n_test"] = users_df["user_id"].map(pd.Series(test_users_raw).value_counts())
+        users_df["rmse"] = np.nan
+        users_df["mae"] = np.nan
 
+    # ---- ranking
+    want_ranking = bool(metrics & (AT_K_METRICS | LIST_METRICS)) or curve_ks
+    ks = sorted({int(x) for x in (curve_ks or ())} | {int(k)})
+    depth = max(ks)
     thr = relevance_threshold(rating_scale)
-    rel = test[test["rating"] >= thr]
-    rel_u = ts.inner_uids(rel["user_id"].to_numpy())
-    rel_i = ts.inner_iids(rel["item_id"].to_numpy())
-    ok = (rel_u >= 0) & (rel_i >= 0)
-    by_user: dict[int, set] = {}
-    for u, i in zip(rel_u[ok].tolist(), rel_i[ok].tolist()):
-        by_user.setdefault(u, set()).add(i)
-    # every test user known to the model gets a list (for coverage); ranking metrics over users with relevant items
-    test_users = np.unique(ts.inner_uids(test["user_id"].unique()))
+    rank_cols = [metric_column(m, k) for m in M.RANKING_NAMES]
+    curves_df = pd.DataFrame(columns=["k", *M.RANKING_NAMES])
+    test_users = np.unique(ts.inner_uids(pd.unique(test_users_raw)))
     test_users = test_users[test_users >= 0]
-    if len(test_users):
-        top = algo.top_n_inner(test_users, k, exclude_seen=True)
+    if want_ranking and len(test_users):
+        rel = test[test["rating"].to_numpy(float) >= thr]
+        rel_u = ts.inner_uids(rel["user_id"].astype(str).to_numpy())
+        rel_i = ts.inner_iids(rel["item_id"].astype(str).to_numpy())
+        ok = (rel_u >= 0) & (rel_i >= 0)
+        by_user: dict[int, set] = {}
+        for u, i in zip(rel_u[ok].tolist(), rel_i[ok].tolist()):
+            by_user.setdefault(u, set()).add(i)
+        t0 = time.perf_counter()
+        top_full = algo.top_n_inner(test_users, depth, exclude_seen=True)
+        test_s += time.perf_counter() - t0
+        top = top_full[:, :k]
         rel_sets = [by_user.get(int(u), set()) for u in test_users]
         per_user = M.ranking_metrics_matrix(top, rel_sets, k)
-        for name in ("precision", "recall", "ndcg"):
-            v = per_user[name]
-            row[metric_column(name, k)] = float(np.nanmean(v)) if np.isfinite(v).any() else np.nan
-        row["coverage"] = M.coverage(top.tolist(), ts.n_items)
+        for name in M.RANKING_NAMES:
+            row[metric_column(name, k)] = M._nanmean(per_user[name])
+        row["coverage"] = M.coverage(top, ts.n_items)
+        nov = M.novelty(top, ts.item_counts, ts.n_users)
+        row["novelty"] = M._nanmean(nov)
+        if "diversity" in metrics:
+            basis, F = item_features(ts, items_meta)
+            div = M.intra_list_diversity(top, F)
+            row["diversity"] = M._nanmean(div)
+        else:
+            basis, div = None, np.full(len(test_users), np.nan)
+        row["personalization"] = (M.personalization(top, max_users=personalization_users, seed=seed)
+                                  if "personalization" in metrics else np.nan)
+        ranked = pd.DataFrame({"user_id": ts.users_raw[test_users].astype(str),
+                               "n_relevant": [len(s) for s in rel_sets],
+                               **{metric_column(n, k): per_user[n] for n in M.RANKING_NAMES},
+                               "novelty": nov, "diversity": div})
+        users_df = users_df.merge(ranked, on="user_id", how="left")
+        if curve_ks:
+            curves_df = M.ranking_curves(top_full, rel_sets, ks)
     else:
-        for name in ("precision", "recall", "ndcg"):
+        basis = None
+        for name in M.RANKING_NAMES:
             row[metric_column(name, k)] = np.nan
-        row["coverage"] = np.nan
-    row["test_seconds"] = time.perf_counter() - t0
+        for name in LIST_METRICS:
+            row[name] = np.nan
+        for c in ["n_relevant", *rank_cols, "novelty", "diversity"]:
+            users_df[c] = np.nan
     row["fit_seconds"] = fit_s
-    keep = {metric_column(m, k) for m in metrics} | {"fit_seconds", "test_seconds"}
+    row["test_seconds"] = test_s
+    row["_basis"] = basis
+    return row, users_df, curves_df, algo
+
+
+def evaluate_fold(model, train: pd.DataFrame, test: pd.DataFrame, rating_scale, k: int = 10,
+                  metrics=DEFAULT_METRICS, items_meta=None) -> dict:
+    """Fit a fresh copy of ``model`` on ``train`` and measure it on ``test`` (one row of metrics)."""
+    row, _, _, _ = _fold_run(model, train, test, rating_scale, k, metrics, items_meta=items_meta)
+    keep = {metric_column(m, k) for m in metrics} | set(TIME_COLUMNS)
     return {c: v for c, v in row.items() if c in keep}
+
+
+def _resolve(dataset_or_df, rating_scale, items_meta):
+    if hasattr(dataset_or_df, "interactions"):
+        df = dataset_or_df.interactions
+        rating_scale = rating_scale or dataset_or_df.rating_scale
+        items_meta = items_meta if items_meta is not None else dataset_or_df.items
+    else:
+        df = dataset_or_df
+        rating_scale = rating_scale or (1.0, 5.0)
+    return df, tuple(float(x) for x in rating_scale), items_meta
+
+
+def evaluate(models: dict | list, splitter, dataset_or_df, metrics=ALL_METRICS, k: int = 10,
+             rating_scale=None, progress: Callable[[str, int, int], None] | None = None,
+             items_meta=None, curve_ks=DEFAULT_CURVE_KS, folds=None) -> Evaluation:
+    """Evaluate every model on every fold of ``splitter`` and keep every level of detail.
+
+    ``models``: {name: unfitted model} or a list (named by ``model.name``).
+    ``progress(label, step, total)`` is called before each (model, fold) and once at the end.
+    ``folds``: pre-computed list of (train, test) pairs (skips ``splitter.split``).
+    """
+    df, rating_scale, items_meta = _resolve(dataset_or_df, rating_scale, items_meta)
+    if isinstance(models, (list, tuple)):
+        models = {m.name: m for m in models}
+    if k < 1:
+        raise ValueError("K must be at least 1")
+    folds = list(folds) if folds is not None else list(splitter.split(df))
+    seed = int(getattr(splitter, "seed", 0) or 0)
+    total = len(models) * len(folds)
+    fold_rows, user_frames, curve_frames, learn_rows = [], [], [], []
+    basis = None
+    step = 0
+    for name, model in models.items():
+        for f, (train, test) in enumerate(folds):
+            if progress:
+                progress(f"{name} · fold {f + 1}/{len(folds)}", step, total)
+            row, users_df, curves_df, algo = _fold_run(model, train, test, rating_scale, k, metrics,
+                                                       items_meta=items_meta, curve_ks=curve_ks, seed=seed)
+            basis = row.pop("_basis") or basis
+            fold_rows.append({"model": name, "fold": f, **row})
+            users_df.insert(0, "fold", f)
+            users_df.insert(0, "model", name)
+            user_frames.append(users_df)
+            if len(curves_df):
+                curves_df.insert(0, "fold", f)
+                curves_df.insert(0, "model", name)
+                curve_frames.append(curves_df)
+            learn_rows.extend(_learning_rows(name, f, algo))
+            step += 1
+    if progress:
+        progress("done", total, total)
+    keep = ["model", "fold", *[metric_column(m, k) for m in ALL_METRICS if m in set(metrics)], *TIME_COLUMNS]
+    fold_df = pd.DataFrame(fold_rows)
+    fold_df = fold_df[[c for c in keep if c in fold_df.columns]] if len(fold_df) else pd.DataFrame(columns=keep)
+    users = pd.concat(user_frames, ignore_index=True) if user_frames else pd.DataFrame()
+    curves = (pd.concat(curve_frames, ignore_index=True) if curve_frames
+              else pd.DataFrame(columns=["model", "fold", "k", *M.RANKING_NAMES]))
+    learning = pd.DataFrame(learn_rows, columns=["model", "fold", "epoch", "series", "value"])
+    protocol = dict(splitter.describe()) if splitter is not None and hasattr(splitter, "describe") else {}
+    protocol.update({"k": int(k), "relevance_threshold": relevance_threshold(rating_scale)})
+    params = {name: _jsonable_params(m) for name, m in models.items()}
+    return Evaluation(fold_df, users, curves, learning, protocol, int(k),
+                      basis if "diversity" in set(metrics) else None, params)
+
+
+def _jsonable_params(model) -> dict:
+    out = {}
+    for key, v in model.get_params().items():
+        if isinstance(v, (np.integer,)):
+            v = int(v)
+        elif isinstance(v, (np.floating,)):
+            v = float(v)
+        out[key] = v
+    return out
 
 
 def compare(models: dict | list, splitter, dataset_or_df, metrics=DEFAULT_METRICS, k: int = 10,
@@ -75,34 +318,19 @@ def compare(models: dict | list, splitter, dataset_or_df, metrics=DEFAULT_METRIC
 
     Returns one row per (model, fold) with columns model, fold, the metric columns,
     fit_seconds and test_seconds. NaN where a metric does not apply.
+    For per-user rows and curves use :func:`evaluate`.
     """
-    if hasattr(dataset_or_df, "interactions"):
-        df = dataset_or_df.interactions
-        rating_scale = rating_scale or dataset_or_df.rating_scale
-        items_meta = items_meta if items_meta is not None else dataset_or_df.items
-    else:
-        df = dataset_or_df
-        rating_scale = rating_scale or (1.0, 5.0)
-    if isinstance(models, (list, tuple)):
-        models = {m.name: m for m in models}
-    folds = list(splitter.split(df))
-    total = len(models) * len(folds)
-    rows = []
-    step = 0
-    for name, model in models.items():
-        for f, (train, test) in enumerate(folds):
-            if progress:
-                progress(f"{name} · fold {f + 1}/{len(folds)}", step, total)
-            r = evaluate_fold(model, train, test, rating_scale, k=k, metrics=metrics, items_meta=items_meta)
-            rows.append({"model": name, "fold": f, **r})
-            step += 1
-    if progress:
-        progress("done", total, total)
-    return pd.DataFrame(rows)
+    ev = evaluate(models, splitter, dataset_or_df, metrics=metrics, k=k, rating_scale=rating_scale,
+                  progress=progress, items_meta=items_meta, curve_ks=None)
+    return ev.folds
 
 
-def summarise(results: pd.DataFrame) -> pd.DataFrame:
-    """Mean over folds per model (keeps model order)."""
+def summarise(results: pd.DataFrame, with_std: bool = False) -> pd.DataFrame:
+    """Mean over folds per model (keeps model order); with ``with_std`` also ``<col>_std`` columns."""
     cols = [c for c in results.columns if c not in ("model", "fold")]
-    out = results.groupby("model", sort=False)[cols].mean(numeric_only=True)
+    g = results.groupby("model", sort=False)[cols]
+    out = g.mean(numeric_only=True)
+    if with_std:
+        sd = g.std(numeric_only=True, ddof=1).add_suffix("_std")
+        out = out.join(sd)
     return out.reset_index()

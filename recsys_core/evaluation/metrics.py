@@ -1,9 +1,21 @@
-"""Metrics are plain functions over predictions and top-N lists; they never take a model."""
+"""Metrics are plain functions over predictions and top-N lists; they never take a model.
+
+Accuracy: :func:`rmse`, :func:`mae`.
+Ranking (one list, one relevant set): :func:`precision_at_k`, :func:`recall_at_k`, :func:`ndcg_at_k`,
+:func:`average_precision_at_k` (MAP@K is its mean over users), :func:`hit_rate_at_k`.
+Beyond accuracy (over the lists of all users): :func:`coverage`, :func:`intra_list_diversity`,
+:func:`novelty`, :func:`personalization`.
+Vectorised per-user versions over inner-id top-N matrices: :func:`ranking_metrics_matrix`,
+:func:`ranking_curves` (precision / recall / NDCG for several K from one top-max(K) list).
+"""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
+import scipy.sparse as sp
 
 
+# ---------------------------------------------------------------------------- accuracy
 def rmse(true, est) -> float:
     true, est = np.asarray(true, float), np.asarray(est, float)
     if len(true) == 0:
@@ -18,6 +30,7 @@ def mae(true, est) -> float:
     return float(np.mean(np.abs(true - est)))
 
 
+# ---------------------------------------------------------------------------- one list
 def precision_at_k(recommended, relevant, k: int) -> float:
     """Share of the first k recommendations that are relevant (denominator k)."""
     rec = list(recommended)[:k]
@@ -44,31 +57,197 @@ def ndcg_at_k(recommended, relevant, k: int) -> float:
     return float(dcg / idcg)
 
 
+def average_precision_at_k(recommended, relevant, k: int) -> float:
+    """AP@k = (1 / min(|rel|, k)) * sum over hit ranks r <= k of precision@r. MAP@k is its mean over users."""
+    rel = set(relevant)
+    if not rel or k <= 0:
+        return float("nan")
+    hits = 0
+    total = 0.0
+    for r, x in enumerate(list(recommended)[:k], start=1):
+        if x in rel:
+            hits += 1
+            total += hits / r
+    return total / min(len(rel), k)
+
+
+def hit_rate_at_k(recommended, relevant, k: int) -> float:
+    """1 if at least one of the first k recommendations is relevant, else 0 (NaN without relevant items)."""
+    rel = set(relevant)
+    if not rel:
+        return float("nan")
+    return float(any(x in rel for x in list(recommended)[:k]))
+
+
+# ---------------------------------------------------------------------------- beyond accuracy
 def coverage(lists, n_items: int) -> float:
     """Catalogue coverage: distinct recommended items / catalogue size."""
     if n_items <= 0:
         return float("nan")
     seen = set()
     for lst in lists:
-        seen.update(x for x in lst if x is not None and x != -1)
+        seen.update(x for x in np.asarray(lst).tolist() if x is not None and x != -1)
     return len(seen) / n_items
 
 
+def _as_top(lists) -> np.ndarray:
+    """Lists of inner ids (ragged allowed) -> int matrix padded with -1."""
+    if isinstance(lists, np.ndarray) and lists.ndim == 2:
+        return lists.astype(np.int64, copy=False)
+    lists = [list(x) for x in lists]
+    width = max((len(x) for x in lists), default=0)
+    out = np.full((len(lists), width), -1, dtype=np.int64)
+    for r, x in enumerate(lists):
+        out[r, :len(x)] = x
+    return out
+
+
+def _normalise_rows(F):
+    if sp.issparse(F):
+        F = sp.csr_matrix(F, dtype=float)
+        norms = np.sqrt(np.asarray(F.multiply(F).sum(axis=1)).ravel())
+        inv = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
+        return sp.diags(inv) @ F
+    F = np.asarray(F, dtype=float)
+    norms = np.linalg.norm(F, axis=1)
+    inv = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
+    return F * inv[:, None]
+
+
+def intra_list_diversity(lists, item_features) -> np.ndarray:
+    """Per list: mean over item pairs of (1 - cosine similarity of their feature vectors).
+
+    ``lists``: rows of inner item ids (-1 = padding); ``item_features``: (n_items, d) dense or sparse
+    matrix (genre multi-hot, or the item's column of the rating matrix). Items with an all-zero vector
+    have cosine 0 with everything. Lists with fewer than two items give NaN.
+    """
+    top = _as_top(lists)
+    n, k = top.shape
+    out = np.full(n, np.nan)
+    if k < 2 or n == 0:
+        return out
+    F = _normalise_rows(item_features)
+    total = np.zeros(n)
+    pairs = np.zeros(n)
+    for a in range(k):
+        for b in range(a + 1, k):
+            ia, ib = top[:, a], top[:, b]
+            ok = (ia >= 0) & (ib >= 0)
+            if not ok.any():
+                continue
+            if sp.issparse(F):
+                sim = np.asarray(F[ia[ok]].multiply(F[ib[ok]]).sum(axis=1)).ravel()
+            else:
+                sim = np.einsum("ij,ij->i", F[ia[ok]], F[ib[ok]])
+            total[ok] += 1.0 - sim
+            pairs[ok] += 1
+    good = pairs > 0
+    out[good] = total[good] / pairs[good]
+    return out
+
+
+def novelty(lists, item_popularity, n_users: int) -> np.ndarray:
+    """Per list: mean self-information -log2(pop_i / n_users) of its items.
+
+    ``item_popularity[i]`` = number of training users who rated item i. Items nobody rated count as
+    popularity 1 (the most novel an item can be without dividing by zero).
+    """
+    top = _as_top(lists)
+    pop = np.maximum(np.asarray(item_popularity, dtype=float), 1.0)
+    info = -np.log2(pop / float(n_users))
+    out = np.full(top.shape[0], np.nan)
+    valid = top >= 0
+    cnt = valid.sum(axis=1)
+    vals = np.where(valid, info[np.where(valid, top, 0)], 0.0)
+    good = cnt > 0
+    out[good] = vals[good].sum(axis=1) / cnt[good]
+    return out
+
+
+def personalization(lists, max_users: int = 1000, seed: int = 0) -> float:
+    """1 - mean pairwise overlap |L_a ∩ L_b| / k over pairs of users' lists.
+
+    For speed, at most ``max_users`` lists (a seeded random sample) enter the pairwise comparison.
+    1 means every user gets a different list, 0 means everybody gets the same one.
+    """
+    top = _as_top(lists)
+    n, k = top.shape
+    if n < 2 or k == 0:
+        return float("nan")
+    if n > max_users:
+        idx = np.random.default_rng(seed).choice(n, size=max_users, replace=False)
+        top = top[np.sort(idx)]
+        n = max_users
+    rows = np.repeat(np.arange(n), k)
+    cols = top.ravel()
+    ok = cols >= 0
+    n_cols = int(cols[ok].max()) + 1 if ok.any() else 1
+    B = sp.csr_matrix((np.ones(ok.sum()), (rows[ok], cols[ok])), shape=(n, n_cols))
+    B.data[:] = 1.0  # duplicates (should not happen) count once
+    O = (B @ B.T).toarray()
+    overlap_sum = O.sum() - np.trace(O)
+    mean_overlap = overlap_sum / (n * (n - 1)) / k
+    return float(1.0 - mean_overlap)
+
+
+# ---------------------------------------------------------------------------- vectorised per user
+RANKING_NAMES = ("precision", "recall", "ndcg", "map", "hit_rate")
+
+
+def _hits_matrix(top: np.ndarray, relevant_sets: list[set], k: int) -> np.ndarray:
+    top = top[:, :k]
+    hits = np.zeros(top.shape, dtype=bool)
+    for row, rel in enumerate(relevant_sets):
+        if rel:
+            hits[row] = np.fromiter((x in rel for x in top[row].tolist()), dtype=bool, count=top.shape[1])
+    return hits
+
+
 def ranking_metrics_matrix(top: np.ndarray, relevant_sets: list[set], k: int) -> dict[str, np.ndarray]:
-    """Per-user precision/recall/ndcg for inner-id top lists (rows of ``top``), vectorised over users."""
+    """Per-user precision / recall / ndcg / map / hit_rate @k for inner-id top lists (rows of ``top``).
+
+    Users with no relevant item get NaN for every metric.
+    """
+    top = _as_top(top)
     n = len(relevant_sets)
-    prec = np.full(n, np.nan)
-    rec = np.full(n, np.nan)
-    nd = np.full(n, np.nan)
+    n_rel = np.array([len(s) for s in relevant_sets], dtype=float)
+    hits = _hits_matrix(top, relevant_sets, k)
+    width = hits.shape[1]
+    has = n_rel > 0
     discounts = 1.0 / np.log2(np.arange(2, k + 2))
     cum_ideal = np.cumsum(discounts)
-    for row in range(n):
-        rel = relevant_sets[row]
-        if not rel:
-            continue
-        lst = top[row, :k]
-        hits = np.fromiter((x in rel for x in lst), dtype=bool, count=len(lst))
-        prec[row] = hits.sum() / k
-        rec[row] = hits.sum() / len(rel)
-        nd[row] = float((hits * discounts[:len(lst)]).sum() / cum_ideal[min(len(rel), k) - 1])
-    return {"precision": prec, "recall": rec, "ndcg": nd}
+    nh = hits.sum(axis=1).astype(float)
+    out = {name: np.full(n, np.nan) for name in RANKING_NAMES}
+    if not has.any():
+        return out
+    ideal = cum_ideal[np.minimum(n_rel[has], k).astype(int) - 1]
+    out["precision"][has] = nh[has] / k
+    out["recall"][has] = nh[has] / n_rel[has]
+    out["ndcg"][has] = (hits[has] * discounts[:width]).sum(axis=1) / ideal
+    cum_hits = np.cumsum(hits, axis=1)
+    prec_at_r = cum_hits / np.arange(1, width + 1)
+    out["map"][has] = (prec_at_r * hits)[has].sum(axis=1) / np.minimum(n_rel[has], k)
+    out["hit_rate"][has] = (nh[has] > 0).astype(float)
+    return out
+
+
+def ranking_curves(top: np.ndarray, relevant_sets: list[set], ks) -> pd.DataFrame:
+    """Mean precision / recall / NDCG / MAP / hit rate for several K, all from one top-max(K) list.
+
+    Returns one row per K (columns k, precision, recall, ndcg, map, hit_rate), means over users that
+    have at least one relevant item.
+    """
+    ks = sorted({int(x) for x in ks if int(x) > 0})
+    top = _as_top(top)
+    rows = []
+    for k in ks:
+        if k > top.shape[1]:
+            raise ValueError(f"top lists have {top.shape[1]} items; cannot compute metrics at K={k}")
+        per = ranking_metrics_matrix(top[:, :k], relevant_sets, k)
+        rows.append({"k": k, **{name: _nanmean(v) for name, v in per.items()}})
+    return pd.DataFrame(rows, columns=["k", *RANKING_NAMES])
+
+
+def _nanmean(v) -> float:
+    v = np.asarray(v, dtype=float)
+    return float(np.nanmean(v)) if np.isfinite(v).any() else float("nan")
