@@ -1,82 +1,75 @@
-"""load_path(path) -> Dataset: the one entry point the CLI and tests use to read data from disk."""
+"""One entry point from files to datasets, used by the CLI, the tests and the Data page.
+
+* ``load_path(path, *, mapping=None, clean=True) -> Dataset`` - any file, zip or folder
+  the readers understand (CSV/TSV/TXT/DAT, Excel, JSON, JSON Lines, Parquet, zip,
+  MovieLens 100K/1M/10M/latest folders, Douban comment files, CineLens folders).
+* ``load_path_with_report(...) -> (Dataset, CleaningReport, ReadResult)`` for ``clean``.
+* ``read_upload(filename, data) -> ReadResult``, ``apply_mapping(result, overrides)``,
+  ``clean(raw, options, progress) -> (Dataset, CleaningReport)`` for the UI.
+
+Errors are :class:`recsys_core.errors.UserError` with one-line messages.
+"""
 from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
-
 from ..errors import UserError
+from .cleaning import CleaningOptions, CleaningReport, RawTables, apply_mapping, clean
 from .dataset import Dataset
+from .readers import ReadResult, TableRead, read_path, read_upload
 
-_ALIASES = {
-    "user_id": ["user_id", "userid", "user", "uid", "用户id", "用户"],
-    "item_id": ["item_id", "itemid", "movie_id", "movieid", "item", "movie", "iid", "电影id", "电影"],
-    "rating": ["rating", "score", "stars", "star", "评分"],
-    "timestamp": ["timestamp", "time", "date", "comment_time", "时间"],
-    "text": ["text", "comment", "review", "content", "短评", "评论"],
-}
+__all__ = [
+    "load_path", "load_path_with_report", "read_upload", "read_path", "apply_mapping", "clean",
+    "CleaningOptions", "CleaningReport", "RawTables", "ReadResult", "TableRead", "parse_mapping_arg",
+]
 
 
-def _ml100k(folder: Path) -> Dataset:
-    inter = pd.read_csv(folder / "u.data", sep="\t", names=["user_id", "item_id", "rating", "timestamp"])
-    inter["timestamp"] = pd.to_datetime(inter["timestamp"], unit="s")
-    items = users = None
-    if (folder / "u.item").exists():
-        genre_names = ["unknown", "Action", "Adventure", "Animation", "Children's", "Comedy", "Crime", "Documentary",
-                       "Drama", "Fantasy", "Film-Noir", "Horror", "Musical", "Mystery", "Romance", "Sci-Fi",
-                       "Thriller", "War", "Western"]
-        raw = pd.read_csv(folder / "u.item", sep="|", header=None, encoding="latin-1")
-        flags = raw.iloc[:, 5:24].to_numpy()
-        items = pd.DataFrame({
-            "item_id": raw[0],
-            "title": raw[1],
-            "genres": [[g for g, f in zip(genre_names, row) if f == 1] for row in flags],
-            "year": pd.to_datetime(raw[2], errors="coerce", format="%d-%b-%Y").dt.year,
-        })
-    if (folder / "u.user").exists():
-        u = pd.read_csv(folder / "u.user", sep="|", names=["user_id", "age", "gender", "occupation", "zip"])
-        users = u.drop(columns=["zip"])
-    return Dataset.from_frames(inter, items, users, rating_scale=(1, 5), name=folder.name, sources=(str(folder),))
-
-
-def _canonical_folder(folder: Path) -> Dataset:
-    inter = pd.read_csv(folder / "interactions.csv", dtype={"user_id": str, "item_id": str})
-    items = pd.read_csv(folder / "items.csv", dtype={"item_id": str}) if (folder / "items.csv").exists() else None
-    users = pd.read_csv(folder / "users.csv", dtype={"user_id": str}) if (folder / "users.csv").exists() else None
-    return Dataset.from_frames(inter, items, users, name=folder.name, sources=(str(folder),))
-
-
-def _table(path: Path) -> Dataset:
-    try:
-        df = pd.read_csv(path, sep=None, engine="python", encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        df = pd.read_csv(path, sep=None, engine="python", encoding="gb18030")
-    except (pd.errors.EmptyDataError, pd.errors.ParserError) as e:
-        raise UserError(f"{path.name}: cannot read a table ({str(e).splitlines()[0]}); check the file is CSV/TSV") from None
-    lower = {str(c).strip().lower(): c for c in df.columns}
-    rename = {}
-    for canon, names in _ALIASES.items():
-        for n in names:
-            if n in lower:
-                rename[lower[n]] = canon
-                break
-    df = df.rename(columns=rename)
-    missing = [c for c in ("user_id", "item_id", "rating") if c not in df.columns]
-    if missing:
-        raise UserError(f"{path.name}: no column for {', '.join(missing)}; name the columns user_id, item_id, rating")
-    return Dataset.from_frames(df, name=path.stem, sources=(str(path),))
-
-
-def load_path(path) -> Dataset:
+def load_path_with_report(path, *, mapping=None, clean: bool = True, options=None, progress=None):
+    """Read ``path`` and clean it; returns ``(dataset, report, read_result)``."""
     p = Path(path)
-    if not p.exists():
-        raise UserError(f"{p}: no such file or folder; check the path")
-    if p.is_dir():
-        if (p / "u.data").exists():
-            return _ml100k(p)
-        if (p / "interactions.csv").exists():
-            return _canonical_folder(p)
-        raise UserError(f"{p}: folder holds neither MovieLens files (u.data) nor a CineLens dataset (interactions.csv)")
-    if p.stat().st_size == 0:
-        raise UserError(f"{p.name}: the file is empty; export the ratings again")
-    return _table(p)
+    result = read_path(p)
+    raw = apply_mapping(result, mapping)
+    if raw.name in ("", "dataset"):
+        raw.name = p.stem or p.name
+    if options is None:
+        options = CleaningOptions() if clean else CleaningOptions.minimal()
+    ds, report = _clean(raw, options, progress)
+    report.source.setdefault("file", str(p))
+    return ds, report, result
+
+
+def load_path(path, *, mapping=None, clean: bool = True, options=None, progress=None) -> Dataset:
+    """Any supported file / zip / folder -> a canonical :class:`Dataset`.
+
+    ``mapping``: field -> column for the main table (e.g. ``{"user_id": "uid", "item_id": "film"}``)
+    or table name -> {"role", "mapping"}.  ``clean=False`` only applies what the canonical
+    table needs (ids present, ratings numeric); ``clean=True`` runs the default cleaning.
+    """
+    ds, _, _ = load_path_with_report(path, mapping=mapping, clean=clean, options=options, progress=progress)
+    return ds
+
+
+def _clean(raw: RawTables, options, progress):
+    return clean(raw, options, progress)
+
+
+def parse_mapping_arg(text: str | None) -> dict | None:
+    """``"user=uid,item=film,rating=score"`` -> ``{"user_id": "uid", "item_id": "film", "rating": "score"}``."""
+    if not text:
+        return None
+    short = {"user": "user_id", "item": "item_id", "film": "item_id", "movie": "item_id", "time": "timestamp",
+             "review": "text", "comment": "text"}
+    out = {}
+    for part in text.split(","):
+        if not part.strip():
+            continue
+        if "=" not in part:
+            raise UserError(f"--map: {part.strip()!r} is not FIELD=COLUMN - write e.g. --map user=uid,item=film,rating=score")
+        k, v = part.split("=", 1)
+        k = short.get(k.strip().lower(), k.strip().lower())
+        from .detect import ALL_FIELDS
+
+        if k not in ALL_FIELDS:
+            raise UserError(f"--map: unknown field {k!r} - use user, item, rating, timestamp, text, title, genres")
+        out[k] = v.strip()
+    return out

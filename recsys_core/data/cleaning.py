@@ -1,0 +1,870 @@
+"""Assemble raw tables into one dataset and clean it, step by step, with a report.
+
+``apply_mapping(read_result, overrides)`` -> :class:`RawTables` (canonical column names,
+raw values); ``clean(raw, options, progress)`` -> ``(Dataset, CleaningReport)``.
+
+Every step is optional (see :class:`CleaningOptions`), vectorised (no per-row Python
+except over *distinct* odd values), and reports rows in / out / affected with examples.
+Nothing is ever dropped silently: suspicious users are only flagged unless the caller
+asks to drop them.
+"""
+from __future__ import annotations
+
+import html
+import math
+import re
+import unicodedata
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..errors import UserError
+from .dataset import Dataset, infer_rating_scale
+from .schema import conform_items, conform_users, normalise_id_series
+
+# ---------------------------------------------------------------------------------------
+# mapping: read tables -> raw canonical tables
+# ---------------------------------------------------------------------------------------
+
+INTERACTION_FIELDS = ["user_id", "item_id", "rating", "timestamp", "text"]
+ITEM_FIELDS = ["item_id", "title", "genres", "year", "region", "synopsis", "people"]
+USER_FIELDS = ["user_id", "age", "age_band", "gender", "city", "occupation"]
+ROLES = ("interactions", "items", "users", "ignore")
+
+
+@dataclass
+class RawTables:
+    interactions: pd.DataFrame
+    items: pd.DataFrame | None = None
+    users: pd.DataFrame | None = None
+    sources: tuple = ()
+    source_info: dict = field(default_factory=dict)
+    scale_hint: tuple | None = None
+    name: str = "dataset"
+
+
+def _table_frame(t, role: str, mapping: dict) -> pd.DataFrame:
+    fields = {"interactions": INTERACTION_FIELDS + ["title", "genres", "year"], "items": ITEM_FIELDS, "users": USER_FIELDS}[role]
+    cols = {}
+    for f, c in mapping.items():
+        if not c or f not in fields:
+            continue
+        if c not in t.frame.columns:
+            raise UserError(f"{t.name}: column {c!r} (mapped to {f}) is not in the file - choose one of: {', '.join(map(str, t.frame.columns[:20]))}")
+        cols[f] = t.frame[c]
+    return pd.DataFrame(cols)
+
+
+def apply_mapping(read_result, overrides: dict | None = None) -> RawTables:
+    """Turn the tables of a :class:`ReadResult` into raw canonical tables.
+
+    ``overrides``: table name -> {"role": ..., "mapping": {field: column}} (from the mapping
+    form or a saved mapping); a bare mapping dict (field -> column) applies to the single
+    interactions table (or the only table).
+    """
+    overrides = dict(overrides or {})
+    tables = list(read_result.tables)
+    if overrides and all(isinstance(v, str) or v is None for v in overrides.values()):
+        # a bare mapping for the main table
+        target = next((t for t in tables if t.role == "interactions"), None) or (tables[0] if len(tables) == 1 else None)
+        if target is None:
+            target = next((t for t in tables if t.role == "unknown"), tables[0])
+        overrides = {target.name: {"role": "interactions", "mapping": overrides}}
+    inter, items, users, sources = [], [], [], []
+    scale_hint = None
+    main_info = None
+    for t in tables:
+        o = overrides.get(t.name, {})
+        role = o.get("role", t.role)
+        mapping = {k: v for k, v in (o.get("mapping") or t.mapping).items() if v}
+        if role in (None, "unknown", "ignore"):
+            continue
+        if role not in ROLES:
+            raise UserError(f"{t.name}: unknown table role {role!r} - choose interactions, items, users or ignore")
+        needed = {"interactions": ["user_id", "item_id"], "items": ["item_id"], "users": ["user_id"]}[role]
+        missing = [f for f in needed if f not in mapping]
+        if missing:
+            raise UserError(f"{t.name}: no column chosen for {', '.join(missing)} - pick the {' and '.join(missing)} column(s) in the mapping")
+        used = [c for f, c in mapping.items() if f in ("user_id", "item_id")]
+        if len(used) == 2 and used[0] == used[1]:
+            raise UserError(f"{t.name}: user and film cannot be the same column ({used[0]!r}) - choose two different columns")
+        frame = _table_frame(t, role, mapping)
+        sources.append(t.name)
+        if role == "interactions":
+            if main_info is None:
+                main_info = {"file": t.name, "format": t.format, "encoding": t.encoding,
+                             "delimiter": t.delimiter, "layout": t.layout, "mapping": mapping}
+                scale_hint = t.rating_scale
+            meta_cols = [c for c in ("title", "genres", "year") if c in frame]
+            if meta_cols:
+                items.append(frame[["item_id"] + meta_cols])
+            inter.append(frame[[c for c in INTERACTION_FIELDS if c in frame]])
+        elif role == "items":
+            items.append(frame)
+        else:
+            users.append(frame)
+    if not inter:
+        names = ", ".join(t.name for t in tables)
+        raise UserError(f"{names}: no table with a user column and a film column - map the user and film columns (or add a ratings file)")
+    interactions = pd.concat(inter, ignore_index=True) if len(inter) > 1 else inter[0].reset_index(drop=True)
+    return RawTables(
+        interactions,
+        _combine_meta(items, "item_id"),
+        _combine_meta(users, "user_id"),
+        tuple(sources),
+        main_info or {},
+        scale_hint,
+        name=_dataset_name(read_result.filename),
+    )
+
+
+def _dataset_name(filename: str) -> str:
+    base = str(filename).replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+    return re.sub(r"\.(csv|tsv|txt|dat|json|jsonl|parquet|xlsx|zip|gz)$", "", base, flags=re.I) or "dataset"
+
+
+def _combine_meta(frames: list, key: str) -> pd.DataFrame | None:
+    if not frames:
+        return None
+    df = pd.concat(frames, ignore_index=True)
+    df[key] = normalise_id_series(df[key])
+    df = df[df[key].notna()]
+    # first non-empty value per id and column, across all sources
+    return df.groupby(key, sort=False).first().reset_index()
+
+
+# ---------------------------------------------------------------------------------------
+# options and report
+# ---------------------------------------------------------------------------------------
+
+@dataclass
+class CleaningOptions:
+    exact_duplicates: bool = True
+    normalise_ids: bool = True
+    parse_ratings: bool = True
+    unparseable_ratings: str = "drop"       # drop | blank (keep the row without a rating)
+    missing_ratings: str = "keep"           # keep (review-/view-only rows) | drop
+    target_scale: tuple | None = None       # None: keep the detected scale
+    rating_step: float | None = None        # round normalised ratings to this step (e.g. 0.5)
+    out_of_range: str = "drop"              # drop | clip | keep
+    parse_timestamps: bool = True
+    clean_text: bool = True
+    text_max_len: int = 2000
+    duplicate_pairs: str = "latest"         # latest | mean | first | keep
+    flag_suspicious: bool = True
+    suspicious_min_count: int = 100
+    suspicious_window_minutes: float = 10.0
+    drop_suspicious: bool = False
+
+    @classmethod
+    def from_dict(cls, d: dict | None) -> CleaningOptions:
+        d = dict(d or {})
+        known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
+        if known.get("target_scale") is not None:
+            known["target_scale"] = tuple(float(x) for x in known["target_scale"])
+        return cls(**known)
+
+    @classmethod
+    def minimal(cls) -> CleaningOptions:
+        """Only what the canonical table needs (ids present, ratings numeric)."""
+        return cls(exact_duplicates=False, parse_ratings=False, unparseable_ratings="blank", out_of_range="keep",
+                   clean_text=False, text_max_len=0, duplicate_pairs="keep", flag_suspicious=False)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        if d["target_scale"] is not None:
+            d["target_scale"] = list(d["target_scale"])
+        return d
+
+
+STEP_LABELS = {
+    "exact_duplicates": "exact duplicate rows",
+    "normalise_ids": "id normalisation",
+    "missing_ids": "missing user / film ids",
+    "parse_ratings": "non-numeric ratings",
+    "missing_ratings": "missing ratings",
+    "rating_scale": "rating scale",
+    "out_of_range": "out-of-range ratings",
+    "timestamps": "timestamps",
+    "review_text": "review text",
+    "duplicate_pairs": "repeated user-film pairs",
+    "suspicious_users": "suspicious users",
+}
+
+
+@dataclass
+class StepReport:
+    name: str
+    rows_in: int
+    rows_out: int
+    rows_affected: int = 0
+    examples: list = field(default_factory=list)
+    detail: str = ""
+    enabled: bool = True
+
+    @property
+    def label(self) -> str:
+        return STEP_LABELS.get(self.name, self.name)
+
+    @property
+    def rows_dropped(self) -> int:
+        return self.rows_in - self.rows_out
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "label": self.label, "enabled": self.enabled, "rows_in": self.rows_in,
+                "rows_out": self.rows_out, "rows_dropped": self.rows_dropped, "rows_affected": self.rows_affected,
+                "detail": self.detail, "examples": self.examples}
+
+
+@dataclass
+class CleaningReport:
+    source: dict
+    rows_in: int
+    rows_out: int = 0
+    steps: list = field(default_factory=list)
+    detected_scale: tuple = (1.0, 5.0)
+    normalised_to: tuple = (1.0, 5.0)
+    joins: dict = field(default_factory=dict)
+    suspicious_users: list = field(default_factory=list)
+    options: dict = field(default_factory=dict)
+    warnings: list = field(default_factory=list)
+
+    def step(self, name: str) -> StepReport | None:
+        return next((s for s in self.steps if s.name == name), None)
+
+    def to_dict(self) -> dict:
+        src = dict(self.source)
+        src.setdefault("format", None)
+        src.setdefault("encoding", None)
+        src.setdefault("delimiter", None)
+        src.setdefault("mapping", {})
+        return {
+            "source": _jsonable(src),
+            "rows_in": int(self.rows_in),
+            "rows_out": int(self.rows_out),
+            "steps": [_jsonable(s.to_dict()) for s in self.steps],
+            "rating_scale": {"detected": [float(x) for x in self.detected_scale],
+                             "normalised_to": [float(x) for x in self.normalised_to]},
+            "joins": _jsonable(self.joins),
+            "suspicious_users": _jsonable(self.suspicious_users),
+            "options": _jsonable(self.options),
+            "warnings": list(self.warnings),
+        }
+
+    def table(self) -> pd.DataFrame:
+        """One row per step: rows in, rows out, dropped, changed, detail."""
+        return pd.DataFrame(
+            [{"step": s.name, "label": s.label, "enabled": s.enabled, "rows_in": s.rows_in, "rows_out": s.rows_out,
+              "dropped": s.rows_dropped, "changed": s.rows_affected, "detail": s.detail} for s in self.steps]
+        )
+
+    def funnel(self) -> pd.DataFrame:
+        """Rows remaining after each step (starting with the input)."""
+        rows = [{"stage": "input", "rows": int(self.rows_in)}]
+        rows += [{"stage": s.name, "rows": int(s.rows_out)} for s in self.steps]
+        return pd.DataFrame(rows)
+
+
+def _jsonable(v):
+    if isinstance(v, dict):
+        return {str(k): _jsonable(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_jsonable(x) for x in v]
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, (np.floating, float)):
+        f = float(v)
+        return None if math.isnan(f) else f
+    if isinstance(v, (np.bool_,)):
+        return bool(v)
+    if isinstance(v, pd.Timestamp):
+        return None if pd.isna(v) else v.isoformat()
+    if v is None or isinstance(v, (str, int, bool)):
+        return v
+    try:
+        if pd.isna(v):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return str(v)
+
+
+def _examples(df: pd.DataFrame, mask=None, n: int = 5, cols=None) -> list[dict]:
+    sub = df if mask is None else df[mask]
+    sub = sub.head(n)
+    if cols:
+        sub = sub[[c for c in cols if c in sub.columns]]
+    return [_jsonable(r) for r in sub.to_dict("records")]
+
+
+# ---------------------------------------------------------------------------------------
+# value parsers
+# ---------------------------------------------------------------------------------------
+
+WORD_RATINGS = {
+    "力荐": 5.0, "推荐": 4.0, "还行": 3.0, "较差": 2.0, "很差": 1.0,
+    "力薦": 5.0, "推薦": 4.0, "還行": 3.0, "較差": 2.0,
+    "极好": 5.0, "很好": 4.0, "一般": 3.0, "差": 2.0, "极差": 1.0,
+}
+CN_NUM = {"零": 0, "一": 1, "二": 2, "两": 2, "兩": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+_NUM_RE = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)$")
+_NUM_UNIT_RE = re.compile(r"^([-+]?\d+(?:\.\d+)?)\s*(分|星|颗星|顆星|stars?|pts?|points?)$", re.I)
+_FRACTION_RE = re.compile(r"^(\d+(?:\.\d+)?)\s*/\s*(\d+(?:\.\d+)?)$")
+_CN_STAR_RE = re.compile(r"^([零一二两兩三四五六七八九十])\s*(星|颗星|顆星|分)(半)?$")
+_ALLSTAR_RE = re.compile(r"allstar(\d)(\d)", re.I)
+
+
+def parse_rating_text(value) -> float:
+    """'4.0', ' 3 ', '★★★', '★★★½', '五星', '力荐', '4分', '8/10' (-> 4.0 on 5), 'allstar40' -> float; else NaN."""
+    if value is None:
+        return float("nan")
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        return float(value)
+    s = unicodedata.normalize("NFKC", str(value)).strip()
+    if not s:
+        return float("nan")
+    if _NUM_RE.match(s):
+        return float(s)
+    stars = s.count("★") + s.count("⭐")
+    if stars and re.fullmatch(r"[★⭐☆✩½\s]+", s):
+        return stars + (0.5 if "½" in s else 0.0)
+    m = _NUM_UNIT_RE.match(s)
+    if m:
+        return float(m.group(1))
+    m = _FRACTION_RE.match(s)
+    if m and float(m.group(2)) > 0:
+        return round(float(m.group(1)) / float(m.group(2)) * 5.0, 4)
+    m = _CN_STAR_RE.match(s)
+    if m:
+        return CN_NUM[m.group(1)] + (0.5 if m.group(3) else 0.0)
+    m = _ALLSTAR_RE.search(s)
+    if m:
+        return float(m.group(1)) + float(m.group(2)) / 10.0
+    if s in WORD_RATINGS:
+        return WORD_RATINGS[s]
+    return float("nan")
+
+
+def detect_rating_scale(r: pd.Series) -> tuple[float, float]:
+    """Scale the bulk (>= 99%) of ratings lives on: (1,5), (0.5,5), (0,5), (1,10), (0,10), (0,100)."""
+    r = pd.to_numeric(r, errors="coerce").dropna()
+    if r.empty:
+        return (1.0, 5.0)
+    nonneg = r[r >= 0]
+    for hi in (5.0, 10.0, 100.0):
+        inside = nonneg[nonneg <= hi]
+        if len(inside) >= 0.99 * len(r):
+            if hi == 5.0:
+                return infer_rating_scale(inside)
+            if hi == 10.0:
+                return (0.0, 10.0) if inside.min() < 1 else (1.0, 10.0)
+            return (0.0, 100.0)
+    return (float(r.min()), float(r.max()))
+
+
+_CN_DATE_RE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?\s*(?:(\d{1,2})\s*[时點点:：]\s*(\d{1,2})?\s*分?\s*(?:(\d{1,2})\s*秒?)?)?")
+_SLASH_DATE_RE = re.compile(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})")
+
+
+def _cn_date(m: re.Match) -> str:
+    y, mo, d, h, mi, sec = m.groups()
+    out = f"{int(y):04d}-{int(mo):02d}-{int(d):02d}"
+    if h is not None:
+        out += f" {int(h):02d}:{int(mi or 0):02d}:{int(sec or 0):02d}"
+    return out
+
+
+def parse_timestamps(col: pd.Series) -> pd.Series:
+    """Epoch seconds / milliseconds / microseconds, yyyymmdd, ISO strings, '2021/3/31', '2021年3月31日 10:00'.
+
+    Returns datetime64[ns] (naive UTC); unreadable values become NaT.
+    """
+    n = len(col)
+    out = pd.Series(pd.NaT, index=col.index, dtype="datetime64[ns]")
+    if n == 0:
+        return out
+    if pd.api.types.is_datetime64_any_dtype(col.dtype):
+        ts = col
+        if getattr(ts.dt, "tz", None) is not None:
+            ts = ts.dt.tz_convert("UTC").dt.tz_localize(None)
+        return ts.astype("datetime64[ns]")
+    if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
+        nums = col.astype("float64")
+        strs = None
+    else:
+        strs = col.astype("string").str.strip()
+        nums = pd.to_numeric(strs.where(strs.str.fullmatch(r"[-+]?\d+(\.\d+)?", na=False)), errors="coerce")
+    # numbers
+    isnum = nums.notna()
+    if isnum.any():
+        v = nums[isnum]
+        ymd = (v >= 19000101) & (v <= 21001231) & (v % 1 == 0) & (v < 1e8)
+        year = (v >= 1900) & (v <= 2100) & (v % 1 == 0)
+        factor = np.where(v.abs() >= 1e17, 1.0, np.where(v.abs() >= 1e14, 1e3, np.where(v.abs() >= 1e11, 1e6, 1e9)))
+        ns = (v * factor)
+        ok = ~ymd & ~year & ns.between(-2.2e18, 9.2e18)
+        out.loc[v.index[ok]] = pd.to_datetime(ns[ok].round().astype("int64"), unit="ns").values
+        if ymd.any():
+            out.loc[v.index[ymd]] = pd.to_datetime(v[ymd].astype("int64").astype(str), format="%Y%m%d", errors="coerce").values
+        if year.any():
+            out.loc[v.index[year]] = pd.to_datetime(v[year].astype("int64").astype(str), format="%Y", errors="coerce").values
+    if strs is None:
+        return out
+    rest = strs.notna() & ~isnum & strs.ne("")
+    if not rest.any():
+        return out
+    s = strs[rest]
+    has_cn = s.str.contains("年", regex=False, na=False)
+    if has_cn.any():
+        s = s.copy()
+        s[has_cn] = s[has_cn].str.replace(_CN_DATE_RE, _cn_date, regex=True)
+    has_slash = s.str.match(_SLASH_DATE_RE, na=False)
+    if has_slash.any():
+        s = s.copy()
+        s[has_slash] = s[has_slash].str.replace(
+            _SLASH_DATE_RE, lambda m: f"{int(m.group(1)):04d}-{int(m.group(2)):02d}-{int(m.group(3)):02d}", regex=True)
+    parsed = _to_dt(s, "ISO8601")
+    bad = parsed.isna()
+    if bad.any():
+        uniq = pd.Series(s[bad].unique())
+        if len(uniq) <= 200000:
+            conv = _to_dt(uniq, "mixed")
+            parsed[bad] = s[bad].map(dict(zip(uniq, conv, strict=False))).astype("datetime64[ns]")
+    out.loc[parsed.index] = parsed.values
+    return out
+
+
+def _to_dt(s: pd.Series, fmt: str) -> pd.Series:
+    try:
+        ts = pd.to_datetime(s, format=fmt, errors="coerce", utc=True)
+    except (ValueError, TypeError, OverflowError):
+        ts = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns, UTC]")
+    return ts.dt.tz_localize(None).astype("datetime64[ns]")
+
+
+_TAG_RE = re.compile(r"<[^<>]{0,500}>")
+_BR_RE = re.compile(r"<\s*(br|/p|p|/div)\s*/?\s*>", re.I)
+_ENTITY_RE = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]{2,8});")
+_CTRL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
+_WS_RE = re.compile(r"\s+")
+
+
+def clean_text_series(t: pd.Series, max_len: int = 2000) -> tuple[pd.Series, pd.Series]:
+    """HTML tags and entities, control characters, whitespace; returns (clean text, truncated flag)."""
+    s = t.astype("string")
+    html_mask = s.str.contains(r"[<&]", regex=True, na=False)
+    if html_mask.any():
+        sub = s[html_mask].str.replace(_BR_RE, " ", regex=True).str.replace(_TAG_RE, "", regex=True)
+        ent = sub.str.contains(_ENTITY_RE, na=False)
+        if ent.any():
+            sub[ent] = sub[ent].map(html.unescape)
+        s = s.copy()
+        s[html_mask] = sub
+    s = s.str.replace(_CTRL_RE, " ", regex=True).str.replace(_WS_RE, " ", regex=True).str.strip()
+    s = s.mask(s.eq(""))
+    trunc = pd.Series(False, index=t.index)
+    if max_len and max_len > 0:
+        lens = s.str.len()
+        trunc = (lens > max_len).fillna(False).astype(bool)
+        if trunc.any():
+            s = s.copy()
+            s[trunc] = s[trunc].str.slice(0, max_len)
+    out = s.astype(object).where(s.notna(), None)
+    return out, trunc
+
+
+# ---------------------------------------------------------------------------------------
+# the pipeline
+# ---------------------------------------------------------------------------------------
+
+def clean(raw, options: CleaningOptions | dict | None = None, progress=None, *, name: str | None = None):
+    """Clean raw tables (or a Dataset, or a read result) -> ``(Dataset, CleaningReport)``.
+
+    ``progress(fraction, label)`` is called between steps.  The input is never modified.
+    """
+    from .readers import ReadResult
+
+    if isinstance(raw, ReadResult):
+        raw = apply_mapping(raw)
+    elif isinstance(raw, Dataset):
+        raw = RawTables(raw.interactions, raw.items, raw.users, raw.sources, dict(raw.meta.get("source", {})),
+                        tuple(raw.rating_scale), raw.name)
+    elif isinstance(raw, pd.DataFrame):
+        raw = RawTables(raw)
+    opts = options if isinstance(options, CleaningOptions) else CleaningOptions.from_dict(options)
+    prog = progress or (lambda f, label="": None)
+    df = raw.interactions
+    if "user_id" not in df or "item_id" not in df:
+        raise UserError(f"{raw.name}: the interactions table has no user or film column - map the user and film columns")
+    df = df[[c for c in INTERACTION_FIELDS if c in df.columns]].copy()
+    rep = CleaningReport(source=dict(raw.source_info), rows_in=len(df), options=opts.to_dict())
+    total = len(STEP_LABELS)
+    k = [0]
+
+    def add(step: StepReport):
+        rep.steps.append(step)
+        k[0] += 1
+        prog(min(k[0] / total, 1.0), step.label)
+
+    prog(0.0, "start")
+    # 1 exact duplicates -------------------------------------------------------------
+    n = len(df)
+    if opts.exact_duplicates and n:
+        dup = df.duplicated(keep="first")
+        ex = _examples(df, dup)
+        df = df[~dup]
+        add(StepReport("exact_duplicates", n, len(df), int(dup.sum()), ex, f"{int(dup.sum())} identical rows removed"))
+    else:
+        add(StepReport("exact_duplicates", n, n, 0, [], "off", enabled=bool(opts.exact_duplicates)))
+
+    # 2 id normalisation ----------------------------------------------------------------
+    n = len(df)
+    changed_total, ex = 0, []
+    for c in ("user_id", "item_id"):
+        before = df[c]
+        if opts.normalise_ids:
+            after = normalise_id_series(before)
+        else:
+            st = before.astype("string")
+            st = st.mask(st.str.strip().eq(""))
+            after = st.astype(object).where(st.notna(), None)
+        b_str = before.astype("string")
+        a_str = pd.Series(after, index=before.index).astype("string")
+        changed = (b_str != a_str).fillna(False) & a_str.notna()
+        cnt = int(changed.sum())
+        if cnt:
+            changed_total += cnt
+            idx = changed[changed].index[:3]
+            ex += [{"column": c, "before": _jsonable(before.loc[i]), "after": _jsonable(after.loc[i])} for i in idx]
+        df[c] = after
+    add(StepReport("normalise_ids", n, n, changed_total, ex[:5],
+                   f"{changed_total} ids re-spelt (e.g. ' 1', '1.0' -> '1')" if opts.normalise_ids else "off (ids only trimmed)",
+                   enabled=opts.normalise_ids))
+
+    # 3 missing ids ---------------------------------------------------------------------
+    n = len(df)
+    miss = df["user_id"].isna() | df["item_id"].isna()
+    ex = _examples(df, miss)
+    df = df[~miss]
+    add(StepReport("missing_ids", n, len(df), int(miss.sum()), ex, f"{int(miss.sum())} rows without a user or film id dropped"))
+
+    # 4 ratings --------------------------------------------------------------------------
+    n = len(df)
+    orig_rating = None
+    if "rating" in df:
+        r_raw = df["rating"]
+        if pd.api.types.is_numeric_dtype(r_raw.dtype) and not pd.api.types.is_bool_dtype(r_raw.dtype):
+            r = r_raw.astype("float64")
+            odd = pd.Series(False, index=df.index)
+        else:
+            rs = r_raw.astype("string").str.strip()
+            r = pd.to_numeric(rs.where(rs.str.fullmatch(r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?", na=False)), errors="coerce").astype("float64")
+            odd = rs.notna() & rs.ne("") & r.isna()
+        parsed_n = 0
+        if odd.any():
+            orig_rating = r_raw.astype(object).copy()
+            if opts.parse_ratings:
+                uniq = pd.unique(r_raw[odd])
+                table = {u: parse_rating_text(u) for u in uniq}
+                vals = r_raw[odd].map(table).astype("float64")
+                r = r.copy()
+                r[odd] = vals
+                parsed_n = int(vals.notna().sum())
+        unparsed = odd & r.isna()
+        ex = _examples(pd.DataFrame({"rating": r_raw, "parsed": r}), odd & r.notna(), 3) + _examples(
+            pd.DataFrame({"rating": r_raw, "parsed": r}), unparsed, 3)
+        df = df.copy()
+        df["rating"] = r
+        if orig_rating is not None:
+            df["orig_rating"] = orig_rating
+        if opts.unparseable_ratings == "drop":
+            df = df[~unparsed]
+        detail = f"{parsed_n} text ratings parsed; {int(unparsed.sum())} unreadable " + (
+            "rows dropped" if opts.unparseable_ratings == "drop" else "kept without a rating")
+        add(StepReport("parse_ratings", n, len(df), int(odd.sum()), ex, detail, enabled=opts.parse_ratings))
+    else:
+        df["rating"] = np.nan
+        add(StepReport("parse_ratings", n, n, 0, [], "no rating column: all rows are review/view-only"))
+
+    # 5 missing ratings -------------------------------------------------------------------
+    n = len(df)
+    miss = df["rating"].isna()
+    if opts.missing_ratings == "drop":
+        ex = _examples(df, miss)
+        df = df[~miss]
+        add(StepReport("missing_ratings", n, len(df), int(miss.sum()), ex, f"{int(miss.sum())} rows without a rating dropped"))
+    else:
+        add(StepReport("missing_ratings", n, n, int(miss.sum()), _examples(df, miss, 3),
+                       f"{int(miss.sum())} rows without a rating kept as review/view-only rows"))
+
+    # 6 scale -----------------------------------------------------------------------------
+    n = len(df)
+    detected = detect_rating_scale(df["rating"])
+    if raw.scale_hint and df["rating"].notna().any():
+        lo_h, hi_h = raw.scale_hint
+        rr = df["rating"].dropna()
+        if ((rr >= lo_h) & (rr <= hi_h)).mean() >= 0.99:
+            detected = (float(lo_h), float(hi_h))
+    target = tuple(float(x) for x in opts.target_scale) if opts.target_scale else detected
+    rep.detected_scale, rep.normalised_to = detected, target
+    if target != detected and df["rating"].notna().any():
+        (lo, hi), (tlo, thi) = detected, target
+        if hi <= lo or thi <= tlo:
+            raise UserError(f"{raw.name}: rating scale {list(target)} is not a range - give the lowest and highest rating, e.g. 1,5")
+        if "orig_rating" not in df:
+            df["orig_rating"] = df["rating"].astype(object)
+        new = (df["rating"] - lo) / (hi - lo) * (thi - tlo) + tlo
+        if opts.rating_step:
+            new = (new / opts.rating_step).round() * opts.rating_step
+        ex = _examples(pd.DataFrame({"before": df["rating"], "after": new}), df["rating"].notna(), 5)
+        changed = int((new != df["rating"]).fillna(False).sum())
+        df["rating"] = new
+        add(StepReport("rating_scale", n, n, changed, ex,
+                       f"detected {detected[0]:g}-{detected[1]:g}, normalised to {tlo:g}-{thi:g} (original kept in orig_rating)"))
+    else:
+        add(StepReport("rating_scale", n, n, 0, [], f"detected {detected[0]:g}-{detected[1]:g}; kept"))
+
+    # 7 out of range -------------------------------------------------------------------------
+    n = len(df)
+    lo, hi = target
+    oor = df["rating"].notna() & ((df["rating"] < lo - 1e-9) | (df["rating"] > hi + 1e-9))
+    cnt = int(oor.sum())
+    ex = _examples(df, oor)
+    if cnt and opts.out_of_range == "drop":
+        df = df[~oor]
+        detail = f"{cnt} ratings outside {lo:g}-{hi:g} dropped"
+    elif cnt and opts.out_of_range == "clip":
+        df = df.copy()
+        df["rating"] = df["rating"].clip(lo, hi)
+        detail = f"{cnt} ratings outside {lo:g}-{hi:g} clipped"
+    else:
+        detail = f"{cnt} ratings outside {lo:g}-{hi:g}" + (" kept" if cnt else "")
+    add(StepReport("out_of_range", n, len(df), cnt, ex, detail, enabled=opts.out_of_range != "keep"))
+
+    # 8 timestamps -----------------------------------------------------------------------------
+    n = len(df)
+    if "timestamp" in df and opts.parse_timestamps:
+        raw_ts = df["timestamp"]
+        ts = parse_timestamps(raw_ts)
+        present = raw_ts.notna() & raw_ts.astype("string").str.strip().ne("").fillna(False)
+        bad = present & ts.isna()
+        ex = _examples(pd.DataFrame({"timestamp": raw_ts}), bad)
+        df = df.copy()
+        df["timestamp"] = ts
+        add(StepReport("timestamps", n, n, int(bad.sum()), ex,
+                       f"{int(present.sum()) - int(bad.sum())} times read; {int(bad.sum())} unreadable left empty"))
+    else:
+        if "timestamp" in df:
+            df = df.copy()
+            df["timestamp"] = parse_timestamps(df["timestamp"]) if pd.api.types.is_datetime64_any_dtype(df["timestamp"].dtype) else pd.NaT
+        add(StepReport("timestamps", n, n, 0, [], "no time column" if "timestamp" not in raw.interactions else "off",
+                       enabled=opts.parse_timestamps))
+    if "timestamp" not in df:
+        df["timestamp"] = pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]")
+
+    # 9 text --------------------------------------------------------------------------------
+    n = len(df)
+    if "text" in df and opts.clean_text:
+        before = df["text"]
+        after, trunc = clean_text_series(before, opts.text_max_len)
+        b_s = before.astype("string")
+        a_s = pd.Series(after, index=before.index).astype("string")
+        changed = ~((b_s == a_s).fillna(False).astype(bool) | (b_s.isna() & a_s.isna()))
+        ex = [{"before": _jsonable(before.loc[i])[:120] if isinstance(before.loc[i], str) else _jsonable(before.loc[i]),
+               "after": (after.loc[i] or "")[:120]} for i in changed[changed].index[:5]]
+        df = df.copy()
+        df["text"] = after
+        if trunc.any():
+            df["orig_text_truncated"] = trunc
+        add(StepReport("review_text", n, n, int(changed.sum()), ex,
+                       f"{int(changed.sum())} texts cleaned (HTML, control characters, spaces); "
+                       f"{int(trunc.sum())} longer than {opts.text_max_len} characters truncated and flagged"))
+    else:
+        if "text" not in df:
+            df["text"] = None
+        else:
+            t = df["text"].astype(object)
+            df["text"] = t.where(t.notna(), None)
+        add(StepReport("review_text", n, n, 0, [], "no text column" if "text" not in raw.interactions else "off",
+                       enabled=opts.clean_text))
+
+    # 10 repeated pairs ---------------------------------------------------------------------------
+    n = len(df)
+    dup = df.duplicated(["user_id", "item_id"], keep=False)
+    nd = int(dup.sum())
+    if nd and opts.duplicate_pairs != "keep":
+        ex = _examples(df[dup].sort_values(["user_id", "item_id"], kind="stable"), None, 6)
+        df = _merge_pairs(df, dup, opts.duplicate_pairs)
+        add(StepReport("duplicate_pairs", n, len(df), nd, ex,
+                       f"{nd} rows shared a user-film pair; merged to {nd - (n - len(df))} rows (keep {opts.duplicate_pairs})"))
+    else:
+        add(StepReport("duplicate_pairs", n, n, nd, _examples(df, dup, 4),
+                       f"{nd} rows share a user-film pair" + (" (kept)" if nd else ""), enabled=opts.duplicate_pairs != "keep"))
+
+    # 11 suspicious users ---------------------------------------------------------------------------
+    n = len(df)
+    if opts.flag_suspicious and len(df):
+        sus = suspicious_users(df, opts.suspicious_min_count, opts.suspicious_window_minutes)
+        rep.suspicious_users = sus
+        ids = [s["user_id"] for s in sus]
+        if ids and opts.drop_suspicious:
+            df = df[~df["user_id"].isin(ids)]
+            detail = f"{len(ids)} users flagged and dropped at your request"
+        else:
+            detail = f"{len(ids)} users flagged (not dropped; decide on the Data page)"
+        add(StepReport("suspicious_users", n, len(df), len(ids), sus[:5], detail))
+    else:
+        add(StepReport("suspicious_users", n, n, 0, [], "off", enabled=False))
+
+    # assemble --------------------------------------------------------------------------------------
+    prog(0.97, "assemble")
+    inter = _canonical(df)
+    rep.rows_out = len(inter)
+    if rep.rows_out == 0:
+        raise UserError(f"{raw.name}: no rows left after cleaning - check the column mapping and the cleaning options")
+    items, users = raw.items, raw.users
+    items = _items_with_year(items)
+    items_c = conform_items(items) if items is not None else None
+    users_c = conform_users(users) if users is not None else None
+    rep.joins = join_report(inter, items_c, users_c)
+    meta = {"cleaning": rep.to_dict(), "source": dict(raw.source_info),
+            "suspicious_users": [s["user_id"] for s in rep.suspicious_users]}
+    ds = Dataset(inter, items_c, users_c, tuple(float(x) for x in target), name=name or raw.name,
+                 sources=tuple(raw.sources), meta=meta)
+    rep.warnings += _join_warnings(rep.joins)
+    ds.meta["cleaning"] = rep.to_dict()
+    prog(1.0, "done")
+    return ds, rep
+
+
+def _merge_pairs(df: pd.DataFrame, dup: pd.Series, how: str) -> pd.DataFrame:
+    single, many = df[~dup], df[dup]
+    many = many.assign(_order=np.arange(len(many)))
+    if how == "latest":
+        many = many.sort_values(["timestamp", "_order"], kind="stable", na_position="first")
+        g = many.groupby(["user_id", "item_id"], sort=False)
+        merged = g.last()  # last non-null per column: latest rating and latest text
+    elif how == "first":
+        g = many.groupby(["user_id", "item_id"], sort=False)
+        merged = g.first()
+    elif how == "mean":
+        g = many.groupby(["user_id", "item_id"], sort=False)
+        merged = g.last()
+        merged["rating"] = g["rating"].mean()
+    else:
+        raise UserError(f"unknown duplicate policy {how!r} - choose latest, mean, first or keep")
+    merged = merged.reset_index().drop(columns="_order")
+    return pd.concat([single, merged[[c for c in single.columns if c in merged.columns]]], ignore_index=True)
+
+
+def suspicious_users(df: pd.DataFrame, min_count: int = 100, window_minutes: float = 10.0) -> list[dict]:
+    """Users with >= ``min_count`` identical ratings within ``window_minutes`` (or, without
+    times, >= ``min_count`` ratings that are all identical)."""
+    r = df[df["rating"].notna()]
+    if len(r) < min_count or min_count < 2:
+        return []
+    ucode, uniques = pd.factorize(r["user_id"])
+    out = []
+    ts = r["timestamp"]
+    has_ts = ts.notna()
+    if has_ts.any():
+        sub = pd.DataFrame({"u": ucode[has_ts.to_numpy()], "r": r["rating"].to_numpy()[has_ts.to_numpy()],
+                            "t": ts[has_ts].to_numpy().astype("datetime64[ns]").astype("int64")})
+        sub = sub.sort_values(["u", "r", "t"], kind="stable").reset_index(drop=True)
+        k = min_count - 1
+        u, rv, t = sub["u"].to_numpy(), sub["r"].to_numpy(), sub["t"].to_numpy()
+        if len(sub) > k:
+            same = (u[k:] == u[:-k]) & (rv[k:] == rv[:-k])
+            span = t[k:] - t[:-k]
+            hit = same & (span <= window_minutes * 60e9)
+            if hit.any():
+                idx = np.nonzero(hit)[0]
+                flagged = {}
+                for j in idx:
+                    code = int(u[j + k])
+                    if code not in flagged:
+                        flagged[code] = (float(rv[j + k]), int(t[j + k]), int(span[j]))
+                counts = np.bincount(ucode, minlength=len(uniques))
+                for code, (val, _tend, sp) in flagged.items():
+                    out.append({"user_id": str(uniques[code]), "ratings": int(counts[code]), "rating": val,
+                                "burst": int(min_count), "minutes": round(sp / 60e9, 2),
+                                "reason": f">= {min_count} ratings of {val:g} within {window_minutes:g} minutes"})
+    no_ts_users = pd.Series(ucode[~has_ts.to_numpy()])
+    if len(no_ts_users):
+        sub = pd.DataFrame({"u": no_ts_users.to_numpy(), "r": r["rating"].to_numpy()[~has_ts.to_numpy()]})
+        g = sub.groupby("u")["r"].agg(["size", "nunique", "first"])
+        seen = {o["user_id"] for o in out}
+        for code, row in g[(g["size"] >= min_count) & (g["nunique"] == 1)].iterrows():
+            uid = str(uniques[code])
+            if uid not in seen:
+                out.append({"user_id": uid, "ratings": int(row["size"]), "rating": float(row["first"]), "burst": int(row["size"]),
+                            "minutes": None, "reason": f"{int(row['size'])} ratings, all {row['first']:g}, no times"})
+    out.sort(key=lambda d: -d["ratings"])
+    return out
+
+
+def _canonical(df: pd.DataFrame) -> pd.DataFrame:
+    out = pd.DataFrame({
+        "user_id": df["user_id"].astype(object),
+        "item_id": df["item_id"].astype(object),
+        "rating": pd.to_numeric(df["rating"], errors="coerce").astype("float64"),
+        "timestamp": df["timestamp"] if pd.api.types.is_datetime64_any_dtype(df["timestamp"].dtype)
+        else pd.to_datetime(df["timestamp"], errors="coerce"),
+        "text": df["text"].astype(object),
+    })
+    out["timestamp"] = out["timestamp"].astype("datetime64[ns]")
+    out["text"] = out["text"].where(out["text"].notna(), None).astype(object)
+    for c in df.columns:
+        if str(c).startswith("orig_"):
+            out[c] = df[c].values if c != "orig_text_truncated" else df[c].fillna(False).astype(bool).values
+    return out.reset_index(drop=True)
+
+
+_YEAR_RE = r"\((\d{4})\)\s*$"
+
+
+def _items_with_year(items):
+    if items is None:
+        return None
+    if "title" in items and ("year" not in items or items["year"].isna().all()):
+        items = items.copy()
+        items["year"] = pd.to_numeric(items["title"].astype("string").str.extract(_YEAR_RE, expand=False), errors="coerce")
+    return items
+
+
+def join_report(inter: pd.DataFrame, items: pd.DataFrame | None, users: pd.DataFrame | None) -> dict:
+    """Ids that do not match between the interactions and the metadata tables."""
+    out = {}
+    if items is not None:
+        ids_i = pd.Index(inter["item_id"].unique())
+        meta = pd.Index(items["item_id"])
+        missing = ids_i.difference(meta)
+        unused = meta.difference(ids_i)
+        out["items"] = {"films_in_interactions": int(len(ids_i)), "films_in_metadata": int(len(meta)),
+                        "films_without_metadata": int(len(missing)), "examples_without_metadata": [str(x) for x in missing[:5]],
+                        "metadata_without_interactions": int(len(unused)),
+                        "examples_metadata_without_interactions": [str(x) for x in unused[:5]]}
+    if users is not None:
+        ids_u = pd.Index(inter["user_id"].unique())
+        meta = pd.Index(users["user_id"])
+        missing = ids_u.difference(meta)
+        unused = meta.difference(ids_u)
+        out["users"] = {"users_in_interactions": int(len(ids_u)), "users_in_metadata": int(len(meta)),
+                        "users_without_metadata": int(len(missing)), "examples_without_metadata": [str(x) for x in missing[:5]],
+                        "metadata_without_interactions": int(len(unused)),
+                        "examples_metadata_without_interactions": [str(x) for x in unused[:5]]}
+    return out
+
+
+def _join_warnings(joins: dict) -> list[str]:
+    w = []
+    it = joins.get("items")
+    if it and it["films_without_metadata"]:
+        w.append(f"{it['films_without_metadata']} of {it['films_in_interactions']} films have no row in the film table "
+                 f"(e.g. {', '.join(it['examples_without_metadata'][:3])})")
+    us = joins.get("users")
+    if us and us["users_without_metadata"]:
+        w.append(f"{us['users_without_metadata']} of {us['users_in_interactions']} users have no row in the user table "
+                 f"(e.g. {', '.join(us['examples_without_metadata'][:3])})")
+    return w

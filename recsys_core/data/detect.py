@@ -1,0 +1,336 @@
+"""Format, encoding, delimiter, header and layout detection for uploaded files.
+
+Everything here works on bytes / small text samples and returns plain values, so the
+readers can show the user *what* was detected and the user can override it.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+
+from ..errors import UserError
+
+TEXT_EXTENSIONS = {"csv", "tsv", "txt", "dat", "data", "item", "user", "base", "test", "tab", ""}
+SAMPLE_BYTES = 256 * 1024
+
+# ---------------------------------------------------------------------------------------
+# encoding
+# ---------------------------------------------------------------------------------------
+
+#: label shown to the user -> python codec used to decode
+ENCODING_CODECS = {
+    "UTF-8": "utf-8",
+    "UTF-8-BOM": "utf-8-sig",
+    "UTF-16": "utf-16",
+    "GBK": "gbk",
+    "GB18030": "gb18030",
+    "Big5": "big5",
+    "Latin-1": "latin-1",
+    "Windows-1252": "cp1252",
+}
+
+
+def codec_for(label: str) -> str:
+    return ENCODING_CODECS.get(label, label)
+
+
+def detect_encoding(data: bytes) -> str:
+    """Return a display label for the text encoding of ``data``.
+
+    Chain: BOM -> strict UTF-8 -> charset-normalizer limited to the encodings film teams
+    actually send (GB18030/GBK, Big5, Windows-1252/Latin-1) -> Latin-1 (never fails).
+    The chosen candidate must decode the *whole* file strictly.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        return "UTF-8-BOM"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16"
+    try:
+        data.decode("utf-8")
+        return "UTF-8"
+    except UnicodeDecodeError as e:
+        # a file cut in the middle of a multi-byte character is still UTF-8
+        if e.start >= len(data) - 3 and e.reason == "unexpected end of data":
+            return "UTF-8"
+    candidates: list[str] = []
+    try:
+        from charset_normalizer import from_bytes
+
+        sample = data[:SAMPLE_BYTES]
+        cut = sample.rfind(b"\n")
+        if cut > 0 and len(data) > SAMPLE_BYTES:
+            sample = sample[:cut]
+        best = from_bytes(sample, cp_isolation=["gb18030", "big5", "cp1252", "latin_1"]).best()
+        if best is not None:
+            candidates.append({"gb18030": "GB18030", "big5": "Big5", "cp1252": "Windows-1252", "latin_1": "Latin-1"}.get(best.encoding, "Latin-1"))
+    except Exception:  # pragma: no cover - detector is optional
+        pass
+    for c in ("GB18030", "Big5", "Windows-1252"):
+        if c not in candidates:
+            candidates.append(c)
+    for label in candidates:
+        try:
+            data.decode(codec_for(label))
+        except UnicodeDecodeError:
+            continue
+        if label == "GB18030":
+            try:
+                data.decode("gbk")
+                return "GBK"
+            except UnicodeDecodeError:
+                return "GB18030"
+        if label == "Windows-1252" and not re.search(rb"[\x80-\x9f]", data):
+            return "Latin-1"
+        return label
+    return "Latin-1"
+
+
+def decode(data: bytes, label: str, filename: str = "file") -> str:
+    try:
+        text = data.decode(codec_for(label))
+    except UnicodeDecodeError as e:
+        if label == "UTF-8" and e.start >= len(data) - 3:
+            text = data[: e.start].decode("utf-8")
+        else:
+            raise UserError(
+                f"{filename}: cannot be read as {label} (bad byte at position {e.start}) - "
+                "choose another encoding or re-save the file as UTF-8"
+            ) from None
+    except LookupError:
+        raise UserError(f"{filename}: unknown encoding {label!r} - choose UTF-8, GBK, Big5 or Latin-1") from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text
+
+
+# ---------------------------------------------------------------------------------------
+# container format
+# ---------------------------------------------------------------------------------------
+
+def sniff_format(filename: str, data: bytes) -> str:
+    """One of csv, xlsx, xls, json, jsonl, parquet, zip, gzip, binary, empty."""
+    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if not data or not data.strip():
+        return "empty"
+    if data[:4] == b"PAR1":
+        return "parquet"
+    if data[:2] == b"\x1f\x8b":
+        return "gzip"
+    if data[:4] == b"PK\x03\x04" or data[:4] == b"PK\x05\x06":
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as z:
+                names = z.namelist()
+        except zipfile.BadZipFile:
+            return "xlsx" if ext == "xlsx" else "zip"  # reader reports the corruption
+        if "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names):
+            return "xlsx"
+        return "zip"
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        return "xls"
+    if ext in ("xlsx", "xlsm"):
+        return "xlsx"  # not a zip: the reader says it is corrupt
+    if ext == "zip":
+        return "zip"
+    if ext == "parquet":
+        return "parquet"
+    head = data[:SAMPLE_BYTES]
+    if _looks_binary(head):
+        return "binary"
+    stripped = head.lstrip(b"\xef\xbb\xbf").lstrip()
+    if ext in ("jsonl", "ndjson"):
+        return "jsonl"
+    if ext == "json" or stripped[:1] in (b"[", b"{"):
+        if stripped[:1] == b"{":
+            first = stripped.split(b"\n", 1)[0].strip()
+            rest = stripped.split(b"\n", 1)[1].strip() if b"\n" in stripped else b""
+            if first.endswith(b"}") and rest.startswith(b"{"):
+                return "jsonl"
+        return "json"
+    return "csv"
+
+
+def _looks_binary(head: bytes) -> bool:
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return False  # UTF-16 text has NUL bytes
+    if b"\x00" in head:
+        return True
+    ctrl = sum(1 for b in head[:8192] if b < 32 and b not in (9, 10, 13, 12, 27))
+    return ctrl > max(8, len(head[:8192]) // 50)
+
+
+# ---------------------------------------------------------------------------------------
+# delimiter and header
+# ---------------------------------------------------------------------------------------
+
+DELIMITERS = ["::", "\t", ",", ";", "|"]
+DELIMITER_NAMES = {"::": "::", "\t": "tab", ",": ",", ";": ";", "|": "|", " ": "space"}
+
+
+def _sample_lines(text: str, n: int = 60) -> list[str]:
+    lines = []
+    for line in text.splitlines():
+        if line.strip():
+            lines.append(line)
+        if len(lines) >= n:
+            break
+    return lines
+
+
+def sniff_delimiter(text: str) -> str:
+    """Pick the delimiter that splits the first lines into the most consistent number (>1) of fields."""
+    lines = _sample_lines(text[:SAMPLE_BYTES])
+    if not lines:
+        return ","
+    best, best_key = ",", (-1.0, 0)
+    for d in DELIMITERS:
+        if d == "::":
+            counts = [line.count("::") + 1 for line in lines]
+        else:
+            sample = "\n".join(lines)
+            try:
+                counts = [len(r) for r in csv.reader(io.StringIO(sample), delimiter=d, quotechar='"')]
+            except csv.Error:
+                continue
+        if not counts:
+            continue
+        mode = max(set(counts), key=counts.count)
+        if mode <= 1:
+            continue
+        consistency = counts.count(mode) / len(counts)
+        key = (consistency + (0.5 if d == "::" and consistency > 0.9 else 0.0), mode)
+        if key > best_key:
+            best, best_key = d, key
+    if best_key[0] < 0:
+        # whitespace separated (e.g. "1 2 5 881250949")
+        counts = [len(line.split()) for line in lines]
+        if counts and min(counts) > 1 and len(set(counts)) == 1:
+            return " "
+    return best
+
+
+_NUMERIC = re.compile(r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$")
+
+
+def _is_num(s: str) -> bool:
+    return bool(_NUMERIC.match(s))
+
+
+def sniff_header(rows: list[list[str]]) -> bool:
+    """True when the first row looks like column names rather than data."""
+    if not rows:
+        return False
+    first = rows[0]
+    if any(normalise_header(c) in ALIASES for c in first):
+        return True
+    body = rows[1:20]
+    if not body:
+        return not all(_is_num(c) for c in first if c.strip())
+    for j, cell in enumerate(first):
+        col = [r[j] for r in body if j < len(r) and r[j].strip()]
+        if col and not _is_num(cell) and cell.strip() and sum(_is_num(c) for c in col) / len(col) > 0.8:
+            return True
+    # all first-row cells are non-empty, distinct, non-numeric labels while the body differs
+    if all(c.strip() and not _is_num(c) for c in first) and len(set(first)) == len(first):
+        same = sum(1 for r in body if r[: len(first)] == first)
+        lengths = [len(c) for c in first]
+        return same == 0 and max(lengths) <= 40
+    return False
+
+
+# ---------------------------------------------------------------------------------------
+# column aliases and layouts
+# ---------------------------------------------------------------------------------------
+
+FIELDS_INTERACTIONS = ["user_id", "item_id", "rating", "timestamp", "text"]
+FIELDS_ITEMS = ["item_id", "title", "genres", "year", "region", "synopsis", "people"]
+FIELDS_USERS = ["user_id", "age", "gender", "city", "occupation"]
+ALL_FIELDS = ["user_id", "item_id", "rating", "timestamp", "text", "title", "genres", "year",
+              "region", "synopsis", "people", "age", "age_band", "gender", "city", "occupation"]
+
+_ALIAS_TABLE = {
+    "user_id": ["user_id", "userid", "user", "uid", "user_md5", "username", "user_name", "reviewer",
+                "reviewer_id", "member_id", "customer_id", "用户id", "用户", "用户名", "用户编号", "用戶id", "用戶"],
+    "item_id": ["item_id", "itemid", "movie_id", "movieid", "film_id", "filmid", "item", "movie", "film",
+                "mid", "iid", "subject_id", "douban_id", "电影id", "影片id", "电影编号", "影片编号", "电影",
+                "影片", "作品id", "電影id", "電影"],
+    "rating": ["rating", "ratings", "score", "stars", "star", "rate", "rating_score", "评分", "星级", "打分",
+               "分数", "评星", "評分", "星級"],
+    "timestamp": ["timestamp", "time", "date", "datetime", "comment_time", "created_at", "rated_at",
+                  "review_time", "时间", "日期", "评论时间", "评分时间", "時間", "日期时间"],
+    "text": ["text", "comment", "comments", "review", "review_text", "content", "tag", "短评", "评论",
+             "评论内容", "影评", "短評", "評論", "内容"],
+    "title": ["title", "name", "movie_name", "movie_title", "film_name", "item_name", "电影名", "电影名称",
+              "片名", "名称", "标题", "影片名", "電影名"],
+    "genres": ["genres", "genre", "类型", "类别", "題材", "类型标签"],
+    "year": ["year", "release_year", "年份", "上映年份"],
+    "region": ["region", "regions", "country", "countries", "producing_regions", "地区", "国家", "制片国家"],
+    "synopsis": ["synopsis", "storyline", "plot", "overview", "description", "简介", "剧情简介", "剧情"],
+    "people": ["people", "actors", "cast", "stars_cast", "演员", "主演"],
+    "age": ["age", "年龄"],
+    "age_band": ["age_band", "age_group", "年龄段"],
+    "gender": ["gender", "sex", "性别"],
+    "city": ["city", "location", "城市", "所在地"],
+    "occupation": ["occupation", "job", "职业"],
+}
+
+
+def normalise_header(name) -> str:
+    s = str(name).strip().lower().lstrip("\ufeff")
+    return re.sub(r"[\s_\-.·（）()]+", "", s)
+
+
+ALIASES: dict[str, str] = {}
+for _field, _names in _ALIAS_TABLE.items():
+    for _n in _names:
+        ALIASES.setdefault(normalise_header(_n), _field)
+
+
+def suggest_mapping(columns) -> dict[str, str]:
+    """canonical field -> source column, from header names (first match wins)."""
+    mapping: dict[str, str] = {}
+    for col in columns:
+        f = ALIASES.get(normalise_header(col))
+        if f and f not in mapping:
+            mapping[f] = col
+    return mapping
+
+
+def role_of(mapping: dict) -> str:
+    """interactions, items, users or unknown."""
+    if "user_id" in mapping and "item_id" in mapping:
+        return "interactions"
+    if "item_id" in mapping and ({"title", "genres", "year", "synopsis"} & set(mapping)):
+        return "items"
+    if "user_id" in mapping and ({"age", "age_band", "gender", "occupation", "city"} & set(mapping)):
+        return "users"
+    return "unknown"
+
+
+@dataclass
+class Layout:
+    name: str                        # e.g. "movielens-100k", "douban-comments", "generic"
+    role: str                        # interactions | items | users | unknown
+    mapping: dict = field(default_factory=dict)   # canonical field -> column of the frame
+    rating_scale: tuple | None = None
+
+
+def detect_layout(filename: str, columns: list[str], has_header: bool) -> Layout:
+    base = filename.replace("\\", "/").rsplit("/", 1)[-1].lower()
+    cols = [str(c) for c in columns]
+    m = suggest_mapping(cols) if has_header else {}
+    role = role_of(m)
+    norm = {normalise_header(c) for c in cols}
+    if role == "interactions":
+        if {"userid", "movieid", "rating", "timestamp"} <= norm and base == "ratings.csv":
+            return Layout("movielens-latest", role, m, (0.5, 5.0))
+        if {"comment", "movieid", "userid"} <= norm or {"usermd5", "comment"} <= norm:
+            return Layout("douban-comments", role, m, (1.0, 5.0))
+        return Layout("generic", role, m)
+    if role == "items" and {"movieid", "title", "genres"} <= norm and base == "movies.csv":
+        return Layout("movielens-latest", role, m)
+    if role in ("items", "users"):
+        return Layout("generic", role, m)
+    return Layout("unknown", "unknown", m)

@@ -1,0 +1,618 @@
+"""Readers: bytes of an uploaded file (or a path) -> raw tables with what was detected.
+
+A :class:`ReadResult` holds one :class:`TableRead` per table found (a zip or an Excel
+workbook can hold several).  Frames are *raw*: values as written (strings for text
+files), columns named as in the file (or by the known layout for header-less MovieLens
+files).  Cleaning happens later, in :mod:`recsys_core.data.cleaning`.
+
+Every problem with the input raises :class:`recsys_core.errors.UserError` with a one-line
+message naming the file, the problem and the fix.
+"""
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import UserError
+from . import detect
+from .detect import Layout
+
+MAX_UNCOMPRESSED = 4 * 1024**3
+SUPPORTED_EXT = {"csv", "tsv", "txt", "dat", "data", "tab", "json", "jsonl", "ndjson", "parquet", "xlsx", "xlsm", "zip", "gz"}
+ML100K_GENRES = ["unknown", "Action", "Adventure", "Animation", "Children's", "Comedy", "Crime", "Documentary",
+                 "Drama", "Fantasy", "Film-Noir", "Horror", "Musical", "Mystery", "Romance", "Sci-Fi", "Thriller",
+                 "War", "Western"]
+ML1M_AGE_BANDS = {"1": "<18", "18": "18-24", "25": "25-34", "35": "35-44", "45": "45-54", "50": "45-54", "56": "55+"}
+ML1M_OCCUPATIONS = ["other", "academic/educator", "artist", "clerical/admin", "college/grad student", "customer service",
+                    "doctor/health care", "executive/managerial", "farmer", "homemaker", "K-12 student", "lawyer",
+                    "programmer", "retired", "sales/marketing", "scientist", "self-employed", "technician/engineer",
+                    "tradesman/craftsman", "unemployed", "writer"]
+
+
+@dataclass
+class TableRead:
+    name: str                      # file name ("ratings.csv", "ml.zip/ml-100k/u.data", "book.xlsx[Sheet1]")
+    frame: pd.DataFrame            # raw values
+    format: str                    # csv | xlsx | json | jsonl | parquet
+    encoding: str | None = None
+    delimiter: str | None = None
+    has_header: bool = True
+    layout: str = "generic"
+    role: str = "unknown"          # interactions | items | users | unknown
+    mapping: dict = field(default_factory=dict)
+    rating_scale: tuple | None = None
+    warnings: list = field(default_factory=list)
+
+    @property
+    def n_rows(self) -> int:
+        return int(len(self.frame))
+
+    def describe(self) -> dict:
+        return {
+            "table": self.name,
+            "format": self.format,
+            "encoding": self.encoding,
+            "delimiter": detect.DELIMITER_NAMES.get(self.delimiter, self.delimiter) if self.delimiter else None,
+            "header": self.has_header,
+            "layout": self.layout,
+            "role": self.role,
+            "rows": self.n_rows,
+            "columns": len(self.frame.columns),
+        }
+
+
+@dataclass
+class ReadResult:
+    filename: str
+    format: str
+    tables: list[TableRead] = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+
+    # summaries shown in the UI / the CLI report -------------------------------------
+    def _first(self, attr):
+        vals = [getattr(t, attr) for t in self.tables if getattr(t, attr)]
+        return vals[0] if vals else None
+
+    @property
+    def encoding(self):
+        encs = sorted({t.encoding for t in self.tables if t.encoding})
+        return encs[0] if len(encs) == 1 else (", ".join(encs) if encs else None)
+
+    @property
+    def delimiter(self):
+        return self._first("delimiter")
+
+    @property
+    def layout(self):
+        lays = [t.layout for t in self.tables if t.role != "unknown"] or [t.layout for t in self.tables]
+        return lays[0] if lays else None
+
+    @property
+    def needs_mapping(self) -> bool:
+        return not any(t.role == "interactions" for t in self.tables)
+
+    def suggested_mapping(self) -> dict:
+        """table name -> {"role", "mapping"} as detected."""
+        return {t.name: {"role": t.role, "mapping": dict(t.mapping)} for t in self.tables}
+
+    def describe(self) -> pd.DataFrame:
+        return pd.DataFrame([t.describe() for t in self.tables])
+
+    def source_info(self) -> dict:
+        main = next((t for t in self.tables if t.role == "interactions"), self.tables[0] if self.tables else None)
+        return {
+            "file": self.filename,
+            "format": self.format,
+            "encoding": main.encoding if main else None,
+            "delimiter": main.delimiter if main else None,
+            "layout": main.layout if main else None,
+            "mapping": dict(main.mapping) if main else {},
+        }
+
+    @staticmethod
+    def combine(results: list[ReadResult]) -> ReadResult:
+        if len(results) == 1:
+            return results[0]
+        out = ReadResult(" + ".join(r.filename for r in results), "multiple")
+        seen = set()
+        for r in results:
+            for t in r.tables:
+                name = t.name
+                k = 2
+                while name in seen:
+                    name = f"{t.name} ({k})"
+                    k += 1
+                seen.add(name)
+                t.name = name
+                out.tables.append(t)
+            out.warnings.extend(r.warnings)
+        fmts = {r.format for r in results}
+        out.format = fmts.pop() if len(fmts) == 1 else "multiple"
+        return out
+
+
+# ---------------------------------------------------------------------------------------
+# public entry points
+# ---------------------------------------------------------------------------------------
+
+def read_upload(filename: str, data: bytes, *, encoding: str | None = None, delimiter: str | None = None,
+                has_header: bool | None = None) -> ReadResult:
+    """Read one uploaded file.  ``data`` is never modified."""
+    filename = str(filename) or "upload"
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise UserError(f"{filename}: expected file contents as bytes - upload the file again")
+    data = bytes(data)
+    fmt = detect.sniff_format(filename, data)
+    result = ReadResult(filename, fmt)
+    if fmt == "empty":
+        raise UserError(f"{filename}: the file is empty - choose a file with a header row and data rows")
+    if fmt == "binary":
+        raise UserError(f"{filename}: looks like binary data, not a table - upload CSV, TSV, Excel (.xlsx), JSON, Parquet or a .zip of them")
+    if fmt == "xls":
+        raise UserError(f"{filename}: old Excel .xls format is not supported - save it as .xlsx or CSV and upload again")
+    if fmt == "gzip":
+        try:
+            inner = gzip.decompress(data)
+        except (OSError, EOFError) as e:
+            raise UserError(f"{filename}: the gzip archive is corrupt ({e}) - compress the file again") from None
+        inner_name = filename[:-3] if filename.lower().endswith(".gz") else filename + ".csv"
+        r = read_upload(inner_name, inner, encoding=encoding, delimiter=delimiter, has_header=has_header)
+        r.filename, r.format = filename, "gzip/" + r.format
+        return r
+    if fmt == "zip":
+        return _read_zip(filename, data)
+    if fmt == "xlsx":
+        result.tables = _read_xlsx(filename, data)
+    elif fmt == "parquet":
+        result.tables = [_finish(filename, _read_parquet(filename, data), "parquet")]
+    elif fmt in ("json", "jsonl"):
+        frame, enc = _read_json(filename, data, fmt, encoding)
+        result.tables = [_finish(filename, frame, fmt, encoding=enc)]
+    else:
+        result.tables = [_read_text_table(filename, data, encoding=encoding, delimiter=delimiter, has_header=has_header)]
+    return result
+
+
+def read_path(path, **kw) -> ReadResult:
+    """Read a file, a zip or a folder (e.g. an unpacked MovieLens or CineLens folder)."""
+    p = Path(path)
+    if not p.exists():
+        raise UserError(f"{path}: no such file or folder - check the path")
+    if p.is_dir():
+        files = _select_folder_files(sorted(x for x in p.rglob("*") if x.is_file()), base=p)
+        if not files:
+            raise UserError(f"{path}: the folder holds no data files (csv, tsv, dat, json, parquet, xlsx) - point at the file instead")
+        scale = _manifest_scale(p / "manifest.json")
+        results, errors = [], []
+        for f in files:
+            rel = str(f.relative_to(p))
+            if rel == "manifest.json":
+                continue
+            try:
+                results.append(read_upload(rel, f.read_bytes(), **kw))
+            except UserError as e:
+                errors.append(str(e))
+        if not results:
+            raise UserError(errors[0] if errors else f"{path}: the folder holds no readable data files - point at the file instead")
+        out = ReadResult.combine(results)
+        out.filename = str(p)
+        out.format = "folder"
+        out.warnings.extend(f"skipped {e}" for e in errors)
+        if scale:
+            for t in out.tables:
+                if t.role == "interactions" and t.rating_scale is None:
+                    t.rating_scale = scale
+        return out
+    try:
+        data = p.read_bytes()
+    except OSError as e:
+        raise UserError(f"{path}: cannot be read ({e.strerror}) - check the permissions") from None
+    r = read_upload(p.name, data, **kw)
+    return r
+
+
+# ---------------------------------------------------------------------------------------
+# folders and zips
+# ---------------------------------------------------------------------------------------
+
+def _manifest_scale(path: Path):
+    """A CineLens dataset folder may declare its rating scale in manifest.json."""
+    if not path.is_file():
+        return None
+    try:
+        sc = json.loads(path.read_text(encoding="utf-8")).get("rating_scale")
+        lo, hi = float(sc[0]), float(sc[1])
+        return (lo, hi) if hi > lo else None
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, OSError):
+        return None
+
+
+_SKIP_NAMES = re.compile(r"(^|/)(readme[^/]*|license[^/]*|\.[^/]*|__macosx/.*|thumbs\.db|desktop\.ini)$", re.I)
+_ML100K_KEEP = {"u.data", "u.item", "u.user"}
+_ML100K_SKIP = re.compile(r"^(u\d\.(base|test)|u[ab]\.(base|test)|u\.(genre|occupation|info)|allbut\.pl|mku\.sh)$")
+_ML_SKIP = {"links.csv", "genome-scores.csv", "genome-tags.csv"}
+
+
+def _select_folder_files(names: list, base=None) -> list:
+    """Keep data files; for a MovieLens 100K folder keep u.data / u.item / u.user only."""
+    def bn(x):
+        return str(x).replace("\\", "/").rsplit("/", 1)[-1].lower()
+
+    def rel(x):
+        return str(x.relative_to(base)) if base is not None else str(x)
+
+    keep = []
+    for x in names:
+        b = bn(x)
+        r = rel(x).replace("\\", "/")
+        if _SKIP_NAMES.search(r.lower()) or b in _ML_SKIP:
+            continue
+        if _ML100K_SKIP.match(b):
+            continue
+        ext = b.rsplit(".", 1)[-1] if "." in b else ""
+        if b in _ML100K_KEEP or ext in SUPPORTED_EXT - {"zip"}:
+            keep.append(x)
+    return keep
+
+
+def _read_zip(filename: str, data: bytes) -> ReadResult:
+    try:
+        z = zipfile.ZipFile(io.BytesIO(data))
+        bad = z.testzip()
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError) as e:
+        raise UserError(f"{filename}: the zip archive is corrupt or incomplete ({e}) - zip the files again and re-upload") from None
+    if bad is not None:
+        raise UserError(f"{filename}: the zip archive is corrupt (member {bad} fails its checksum) - zip the files again and re-upload")
+    infos = [i for i in z.infolist() if not i.is_dir()]
+    if sum(i.file_size for i in infos) > MAX_UNCOMPRESSED:
+        raise UserError(f"{filename}: the archive unpacks to more than 4 GB - upload the files separately")
+    members = _select_folder_files([i.filename for i in infos])
+    if not members:
+        raise UserError(f"{filename}: the archive holds no data files (csv, tsv, dat, json, parquet, xlsx) - add them and zip again")
+    results = []
+    for m in members:
+        try:
+            payload = z.read(m)
+        except (zipfile.BadZipFile, EOFError, OSError, RuntimeError, NotImplementedError) as e:
+            raise UserError(f"{filename}: member {m} cannot be unpacked ({e}) - zip the files again without a password") from None
+        if detect.sniff_format(m, payload) == "empty":
+            continue
+        results.append(read_upload(f"{filename}/{m}", payload))
+    if not results:
+        raise UserError(f"{filename}: every file in the archive is empty - add data files and zip again")
+    out = ReadResult.combine(results)
+    out.filename, out.format = filename, "zip"
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# text tables
+# ---------------------------------------------------------------------------------------
+
+_KNOWN_HEADERLESS = {
+    # basename: (layout, role, columns, scale)
+    "u.data": ("movielens-100k", "interactions", ["user_id", "item_id", "rating", "timestamp"], (1.0, 5.0)),
+    "u.item": ("movielens-100k", "items", None, None),
+    "u.user": ("movielens-100k", "users", ["user_id", "age", "gender", "occupation", "zip"], None),
+    "ratings.dat": ("movielens-1m", "interactions", ["user_id", "item_id", "rating", "timestamp"], None),
+    "movies.dat": ("movielens-1m", "items", ["item_id", "title", "genres"], None),
+    "users.dat": ("movielens-1m", "users", ["user_id", "gender", "age", "occupation", "zip"], None),
+    "tags.dat": ("movielens-10m", "interactions", ["user_id", "item_id", "text", "timestamp"], None),
+}
+
+
+def _basename(name: str) -> str:
+    return name.replace("\\", "/").rsplit("/", 1)[-1].lower()
+
+
+def _read_text_table(filename, data, *, encoding=None, delimiter=None, has_header=None) -> TableRead:
+    enc = encoding or detect.detect_encoding(data)
+    text = detect.decode(data, enc, filename)
+    if not text.strip():
+        raise UserError(f"{filename}: the file is empty - choose a file with a header row and data rows")
+    if "\x00" in text[:4096]:
+        raise UserError(f"{filename}: looks like binary data, not a table - upload CSV, TSV, Excel (.xlsx), JSON or Parquet")
+    base = _basename(filename)
+    known = _KNOWN_HEADERLESS.get(base)
+    if re.fullmatch(r"u\d\.(base|test)|u[ab]\.(base|test)", base):
+        known = _KNOWN_HEADERLESS["u.data"]
+    delim = delimiter or detect.sniff_delimiter(text)
+    sample_rows = _sample_rows(text, delim)
+    if has_header is None:
+        has_header = detect.sniff_header(sample_rows)
+        if known and sample_rows and not any(detect.normalise_header(c) in detect.ALIASES for c in sample_rows[0]):
+            has_header = False
+    frame = _parse_delimited(filename, text, delim, has_header, quote=not (known or delim == "::"))
+    del text
+    if frame.shape[1] < 2:
+        raise UserError(
+            f"{filename}: found only one column (delimiter not recognised) - save the table with commas or tabs between "
+            "columns, e.g. user,film,rating"
+        )
+    if has_header and len(frame) == 0:
+        raise UserError(f"{filename}: has a header row but no data rows - add data rows below the header")
+    if len(frame) == 0:
+        raise UserError(f"{filename}: no data rows found - check the file")
+    t = TableRead(filename, frame, "csv", encoding=enc, delimiter=delim, has_header=has_header)
+    if known and not has_header:
+        return _apply_known(t, base, known)
+    return _finish(filename, frame, "csv", encoding=enc, delimiter=delim, has_header=has_header, table=t)
+
+
+def _sample_rows(text: str, delim: str) -> list[list[str]]:
+    lines = detect._sample_lines(text[: detect.SAMPLE_BYTES], 25)
+    if delim == "::":
+        return [line.split("::") for line in lines]
+    if delim == " ":
+        return [line.split() for line in lines]
+    try:
+        return list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delim))
+    except csv.Error:
+        return [line.split(delim) for line in lines]
+
+
+_RAGGED = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+
+
+def _parse_delimited(filename, text, delim, has_header, quote=True) -> pd.DataFrame:
+    sep = delim
+    if delim == "::":
+        sub = "\x1f" if "\x1f" not in text else "\x1e"
+        text = text.replace("::", sub)
+        sep = sub
+    kw = dict(
+        sep=r"\s+" if delim == " " else sep,
+        header=0 if has_header else None,
+        dtype=str,
+        keep_default_na=False,
+        na_values=[""],
+        skip_blank_lines=True,
+        engine="c",
+    )
+    if not quote:
+        kw["quoting"] = csv.QUOTE_NONE
+    try:
+        frame = pd.read_csv(io.StringIO(text), **kw)
+    except pd.errors.EmptyDataError:
+        raise UserError(f"{filename}: the file is empty - choose a file with a header row and data rows") from None
+    except pd.errors.ParserError as e:
+        m = _RAGGED.search(str(e))
+        dname = detect.DELIMITER_NAMES.get(delim, delim)
+        if m:
+            exp, line, saw = m.groups()
+            raise UserError(
+                f"{filename}: line {line} has {saw} fields but the rows above have {exp} (ragged rows) - "
+                f"fix that line (quote text that contains '{dname}') or check the delimiter"
+            ) from None
+        msg = str(e).strip().splitlines()[-1][:160]
+        raise UserError(f"{filename}: cannot be parsed as a '{dname}'-separated table ({msg}) - check the file and the delimiter") from None
+    if not has_header:
+        frame.columns = [f"col{i + 1}" for i in range(frame.shape[1])]
+    else:
+        frame.columns = _clean_columns(frame.columns)
+    return frame
+
+
+def _clean_columns(cols) -> list[str]:
+    out, seen = [], {}
+    for i, c in enumerate(cols):
+        s = str(c).strip().lstrip("\ufeff")
+        if not s or s.startswith("Unnamed:"):
+            s = f"col{i + 1}"
+        if s in seen:
+            seen[s] += 1
+            s = f"{s}.{seen[s]}"
+        else:
+            seen[s] = 0
+        out.append(s)
+    return out
+
+
+def _apply_known(t: TableRead, base: str, known) -> TableRead:
+    layout, role, cols, scale = known
+    f = t.frame
+    if base == "u.item":
+        n = f.shape[1]
+        if n < 5:
+            return _finish(t.name, f, t.format, encoding=t.encoding, delimiter=t.delimiter, has_header=False, table=t)
+        flags = f.iloc[:, 5:5 + len(ML100K_GENRES)]
+        names = np.array(ML100K_GENRES[: flags.shape[1]], dtype=object)
+        fl = flags.apply(pd.to_numeric, errors="coerce").fillna(0).to_numpy() > 0
+        genres = ["|".join(names[row]) for row in fl]
+        title = f.iloc[:, 1]
+        out = pd.DataFrame({"item_id": f.iloc[:, 0], "title": title, "genres": genres,
+                            "release_date": f.iloc[:, 2], "imdb_url": f.iloc[:, 4] if n > 4 else None})
+        t.frame = out
+        mapping = {"item_id": "item_id", "title": "title", "genres": "genres"}
+    else:
+        if f.shape[1] != len(cols):
+            t.warnings.append(f"{t.name}: expected {len(cols)} columns for {layout} but found {f.shape[1]}; please map the columns")
+            return _finish(t.name, f, t.format, encoding=t.encoding, delimiter=t.delimiter, has_header=False, table=t)
+        f.columns = cols
+        mapping = {c: c for c in cols if c in detect.ALL_FIELDS}
+        if base == "users.dat":
+            f["age_band"] = f["age"].map(ML1M_AGE_BANDS)
+            occ = pd.to_numeric(f["occupation"], errors="coerce")
+            f["occupation"] = occ.map(lambda v: ML1M_OCCUPATIONS[int(v)] if pd.notna(v) and 0 <= v < 21 else None)
+            mapping["age_band"] = "age_band"
+        if base == "tags.dat":
+            t.frame = f = _aggregate_tags(f)
+    if base == "ratings.dat" and layout == "movielens-1m":
+        # 10M has half stars; 1M does not
+        r = pd.to_numeric(f["rating"].head(100000), errors="coerce")
+        scale = (0.5, 5.0) if ((r % 1) != 0).any() else (1.0, 5.0)
+        if scale == (0.5, 5.0):
+            layout = "movielens-10m"
+    t.layout, t.role, t.mapping, t.rating_scale = layout, role, mapping, scale
+    return t
+
+
+def _aggregate_tags(f: pd.DataFrame) -> pd.DataFrame:
+    """Several tags for one user-film pair become one comma-joined text row."""
+    g = f.dropna(subset=["text"]).groupby(["user_id", "item_id"], sort=False)
+    return pd.DataFrame({"text": g["text"].agg(lambda s: ", ".join(dict.fromkeys(s))), "timestamp": g["timestamp"].max()}).reset_index()
+
+
+def _finish(name, frame, fmt, encoding=None, delimiter=None, has_header=True, table: TableRead | None = None) -> TableRead:
+    """Layout detection from column names, shared by every format."""
+    if frame.shape[1] < 2:
+        raise UserError(
+            f"{name}: found only one column - a table needs at least a user column and a film column; "
+            "check the delimiter or the sheet"
+        )
+    if len(frame) == 0:
+        raise UserError(f"{name}: has a header row but no data rows - add data rows below the header")
+    t = table or TableRead(name, frame, fmt, encoding=encoding, delimiter=delimiter, has_header=has_header)
+    t.frame = frame
+    lay: Layout = detect.detect_layout(name, [str(c) for c in frame.columns], has_header)
+    t.layout, t.role, t.mapping, t.rating_scale = lay.name, lay.role, lay.mapping, lay.rating_scale
+    if lay.role == "unknown" and not has_header:
+        t.mapping = _guess_headerless(frame)
+    if _basename(name) == "tags.csv" and lay.role == "interactions" and "text" in t.mapping:
+        m = t.mapping
+        sub = frame.rename(columns={m["user_id"]: "user_id", m["item_id"]: "item_id", m["text"]: "text",
+                                    **({m["timestamp"]: "timestamp"} if "timestamp" in m else {})})
+        if "timestamp" not in sub:
+            sub["timestamp"] = None
+        t.frame = _aggregate_tags(sub[["user_id", "item_id", "text", "timestamp"]])
+        t.mapping = {"user_id": "user_id", "item_id": "item_id", "text": "text", "timestamp": "timestamp"}
+        t.layout = "movielens-latest"
+    return t
+
+
+def _guess_headerless(frame: pd.DataFrame) -> dict:
+    """Suggest user,item,rating[,timestamp] for numeric header-less tables (the user confirms)."""
+    if frame.shape[1] < 3:
+        return {}
+    head = frame.head(200)
+    num = [pd.to_numeric(head[c], errors="coerce") for c in head.columns[:4]]
+    if num[2].notna().mean() > 0.9 and num[2].dropna().between(0, 100).all():
+        m = {"user_id": head.columns[0], "item_id": head.columns[1], "rating": head.columns[2]}
+        if len(num) > 3 and num[3].notna().mean() > 0.9 and num[3].dropna().gt(1e8).all():
+            m["timestamp"] = head.columns[3]
+        return m
+    return {}
+
+
+# ---------------------------------------------------------------------------------------
+# Excel, JSON, Parquet
+# ---------------------------------------------------------------------------------------
+
+def _read_xlsx(filename, data) -> list[TableRead]:
+    try:
+        sheets = pd.read_excel(io.BytesIO(data), sheet_name=None, header=None, dtype=object, engine="openpyxl")
+    except Exception as e:  # openpyxl raises many types for corrupt files
+        msg = str(e).splitlines()[0][:120] if str(e) else type(e).__name__
+        raise UserError(f"{filename}: the Excel file cannot be opened ({msg}) - open it in Excel and save it again as .xlsx") from None
+    tables, errors = [], []
+    for sheet, raw in sheets.items():
+        raw = raw.dropna(how="all").dropna(axis=1, how="all")
+        if raw.empty:
+            continue
+        rows = [["" if pd.isna(v) else str(v) for v in r] for r in raw.head(25).itertuples(index=False)]
+        header = detect.sniff_header(rows)
+        if header:
+            frame = raw.iloc[1:].reset_index(drop=True)
+            frame.columns = _clean_columns(raw.iloc[0].tolist())
+        else:
+            frame = raw.reset_index(drop=True)
+            frame.columns = [f"col{i + 1}" for i in range(frame.shape[1])]
+        name = filename if len(sheets) == 1 else f"{filename}[{sheet}]"
+        try:
+            tables.append(_finish(name, frame, "xlsx", has_header=header))
+        except UserError as e:
+            errors.append(str(e))
+    if not tables:
+        raise UserError(errors[0] if errors else f"{filename}: every sheet is empty - put the table in the first sheet with a header row")
+    return tables
+
+
+def _read_parquet(filename, data) -> pd.DataFrame:
+    try:
+        frame = pd.read_parquet(io.BytesIO(data))
+    except Exception as e:
+        msg = str(e).splitlines()[0][:120] if str(e) else type(e).__name__
+        raise UserError(f"{filename}: the Parquet file cannot be read ({msg}) - export it again") from None
+    frame = frame.reset_index(drop=not any(n for n in frame.index.names))
+    frame.columns = _clean_columns(frame.columns)
+    return frame
+
+
+def _read_json(filename, data, fmt, encoding) -> tuple[pd.DataFrame, str]:
+    enc = encoding or detect.detect_encoding(data)
+    text = detect.decode(data, enc, filename).strip()
+    if not text:
+        raise UserError(f"{filename}: the file is empty - choose a file with records")
+    if fmt == "json":
+        try:
+            obj = json.loads(text)
+        except json.JSONDecodeError as e:
+            # maybe JSON Lines after all
+            if text.startswith("{") and "\n" in text:
+                try:
+                    return _json_lines(filename, text), enc
+                except UserError:
+                    pass
+            end = " (the file ends early)" if e.pos >= len(text) - 1 else ""
+            raise UserError(
+                f"{filename}: invalid JSON at line {e.lineno} column {e.colno}: {e.msg}{end} - export the file again"
+            ) from None
+        records = _records(obj)
+        if records is None:
+            raise UserError(f"{filename}: JSON holds no list of records - use [{{\"user\": ..., \"film\": ..., \"rating\": ...}}, ...] or JSON Lines")
+        frame = _records_frame(filename, records)
+    else:
+        frame = _json_lines(filename, text)
+    return frame, enc
+
+
+def _json_lines(filename, text) -> pd.DataFrame:
+    records = []
+    for no, line in enumerate(text.splitlines(), 1):
+        s = line.strip()
+        if not s:
+            continue
+        try:
+            obj = json.loads(s)
+        except json.JSONDecodeError as e:
+            raise UserError(f"{filename}: line {no} is not valid JSON ({e.msg}) - fix or delete that line") from None
+        if not isinstance(obj, dict):
+            raise UserError(f"{filename}: line {no} is not a JSON object - each line must be one record {{...}}")
+        records.append(obj)
+    return _records_frame(filename, records)
+
+
+def _records(obj):
+    if isinstance(obj, list):
+        return obj
+    if isinstance(obj, dict):
+        lists = [v for v in obj.values() if isinstance(v, list)]
+        if len(lists) == 1 and all(isinstance(x, dict) for x in lists[0][:50]):
+            return lists[0]
+        if obj and all(isinstance(v, list) for v in obj.values()) and len({len(v) for v in obj.values()}) == 1:
+            return pd.DataFrame(obj).to_dict("records")  # column-oriented
+        if obj and all(isinstance(v, dict) for v in obj.values()):
+            return [{"id": k, **v} for k, v in obj.items()]
+    return None
+
+
+def _records_frame(filename, records) -> pd.DataFrame:
+    if not records:
+        raise UserError(f"{filename}: holds no records - add at least one record")
+    if not all(isinstance(r, dict) for r in records[:1000]):
+        raise UserError(f"{filename}: the JSON list must hold objects (one per rating) - e.g. [{{\"user\": 1, \"film\": 2, \"rating\": 4}}]")
+    frame = pd.DataFrame.from_records([r for r in records if isinstance(r, dict)])
+    for c in frame.columns:
+        if frame[c].map(lambda v: isinstance(v, (dict, list))).any():
+            frame[c] = frame[c].map(lambda v: "|".join(map(str, v)) if isinstance(v, list) else (json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else v))
+    frame.columns = _clean_columns(frame.columns)
+    return frame
