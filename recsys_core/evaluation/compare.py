@@ -13,8 +13,8 @@ NaN where a metric does not apply (rating metrics for rankers).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -186,7 +186,7 @@ def _fold_run(model, train: pd.DataFrame, test: pd.DataFrame, rating_scale, k: i
         rel_i = ts.inner_iids(rel["item_id"].astype(str).to_numpy())
         ok = (rel_u >= 0) & (rel_i >= 0)
         by_user: dict[int, set] = {}
-        for u, i in zip(rel_u[ok].tolist(), rel_i[ok].tolist()):
+        for u, i in zip(rel_u[ok].tolist(), rel_i[ok].tolist(), strict=False):
             by_user.setdefault(u, set()).add(i)
         t0 = time.perf_counter()
         top_full = algo.top_n_inner(test_users, depth, exclude_seen=True)

@@ -184,8 +184,8 @@ def personalization(lists, max_users: int = 1000, seed: int = 0) -> float:
     n_cols = int(cols[ok].max()) + 1 if ok.any() else 1
     B = sp.csr_matrix((np.ones(ok.sum()), (rows[ok], cols[ok])), shape=(n, n_cols))
     B.data[:] = 1.0  # duplicates (should not happen) count once
-    O = (B @ B.T).toarray()
-    overlap_sum = O.sum() - np.trace(O)
+    overlap = (B @ B.T).toarray()
+    overlap_sum = overlap.sum() - np.trace(overlap)
     mean_overlap = overlap_sum / (n * (n - 1)) / k
     return float(1.0 - mean_overlap)
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import itertools
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -83,7 +83,7 @@ def grid_candidates(space: dict) -> list[dict]:
         if not vals:
             raise ValueError(f"parameter {key!r} has no candidate values")
         values.append([v.item() if isinstance(v, np.generic) else v for v in vals])
-    return [dict(zip(keys, combo)) for combo in itertools.product(*values)]
+    return [dict(zip(keys, combo, strict=False)) for combo in itertools.product(*values)]
 
 
 def random_candidates(space: dict, n_iter: int, seed: int = 0) -> list[dict]:
@@ -125,7 +125,7 @@ _RESULT_COLUMNS = {"candidate", "mean_score", "std_score", "mean_fit_seconds", "
 
 
 def _make(model, params: dict):
-    from ..models import REGISTRY, make_model
+    from ..models import make_model
 
     if isinstance(model, str):
         name = model.strip().lower()

@@ -2,8 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from recsys_core.evaluation import ALL_METRICS, Holdout, KFold, compare, evaluate
-from recsys_core.evaluation.compare import item_features, lower_is_better
+from recsys_core.evaluation import KFold, compare, evaluate
+from recsys_core.evaluation.compare import item_features
 from recsys_core.models import BiasBaseline, GlobalMean, Popularity
 from recsys_core.trainset import Trainset
 from tests.models.contract import planted_frame
