@@ -1,0 +1,17 @@
+"""Locate the shared benchmark data (never copied into the repository)."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+SHARED = Path(os.environ.get("CINELENS_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+ML100K = SHARED / "movielens-100k"
+DOUBAN = SHARED / "douban-dev"
+
+
+def require(path: Path) -> Path:
+    if not path.exists():
+        print(f"skipped: {path} not found (set CINELENS_SHARED_DATA to the folder holding it)")
+        sys.exit(0)
+    return path
