@@ -10,12 +10,13 @@ from ui.state import K, init_state
 st.set_page_config(page_title="CineLens 影镜", page_icon="🎬", layout="wide")
 init_state()
 
+# (script, title key, icon, url path)
 PAGES = [
-    ("pages/1_data.py", "nav.data", "📂"),
-    ("pages/2_audience.py", "nav.audience", "👥"),
-    ("pages/3_reviews.py", "nav.reviews", "💬"),
-    ("pages/4_models.py", "nav.models", "🧪"),
-    ("pages/5_recommend.py", "nav.recommend", "🎯"),
+    ("pages/1_data.py", "nav.data", "📂", "data"),
+    ("pages/2_audience.py", "nav.audience", "👥", "audience"),
+    ("pages/3_reviews.py", "nav.reviews", "💬", "reviews"),
+    ("pages/4_models.py", "nav.models", "🧪", "models"),
+    ("pages/5_recommend.py", "nav.recommend", "🎯", "recommend"),
 ]
 
 
@@ -48,5 +49,6 @@ def sidebar() -> None:
 
 
 sidebar()
-nav = st.navigation([st.Page(path, title=t(key), icon=icon) for path, key, icon in PAGES])
+nav = st.navigation([st.Page(path, title=t(key), icon=icon, url_path=url, default=(url == "data"))
+                     for path, key, icon, url in PAGES])
 nav.run()
