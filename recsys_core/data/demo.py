@@ -128,10 +128,10 @@ TITLE_POOLS = {
            ["岁月", "防线", "阻击", "战役", "记忆", "前线", "勇士", "号角", "突围", "行军", "战歌", "守望", "英魂", "归来"]),
     "纪录片": (["寻味", "守护", "匠心", "我们", "远方", "丝路", "山河", "大国", "人间", "野性", "极地", "村庄", "城市", "时代"],
             ["中国", "之声", "手艺", "家园", "四季", "影像", "记忆", "笔记", "人物", "之旅", "自然", "日常", "年轮", "印记"]),
-    "家庭": (["我的", "父亲", "妈妈", "外婆", "回家", "团圆", "一家", "老爸", "你好", "温暖", "亲爱", "兄妹", "阿嬷", "姐姐"],
+    "家庭": (["我的", "父亲", "妈妈", "外婆", "回家", "团圆", "爷爷", "老爸", "小院", "温暖", "老街", "兄妹", "阿嬷", "姐姐"],
            ["饭桌", "的家", "小屋", "成长", "来了", "日记", "团聚", "心愿", "礼物", "约定", "陪伴", "答案", "老屋", "除夕"]),
     "历史": (["大唐", "长安", "大明", "三国", "大宋", "秦时", "楚汉", "紫禁", "丝绸", "敦煌", "汉武", "贞观", "天下", "江山"],
-           ["风云", "十二时辰", "往事", "传奇", "秘史", "王朝", "英雄", "春秋", "长歌", "天下", "宫闱", "变局", "密卷", "赋"]),
+           ["风云", "烟云", "往事", "传奇", "秘史", "王朝", "英雄", "春秋", "长歌", "天下", "宫闱", "变局", "密卷", "长卷"]),
     "冒险": (["寻龙", "失落", "秘境", "荒野", "极地", "丛林", "沙漠", "深海", "远征", "神秘", "古墓", "雪山", "孤岛", "迷失"],
            ["探险", "寻宝", "远征", "求生", "奇航", "之旅", "宝藏", "历险", "漂流", "寻踪", "秘藏", "大陆", "密林", "归来"]),
     "恐怖": (["凶宅", "怨灵", "午夜", "鬼村", "阴阳", "诡镜", "荒村", "回魂", "夜半", "黑猫", "废院", "诡宅", "冥婚", "幽灵"],
@@ -139,6 +139,8 @@ TITLE_POOLS = {
 }
 
 # heads that read naturally as "<head>的<tail>" (消失的证人, 沉默的真相)
+DE_BAD_TAILS = {"追凶", "漂流", "探险", "寻宝", "求生", "寻踪", "突围", "远征", "穿越", "觉醒", "重启", "出击",
+                "反击", "营救", "追击", "逃亡", "追踪", "历险", "归来", "清算", "行军", "阻击", "守望", "重逢"}
 DE_HEADS = {"消失", "沉默", "失踪", "隐秘", "失落", "迷失", "温柔", "疯狂", "快乐", "神秘", "无名", "遥远", "千年", "最后"}
 
 SYNOPSIS_TEMPLATES = {
@@ -330,9 +332,9 @@ def _make_title(rng, genres: list[str], used: set[str]) -> str:
         if len(genres) > 1 and rng.random() < 0.25:
             heads = heads + TITLE_POOLS[genres[1]][0]
         h, t = _pick(rng, heads), _pick(rng, tails)
-        if h == t or h[-1] == t[0]:
+        if set(h) & set(t):  # no repeated characters: avoids 一家的家, 大话大作战
             continue
-        de = h in DE_HEADS and len(t) == 2 and rng.random() < 0.5
+        de = h in DE_HEADS and len(t) == 2 and t[0] != "之" and t not in DE_BAD_TAILS and rng.random() < 0.5
         title = h + ("的" if de else "") + t
         if title not in used:
             used.add(title)
@@ -473,7 +475,7 @@ def _make_ratings(rng, items: pd.DataFrame, X: np.ndarray, group: np.ndarray, n_
     rows_i = np.concatenate([order[u, : n_u[u]] for u in range(n_users)])
     # top up films with fewer than 3 ratings from users whose taste fits them best
     counts = np.bincount(rows_i, minlength=n_items)
-    seen = set(zip(rows_u.tolist(), rows_i.tolist()))
+    seen = set(zip(rows_u.tolist(), rows_i.tolist(), strict=True))
     add_u, add_i = [], []
     for i in np.flatnonzero(counts < 3):
         for u in np.argsort(-keys[:, i], kind="stable"):
@@ -637,15 +639,17 @@ def generate(seed: int = DEFAULT_SEED, n_users: int = 800, n_items: int = 500,
         extra["rating"] = np.nan
         offset = rng.integers(1, 5, size=n_only)
         extra["item_id"] = item_ids[(rows_i[src] + offset * 37) % n_items]
-        rated = set(zip(inter["user_id"], inter["item_id"]))
-        extra = extra[[(u, i) not in rated for u, i in zip(extra["user_id"], extra["item_id"])]]
+        rated = set(zip(inter["user_id"], inter["item_id"], strict=True))
+        extra = extra[[(u, i) not in rated for u, i in zip(extra["user_id"], extra["item_id"], strict=True)]]
         extra = extra.drop_duplicates(["user_id", "item_id"])
+        year_of = dict(zip(item_ids.tolist(), items["year"].tolist(), strict=True))
+        extra = extra[extra["item_id"].map(year_of) < extra["timestamp"].dt.year]  # released before the review
         inter = pd.concat([inter, extra], ignore_index=True)
     inter = inter.sort_values(["timestamp", "user_id", "item_id"], kind="stable").reset_index(drop=True)
     meta = {
         "synthetic": True,
         "seed": int(seed),
-        "planted_group": dict(zip(user_ids.tolist(), group.tolist())),
+        "planted_group": dict(zip(user_ids.tolist(), group.tolist(), strict=True)),
         "group_names": dict(enumerate(GROUP_NAMES)),
         "label": DATASET_NAME,
     }
