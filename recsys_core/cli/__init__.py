@@ -6,6 +6,7 @@ import importlib
 # module names under recsys_core.cli, in help order
 COMMANDS = [
     "info",
+    "clean",
     "evaluate",
 ]
 

@@ -497,7 +497,7 @@ def clean(raw, options: CleaningOptions | dict | None = None, progress=None, *, 
     df = raw.interactions
     if "user_id" not in df or "item_id" not in df:
         raise UserError(f"{raw.name}: the interactions table has no user or film column - map the user and film columns")
-    df = df[[c for c in INTERACTION_FIELDS if c in df.columns]].copy()
+    df = df[[c for c in INTERACTION_FIELDS if c in df.columns]].reset_index(drop=True)
     rep = CleaningReport(source=dict(raw.source_info), rows_in=len(df), options=opts.to_dict())
     total = len(STEP_LABELS)
     k = [0]
@@ -739,23 +739,23 @@ def clean(raw, options: CleaningOptions | dict | None = None, progress=None, *, 
 
 
 def _merge_pairs(df: pd.DataFrame, dup: pd.Series, how: str) -> pd.DataFrame:
+    """One row per repeated user-film pair, placed where the pair first appeared."""
     single, many = df[~dup], df[dup]
+    positions = many.index  # _order -> original index label
     many = many.assign(_order=np.arange(len(many)))
+    if how not in ("latest", "first", "mean"):
+        raise UserError(f"unknown duplicate policy {how!r} - choose latest, mean, first or keep")
     if how == "latest":
         many = many.sort_values(["timestamp", "_order"], kind="stable", na_position="first")
-        g = many.groupby(["user_id", "item_id"], sort=False)
-        merged = g.last()  # last non-null per column: latest rating and latest text
-    elif how == "first":
-        g = many.groupby(["user_id", "item_id"], sort=False)
-        merged = g.first()
-    elif how == "mean":
-        g = many.groupby(["user_id", "item_id"], sort=False)
-        merged = g.last()
+    g = many.groupby(["user_id", "item_id"], sort=False)
+    merged = g.first() if how == "first" else g.last()  # first/last non-null per column
+    if how == "mean":
         merged["rating"] = g["rating"].mean()
-    else:
-        raise UserError(f"unknown duplicate policy {how!r} - choose latest, mean, first or keep")
-    merged = merged.reset_index().drop(columns="_order")
-    return pd.concat([single, merged[[c for c in single.columns if c in merged.columns]]], ignore_index=True)
+    first_pos = g["_order"].min().reindex(merged.index).to_numpy()
+    merged = merged.drop(columns="_order").reset_index()
+    merged.index = positions[first_pos]
+    merged = merged[[c for c in single.columns if c in merged.columns]]
+    return pd.concat([single, merged]).sort_index(kind="stable")
 
 
 def suspicious_users(df: pd.DataFrame, min_count: int = 100, window_minutes: float = 10.0) -> list[dict]:

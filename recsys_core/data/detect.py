@@ -325,7 +325,7 @@ def detect_layout(filename: str, columns: list[str], has_header: bool) -> Layout
     norm = {normalise_header(c) for c in cols}
     if role == "interactions":
         if {"userid", "movieid", "rating", "timestamp"} <= norm and base == "ratings.csv":
-            return Layout("movielens-latest", role, m, (0.5, 5.0))
+            return Layout("movielens-latest", role, m)
         if {"comment", "movieid", "userid"} <= norm or {"usermd5", "comment"} <= norm:
             return Layout("douban-comments", role, m, (1.0, 5.0))
         return Layout("generic", role, m)

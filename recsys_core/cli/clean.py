@@ -1,0 +1,70 @@
+"""``clean PATH [--out FILE] [--report FILE.json]``: read, clean and report on any supported input."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from ..data.cleaning import CleaningOptions
+from ..data.export import export_dataset
+from ..data.io import load_path_with_report, parse_mapping_arg
+from ..errors import UserError
+from .common import clean_json
+
+
+def add_parser(sub):
+    p = sub.add_parser("clean", help="read and clean a ratings file, zip or folder; print the cleaning report")
+    p.add_argument("path", help="CSV/TSV/TXT/DAT, .xlsx, JSON/JSON Lines, Parquet, .zip, MovieLens or CineLens folder")
+    p.add_argument("--out", metavar="FILE", help="write the cleaned interactions as CSV (UTF-8 with BOM) or .xlsx")
+    p.add_argument("--report", metavar="FILE.json", help="write the cleaning report as JSON")
+    p.add_argument("--map", metavar="FIELD=COL,...", help="column mapping, e.g. user=uid,item=film,rating=score")
+    p.add_argument("--scale", metavar="LO,HI", help="normalise ratings to this scale, e.g. 1,5 (original kept)")
+    p.add_argument("--pairs", choices=["latest", "mean", "first", "keep"], default="latest",
+                   help="repeated user-film pairs: keep the latest, the mean, the first or all rows")
+    p.add_argument("--missing-ratings", choices=["keep", "drop"], default="keep",
+                   help="rows without a rating: keep as review-only rows or drop")
+    p.add_argument("--text-max", type=int, default=2000, help="truncate (and flag) review texts longer than this")
+    p.add_argument("--drop-suspicious", action="store_true", help="drop users flagged as suspicious (default: flag only)")
+    p.add_argument("--quiet", action="store_true", help="do not print the report")
+    return p
+
+
+def _scale(text):
+    if not text:
+        return None
+    try:
+        lo, hi = (float(x) for x in text.split(","))
+    except ValueError:
+        raise UserError(f"--scale {text!r}: give the lowest and highest rating, e.g. --scale 1,5") from None
+    if hi <= lo:
+        raise UserError(f"--scale {text!r}: the highest rating must be above the lowest, e.g. --scale 1,5")
+    return (lo, hi)
+
+
+def run(args) -> int:
+    if args.text_max < 0:
+        raise UserError("--text-max must be 0 (no limit) or more")
+    opts = CleaningOptions(duplicate_pairs=args.pairs, missing_ratings=args.missing_ratings, target_scale=_scale(args.scale),
+                           text_max_len=args.text_max, drop_suspicious=args.drop_suspicious)
+
+    def progress(frac, label=""):
+        if not args.quiet and sys.stderr.isatty():
+            print(f"\r[{frac:4.0%}] {label:<30}", end="", file=sys.stderr)
+
+    ds, report, _ = load_path_with_report(args.path, mapping=parse_mapping_arg(args.map), options=opts, progress=progress)
+    if not args.quiet and sys.stderr.isatty():
+        print(file=sys.stderr)
+    rep = clean_json(report.to_dict())
+    text = json.dumps(rep, ensure_ascii=False, indent=2)
+    if args.report:
+        try:
+            Path(args.report).write_text(text + "\n", encoding="utf-8")
+        except OSError as e:
+            raise UserError(f"{args.report}: cannot write the report ({e.strerror}) - choose another path") from None
+    if args.out:
+        export_dataset(ds, args.out)
+    if not args.quiet:
+        print(text)
+    else:
+        print(f"{report.rows_in} rows in, {report.rows_out} rows out")
+    return 0
