@@ -47,7 +47,7 @@ def assign_arm(visitor_id, arms=("A", "B"), salt: str = DEFAULT_SALT) -> str:
     arms = list(arms)
     if not arms:
         raise ValueError("need at least one arm")
-    h = hashlib.sha256(f"{salt}:{visitor_id}".encode("utf-8")).hexdigest()
+    h = hashlib.sha256(f"{salt}:{visitor_id}".encode()).hexdigest()
     return arms[int(h[:16], 16) % len(arms)]
 
 
@@ -208,7 +208,7 @@ def offline_ab(ratings: pd.DataFrame, scale, model_a, model_b, names=("A", "B"),
     iin = ts.inner_iids(rel["item_id"].astype(str).tolist())
     ok = (uin >= 0) & (iin >= 0)
     sets: dict[int, set] = {}
-    for u, i in zip(uin[ok], iin[ok]):
+    for u, i in zip(uin[ok], iin[ok], strict=False):
         sets.setdefault(int(u), set()).add(int(i))
     users = np.array(sorted(sets), dtype=np.int64)
     if len(users) < 2:

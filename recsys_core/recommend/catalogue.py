@@ -55,7 +55,7 @@ class Catalogue:
         self.has_meta = meta is not None and len(meta) > 0
         titles = m["title"] if "title" in m else pd.Series([None] * n, index=m.index)
         self.titles = np.array([str(t) if isinstance(t, str) and t.strip() else str(i)
-                                for i, t in zip(ts.items_raw, titles)], dtype=object)
+                                for i, t in zip(ts.items_raw, titles, strict=False)], dtype=object)
         if "year" in m:
             self.years = pd.to_numeric(m["year"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         else:

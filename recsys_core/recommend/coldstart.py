@@ -92,7 +92,7 @@ def genre_affinity(cat: Catalogue, pref_genres=(), rated=(), ratings=(), scale=(
     """0..1 per item: share of the item's genres that the visitor picked or rated above the midpoint."""
     mid = (scale[0] + scale[1]) / 2.0
     liked_g = set(pref_genres)
-    for j, r in zip(rated, ratings):
+    for j, r in zip(rated, ratings, strict=False):
         if r > mid:
             liked_g.update(cat.genres[int(j)])
     out = np.zeros(cat.n_items)

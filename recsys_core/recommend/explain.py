@@ -22,7 +22,6 @@ import numpy as np
 from ..data.dataset import relevance_threshold
 from .catalogue import Catalogue
 
-
 MIN_LATENT_COSINE = 0.1  # weaker latent neighbours do not make a convincing reason
 
 
@@ -126,7 +125,7 @@ class Explainer:
         if known and hasattr(self.model, "item_reasons"):
             pairs = self.model.item_reasons(user, cat.item_ids[j], n)
             idx = cat.inner([p[0] for p in pairs])
-            ev = [(str(p[0]), cat.titles[k], float(p[1])) for p, k in zip(pairs, idx) if k >= 0]
+            ev = [(str(p[0]), cat.titles[k], float(p[1])) for p, k in zip(pairs, idx, strict=False) if k >= 0]
             return _item_reason(ev) if ev else None
         cand = liked[liked != j]
         if not len(cand):
@@ -188,7 +187,7 @@ class Explainer:
         liked_genres = Counter(g for k in liked for g in cat.genres[k])
         liked_people = Counter(p for k in liked for p in cat.people[k])
         out: dict[str, Reason] = {}
-        for raw, j in zip(items, cat.inner(items)):
+        for raw, j in zip(items, cat.inner(items), strict=False):
             reason = None
             if j >= 0:
                 for kind in self.order():

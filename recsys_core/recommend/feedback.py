@@ -71,7 +71,7 @@ def excluded_items(fb: pd.DataFrame, user_id=None) -> dict[str, set[str]] | set[
     d = latest_feedback(fb)
     d = d[d["action"] == "not_interested"]
     out: dict[str, set[str]] = {}
-    for u, i in zip(d["user_id"], d["item_id"]):
+    for u, i in zip(d["user_id"], d["item_id"], strict=False):
         out.setdefault(u, set()).add(i)
     if user_id is not None:
         return out.get(str(user_id), set())
@@ -115,7 +115,7 @@ def fold_in_update(model, new_ts: Trainset, users, reg: float = 0.5):
     known = old_idx >= 0
     pu[known] = model.pu_[old_idx[known]]
     bu[known] = model.bu_[old_idx[known]]
-    todo = set(str(u) for u in users) | {str(u) for u, k in zip(new_ts.users_raw, known) if not k}
+    todo = set(str(u) for u in users) | {str(u) for u, k in zip(new_ts.users_raw, known, strict=False) if not k}
     csr = new_ts.csr
     for raw in todo:
         u = new_ts._uid.get(raw, -1)

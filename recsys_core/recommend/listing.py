@@ -118,8 +118,8 @@ def user_history(ds_ratings: pd.DataFrame, cat: Catalogue, user, n: int = 8) -> 
     if h.empty:
         empty = pd.DataFrame(columns=["item_id", "title", "year", "genres", "region", "rating", "timestamp"])
         return empty, empty
-    titles = dict(zip(cat.item_ids, cat.titles))
-    idx = dict(zip(cat.item_ids, range(cat.n_items)))
+    titles = dict(zip(cat.item_ids, cat.titles, strict=False))
+    idx = dict(zip(cat.item_ids, range(cat.n_items), strict=False))
 
     def enrich(df: pd.DataFrame) -> pd.DataFrame:
         rows = []

@@ -18,7 +18,7 @@ def served_table(events: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=cols)
     d = events[events["kind"] == SERVED_EVENT]
     rows = [{"ts": ts, "model_id": p.get("model_id"), "user_id": p.get("user_id"), "n": p.get("n"),
-             "source": p.get("source"), "arm": p.get("arm")} for ts, p in zip(d["ts"], d["payload"])]
+             "source": p.get("source"), "arm": p.get("arm")} for ts, p in zip(d["ts"], d["payload"], strict=False)]
     return pd.DataFrame(rows, columns=cols)
 
 

@@ -5,8 +5,14 @@ import pytest
 from recsys_core.models import make_model
 from recsys_core.recommend.catalogue import Catalogue
 from recsys_core.recommend.coldstart import cold_scores, fold_in, new_user_id, onboarding_items
-from recsys_core.recommend.feedback import (action_rating, excluded_items, feedback_ratings, list_changes, retrain,
-                                            training_frame)
+from recsys_core.recommend.feedback import (
+    action_rating,
+    excluded_items,
+    feedback_ratings,
+    list_changes,
+    retrain,
+    training_frame,
+)
 from recsys_core.trainset import Trainset
 
 from .fixtures import tiny_dataset
@@ -83,7 +89,7 @@ def test_feedback_to_training_frame_mapping():
     fb = _fb([("a", "x", "like", None), ("a", "z", "rate", 2.0), ("b", "y", "dislike", None),
               ("b", "x", "not_interested", None), ("a", "y", "like", None), ("a", "y", "dislike", None)])
     fr = training_frame(ratings, fb, (1, 5))
-    got = {(u, i): r for u, i, r in zip(fr["user_id"], fr["item_id"], fr["rating"])}
+    got = {(u, i): r for u, i, r in zip(fr["user_id"], fr["item_id"], fr["rating"], strict=False)}
     assert got == pytest.approx({("a", "x"): 4.6, ("a", "y"): 1.4, ("a", "z"): 2.0, ("b", "y"): 1.4,
                                  ("b", "x"): 2.0})
     assert list(fr.columns) == ["user_id", "item_id", "rating", "timestamp", "text"]

@@ -1,11 +1,16 @@
 import numpy as np
-import pandas as pd
 import pytest
 
 from recsys_core.models import make_model
 from recsys_core.recommend.abtest import offline_ab
-from recsys_core.recommend.monitoring import (errors_table, feedback_counts, like_rate_over_time, registry_table,
-                                              served_per_model, served_table)
+from recsys_core.recommend.monitoring import (
+    errors_table,
+    feedback_counts,
+    like_rate_over_time,
+    registry_table,
+    served_per_model,
+    served_table,
+)
 from recsys_core.store import open_workspace
 
 from .fixtures import tiny_dataset

@@ -5,10 +5,16 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from recsys_core.recommend.abtest import (assign_arm, bootstrap_ci, min_sample_size, online_summary, online_verdict,
-                                          overlap, two_proportion_ztest)
+from recsys_core.recommend.abtest import (
+    assign_arm,
+    bootstrap_ci,
+    min_sample_size,
+    online_summary,
+    online_verdict,
+    overlap,
+    two_proportion_ztest,
+)
 from recsys_core.recommend.rerank import cosine_matrix, minmax, mmr, novelty_adjusted
-
 
 # ---------------------------------------------------------------------------- MMR
 REL = [1.0, 0.9, 0.5]
