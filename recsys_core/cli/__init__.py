@@ -8,6 +8,7 @@ COMMANDS = [
     "info",
     "clean",
     "evaluate",
+    "recommend",
 ]
 
 

@@ -1,4 +1,10 @@
-"""``evaluate PATH --models a,b``: cross-validate recommenders and print / write the comparison."""
+"""``evaluate PATH --models a,b``: compare recommenders and print / write the comparison.
+
+Protocols: k-fold (default, ``--folds N``), random holdout (``--test-size F`` or ``--split random``),
+temporal holdout (``--split temporal``: the latest ``--test-size`` of ratings by time) and per-user
+leave-last-n (``--split user --leave-n N``). Model parameters: ``--param svd.n_factors=50`` (repeatable).
+The JSON never contains NaN: metrics that do not apply (rating metrics of rankers) are null.
+"""
 from __future__ import annotations
 
 import sys
@@ -7,64 +13,99 @@ import numpy as np
 
 from ..data.io import load_path
 from ..errors import UserError
-from ..evaluation import Holdout, KFold, compare
+from ..evaluation import ALL_METRICS, evaluate
 from ..evaluation.compare import metric_column
-from ..models import REGISTRY, make_model
+from ..evaluation.splits import make_splitter
+from ..models import REGISTRY
 from .common import write_json
+from .params import build_models, parse_models, parse_params
+
+TABLE_METRICS = ("rmse", "mae", "precision", "recall", "ndcg", "map", "hit_rate", "coverage")
 
 
 def add_parser(sub):
-    p = sub.add_parser("evaluate", help="compare recommenders with k-fold or holdout")
+    p = sub.add_parser("evaluate", help="compare recommenders with k-fold, random, temporal or per-user splits")
     p.add_argument("path")
-    p.add_argument("--models", default="baseline,svd", help=f"comma-separated: {', '.join(REGISTRY)}")
+    p.add_argument("--models", default="baseline,svd",
+                   help=f"comma-separated (or 'all'): {', '.join(REGISTRY)}")
+    p.add_argument("--param", action="append", default=[], metavar="MODEL.NAME=VALUE",
+                   help="a model parameter, e.g. --param svd.n_factors=50 (repeatable)")
+    p.add_argument("--split", choices=["kfold", "random", "temporal", "user"], default=None,
+                   help="kfold (default), random holdout, temporal holdout, or per-user leave-last-n")
     g = p.add_mutually_exclusive_group()
     g.add_argument("--folds", type=int, help="k-fold cross-validation with N folds (default 5)")
-    g.add_argument("--test-size", type=float, help="random holdout with this test fraction instead of k-fold")
+    g.add_argument("--test-size", type=float, help="test fraction of a random or temporal holdout (default 0.2)")
+    p.add_argument("--leave-n", type=int, default=1, help="ratings held out per user with --split user (default 1)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--k", type=int, default=10, help="list length for ranking metrics")
     p.add_argument("--json", metavar="OUT", help="write results as JSON")
     return p
 
 
+def splitter_from_args(args):
+    split = args.split
+    if split is None:
+        split = "random" if args.test_size is not None else "kfold"
+    if split != "kfold" and args.folds is not None:
+        raise UserError(f"--folds only applies to k-fold; drop it or use --split kfold (got --split {split})")
+    if split in ("kfold", "user") and args.test_size is not None:
+        raise UserError(f"--test-size does not apply to --split {split}; use --split random or temporal")
+    if args.folds is not None and args.folds < 2:
+        raise UserError("--folds must be at least 2")
+    if args.test_size is not None and not 0 < args.test_size < 1:
+        raise UserError("--test-size must be between 0 and 1 (e.g. 0.2)")
+    if args.leave_n < 1:
+        raise UserError("--leave-n must be at least 1")
+    return make_splitter(split, folds=args.folds or 5, test_size=args.test_size or 0.2, seed=args.seed,
+                         n=args.leave_n)
+
+
+def _mean_or_none(values) -> float | None:
+    v = np.asarray(values, dtype=float)
+    return float(np.nanmean(v)) if np.isfinite(v).any() else None
+
+
 def run(args) -> int:
-    names = [m.strip() for m in args.models.split(",") if m.strip()]
-    if not names:
-        raise UserError("--models is empty; give e.g. --models baseline,svd")
-    models = {n: make_model(n) for n in names}
+    names = parse_models(args.models)
+    params = parse_params(args.param, names)
     if args.k < 1:
         raise UserError("--k must be at least 1")
+    splitter = splitter_from_args(args)
+    models = build_models(names, params)
     ds = load_path(args.path)
-    splitter = Holdout(args.test_size, args.seed) if args.test_size is not None else KFold(args.folds or 5, args.seed)
+    if ds.ratings.empty:
+        raise UserError(f"{args.path} has no ratings to evaluate on")
 
     def progress(msg, step, total):
         print(f"[{step}/{total}] {msg}", file=sys.stderr)
 
-    res = compare(models, splitter, ds, k=args.k, progress=progress)
-    metric_cols = ["rmse", "mae", metric_column("precision", args.k), metric_column("recall", args.k),
-                   metric_column("ndcg", args.k), "coverage"]
+    try:
+        ev = evaluate(models, splitter, ds, metrics=ALL_METRICS, k=args.k, progress=progress, curve_ks=None)
+    except ValueError as e:  # splits that cannot be made on this data
+        raise UserError(str(e).splitlines()[0]) from None
+    res = ev.folds
+    metric_cols = [metric_column(m, args.k) for m in ALL_METRICS]
     out_models = []
     for name in names:
         rows = res[res["model"] == name]
         entry = {"name": name, "params": models[name].get_params()}
         for c in metric_cols + ["fit_seconds", "test_seconds"]:
-            entry[c] = float(rows[c].mean()) if rows[c].notna().any() else None
-        entry["folds"] = [{c: (None if (isinstance(v, float) and np.isnan(v)) else v)
-                           for c, v in r.items() if c != "model"} for r in rows.to_dict("records")]
+            entry[c] = _mean_or_none(rows[c])
+        entry["folds"] = [{c: v for c, v in r.items() if c != "model"} for r in rows.to_dict("records")]
         out_models.append(entry)
-    desc = splitter.describe()
     result = {
         "dataset": {"path": str(args.path), "users": int(ds.ratings["user_id"].nunique()),
                     "items": int(ds.ratings["item_id"].nunique()), "ratings": int(len(ds.ratings)),
                     "rating_scale": list(ds.rating_scale)},
-        "protocol": {**desc, "k": args.k, "relevance_threshold": ds.relevance_threshold},
+        "protocol": {**splitter.describe(), "k": args.k, "relevance_threshold": ds.relevance_threshold,
+                     "diversity_basis": ev.diversity_basis},
         "models": out_models,
     }
-    header = f"{'model':<14}" + "".join(f"{c:>14}" for c in metric_cols + ["fit_seconds"])
-    print(header)
+    shown = [metric_column(m, args.k) for m in TABLE_METRICS] + ["fit_seconds"]
+    print(f"{'model':<14}" + "".join(f"{c:>13}" for c in shown))
     for e in out_models:
-        print(f"{e['name']:<14}" + "".join(f"{(e[c] if e[c] is not None else float('nan')):>14.4f}"
-                                           for c in metric_cols + ["fit_seconds"]))
+        print(f"{e['name']:<14}" + "".join(f"{e[c]:>13.4f}" if e[c] is not None else f"{'n/a':>13}" for c in shown))
     if args.json:
-        write_json(result, args.json)
+        write_json(result, args.json)  # clean_json turns NaN into null
         print(f"wrote {args.json}")
     return 0

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .compare import lower_is_better
 
@@ -167,6 +166,8 @@ def paired_test_values(va, vb, test: str = "t") -> tuple[float, float]:
         return float("nan"), float("nan")
     if np.allclose(d, 0, rtol=0, atol=1e-12):
         return 0.0, 1.0
+    from scipy import stats  # imported here: scipy.stats takes a second to import
+
     if test == "t":
         if np.allclose(d, d[0], rtol=1e-12, atol=1e-15):
             return float(np.sign(d[0]) * np.inf), 0.0
