@@ -3,13 +3,22 @@ from __future__ import annotations
 
 from .base import Recommender
 from .baselines import BiasBaseline, GlobalMean, Popularity
+from .knn import ItemCF, UserCF
 from .mf import SVD
+from .surprise_family import NMF, SVDpp, CoClustering, KNNBaseline, SlopeOne
 
 REGISTRY: dict[str, type[Recommender]] = {
     "baseline": GlobalMean,
     "bias": BiasBaseline,
     "popularity": Popularity,
     "svd": SVD,
+    "usercf": UserCF,
+    "itemcf": ItemCF,
+    "svdpp": SVDpp,
+    "nmf": NMF,
+    "slopeone": SlopeOne,
+    "coclustering": CoClustering,
+    "knnbaseline": KNNBaseline,
 }
 
 
@@ -20,4 +29,5 @@ def make_model(name: str, **params) -> Recommender:
     return REGISTRY[key](**params)
 
 
-__all__ = ["Recommender", "REGISTRY", "make_model", "GlobalMean", "BiasBaseline", "Popularity", "SVD"]
+__all__ = ["Recommender", "REGISTRY", "make_model", "GlobalMean", "BiasBaseline", "Popularity", "SVD",
+           "UserCF", "ItemCF", "SVDpp", "NMF", "SlopeOne", "CoClustering", "KNNBaseline"]
