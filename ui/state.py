@@ -10,6 +10,60 @@ class K:
     VERSION = "dataset_version"        # active dataset version id for this session
     SEGMENT_FILTER = "segment_filter"  # list[int] of segment ids chosen on the Audience page, or []
     SESSION_ID = "session_id"          # random id of this browser session (feedback, A/B arms)
+    # --- Recommend page (widget keys and page state) ---
+    REC_MODEL = "rec_model"                    # registered model id chosen for browsing
+    REC_MODEL_PENDING = "rec_model_pending"    # model id to select on the next run (after fit / retrain)
+    REC_NEW_MODEL = "rec_new_model"
+    REC_FIT = "rec_fit"
+    REC_FIND = "rec_find"
+    REC_SEGMENT = "rec_segment"
+    REC_SEG_USER = "rec_segment_user"
+    REC_USER = "rec_user_id"
+    REC_CURRENT_USER = "rec_current_user"      # the user browsed last (used by the A/B tab)
+    REC_GENRES = "rec_genres"
+    REC_YEARS = "rec_years"
+    REC_REGIONS = "rec_regions"
+    REC_N = "rec_n"
+    REC_EXCLUDE_SEEN = "rec_exclude_seen"
+    REC_DIVERSITY = "rec_diversity"
+    REC_NOVELTY = "rec_novelty"
+    REC_FLASH = "rec_flash"                    # (action, item) of the last feedback click, shown once
+    REC_LAST_SERVED = "rec_last_served"        # prefix: signature of the last logged list per source
+    REC_FB = "rec_fb_"                         # prefix of the feedback buttons on browse cards
+    REC_FB_TABLE = "rec_fb_table"
+    REC_SCORES_CHART = "rec_scores_chart"
+    REC_RETRAIN_MODE = "rec_retrain_mode"
+    REC_RETRAIN = "rec_retrain"
+    REC_CHANGES = "rec_changes"                # {user, from, to, n, before, after} of the last retrain
+    REC_CHANGES_TABLE = "rec_changes_table"
+    REC_COLD_GENRES = "rec_cold_genres"
+    REC_COLD_RATE = "rec_cold_rate_"           # prefix of the onboarding rating widgets
+    REC_COLD_GO = "rec_cold_go"
+    REC_COLD_USER = "rec_cold_user"            # {user, ratings, genres, model_id} of this session's visitor
+    REC_COLD_FB = "rec_cold_fb_"
+    REC_SBS_A = "rec_sbs_a"
+    REC_SBS_B = "rec_sbs_b"
+    REC_OFF_A = "rec_off_a"
+    REC_OFF_B = "rec_off_b"
+    REC_OFF_K = "rec_off_k"
+    REC_OFF_TEST = "rec_off_test"
+    REC_OFF_RUN = "rec_off_run"
+    REC_OFFLINE = "rec_offline"                # (model a, model b, k, test share) of the last offline A/B
+    REC_OFF_TABLE = "rec_off_table"
+    REC_OFF_CHART = "rec_off_chart"
+    REC_AB_ON = "rec_ab_on"
+    REC_AB_A = "rec_ab_a"
+    REC_AB_B = "rec_ab_b"
+    REC_AB_TABLE = "rec_ab_table"
+    REC_AB_LIFT = "rec_ab_lift"
+    REC_AB_BASE = "rec_ab_base"
+    REC_AB_LIFT2 = "rec_ab_lift2"
+    REC_MON_SERVED = "rec_mon_served"
+    REC_MON_FB = "rec_mon_fb"
+    REC_MON_FREQ = "rec_mon_freq"
+    REC_MON_CHART = "rec_mon_chart"
+    REC_MON_REGISTRY = "rec_mon_registry"
+    REC_MON_ERRORS = "rec_mon_errors"
 
 
 def _defaults() -> dict:
@@ -20,6 +74,11 @@ def _defaults() -> dict:
         K.VERSION: None,
         K.SEGMENT_FILTER: [],
         K.SESSION_ID: uuid.uuid4().hex[:12],
+        K.REC_FLASH: None,
+        K.REC_CHANGES: None,
+        K.REC_COLD_USER: None,
+        K.REC_OFFLINE: None,
+        K.REC_CURRENT_USER: None,
     }
 
 
