@@ -107,6 +107,41 @@ class Evaluation:
     def summary(self, with_std: bool = True) -> pd.DataFrame:
         return summarise(self.folds, with_std=with_std)
 
+    @classmethod
+    def concat(cls, parts: list[Evaluation]) -> Evaluation:
+        """Join evaluations of single (model, fold) cells into one (fold numbers are kept as given)."""
+        if not parts:
+            raise ValueError("nothing to join")
+
+        def cat(frames):
+            frames = [f for f in frames if f is not None and len(f)]
+            return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+        first = parts[0]
+        params: dict = {}
+        for p in parts:
+            params.update(p.params)
+        basis = next((p.diversity_basis for p in parts if p.diversity_basis), None)
+        curves = cat([p.curves for p in parts])
+        if curves.empty:
+            curves = pd.DataFrame(columns=["model", "fold", "k", *M.RANKING_NAMES])
+        learning = cat([p.learning for p in parts])
+        if learning.empty:
+            learning = pd.DataFrame(columns=["model", "fold", "epoch", "series", "value"])
+        return cls(cat([p.folds for p in parts]), cat([p.users for p in parts]), curves, learning,
+                   dict(first.protocol), first.k, basis, params)
+
+    def with_fold(self, fold: int) -> Evaluation:
+        """A copy whose rows are labelled as fold ``fold`` (for single-fold runs of a larger split)."""
+        def relabel(df):
+            df = df.copy()
+            if "fold" in df.columns:
+                df["fold"] = fold
+            return df
+
+        return Evaluation(relabel(self.folds), relabel(self.users), relabel(self.curves), relabel(self.learning),
+                          dict(self.protocol), self.k, self.diversity_basis, dict(self.params))
+
     def curves_mean(self) -> pd.DataFrame:
         if self.curves.empty:
             return self.curves

@@ -8,7 +8,6 @@ candidate, mean and std of the target metric over folds) plus the best parameter
 from __future__ import annotations
 
 import itertools
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -168,7 +167,7 @@ def search(model, space: dict, data, splitter=None, metric: str = "rmse", k: int
     splitter = splitter or KFold(3, seed)
     folds = list(splitter.split(df))
     total = len(cands) * len(folds)
-    rows = []
+    scores, fit_secs = [], []
     for c, params in enumerate(cands):
         algo = base.clone().set_params(**params)
 
@@ -176,19 +175,28 @@ def search(model, space: dict, data, splitter=None, metric: str = "rmse", k: int
             if progress and label != "done":
                 progress(f"{name} · {c + 1}/{len(cands)} · {label.split('·')[-1].strip()}", c * len(folds) + step, total)
 
-        t0 = time.perf_counter()
         ev = evaluate({name: algo}, splitter, df, metrics=(metric_base,), k=k, rating_scale=rating_scale,
                       items_meta=items_meta, curve_ks=None, folds=folds, progress=prog)
-        _ = time.perf_counter() - t0
-        scores = ev.folds[column].to_numpy(float)
-        row = {"candidate": c, **params, "mean_score": float(np.nanmean(scores)) if np.isfinite(scores).any() else np.nan,
-               "std_score": float(np.nanstd(scores, ddof=1)) if np.isfinite(scores).sum() > 1 else np.nan,
-               "mean_fit_seconds": float(ev.folds["fit_seconds"].mean())}
-        for f, s in enumerate(scores):
-            row[f"fold_{f}"] = float(s)
-        rows.append(row)
+        scores.append(ev.folds[column].to_numpy(float))
+        fit_secs.append(ev.folds["fit_seconds"].to_numpy(float))
     if progress:
         progress("done", total, total)
+    return tabulate_candidates(name, list(space), cands, scores, fit_secs, column, base.get_params(), method)
+
+
+def tabulate_candidates(name: str, param_names: list[str], cands: list[dict], scores, fit_seconds, column: str,
+                        base_params: dict | None = None, method: str = "grid") -> TuningResult:
+    """Build the results table and pick the best candidate from per-fold scores (one array per candidate)."""
+    rows = []
+    for c, (params, sc, fs) in enumerate(zip(cands, scores, fit_seconds, strict=True)):
+        sc = np.asarray(sc, dtype=float)
+        row = {"candidate": c, **params,
+               "mean_score": float(np.nanmean(sc)) if np.isfinite(sc).any() else np.nan,
+               "std_score": float(np.nanstd(sc, ddof=1)) if np.isfinite(sc).sum() > 1 else np.nan,
+               "mean_fit_seconds": float(np.mean(fs)) if len(fs) else np.nan}
+        for f, s in enumerate(sc):
+            row[f"fold_{f}"] = float(s)
+        rows.append(row)
     res = pd.DataFrame(rows)
     lower = lower_is_better(column)
     res["rank"] = res["mean_score"].rank(ascending=lower, method="min", na_option="bottom").astype(int)
@@ -196,9 +204,9 @@ def search(model, space: dict, data, splitter=None, metric: str = "rmse", k: int
     if not ok.any():
         raise ValueError(f"no candidate produced a {column} value")
     best_idx = res.loc[ok, "mean_score"].idxmin() if lower else res.loc[ok, "mean_score"].idxmax()
-    best = {key: _plain(res.at[best_idx, key]) for key in space}
+    best = {key: _plain(res.at[best_idx, key]) for key in param_names}
     return TuningResult(name, column, lower, res, best, float(res.at[best_idx, "mean_score"]),
-                        base.get_params(), method)
+                        dict(base_params or {}), method)
 
 
 def _plain(v):
