@@ -319,8 +319,18 @@ def _people_pools(rng) -> dict[str, tuple[list[str], list[str]]]:
 
 def _zipf_pick(rng, seq, a: float = 1.0):
     """Pick from seq with weight 1/(rank+1)^a, so a few names recur across many films."""
-    w = 1.0 / np.arange(1, len(seq) + 1) ** a
-    return seq[int(rng.choice(len(seq), p=w / w.sum()))]
+    cdf = _zipf_cdf(len(seq), a)
+    return seq[min(int(np.searchsorted(cdf, rng.random(), side="right")), len(seq) - 1)]
+
+
+_ZIPF: dict = {}
+
+
+def _zipf_cdf(n: int, a: float) -> np.ndarray:
+    if (n, a) not in _ZIPF:
+        w = 1.0 / np.arange(1, n + 1) ** a
+        _ZIPF[n, a] = np.cumsum(w / w.sum())
+    return _ZIPF[n, a]
 
 
 def _make_title(rng, genres: list[str], used: set[str]) -> str:
@@ -524,14 +534,16 @@ def _film_aspects(rng, genres: list[str], quality: float) -> tuple[np.ndarray, n
         for a, m in GENRE_ASPECT_BOOST.get(g, {}).items():
             talk[ASPECTS.index(a)] *= m
     merit = quality * 1.5 + rng.normal(0, 1.0, size=len(ASPECTS))
-    return talk / talk.sum(), merit
+    # cumulative choice weights for praise (strengths first) and complaint (weaknesses first)
+    pos, neg = talk * np.exp(0.8 * merit), talk * np.exp(-0.8 * merit)
+    return np.cumsum(pos / pos.sum()), np.cumsum(neg / neg.sum())
 
 
 def _clause(rng, aspect: str, positive: bool) -> str:
     return _pick(rng, PRAISE[aspect] if positive else COMPLAINT[aspect])
 
 
-def _review(rng, stars: float, title: str, director: str, actors: list[str], talk, merit) -> str:
+def _review(rng, stars: float, title: str, director: str, actors: list[str], cdf_pos, cdf_neg) -> str:
     # polarity of the opinion: follows the stars, ~10% disagree
     if stars >= 4:
         pol = 1
@@ -542,8 +554,8 @@ def _review(rng, stars: float, title: str, director: str, actors: list[str], tal
     if rng.random() < 0.10:  # the words disagree with the stars: mixed feelings or the other side
         pol = int(rng.choice([-1, 1])) if pol == 0 else (0 if rng.random() < 0.5 else -pol)
     def aspect_for(positive: bool) -> str:
-        w = talk * np.exp((1.0 if positive else -1.0) * 0.8 * merit)
-        return ASPECTS[int(rng.choice(len(ASPECTS), p=w / w.sum()))]
+        cdf = cdf_pos if positive else cdf_neg
+        return ASPECTS[min(int(np.searchsorted(cdf, rng.random(), side="right")), len(ASPECTS) - 1)]
 
     parts: list[str] = []
     if rng.random() < 0.25:
@@ -606,8 +618,8 @@ def _make_reviews(rng, items, quality, rows_u, rows_i, rating, n_reviews: int):
         i = int(rows_i[r])
         if i not in film:
             film[i] = _film_aspects(rng, genres[i], quality[i])
-        talk, merit = film[i]
-        texts[r] = _review(rng, float(rating[r]), titles[i], people[i][0], people[i][1:], talk, merit)
+        cdf_pos, cdf_neg = film[i]
+        texts[r] = _review(rng, float(rating[r]), titles[i], people[i][0], people[i][1:], cdf_pos, cdf_neg)
     return texts
 
 
