@@ -10,6 +10,10 @@ class K:
     VERSION = "dataset_version"        # active dataset version id for this session
     SEGMENT_FILTER = "segment_filter"  # list[int] of segment ids chosen on the Audience page, or []
     SESSION_ID = "session_id"          # random id of this browser session (feedback, A/B arms)
+    MODELS_EVAL = "models_eval"        # Evaluation of the last comparison on the Models page, or None
+    MODELS_RUN = "models_run"          # {"version", "configs", "protocol"} of that comparison, or None
+    MODELS_TUNING = "models_tuning"    # TuningResult of the last search on the Models page, or None
+    MODELS_LOADED = "models_loaded"    # {"model_id", "name", "seconds"} of the last registry reload, or None
     # --- Recommend page (widget keys and page state) ---
     REC_MODEL = "rec_model"                    # registered model id chosen for browsing
     REC_MODEL_PENDING = "rec_model_pending"    # model id to select on the next run (after fit / retrain)
@@ -74,6 +78,10 @@ def _defaults() -> dict:
         K.VERSION: None,
         K.SEGMENT_FILTER: [],
         K.SESSION_ID: uuid.uuid4().hex[:12],
+        K.MODELS_EVAL: None,
+        K.MODELS_RUN: None,
+        K.MODELS_TUNING: None,
+        K.MODELS_LOADED: None,
         K.REC_FLASH: None,
         K.REC_CHANGES: None,
         K.REC_COLD_USER: None,
