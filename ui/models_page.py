@@ -1,0 +1,551 @@
+"""Helpers for the Models page: model labels, parameter forms, cached evaluation cells, charts,
+the plain-language summary, tuning and the model registry.
+
+Caching: one evaluation *cell* is (data version, model, params, protocol, fold). Cells are cached
+with ``st.cache_data`` so changing one model's parameters recomputes only that model, and the
+progress bar can advance per model and fold (progress lives outside the cached function).
+"""
+from __future__ import annotations
+
+import json
+import math
+import time
+
+import numpy as np
+import pandas as pd
+import plotly.express as px
+import plotly.graph_objects as go
+import streamlit as st
+
+from recsys_core.cli.params import coerce_like, parse_value
+from recsys_core.evaluation import Evaluation, evaluate, paired_test
+from recsys_core.evaluation.compare import ALL_METRICS, base_metric, lower_is_better, metric_column
+from recsys_core.evaluation.significance import metric_label
+from recsys_core.evaluation.splits import make_splitter
+from recsys_core.evaluation.tuning import Range, grid_candidates, random_candidates, tabulate_candidates
+from recsys_core.models import REGISTRY, make_model
+from recsys_core.trainset import Trainset
+
+from .charts import PALETTE, style
+from .i18n import lang, t
+
+# ---------------------------------------------------------------------------- names and keys
+MODEL_LABELS: dict[str, tuple[str, str]] = {
+    "baseline": ("全局均值", "Global mean"),
+    "bias": ("用户/影片偏置", "User/item bias"),
+    "popularity": ("热门度", "Popularity"),
+    "random": ("随机推荐", "Random"),
+    "usercf": ("基于用户的协同过滤", "User-based CF"),
+    "itemcf": ("基于影片的协同过滤", "Item-based CF"),
+    "svd": ("SVD 矩阵分解", "SVD"),
+    "svdpp": ("SVD++", "SVD++"),
+    "nmf": ("非负矩阵分解", "NMF"),
+    "slopeone": ("Slope One", "Slope One"),
+    "coclustering": ("协同聚类", "Co-clustering"),
+    "knnbaseline": ("KNN 基线", "KNN baseline"),
+    "content": ("基于内容", "Content-based"),
+    "autorec-i": ("AutoRec（影片）", "I-AutoRec"),
+    "autorec-u": ("AutoRec（用户）", "U-AutoRec"),
+    "ease": ("EASE 排序", "EASE"),
+    "als": ("ALS 隐式反馈", "ALS (implicit)"),
+    "hybrid": ("混合模型", "Hybrid blend"),
+}
+DEFAULT_MODELS = ["baseline", "bias", "popularity", "svd"]
+SPLITS = ["kfold", "random", "temporal", "user"]
+CURVE_KS = (1, 2, 3, 5, 10, 15, 20)
+HEADLINE = ("rmse", "mae", "precision", "recall", "ndcg", "map", "hit_rate", "coverage", "diversity", "novelty",
+            "personalization")
+
+
+class W:
+    """Widget keys of the Models page (parameter inputs use :func:`param_key`)."""
+
+    MODELS = "models_select"
+    SPLIT = "models_split"
+    FOLDS = "models_folds"
+    TEST_SIZE = "models_test_size"
+    LEAVE_N = "models_leave_n"
+    K = "models_k"
+    SEED = "models_seed"
+    TRAIN = "models_train"
+    BAR_METRIC = "models_bar_metric"
+    CURVE_METRIC = "models_curve_metric"
+    TRADE_METRIC = "models_trade_metric"
+    SIG_A = "models_sig_a"
+    SIG_B = "models_sig_b"
+    SIG_METRIC = "models_sig_metric"
+    SIG_BY = "models_sig_by"
+    TUNE_MODEL = "models_tune_model"
+    TUNE_METHOD = "models_tune_method"
+    TUNE_METRIC = "models_tune_metric"
+    TUNE_ITER = "models_tune_iter"
+    TUNE_FOLDS = "models_tune_folds"
+    TUNE_RUN = "models_tune_run"
+    TUNE_APPLY = "models_tune_apply"
+    TUNE_PARAM_CHART = "models_tune_param_chart"
+    SAVE_PICK = "models_save_pick"
+    SAVE = "models_save"
+    REG_PICK = "models_registry_pick"
+    REG_LOAD = "models_registry_load"
+    DOWNLOAD = "models_download"
+
+
+def param_key(model: str, param: str) -> str:
+    return f"models_param__{model}__{param}"
+
+
+def tune_key(model: str, param: str, what: str = "values") -> str:
+    return f"models_tune__{model}__{param}__{what}"
+
+
+def model_label(name: str) -> str:
+    zh, en = MODEL_LABELS.get(name, (name, name))
+    text = zh if lang() == "zh" else en
+    return text if text.lower() == name else f"{text} · {name}"
+
+
+def available_models() -> list[str]:
+    return list(REGISTRY)
+
+
+def default_params(name: str) -> dict:
+    return make_model(name).get_params()
+
+
+def predicts_ratings(name: str) -> bool:
+    return bool(getattr(REGISTRY[name], "predicts_ratings", True))
+
+
+def metric_name(column: str) -> str:
+    return metric_label(column, lang())
+
+
+# ---------------------------------------------------------------------------- parameter forms
+def param_form(name: str) -> dict:
+    """Widgets for a model's parameters, types inferred from ``get_params()`` defaults. Returns the values."""
+    defaults = default_params(name)
+    if not defaults:
+        st.caption(t("models.no_params"))
+        return {}
+    out = {}
+    cols = st.columns(min(3, len(defaults)))
+    for j, (p, d) in enumerate(defaults.items()):
+        key = param_key(name, p)
+        with cols[j % len(cols)]:
+            if isinstance(d, bool):
+                st.session_state.setdefault(key, d)
+                out[p] = bool(st.checkbox(p, key=key))
+            elif isinstance(d, int):
+                st.session_state.setdefault(key, d)
+                out[p] = int(st.number_input(p, step=1, key=key))
+            elif isinstance(d, float):
+                st.session_state.setdefault(key, d)
+                step = 10 ** math.floor(math.log10(abs(d))) / 10 if d else 0.01
+                out[p] = float(st.number_input(p, step=float(step), format="%.6g", key=key))
+            else:
+                st.session_state.setdefault(key, "none" if d is None else json.dumps(d) if isinstance(d, (list, dict)) else str(d))
+                text = st.text_input(p, key=key, help=t("models.param_text_help"))
+                out[p] = coerce_like(parse_value(text), d) if d is not None else parse_value(text)
+    return out
+
+
+def set_params_in_form(name: str, params: dict) -> None:
+    """Write values into the parameter widgets' session state (call from a button callback)."""
+    defaults = default_params(name)
+    for p, v in params.items():
+        if p not in defaults:
+            continue
+        d = defaults[p]
+        if isinstance(d, bool):
+            v = bool(v)
+        elif isinstance(d, int):
+            v = int(round(float(v)))
+        elif isinstance(d, float):
+            v = float(v)
+        else:
+            v = "none" if v is None else json.dumps(v) if isinstance(v, (list, dict)) else str(v)
+        st.session_state[param_key(name, p)] = v
+    chosen = list(st.session_state.get(W.MODELS) or [])
+    if name not in chosen:
+        st.session_state[W.MODELS] = chosen + [name]
+
+
+# ---------------------------------------------------------------------------- protocol and cached cells
+def protocol_dict(split: str, folds: int, test_size: float, leave_n: int, seed: int, k: int) -> dict:
+    """Only the settings that matter for the chosen split (so equal protocols share cache entries)."""
+    p = {"split": split, "seed": int(seed), "k": int(k)}
+    if split == "kfold":
+        p["folds"] = int(folds)
+    elif split in ("random", "temporal"):
+        p["test_size"] = float(test_size)
+    else:
+        p["n"] = int(leave_n)
+    return p
+
+
+def _splitter(p: dict):
+    return make_splitter(p["split"], folds=p.get("folds", 5), test_size=p.get("test_size", 0.2),
+                         seed=p.get("seed", 0), n=p.get("n", 1))
+
+
+def n_folds(p: dict) -> int:
+    return int(p["folds"]) if p["split"] == "kfold" else 1
+
+
+def _dumps(obj) -> str:
+    return json.dumps(obj, sort_keys=True, default=str)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _splits(_ds, version: str, protocol_json: str) -> list:
+    """The (train, test) pairs of a protocol on a dataset version; shared read-only."""
+    return list(_splitter(json.loads(protocol_json)).split(_ds.interactions))
+
+
+@st.cache_data(show_spinner=False, max_entries=1024)
+def _cell(_ds, version: str, name: str, params_json: str, protocol_json: str, fold: int,
+          metrics: tuple, curve_ks: tuple | None) -> Evaluation:
+    p = json.loads(protocol_json)
+    pairs = _splits(_ds, version, protocol_json)
+    model = make_model(name, **json.loads(params_json))
+    ev = evaluate({name: model}, _splitter(p), _ds, metrics=metrics, k=p["k"], folds=[pairs[fold]],
+                  curve_ks=curve_ks)
+    return ev.with_fold(fold)
+
+
+def run_comparison(ds, version: str, configs: dict[str, dict], protocol: dict, progress=None) -> Evaluation:
+    """Evaluate every configured model on every fold (cached per cell). ``progress(label, step, total)``."""
+    pj = _dumps(protocol)
+    nf = n_folds(protocol)
+    total = len(configs) * nf
+    parts, step = [], 0
+    for name, params in configs.items():
+        for f in range(nf):
+            if progress:
+                progress(f"{model_label(name)} · {t('models.fold')} {f + 1}/{nf}", step, total)
+            parts.append(_cell(ds, version, name, _dumps(params), pj, f, tuple(ALL_METRICS), CURVE_KS))
+            step += 1
+    if progress:
+        progress(t("models.done"), total, total)
+    return Evaluation.concat(parts)
+
+
+# ---------------------------------------------------------------------------- tables
+def metric_columns(ev: Evaluation) -> list[str]:
+    return [metric_column(m, ev.k) for m in HEADLINE if metric_column(m, ev.k) in ev.folds.columns]
+
+
+def summary_frame(ev: Evaluation) -> pd.DataFrame:
+    """Mean over folds: rows = models (raw names, in run order), columns = metrics and seconds."""
+    cols = metric_columns(ev) + ["fit_seconds", "test_seconds"]
+    return ev.folds.groupby("model", sort=False)[cols].mean().reindex(ev.models)
+
+
+def best_per_column(df: pd.DataFrame) -> dict[str, str | None]:
+    out = {}
+    for c in df.columns:
+        s = df[c].astype(float)
+        if not s.notna().any():
+            out[c] = None
+            continue
+        out[c] = s.idxmin() if lower_is_better(c) else s.idxmax()
+    return out
+
+
+def display_table(ev: Evaluation):
+    """The comparison table with translated headers, N/A for missing values and the best cell per metric highlighted."""
+    df = summary_frame(ev)
+    best = best_per_column(df)
+    shown = df.copy()
+    shown.index = [model_label(m) for m in df.index]
+    shown.index.name = t("models.model")
+    rename = {c: metric_name(c) for c in df.columns}
+    shown = shown.rename(columns=rename)
+
+    def highlight(col):
+        raw = next(c for c, r in rename.items() if r == col.name)
+        winner = best.get(raw)
+        return ["background-color: #d9f2e3; font-weight: 600" if (winner is not None and m == winner) else ""
+                for m in df.index]
+
+    return shown.style.apply(highlight, axis=0).format(precision=4, na_rep="N/A")
+
+
+def per_fold_frame(ev: Evaluation) -> pd.DataFrame:
+    df = ev.folds.copy()
+    df["fold"] = df["fold"] + 1
+    df["model"] = df["model"].map(model_label)
+    return df.rename(columns={"model": t("models.model"), "fold": t("models.fold"),
+                              **{c: metric_name(c) for c in df.columns if c not in ("model", "fold")}})
+
+
+# ---------------------------------------------------------------------------- charts
+def bar_chart(ev: Evaluation, column: str) -> go.Figure:
+    g = ev.folds.groupby("model", sort=False)[column]
+    df = pd.DataFrame({"model": [model_label(m) for m in g.mean().index], "mean": g.mean().values,
+                       "std": g.std(ddof=1).fillna(0.0).values})
+    df = df[np.isfinite(df["mean"])]
+    fig = px.bar(df, x="model", y="mean", error_y="std" if n_fold_rows(ev) > 1 else None, color="model",
+                 color_discrete_sequence=PALETTE,
+                 title=t("models.bar_title", metric=metric_name(column)),
+                 labels={"model": t("models.model"), "mean": metric_name(column)})
+    fig.update_layout(showlegend=False)
+    return style(fig)
+
+
+def n_fold_rows(ev: Evaluation) -> int:
+    return int(ev.folds["fold"].nunique()) if len(ev.folds) else 0
+
+
+def curves_chart(ev: Evaluation, metric: str) -> go.Figure:
+    c = ev.curves_mean()
+    c = c.assign(model=c["model"].map(model_label))
+    fig = px.line(c, x="k", y=metric, color="model", markers=True, color_discrete_sequence=PALETTE,
+                  title=t("models.curve_title", metric=metric_name(metric)),
+                  labels={"k": "K", metric: metric_name(metric), "model": t("models.model")})
+    return style(fig)
+
+
+def tradeoff_chart(ev: Evaluation, column: str) -> go.Figure:
+    s = summary_frame(ev)
+    df = pd.DataFrame({"model": [model_label(m) for m in s.index], "seconds": s["fit_seconds"] + s["test_seconds"],
+                       "value": s[column]})
+    df = df[np.isfinite(df["value"])]
+    fig = px.scatter(df, x="seconds", y="value", text="model", color="model", log_x=True,
+                     color_discrete_sequence=PALETTE, title=t("models.trade_title", metric=metric_name(column)),
+                     labels={"seconds": t("models.seconds_axis"), "value": metric_name(column)})
+    fig.update_traces(textposition="top center", marker=dict(size=12))
+    fig.update_layout(showlegend=False)
+    return style(fig)
+
+
+def learning_chart(ev: Evaluation) -> go.Figure | None:
+    lc = ev.learning
+    if lc is None or lc.empty:
+        return None
+    df = lc.groupby(["model", "series", "epoch"], sort=False)["value"].mean().reset_index()
+    df["model"] = df["model"].map(model_label)
+    fig = px.line(df, x="epoch", y="value", color="model", line_dash="series", color_discrete_sequence=PALETTE,
+                  title=t("models.learning_title"),
+                  labels={"epoch": t("models.epoch"), "value": t("models.loss"), "series": ""})
+    return style(fig)
+
+
+# ---------------------------------------------------------------------------- plain-language summary
+def _fmt(v: float, column: str) -> str:
+    b = base_metric(column)
+    if b in ("coverage", "hit_rate", "precision", "recall"):
+        return f"{v:.1%}"
+    if b.endswith("_seconds"):
+        return f"{v:.2f}s" if v >= 0.01 else f"{v * 1000:.1f}ms"
+    return f"{v:.3f}"
+
+
+def plain_summary(ev: Evaluation, language: str | None = None) -> list[str]:
+    """A few sentences generated from the numbers: winners, margins, trade-offs, caveats."""
+    zh = (language or lang()) == "zh"
+    s = summary_frame(ev)
+    if s.empty:
+        return []
+    lab = {m: model_label(m) for m in s.index}
+    out: list[str] = []
+
+    def winner_sentence(col):
+        vals = s[col].dropna()
+        if vals.empty:
+            return None
+        order = vals.sort_values(ascending=lower_is_better(col))
+        best, bv = order.index[0], order.iloc[0]
+        name = metric_label(col, "zh" if zh else "en")
+        if len(order) > 1:
+            second, sv = order.index[1], order.iloc[1]
+            gap = abs(bv - sv)
+            return (f"{name} 最好的是 {lab[best]}（{_fmt(bv, col)}），领先第二名 {lab[second]} {_fmt(gap, col)}。" if zh
+                    else f"Best {name}: {lab[best]} ({_fmt(bv, col)}), ahead of {lab[second]} by {_fmt(gap, col)}.")
+        return (f"{name}：{lab[best]} 为 {_fmt(bv, col)}。" if zh else f"{name}: {lab[best]} scores {_fmt(bv, col)}.")
+
+    rank_col = metric_column("ndcg", ev.k)
+    for col in ("rmse", rank_col, "coverage"):
+        if col in s.columns:
+            sent = winner_sentence(col)
+            if sent:
+                out.append(sent)
+    rankers = [lab[m] for m in s.index if "rmse" in s.columns and not np.isfinite(s.at[m, "rmse"])]
+    if rankers:
+        out.append(f"{'、'.join(rankers)} 只排序、不预测评分，所以 RMSE/MAE 显示为 N/A。" if zh
+                   else f"{', '.join(rankers)} rank films but do not predict ratings, so RMSE/MAE show N/A.")
+    if "rmse" in s.columns and s["rmse"].notna().any() and rank_col in s.columns and s[rank_col].notna().any():
+        b_rmse, b_rank = s["rmse"].idxmin(), s[rank_col].idxmax()
+        if b_rmse != b_rank:
+            out.append(f"评分预测最准的 {lab[b_rmse]} 不一定最会排序：{metric_label(rank_col, 'zh')} 最高的是 {lab[b_rank]}。"
+                       if zh else f"The most accurate rating predictor ({lab[b_rmse]}) is not the best ranker: "
+                       f"{lab[b_rank]} has the highest {metric_label(rank_col, 'en')}.")
+    secs = s["fit_seconds"] + s["test_seconds"]
+    acc_col = "rmse" if ("rmse" in s.columns and s["rmse"].notna().any()) else rank_col
+    if acc_col in s.columns and s[acc_col].notna().any() and len(s) > 1:
+        best = s[acc_col].idxmin() if lower_is_better(acc_col) else s[acc_col].idxmax()
+        fastest = secs.idxmin()
+        if best != fastest and secs[fastest] > 0:
+            ratio = secs[best] / secs[fastest]
+            out.append(f"取舍：最准的 {lab[best]} 训练加预测用时 {_fmt(secs[best], 'fit_seconds')}，"
+                       f"约为最快的 {lab[fastest]}（{_fmt(secs[fastest], 'fit_seconds')}）的 {ratio:.0f} 倍。" if zh
+                       else f"Trade-off: the most accurate, {lab[best]}, takes {_fmt(secs[best], 'fit_seconds')} to "
+                       f"train and predict, about {ratio:.0f}× the fastest, {lab[fastest]} "
+                       f"({_fmt(secs[fastest], 'fit_seconds')}).")
+    if n_fold_rows(ev) > 1 and acc_col in s.columns:
+        vals = s[acc_col].dropna().sort_values(ascending=lower_is_better(acc_col))
+        if len(vals) > 1:
+            test = paired_test(ev, vals.index[0], vals.index[1], acc_col, by="fold")
+            out.append(_relabel(test.text("zh" if zh else "en"), lab))
+    if ev.diversity_basis:
+        out.append(t("models.diversity_basis_" + ev.diversity_basis))
+    return out
+
+
+def _relabel(text: str, labels: dict) -> str:
+    for raw, label in sorted(labels.items(), key=lambda kv: -len(kv[0])):
+        if raw != label:
+            text = text.replace(f"{raw} ", f"{label} ", 1).replace(f"{raw}'s", f"{label}'s")
+    return text
+
+
+def significance_text(ev: Evaluation, a: str, b: str, column: str, by: str) -> tuple[str, float]:
+    res = paired_test(ev, a, b, column, by=by)
+    return _relabel(res.text(lang()), {a: model_label(a), b: model_label(b)}), res.p_value
+
+
+# ---------------------------------------------------------------------------- tuning
+def default_space_text(d) -> str:
+    """A sensible starting list of candidates around a default value."""
+    if isinstance(d, bool):
+        return "true, false"
+    if isinstance(d, int):
+        vals = sorted({max(1, d // 2), d, d * 2}) if d > 0 else [0, 1, 2]
+        return ", ".join(str(v) for v in vals)
+    if isinstance(d, float):
+        if d == 0:
+            return "0, 0.01, 0.1"
+        return ", ".join(f"{v:.4g}" for v in (d / 3, d, d * 3))
+    return "none" if d is None else str(d)
+
+
+def parse_space_text(text: str, default):
+    """``"1, 5, 10"`` -> [1, 5, 10]; ``"0.001..0.1"`` -> Range (log-spaced when it spans ≥ 10×)."""
+    s = (text or "").strip()
+    if ".." in s:
+        lo_s, hi_s = s.split("..", 1)
+        lo, hi = float(parse_value(lo_s)), float(parse_value(hi_s))
+        integer = isinstance(default, int) and not isinstance(default, bool)
+        return Range(lo, hi, log=(lo > 0 and hi / lo >= 10), integer=integer)
+    vals = [coerce_like(parse_value(x), default) for x in s.split(",") if x.strip()]
+    if not vals:
+        raise ValueError("empty candidate list")
+    return vals
+
+
+def tunable_params(name: str) -> dict:
+    return {p: d for p, d in default_params(name).items() if isinstance(d, (int, float)) or isinstance(d, bool)}
+
+
+def run_tuning(ds, version: str, name: str, base_params: dict, space: dict, method: str, n_iter: int,
+               protocol: dict, metric: str, progress=None):
+    """Grid / random search with the same cached cells as the comparison."""
+    if method == "grid":
+        cands = grid_candidates(space)
+    else:
+        cands = random_candidates(space, n_iter, protocol.get("seed", 0))
+    pj = _dumps(protocol)
+    nf = n_folds(protocol)
+    column = metric_column(base_metric(metric), protocol["k"])
+    total = len(cands) * nf
+    scores, fits, step = [], [], 0
+    for c, cand in enumerate(cands):
+        params = {**base_params, **cand}
+        sc, fs = [], []
+        for f in range(nf):
+            if progress:
+                progress(f"{c + 1}/{len(cands)} · {t('models.fold')} {f + 1}/{nf}", step, total)
+            ev = _cell(ds, version, name, _dumps(params), pj, f, (base_metric(metric),), None)
+            sc.append(float(ev.folds[column].iloc[0]))
+            fs.append(float(ev.folds["fit_seconds"].iloc[0]))
+            step += 1
+        scores.append(sc)
+        fits.append(fs)
+    if progress:
+        progress(t("models.done"), total, total)
+    return tabulate_candidates(name, list(space), cands, scores, fits, column, base_params, method)
+
+
+def tuning_chart(result, param: str) -> go.Figure:
+    df = result.results
+    log_x = bool(df[param].dtype.kind in "if" and (df[param] > 0).all() and df[param].max() / max(df[param].min(), 1e-12) >= 20)
+    fig = px.scatter(df, x=param, y="mean_score", error_y="std_score" if df["std_score"].notna().any() else None,
+                     color="rank", color_continuous_scale="Viridis_r", log_x=log_x,
+                     title=t("models.tune_chart_title", metric=metric_name(result.metric), param=param),
+                     labels={"mean_score": metric_name(result.metric), "rank": t("models.rank")})
+    fig.update_traces(marker=dict(size=11))
+    return style(fig)
+
+
+# ---------------------------------------------------------------------------- registry
+def _clean_metrics(d: dict) -> dict:
+    return {k: (None if (isinstance(v, float) and not math.isfinite(v)) else float(v)) for k, v in d.items()}
+
+
+def save_models(ws, ds, version: str, ev: Evaluation, names: list[str], configs: dict[str, dict],
+                progress=None) -> list[tuple[str, str, float]]:
+    """Refit each chosen model on all ratings of the version and register it. Returns (name, model_id, seconds)."""
+    summary = summary_frame(ev)
+    ts = Trainset.from_dataset(ds)
+    out = []
+    for j, name in enumerate(names):
+        if progress:
+            progress(model_label(name), j, len(names))
+        model = make_model(name, **configs.get(name, {}))
+        t0 = time.perf_counter()
+        model.fit(ts)
+        secs = time.perf_counter() - t0
+        metrics = _clean_metrics(summary.loc[name].to_dict()) if name in summary.index else {}
+        metrics["full_fit_seconds"] = secs
+        note = _dumps(ev.protocol)
+        model_id = ws.register_model(model, name, metrics, version, note=note)
+        out.append((name, model_id, secs))
+    if progress:
+        progress(t("models.done"), len(names), len(names))
+    return out
+
+
+def registry_frame(ws, version: str, k: int = 10) -> pd.DataFrame:
+    df = ws.list_models(data_version=version)
+    if df.empty:
+        return df
+    rank_col = metric_column("ndcg", k)
+    rows = []
+    for r in df.itertuples():
+        m = r.metrics or {}
+        ndcg_key = rank_col if rank_col in m else next((c for c in m if c.startswith("ndcg@")), None)
+        rows.append({"model_id": r.model_id, t("models.model"): model_label(r.name), "RMSE": m.get("rmse"),
+                     metric_label(ndcg_key or rank_col, lang()): m.get(ndcg_key) if ndcg_key else None,
+                     t("models.created"): pd.Timestamp(r.created).strftime("%Y-%m-%d %H:%M"),
+                     t("models.params"): json.dumps(r.params, ensure_ascii=False)})
+    return pd.DataFrame(rows)
+
+
+def load_registered(ws, model_id: str):
+    """Load a registered model (no retraining); returns (model, seconds)."""
+    t0 = time.perf_counter()
+    model = ws.load_model(model_id)
+    return model, time.perf_counter() - t0
+
+
+def sample_recommendations(model, ds, n: int = 5):
+    """(user, DataFrame[item_id, title, score]) for the most active user, from an already fitted model."""
+    users = ds.ratings["user_id"].value_counts()
+    if users.empty:
+        return None, pd.DataFrame()
+    user = str(users.index[0])
+    recs = model.recommend(user, n=n)
+    titles = ds.item_titles()
+    return user, pd.DataFrame({t("models.model"): [model_label(model.name)] * len(recs),
+                               "item_id": [i for i, _ in recs], "title": [titles.get(i, i) for i, _ in recs],
+                               "score": [round(s, 4) for _, s in recs]})
