@@ -9,6 +9,8 @@ COMMANDS = [
     "clean",
     "evaluate",
     "recommend",
+    "segment",
+    "audience",
 ]
 
 
