@@ -321,14 +321,15 @@ def parse_rating_text(value) -> float:
         return float("nan")
     if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
         return float(value)
-    s = unicodedata.normalize("NFKC", str(value)).strip()
+    s = str(value).strip()
+    stars = s.count("★") + s.count("⭐")
+    if stars and re.fullmatch(r"[★⭐☆✩½\s]+", s):
+        return stars + (0.5 if "½" in s else 0.0)
+    s = unicodedata.normalize("NFKC", s).strip()
     if not s:
         return float("nan")
     if _NUM_RE.match(s):
         return float(s)
-    stars = s.count("★") + s.count("⭐")
-    if stars and re.fullmatch(r"[★⭐☆✩½\s]+", s):
-        return stars + (0.5 if "½" in s else 0.0)
     m = _NUM_UNIT_RE.match(s)
     if m:
         return float(m.group(1))
@@ -551,9 +552,9 @@ def clean(raw, options: CleaningOptions | dict | None = None, progress=None, *, 
 
     # 4 ratings --------------------------------------------------------------------------
     n = len(df)
-    orig_rating = None
+    orig_rating = raw_rating = None
     if "rating" in df:
-        r_raw = df["rating"]
+        r_raw = raw_rating = df["rating"]
         if pd.api.types.is_numeric_dtype(r_raw.dtype) and not pd.api.types.is_bool_dtype(r_raw.dtype):
             r = r_raw.astype("float64")
             odd = pd.Series(False, index=df.index)
@@ -613,7 +614,7 @@ def clean(raw, options: CleaningOptions | dict | None = None, progress=None, *, 
         if hi <= lo or thi <= tlo:
             raise UserError(f"{raw.name}: rating scale {list(target)} is not a range - give the lowest and highest rating, e.g. 1,5")
         if "orig_rating" not in df:
-            df["orig_rating"] = df["rating"].astype(object)
+            df["orig_rating"] = raw_rating if raw_rating is not None else df["rating"].astype(object)
         new = (df["rating"] - lo) / (hi - lo) * (thi - tlo) + tlo
         if opts.rating_step:
             new = (new / opts.rating_step).round() * opts.rating_step
