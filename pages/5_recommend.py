@@ -1,0 +1,537 @@
+"""Recommend: browse a user's list with reasons, cold start, feedback loop, A/B tests and monitoring."""
+from __future__ import annotations
+
+import json
+import time
+
+import pandas as pd
+import streamlit as st
+
+from recsys_core.errors import UserError
+from recsys_core.models import REGISTRY
+from recsys_core.recommend import (
+    Filters,
+    assign_arm,
+    cold_scores,
+    list_changes,
+    min_sample_size,
+    new_user_id,
+    onboarding_items,
+    online_summary,
+    online_verdict,
+    overlap,
+    user_history,
+)
+from recsys_core.recommend.coldstart import has_factors
+from recsys_core.recommend.monitoring import (
+    errors_table,
+    feedback_counts,
+    like_rate_over_time,
+    registry_table,
+    served_per_model,
+    served_table,
+)
+from ui import recommend_page as R
+from ui.i18n import lang, t
+from ui.services import require_dataset, workspace
+from ui.state import K, init_state
+
+init_state()
+st.title(f"🎯 {t('nav.recommend')}")
+st.caption(t("rec.intro"))
+ds = require_dataset()
+version = ds.version
+ws = workspace()
+scale = ds.rating_scale
+
+flash = st.session_state.get(K.REC_FLASH)
+if flash:
+    st.session_state[K.REC_FLASH] = None
+    if flash[0] == "error":
+        st.error(t("common.error", msg=flash[1]))
+    else:
+        st.toast(t("rec.fb.saved", action=t(f"rec.fb.{flash[0]}")))
+
+
+# ---------------------------------------------------------------------------- shared pieces
+def model_picker() -> str | None:
+    """Registered models of this version (newest first) + a button to fit a new one."""
+    models = R.registered_models(version)
+    pending = st.session_state.pop(K.REC_MODEL_PENDING, None)
+    if pending is not None:
+        st.session_state[K.REC_MODEL] = pending
+    ids = models["model_id"].tolist()
+    labels = {r["model_id"]: R.model_label(r) for r in models.to_dict("records")}
+    c1, c2, c3 = st.columns([5, 2, 1.3], vertical_alignment="bottom")
+    names = list(REGISTRY)
+    default = R.default_model_name()
+    with c2:
+        name = st.selectbox(t("rec.new_model"), names, index=names.index(default), key=K.REC_NEW_MODEL)
+    with c3:
+        fit = st.button(t("rec.fit"), key=K.REC_FIT, type="primary" if not ids else "secondary",
+                        width="stretch")
+    if fit:
+        with st.status(t("rec.fitting", name=name), expanded=False) as s:
+            try:
+                new_id = R.fit_and_register(version, name)
+            except (UserError, ValueError) as e:
+                R.log_error("model_fit_failed", str(e), name=name)
+                s.update(label=t("common.error", msg=e), state="error")
+                return None
+            s.update(label=t("rec.fitted", name=name), state="complete")
+        st.session_state[K.REC_MODEL_PENDING] = new_id
+        st.rerun()
+    if not ids:
+        with c1:
+            st.info(t("rec.no_model"))
+        return None
+    if st.session_state.get(K.REC_MODEL) not in ids:
+        st.session_state[K.REC_MODEL] = ids[0]
+    with c1:
+        st.selectbox(t("rec.model"), ids, format_func=labels.get, key=K.REC_MODEL)
+    return st.session_state[K.REC_MODEL]
+
+
+def pick_user(eng) -> str | None:
+    mem, personas = ws.segments(version)
+    if mem is None or mem.empty:
+        st.caption(t("rec.no_segments"))
+        mode = "id"
+    else:
+        mode = st.radio(t("rec.find"), ["id", "segment"], key=K.REC_FIND, horizontal=True,
+                        format_func=lambda m: t(f"rec.find.{m}"))
+    if mode == "segment":
+        segs = sorted(mem["segment"].unique().tolist())
+        names = {}
+        for k, p in enumerate(personas or []):
+            seg = p.get("segment", k) if isinstance(p, dict) else k
+            label = (p.get("name_zh" if lang() == "zh" else "name_en") or p.get("name") or p.get("label")) \
+                if isinstance(p, dict) else None
+            names[int(seg)] = label
+        c1, c2 = st.columns(2)
+        with c1:
+            seg = st.selectbox(t("rec.segment"), segs, key=K.REC_SEGMENT,
+                               format_func=lambda s: f"{s} · {names.get(int(s)) or t('rec.segment_n', k=s)}")
+        members = sorted(mem.loc[mem["segment"] == seg, "user_id"].astype(str).tolist())
+        with c2:
+            user = st.selectbox(t("rec.segment_user", n=len(members)), members[:500], key=K.REC_SEG_USER)
+        return user
+    if K.REC_USER not in st.session_state:
+        st.session_state[K.REC_USER] = str(eng.ts.users_raw[0]) if eng.ts.n_users else ""
+    user = st.text_input(t("rec.user_id"), key=K.REC_USER, help=t("rec.user_id_help")).strip()
+    return user or None
+
+
+def filters_ui(eng) -> tuple[Filters, dict]:
+    cat = eng.cat
+    with st.expander(t("rec.filters"), expanded=True):
+        c1, c2, c3 = st.columns(3)
+        with c1:
+            genres = st.multiselect(t("rec.f.genres"), cat.genre_names, key=K.REC_GENRES)
+        yr = cat.year_range()
+        with c2:
+            years = st.slider(t("rec.f.years"), yr[0], yr[1], (yr[0], yr[1]), key=K.REC_YEARS) \
+                if yr and yr[0] < yr[1] else None
+        with c3:
+            regions = st.multiselect(t("rec.f.regions"), cat.region_names, key=K.REC_REGIONS)
+        c1, c2, c3, c4 = st.columns(4)
+        with c1:
+            n = st.number_input(t("rec.f.n"), 1, 50, 10, key=K.REC_N)
+        with c2:
+            exclude_seen = st.checkbox(t("rec.f.exclude_seen"), value=True, key=K.REC_EXCLUDE_SEEN)
+        with c3:
+            diversity = st.slider(t("rec.f.diversity"), 0.0, 1.0, 0.0, 0.1, key=K.REC_DIVERSITY,
+                                  help=t("rec.f.diversity_help"))
+        with c4:
+            novelty = st.slider(t("rec.f.novelty"), 0.0, 1.0, 0.0, 0.1, key=K.REC_NOVELTY,
+                                help=t("rec.f.novelty_help"))
+    year_filtered = years is not None and yr is not None and tuple(years) != tuple(yr)
+    f = Filters(genres=tuple(genres), regions=tuple(regions),
+                year_min=int(years[0]) if year_filtered else None, year_max=int(years[1]) if year_filtered else None)
+    return f, {"n": int(n), "exclude_seen": bool(exclude_seen), "diversity": float(diversity),
+               "novelty": float(novelty)}
+
+
+def make_list(eng, user: str, f: Filters, opts: dict):
+    """(list frame, visitor cold-start state or None, ms). Unknown users with feedback ratings are visitors."""
+    excluded = R.not_interested(version, user)
+    visitor = None
+    t0 = time.perf_counter()
+    if eng.knows(user):
+        lst = eng.recommend(user, opts["n"], Filters(f.genres, f.year_min, f.year_max, f.regions, frozenset(excluded)),
+                            exclude_seen=opts["exclude_seen"], diversity=opts["diversity"], novelty=opts["novelty"])
+    else:
+        visitor = R.visitor_state(eng, version, user, scale)
+        if visitor is None:
+            return None, None, 0.0
+        rated = {str(eng.cat.item_ids[j]) for j in visitor.rated}
+        lst = eng.recommend(user, opts["n"], Filters(f.genres, f.year_min, f.year_max, f.regions,
+                                                     frozenset(excluded | rated)),
+                            diversity=opts["diversity"], novelty=opts["novelty"], scores=visitor.scores,
+                            liked=visitor.liked)
+    return lst, visitor, (time.perf_counter() - t0) * 1000
+
+
+def rating_options() -> list[float]:
+    lo, hi = scale
+    if float(lo).is_integer() and float(hi).is_integer() and hi - lo <= 10:
+        return [float(x) for x in range(int(lo), int(hi) + 1)]
+    return [round(lo + k * (hi - lo) / 4, 2) for k in range(5)]
+
+
+def rec_cards(lst: pd.DataFrame, user: str, model_id: str, arm: str | None, prefix: str, highlight=()) -> None:
+    """One bordered card per recommendation with its reason and feedback buttons."""
+    for row in lst.to_dict("records"):
+        item = row["item_id"]
+        with st.container(border=True):
+            c0, c1, c2 = st.columns([0.8, 6, 3.4], vertical_alignment="center")
+            with c0:
+                st.markdown(R.tile_html(row["title"], row["genres"]), unsafe_allow_html=True)
+            with c1:
+                year = f" ({row['year']})" if row["year"] is not None and pd.notna(row["year"]) else ""
+                star = " ⭐" if item in highlight else ""
+                st.markdown(f"**{row['rank']}. {row['title']}**{year}{star} &nbsp; {R.genre_chips(row['genres'])}",
+                            unsafe_allow_html=True)
+                moved = ""
+                if row["base_rank"] != row["rank"]:
+                    moved = " · " + t("rec.moved", base=row["base_rank"])
+                st.caption(f"{t('rec.score')} {row['score']:.2f}{moved} · 💡 {R.reason_text(row)}")
+            with c2:
+                b1, b2, b3, b4 = st.columns([1, 1, 1, 2.2])
+                common = dict(user_id=user, item_id=item, model_id=model_id, version=version, arm=arm)
+                b1.button("👍", key=f"{prefix}like_{item}", help=t("rec.fb.like"), on_click=R.record_feedback,
+                          kwargs={**common, "action": "like"})
+                b2.button("👎", key=f"{prefix}dislike_{item}", help=t("rec.fb.dislike"),
+                          on_click=R.record_feedback, kwargs={**common, "action": "dislike"})
+                b3.button("🚫", key=f"{prefix}ni_{item}", help=t("rec.fb.not_interested"),
+                          on_click=R.record_feedback, kwargs={**common, "action": "not_interested"})
+                rkey = f"{prefix}rate_{item}"
+                b4.selectbox(t("rec.fb.rate"), rating_options(), index=None, key=rkey,
+                             placeholder=t("rec.fb.rate"), label_visibility="collapsed",
+                             on_change=R.record_feedback, kwargs={**common, "action": "rate", "value_key": rkey})
+
+
+def current_arm_model(model_id: str, user: str) -> tuple[str, str | None]:
+    """When the online A/B test is on, the visitor's arm decides the model."""
+    if not st.session_state.get(K.REC_AB_ON):
+        return model_id, None
+    a, b = st.session_state.get(K.REC_AB_A), st.session_state.get(K.REC_AB_B)
+    if not a or not b:
+        return model_id, None
+    arm = assign_arm(user)
+    return (a if arm == "A" else b), arm
+
+
+# ---------------------------------------------------------------------------- tabs
+def browse_tab() -> None:
+    model_id = model_picker()
+    if model_id is None:
+        return
+    try:
+        eng = R.engine(model_id)
+    except UserError as e:
+        R.log_error("model_load_failed", str(e), model_id=model_id)
+        st.error(t("common.error", msg=e))
+        return
+    user = pick_user(eng)
+    if not user:
+        st.info(t("rec.enter_user"))
+        return
+    st.session_state[K.REC_CURRENT_USER] = user
+    served_id, arm = current_arm_model(model_id, user)
+    if arm is not None:
+        st.info(t("rec.ab.serving", arm=arm, model=served_id[-6:]))
+        eng = R.engine(served_id)
+    f, opts = filters_ui(eng)
+    lst, visitor, ms = make_list(eng, user, f, opts)
+    if lst is None:
+        st.warning(t("rec.unknown_user", user=user))
+        return
+    R.log_served(served_id, user, len(lst), "browse", arm,
+                 (served_id, user, f, tuple(sorted(opts.items())), tuple(lst["item_id"])))
+
+    left, right = st.columns([2, 3])
+    with left:
+        st.subheader(t("rec.history"))
+        if visitor is not None:
+            st.caption(t("rec.visitor", user=user, n=len(visitor.rated)))
+            fr = R.user_feedback(version, user)
+            fr = fr[fr["action"] == "rate"]
+            hist = pd.DataFrame([{**eng.cat.item_row(int(j)), "rating": float(v), "timestamp": ts}
+                                 for j, v, ts in zip(eng.cat.inner(fr["item_id"]), fr["value"], fr["ts"], strict=False)
+                                 if j >= 0])
+            st.markdown(R.history_cards(hist, scale), unsafe_allow_html=True)
+        else:
+            recent, top = user_history(ds.ratings, eng.cat, user, n=6)
+            h1, h2 = st.tabs([t("rec.recent"), t("rec.top_rated")])
+            with h1:
+                st.markdown(R.history_cards(recent, scale), unsafe_allow_html=True)
+            with h2:
+                st.markdown(R.history_cards(top, scale), unsafe_allow_html=True)
+        fb = R.user_feedback(version, user)
+        st.subheader(t("rec.your_feedback", n=len(fb)))
+        if fb.empty:
+            st.caption(t("rec.no_feedback"))
+        else:
+            titles = dict(zip(eng.cat.item_ids, eng.cat.titles, strict=False))
+            view = fb.sort_values("event_id", ascending=False).head(30)
+            st.dataframe(pd.DataFrame({
+                t("rec.col.time"): view["ts"], t("rec.col.title"): view["item_id"].map(lambda i: titles.get(i, i)),
+                t("rec.col.action"): view["action"].map(lambda a: t(f"rec.fb.{a}")), t("rec.col.value"): view["value"],
+                t("rec.model"): view["model_id"]}), hide_index=True, key=K.REC_FB_TABLE)
+    with right:
+        st.subheader(t("rec.top_n", n=len(lst)))
+        st.caption(t("rec.timing", ms=ms, model=R.registered_name(served_id)))
+        if lst.empty:
+            st.warning(t("rec.empty_list"))
+        else:
+            rec_cards(lst, user, served_id, arm, K.REC_FB)
+            st.plotly_chart(R.scores_chart(lst), key=K.REC_SCORES_CHART)
+        retrain_block(eng, served_id, user, f, opts, lst)
+    changes_block(user)
+
+
+def retrain_block(eng, model_id: str, user: str, f: Filters, opts: dict, lst: pd.DataFrame) -> None:
+    st.subheader(t("rec.retrain.title"))
+    n_fb = len(ws.feedback(data_version=version))
+    st.caption(t("rec.retrain.help", n=n_fb))
+    modes = ["refit", "fold-in"] if has_factors(eng.model) else ["refit"]
+    c1, c2 = st.columns([2, 2], vertical_alignment="bottom")
+    with c1:
+        mode = st.radio(t("rec.retrain.mode"), modes, key=K.REC_RETRAIN_MODE, horizontal=True,
+                        format_func=lambda m: t(f"rec.retrain.{m}"))
+    with c2:
+        go = st.button(t("rec.retrain.button"), key=K.REC_RETRAIN, disabled=n_fb == 0, width="stretch")
+    if not go:
+        return
+    with st.status(t("rec.retrain.running"), expanded=False) as s:
+        try:
+            new_id, n = R.retrain_and_register(version, ds, model_id, mode)
+            new_eng = R.engine(new_id)
+            after, _, _ = make_list(new_eng, user, f, opts)
+        except (UserError, ValueError) as e:
+            R.log_error("retrain_failed", str(e), model_id=model_id)
+            s.update(label=t("common.error", msg=e), state="error")
+            return
+        s.update(label=t("rec.retrain.done", n=n), state="complete")
+    st.session_state[K.REC_CHANGES] = {"user": user, "from": model_id, "to": new_id, "n": n,
+                                       "before": lst["item_id"].tolist(),
+                                       "after": [] if after is None else after["item_id"].tolist()}
+    st.session_state[K.REC_MODEL_PENDING] = new_id
+    st.rerun()
+
+
+def changes_block(user: str) -> None:
+    ch = st.session_state.get(K.REC_CHANGES)
+    if not ch or ch["user"] != user:
+        return
+    st.subheader(t("rec.changes.title", n=ch["n"]))
+    st.caption(t("rec.changes.models", a=ch["from"], b=ch["to"]))
+    d = list_changes(ch["before"], ch["after"])
+    eng = R.engine(ch["to"])
+    titles = dict(zip(eng.cat.item_ids, eng.cat.titles, strict=False))
+    entered = int((d["change"] == "entered").sum())
+    left = int((d["change"] == "left").sum())
+    moved = int(d["change"].isin(["up", "down"]).sum())
+    c1, c2, c3 = st.columns(3)
+    c1.metric(t("rec.changes.entered"), entered)
+    c2.metric(t("rec.changes.left"), left)
+    c3.metric(t("rec.changes.moved"), moved)
+    st.dataframe(pd.DataFrame({
+        t("rec.col.title"): d["item_id"].map(lambda i: titles.get(i, i)),
+        t("rec.changes.before"): d["before"], t("rec.changes.after"): d["after"],
+        t("rec.changes.change"): d["change"].map(lambda c: t(f"rec.changes.{c}"))}),
+        hide_index=True, key=K.REC_CHANGES_TABLE)
+
+
+def cold_tab() -> None:
+    models = R.registered_models(version)
+    if models.empty:
+        st.info(t("rec.no_model"))
+        return
+    model_id = st.session_state.get(K.REC_MODEL) or models["model_id"].iloc[0]
+    if model_id not in models["model_id"].tolist():
+        model_id = models["model_id"].iloc[0]
+    eng = R.engine(model_id)
+    st.caption(t("rec.cold.intro", model=R.registered_name(model_id)))
+    genres = st.multiselect(t("rec.cold.genres"), eng.cat.genre_names, key=K.REC_COLD_GENRES)
+    picks = onboarding_items(eng.cat, genres, n=10)
+    st.markdown(f"**{t('rec.cold.rate_these')}**")
+    opts = rating_options()
+    cols = st.columns(2)
+    for k, item in enumerate(picks):
+        info = eng.cat.item_row(int(eng.cat.inner([item])[0]))
+        with cols[k % 2], st.container(border=True):
+            a, b = st.columns([3, 2], vertical_alignment="center")
+            a.markdown(R.film_card_html(info), unsafe_allow_html=True)
+            b.selectbox(t("rec.fb.rate"), opts, index=None, key=f"{K.REC_COLD_RATE}{item}",
+                        placeholder=t("rec.cold.unseen"), label_visibility="collapsed")
+    if st.button(t("rec.cold.go"), key=K.REC_COLD_GO, type="secondary"):
+        ratings = {i: st.session_state.get(f"{K.REC_COLD_RATE}{i}") for i in picks}
+        ratings = {i: float(v) for i, v in ratings.items() if v is not None}
+        if len(ratings) < 3:
+            st.warning(t("rec.cold.need_more", n=len(ratings)))
+        else:
+            uid = new_user_id(f"{st.session_state[K.SESSION_ID]}|{json.dumps(ratings, sort_keys=True)}")
+            for i, v in ratings.items():
+                ws.add_feedback(uid, i, "rate", v, model_id=model_id, session=st.session_state[K.SESSION_ID],
+                                data_version=version)
+            ws.log_event("visitor_created", {"user_id": uid, "ratings": len(ratings), "genres": genres,
+                                             "data_version": version})
+            st.session_state[K.REC_COLD_USER] = {"user": uid, "ratings": ratings, "genres": genres,
+                                                 "model_id": model_id}
+    cold = st.session_state.get(K.REC_COLD_USER)
+    if not cold:
+        return
+    eng = R.engine(cold["model_id"])
+    cs = cold_scores(eng.model, eng.cat, cold["ratings"], cold["genres"])
+    lst = eng.recommend(cold["user"], 10, Filters(exclude_items=frozenset(cold["ratings"])), scores=cs.scores,
+                        liked=cs.liked, pref_genres=cold["genres"])
+    R.log_served(cold["model_id"], cold["user"], len(lst), "cold-start", None,
+                 (cold["user"], tuple(lst["item_id"])))
+    st.success(t("rec.cold.saved", user=cold["user"], n=len(cold["ratings"])))
+    st.caption(t(f"rec.cold.method.{cs.method}"))
+    rec_cards(lst, cold["user"], cold["model_id"], None, K.REC_COLD_FB)
+
+
+def ab_tab() -> None:
+    models = R.registered_models(version)
+    labels = {r["model_id"]: R.model_label(r) for r in models.to_dict("records")}
+    ids = models["model_id"].tolist()
+    user = st.session_state.get(K.REC_CURRENT_USER)
+
+    st.subheader(t("rec.ab.sbs"))
+    if len(ids) < 2:
+        st.info(t("rec.ab.need_two"))
+    elif not user:
+        st.info(t("rec.enter_user"))
+    else:
+        c1, c2 = st.columns(2)
+        a = c1.selectbox(t("rec.ab.model_a"), ids, index=min(1, len(ids) - 1), format_func=labels.get,
+                         key=K.REC_SBS_A)
+        b = c2.selectbox(t("rec.ab.model_b"), ids, index=0, format_func=labels.get, key=K.REC_SBS_B)
+        n = int(st.session_state.get(K.REC_N) or 10)
+        la, _, _ = make_list(R.engine(a), user, Filters(), {"n": n, "exclude_seen": True, "diversity": 0.0,
+                                                            "novelty": 0.0})
+        lb, _, _ = make_list(R.engine(b), user, Filters(), {"n": n, "exclude_seen": True, "diversity": 0.0,
+                                                            "novelty": 0.0})
+        if la is None or lb is None:
+            st.warning(t("rec.unknown_user", user=user))
+        else:
+            o = overlap(la["item_id"], lb["item_id"])
+            st.metric(t("rec.ab.jaccard", user=user), f"{o['jaccard']:.2f}",
+                      help=t("rec.ab.jaccard_help", shared=len(o["shared"])))
+            shared = set(o["shared"])
+            with c1:
+                st.markdown("".join(R.film_card_html(r, R.reason_text(r), r["item_id"] in shared)
+                                    for r in la.to_dict("records")), unsafe_allow_html=True)
+            with c2:
+                st.markdown("".join(R.film_card_html(r, R.reason_text(r), r["item_id"] in shared)
+                                    for r in lb.to_dict("records")), unsafe_allow_html=True)
+
+    st.subheader(t("rec.ab.offline"))
+    st.caption(t("rec.ab.offline_help"))
+    names = list(REGISTRY)
+    c1, c2, c3, c4 = st.columns(4)
+    oa = c1.selectbox(t("rec.ab.model_a"), names, index=names.index("popularity") if "popularity" in names else 0,
+                      key=K.REC_OFF_A)
+    ob = c2.selectbox(t("rec.ab.model_b"), names, index=names.index(R.default_model_name()), key=K.REC_OFF_B)
+    k = c3.number_input("K", 1, 50, 10, key=K.REC_OFF_K)
+    test = c4.slider(t("rec.ab.test_share"), 0.1, 0.5, 0.2, 0.05, key=K.REC_OFF_TEST)
+    if st.button(t("rec.ab.run"), key=K.REC_OFF_RUN):
+        with st.status(t("rec.ab.running", a=oa, b=ob), expanded=False) as s:
+            try:
+                R.offline(version, oa, ob, k, test)
+            except (UserError, ValueError) as e:
+                R.log_error("offline_ab_failed", str(e), a=oa, b=ob)
+                s.update(label=t("common.error", msg=e), state="error")
+            else:
+                st.session_state[K.REC_OFFLINE] = (oa, ob, int(k), float(test))
+                s.update(label=t("rec.ab.done"), state="complete")
+    args = st.session_state.get(K.REC_OFFLINE)
+    if args:
+        summary, diffs, split, _ = R.offline(version, *args)
+        st.caption(t("rec.ab.split", users=split["users"], test=split["test_size"], seed=split["seed"]))
+        show = summary.assign(metric=summary["metric"].map(lambda m: t(f"rec.metric.{m}") + f"@{args[2]}"))
+        st.dataframe(show.rename(columns={"arm": t("rec.ab.arm"), "model": t("rec.model"), "metric": t("rec.ab.metric"),
+                                          "mean": t("rec.ab.mean"), "ci_lo": t("rec.ab.ci_lo"),
+                                          "ci_hi": t("rec.ab.ci_hi")}),
+                     hide_index=True, key=K.REC_OFF_TABLE)
+        st.plotly_chart(R.offline_chart(show), key=K.REC_OFF_CHART)
+        for r in diffs.to_dict("records"):
+            (st.success if r["significant"] else st.info)(r["text_zh"] if lang() == "zh" else r["text_en"])
+
+    st.subheader(t("rec.ab.online"))
+    st.caption(t("rec.ab.online_help"))
+    if len(ids) < 2:
+        st.info(t("rec.ab.need_two"))
+    else:
+        c1, c2, c3 = st.columns([1, 2, 2])
+        c1.toggle(t("rec.ab.on"), key=K.REC_AB_ON)
+        c2.selectbox(t("rec.ab.arm_a"), ids, index=min(1, len(ids) - 1), format_func=labels.get, key=K.REC_AB_A)
+        c3.selectbox(t("rec.ab.arm_b"), ids, index=0, format_func=labels.get, key=K.REC_AB_B)
+        if user:
+            st.caption(t("rec.ab.user_arm", user=user, arm=assign_arm(user)))
+    fb = ws.feedback(data_version=version)
+    summ = online_summary(fb[fb["arm"].notna()] if not fb.empty else fb, scale=scale)
+    st.dataframe(summ.rename(columns={"arm": t("rec.ab.arm"), "events": t("rec.ab.events"),
+                                      "likes": t("rec.ab.likes"), "like_rate": t("rec.like_rate"),
+                                      "visitors": t("rec.ab.visitors"), "models": t("rec.model")}),
+                 hide_index=True, key=K.REC_AB_TABLE)
+    lift = st.slider(t("rec.ab.lift"), 0.05, 0.5, 0.1, 0.05, key=K.REC_AB_LIFT, format="%.2f")
+    v = online_verdict(summ, lift=lift)
+    st.info(v["text_zh"] if lang() == "zh" else v["text_en"])
+    with st.expander(t("rec.ab.calculator")):
+        c1, c2 = st.columns(2)
+        base = c1.number_input(t("rec.ab.baseline"), 0.01, 0.99, 0.3, 0.01, key=K.REC_AB_BASE)
+        lift2 = c2.number_input(t("rec.ab.lift"), 0.01, 2.0, 0.1, 0.01, key=K.REC_AB_LIFT2)
+        try:
+            need = min_sample_size(base, lift2)
+            st.metric(t("rec.ab.need"), f"{need:,}")
+        except ValueError as e:
+            st.warning(t("common.error", msg=e))
+
+
+def monitoring_tab() -> None:
+    events = ws.events()
+    fb = ws.feedback()
+    models = ws.list_models()
+    labels = {r["model_id"]: R.model_label(r) for r in models.to_dict("records")}
+    served = served_table(events)
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric(t("rec.mon.served"), len(served))
+    c2.metric(t("rec.mon.feedback"), len(fb))
+    pos = int(fb["action"].eq("like").sum()) if not fb.empty else 0
+    c3.metric(t("rec.mon.likes"), pos)
+    c4.metric(t("rec.mon.models"), len(models))
+    st.subheader(t("rec.mon.served_by_model"))
+    st.dataframe(served_per_model(events), hide_index=True, key=K.REC_MON_SERVED)
+    st.subheader(t("rec.mon.feedback_by_model"))
+    st.dataframe(feedback_counts(fb), hide_index=True, key=K.REC_MON_FB)
+    lr = like_rate_over_time(fb, scale, freq=st.session_state.get(K.REC_MON_FREQ) or "D")
+    st.radio(t("rec.mon.freq"), ["h", "D", "W"], index=1, key=K.REC_MON_FREQ, horizontal=True,
+             format_func=lambda f: t(f"rec.mon.freq.{f}"))
+    if lr.empty:
+        st.caption(t("rec.no_feedback"))
+    else:
+        st.plotly_chart(R.like_rate_chart(lr, labels), key=K.REC_MON_CHART)
+    st.subheader(t("rec.mon.registry"))
+    st.dataframe(registry_table(models), hide_index=True, key=K.REC_MON_REGISTRY)
+    st.subheader(t("rec.mon.errors"))
+    err = errors_table(ws.events(level="error"))
+    if err.empty:
+        st.caption(t("rec.mon.no_errors"))
+    else:
+        st.dataframe(err, hide_index=True, key=K.REC_MON_ERRORS)
+
+
+tab_browse, tab_cold, tab_ab, tab_mon = st.tabs([t("rec.tab.browse"), t("rec.tab.cold"), t("rec.tab.ab"),
+                                                 t("rec.tab.monitor")])
+with tab_browse:
+    browse_tab()
+with tab_cold:
+    cold_tab()
+with tab_ab:
+    ab_tab()
+with tab_mon:
+    monitoring_tab()

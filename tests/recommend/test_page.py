@@ -1,0 +1,168 @@
+"""AppTest of the Recommend page on a tiny dataset in a temporary workspace (browse, feedback, retrain, cold start)."""
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from recsys_core.recommend import Engine, Filters, cold_scores
+from recsys_core.store import open_workspace
+
+from .fixtures import tiny_dataset
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGE = str(ROOT / "pages" / "5_recommend.py")
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    path = tmp_path / "ws"
+    monkeypatch.setenv("CINELENS_WORKSPACE", str(path))
+    monkeypatch.chdir(ROOT)
+    ws = open_workspace(path)
+    ws.add_version(tiny_dataset(), kind="raw")
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at, ws
+
+
+def _fit(at, name="svd"):
+    at.selectbox(key="rec_new_model").set_value(name)
+    at.button(key="rec_fit").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def _cards(at):
+    """(rank, title) of the recommendation cards, in order."""
+    out = []
+    for m in at.markdown:
+        v = m.value
+        if v.startswith("**") and ". " in v.split("**")[1]:
+            rank, title = v.split("**")[1].split(". ", 1)
+            out.append((int(rank), title))
+    return out
+
+
+def _expected(ws, user, n=10, **kw):
+    model_id = ws.list_models().sort_values("created")["model_id"].iloc[-1]
+    eng = Engine(ws.load_model(model_id))
+    return eng, model_id, eng.recommend(user, n, **kw)
+
+
+def test_browse_lists_top_n_with_reasons_filters_and_segments(env):
+    at, ws = env
+    assert "还没有模型" in " ".join(i.value for i in at.info)
+    _fit(at)
+    models = ws.list_models()
+    assert models["name"].tolist() == ["svd"] and models["data_version"].tolist() == ["v1"]
+    user = at.text_input(key="rec_user_id").value
+    assert user == "u01"
+    _, _, exp = _expected(ws, "u01")
+    assert [title for _, title in _cards(at)] == exp["title"].tolist()
+    captions = " ".join(c.value for c in at.caption)
+    assert exp["reason_zh"].iloc[0] in captions and f"{exp['score'].iloc[0]:.2f}" in captions
+    # history cards show the user's top-rated film
+    top = tiny_dataset().ratings.query("user_id == 'u01'").sort_values("rating", ascending=False)
+    assert any("影片" in m.value and "★" in m.value for m in at.markdown)
+    assert str(int(top["rating"].iloc[0])) in " ".join(m.value for m in at.markdown if "★" in m.value)
+
+    at.text_input(key="rec_user_id").input("u02").run()
+    _, _, exp2 = _expected(ws, "u02")
+    assert [title for _, title in _cards(at)] == exp2["title"].tolist()
+
+    at.multiselect(key="rec_genres").select("科幻").run()
+    _, _, exp3 = _expected(ws, "u02", filters=Filters(genres=("科幻",)))
+    cards = _cards(at)
+    assert [title for _, title in cards] == exp3["title"].tolist() and len(cards) > 0
+    assert all("科幻" in g for g in exp3["genres"])
+
+    # every list produced was logged once
+    served = ws.events(kind="recommendations_served")
+    assert len(served) == 3 and set(p["user_id"] for p in served["payload"]) == {"u01", "u02"}
+
+    at.text_input(key="rec_user_id").input("nobody").run()
+    assert "找不到用户 nobody" in " ".join(w.value for w in at.warning)
+
+    # segments saved by the Audience page make the segment picker appear
+    ws.save_segments("v1", pd.DataFrame({"user_id": ["u03", "u05", "u04"], "segment": [0, 0, 1]}),
+                     [{"segment": 0, "name_zh": "剧情迷", "name_en": "Drama fans"}, {"segment": 1}], {})
+    at.run()
+    at.radio(key="rec_find").set_value("segment").run()
+    assert at.selectbox(key="rec_segment_user").options == ["u03", "u05"]
+    _, _, exp4 = _expected(ws, "u03", filters=Filters(genres=("科幻",)))  # the genre filter is still on
+    assert [title for _, title in _cards(at)] == exp4["title"].tolist()
+
+
+def test_feedback_is_stored_and_retrain_registers_a_new_version_and_shows_changes(env):
+    at, ws = env
+    _fit(at)
+    _, model_id, exp = _expected(ws, "u01")
+    liked, hidden, rated = exp["item_id"].iloc[:3]
+    at.button(key=f"rec_fb_like_{liked}").click().run()
+    at.button(key=f"rec_fb_ni_{hidden}").click().run()
+    at.selectbox(key=f"rec_fb_rate_{rated}").set_value(2.0).run()
+    assert not at.exception
+    fb = ws.feedback()
+    assert fb["action"].tolist() == ["like", "not_interested", "rate"]
+    assert fb["item_id"].tolist() == [liked, hidden, rated] and fb["value"].iloc[2] == 2.0
+    assert set(fb["model_id"]) == {model_id} and set(fb["data_version"]) == {"v1"}
+    assert fb["session"].iloc[0] == at.session_state["session_id"]
+    assert any("反馈记录（3 条）" in s.value for s in at.subheader)
+    shown = [t for _, t in _cards(at)]
+    titles = dict(zip(exp["item_id"], exp["title"], strict=True))
+    assert titles[hidden] not in shown  # "not interested" drops it at once
+
+    at.button(key="rec_retrain").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    models = ws.list_models().sort_values("created")
+    assert len(models) == 2
+    new = models.iloc[-1]
+    assert new["note"] == "retrained with 3 feedback events" and new["metrics"] == {"feedback_events": 3}
+    assert at.selectbox(key="rec_model").value == new["model_id"]
+    assert any("列表变化" in s.value for s in at.subheader)
+    shown = [t for _, t in _cards(at)]
+    assert titles[liked] not in shown and titles[rated] not in shown  # now part of the user's history
+    ch = at.session_state["rec_changes"]
+    assert ch["before"][0] == liked and hidden not in ch["before"]  # the list as shown when retraining
+    assert ch["from"] == model_id and ch["to"] == new["model_id"]
+    assert {liked, rated} <= set(ch["before"]) - set(ch["after"])
+    table = next(d.value for d in at.dataframe if "变化" in d.value.columns)
+    assert "移出" in set(table["变化"]) and set(table["片名"]) >= {titles[liked], titles[rated]}
+
+
+def test_cold_start_visitor_gets_a_list_and_is_saved(env):
+    at, ws = env
+    _fit(at)
+    cold_keys = [s.key for s in at.selectbox if s.key and s.key.startswith("rec_cold_rate_")]
+    assert len(cold_keys) == 10
+    items = [k.removeprefix("rec_cold_rate_") for k in cold_keys]
+    at.multiselect(key="rec_cold_genres").select("科幻").run()
+    cold_keys = [s.key for s in at.selectbox if s.key and s.key.startswith("rec_cold_rate_")]
+    items = [k.removeprefix("rec_cold_rate_") for k in cold_keys]
+    first_genres = tiny_dataset().items.set_index("item_id").loc[items[0], "genres"]
+    assert "科幻" in first_genres  # favourite genre's most popular film comes first
+    ratings = dict(zip(items[:4], [5.0, 5.0, 1.0, 1.0], strict=True))
+    for i, v in ratings.items():
+        at.selectbox(key=f"rec_cold_rate_{i}").set_value(v)
+    at.button(key="rec_cold_go").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    msg = " ".join(s.value for s in at.success)
+    assert "new-" in msg
+    uid = at.session_state["rec_cold_user"]["user"]
+    fb = ws.feedback(user_id=uid)
+    assert fb["action"].tolist() == ["rate"] * 4 and dict(zip(fb["item_id"], fb["value"], strict=True)) == ratings
+    model_id = ws.list_models()["model_id"].iloc[0]
+    eng = Engine(ws.load_model(model_id))
+    cs = cold_scores(eng.model, eng.cat, ratings, ["科幻"])
+    exp = eng.recommend(uid, 10, Filters(exclude_items=frozenset(ratings)), scores=cs.scores, liked=cs.liked,
+                        pref_genres=["科幻"])
+    cold_like = [b.key.removeprefix("rec_cold_fb_like_") for b in at.button
+                 if b.key and b.key.startswith("rec_cold_fb_like_")]
+    assert cold_like == exp["item_id"].tolist()
+    assert not set(ratings) & set(cold_like)
+    # the visitor can be browsed by id afterwards
+    at.text_input(key="rec_user_id").input(uid).run()
+    assert any(uid in c.value and "冷启动" in c.value for c in at.caption)
+    browse = [b.key.removeprefix("rec_fb_like_") for b in at.button if b.key and b.key.startswith("rec_fb_like_")]
+    assert len(browse) == 10 and not set(ratings) & set(browse)

@@ -1,0 +1,252 @@
+"""Helpers of the Recommend page: cached engines, model registry access, feedback callbacks,
+genre-coloured cards and charts. The page script only draws widgets and calls these."""
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+
+import numpy as np
+import pandas as pd
+import plotly.express as px
+import plotly.graph_objects as go
+import streamlit as st
+
+from recsys_core.errors import UserError
+from recsys_core.models import REGISTRY, make_model
+from recsys_core.recommend import Engine, cold_scores, excluded_items
+from recsys_core.recommend.abtest import offline_ab
+from recsys_core.recommend.feedback import feedback_ratings, retrain
+from recsys_core.store import default_path
+
+from .charts import style
+from .i18n import lang, t
+from .services import trainset, workspace
+from .state import K
+
+GENRE_COLOURS = ["#e4572e", "#29335c", "#f3a712", "#669bbc", "#a8c686", "#8e6c8a", "#2a9d8f", "#e76f51",
+                 "#264653", "#b5838d", "#6d597a", "#457b9d", "#ff9f1c", "#2b9348", "#9d0208", "#5e548e"]
+
+
+# ---------------------------------------------------------------------------- models
+def default_model_name() -> str:
+    for name in ("itemcf", "svd"):
+        if name in REGISTRY:
+            return name
+    return next(iter(REGISTRY))
+
+
+def registered_models(version: str) -> pd.DataFrame:
+    """Registered models of a dataset version, newest first."""
+    df = workspace().list_models(data_version=version)
+    return df.sort_values("created", ascending=False).reset_index(drop=True)
+
+
+def model_label(row) -> str:
+    note = f" · {row['note']}" if row.get("note") else ""
+    created = pd.Timestamp(row["created"]).strftime("%m-%d %H:%M:%S")
+    return f"{row['name']} · {row['model_id'][-6:]} · {created}{note}"
+
+
+@st.cache_resource(show_spinner=False, max_entries=6)
+def _engine(ws_path: str, model_id: str) -> Engine:
+    model = workspace().load_model(model_id)
+    return Engine(model, None, model_id=model_id)
+
+
+def engine(model_id: str) -> Engine:
+    """The listing engine of a registered model (loaded once per server, shared read-only)."""
+    return _engine(str(default_path().resolve()), model_id)
+
+
+def fit_and_register(version: str, name: str) -> str:
+    model = make_model(name).fit(trainset(version))
+    return workspace().register_model(model, name, {}, version, note="fitted on the Recommend page")
+
+
+def retrain_and_register(version: str, ds, model_id: str, mode: str) -> tuple[str, int]:
+    ws = workspace()
+    fb = ws.feedback(data_version=version)
+    if fb.empty:
+        raise UserError("no feedback yet for this dataset version: like or rate a few films first")
+    eng = engine(model_id)
+    new_model, _, n = retrain(eng.model, ds.ratings, fb, ds.rating_scale, ds.items, mode=mode)
+    name = registered_name(model_id)
+    new_id = ws.register_model(new_model, name, {"feedback_events": n}, version,
+                               note=f"retrained with {n} feedback events")
+    ws.log_event("model_retrained", {"model_id": new_id, "parent": model_id, "mode": mode, "feedback_events": n,
+                                     "data_version": version})
+    return new_id, n
+
+
+def registered_name(model_id: str) -> str:
+    df = workspace().list_models()
+    row = df[df["model_id"] == model_id]
+    return str(row["name"].iloc[0]) if len(row) else "model"
+
+
+# ---------------------------------------------------------------------------- feedback
+def record_feedback(user_id: str, item_id: str, action: str, model_id: str | None, version: str,
+                    arm: str | None = None, value_key: str | None = None, value: float | None = None) -> None:
+    """Widget callback: store one feedback event in the workspace."""
+    if value_key is not None:
+        value = st.session_state.get(value_key)
+        if value is None:
+            return
+    try:
+        workspace().add_feedback(user_id, item_id, action, value=None if value is None else float(value),
+                                 model_id=model_id, arm=arm, session=st.session_state.get(K.SESSION_ID),
+                                 data_version=version)
+        st.session_state[K.REC_FLASH] = (action, item_id)
+    except Exception as e:  # noqa: BLE001 - shown to the user and logged, never a traceback
+        workspace().log_event("feedback_failed", {"message": str(e), "user_id": user_id, "item_id": item_id},
+                              level="error")
+        st.session_state[K.REC_FLASH] = ("error", str(e))
+
+
+def user_feedback(version: str, user_id: str) -> pd.DataFrame:
+    return workspace().feedback(data_version=version, user_id=user_id)
+
+
+def not_interested(version: str, user_id: str) -> set[str]:
+    return excluded_items(user_feedback(version, user_id), user_id)
+
+
+def visitor_state(eng: Engine, version: str, user_id: str, scale):
+    """Cold-start scores for a visitor the model does not know but who rated films as feedback."""
+    fb = user_feedback(version, user_id)
+    r = feedback_ratings(fb, scale)
+    if r.empty:
+        return None
+    ratings = dict(zip(r["item_id"], r["rating"], strict=False))
+    return cold_scores(eng.model, eng.cat, ratings)
+
+
+def log_served(model_id: str, user_id: str, n: int, source: str, arm: str | None, signature: tuple) -> None:
+    """Log ``recommendations_served`` once per distinct list request (not on every rerun)."""
+    key = f"{K.REC_LAST_SERVED}:{source}"
+    if st.session_state.get(key) == signature:
+        return
+    st.session_state[key] = signature
+    workspace().log_event("recommendations_served", {"model_id": model_id, "user_id": user_id, "n": int(n),
+                                                      "source": source, "arm": arm,
+                                                      "session": st.session_state.get(K.SESSION_ID)})
+
+
+def log_error(kind: str, message: str, **payload) -> None:
+    workspace().log_event(kind, {"message": message, **payload}, level="error")
+
+
+# ---------------------------------------------------------------------------- offline A/B
+@st.cache_data(show_spinner=False, max_entries=8)
+def _offline(ws_path: str, version: str, a: str, b: str, k: int, test_size: float, seed: int):
+    from .services import dataset
+
+    ds = dataset(version)
+    res = offline_ab(ds.ratings, ds.rating_scale, make_model(a), make_model(b), names=(a, b), k=k,
+                     test_size=test_size, seed=seed, items_meta=ds.items)
+    return res.summary, res.diffs, res.split, res.per_user
+
+
+def offline(version: str, a: str, b: str, k: int, test_size: float, seed: int = 0):
+    return _offline(str(default_path().resolve()), version, a, b, int(k), float(test_size), int(seed))
+
+
+# ---------------------------------------------------------------------------- cards
+# fixed colours for common genres (Chinese and MovieLens English names), so they never collide
+_KNOWN = [("剧情", "Drama"), ("喜剧", "Comedy"), ("动作", "Action"), ("悬疑", "Mystery"), ("犯罪", "Crime"),
+          ("爱情", "Romance"), ("惊悚", "Thriller"), ("家庭", "Children's"), ("奇幻", "Fantasy"),
+          ("冒险", "Adventure"), ("科幻", "Sci-Fi"), ("战争", "War"), ("历史", "Film-Noir"), ("动画", "Animation"),
+          ("恐怖", "Horror"), ("纪录片", "Documentary")]
+_FIXED = {name: GENRE_COLOURS[k % len(GENRE_COLOURS)] for k, pair in enumerate(_KNOWN) for name in pair}
+
+
+def genre_colour(genre: str) -> str:
+    if genre in _FIXED:
+        return _FIXED[genre]
+    h = int(hashlib.sha256(genre.encode("utf-8")).hexdigest()[:8], 16)
+    return GENRE_COLOURS[h % len(GENRE_COLOURS)]
+
+
+def tile_html(title: str, genres: list[str], size: int = 64) -> str:
+    """A genre-coloured square standing in for a poster: stripes of the film's genre colours."""
+    cols = [genre_colour(g) for g in genres] or ["#9aa0a6"]
+    if len(cols) == 1:
+        bg = cols[0]
+    else:
+        step = 100 / len(cols)
+        bg = "linear-gradient(135deg, " + ", ".join(
+            f"{c} {i * step:.0f}% {(i + 1) * step:.0f}%" for i, c in enumerate(cols)) + ")"
+    initial = html.escape((title or "?").strip()[:1])
+    return (f"<div style='width:{size}px;height:{size}px;border-radius:8px;background:{bg};display:flex;"
+            f"align-items:center;justify-content:center;color:white;font-size:{size // 2.4:.0f}px;"
+            f"font-weight:700;text-shadow:0 1px 2px rgba(0,0,0,.4)'>{initial}</div>")
+
+
+def genre_chips(genres: list[str]) -> str:
+    return " ".join(f"<span style='background:{genre_colour(g)};color:white;border-radius:6px;padding:0 6px;"
+                    f"font-size:0.8em'>{html.escape(g)}</span>" for g in genres)
+
+
+def film_card_html(row: dict, extra: str = "", highlight: bool = False) -> str:
+    year = f" ({int(row['year'])})" if row.get("year") is not None and pd.notna(row.get("year")) else ""
+    border = "2px solid #2a9d8f" if highlight else "1px solid rgba(128,128,128,.25)"
+    return (f"<div style='display:flex;gap:10px;align-items:center;border:{border};border-radius:10px;"
+            f"padding:6px;margin-bottom:6px'>{tile_html(row.get('title', ''), list(row.get('genres') or []), 48)}"
+            f"<div><b>{html.escape(str(row.get('title', '')))}</b>{year}<br>{genre_chips(list(row.get('genres') or []))}"
+            f"{('<br>' + extra) if extra else ''}</div></div>")
+
+
+def history_cards(df: pd.DataFrame, scale) -> str:
+    if df.empty:
+        return ""
+    out = []
+    for r in df.to_dict("records"):
+        stars = "★" * int(round((r["rating"] - scale[0]) / max(scale[1] - scale[0], 1e-9) * 4 + 1))
+        when = pd.Timestamp(r["timestamp"]).strftime("%Y-%m-%d") if pd.notna(r.get("timestamp")) else ""
+        out.append(film_card_html(r, f"<span style='color:#f3a712'>{stars}</span> {r['rating']:g} "
+                                     f"<span style='color:gray;font-size:.8em'>{when}</span>"))
+    return "".join(out)
+
+
+def reason_text(row) -> str:
+    return row["reason_zh"] if lang() == "zh" else row["reason_en"]
+
+
+# ---------------------------------------------------------------------------- charts
+def scores_chart(lst: pd.DataFrame) -> go.Figure:
+    d = lst.assign(label=[f"{r}. {tt}" for r, tt in zip(lst["rank"], lst["title"], strict=False)],
+                   reason=[t(f"rec.reason.{k}") for k in lst["reason_kind"]])
+    fig = px.bar(d, x="score", y="label", color="reason", orientation="h", title=t("rec.chart.scores"),
+                 labels={"score": t("rec.score"), "label": "", "reason": t("rec.reason")})
+    fig.update_yaxes(autorange="reversed")
+    return style(fig, height=max(260, 28 * len(d) + 80))
+
+
+def like_rate_chart(lr: pd.DataFrame, labels: dict) -> go.Figure:
+    d = lr.assign(model=lr["model_id"].map(lambda m: labels.get(m, m)))
+    fig = px.line(d, x="period", y="like_rate", color="model", markers=True, title=t("rec.mon.like_rate_chart"),
+                  labels={"period": t("rec.mon.period"), "like_rate": t("rec.like_rate"), "model": t("rec.model")},
+                  hover_data=["events", "likes"])
+    fig.update_yaxes(range=[0, 1], tickformat=".0%")
+    return style(fig)
+
+
+def offline_chart(summary: pd.DataFrame) -> go.Figure:
+    d = summary.assign(err_plus=summary["ci_hi"] - summary["mean"], err_minus=summary["mean"] - summary["ci_lo"],
+                       arm_model=summary["arm"] + " · " + summary["model"])
+    fig = px.bar(d, x="metric", y="mean", color="arm_model", barmode="group", error_y="err_plus",
+                 error_y_minus="err_minus", title=t("rec.ab.offline_chart"),
+                 labels={"mean": t("rec.ab.mean"), "metric": "", "arm_model": t("rec.model")})
+    return style(fig)
+
+
+def params_json(params: dict) -> str:
+    return json.dumps(params, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def finite(v) -> bool:
+    try:
+        return bool(np.isfinite(float(v)))
+    except (TypeError, ValueError):
+        return False
