@@ -159,7 +159,8 @@ class NeighbourAudience(AudienceScorer):
     def _fit(self, ts):
         X = ts.binary.tocsr().astype(np.float64)
         liked = (ts.csr.data >= self.threshold_).astype(np.float64)
-        L = sp.csr_matrix((liked, ts.csr.indices, ts.csr.indptr), shape=ts.csr.shape)
+        # copies: eliminate_zeros works in place and must not touch the trainset's matrix
+        L = sp.csr_matrix((liked, ts.csr.indices.copy(), ts.csr.indptr.copy()), shape=ts.csr.shape)
         L.eliminate_zeros()
         self.X_ = X
         self.XT_ = X.T.tocsr()

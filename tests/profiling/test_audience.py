@@ -1,0 +1,127 @@
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from recsys_core.data.dataset import Dataset
+from recsys_core.profiling.audience import (audience_mix, evaluate_lift, export_audience_csv, gain_curve,
+                                            hide_likers, lift_at, make_scorer, pseudonymise,
+                                            similar_items_for_description, target_audience, validate_item)
+from recsys_core.store import open_workspace
+
+
+def test_lift_by_hand():
+    # 20 users in the pool, 4 of them targets; top 10 % = 2 users, 1 of them a target
+    scores = np.arange(20, 0, -1).astype(float)      # user 0 ranked first
+    target = np.zeros(20, dtype=bool)
+    target[[1, 5, 11, 19]] = True
+    # share in top 2 = 1/2; base rate = 4/20 -> lift 2.5
+    assert lift_at(scores, target, 0.1) == pytest.approx(2.5)
+    # top 25 % = 5 users: targets at positions 1 -> 1/5 / 0.2 = 1.0
+    assert lift_at(scores, target, 0.25) == pytest.approx(1.0)
+    # perfect ranking puts the 4 targets first: top 2 all targets -> 1 / 0.2 = 5
+    assert lift_at(target.astype(float), target, 0.1) == pytest.approx(5.0)
+    assert np.isnan(lift_at(scores, np.zeros(20, bool)))
+
+
+def test_gain_curve_by_hand():
+    scores = np.array([4.0, 3.0, 2.0, 1.0])
+    target = np.array([True, False, True, False])
+    g = gain_curve(scores, target, points=4)
+    assert g["depth"].tolist() == [0.0, 0.25, 0.5, 0.75, 1.0]
+    assert g["gain"].tolist() == pytest.approx([0.0, 0.5, 0.5, 1.0, 1.0])
+    assert g["lift"].iloc[1:].tolist() == pytest.approx([2.0, 1.0, 4 / 3, 1.0])
+
+
+def test_pseudonyms_stable_and_secret_dependent(tmp_path):
+    ws = open_workspace(tmp_path / "ws")
+    secret = ws.secret("pseudonym")
+    ids = ["1", "2", "U0001", "0123456789abcdef"]
+    a = pseudonymise(ids, secret)
+    assert a == pseudonymise(ids, ws.secret("pseudonym"))          # stable for the same secret
+    assert all(p != raw for p, raw in zip(a, ids))                    # never the raw id
+    assert len(set(a)) == len(ids) and all(len(p) == 16 for p in a)
+    assert pseudonymise(ids, b"another secret") != a                  # differs for another secret
+    table = pd.DataFrame({"user_id": ids, "score": [4.0, 3.0, 2.0, 1.0], "rank": [1, 2, 3, 4]})
+    csv = pd.read_csv(io.BytesIO(export_audience_csv(table, secret)), dtype=str, encoding="utf-8-sig")
+    assert "user_id" not in csv.columns
+    assert csv["user_pseudonym"].tolist() == a
+    assert not set(csv["user_pseudonym"]) & set(ids)
+    raw = pd.read_csv(io.BytesIO(export_audience_csv(table, None, pseudonymise_ids=False)), dtype=str,
+                      encoding="utf-8-sig")
+    assert raw["user_id"].tolist() == ids
+    with pytest.raises(ValueError):
+        export_audience_csv(table, None)
+
+
+def test_target_audience_excludes_raters_and_finds_the_group(planted):
+    ds, truth = planted
+    res = target_audience(ds, item_id="F00", model="neighbour", top=30)
+    raters = set(ds.ratings.loc[ds.ratings["item_id"] == "F00", "user_id"])
+    assert res.pool_size == 120 - len(raters)
+    assert not set(res.table["user_id"]) & raters
+    assert res.table["rank"].tolist() == list(range(1, 31))
+    assert res.table["score"].is_monotonic_decreasing
+    # F00 is a sci-fi film of group 0: its best prospects are group-0 users who have not rated it
+    n_group0_left = sum(1 for u, g in truth.items() if g == 0 and u not in raters)
+    top = res.table.head(n_group0_left)
+    assert np.mean([truth[u] == 0 for u in top["user_id"]]) >= 0.9
+    mix = audience_mix(top["user_id"], pd.DataFrame({"user_id": list(truth), "segment": list(truth.values())}))
+    assert mix.iloc[0]["segment"] == 0 and mix.iloc[0]["index"] > 250
+
+
+def test_cold_start_by_description(planted):
+    ds, truth = planted
+    sim = similar_items_for_description(ds.items, genres=["喜剧"], keywords=[])
+    assert set(sim["item_id"]) == {f"F{k:02d}" for k in range(40, 50)}
+    res = target_audience(ds, genres=["喜剧", "动画"], model="neighbour", top=40)
+    assert res.pool_size == 120
+    assert np.mean([truth[u] == 2 for u in res.table["user_id"]]) >= 0.9
+    with pytest.raises(ValueError, match="genre or keyword"):
+        similar_items_for_description(ds.items, genres=["西部"], keywords=[])
+
+
+def test_hide_likers_half_and_pool(planted_full):
+    ds, _ = planted_full
+    rng = np.random.default_rng(0)
+    likers = ds.ratings[(ds.ratings["item_id"] == "F00") & (ds.ratings["rating"] >= 4)]
+    split = hide_likers(ds, "F00", rng)
+    assert len(split.hidden_users) == len(likers) // 2
+    assert len(split.train) == len(ds.ratings) - len(likers) // 2
+    v = validate_item(ds, "F00", ["neighbour", "popularity", "random"], seed=0, points=10)
+    assert v["hidden"] == len(likers) // 2
+    # the hidden likers are exactly the group-0 users in the pool: the top 10 % are all of them
+    pool = v["pool"]
+    assert v["lift"]["neighbour"] == pytest.approx(1.0 / (v["hidden"] / pool))
+    assert v["lift"]["popularity"] < 2.0
+    assert set(v["curves"]["model"]) == {"neighbour", "popularity", "random"}
+
+
+def test_evaluate_lift_protocol(planted_full):
+    ds, _ = planted_full
+    res = evaluate_lift(ds, n_items=3, model="neighbour", seed=1, min_likers=5, extra_models=["bias"])
+    assert res["items"] == 3 and len(res["per_item"]) == 3
+    assert res["lift_at_10pct"] > 2.0
+    assert res["lift_at_10pct"] > res["popularity_lift_at_10pct"]
+    assert res["lift_at_10pct"] == pytest.approx(np.mean([r["lift_at_10pct"] for r in res["per_item"]]))
+    assert "bias_lift_at_10pct" in res
+    assert res == evaluate_lift(ds, n_items=3, model="neighbour", seed=1, min_likers=5, extra_models=["bias"])
+    with pytest.raises(ValueError, match="likers"):
+        evaluate_lift(ds, n_items=3, min_likers=1000)
+
+
+def test_unknown_inputs(planted):
+    ds, _ = planted
+    with pytest.raises(ValueError, match="no ratings"):
+        target_audience(ds, item_id="nope")
+    with pytest.raises(ValueError, match="unknown audience model"):
+        make_scorer("nope")
+
+
+def test_registry_model_scorer_ranks_by_prediction():
+    inter = pd.DataFrame({"user_id": ["a", "a", "b", "b", "c"], "item_id": ["x", "y", "x", "z", "z"],
+                          "rating": [5, 1, 2, 5, 4]})
+    ds = Dataset.from_frames(inter)
+    res = target_audience(ds, item_id="y", model="bias")
+    assert set(res.table["user_id"]) == {"b", "c"}

@@ -1,0 +1,72 @@
+import numpy as np
+import pytest
+from sklearn.metrics import adjusted_rand_score
+
+from recsys_core.profiling.profiles import build_profiles
+from recsys_core.profiling.segments import (comparison_table, fit_segments, name_personas, personas_summary,
+                                            segment_features, segment_map)
+
+
+@pytest.fixture(scope="module")
+def profiles(planted):
+    ds, _ = planted
+    return build_profiles(ds, tags=False)
+
+
+@pytest.mark.parametrize("algorithm", ["kmeans", "gmm"])
+def test_planted_segments_recovered_with_auto_k(planted, profiles, algorithm):
+    ds, truth = planted
+    res = fit_segments(profiles, "auto", algorithm, k_max=6, ds=ds)
+    assert res.k == 3
+    assert res.curve["k"].tolist() == [2, 3, 4, 5, 6]
+    assert res.curve.set_index("k")["silhouette"].idxmax() == 3
+    ari = adjusted_rand_score([truth[u] for u in res.memberships["user_id"]], res.memberships["segment"])
+    assert ari >= 0.8
+
+
+def test_personas_describe_the_planted_tastes(planted, profiles):
+    ds, truth = planted
+    res = fit_segments(profiles, 3, "kmeans", ds=ds)
+    assert sorted(p["size"] for p in res.personas) == [40, 40, 40]
+    tops = {frozenset(p["top_genres"][:2]) for p in res.personas}
+    assert tops == {frozenset({"动作", "科幻"}), frozenset({"剧情", "爱情"}), frozenset({"动画", "喜剧"})}
+    names = [p["name_zh"] for p in res.personas]
+    assert len(set(names)) == 3 and all(n.endswith("迷") for n in names)
+    assert all(p["films"] for p in res.personas)
+    summary = personas_summary(res.personas)
+    assert {"id", "size", "name", "top_genres"} <= set(summary[0])
+    table = comparison_table(res.personas, "en")
+    assert table["size"].sum() == 120
+    xy = segment_map(res)
+    assert len(xy) == 120 and np.isfinite(xy[["x", "y"]].to_numpy()).all()
+
+
+def test_features_are_scaled_and_one_hot(profiles):
+    fm = segment_features(profiles)
+    assert fm.X.shape[0] == 120
+    assert any(c.startswith("gender:") for c in fm.columns)
+    assert any(c.startswith("genre:") for c in fm.columns)
+    # one numeric column standardised: mean 0, std 1
+    k = fm.columns.index("mean_rating")
+    assert fm.X[:, k].mean() == pytest.approx(0.0, abs=1e-9)
+    assert fm.X[:, k].std() == pytest.approx(1.0)
+
+
+def test_names_are_unique_and_built_from_traits():
+    base = {"activity": {"relative_activity": 2.0}, "habits": {"harshness": 0.0}, "demographics": {}}
+    ps = [dict(base, id=0, top_genres=["科幻", "动作"]), dict(base, id=1, top_genres=["科幻", "爱情"]),
+          dict(base, id=2, top_genres=["Comedy"], activity={"relative_activity": 0.5})]
+    name_personas(ps)
+    assert ps[0]["name_zh"] == "高频科幻·动作迷" and ps[0]["name_en"] == "heavy sci-fi & action fans"
+    assert ps[1]["name_zh"] == "高频科幻·爱情迷"
+    assert ps[2]["name_zh"] == "轻度喜剧迷" and ps[2]["name_en"] == "light comedy fans"
+    same = [dict(base, id=k, top_genres=["科幻"]) for k in range(3)]
+    name_personas(same)
+    assert len({p["name_zh"] for p in same}) == 3
+
+
+def test_bad_k(profiles):
+    with pytest.raises(ValueError, match="k must be"):
+        fit_segments(profiles, 1)
+    with pytest.raises(ValueError, match="k must be"):
+        fit_segments(profiles, "many")
