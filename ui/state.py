@@ -14,6 +14,21 @@ class K:
     MODELS_RUN = "models_run"          # {"version", "configs", "protocol"} of that comparison, or None
     MODELS_TUNING = "models_tuning"    # TuningResult of the last search on the Models page, or None
     MODELS_LOADED = "models_loaded"    # {"model_id", "name", "seconds"} of the last registry reload, or None
+    # --- Data page (widget keys and page state) ---
+    DATA_UPLOAD = "data_upload"                # file uploader (several files make one dataset)
+    DATA_PREVIEW = "data_preview"              # {sig, raw, ds, report, options, overrides} of the last cleaning preview
+    DATA_SAVED = "data_saved"                  # message shown after the last save
+    DATA_MAP = "data_map_"                     # prefix of the column-mapping widgets
+    DATA_OPT = "data_opt_"                     # prefix of the cleaning-option widgets
+    DATA_PREVIEW_BTN = "data_preview_btn"
+    DATA_SAVE_BTN = "data_save_btn"
+    DATA_NOTE = "data_note"
+    DATA_VERSION_PICK = "data_version_pick"
+    DATA_ACTIVATE = "data_activate"
+    DATA_DELETE = "data_delete"
+    DATA_DELETE_CONFIRM = "data_delete_confirm"
+    DATA_CMP_A = "data_cmp_a"
+    DATA_CMP_B = "data_cmp_b"
     # --- Recommend page (widget keys and page state) ---
     REC_MODEL = "rec_model"                    # registered model id chosen for browsing
     REC_MODEL_PENDING = "rec_model_pending"    # model id to select on the next run (after fit / retrain)
@@ -82,6 +97,8 @@ def _defaults() -> dict:
         K.MODELS_RUN: None,
         K.MODELS_TUNING: None,
         K.MODELS_LOADED: None,
+        K.DATA_PREVIEW: None,
+        K.DATA_SAVED: None,
         K.REC_FLASH: None,
         K.REC_CHANGES: None,
         K.REC_COLD_USER: None,

@@ -817,8 +817,16 @@ def _canonical(df: pd.DataFrame) -> pd.DataFrame:
     out["timestamp"] = out["timestamp"].astype("datetime64[ns]")
     out["text"] = out["text"].where(out["text"].notna(), None).astype(object)
     for c in df.columns:
-        if str(c).startswith("orig_"):
-            out[c] = df[c].values if c != "orig_text_truncated" else df[c].fillna(False).astype(bool).values
+        if c == "orig_text_truncated":
+            out[c] = df[c].fillna(False).astype(bool).values
+        elif c == "orig_rating":
+            # as written in the file, one type (text) so every store can hold it
+            v = df[c]
+            txt = v.map(lambda x: None if x is None or (isinstance(x, float) and math.isnan(x)) else
+                        (f"{x:g}" if isinstance(x, (float, np.floating)) else str(x)))
+            out[c] = txt.astype(object).values
+        elif str(c).startswith("orig_"):
+            out[c] = df[c].values
     return out.reset_index(drop=True)
 
 

@@ -73,3 +73,32 @@ def parse_mapping_arg(text: str | None) -> dict | None:
             raise UserError(f"--map: unknown field {k!r} - use user, item, rating, timestamp, text, title, genres")
         out[k] = v.strip()
     return out
+
+
+def compare_datasets(a: Dataset, b: Dataset):
+    """Side-by-side numbers of two versions plus the rows only in one of them.
+
+    Returns a DataFrame with one row per measure: ``measure, a, b, difference``.
+    """
+    import pandas as pd
+
+    sa, sb = a.summary(), b.summary()
+    rows = []
+    for k in ("interactions", "ratings", "reviews", "users", "items", "mean_rating", "sparsity"):
+        va, vb = sa.get(k), sb.get(k)
+        diff = (vb - va) if isinstance(va, (int, float)) and isinstance(vb, (int, float)) else None
+        rows.append({"measure": k, "a": va, "b": vb, "difference": diff})
+    ka = a.interactions["user_id"] + "\x1f" + a.interactions["item_id"]
+    kb = b.interactions["user_id"] + "\x1f" + b.interactions["item_id"]
+    only_a = int((~ka.isin(kb)).sum())
+    only_b = int((~kb.isin(ka)).sum())
+    both = a.interactions.assign(_k=ka).drop_duplicates("_k").set_index("_k")["rating"]
+    other = b.interactions.assign(_k=kb).drop_duplicates("_k").set_index("_k")["rating"]
+    common = both.index.intersection(other.index)
+    ra, rb = both.loc[common], other.loc[common]
+    changed = int((~((ra == rb) | (ra.isna() & rb.isna()))).sum())
+    rows += [{"measure": "pairs_only_in_a", "a": only_a, "b": None, "difference": None},
+             {"measure": "pairs_only_in_b", "a": None, "b": only_b, "difference": None},
+             {"measure": "pairs_with_changed_rating", "a": changed, "b": changed, "difference": None},
+             {"measure": "rating_scale", "a": str(list(a.rating_scale)), "b": str(list(b.rating_scale)), "difference": None}]
+    return pd.DataFrame(rows)

@@ -1,0 +1,115 @@
+"""Data page AppTest: upload -> map -> clean -> save, versions and bad input."""
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from recsys_core.store import open_workspace
+
+ROOT = Path(__file__).resolve().parents[2]
+GBK = "用户ID,电影ID,评分,短评,时间\n1,10,力荐,<b>好看</b>,2021年3月31日\n1,10,4,,2021-04-02\n2,11,★★★,一般,\n,12,3,,\n3,12,x,,\n".encode("gbk")
+
+
+PAGE_SCRIPT = """
+import runpy
+from ui.state import init_state
+init_state()
+runpy.run_path("pages/1_data.py", run_name="__main__")
+"""
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch):
+    monkeypatch.setenv("CINELENS_WORKSPACE", str(tmp_path / "ws"))
+    monkeypatch.chdir(ROOT)
+    # the page on its own (the router needs every other page); state defaults as app.py sets them
+    at = AppTest.from_string(PAGE_SCRIPT, default_timeout=120)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def frame(at, column):
+    """The first dataframe shown that has this column (dataframes carry no key in AppTest)."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def metric(at, label):
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def test_upload_clean_save(app, tmp_path):
+    at = app
+    assert at.title[0].value == "数据"
+    assert metric(at, "用户") == "800"  # the demo data is active
+    at.file_uploader(key="data_upload").set_value(("影评.csv", GBK, "text/csv")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    det = frame(at, "encoding")
+    assert det["encoding"].tolist() == ["GBK"] and det["role"].tolist() == ["interactions"]
+    at.button(key="data_preview_btn").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert metric(at, "输入行数") == "5" and metric(at, "输出行数") == "2" and metric(at, "删除行数") == "3"
+    table = frame(at, "删除行数")
+    assert table.iloc[2]["删除行数"] == 1  # missing id
+    assert table.iloc[3]["删除行数"] == 1  # "x" is not a rating
+    assert table.iloc[9]["删除行数"] == 1  # (1, 10) twice -> latest kept
+    at.button(key="data_save_btn").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("v2" in s.value and "v3" in s.value for s in at.success)
+    ws = open_workspace(tmp_path / "ws")
+    v = ws.list_versions()
+    assert v["kind"].tolist() == ["demo", "raw", "cleaned"]
+    assert v["rows"].tolist()[1:] == [4, 2]  # the raw version keeps every row with both ids
+    assert ws.active_version() == "v3"
+    ds = ws.load_version("v3")
+    assert ds.interactions["rating"].tolist() == [4.0, 3.0]
+    assert ds.interactions["text"].tolist() == ["好看", "一般"]
+    assert ws.get_report("v3")["rows_out"] == 2
+    # the overview now shows the cleaned version
+    assert metric(at, "用户") == "2" and metric(at, "评分") == "2"
+
+
+def test_unknown_columns_mapping_form_and_saved_mapping(app, tmp_path):
+    at = app
+    data = "a,b,c\nx,y,5\nz,y,4\n".encode()
+    at.file_uploader(key="data_upload").set_value(("odd.csv", data, "text/csv")).run()
+    assert any("请指定" in i.value for i in at.info)
+    sel = [s for s in at.selectbox if s.key and s.key.startswith("data_map_") and s.key.endswith("_user_id")][0]
+    sel.set_value("a").run()
+    [s for s in at.selectbox if s.key and s.key.endswith("_interactions_item_id")][0].set_value("b").run()
+    [s for s in at.selectbox if s.key and s.key.endswith("_interactions_rating")][0].set_value("c").run()
+    prev = next(d.value for d in at.dataframe if d.value.columns.tolist()[:1] == ["user_id"] and len(d.value) == 2)
+    assert prev.columns.tolist() == ["user_id", "item_id", "rating"] and prev["user_id"].tolist() == ["x", "z"]
+    [t for t in at.text_input if t.key and t.key.endswith("_name")][0].set_value("odd").run()
+    [b for b in at.button if b.key and b.key.endswith("_save") and b.key.startswith("data_map_")][0].click().run()
+    assert open_workspace(tmp_path / "ws").mappings()["odd"]["mapping"] == {"user_id": "a", "item_id": "b", "rating": "c"}
+    at.button(key="data_preview_btn").click().run()
+    assert metric(at, "输出行数") == "2"
+
+
+def test_bad_upload_one_line_error_and_workspace_unchanged(app, tmp_path):
+    at = app
+    at.file_uploader(key="data_upload").set_value(("cut.json", b'[{"user": 1, "item": ', "application/json")).run()
+    assert not at.exception
+    errs = [e.value for e in at.error]
+    assert len(errs) == 1 and "cut.json" in errs[0] and "invalid JSON" in errs[0] and "\n" not in errs[0]
+    assert open_workspace(tmp_path / "ws").list_versions()["version_id"].tolist() == ["v1"]
+
+
+def test_versions_switch_compare_delete(app, tmp_path):
+    at = app
+    at.file_uploader(key="data_upload").set_value(("r.csv", b"user_id,item_id,rating\n1,2,3\n1,3,4\n", "text/csv")).run()
+    at.button(key="data_preview_btn").click().run()
+    at.button(key="data_save_btn").click().run()
+    cmp = frame(at, "measure").set_index("measure")
+    assert cmp.loc["interactions", "a"] == "2" and cmp.loc["interactions", "b"] == "2"
+    assert cmp.loc["pairs_only_in_a", "a"] == "0"
+    at.selectbox(key="data_version_pick").set_value("v1").run()
+    at.button(key="data_activate").click().run()
+    assert open_workspace(tmp_path / "ws").active_version() == "v1"
+    assert metric(at, "用户") == "800"
+    at.selectbox(key="data_version_pick").set_value("v2").run()
+    at.checkbox(key="data_delete_confirm").check().run()
+    at.button(key="data_delete").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert open_workspace(tmp_path / "ws").list_versions()["version_id"].tolist() == ["v1", "v3"]

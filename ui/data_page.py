@@ -1,0 +1,165 @@
+"""Helpers of the Data page: cached reading of uploads, mapping preview, summaries and charts,
+saving versions.  The page (pages/1_data.py) only draws widgets and calls these."""
+from __future__ import annotations
+
+import hashlib
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from recsys_core.data.cleaning import CleaningOptions, apply_mapping, clean
+from recsys_core.data.detect import ALL_FIELDS
+from recsys_core.data.export import dataset_tables, to_csv_bytes, to_excel_bytes
+from recsys_core.data.io import compare_datasets
+from recsys_core.data.readers import ReadResult, read_upload
+from recsys_core.errors import UserError
+
+from . import charts
+
+MAX_UPLOAD_MB = 500  # keep in sync with .streamlit/config.toml server.maxUploadSize
+ROLE_FIELDS = {
+    "interactions": ["user_id", "item_id", "rating", "timestamp", "text", "title", "genres", "year"],
+    "items": ["item_id", "title", "genres", "year", "region", "synopsis", "people"],
+    "users": ["user_id", "age", "age_band", "gender", "city", "occupation"],
+}
+
+
+def files_signature(files: list[tuple[str, bytes]]) -> str:
+    h = hashlib.sha256()
+    for name, data in files:
+        h.update(name.encode("utf-8", "replace") + b"\0" + hashlib.sha256(data).digest())
+    return h.hexdigest()[:16]
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _read_cached(sig: str, _files: tuple) -> ReadResult:
+    results = [read_upload(name, data) for name, data in _files]
+    return ReadResult.combine(results)
+
+
+def read_files(files: list[tuple[str, bytes]]) -> tuple[str, ReadResult]:
+    """(signature, ReadResult) for uploaded files; raises UserError (nothing is stored)."""
+    if not files:
+        raise UserError("no file chosen - upload a ratings file")
+    sig = files_signature(files)
+    return sig, _read_cached(sig, tuple(files))
+
+
+def mapping_preview(table, role: str, mapping: dict, n: int = 5) -> pd.DataFrame:
+    """First rows of a table renamed to the canonical fields (what the mapping would produce)."""
+    cols = {f: table.frame[c].head(n) for f, c in mapping.items() if c and c in table.frame.columns and f in ROLE_FIELDS.get(role, [])}
+    return pd.DataFrame(cols)
+
+
+def saved_mapping_for(table, saved: dict) -> str | None:
+    """Name of a saved mapping whose columns all exist in this table."""
+    cols = set(map(str, table.frame.columns))
+    for name, m in saved.items():
+        mp = m.get("mapping", {}) if isinstance(m, dict) else {}
+        if mp and set(mp.values()) <= cols:
+            return name
+    return None
+
+
+def run_cleaning(result: ReadResult, overrides: dict, options: CleaningOptions, progress=None):
+    """(raw dataset, cleaned dataset, report).  The raw version keeps every parsable row as written."""
+    raw_tables = apply_mapping(result, overrides)
+    raw_ds, _ = clean(raw_tables, CleaningOptions.minimal())
+    ds, report = clean(raw_tables, options, progress)
+    return raw_ds, ds, report
+
+
+def save_versions(ws, files: list[tuple[str, bytes]], raw_ds, ds, report, note: str = "") -> tuple[str, str]:
+    """Keep the upload bytes, add a raw version and a cleaned child version, make the cleaned one active.
+
+    On failure the versions created so far are removed again.
+    """
+    created = []
+    try:
+        upload_ids = [ws.save_upload(name, data) for name, data in files]
+        up = upload_ids[0] if upload_ids else None
+        raw_id = ws.add_version(raw_ds, kind="raw", note=note or "upload as read", upload_id=up)
+        created.append(raw_id)
+        clean_id = ws.add_version(ds, kind="cleaned", parent=raw_id, note=note or "cleaned", report=report.to_dict(), upload_id=up)
+        created.append(clean_id)
+        ws.set_active(clean_id)
+        ws.log_event("data_upload_saved", {"files": [n for n, _ in files], "raw": raw_id, "cleaned": clean_id,
+                                           "rows_in": report.rows_in, "rows_out": report.rows_out})
+        return raw_id, clean_id
+    except Exception:
+        for v in created:
+            try:
+                ws.delete_version(v)
+            except Exception:  # pragma: no cover - best effort rollback
+                pass
+        raise
+
+
+# ------------------------------------------------------------------ summaries and charts
+
+def summary_numbers(ds) -> dict:
+    s = ds.summary()
+    return {"users": s["users"], "items": s["items"], "ratings": s["ratings"], "reviews": s["reviews"],
+            "sparsity": s["sparsity"], "mean_rating": s["mean_rating"], "rating_scale": s["rating_scale"],
+            "first_time": s["first_time"], "last_time": s["last_time"]}
+
+
+def rating_histogram(ds, title: str = "") -> go.Figure:
+    r = ds.ratings["rating"]
+    counts = r.value_counts().sort_index()
+    fig = go.Figure(go.Bar(x=[f"{v:g}" for v in counts.index], y=counts.values, marker_color=charts.PALETTE[0]))
+    fig.update_layout(title=title, xaxis_title="rating", yaxis_title="count")
+    return charts.style(fig, height=300)
+
+
+def top_films(ds, n: int = 10) -> pd.DataFrame:
+    inter = ds.interactions
+    g = inter.groupby("item_id").agg(n=("user_id", "size"), mean_rating=("rating", "mean"))
+    g = g.sort_values(["n", "mean_rating"], ascending=[False, False]).head(n).reset_index()
+    titles = ds.item_titles()
+    g.insert(1, "title", [titles.get(i) or "" for i in g["item_id"]])
+    g["mean_rating"] = g["mean_rating"].round(2)
+    return g
+
+
+def funnel_chart(report, labels: dict | None = None) -> go.Figure:
+    f = report.funnel()
+    names = [labels.get(s, s) if labels else s for s in f["stage"]]
+    fig = go.Figure(go.Funnel(y=names, x=f["rows"], textinfo="value+percent initial", marker_color=charts.PALETTE[1]))
+    return charts.style(fig, height=420)
+
+
+def report_json(report) -> bytes:
+    import json
+
+    return json.dumps(report.to_dict(), ensure_ascii=False, indent=2).encode("utf-8")
+
+
+def export_csv(ds) -> bytes:
+    return to_csv_bytes(ds.interactions)
+
+
+def export_excel(ds) -> bytes:
+    return to_excel_bytes(dataset_tables(ds))
+
+
+def _fmt(v) -> str:
+    if v is None or (isinstance(v, float) and v != v):
+        return ""
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    if isinstance(v, int):
+        return f"{v:,}"
+    return str(v)
+
+
+def compare_table(a, b) -> pd.DataFrame:
+    """compare_datasets as text (one type per column, so every cell displays)."""
+    df = compare_datasets(a, b)
+    for c in ("a", "b", "difference"):
+        df[c] = df[c].map(_fmt)
+    return df
+
+
+FIELD_CHOICES = ALL_FIELDS
