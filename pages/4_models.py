@@ -36,7 +36,8 @@ tab_cmp, tab_tune, tab_reg = st.tabs([t("models.tab_compare"), t("models.tab_tun
 # ============================================================================ compare
 with tab_cmp:
     st.session_state.setdefault(W.MODELS, [m for m in mp.DEFAULT_MODELS if m in mp.available_models()])
-    chosen = st.multiselect(t("models.choose"), mp.available_models(), format_func=mp.model_label, key=W.MODELS)
+    chosen = st.multiselect(t("models.choose"), mp.available_models(), format_func=mp.model_label, key=W.MODELS,
+                            placeholder=t("models.pick_placeholder"))
     configs = {}
     for name in chosen:
         with st.expander(t("models.params_of", model=mp.model_label(name))):
@@ -79,7 +80,7 @@ with tab_cmp:
         if json.dumps([run["configs"], run["protocol"]], sort_keys=True, default=str) != json.dumps(
                 [configs, protocol], sort_keys=True, default=str):
             st.info(t("models.stale"))
-        st.dataframe(mp.display_table(ev))
+        st.dataframe(mp.display_table(ev), placeholder="N/A")
         st.caption(t("models.results_hint"))
 
         st.markdown(f"**{t('models.summary')}**")
@@ -134,7 +135,8 @@ with tab_cmp:
                                file_name=f"cinelens_models_{version}.csv", mime="text/csv", key=W.DOWNLOAD)
 
         st.markdown(f"**{t('models.save_title')}**")
-        to_save = st.multiselect(t("models.save_pick"), models_run, format_func=mp.model_label, key=W.SAVE_PICK)
+        to_save = st.multiselect(t("models.save_pick"), models_run, format_func=mp.model_label, key=W.SAVE_PICK,
+                                 placeholder=t("models.pick_placeholder"))
         if st.button(t("models.save"), key=W.SAVE, disabled=not to_save):
             with st.status(t("models.saving"), expanded=True) as status:
                 bar = st.progress(0.0)
@@ -144,7 +146,7 @@ with tab_cmp:
                     status.update(label=t("models.failed"), state="error")
                     st.error(t("common.error", msg=one_line(e)))
                 else:
-                    status.update(label=t("models.trained"), state="complete")
+                    status.update(label=t("models.saved_all"), state="complete")
                     for name, model_id, secs in saved:
                         st.success(t("models.saved", model=mp.model_label(name), model_id=model_id, seconds=secs))
 
@@ -195,7 +197,7 @@ with tab_tune:
                 st.error(t("common.error", msg=one_line(e)))
             else:
                 st.session_state[K.MODELS_TUNING] = {"version": version, "result": res}
-                status.update(label=t("models.trained"), state="complete", expanded=False)
+                status.update(label=t("models.tuned"), state="complete", expanded=False)
     elif not space:
         st.caption(t("models.tune_pick_one"))
 
@@ -206,7 +208,7 @@ with tab_tune:
                      metric=mp.metric_name(res.metric), score=res.best_score))
         st.button(t("models.tune_apply"), key=W.TUNE_APPLY, on_click=mp.set_params_in_form,
                   args=(res.model, res.best_params))
-        st.dataframe(res.results.sort_values("rank"), hide_index=True)
+        st.dataframe(mp.tuning_frame(res), hide_index=True)
         if res.param_names:
             pchart = st.selectbox(t("models.tune_chart_param"), res.param_names, key=W.TUNE_PARAM_CHART)
             st.plotly_chart(mp.tuning_chart(res, pchart), key="models_chart_tuning")

@@ -303,7 +303,7 @@ def curves_chart(ev: Evaluation, metric: str) -> go.Figure:
     fig = px.line(c, x="k", y=metric, color="model", markers=True, color_discrete_sequence=PALETTE,
                   title=t("models.curve_title", metric=metric_name(metric)),
                   labels={"k": "K", metric: metric_name(metric), "model": t("models.model")})
-    return style(fig)
+    return _legend_below(style(fig))
 
 
 def tradeoff_chart(ev: Evaluation, column: str) -> go.Figure:
@@ -314,9 +314,20 @@ def tradeoff_chart(ev: Evaluation, column: str) -> go.Figure:
     fig = px.scatter(df, x="seconds", y="value", text="model", color="model", log_x=True,
                      color_discrete_sequence=PALETTE, title=t("models.trade_title", metric=metric_name(column)),
                      labels={"seconds": t("models.seconds_axis"), "value": metric_name(column)})
-    fig.update_traces(textposition="top center", marker=dict(size=12))
+    fig.update_traces(textposition="top center", marker=dict(size=12), cliponaxis=False)
     fig.update_layout(showlegend=False)
+    if len(df):
+        lo, hi = np.log10(max(df["seconds"].min(), 1e-6)), np.log10(max(df["seconds"].max(), 1e-6))
+        fig.update_xaxes(range=[lo - 0.4, hi + 0.4])
+        span = float(df["value"].max() - df["value"].min()) or abs(float(df["value"].max())) * 0.1 or 0.1
+        fig.update_yaxes(range=[df["value"].min() - 0.15 * span, df["value"].max() + 0.25 * span])
     return style(fig)
+
+
+def _legend_below(fig: go.Figure) -> go.Figure:
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.22, x=0, title_text=""),
+                      margin=dict(b=80), height=420)
+    return fig
 
 
 def learning_chart(ev: Evaluation) -> go.Figure | None:
@@ -328,7 +339,7 @@ def learning_chart(ev: Evaluation) -> go.Figure | None:
     fig = px.line(df, x="epoch", y="value", color="model", line_dash="series", color_discrete_sequence=PALETTE,
                   title=t("models.learning_title"),
                   labels={"epoch": t("models.epoch"), "value": t("models.loss"), "series": ""})
-    return style(fig)
+    return _legend_below(style(fig))
 
 
 # ---------------------------------------------------------------------------- plain-language summary
@@ -476,6 +487,17 @@ def run_tuning(ds, version: str, name: str, base_params: dict, space: dict, meth
     return tabulate_candidates(name, list(space), cands, scores, fits, column, base_params, method)
 
 
+def tuning_frame(result) -> pd.DataFrame:
+    """The search results sorted by rank, with translated headers (parameter names stay as they are)."""
+    df = result.results.sort_values("rank")
+    name = metric_name(result.metric)
+    rename = {"candidate": t("models.candidate"), "mean_score": t("models.mean_of", metric=name),
+              "std_score": t("models.std_of", metric=name), "mean_fit_seconds": t("models.fit_seconds"),
+              "rank": t("models.rank")}
+    rename.update({c: f"{t('models.fold')} {int(c.split('_')[1]) + 1}" for c in df.columns if c.startswith("fold_")})
+    return df.rename(columns=rename)
+
+
 def tuning_chart(result, param: str) -> go.Figure:
     df = result.results
     log_x = bool(df[param].dtype.kind in "if" and (df[param] > 0).all() and df[param].max() / max(df[param].min(), 1e-12) >= 20)
@@ -547,5 +569,5 @@ def sample_recommendations(model, ds, n: int = 5):
     recs = model.recommend(user, n=n)
     titles = ds.item_titles()
     return user, pd.DataFrame({t("models.model"): [model_label(model.name)] * len(recs),
-                               "item_id": [i for i, _ in recs], "title": [titles.get(i, i) for i, _ in recs],
-                               "score": [round(s, 4) for _, s in recs]})
+                               "item_id": [i for i, _ in recs], t("models.film_title"): [titles.get(i, i) for i, _ in recs],
+                               t("models.score"): [round(s, 4) for _, s in recs]})

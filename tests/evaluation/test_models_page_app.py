@@ -63,6 +63,7 @@ def test_tuning_and_use_best_parameters(page):
     assert not at.exception, [e.value for e in at.exception]
     res = at.dataframe[-1].value
     assert sorted(res["reg_u"].tolist()) == [0, 1000]
+    assert res["名次"].tolist() == [1, 2]
     at.button(key="models_tune_apply").click().run()
     assert not at.exception
     best = at.session_state["models_tuning"]["result"].best_params
