@@ -83,6 +83,38 @@ class K:
     REC_MON_CHART = "rec_mon_chart"
     REC_MON_REGISTRY = "rec_mon_registry"
     REC_MON_ERRORS = "rec_mon_errors"
+    # --- Audience page (widget keys and page state; run-states default to None) ---
+    AUD_PROFILES_RUN = "aud_profiles_run"      # (version, tags) of the profiles computed in this session
+    AUD_TAGS = "aud_tags"
+    AUD_PROFILE_GO = "aud_profile_go"
+    AUD_USER = "aud_user"
+    AUD_SEG_ALGO = "aud_seg_algo"
+    AUD_SEG_KMODE = "aud_seg_kmode"
+    AUD_SEG_K = "aud_seg_k"
+    AUD_SEG_DEMO = "aud_seg_demo"
+    AUD_SEG_REVIEWS = "aud_seg_reviews"
+    AUD_SEG_GO = "aud_seg_go"
+    AUD_SEG_RUN = "aud_seg_run"                # params of the last segmentation run (dict) + run_id
+    AUD_SEG_MAP = "aud_seg_map"
+    AUD_BEH_TASK = "aud_beh_task"
+    AUD_BEH_GENRE = "aud_beh_genre"
+    AUD_BEH_WINDOW = "aud_beh_window"
+    AUD_BEH_GO = "aud_beh_go"
+    AUD_BEH_RUN = "aud_beh_run"                # (version, task, genre, window) of the last comparison
+    AUD_TGT_MODE = "aud_tgt_mode"
+    AUD_TGT_ITEM = "aud_tgt_item"
+    AUD_TGT_GENRES = "aud_tgt_genres"
+    AUD_TGT_KEYWORDS = "aud_tgt_keywords"
+    AUD_TGT_MODEL = "aud_tgt_model"
+    AUD_TGT_CUT = "aud_tgt_cut"
+    AUD_TGT_N = "aud_tgt_n"
+    AUD_TGT_THRESHOLD = "aud_tgt_threshold"
+    AUD_TGT_GO = "aud_tgt_go"
+    AUD_TGT_RUN = "aud_tgt_run"                # request dict of the last audience shown
+    AUD_TGT_VALIDATE = "aud_tgt_validate"
+    AUD_TGT_VAL_RUN = "aud_tgt_val_run"        # (version, item, model) of the last validation shown
+    AUD_TGT_PSEUDO = "aud_tgt_pseudo"
+    AUD_TGT_DOWNLOAD = "aud_tgt_download"
 
 
 def _defaults() -> dict:

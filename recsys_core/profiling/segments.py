@@ -238,11 +238,11 @@ def build_personas(ds, profiles: pd.DataFrame, memberships: pd.DataFrame, n_genr
     habits, sentiment, tags, representative films and a unique name (zh and en)."""
     prof = profiles.merge(memberships, on="user_id", how="inner")
     ga = profiles.attrs.get("affinity", {}).get("genres")
-    pop_med_ratings = float(prof["n_ratings"].median()) if len(prof) else 0.0
+    pop_med_ratings = float(profiles["n_ratings"].median()) if len(profiles) else 0.0
     personas = []
     for seg, grp in prof.groupby("segment", sort=True):
         members = set(grp["user_id"])
-        p: dict = {"id": int(seg), "size": int(len(grp)), "share": float(len(grp) / len(prof))}
+        p: dict = {"id": int(seg), "segment": int(seg), "size": int(len(grp)), "share": float(len(grp) / len(prof))}
         if ga is not None and ga.shape[1]:
             # segment lift = its share of ratings per genre over the population share (geometric mean of user lifts)
             lifts = np.exp(np.log(ga.loc[ga.index.intersection(list(members))].clip(lower=1e-6)).mean())
@@ -275,8 +275,17 @@ def build_personas(ds, profiles: pd.DataFrame, memberships: pd.DataFrame, n_genr
             p["tags"] = [w for w, _ in c.most_common(5)]
         p["films"] = representative_films(ds, members)
         personas.append(p)
-    name_personas(personas, prof)
+    name_personas(personas, profiles)
     return personas
+
+
+def group_persona(ds, profiles: pd.DataFrame, user_ids) -> dict | None:
+    """The persona of any group of users (e.g. a film's target audience), measured against everybody."""
+    users = pd.DataFrame({"user_id": pd.unique(pd.Series([str(u) for u in user_ids], dtype=object)), "segment": 0})
+    users = users[users["user_id"].isin(set(profiles["user_id"]))]
+    if users.empty:
+        return None
+    return build_personas(ds, profiles, users)[0]
 
 
 def _traits(p: dict, harsh_sd: float) -> tuple[str, str]:

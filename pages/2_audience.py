@@ -1,0 +1,345 @@
+"""Audience: user profiles, segments with personas, behaviour prediction, a film's target audience."""
+from __future__ import annotations
+
+import streamlit as st
+
+from recsys_core.profiling.audience import audience_mix, available_models, default_model, export_audience_csv
+from recsys_core.profiling.behaviour import TASKS
+from recsys_core.profiling.labels import genre_label
+from recsys_core.profiling.segments import group_persona
+from ui import audience as U
+from ui.i18n import lang, t
+from ui.services import require_dataset, trainset, workspace
+from ui.state import K, init_state
+
+init_state()
+st.title(f"👥 {t('nav.audience')}")
+st.caption(t("aud.intro"))
+ds = require_dataset()
+version = ds.version
+ws = workspace()
+
+tab_prof, tab_seg, tab_beh, tab_tgt = st.tabs([t("aud.tab.profiles"), t("aud.tab.segments"),
+                                                t("aud.tab.behaviour"), t("aud.tab.target")])
+
+
+def ready_profiles():
+    """Profiles of this version once computed in this session (behind the button), else None."""
+    run = st.session_state.get(K.AUD_PROFILES_RUN)
+    if run and run[0] == version:
+        return U.profiles(version, run[1])
+    return None
+
+
+# ---------------------------------------------------------------------------- profiles
+with tab_prof:
+    c1, c2 = st.columns([3, 1])
+    with c1:
+        st.checkbox(t("aud.prof.tags_opt"), value=False, key=K.AUD_TAGS, help=t("aud.prof.tags_help"))
+    with c2:
+        go = st.button(t("aud.prof.go"), key=K.AUD_PROFILE_GO, type="primary")
+    if go:
+        with st.status(t("aud.prof.running"), expanded=False) as status:
+            try:
+                U.profiles(version, st.session_state[K.AUD_TAGS])
+                st.session_state[K.AUD_PROFILES_RUN] = (version, bool(st.session_state[K.AUD_TAGS]))
+                status.update(label=t("aud.prof.done"), state="complete")
+            except ValueError as e:
+                status.update(label=t("common.error", msg=e), state="error")
+    prof = ready_profiles()
+    if prof is None:
+        st.info(t("aud.prof.need"))
+    else:
+        st.subheader(t("aud.prof.population", n=len(prof)))
+        st.dataframe(U.population_table(prof), hide_index=True, key="aud_pop_table")
+        if prof.attrs.get("sentiment_source") == "stars":
+            st.caption(t("aud.prof.sentiment_stars"))
+        st.subheader(t("aud.prof.lookup"))
+        users = prof["user_id"].tolist()
+        if not st.session_state.get(K.AUD_USER):
+            st.session_state[K.AUD_USER] = users[0]
+        uid = st.text_input(t("aud.prof.user"), key=K.AUD_USER, help=t("aud.prof.user_help")).strip()
+        try:
+            card = U.card(prof, uid)
+        except ValueError as e:
+            st.warning(str(e))
+            card = None
+        if card is not None:
+            left, right = st.columns([1, 1])
+            with left:
+                m = card["metrics"].set_index("metric")
+                cols = st.columns(3)
+                for k, name in enumerate(["n_ratings", "mean_rating", "harshness"]):
+                    if name in m.index:
+                        cols[k].metric(U.metric_label(name), f"{m.loc[name, 'user']:.2f}".rstrip("0").rstrip("."),
+                                       delta=f"{m.loc[name, 'user'] - m.loc[name, 'population_median']:+.2f} "
+                                             f"{t('aud.prof.vs_median')}", delta_color="off")
+                st.dataframe(U.card_metrics_table(card), hide_index=True, key="aud_card_table")
+                lists = card["lists"]
+                if lists.get("top_genres_label"):
+                    st.markdown(f"**{t('aud.prof.top_genres')}**：" + "、".join(lists["top_genres_label"]))
+                for key_ in ("top_regions", "top_decades", "tags"):
+                    if lists.get(key_):
+                        st.markdown(f"**{t('aud.prof.' + key_)}**：" + "、".join(map(str, lists[key_])))
+                if card["demographics"]:
+                    st.markdown(f"**{t('aud.prof.demographics')}**：" +
+                                "，".join(f"{t('aud.demo.' + k)} {v}" for k, v in card["demographics"].items()))
+            with right:
+                fig = U.affinity_chart(card)
+                if fig is not None:
+                    st.plotly_chart(fig, key="aud_aff_chart")
+                mrow = prof.set_index("user_id").loc[card["user_id"]]
+                st.plotly_chart(U.distribution_chart(prof, "n_ratings", mrow["n_ratings"]), key="aud_dist_chart")
+
+# ---------------------------------------------------------------------------- segments
+with tab_seg:
+    c1, c2, c3 = st.columns(3)
+    with c1:
+        algo = st.selectbox(t("aud.seg.algo"), ["kmeans", "gmm"], key=K.AUD_SEG_ALGO,
+                            format_func=lambda a: t(f"aud.seg.algo.{a}"))
+    with c2:
+        kmode = st.radio(t("aud.seg.kmode"), ["auto", "fixed"], key=K.AUD_SEG_KMODE, horizontal=True,
+                         format_func=lambda m: t(f"aud.seg.kmode.{m}"))
+    with c3:
+        kval = st.number_input(t("aud.seg.k"), min_value=2, max_value=20, value=6, step=1, key=K.AUD_SEG_K,
+                               disabled=kmode == "auto")
+    c4, c5, c6 = st.columns([1, 1, 1])
+    with c4:
+        demo_on = st.checkbox(t("aud.seg.demo"), value=True, key=K.AUD_SEG_DEMO)
+    with c5:
+        rev_on = st.checkbox(t("aud.seg.reviews"), value=False, key=K.AUD_SEG_REVIEWS)
+    with c6:
+        seg_go = st.button(t("aud.seg.go"), key=K.AUD_SEG_GO, type="primary")
+    if seg_go:
+        k_arg = "auto" if kmode == "auto" else int(kval)
+        tags = bool(st.session_state.get(K.AUD_TAGS, False))
+        with st.status(t("aud.seg.running"), expanded=False) as status:
+            try:
+                status.write(t("aud.prof.running"))
+                U.profiles(version, tags)
+                st.session_state[K.AUD_PROFILES_RUN] = (version, tags)
+                status.write(t("aud.seg.clustering"))
+                res = U.segments(version, tags, algo, k_arg, demo_on, rev_on)
+                run_id = ws.save_segments(version, res.memberships, res.personas, res.params)
+                st.session_state[K.AUD_SEG_RUN] = {"version": version, "tags": tags, "algo": algo, "k": k_arg,
+                                                   "demo": demo_on, "reviews": rev_on, "run_id": run_id}
+                status.update(label=t("aud.seg.done", k=res.k, run_id=run_id), state="complete")
+            except ValueError as e:
+                status.update(label=t("common.error", msg=e), state="error")
+    run = st.session_state.get(K.AUD_SEG_RUN)
+    if not run or run["version"] != version:
+        mem, personas = U.saved_segments(version)
+        if mem is not None:
+            st.info(t("aud.seg.saved_exists", k=len(personas or [])))
+        else:
+            st.info(t("aud.seg.need"))
+    else:
+        res = U.segments(version, run["tags"], run["algo"], run["k"], run["demo"], run["reviews"])
+        names = U.persona_names(res.personas)
+        m1, m2, m3 = st.columns(3)
+        m1.metric(t("aud.seg.k_found"), res.k)
+        m2.metric(t("aud.seg.silhouette"), f"{res.silhouette:.3f}")
+        m3.metric(t("aud.seg.users"), len(res.memberships))
+        st.caption(t("aud.seg.saved", run_id=run["run_id"]))
+        if res.curve is not None:
+            st.plotly_chart(U.silhouette_chart(res.curve, res.k), key="aud_sil_chart")
+        st.subheader(t("aud.seg.personas"))
+        cols = st.columns(2)
+        for k, p in enumerate(res.personas):
+            with cols[k % 2].container(border=True):
+                st.markdown(f"#### {p['id']} · {names[p['id']]}")
+                for line in U.persona_lines(p):
+                    st.markdown(f"- {line}")
+        method = st.radio(t("aud.seg.map_method"), ["pca", "tsne"], key=K.AUD_SEG_MAP, horizontal=True,
+                          format_func=lambda m: m.upper().replace("TSNE", "t-SNE"))
+        try:
+            xy = U.segment_map(version, run["tags"], run["algo"], run["k"], run["demo"], run["reviews"], method)
+            st.plotly_chart(U.map_chart(xy, names), key="aud_map_chart")
+        except ValueError as e:
+            st.warning(str(e))
+        heat = U.genre_heatmap(res.personas)
+        if heat is not None:
+            st.plotly_chart(heat, key="aud_heat_chart")
+        figs = U.comparison_charts(res.personas)
+        cc = st.columns(2)
+        for k, fig in enumerate(figs):
+            with cc[k % 2]:
+                st.plotly_chart(fig, key=f"aud_cmp_chart_{k}")
+        st.subheader(t("aud.seg.filter_title"))
+        st.caption(t("aud.seg.filter_help"))
+        chosen = U.segment_filter(version)
+        if chosen is not None:
+            st.success(t("aud.seg.filter_on", n=len(chosen)))
+
+# ---------------------------------------------------------------------------- behaviour prediction
+with tab_beh:
+    genres = U.genre_options(ds)
+    tasks = [x for x in TASKS if x != "genre_like" or genres]
+    c1, c2, c3 = st.columns([2, 1, 1])
+    with c1:
+        task = st.selectbox(t("aud.beh.task"), tasks, key=K.AUD_BEH_TASK, format_func=lambda x: t(f"aud.beh.task.{x}"))
+    genre = None
+    window = 30
+    with c2:
+        if task == "genre_like":
+            genre = st.selectbox(t("aud.beh.genre"), genres, key=K.AUD_BEH_GENRE,
+                                 format_func=lambda g: genre_label(g, lang()))
+        else:
+            window = int(st.number_input(t("aud.beh.window"), min_value=7, max_value=365, value=30, step=1,
+                                         key=K.AUD_BEH_WINDOW))
+    with c3:
+        beh_go = st.button(t("aud.beh.go"), key=K.AUD_BEH_GO, type="primary")
+    if beh_go:
+        with st.status(t("aud.beh.running"), expanded=False) as status:
+            try:
+                U.behaviour(version, task, genre, window)
+                st.session_state[K.AUD_BEH_RUN] = (version, task, genre, window)
+                status.update(label=t("aud.beh.done"), state="complete")
+            except ValueError as e:
+                st.session_state[K.AUD_BEH_RUN] = None
+                status.update(label=t("common.error", msg=e), state="error")
+    brun = st.session_state.get(K.AUD_BEH_RUN)
+    if not brun or brun[0] != version:
+        st.info(t("aud.beh.need"))
+    else:
+        res = U.behaviour(*brun)
+        st.markdown(t("aud.beh.summary", desc=res["description"], users=res["users"], pos=res["positive"]))
+        mt = res["metrics"].copy()
+        mt["model"] = mt["model"].map(lambda m: t(f"aud.beh.model.{m}"))
+        st.dataframe(mt.round(3), hide_index=True, key="aud_beh_table")
+        best = res["metrics"].sort_values("auc", ascending=False).iloc[0]
+        st.success(t("aud.beh.best", model=t(f"aud.beh.model.{best['model']}"), auc=best["auc"], acc=best["accuracy"]))
+        roc = res["roc"].assign(model=res["roc"]["model"].map(lambda m: t(f"aud.beh.model.{m}")))
+        imp = res["importances"].assign(model=res["importances"]["model"].map(lambda m: t(f"aud.beh.model.{m}")))
+        c1, c2 = st.columns(2)
+        with c1:
+            st.plotly_chart(U.roc_chart(roc), key="aud_roc_chart")
+        with c2:
+            st.plotly_chart(U.importance_chart(imp), key="aud_imp_chart")
+
+# ---------------------------------------------------------------------------- target audience
+with tab_tgt:
+    ts = trainset(version)
+    models = available_models()
+    c1, c2 = st.columns([1, 2])
+    with c1:
+        mode = st.radio(t("aud.tgt.mode"), ["film", "new"], key=K.AUD_TGT_MODE,
+                        format_func=lambda m: t(f"aud.tgt.mode.{m}"), horizontal=True)
+        if K.AUD_TGT_MODEL not in st.session_state:
+            st.session_state[K.AUD_TGT_MODEL] = default_model()
+        model = st.selectbox(t("aud.tgt.model"), models, key=K.AUD_TGT_MODEL, format_func=U.model_label,
+                             help=t("aud.tgt.model_help"))
+    with c2:
+        item, g_sel, kw = None, [], []
+        if mode == "film":
+            ids, labels = U.film_options(ds, ts.items_raw)
+            item = st.selectbox(t("aud.tgt.film"), ids, key=K.AUD_TGT_ITEM, format_func=labels.get)
+        else:
+            g_sel = st.multiselect(t("aud.tgt.genres"), U.genre_options(ds), key=K.AUD_TGT_GENRES,
+                                   format_func=lambda g: genre_label(g, lang()))
+            kw_text = st.text_input(t("aud.tgt.keywords"), key=K.AUD_TGT_KEYWORDS, help=t("aud.tgt.keywords_help"))
+            kw = [w.strip() for w in kw_text.replace("，", ",").replace("、", ",").split(",") if w.strip()]
+    c3, c4, c5 = st.columns([1, 1, 1])
+    with c3:
+        cut_mode = st.radio(t("aud.tgt.cut"), ["top", "threshold"], key=K.AUD_TGT_CUT, horizontal=True,
+                            format_func=lambda m: t(f"aud.tgt.cut.{m}"))
+    with c4:
+        if cut_mode == "top":
+            top_n = int(st.number_input(t("aud.tgt.n"), min_value=1, max_value=100000, value=100, step=10,
+                                        key=K.AUD_TGT_N))
+            thr = None
+        else:
+            thr = float(st.number_input(t("aud.tgt.threshold"), value=0.0, step=0.1, key=K.AUD_TGT_THRESHOLD,
+                                        format="%.3f"))
+            top_n = None
+    with c5:
+        tgt_go = st.button(t("aud.tgt.go"), key=K.AUD_TGT_GO, type="primary")
+    if tgt_go:
+        if mode == "new" and not g_sel and not kw:
+            st.warning(t("aud.tgt.need_description"))
+        else:
+            req = {"version": version, "model": model, "item": item if mode == "film" else None,
+                   "genres": tuple(g_sel), "keywords": tuple(kw)}
+            with st.status(t("aud.tgt.running"), expanded=False) as status:
+                try:
+                    U.audience(version, model, req["item"], req["genres"], req["keywords"])
+                    st.session_state[K.AUD_TGT_RUN] = req
+                    status.update(label=t("aud.tgt.done"), state="complete")
+                except ValueError as e:
+                    st.session_state[K.AUD_TGT_RUN] = None
+                    status.update(label=t("common.error", msg=e), state="error")
+    req = st.session_state.get(K.AUD_TGT_RUN)
+    if not req or req["version"] != version:
+        st.info(t("aud.tgt.need"))
+    else:
+        table, pool_size, similar = U.audience(version, req["model"], req["item"], req["genres"], req["keywords"])
+        chosen = U.cut(table, cut_mode, top_n, thr)
+        titles = ds.item_titles()
+        what = titles.get(req["item"], req["item"]) if req["item"] else t("aud.tgt.new_film")
+        st.subheader(t("aud.tgt.result", film=what, n=len(chosen), pool=pool_size, model=U.model_label(req["model"])))
+        mem, personas = U.saved_segments(version)
+        show = chosen.copy()
+        if mem is not None:
+            names = U.persona_names(personas)
+            seg_of = dict(zip(mem["user_id"].astype(str), mem["segment"].astype(int)))
+            show[t("aud.tgt.segment")] = show["user_id"].map(lambda u: names.get(seg_of.get(u), "—"))
+        show = show.rename(columns={"user_id": t("aud.col.user_id"), "score": t("aud.col.score"),
+                                    "rank": t("aud.col.rank"), "percentile": t("aud.col.top_share")})
+        st.dataframe(show.head(500), hide_index=True, key="aud_tgt_table")
+        if similar is not None:
+            sim = similar.assign(title=similar["item_id"].map(lambda i: titles.get(i, i)))
+            st.caption(t("aud.tgt.similar", films="、".join(f"《{x}》" for x in sim["title"].head(8))))
+        left, right = st.columns(2)
+        with left:
+            if mem is not None:
+                mix = audience_mix(chosen["user_id"], mem, U.persona_names(personas))
+                st.plotly_chart(U.mix_chart(mix), key="aud_mix_chart")
+            else:
+                st.caption(t("aud.tgt.no_segments"))
+        with right:
+            prof = ready_profiles()
+            if prof is None:
+                st.caption(t("aud.tgt.persona_need"))
+            else:
+                p = group_persona(ds, prof, chosen["user_id"].tolist())
+                if p is not None:
+                    with st.container(border=True):
+                        st.markdown(f"**{t('aud.tgt.persona')}**：{p['name_zh'] if lang() == 'zh' else p['name_en']}")
+                        for line in U.persona_lines(p):
+                            st.markdown(f"- {line}")
+        # export
+        e1, e2 = st.columns([1, 1])
+        with e1:
+            pseudo = st.checkbox(t("aud.tgt.pseudo"), value=True, key=K.AUD_TGT_PSEUDO, help=t("aud.tgt.pseudo_help"))
+        with e2:
+            data = export_audience_csv(chosen, ws.secret("pseudonym") if pseudo else None, pseudonymise_ids=pseudo)
+            st.download_button(t("common.download_csv"), data=data, mime="text/csv", key=K.AUD_TGT_DOWNLOAD,
+                               file_name=f"audience_{req['item'] or 'new'}_{version}.csv")
+        # validation
+        if req["item"]:
+            st.subheader(t("aud.tgt.validate_title"))
+            st.caption(t("aud.tgt.validate_help"))
+            if st.button(t("aud.tgt.validate"), key=K.AUD_TGT_VALIDATE):
+                peers = [req["model"]] + [m for m in ("popularity", U.rating_peer(), "random") if m != req["model"]]
+                with st.status(t("aud.tgt.validating"), expanded=False) as status:
+                    try:
+                        U.validate(version, req["item"], peers)
+                        st.session_state[K.AUD_TGT_VAL_RUN] = (version, req["item"], tuple(peers))
+                        status.update(label=t("aud.tgt.done"), state="complete")
+                    except ValueError as e:
+                        st.session_state[K.AUD_TGT_VAL_RUN] = None
+                        status.update(label=t("common.error", msg=e), state="error")
+            vrun = st.session_state.get(K.AUD_TGT_VAL_RUN)
+            if vrun and vrun[0] == version and vrun[1] == req["item"]:
+                v = U.validate(*vrun)
+                st.markdown(t("aud.tgt.validate_summary", hidden=v["hidden"], pool=v["pool"]))
+                mc = st.columns(len(v["lift"]))
+                for k, (m, val) in enumerate(v["lift"].items()):
+                    mc[k].metric(t("aud.tgt.lift10", model=U.model_label(m)), f"{val:.2f}" if U.np_finite(val) else "—")
+                names = {m: U.model_label(m) for m in v["lift"]}
+                g, lf = U.gain_chart(v["curves"], names)
+                gc1, gc2 = st.columns(2)
+                with gc1:
+                    st.plotly_chart(g, key="aud_gain_chart")
+                with gc2:
+                    st.plotly_chart(lf, key="aud_lift_chart")

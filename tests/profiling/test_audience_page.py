@@ -1,0 +1,118 @@
+"""AppTest of the Audience page on a small planted dataset in a temporary workspace."""
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from recsys_core.profiling.audience import target_audience
+from recsys_core.profiling.profiles import build_profiles, profile_card
+from recsys_core.store import open_workspace
+
+from .conftest import planted_dataset
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGE = str(ROOT / "pages" / "2_audience.py")
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    path = tmp_path / "ws"
+    monkeypatch.setenv("CINELENS_WORKSPACE", str(path))
+    monkeypatch.chdir(ROOT)
+    ws = open_workspace(path)
+    ds, truth = planted_dataset(n_per_group=20)
+    version = ws.add_version(ds, kind="raw")
+    at = AppTest.from_file(PAGE, default_timeout=180)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at, ws, ws.load_version(version), truth
+
+
+def _df(at, column):
+    """The first table on the page that has ``column``."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def _ok(at):
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def test_profiles_segments_behaviour_and_target(env):
+    at, ws, ds, truth = env
+    # --- profiles: behind the button, then look-up by id
+    assert any("计算用户画像" in i.value for i in at.info)
+    at.button(key="aud_profile_go").click().run()
+    _ok(at)
+    pop = _df(at, "均值")
+    assert pop.iloc[:, 0].tolist()[:2] == ["评分数", "短评数"]
+    at.text_input(key="aud_user").input("u1005").run()
+    _ok(at)
+    card = profile_card(build_profiles(ds, tags=False), "u1005")
+    shown = _df(at, "该用户")
+    exp = card["metrics"].set_index("metric")
+    row = shown[shown.iloc[:, 0] == "相对大众的严苛度"].iloc[0]
+    assert row.iloc[1] == pytest.approx(round(exp.loc["harshness", "user"], 3))
+    assert row.iloc[2] == pytest.approx(round(exp.loc["harshness", "population_median"], 3))
+    at.text_input(key="aud_user").input("nobody").run()
+    assert any("not in this dataset" in w.value for w in at.warning)
+
+    # --- segments: fixed k = 3, saved in the workspace, named personas
+    at.radio(key="aud_seg_kmode").set_value("fixed").run()
+    at.number_input(key="aud_seg_k").set_value(3).run()
+    at.button(key="aud_seg_go").click().run()
+    _ok(at)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["分群数"] == "3" and metrics["用户数"] == "60"
+    mem, personas = ws.segments(ds.version)
+    assert len(mem) == 60 and len(personas) == 3
+    assert sorted(mem.groupby("segment").size().tolist()) == [20, 20, 20]
+    text = " ".join(m.value for m in at.markdown)
+    for p in personas:
+        assert p["name_zh"] in text
+    # the filter other pages use
+    at.multiselect(key="segment_filter").select(0).run()
+    _ok(at)
+    assert any("已选 20 位用户" in s.value for s in at.success)
+
+    # --- behaviour prediction
+    at.selectbox(key="aud_beh_task").set_value("genre_like").run()
+    at.selectbox(key="aud_beh_genre").set_value("科幻").run()
+    at.button(key="aud_beh_go").click().run()
+    _ok(at)
+    bt = _df(at, "auc")
+    assert bt.iloc[:, 0].tolist() == ["逻辑回归", "决策树", "随机森林"]
+    assert ((bt["auc"] >= 0) & (bt["auc"] <= 1)).all()
+
+    # --- target audience of a film (item neighbours), top 10
+    at.selectbox(key="aud_tgt_model").set_value("neighbour").run()
+    at.selectbox(key="aud_tgt_item").set_value("F00").run()
+    at.number_input(key="aud_tgt_n").set_value(10).run()
+    at.button(key="aud_tgt_go").click().run()
+    _ok(at)
+    table = _df(at, "得分")
+    exp = target_audience(ds, item_id="F00", model="neighbour", top=10).table
+    assert table.iloc[:, 0].tolist() == exp["user_id"].tolist()
+    assert len(table) == 10
+    # the segment column names each user's persona
+    assert set(table["分群"]) <= {p["name_zh"] for p in personas}
+    # validation: hide half the likers, lift metrics for the model and its peers
+    at.button(key="aud_tgt_validate").click().run()
+    _ok(at)
+    labels = [m.label for m in at.metric]
+    assert any(lb.startswith("前 10% 提升 · 影片近邻") for lb in labels)
+    assert any("热门度" in lb for lb in labels)
+
+
+def test_new_film_needs_a_description(env):
+    at, ws, ds, truth = env
+    at.radio(key="aud_tgt_mode").set_value("new").run()
+    at.button(key="aud_tgt_go").click().run()
+    assert any("至少选择一个类型" in w.value for w in at.warning)
+    at.multiselect(key="aud_tgt_genres").select("喜剧").run()
+    at.button(key="aud_tgt_go").click().run()
+    _ok(at)
+    table = _df(at, "得分")
+    assert len(table) == 60 or len(table) == 100 or len(table) <= 100
+    # comedy is planted in group 2: the top of the list belongs to it
+    assert sum(truth[u] == 2 for u in table.iloc[:10, 0]) >= 8

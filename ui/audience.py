@@ -1,0 +1,346 @@
+"""Audience page helpers: cached computations (keyed by workspace + dataset version), charts,
+and the segment filter other pages can reuse.
+
+Other pages: ``segment_filter(version)`` draws a multiselect of the saved segments (session key
+``K.SEGMENT_FILTER``) and returns the chosen user ids (or None when no filter is set);
+``saved_segments(version)`` returns (memberships, personas) or (None, None).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.express as px
+import plotly.graph_objects as go
+import streamlit as st
+
+from recsys_core.profiling import audience as A
+from recsys_core.profiling import behaviour as B
+from recsys_core.profiling import segments as S
+from recsys_core.profiling.labels import genre_label
+from recsys_core.profiling.profiles import build_profiles, population_summary, profile_card
+from recsys_core.store import default_path
+
+from .charts import PALETTE, style
+from .i18n import lang, t
+from .services import dataset, workspace
+from .state import K
+
+
+def _ws_key() -> str:
+    return str(default_path().resolve())
+
+
+# ---------------------------------------------------------------------------- cached computations
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _profiles(ws_key: str, version: str, tags: bool) -> pd.DataFrame:
+    ds = dataset(version)
+    cache = workspace().cache_dir("jieba") if tags else None
+    return build_profiles(ds, tags=tags, cache_dir=cache)
+
+
+def profiles(version: str, tags: bool) -> pd.DataFrame:
+    """Profiles of every user (shared read-only across sessions)."""
+    return _profiles(_ws_key(), version, bool(tags))
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _segments(ws_key: str, version: str, tags: bool, algorithm: str, k, include_demographics: bool,
+              include_reviews: bool, seed: int = 0) -> S.SegmentResult:
+    ds = dataset(version)
+    prof = _profiles(ws_key, version, tags)
+    return S.fit_segments(prof, k, algorithm, random_state=seed, include_demographics=include_demographics,
+                          include_reviews=include_reviews, ds=ds)
+
+
+def segments(version: str, tags: bool, algorithm: str, k, include_demographics: bool, include_reviews: bool):
+    return _segments(_ws_key(), version, bool(tags), algorithm, k, bool(include_demographics), bool(include_reviews))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _segment_map(ws_key: str, version: str, tags: bool, algorithm: str, k, demo: bool, reviews: bool,
+                 method: str) -> pd.DataFrame:
+    res = _segments(ws_key, version, tags, algorithm, k, demo, reviews)
+    return S.segment_map(res, method)
+
+
+def segment_map(version, tags, algorithm, k, demo, reviews, method="pca") -> pd.DataFrame:
+    return _segment_map(_ws_key(), version, bool(tags), algorithm, k, bool(demo), bool(reviews), method)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _behaviour(ws_key: str, version: str, task: str, genre: str | None, window: int) -> dict:
+    ds = dataset(version)
+    tk = B.make_task(ds, task, genre=genre, window_days=window)
+    res = B.compare_models(tk)
+    res["description"] = tk.description
+    res["users"] = int(len(tk.y))
+    res["positive"] = int(tk.y.sum())
+    return res
+
+
+def behaviour(version: str, task: str, genre: str | None, window: int) -> dict:
+    return _behaviour(_ws_key(), version, task, genre, int(window))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _scorer(ws_key: str, version: str, model: str) -> A.AudienceScorer:
+    from recsys_core.trainset import Trainset
+
+    ds = dataset(version)
+    return A.make_scorer(model).fit(Trainset.from_dataset(ds), ds.relevance_threshold)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _audience(ws_key: str, version: str, model: str, item: str | None, genres: tuple, keywords: tuple) -> tuple:
+    ds = dataset(version)
+    scorer = _scorer(ws_key, version, model)
+    res = A.target_audience(ds, item_id=item, genres=genres, keywords=keywords, scorer=scorer)
+    return res.table, res.pool_size, res.similar_items
+
+
+def audience(version: str, model: str, item: str | None, genres=(), keywords=()) -> tuple:
+    """(full ranked pool table, pool size, similar films or None) — cut it with :func:`cut`."""
+    return _audience(_ws_key(), version, model, item, tuple(genres), tuple(keywords))
+
+
+def cut(table: pd.DataFrame, mode: str, n: int | None = None, threshold: float | None = None) -> pd.DataFrame:
+    if mode == "threshold" and threshold is not None:
+        return table[table["score"] >= float(threshold)].reset_index(drop=True)
+    return table.head(int(n or 100)).reset_index(drop=True)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _validate(ws_key: str, version: str, item: str, models: tuple, seed: int) -> dict:
+    ds = dataset(version)
+    return A.validate_item(ds, item, list(models), seed=seed, points=20)
+
+
+def validate(version: str, item: str, models, seed: int = 0) -> dict:
+    return _validate(_ws_key(), version, item, tuple(models), seed)
+
+
+def rating_peer() -> str:
+    """The predicted-rating ranking shown beside the audience model (svd when available)."""
+    from recsys_core.models import REGISTRY
+
+    return "svd" if "svd" in REGISTRY else "bias"
+
+
+# ---------------------------------------------------------------------------- segments for other pages
+def saved_segments(version: str):
+    """(memberships, personas) of the latest saved segmentation of ``version``, or (None, None)."""
+    return workspace().segments(version)
+
+
+def persona_names(personas) -> dict:
+    key = "name_zh" if lang() == "zh" else "name_en"
+    out = {}
+    for k, p in enumerate(personas or []):
+        seg = int(p.get("segment", p.get("id", k)))
+        out[seg] = p.get(key) or p.get("name") or f"#{seg}"
+    return out
+
+
+def segment_filter(version: str, key: str = K.SEGMENT_FILTER, label: str | None = None):
+    """Multiselect of saved segments; returns the set of member user ids, or None (no filter)."""
+    mem, personas = saved_segments(version)
+    if mem is None or mem.empty:
+        return None
+    names = persona_names(personas)
+    options = sorted(int(s) for s in mem["segment"].unique())
+    current = [s for s in (st.session_state.get(key) or []) if s in options]
+    if st.session_state.get(key) != current:
+        st.session_state[key] = current
+    chosen = st.multiselect(label or t("aud.seg.filter"), options, key=key,
+                            format_func=lambda s: f"{s} · {names.get(int(s), s)}")
+    if not chosen:
+        return None
+    return set(mem.loc[mem["segment"].isin(chosen), "user_id"].astype(str))
+
+
+# ---------------------------------------------------------------------------- display helpers
+METRIC_KEYS = ["n_ratings", "n_reviews", "active_days", "recency_days", "mean_rating", "rating_std",
+               "harshness", "sentiment", "age"]
+
+
+def metric_label(name: str) -> str:
+    return t(f"aud.metric.{name}")
+
+
+def population_table(prof: pd.DataFrame) -> pd.DataFrame:
+    pop = population_summary(prof)
+    pop["metric"] = pop["metric"].map(metric_label)
+    return pop.rename(columns={"metric": t("aud.col.metric"), "mean": t("aud.col.mean"),
+                               "median": t("aud.col.median"), "p25": "P25", "p75": "P75"}).round(3)
+
+
+def card(prof: pd.DataFrame, user_id: str) -> dict:
+    return profile_card(prof, user_id, lang())
+
+
+def card_metrics_table(c: dict) -> pd.DataFrame:
+    m = c["metrics"].copy()
+    m["metric"] = m["metric"].map(metric_label)
+    m["percentile"] = (100 * m["percentile"]).round(0)
+    m = m[["metric", "user", "population_median", "percentile"]].round(3)
+    return m.rename(columns={"metric": t("aud.col.metric"), "user": t("aud.col.user"),
+                             "population_median": t("aud.col.pop_median"), "percentile": t("aud.col.percentile")})
+
+
+def affinity_chart(c: dict, n: int = 12) -> go.Figure | None:
+    g = c.get("genre_affinity")
+    if g is None or g.empty:
+        return None
+    g = g.head(n)
+    fig = px.bar(g, x="label", y="lift", title=t("aud.chart.affinity"), color_discrete_sequence=PALETTE)
+    fig.add_hline(y=1.0, line_dash="dot", annotation_text=t("aud.chart.population"))
+    fig.update_layout(xaxis_title="", yaxis_title=t("aud.chart.lift"))
+    return style(fig, 320)
+
+
+def distribution_chart(prof: pd.DataFrame, column: str, user_value=None) -> go.Figure:
+    v = pd.to_numeric(prof[column], errors="coerce").dropna()
+    fig = px.histogram(v.to_frame(metric_label(column)), x=metric_label(column), nbins=30,
+                       color_discrete_sequence=PALETTE)
+    if user_value is not None and not pd.isna(user_value):
+        fig.add_vline(x=float(user_value), line_color="crimson", annotation_text=t("aud.chart.this_user"))
+    fig.update_layout(bargap=0.05, yaxis_title=t("common.users"))
+    return style(fig, 260)
+
+
+def silhouette_chart(curve: pd.DataFrame, chosen: int) -> go.Figure:
+    fig = px.line(curve, x="k", y="silhouette", markers=True, title=t("aud.seg.curve"),
+                  color_discrete_sequence=PALETTE)
+    fig.add_vline(x=chosen, line_dash="dot", line_color="crimson")
+    return style(fig, 300)
+
+
+def map_chart(xy: pd.DataFrame, names: dict) -> go.Figure:
+    d = xy.copy()
+    d["segment_name"] = d["segment"].map(lambda s: f"{s} · {names.get(int(s), s)}")
+    fig = px.scatter(d, x="x", y="y", color="segment_name", hover_data=["user_id"], title=t("aud.seg.map"),
+                     color_discrete_sequence=PALETTE, opacity=0.75)
+    fig.update_traces(marker=dict(size=6))
+    fig.update_layout(xaxis_title="PC1", yaxis_title="PC2", legend_title_text="")
+    return style(fig, 460)
+
+
+def comparison_charts(personas: list[dict]) -> list[go.Figure]:
+    table = S.comparison_table(personas, lang())
+    figs = []
+    for col, key in (("size", "aud.seg.size"), ("median_ratings", "aud.metric.n_ratings"),
+                     ("mean_rating", "aud.metric.mean_rating"), ("sentiment", "aud.metric.sentiment")):
+        if table[col].notna().any():
+            fig = px.bar(table, x="name", y=col, title=t(key), color="name", color_discrete_sequence=PALETTE)
+            fig.update_layout(showlegend=False, xaxis_title="", yaxis_title="")
+            figs.append(style(fig, 280))
+    return figs
+
+
+def genre_heatmap(personas: list[dict]) -> go.Figure | None:
+    lt = S.genre_lift_table(personas, lang())
+    if lt.empty:
+        return None
+    pv = lt.pivot_table(index="name", columns="genre", values="lift")
+    fig = px.imshow(pv, color_continuous_scale="RdBu_r", color_continuous_midpoint=1.0, aspect="auto",
+                    title=t("aud.seg.heatmap"), text_auto=".1f")
+    return style(fig, 120 + 40 * len(pv))
+
+
+def persona_lines(p: dict) -> list[str]:
+    """Readable lines describing a persona in the UI language."""
+    L = lang()
+    out = [t("aud.persona.size", n=p["size"], share=100 * p["share"])]
+    if p.get("top_genres"):
+        out.append(t("aud.persona.genres", genres="、".join(
+            f"{genre_label(g, L)} ×{p['genre_lifts'].get(g, 1):.1f}" for g in p["top_genres"])))
+    d = p.get("demographics") or {}
+    parts = [f"{v['value']} ({100 * v['share']:.0f}%)" for k, v in d.items() if isinstance(v, dict)]
+    if parts:
+        out.append(t("aud.persona.demo", demo="，".join(parts)))
+    a = p.get("activity") or {}
+    h = p.get("habits") or {}
+    out.append(t("aud.persona.activity", ratings=a.get("median_ratings") or 0,
+                 mean=h.get("mean_rating") or float("nan"), harsh=h.get("harshness") or 0.0))
+    if p.get("sentiment") is not None:
+        out.append(t("aud.persona.sentiment", s=100 * p["sentiment"]))
+    if p.get("tags"):
+        out.append(t("aud.persona.tags", tags="、".join(p["tags"])))
+    if p.get("films"):
+        out.append(t("aud.persona.films", films="、".join(f"《{f['title']}》" for f in p["films"][:5])))
+    return out
+
+
+def roc_chart(roc: pd.DataFrame) -> go.Figure:
+    fig = px.line(roc, x="fpr", y="tpr", color="model", title=t("aud.beh.roc"), color_discrete_sequence=PALETTE)
+    fig.add_shape(type="line", x0=0, y0=0, x1=1, y1=1, line=dict(dash="dot", color="grey"))
+    fig.update_layout(xaxis_title=t("aud.beh.fpr"), yaxis_title=t("aud.beh.tpr"))
+    return style(fig, 380)
+
+
+def importance_chart(imp: pd.DataFrame, n: int = 12) -> go.Figure:
+    top = imp.sort_values("importance", ascending=False).groupby("model", sort=False).head(n)
+    top = top.assign(feature=top["feature"].map(feature_label))
+    fig = px.bar(top, x="importance", y="feature", color="model", barmode="group", orientation="h",
+                 title=t("aud.beh.importance"), color_discrete_sequence=PALETTE)
+    fig.update_yaxes(autorange="reversed")
+    return style(fig, 120 + 22 * top["feature"].nunique() * 1.5)
+
+
+def feature_label(f: str) -> str:
+    if f.startswith("genre:"):
+        return f"{t('aud.feature.genre')}:{genre_label(f[6:], lang())}"
+    if f in METRIC_KEYS:
+        return metric_label(f)
+    return f
+
+
+def gain_chart(curves: pd.DataFrame, names: dict) -> tuple[go.Figure, go.Figure]:
+    c = curves.copy()
+    c["model"] = c["model"].map(lambda m: names.get(m, m))
+    g = px.line(c, x="depth", y="gain", color="model", markers=True, title=t("aud.tgt.gain"),
+                color_discrete_sequence=PALETTE)
+    g.add_shape(type="line", x0=0, y0=0, x1=1, y1=1, line=dict(dash="dot", color="grey"))
+    g.update_layout(xaxis_title=t("aud.tgt.depth"), yaxis_title=t("aud.tgt.gain_axis"), xaxis_tickformat=".0%",
+                    yaxis_tickformat=".0%")
+    lf = px.line(c[c["depth"] > 0], x="depth", y="lift", color="model", markers=True, title=t("aud.tgt.lift"),
+                 color_discrete_sequence=PALETTE)
+    lf.add_hline(y=1.0, line_dash="dot", line_color="grey")
+    lf.update_layout(xaxis_title=t("aud.tgt.depth"), yaxis_title=t("aud.chart.lift"), xaxis_tickformat=".0%")
+    return style(g, 360), style(lf, 360)
+
+
+def mix_chart(mix: pd.DataFrame) -> go.Figure:
+    m = mix.melt(id_vars=["name"], value_vars=["audience_share", "population_share"], var_name="who",
+                 value_name="share")
+    m["who"] = m["who"].map({"audience_share": t("aud.tgt.audience"), "population_share": t("aud.chart.population")})
+    fig = px.bar(m, x="name", y="share", color="who", barmode="group", title=t("aud.tgt.mix"),
+                 color_discrete_sequence=PALETTE)
+    fig.update_layout(xaxis_title="", yaxis_title="", yaxis_tickformat=".0%", legend_title_text="")
+    return style(fig, 340)
+
+
+def model_label(name: str) -> str:
+    key = f"aud.model.{name}"
+    label = t(key)
+    return name if label == key else label
+
+
+def film_options(ds, ts_items) -> tuple[list[str], dict]:
+    """Rated films, most liked first, with "title (id)" labels."""
+    r = ds.ratings
+    counts = r[r["rating"] >= ds.relevance_threshold].groupby("item_id").size()
+    ids = sorted(set(ts_items), key=lambda i: (-int(counts.get(i, 0)), i))
+    titles = ds.item_titles()
+    return ids, {i: f"{titles.get(i, i)} ({i})" for i in ids}
+
+
+def genre_options(ds) -> list[str]:
+    if ds.items is None:
+        return []
+    counts = ds.items["genres"].explode().dropna().value_counts()
+    return counts.index.tolist()
+
+
+def np_finite(x) -> bool:
+    return x is not None and bool(np.isfinite(x))
