@@ -170,7 +170,7 @@ with tab_tune:
     for j, (p, d) in enumerate(mp.tunable_params(tname).items()):
         on_key, val_key = mp.tune_key(tname, p, "on"), mp.tune_key(tname, p, "values")
         st.session_state.setdefault(on_key, j < 2)
-        st.session_state.setdefault(val_key, mp.default_space_text(d))
+        st.session_state.setdefault(val_key, mp.default_space_text(d, mp.param_choices(tname).get(p)))
         pc1, pc2 = st.columns([1, 3])
         with pc1:
             use = st.checkbox(t("models.tune_on", param=p), key=on_key)

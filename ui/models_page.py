@@ -128,11 +128,15 @@ def param_form(name: str) -> dict:
         st.caption(t("models.no_params"))
         return {}
     out = {}
+    choices = param_choices(name)
     cols = st.columns(min(3, len(defaults)))
     for j, (p, d) in enumerate(defaults.items()):
         key = param_key(name, p)
         with cols[j % len(cols)]:
-            if isinstance(d, bool):
+            if p in choices and d in choices[p]:
+                st.session_state.setdefault(key, d)
+                out[p] = st.selectbox(p, choices[p], key=key)
+            elif isinstance(d, bool):
                 st.session_state.setdefault(key, d)
                 out[p] = bool(st.checkbox(p, key=key))
             elif isinstance(d, int):
@@ -149,6 +153,11 @@ def param_form(name: str) -> dict:
     return out
 
 
+def param_choices(name: str) -> dict[str, list]:
+    """Allowed values of categorical parameters, when the model class declares ``param_choices``."""
+    return dict(getattr(REGISTRY[name], "param_choices", {}) or {})
+
+
 def set_params_in_form(name: str, params: dict) -> None:
     """Write values into the parameter widgets' session state (call from a button callback)."""
     defaults = default_params(name)
@@ -156,7 +165,9 @@ def set_params_in_form(name: str, params: dict) -> None:
         if p not in defaults:
             continue
         d = defaults[p]
-        if isinstance(d, bool):
+        if p in param_choices(name):
+            pass
+        elif isinstance(d, bool):
             v = bool(v)
         elif isinstance(d, int):
             v = int(round(float(v)))
@@ -426,8 +437,10 @@ def significance_text(ev: Evaluation, a: str, b: str, column: str, by: str) -> t
 
 
 # ---------------------------------------------------------------------------- tuning
-def default_space_text(d) -> str:
-    """A sensible starting list of candidates around a default value."""
+def default_space_text(d, choices: list | None = None) -> str:
+    """A sensible starting list of candidates around a default value (all choices for categorical ones)."""
+    if choices:
+        return ", ".join(str(c) for c in choices)
     if isinstance(d, bool):
         return "true, false"
     if isinstance(d, int):
@@ -455,7 +468,10 @@ def parse_space_text(text: str, default):
 
 
 def tunable_params(name: str) -> dict:
-    return {p: d for p, d in default_params(name).items() if isinstance(d, (int, float)) or isinstance(d, bool)}
+    """Numeric and boolean parameters, plus categorical ones the model lists in ``param_choices``."""
+    choices = param_choices(name)
+    return {p: d for p, d in default_params(name).items()
+            if isinstance(d, (int, float)) or p in choices}
 
 
 def run_tuning(ds, version: str, name: str, base_params: dict, space: dict, method: str, n_iter: int,
