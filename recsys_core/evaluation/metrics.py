@@ -114,7 +114,7 @@ def _normalise_rows(F):
     return F * inv[:, None]
 
 
-def intra_list_diversity(lists, item_features) -> np.ndarray:
+def intra_list_diversity(lists, item_features, max_gram_items: int = 4000) -> np.ndarray:
     """Per list: mean over item pairs of (1 - cosine similarity of their feature vectors).
 
     ``lists``: rows of inner item ids (-1 = padding); ``item_features``: (n_items, d) dense or sparse
@@ -129,13 +129,23 @@ def intra_list_diversity(lists, item_features) -> np.ndarray:
     F = _normalise_rows(item_features)
     total = np.zeros(n)
     pairs = np.zeros(n)
+    uniq = np.unique(top[top >= 0])
+    gram = None
+    if len(uniq) <= max_gram_items:
+        # cosine among the items that appear in any list, once; then each pair is a lookup
+        Fu = F[uniq]
+        gram = Fu @ Fu.T
+        gram = gram.toarray() if sp.issparse(gram) else np.asarray(gram)
+        pos = np.searchsorted(uniq, np.where(top >= 0, top, uniq[0] if len(uniq) else 0))
     for a in range(k):
         for b in range(a + 1, k):
             ia, ib = top[:, a], top[:, b]
             ok = (ia >= 0) & (ib >= 0)
             if not ok.any():
                 continue
-            if sp.issparse(F):
+            if gram is not None:
+                sim = gram[pos[ok, a], pos[ok, b]]
+            elif sp.issparse(F):
                 sim = np.asarray(F[ia[ok]].multiply(F[ib[ok]]).sum(axis=1)).ravel()
             else:
                 sim = np.einsum("ij,ij->i", F[ia[ok]], F[ib[ok]])
