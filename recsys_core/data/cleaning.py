@@ -18,6 +18,8 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..errors import UserError
 from .dataset import Dataset, infer_rating_scale
@@ -382,58 +384,54 @@ def parse_timestamps(col: pd.Series) -> pd.Series:
     Returns datetime64[ns] (naive UTC); unreadable values become NaT.
     """
     n = len(col)
-    out = pd.Series(pd.NaT, index=col.index, dtype="datetime64[ns]")
     if n == 0:
-        return out
+        return pd.Series(pd.NaT, index=col.index, dtype="datetime64[ns]")
     if pd.api.types.is_datetime64_any_dtype(col.dtype):
         ts = col
         if getattr(ts.dt, "tz", None) is not None:
             ts = ts.dt.tz_convert("UTC").dt.tz_localize(None)
         return ts.astype("datetime64[ns]")
-    if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
-        nums = col.astype("float64")
-        strs = None
-    else:
-        strs = col.astype("string").str.strip()
-        nums = pd.to_numeric(strs.where(strs.str.fullmatch(r"[-+]?\d+(\.\d+)?", na=False)), errors="coerce")
-    # numbers
-    isnum = nums.notna()
-    if isnum.any():
-        v = nums[isnum]
-        ymd = (v >= 19000101) & (v <= 21001231) & (v % 1 == 0) & (v < 1e8)
-        year = (v >= 1900) & (v <= 2100) & (v % 1 == 0)
-        factor = np.where(v.abs() >= 1e17, 1.0, np.where(v.abs() >= 1e14, 1e3, np.where(v.abs() >= 1e11, 1e6, 1e9)))
-        ns = (v * factor)
-        ok = ~ymd & ~year & ns.between(-2.2e18, 9.2e18)
-        out.loc[v.index[ok]] = pd.to_datetime(ns[ok].round().astype("int64"), unit="ns").values
-        if ymd.any():
-            out.loc[v.index[ymd]] = pd.to_datetime(v[ymd].astype("int64").astype(str), format="%Y%m%d", errors="coerce").values
-        if year.any():
-            out.loc[v.index[year]] = pd.to_datetime(v[year].astype("int64").astype(str), format="%Y", errors="coerce").values
-    if strs is None:
-        return out
-    rest = strs.notna() & ~isnum & strs.ne("")
-    if not rest.any():
-        return out
-    s = strs[rest]
-    has_cn = s.str.contains("年", regex=False, na=False)
-    if has_cn.any():
-        s = s.copy()
-        s[has_cn] = s[has_cn].str.replace(_CN_DATE_RE, _cn_date, regex=True)
-    has_slash = s.str.match(_SLASH_DATE_RE, na=False)
-    if has_slash.any():
-        s = s.copy()
-        s[has_slash] = s[has_slash].str.replace(
-            _SLASH_DATE_RE, lambda m: f"{int(m.group(1)):04d}-{int(m.group(2)):02d}-{int(m.group(3)):02d}", regex=True)
-    parsed = _to_dt(s, "ISO8601")
-    bad = parsed.isna()
-    if bad.any():
-        uniq = pd.Series(s[bad].unique())
-        if len(uniq) <= 200000:
-            conv = _to_dt(uniq, "mixed")
-            parsed[bad] = s[bad].map(dict(zip(uniq, conv, strict=False))).astype("datetime64[ns]")
-    out.loc[parsed.index] = parsed.values
-    return out
+    nat = np.iinfo(np.int64).min
+    out = np.full(n, nat, dtype=np.int64)
+    v = to_float(col)
+    ok = ~np.isnan(v)
+    if ok.any():
+        whole = ok & (np.mod(v, 1, where=ok, out=np.zeros(n)) == 0)
+        ymd = whole & (v >= 19000101) & (v <= 21001231)
+        year = whole & (v >= 1900) & (v <= 2100)
+        av = np.abs(np.where(ok, v, 0))
+        factor = np.select([av >= 1e17, av >= 1e14, av >= 1e11], [1.0, 1e3, 1e6], 1e9)
+        ns = np.where(ok, v, 0) * factor
+        epoch = ok & ~ymd & ~year & (ns > -9.2e18) & (ns < 9.2e18)
+        out[epoch] = np.round(ns[epoch]).astype(np.int64)
+        for mask, fmt in ((ymd, "%Y%m%d"), (year, "%Y")):
+            if mask.any():
+                d = pd.to_datetime(pd.Series(v[mask].astype(np.int64).astype(str)), format=fmt, errors="coerce")
+                out[mask] = d.to_numpy(dtype="datetime64[ns]").view(np.int64)
+    rest = ~ok & col.notna().to_numpy()
+    if rest.any():
+        s = col[rest].astype("string").str.strip()
+        s = s[s.ne("").fillna(False)]
+        if len(s):
+            has_cn = s.str.contains("年", regex=False, na=False)
+            if has_cn.any():
+                s = s.copy()
+                s[has_cn] = s[has_cn].str.replace(_CN_DATE_RE, _cn_date, regex=True)
+            has_slash = s.str.match(_SLASH_DATE_RE, na=False)
+            if has_slash.any():
+                s = s.copy()
+                s[has_slash] = s[has_slash].str.replace(
+                    _SLASH_DATE_RE, lambda m: f"{int(m.group(1)):04d}-{int(m.group(2)):02d}-{int(m.group(3)):02d}", regex=True)
+            parsed = _to_dt(s, "ISO8601")
+            bad = parsed.isna()
+            if bad.any():
+                uniq = pd.Series(s[bad].unique())
+                if len(uniq) <= 200000:
+                    conv = _to_dt(uniq, "mixed")
+                    parsed[bad] = s[bad].map(dict(zip(uniq, conv, strict=False))).astype("datetime64[ns]")
+            pos = col.index.get_indexer(s.index)
+            out[pos] = parsed.to_numpy(dtype="datetime64[ns]").view(np.int64)
+    return pd.Series(out.view("datetime64[ns]"), index=col.index)
 
 
 def _to_dt(s: pd.Series, fmt: str) -> pd.Series:
@@ -473,6 +471,60 @@ def clean_text_series(t: pd.Series, max_len: int = 2000) -> tuple[pd.Series, pd.
             s[trunc] = s[trunc].str.slice(0, max_len)
     out = s.astype(object).where(s.notna(), None)
     return out, trunc
+
+
+# ---------------------------------------------------------------------------------------
+# vectorised helpers (Arrow compute kernels for text columns; pandas fallbacks)
+# ---------------------------------------------------------------------------------------
+
+_NUM_PATTERN = r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$"
+
+
+def _is_number_dtype(s: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype)
+
+
+def _arrow_strings(s: pd.Series):
+    """The column as an Arrow string array, or None when it is not (only) text."""
+    if _is_number_dtype(s) or pd.api.types.is_datetime64_any_dtype(s.dtype):
+        return None
+    try:
+        return pa.array(s, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+        return None
+
+
+def to_float(s: pd.Series) -> np.ndarray:
+    """Plain numbers (' 3 ', '4.0', '1e3') -> float64; anything else -> NaN."""
+    if _is_number_dtype(s):
+        return s.to_numpy(dtype="float64", na_value=np.nan)
+    arr = _arrow_strings(s)
+    if arr is None:
+        return pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    ok = pc.match_substring_regex(arr, _NUM_PATTERN)
+    good = pc.if_else(ok, pc.utf8_trim_whitespace(arr), pa.scalar(None, pa.string()))
+    return pc.cast(good, pa.float64()).to_numpy(zero_copy_only=False)
+
+
+def normalise_ids_fast(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """(normalised ids as object/None, mask of values whose spelling changed)."""
+    arr = _arrow_strings(s)
+    if arr is None:
+        after = normalise_id_series(s)
+        changed = (s.astype("string") != after.astype("string")).fillna(False).to_numpy(dtype=bool) & after.notna().to_numpy()
+        return after, changed
+    trimmed = pc.utf8_trim_whitespace(arr)
+    need = pc.or_(pc.not_equal(trimmed, arr), pc.ends_with(arr, ".0"))
+    need = pc.or_(need, pc.is_in(pc.utf8_lower(trimmed), value_set=pa.array(["", "nan", "none", "null", "<na>"])))
+    need = need.fill_null(False).to_numpy(zero_copy_only=False)
+    out = pd.Series(arr.to_numpy(zero_copy_only=False), index=s.index, dtype=object)
+    changed = np.zeros(len(s), dtype=bool)
+    if need.any():
+        fixed = normalise_id_series(s[need])
+        before = out[need]
+        out[need] = fixed.to_numpy()
+        changed[np.flatnonzero(need)] = (before.to_numpy() != fixed.to_numpy()) & fixed.notna().to_numpy()
+    return out, changed
 
 
 # ---------------------------------------------------------------------------------------
@@ -525,18 +577,16 @@ def clean(raw, options: CleaningOptions | dict | None = None, progress=None, *, 
     for c in ("user_id", "item_id"):
         before = df[c]
         if opts.normalise_ids:
-            after = normalise_id_series(before)
+            after, changed = normalise_ids_fast(before)
         else:
             st = before.astype("string")
             st = st.mask(st.str.strip().eq(""))
             after = st.astype(object).where(st.notna(), None)
-        b_str = before.astype("string")
-        a_str = pd.Series(after, index=before.index).astype("string")
-        changed = (b_str != a_str).fillna(False) & a_str.notna()
+            changed = np.zeros(len(before), dtype=bool)
         cnt = int(changed.sum())
         if cnt:
             changed_total += cnt
-            idx = changed[changed].index[:3]
+            idx = before.index[changed][:3]
             ex += [{"column": c, "before": _jsonable(before.loc[i]), "after": _jsonable(after.loc[i])} for i in idx]
         df[c] = after
     add(StepReport("normalise_ids", n, n, changed_total, ex[:5],
@@ -555,13 +605,14 @@ def clean(raw, options: CleaningOptions | dict | None = None, progress=None, *, 
     orig_rating = raw_rating = None
     if "rating" in df:
         r_raw = raw_rating = df["rating"]
-        if pd.api.types.is_numeric_dtype(r_raw.dtype) and not pd.api.types.is_bool_dtype(r_raw.dtype):
-            r = r_raw.astype("float64")
+        r = pd.Series(to_float(r_raw), index=df.index)
+        if _is_number_dtype(r_raw):
             odd = pd.Series(False, index=df.index)
         else:
-            rs = r_raw.astype("string").str.strip()
-            r = pd.to_numeric(rs.where(rs.str.fullmatch(r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?", na=False)), errors="coerce").astype("float64")
-            odd = rs.notna() & rs.ne("") & r.isna()
+            odd = r_raw.notna() & r.isna()
+            if odd.any():
+                blank = r_raw[odd].astype("string").str.strip().eq("").fillna(True)
+                odd[blank[blank].index] = False
         parsed_n = 0
         if odd.any():
             orig_rating = r_raw.astype(object).copy()
@@ -648,13 +699,16 @@ def clean(raw, options: CleaningOptions | dict | None = None, progress=None, *, 
     if "timestamp" in df and opts.parse_timestamps:
         raw_ts = df["timestamp"]
         ts = parse_timestamps(raw_ts)
-        present = raw_ts.notna() & raw_ts.astype("string").str.strip().ne("").fillna(False)
-        bad = present & ts.isna()
+        bad = raw_ts.notna() & ts.isna()
+        if bad.any():
+            blank = raw_ts[bad].astype("string").str.strip().eq("").fillna(True)
+            bad[blank[blank].index] = False
+        present = raw_ts.notna()
         ex = _examples(pd.DataFrame({"timestamp": raw_ts}), bad)
         df = df.copy()
         df["timestamp"] = ts
         add(StepReport("timestamps", n, n, int(bad.sum()), ex,
-                       f"{int(present.sum()) - int(bad.sum())} times read; {int(bad.sum())} unreadable left empty"))
+                       f"{int(ts.notna().sum())} of {int(present.sum())} times read; {int(bad.sum())} unreadable left empty"))
     else:
         if "timestamp" in df:
             df = df.copy()
@@ -770,12 +824,13 @@ def suspicious_users(df: pd.DataFrame, min_count: int = 100, window_minutes: flo
     ts = r["timestamp"]
     has_ts = ts.notna()
     if has_ts.any():
-        sub = pd.DataFrame({"u": ucode[has_ts.to_numpy()], "r": r["rating"].to_numpy()[has_ts.to_numpy()],
-                            "t": ts[has_ts].to_numpy().astype("datetime64[ns]").astype("int64")})
-        sub = sub.sort_values(["u", "r", "t"], kind="stable").reset_index(drop=True)
+        m = has_ts.to_numpy()
+        u, rv = ucode[m], r["rating"].to_numpy()[m]
+        t = ts[has_ts].to_numpy().astype("datetime64[ns]").astype("int64")
+        order = np.lexsort((t, rv, u))
+        u, rv, t = u[order], rv[order], t[order]
         k = min_count - 1
-        u, rv, t = sub["u"].to_numpy(), sub["r"].to_numpy(), sub["t"].to_numpy()
-        if len(sub) > k:
+        if len(u) > k:
             same = (u[k:] == u[:-k]) & (rv[k:] == rv[:-k])
             span = t[k:] - t[:-k]
             hit = same & (span <= window_minutes * 60e9)
@@ -821,10 +876,9 @@ def _canonical(df: pd.DataFrame) -> pd.DataFrame:
             out[c] = df[c].fillna(False).astype(bool).values
         elif c == "orig_rating":
             # as written in the file, one type (text) so every store can hold it
-            v = df[c]
-            txt = v.map(lambda x: None if x is None or (isinstance(x, float) and math.isnan(x)) else
-                        (f"{x:g}" if isinstance(x, (float, np.floating)) else str(x)))
-            out[c] = txt.astype(object).values
+            codes, uniq = pd.factorize(df[c], use_na_sentinel=True)
+            labels = [f"{x:g}" if isinstance(x, (float, np.floating)) else str(x) for x in uniq]
+            out[c] = np.array(labels + [None], dtype=object)[codes]
         elif str(c).startswith("orig_"):
             out[c] = df[c].values
     return out.reset_index(drop=True)

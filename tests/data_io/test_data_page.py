@@ -71,7 +71,7 @@ def test_upload_clean_save(app, tmp_path):
 
 def test_unknown_columns_mapping_form_and_saved_mapping(app, tmp_path):
     at = app
-    data = "a,b,c\nx,y,5\nz,y,4\n".encode()
+    data = b"a,b,c\nx,y,5\nz,y,4\n"
     at.file_uploader(key="data_upload").set_value(("odd.csv", data, "text/csv")).run()
     assert any("请指定" in i.value for i in at.info)
     sel = [s for s in at.selectbox if s.key and s.key.startswith("data_map_") and s.key.endswith("_user_id")][0]
