@@ -22,8 +22,8 @@ import hashlib
 import hmac
 import io
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 import numpy as np
 import pandas as pd
@@ -118,7 +118,7 @@ class AudienceScorer:
 
     name = "base"
 
-    def fit(self, ts: Trainset, threshold: float) -> "AudienceScorer":
+    def fit(self, ts: Trainset, threshold: float) -> AudienceScorer:
         self.ts_ = ts
         self.threshold_ = float(threshold)
         self._fit(ts)
@@ -130,10 +130,17 @@ class AudienceScorer:
     def scores_for_item(self, j: int) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def cold_user_scores(self, n: int, j: int, known: np.ndarray) -> np.ndarray:
+        """Scores for ``n`` users the training data does not know (no history): the lowest known
+        score, so they tie with the weakest known prospects (ties are broken at random)."""
+        known = np.asarray(known, dtype=float)
+        known = known[np.isfinite(known)]
+        return np.full(n, known.min() if len(known) else 0.0)
+
     def scores_for_items(self, items: np.ndarray, weights: np.ndarray) -> np.ndarray:
         """Cold start: weighted mix of the (standardised) score columns of similar films."""
         total = np.zeros(self.ts_.n_users)
-        for j, w in zip(items, weights):
+        for j, w in zip(items, weights, strict=True):
             s = np.asarray(self.scores_for_item(int(j)), dtype=float)
             s = np.where(np.isfinite(s), s, np.nanmin(s[np.isfinite(s)]) if np.isfinite(s).any() else 0.0)
             sd = s.std()
@@ -186,7 +193,7 @@ class NeighbourAudience(AudienceScorer):
 
     def scores_for_items(self, items, weights):
         sim = np.zeros(self.ts_.n_items)
-        for j, w in zip(items, weights):
+        for j, w in zip(items, weights, strict=True):
             s = self.item_neighbours(int(j))
             if s.max() > 0:
                 sim += w * s / s.max()
@@ -218,6 +225,9 @@ class RandomAudience(AudienceScorer):
     def scores_for_items(self, items, weights):
         return np.random.default_rng(int(self.random_state)).random(self.ts_.n_users)
 
+    def cold_user_scores(self, n, j, known):
+        return np.random.default_rng([int(self.random_state), int(j), 1]).random(n)
+
 
 class ModelAudience(AudienceScorer):
     """Any registry model: rank users by the model's score (predicted rating for rating models)."""
@@ -235,6 +245,9 @@ class ModelAudience(AudienceScorer):
 
     def scores_for_item(self, j, batch: int = 1024):
         ts = self.ts_
+        m = self.model_
+        if hasattr(m, "B_") and hasattr(m, "X_"):  # EASE-like: scores = X B, one column is X B[:, j]
+            return np.asarray(m.X_ @ np.asarray(m.B_)[:, j], dtype=float).ravel()
         out = np.empty(ts.n_users)
         for s in range(0, ts.n_users, batch):
             us = np.arange(s, min(s + batch, ts.n_users))
@@ -263,9 +276,9 @@ def available_models() -> list[str]:
     names = ["neighbour"]
     if "ease" in REGISTRY:
         names.insert(0, "ease")
-    rankers = [n for n, c in REGISTRY.items() if not getattr(c, "predicts_ratings", True)
-               and n not in names and n != "popularity"]
-    raters = [n for n, c in REGISTRY.items() if getattr(c, "predicts_ratings", True) and n != "baseline"]
+    skip = set(names) | {"popularity", "random", "baseline"}
+    rankers = [n for n, c in REGISTRY.items() if not getattr(c, "predicts_ratings", True) and n not in skip]
+    raters = [n for n, c in REGISTRY.items() if getattr(c, "predicts_ratings", True) and n not in skip]
     return names + rankers + ["popularity", "random"] + raters
 
 
@@ -469,6 +482,8 @@ def _pool_scores(scorer: AudienceScorer, ts: Trainset, j: int, pool: np.ndarray)
     out = np.full(len(pool), -np.inf)
     known = inner >= 0
     out[known] = s[inner[known]]
+    if (~known).any():  # users whose every rating was hidden: no history left in training
+        out[~known] = scorer.cold_user_scores(int((~known).sum()), j, out[known])
     return out
 
 

@@ -95,7 +95,7 @@ def make_task(ds, task: str = "genre_like", genre: str | None = None, window_day
     hist = replace(ds, interactions=pd.concat([past, rest]).reset_index(drop=True))
     X = _history_features(hist)
     X = X[X.index.isin(set(future["user_id"]))]
-    g_items = {i for i, gs in zip(ds.items["item_id"], ds.items["genres"]) if genre in (gs or [])}
+    g_items = {i for i, gs in zip(ds.items["item_id"], ds.items["genres"], strict=True) if genre in (gs or [])}
     if not g_items:
         raise ValueError(f"no film has genre {genre!r}; pick a genre from the list")
     pos = set(future[(future["item_id"].isin(g_items)) & (future["rating"] >= ds.relevance_threshold)]["user_id"])

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable
 
 import numpy as np
 import pandas as pd
@@ -130,7 +130,7 @@ def top_affinities(aff: pd.DataFrame, n: int = 3, min_lift: float = 1.0) -> pd.S
     cols = np.asarray(aff.columns, dtype=object)
     order = np.argsort(-vals, axis=1, kind="stable")[:, :n]
     res = []
-    for row, idx in zip(vals, order):
+    for row, idx in zip(vals, order, strict=True):
         res.append([cols[k] for k in idx if row[k] > min_lift])
     return pd.Series(res, index=aff.index)
 
@@ -143,8 +143,13 @@ _FALLBACK_STOP = set("""的 了 是 我 也 和 就 都 而 及 与 着 或 一�
 is it this that was for in on with film movie""".split())
 
 
-def load_stopwords() -> set[str]:
+_STOP_CACHE: dict[str, frozenset] = {}
+
+
+def load_stopwords() -> frozenset:
     """The shared Chinese stop list ``data/stopwords_zh.txt`` when present, plus a small built-in list."""
+    if "stop" in _STOP_CACHE:
+        return _STOP_CACHE["stop"]
     words = set(_FALLBACK_STOP)
     path = Path(__file__).resolve().parents[2] / "data" / "stopwords_zh.txt"
     if path.exists():
@@ -152,32 +157,57 @@ def load_stopwords() -> set[str]:
             words |= {w.strip() for w in path.read_text(encoding="utf-8").splitlines() if w.strip()}
         except OSError:
             pass
-    return words
+    _STOP_CACHE["stop"] = frozenset(words)
+    return _STOP_CACHE["stop"]
 
 
 _WORD = re.compile(r"^[\u4e00-\u9fffA-Za-z][\u4e00-\u9fffA-Za-z0-9]*$")
 
 
-def tokenize(texts: Iterable[str], cache_dir: str | Path | None = None) -> list[list[str]]:
-    """jieba tokens per text, stop words, digits, punctuation and single characters dropped."""
-    import jieba
+def tokenize(texts: Iterable[str], cache_dir: str | Path | None = None, ds=None, workspace=None,
+             cache_key: str | None = None) -> list[list[str]]:
+    """Content tokens per text (stop words, digits, punctuation and single characters dropped).
 
-    if cache_dir is not None:
-        jieba.dt.tmp_dir = str(cache_dir)
-    jieba.setLogLevel(60)
-    jieba.initialize()
+    Uses the shared review tokenizer of :mod:`recsys_core.text.tokenize` when it is installed (one
+    jieba pass per dataset, titles and names kept whole, cached in the workspace), else plain jieba.
+    """
+    texts = ["" if t is None else str(t) for t in texts]
     stop = load_stopwords()
+    raw = None
+    try:
+        from ..text.tokenize import get_tokenizer, tokenize_reviews
+    except ImportError:
+        get_tokenizer = None
+    if get_tokenizer is not None:
+        try:
+            raw = tokenize_reviews(texts, get_tokenizer(ds, tmp_dir=cache_dir), workspace=workspace,
+                                   cache_key=cache_key).tokens
+        except (OSError, ValueError, TypeError, AttributeError):
+            raw = None
+    if raw is None:
+        import jieba
+
+        if cache_dir is not None:
+            jieba.dt.tmp_dir = str(cache_dir)
+        jieba.setLogLevel(60)
+        jieba.initialize()
+        raw = [jieba.lcut(t) for t in texts]
     out = []
-    for t in texts:
-        toks = [w.strip().lower() for w in jieba.lcut(str(t or ""))]
+    for toks in raw:
+        toks = [w.strip().lower() for w in toks]
         out.append([w for w in toks if len(w) >= 2 and _WORD.match(w) and w not in stop])
     return out
 
 
 def _name_fragments(items: pd.DataFrame | None) -> set[str]:
-    """Every 2+ character piece of the people names in the catalogue (tags are interests, not names)."""
+    """Every 2+ character piece of the people names, and every title, in the catalogue
+    (tags are interests, not names)."""
     out: set[str] = set()
-    if items is None or "people" not in items:
+    if items is None:
+        return out
+    if "title" in items:
+        out |= {str(x).strip().lower() for x in items["title"].dropna()}
+    if "people" not in items:
         return out
     for people in items["people"]:
         for name in people or []:
@@ -188,19 +218,19 @@ def _name_fragments(items: pd.DataFrame | None) -> set[str]:
     return out
 
 
-def interest_tags(ds, top_n: int = 5, cache_dir: str | Path | None = None) -> pd.Series:
+def interest_tags(ds, top_n: int = 5, cache_dir: str | Path | None = None, workspace=None) -> pd.Series:
     """Per user, the ``top_n`` words of their reviews by TF-IDF (jieba tokens, a stop list,
     IDF over users' review documents). Users without reviews get []."""
     rev = ds.reviews
     users = sorted(ds.interactions["user_id"].unique())
     if rev.empty:
         return pd.Series([[] for _ in users], index=pd.Index(users, name="user_id"), name="tags")
-    toks = tokenize(rev["text"].tolist(), cache_dir=cache_dir)
+    toks = tokenize(rev["text"].tolist(), cache_dir=cache_dir, ds=ds, workspace=workspace, cache_key=ds.version)
     names = _name_fragments(ds.items)
     if names:
         toks = [[w for w in tk if w not in names] for tk in toks]
     docs: dict[str, Counter] = {}
-    for u, tk in zip(rev["user_id"].to_numpy(), toks):
+    for u, tk in zip(rev["user_id"].to_numpy(), toks, strict=True):
         docs.setdefault(u, Counter()).update(tk)
     n_docs = len(docs)
     df_count: Counter = Counter()
@@ -260,7 +290,7 @@ def sentiment_tendency(ds, use_text_model: bool = True) -> tuple[pd.Series, str]
 
 # ---------------------------------------------------------------------------- the profile table
 def build_profiles(ds, tags: bool = True, sentiment: bool = True, top_n_tags: int = 5,
-                   cache_dir: str | Path | None = None, use_text_model: bool = False) -> pd.DataFrame:
+                   cache_dir: str | Path | None = None, use_text_model: bool = False, workspace=None) -> pd.DataFrame:
     """One row per user: activity, habits, top genres/regions/decades, tags, sentiment, demographics.
 
     Affinity matrices are attached as ``profiles.attrs["affinity"][attribute]`` (DataFrames)
@@ -278,7 +308,7 @@ def build_profiles(ds, tags: bool = True, sentiment: bool = True, top_n_tags: in
     if "top_genres" not in prof:
         prof["top_genres"] = [[] for _ in range(len(prof))]
     if tags:
-        prof["tags"] = prof["user_id"].map(interest_tags(ds, top_n_tags, cache_dir))
+        prof["tags"] = prof["user_id"].map(interest_tags(ds, top_n_tags, cache_dir, workspace))
         prof["tags"] = prof["tags"].map(lambda v: v if isinstance(v, list) else [])
     source = "none"
     if sentiment:

@@ -87,7 +87,7 @@ def segment_features(profiles: pd.DataFrame, include_demographics: bool = True, 
     sd = X.std(axis=0)
     keep = sd > 1e-12
     X = (X[:, keep] - mu[keep]) / sd[keep]
-    names = [n for n, k in zip(names, keep) if k]
+    names = [n for n, k in zip(names, keep, strict=True) if k]
     # a one-hot block weighs like one numeric column: each of its m columns gets 1/sqrt(m)
     block = pd.Series([n.split(":")[0] if groups[n] == "demographic" else n for n in names])
     block_size = block.map(block.value_counts()).to_numpy(float)
