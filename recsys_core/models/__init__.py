@@ -3,14 +3,20 @@ from __future__ import annotations
 
 from .base import Recommender
 from .baselines import BiasBaseline, GlobalMean, Popularity
+from .autorec import IAutoRec, UAutoRec
+from .content import ContentBased
+from .hybrid import Hybrid
+from .implicit_rankers import ALS, EASE
 from .knn import ItemCF, UserCF
 from .mf import SVD
+from .random_model import RandomPredictor
 from .surprise_family import NMF, SVDpp, CoClustering, KNNBaseline, SlopeOne
 
 REGISTRY: dict[str, type[Recommender]] = {
     "baseline": GlobalMean,
     "bias": BiasBaseline,
     "popularity": Popularity,
+    "random": RandomPredictor,
     "svd": SVD,
     "usercf": UserCF,
     "itemcf": ItemCF,
@@ -19,6 +25,12 @@ REGISTRY: dict[str, type[Recommender]] = {
     "slopeone": SlopeOne,
     "coclustering": CoClustering,
     "knnbaseline": KNNBaseline,
+    "content": ContentBased,
+    "autorec-i": IAutoRec,
+    "autorec-u": UAutoRec,
+    "ease": EASE,
+    "als": ALS,
+    "hybrid": Hybrid,
 }
 
 
@@ -30,4 +42,5 @@ def make_model(name: str, **params) -> Recommender:
 
 
 __all__ = ["Recommender", "REGISTRY", "make_model", "GlobalMean", "BiasBaseline", "Popularity", "SVD",
-           "UserCF", "ItemCF", "SVDpp", "NMF", "SlopeOne", "CoClustering", "KNNBaseline"]
+           "UserCF", "ItemCF", "SVDpp", "NMF", "SlopeOne", "CoClustering", "KNNBaseline",
+           "RandomPredictor", "ContentBased", "IAutoRec", "UAutoRec", "EASE", "ALS", "Hybrid"]

@@ -1,0 +1,146 @@
+"""Implicit-feedback rankers: EASE (closed form) and ALS (Hu, Koren & Volinsky 2008).
+
+Both learn from *which* items a user interacted with (every rated item, or only ratings at or
+above ``threshold``), so they rank items but do not predict ratings (``predicts_ratings = False``;
+rating metrics are N/A for them). Unknown users get the popularity ranking.
+
+ALS is our own numpy implementation: each half-step solves every user's (item's) weighted
+least-squares system with a few conjugate-gradient steps run for all users at once on sparse
+matrices (the approach of the ``implicit`` package), warm-started from the previous iterate.
+"""
+from __future__ import annotations
+
+import numpy as np
+import scipy.linalg as sla
+import scipy.sparse as sp
+
+from .base import Recommender
+
+
+def interaction_matrix(ts, threshold: float | None = None) -> sp.csr_matrix:
+    """Binary users x items matrix: 1 where the user rated the item (at or above ``threshold``)."""
+    csr = ts.csr
+    keep = np.ones(len(csr.data), dtype=bool) if threshold is None else csr.data >= float(threshold)
+    X = sp.csr_matrix((keep.astype(float), csr.indices, csr.indptr), shape=csr.shape)
+    X.eliminate_zeros()
+    return X
+
+
+class _Ranker(Recommender):
+    predicts_ratings = False
+
+    def _cold_scores(self):
+        return self.popularity_
+
+    def _set_popularity(self, X):
+        self.popularity_ = np.asarray(X.sum(axis=0), dtype=float).ravel()
+
+
+class EASE(_Ranker):
+    """EASE^R (Steck 2019): B = I - P diagMat(1 / diag(P)), P = (X^T X + reg I)^-1; scores = X_u B."""
+
+    name = "ease"
+
+    def __init__(self, reg: float = 500.0, threshold: float | None = None, max_items: int = 20000):
+        self.reg = reg
+        self.threshold = threshold
+        self.max_items = max_items
+
+    def _fit(self, ts):
+        if float(self.reg) <= 0:
+            raise ValueError("reg (the L2 penalty lambda) must be > 0")
+        if ts.n_items > int(self.max_items):
+            raise ValueError(f"EASE needs an items x items matrix; {ts.n_items} items exceed max_items="
+                             f"{self.max_items} (raise it if you have the memory, or use ALS)")
+        X = interaction_matrix(ts, self.threshold)
+        self._set_popularity(X)
+        G = np.asarray((X.T @ X).toarray(), dtype=float)
+        G[np.diag_indices_from(G)] += float(self.reg)
+        P = sla.cho_solve(sla.cho_factor(G, lower=False, check_finite=False), np.eye(len(G)), check_finite=False)
+        B = -P / np.diag(P)[None, :]
+        np.fill_diagonal(B, 0.0)
+        self.B_ = B
+        self.X_ = X
+
+    def _score_users(self, u):
+        return np.asarray(self.X_[np.asarray(u)] @ self.B_)
+
+    def item_vectors(self) -> np.ndarray:
+        return self.B_
+
+
+class ALS(_Ranker):
+    """Implicit ALS: minimise sum_ui c_ui (p_ui - x_u . y_i)^2 + reg (|x_u|^2 + |y_i|^2),
+    p_ui = 1 for observed pairs (else 0), c_ui = 1 + alpha for observed pairs (else 1)."""
+
+    name = "als"
+
+    def __init__(self, factors: int = 64, reg: float = 20.0, alpha: float = 1.0, iterations: int = 10,
+                 cg_steps: int = 3, threshold: float | None = None, random_state: int | None = 0):
+        self.factors = factors
+        self.reg = reg
+        self.alpha = alpha
+        self.iterations = iterations
+        self.cg_steps = cg_steps
+        self.threshold = threshold
+        self.random_state = random_state
+
+    def _fit(self, ts):
+        k = int(self.factors)
+        if k < 1 or int(self.iterations) < 1 or int(self.cg_steps) < 1:
+            raise ValueError("factors, iterations and cg_steps must be >= 1")
+        if float(self.reg) < 0 or float(self.alpha) <= 0:
+            raise ValueError("reg must be >= 0 and alpha > 0")
+        X = interaction_matrix(ts, self.threshold)
+        self._set_popularity(X)
+        rng = np.random.default_rng(self.random_state)
+        U = rng.normal(0, 0.01, (ts.n_users, k)).astype(np.float32)
+        V = rng.normal(0, 0.01, (ts.n_items, k)).astype(np.float32)
+        Cu = X.tocsr()
+        Ci = X.T.tocsr()
+        for _ in range(int(self.iterations)):
+            U = self._cg_half_step(Cu, U, V)
+            V = self._cg_half_step(Ci, V, U)
+        self.user_factors_ = U.astype(float)
+        self.item_factors_ = V.astype(float)
+
+    def _cg_half_step(self, C: sp.csr_matrix, Xf: np.ndarray, Y: np.ndarray) -> np.ndarray:
+        """A few CG steps on every row's system (Y^T C_u Y + reg I) x_u = Y^T C_u p_u, all rows at once."""
+        alpha, reg = float(self.alpha), float(self.reg)
+        YtY = (Y.T @ Y + reg * np.eye(Y.shape[1], dtype=Y.dtype)).astype(Y.dtype)
+        rows = np.repeat(np.arange(C.shape[0]), np.diff(C.indptr))
+        cols = C.indices
+
+        def apply(Z):
+            # Z @ (Y^T Y + reg I) + sum_{i in I_u} (c_ui - 1) (y_i . z_u) y_i
+            out = Z @ YtY
+            dots = np.empty(len(rows), dtype=Y.dtype)
+            step = 200_000
+            for a in range(0, len(rows), step):
+                dots[a:a + step] = np.einsum("nk,nk->n", Z[rows[a:a + step]], Y[cols[a:a + step]])
+            W = sp.csr_matrix((np.float32(alpha) * dots, cols, C.indptr), shape=C.shape)
+            return out + W @ Y
+
+        b = sp.csr_matrix((np.full(len(cols), 1.0 + alpha, dtype=Y.dtype), cols, C.indptr), shape=C.shape) @ Y
+        x = Xf.copy()
+        r = b - apply(x)
+        p = r.copy()
+        rs = np.einsum("ij,ij->i", r, r)
+        for _ in range(int(self.cg_steps)):
+            Ap = apply(p)
+            pAp = np.einsum("ij,ij->i", p, Ap)
+            step = np.where(pAp > 0, rs / np.where(pAp > 0, pAp, 1.0), 0.0)
+            step = step.astype(x.dtype)
+            x += step[:, None] * p
+            r -= step[:, None] * Ap
+            rs_new = np.einsum("ij,ij->i", r, r)
+            beta = np.where(rs > 0, rs_new / np.where(rs > 0, rs, 1.0), 0.0)
+            p = r + beta.astype(x.dtype)[:, None] * p
+            rs = rs_new
+        return x
+
+    def _score_users(self, u):
+        return self.user_factors_[np.asarray(u)] @ self.item_factors_.T
+
+    def item_vectors(self) -> np.ndarray:
+        return self.item_factors_

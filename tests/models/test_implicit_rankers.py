@@ -1,0 +1,96 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from recsys_core.models import ALS, EASE
+from recsys_core.models.implicit_rankers import interaction_matrix
+from recsys_core.trainset import Trainset
+
+from .contract import ModelContract, planted_frame
+from .helpers import planted_scores
+
+
+class TestEASE(ModelContract):
+    def make_model(self):
+        return EASE(reg=10.0)
+
+
+class TestALS(ModelContract):
+    def make_model(self):
+        return ALS(factors=8, iterations=5, reg=1.0, random_state=0)
+
+
+def tiny():
+    df = pd.DataFrame({"user_id": ["a", "a", "b", "b", "b", "c", "c"],
+                       "item_id": ["x", "y", "x", "y", "z", "y", "z"],
+                       "rating": [5.0, 4.0, 3.0, 5.0, 1.0, 4.0, 2.0]})
+    return Trainset.from_frame(df, (1, 5))
+
+
+def test_ease_closed_form_matches_numpy_inverse():
+    ts = tiny()
+    m = EASE(reg=2.0).fit(ts)
+    X = interaction_matrix(ts).toarray()
+    P = np.linalg.inv(X.T @ X + 2.0 * np.eye(3))
+    B = np.eye(3) - P / np.diag(P)[None, :]      # Steck 2019, eq. 8
+    np.testing.assert_allclose(m.B_, B, atol=1e-12)
+    np.testing.assert_allclose(np.diag(m.B_), 0.0)
+    np.testing.assert_allclose(m.score("a"), X[ts.to_inner_uid("a")] @ B)
+
+
+def test_ease_hand_value_two_items():
+    # items x,y both rated by users a,b; G = [[2,2],[2,2]] + 1*I = [[3,2],[2,3]]; P = [[3,-2],[-2,3]]/5
+    # B_xy = -P_xy / P_yy = (2/5)/(3/5) = 2/3
+    df = pd.DataFrame({"user_id": ["a", "a", "b", "b", "c"], "item_id": ["x", "y", "x", "y", "z"],
+                       "rating": [4.0, 4.0, 4.0, 4.0, 4.0]})
+    m = EASE(reg=1.0).fit(Trainset.from_frame(df, (1, 5)))
+    ts = m.trainset_
+    assert m.B_[ts.to_inner_iid("x"), ts.to_inner_iid("y")] == pytest.approx(2 / 3)
+
+
+def test_threshold_keeps_only_liked_ratings():
+    ts = tiny()
+    X = interaction_matrix(ts, threshold=4).toarray()
+    assert X.sum() == 4          # ratings >= 4: a-x (5), a-y (4), b-y (5), c-y (4)
+    assert X[ts.to_inner_uid("b"), ts.to_inner_iid("z")] == 0
+
+
+def test_rankers_do_not_predict_ratings():
+    ts = tiny()
+    for m in (EASE(reg=1.0), ALS(factors=2, iterations=2)):
+        m.fit(ts)
+        assert m.predicts_ratings is False
+        p = m.predict("a", "z")
+        assert "score" in p.details and "does not predict ratings" in p.details["reason"]
+
+
+def test_als_solves_the_weighted_least_squares():
+    """With enough CG steps, each user vector solves (Y^T C_u Y + reg I) x = Y^T C_u p_u."""
+    ts = Trainset.from_frame(planted_frame(), (1, 5))
+    m = ALS(factors=4, iterations=3, cg_steps=20, reg=0.5, alpha=2.0).fit(ts)
+    Y = m.item_factors_
+    X = interaction_matrix(ts).toarray()
+    u = 5
+    c = 1 + 2.0 * X[u]
+    A = (Y.T * c) @ Y + 0.5 * np.eye(4)
+    b = (Y.T * c) @ X[u]
+    # the last half-step updated items, so re-solve the user against the final items
+    x = np.linalg.solve(A, b)
+    m2_scores = x @ Y.T
+    assert np.corrcoef(m2_scores, m.score(ts.users_raw[u]))[0, 1] > 0.99
+
+
+def test_bad_params():
+    with pytest.raises(ValueError, match="reg"):
+        EASE(reg=0).fit(tiny())
+    with pytest.raises(ValueError, match="max_items"):
+        EASE(max_items=2).fit(tiny())
+    with pytest.raises(ValueError, match="factors"):
+        ALS(factors=0).fit(tiny())
+
+
+@pytest.mark.parametrize("model", [EASE(reg=20.0), ALS(factors=8, reg=1.0, iterations=10)])
+def test_rank_better_than_popularity_on_planted(model):
+    res = planted_scores(model)
+    assert res["model"]["ndcg@10"] > res["popularity"]["ndcg@10"]
+    assert np.isnan(res["model"]["rmse"])
