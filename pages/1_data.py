@@ -173,6 +173,10 @@ def upload_section() -> None:
         st.error(t("data.read_failed", msg=e))
         return
     st.markdown(f"**{t('data.detected')}**")
+    src = result.source_info()
+    delim = {"\t": "tab", " ": "space"}.get(src["delimiter"], src["delimiter"]) or "-"
+    st.caption(t("data.detected_line", format=result.format, encoding=result.encoding or "-", delimiter=delim,
+                 layout=result.layout or "-", tables=len(result.tables)))
     st.dataframe(result.describe(), hide_index=True, key="data_detected_table")
     for w in result.warnings:
         st.warning(w)

@@ -220,6 +220,8 @@ STRINGS: dict[str, tuple[str, str]] = {
                           "up to {mb} MB per file. Upload several files at once to build one dataset."),
     "data.upload": ("选择文件", "Choose files"),
     "data.read_failed": ("无法读取：{msg}", "Cannot read the upload: {msg}"),
+    "data.detected_line": ("格式 {format} · 编码 {encoding} · 分隔符 {delimiter} · 布局 {layout} · {tables} 张表",
+                           "Format {format} · encoding {encoding} · delimiter {delimiter} · layout {layout} · {tables} table(s)"),
     "data.detected": ("识别结果（格式、编码、分隔符、布局）", "Detected (format, encoding, delimiter, layout)"),
     "data.table_head": ("{name} · {layout} · {role} · {rows:,} 行", "{name} · {layout} · {role} · {rows:,} rows"),
     "data.role": ("这张表是", "This table holds"),
