@@ -87,3 +87,46 @@ def test_save_and_reload_without_retraining(page):
     at.button(key="models_registry_load").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("未重新训练" in s.value for s in at.success)
+
+
+def _no_times_page(tmp_path, monkeypatch, lang):
+    ws_path = tmp_path / "ws"
+    monkeypatch.setenv("CINELENS_WORKSPACE", str(ws_path))
+    monkeypatch.chdir(ROOT)
+    df = planted_frame().drop(columns="timestamp")  # no times: a temporal split is impossible
+    ws = open_workspace(ws_path)
+    ws.set_active(ws.add_version(Dataset.from_frames(df, rating_scale=(1, 5), name="no-times"), kind="raw"))
+    at = AppTest.from_file(PAGE, default_timeout=180)
+    at.session_state["lang"] = lang
+    at.session_state["models_select"] = ["baseline", "popularity"]
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_impossible_split_is_one_clear_line(tmp_path, monkeypatch):
+    at = _no_times_page(tmp_path, monkeypatch, "zh")
+    at.selectbox(key="models_split").set_value("temporal")
+    at.run()
+    at.button(key="models_train").click().run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and "timestamps" in errors[0] and "\n" not in errors[0]
+    assert not at.dataframe  # no results table from a failed run
+
+
+def test_english_labels_and_na_for_rankers(tmp_path, monkeypatch):
+    # train in Chinese, then switch the language: the results re-render in English without retraining
+    # (AppTest formats option labels in the test process, which always sees Chinese, so widgets are driven first)
+    at = _no_times_page(tmp_path, monkeypatch, "zh")
+    at.button(key="models_train").click().run()
+    assert not at.exception and not at.error
+    at.session_state["lang"] = "en"
+    at.run()
+    assert not at.exception
+    assert at.title[0].value.endswith("Models")
+    table = at.dataframe[0].value
+    assert list(table.index) == ["Global mean · baseline", "Popularity"]
+    assert table["RMSE"].isna().tolist() == [False, True]  # popularity ranks only: N/A
+    summary = " ".join(m.value for m in at.markdown)
+    assert "rank films but do not predict ratings" in summary
