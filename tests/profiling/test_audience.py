@@ -5,9 +5,19 @@ import pandas as pd
 import pytest
 
 from recsys_core.data.dataset import Dataset
-from recsys_core.profiling.audience import (audience_mix, evaluate_lift, export_audience_csv, gain_curve,
-                                            hide_likers, lift_at, make_scorer, pseudonymise,
-                                            similar_items_for_description, target_audience, validate_item)
+from recsys_core.profiling.audience import (
+    audience_mix,
+    evaluate_lift,
+    export_audience_csv,
+    gain_curve,
+    hide_likers,
+    lift_at,
+    make_scorer,
+    pseudonymise,
+    similar_items_for_description,
+    target_audience,
+    validate_item,
+)
 from recsys_core.store import open_workspace
 
 
@@ -40,7 +50,7 @@ def test_pseudonyms_stable_and_secret_dependent(tmp_path):
     ids = ["1", "2", "U0001", "0123456789abcdef"]
     a = pseudonymise(ids, secret)
     assert a == pseudonymise(ids, ws.secret("pseudonym"))          # stable for the same secret
-    assert all(p != raw for p, raw in zip(a, ids))                    # never the raw id
+    assert all(p != raw for p, raw in zip(a, ids, strict=True))                    # never the raw id
     assert len(set(a)) == len(ids) and all(len(p) == 16 for p in a)
     assert pseudonymise(ids, b"another secret") != a                  # differs for another secret
     table = pd.DataFrame({"user_id": ids, "score": [4.0, 3.0, 2.0, 1.0], "rank": [1, 2, 3, 4]})

@@ -1,7 +1,6 @@
 """AppTest of the Audience page on a small planted dataset in a temporary workspace."""
 from pathlib import Path
 
-import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 

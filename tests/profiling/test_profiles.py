@@ -2,8 +2,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from recsys_core.profiling.profiles import (activity_table, affinity, build_profiles, population_summary,
-                                            profile_card, rating_habits, sentiment_tendency)
+from recsys_core.profiling.profiles import (
+    activity_table,
+    affinity,
+    build_profiles,
+    population_summary,
+    profile_card,
+    rating_habits,
+    sentiment_tendency,
+)
 
 
 def test_activity_hand_checked(tiny):

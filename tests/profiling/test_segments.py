@@ -3,8 +3,14 @@ import pytest
 from sklearn.metrics import adjusted_rand_score
 
 from recsys_core.profiling.profiles import build_profiles
-from recsys_core.profiling.segments import (comparison_table, fit_segments, name_personas, personas_summary,
-                                            segment_features, segment_map)
+from recsys_core.profiling.segments import (
+    comparison_table,
+    fit_segments,
+    name_personas,
+    personas_summary,
+    segment_features,
+    segment_map,
+)
 
 
 @pytest.fixture(scope="module")

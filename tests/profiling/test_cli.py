@@ -1,0 +1,95 @@
+"""The segment and audience commands, run as a user would (python -m recsys_core ...)."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from recsys_core.profiling.audience import pseudonymise
+from recsys_core.store import open_workspace
+
+from .conftest import planted_dataset
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_cli(*args, env=None):
+    e = dict(os.environ, **(env or {}))
+    return subprocess.run([sys.executable, "-m", "recsys_core", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300, env=e)
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    ds, truth = planted_dataset(own=20)
+    d = tmp_path_factory.mktemp("planted")
+    inter = ds.interactions[["user_id", "item_id", "rating", "timestamp"]]
+    inter.to_csv(d / "interactions.csv", index=False)
+    items = ds.items.assign(genres=ds.items["genres"].map("|".join), people="")
+    items.to_csv(d / "items.csv", index=False)
+    ds.users.to_csv(d / "users.csv", index=False)
+    return d, truth
+
+
+def test_segment_json(folder, tmp_path):
+    d, truth = folder
+    out = tmp_path / "seg.json"
+    r = run_cli("segment", str(d), "--k", "auto", "--k-max", "5", "--json", str(out))
+    assert r.returncode == 0, r.stderr
+    res = json.loads(out.read_text(encoding="utf-8"))
+    assert res["k"] == 3 and 0 < res["silhouette"] <= 1
+    assert [s["size"] for s in res["segments"]] == [40, 40, 40]
+    assert {frozenset(s["top_genres"][:2]) for s in res["segments"]} == {
+        frozenset({"科幻", "动作"}), frozenset({"爱情", "剧情"}), frozenset({"喜剧", "动画"})}
+    assert len({s["name"] for s in res["segments"]}) == 3
+    assert [c["k"] for c in res["silhouette_curve"]] == [2, 3, 4, 5]
+
+
+def test_audience_export_pseudonymised_by_default(folder, tmp_path):
+    d, truth = folder
+    ws_path = tmp_path / "ws"
+    out = tmp_path / "aud.csv"
+    r = run_cli("audience", str(d), "--item", "F25", "--model", "neighbour", "--top", "5", "--out", str(out),
+                "--workspace", str(ws_path))
+    assert r.returncode == 0, r.stderr
+    got = pd.read_csv(out, dtype=str, encoding="utf-8-sig")
+    assert list(got.columns) == ["user_pseudonym", "score", "rank", "percentile"] and len(got) == 5
+    raw_out = tmp_path / "raw.csv"
+    r = run_cli("audience", str(d), "--item", "F25", "--model", "neighbour", "--top", "5", "--out", str(raw_out),
+                "--raw-ids")
+    assert r.returncode == 0, r.stderr
+    raw = pd.read_csv(raw_out, dtype=str, encoding="utf-8-sig")
+    assert not set(raw["user_id"]) & set(got["user_pseudonym"])
+    assert got["user_pseudonym"].tolist() == pseudonymise(raw["user_id"], open_workspace(ws_path).secret("pseudonym"))
+    # nobody who rated F25 is in its audience
+    inter = pd.read_csv(d / "interactions.csv", dtype=str)
+    assert not set(raw["user_id"]) & set(inter.loc[inter["item_id"] == "F25", "user_id"])
+
+
+def test_audience_evaluate_json(folder, tmp_path):
+    d, _ = folder
+    out = tmp_path / "ev.json"
+    r = run_cli("audience", str(d), "--evaluate", "--items", "2", "--model", "neighbour", "--min-likers", "5",
+                "--seed", "3", "--json", str(out))
+    assert r.returncode == 0, r.stderr
+    res = json.loads(out.read_text(encoding="utf-8"))
+    assert {"items", "lift_at_10pct", "popularity_lift_at_10pct", "random_lift_at_10pct", "per_item"} <= set(res)
+    assert res["items"] == 2 and len(res["per_item"]) == 2
+    assert res["lift_at_10pct"] > res["popularity_lift_at_10pct"]
+
+
+@pytest.mark.parametrize("args,needle", [
+    (("segment", "{d}", "--k", "x"), "--k must be 'auto' or a whole number"),
+    (("audience", "{d}", "--item", "nope"), "has no ratings in this dataset"),
+    (("audience", "{d}", "--item", "F00", "--model", "nope"), "unknown --model 'nope'"),
+    (("audience", "{d}", "--evaluate", "--min-likers", "999"), "no film has at least 999 likers"),
+])
+def test_errors_are_one_line(folder, args, needle):
+    d, _ = folder
+    r = run_cli(*[a.format(d=d) for a in args])
+    assert r.returncode == 2
+    lines = r.stderr.strip().splitlines()
+    assert lines[-1].startswith("error: ") and needle in lines[-1], r.stderr
