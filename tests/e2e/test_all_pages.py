@@ -1,8 +1,6 @@
 """Start the real app on a fresh workspace and open every page in headless Chromium, in Chinese and English."""
 from __future__ import annotations
 
-import pytest
-
 from .helpers import wait_for_app
 
 PAGES = [  # url path, Chinese heading, English heading
