@@ -207,7 +207,7 @@ def _dumps(obj) -> str:
     return json.dumps(obj, sort_keys=True, default=str)
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
+@st.cache_resource(show_spinner=False, max_entries=4)
 def _splits(_ds, version: str, protocol_json: str) -> list:
     """The (train, test) pairs of a protocol on a dataset version; shared read-only."""
     return list(_splitter(json.loads(protocol_json)).split(_ds.interactions))
