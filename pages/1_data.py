@@ -167,8 +167,16 @@ def upload_section() -> None:
     if not uploaded:
         return
     files = [(f.name, f.getvalue()) for f in uploaded]
+    with st.expander(t("data.overrides")):
+        o1, o2, o3 = st.columns(3)
+        enc = o1.selectbox(t("data.encoding"), dp.ENCODINGS, key=K.DATA_ENCODING,
+                           format_func=lambda v: t("data.auto") if v == "auto" else v)
+        delim = o2.selectbox(t("data.delimiter"), list(dp.DELIMITERS), key=K.DATA_DELIMITER,
+                             format_func=lambda v: t("data.auto") if v == "auto" else v)
+        header = o3.selectbox(t("data.header"), list(dp.HEADERS), key=K.DATA_HEADER,
+                              format_func=lambda v: t(f"data.header.{v}"))
     try:
-        sig, result = dp.read_files(files)
+        sig, result = dp.read_files(files, enc, delim, header)
     except UserError as e:
         st.error(t("data.read_failed", msg=e))
         return

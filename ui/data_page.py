@@ -32,18 +32,30 @@ def files_signature(files: list[tuple[str, bytes]]) -> str:
     return h.hexdigest()[:16]
 
 
+ENCODINGS = ["auto", "UTF-8", "UTF-8-BOM", "GBK", "GB18030", "Big5", "Latin-1", "Windows-1252", "UTF-16"]
+DELIMITERS = {"auto": None, ",": ",", "tab": "\t", ";": ";", "|": "|", "::": "::", "space": " "}
+HEADERS = {"auto": None, "yes": True, "no": False}
+
+
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _read_cached(sig: str, _files: tuple) -> ReadResult:
-    results = [read_upload(name, data) for name, data in _files]
+def _read_cached(sig: str, encoding: str, delimiter: str, header: str, _files: tuple) -> ReadResult:
+    kw = {"encoding": None if encoding == "auto" else encoding, "delimiter": DELIMITERS[delimiter],
+          "has_header": HEADERS[header]}
+    results = [read_upload(name, data, **kw) for name, data in _files]
     return ReadResult.combine(results)
 
 
-def read_files(files: list[tuple[str, bytes]]) -> tuple[str, ReadResult]:
-    """(signature, ReadResult) for uploaded files; raises UserError (nothing is stored)."""
+def read_files(files: list[tuple[str, bytes]], encoding: str = "auto", delimiter: str = "auto",
+               header: str = "auto") -> tuple[str, ReadResult]:
+    """(signature, ReadResult) for uploaded files; raises UserError (nothing is stored).
+
+    ``encoding`` / ``delimiter`` / ``header`` override the detection ("auto" detects).
+    """
     if not files:
         raise UserError("no file chosen - upload a ratings file")
     sig = files_signature(files)
-    return sig, _read_cached(sig, tuple(files))
+    sig = hashlib.sha256(f"{sig}|{encoding}|{delimiter}|{header}".encode()).hexdigest()[:16]
+    return sig, _read_cached(sig, encoding, delimiter, header, tuple(files))
 
 
 def mapping_preview(table, role: str, mapping: dict, n: int = 5) -> pd.DataFrame:

@@ -16,6 +16,9 @@ class K:
     MODELS_LOADED = "models_loaded"    # {"model_id", "name", "seconds"} of the last registry reload, or None
     # --- Data page (widget keys and page state) ---
     DATA_UPLOAD = "data_upload"                # file uploader (several files make one dataset)
+    DATA_ENCODING = "data_encoding"            # encoding override ("auto" detects)
+    DATA_DELIMITER = "data_delimiter"          # delimiter override
+    DATA_HEADER = "data_header"                # header-row override
     DATA_PREVIEW = "data_preview"              # {sig, raw, ds, report, options, overrides} of the last cleaning preview
     DATA_SAVED = "data_saved"                  # message shown after the last save
     DATA_MAP = "data_map_"                     # prefix of the column-mapping widgets

@@ -71,6 +71,10 @@ def detect_encoding(data: bytes) -> str:
     for c in ("GB18030", "Big5", "Windows-1252"):
         if c not in candidates:
             candidates.append(c)
+    if candidates[0] in ("GB18030", "Big5"):
+        pick = _gbk_or_big5(data)
+        if pick:
+            candidates.insert(0, pick)
     for label in candidates:
         try:
             data.decode(codec_for(label))
@@ -86,6 +90,47 @@ def detect_encoding(data: bytes) -> str:
             return "Latin-1"
         return label
     return "Latin-1"
+
+
+def _common_share(text: str, test) -> float:
+    chars = [c for c in text[:20000] if ord(c) > 0x7F and not (0xFF00 <= ord(c) <= 0xFFEF or 0x3000 <= ord(c) <= 0x303F)]
+    if not chars:
+        return 0.0
+    return sum(1 for c in chars if test(c)) / len(chars)
+
+
+def _in_gb2312(c: str) -> bool:
+    try:
+        c.encode("gb2312")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
+def _big5_level1(c: str) -> bool:
+    try:
+        b = c.encode("big5")
+    except UnicodeEncodeError:
+        return False
+    return len(b) == 2 and (0xA440 <= int.from_bytes(b, "big") <= 0xC67E or b[0] in (0xA1, 0xA2, 0xA3))
+
+
+def _gbk_or_big5(data: bytes) -> str | None:
+    """When bytes decode both as GBK and as Big5, prefer the reading made of common characters
+    (GB2312 for simplified, Big5 level 1 for traditional); ties go to GBK."""
+    sample = data[:SAMPLE_BYTES]
+    try:
+        g = sample.decode("gb18030")
+    except UnicodeDecodeError:
+        g = None
+    try:
+        b = sample.decode("big5")
+    except UnicodeDecodeError:
+        b = None
+    if g is None or b is None:
+        return None
+    gs, bs = _common_share(g, _in_gb2312), _common_share(b, _big5_level1)
+    return "Big5" if bs > gs + 0.05 else "GB18030"
 
 
 def decode(data: bytes, label: str, filename: str = "file") -> str:

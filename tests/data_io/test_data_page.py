@@ -113,3 +113,16 @@ def test_versions_switch_compare_delete(app, tmp_path):
     at.button(key="data_delete").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert open_workspace(tmp_path / "ws").list_versions()["version_id"].tolist() == ["v1", "v3"]
+
+
+def test_encoding_override(app):
+    at = app
+    data = "user_id,item_id,rating\n甲,乙,5\n".encode("gbk")
+    at.file_uploader(key="data_upload").set_value(("r.csv", data, "text/csv")).run()
+    assert frame(at, "encoding")["encoding"].tolist() == ["GBK"]
+    at.selectbox(key="data_encoding").set_value("Latin-1").run()
+    assert not at.exception
+    assert frame(at, "encoding")["encoding"].tolist() == ["Latin-1"]
+    at.selectbox(key="data_encoding").set_value("UTF-8").run()
+    errs = [e.value for e in at.error]
+    assert len(errs) == 1 and "cannot be read as UTF-8" in errs[0]
