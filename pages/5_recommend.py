@@ -37,7 +37,7 @@ from ui.services import require_dataset, workspace
 from ui.state import K, init_state
 
 init_state()
-st.title(f"🎯 {t('nav.recommend')}")
+st.title(t("nav.recommend"))
 st.caption(t("rec.intro"))
 ds = require_dataset()
 version = ds.version
@@ -184,26 +184,25 @@ def rec_cards(lst: pd.DataFrame, user: str, model_id: str, arm: str | None, pref
     for row in lst.to_dict("records"):
         item = row["item_id"]
         with st.container(border=True):
-            c0, c1, c2 = st.columns([0.8, 6, 3.4], vertical_alignment="center")
+            c0, c1 = st.columns([1, 8], vertical_alignment="top")
             with c0:
-                st.markdown(R.tile_html(row["title"], row["genres"]), unsafe_allow_html=True)
+                st.markdown(R.tile_html(row["title"], row["genres"], 56), unsafe_allow_html=True)
             with c1:
                 year = f" ({row['year']})" if row["year"] is not None and pd.notna(row["year"]) else ""
-                star = " ⭐" if item in highlight else ""
+                star = " :material/star:" if item in highlight else ""
                 st.markdown(f"**{row['rank']}. {row['title']}**{year}{star} &nbsp; {R.genre_chips(row['genres'])}",
                             unsafe_allow_html=True)
                 moved = ""
                 if row["base_rank"] != row["rank"]:
                     moved = " · " + t("rec.moved", base=row["base_rank"])
-                st.caption(f"{t('rec.score')} {row['score']:.2f}{moved} · 💡 {R.reason_text(row)}")
-            with c2:
-                b1, b2, b3, b4 = st.columns([1, 1, 1, 2.2])
+                st.caption(f"{t('rec.score')} **{row['score']:.2f}**{moved} · :material/lightbulb: {R.reason_text(row)}")
+                b1, b2, b3, b4, _ = st.columns([1, 1, 1, 2.2, 1.5], vertical_alignment="center")
                 common = dict(user_id=user, item_id=item, model_id=model_id, version=version, arm=arm)
-                b1.button("👍", key=f"{prefix}like_{item}", help=t("rec.fb.like"), on_click=R.record_feedback,
-                          kwargs={**common, "action": "like"})
-                b2.button("👎", key=f"{prefix}dislike_{item}", help=t("rec.fb.dislike"),
+                b1.button(":material/thumb_up:", help=t("rec.fb.like"), key=f"{prefix}like_{item}",
+                          on_click=R.record_feedback, kwargs={**common, "action": "like"})
+                b2.button(":material/thumb_down:", help=t("rec.fb.dislike"), key=f"{prefix}dislike_{item}",
                           on_click=R.record_feedback, kwargs={**common, "action": "dislike"})
-                b3.button("🚫", key=f"{prefix}ni_{item}", help=t("rec.fb.not_interested"),
+                b3.button(":material/block:", help=t("rec.fb.not_interested"), key=f"{prefix}ni_{item}",
                           on_click=R.record_feedback, kwargs={**common, "action": "not_interested"})
                 rkey = f"{prefix}rate_{item}"
                 b4.selectbox(t("rec.fb.rate"), rating_options(), index=None, key=rkey,
