@@ -61,15 +61,20 @@ with tab_cmp:
     if st.button(t("models.train"), key=W.TRAIN, type="primary", disabled=not chosen):
         with st.status(t("models.training"), expanded=True) as status:
             bar = st.progress(0.0)
+            failed: dict = {}
             try:
-                ev = mp.run_comparison(ds, version, configs, protocol, progress_into(bar))
+                ev = mp.run_comparison(ds, version, configs, protocol, progress_into(bar), failures=failed)
             except FAILURES as e:
                 status.update(label=t("models.failed"), state="error")
                 st.error(t("common.error", msg=one_line(e)))
             else:
+                ok_configs = {n: c for n, c in configs.items() if n not in failed}
                 st.session_state[K.MODELS_EVAL] = ev
-                st.session_state[K.MODELS_RUN] = {"version": version, "configs": configs, "protocol": protocol}
-                status.update(label=t("models.trained"), state="complete", expanded=False)
+                st.session_state[K.MODELS_RUN] = {"version": version, "configs": ok_configs, "requested": configs,
+                                                  "protocol": protocol}
+                status.update(label=t("models.trained"), state="complete", expanded=bool(failed))
+            for name, msg in failed.items():
+                st.warning(t("models.model_failed", model=mp.model_label(name), msg=msg))
     elif not chosen:
         st.info(t("models.need_models"))
 
@@ -77,7 +82,7 @@ with tab_cmp:
     run = st.session_state.get(K.MODELS_RUN)
     if ev is not None and run and run["version"] == version:
         st.subheader(t("models.results"))
-        if json.dumps([run["configs"], run["protocol"]], sort_keys=True, default=str) != json.dumps(
+        if json.dumps([run.get("requested", run["configs"]), run["protocol"]], sort_keys=True, default=str) != json.dumps(
                 [configs, protocol], sort_keys=True, default=str):
             st.info(t("models.stale"))
         st.dataframe(mp.display_table(ev), placeholder="N/A")

@@ -224,20 +224,40 @@ def _cell(_ds, version: str, name: str, params_json: str, protocol_json: str, fo
     return ev.with_fold(fold)
 
 
-def run_comparison(ds, version: str, configs: dict[str, dict], protocol: dict, progress=None) -> Evaluation:
-    """Evaluate every configured model on every fold (cached per cell). ``progress(label, step, total)``."""
+MODEL_FAILURES = (ValueError, TypeError, RuntimeError, ArithmeticError, MemoryError, KeyError, IndexError)
+
+
+def run_comparison(ds, version: str, configs: dict[str, dict], protocol: dict, progress=None,
+                   failures: dict | None = None) -> Evaluation:
+    """Evaluate every configured model on every fold (cached per cell). ``progress(label, step, total)``.
+
+    A model that fails (bad parameters, data it cannot handle) is skipped and its one-line reason is
+    put in ``failures[name]``; the split itself failing, or every model failing, raises ValueError.
+    """
     pj = _dumps(protocol)
     nf = n_folds(protocol)
+    _splits(ds, version, pj)  # a split that cannot be made fails here, once, for everybody
     total = len(configs) * nf
     parts, step = [], 0
+    failures = {} if failures is None else failures
     for name, params in configs.items():
+        model_parts = []
         for f in range(nf):
             if progress:
                 progress(f"{model_label(name)} · {t('models.fold')} {f + 1}/{nf}", step, total)
-            parts.append(_cell(ds, version, name, _dumps(params), pj, f, tuple(ALL_METRICS), CURVE_KS))
             step += 1
+            try:
+                model_parts.append(_cell(ds, version, name, _dumps(params), pj, f, tuple(ALL_METRICS), CURVE_KS))
+            except MODEL_FAILURES as e:
+                failures[name] = (str(e).splitlines() or [type(e).__name__])[0]
+                step += nf - f - 1
+                break
+        else:
+            parts.extend(model_parts)
     if progress:
         progress(t("models.done"), total, total)
+    if not parts:
+        raise ValueError("; ".join(f"{model_label(n)}: {msg}" for n, msg in failures.items()) or "no model to run")
     return Evaluation.concat(parts)
 
 

@@ -130,3 +130,19 @@ def test_english_labels_and_na_for_rankers(tmp_path, monkeypatch):
     assert table["RMSE"].isna().tolist() == [False, True]  # popularity ranks only: N/A
     summary = " ".join(m.value for m in at.markdown)
     assert "rank films but do not predict ratings" in summary
+
+
+def test_a_failing_model_is_skipped_with_a_warning(page):
+    at, ws, v = page
+    at.multiselect(key="models_select").set_value(["bias", "svd"])
+    at.run()
+    at.number_input(key="models_param__svd__n_factors").set_value(0)
+    at.slider(key="models_folds").set_value(2)
+    at.run()
+    at.button(key="models_train").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    warnings = [w.value for w in at.warning]
+    assert len(warnings) == 1 and "svd" in warnings[0] and "n_factors" in warnings[0]
+    table = at.dataframe[0].value
+    assert list(table.index) == ["用户/影片偏置 · bias"]
+    assert not any("设置已改动" in i.value for i in at.info)
