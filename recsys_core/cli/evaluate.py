@@ -81,8 +81,8 @@ def run(args) -> int:
 
     try:
         ev = evaluate(models, splitter, ds, metrics=ALL_METRICS, k=args.k, progress=progress, curve_ks=None)
-    except ValueError as e:  # splits that cannot be made on this data
-        raise UserError(str(e).splitlines()[0]) from None
+    except (ValueError, TypeError, RuntimeError, ArithmeticError) as e:  # a split or a model that cannot run
+        raise UserError((str(e).splitlines() or [type(e).__name__])[0]) from None
     res = ev.folds
     metric_cols = [metric_column(m, args.k) for m in ALL_METRICS]
     out_models = []

@@ -78,7 +78,10 @@ def run(args) -> int:
                 raise UserError(f"user {raw!r} has no ratings in {args.path}; pick a user id from its user column")
             users.append(u)
     t0 = time.perf_counter()
-    model.fit(ts)
+    try:
+        model.fit(ts)
+    except (ValueError, TypeError, RuntimeError, ArithmeticError) as e:
+        raise UserError(f"{name} could not be fitted: {(str(e).splitlines() or [type(e).__name__])[0]}") from None
     fit_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     recs = batched_lists(model, users, n=args.n, exclude_seen=not args.include_seen)
