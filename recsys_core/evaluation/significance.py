@@ -103,6 +103,8 @@ def _fmt(x: float) -> str:
 
 def _sentences(a, b, column, mean_a, mean_b, p, alpha, test, by, n, lower) -> tuple[str, str]:
     zh_m, en_m = metric_label(column, "zh"), metric_label(column, "en")
+    if by == "user":  # the compared numbers are means of per-user values, not the headline metric
+        zh_m, en_m = f"按用户平均的 {zh_m}", f"mean per-user {en_m}"
     t_zh, t_en = _TEST_NAMES[test]
     unit_zh = f"{n} 折" if by == "fold" else f"{n} 位用户"
     unit_en = f"{n} folds" if by == "fold" else f"{n} users"
