@@ -104,7 +104,7 @@ def _fmt(x: float) -> str:
 def _sentences(a, b, column, mean_a, mean_b, p, alpha, test, by, n, lower) -> tuple[str, str]:
     zh_m, en_m = metric_label(column, "zh"), metric_label(column, "en")
     if by == "user":  # the compared numbers are means of per-user values, not the headline metric
-        zh_m, en_m = f"按用户平均的 {zh_m}", f"mean per-user {en_m}"
+        en_m = f"mean per-user {en_m}"
     t_zh, t_en = _TEST_NAMES[test]
     unit_zh = f"{n} 折" if by == "fold" else f"{n} 位用户"
     unit_en = f"{n} folds" if by == "fold" else f"{n} users"
@@ -121,6 +121,8 @@ def _sentences(a, b, column, mean_a, mean_b, p, alpha, test, by, n, lower) -> tu
     dir_en = "lower" if d < 0 else "higher"
     verdict_en = "better" if a_better else "worse"
     head_zh = f"{a} 的 {zh_m} 比 {b} {dir_zh} {_fmt(d)}（{hint_zh}，即{'更好' if a_better else '更差'}）"
+    if by == "user":
+        head_zh = "按用户平均，" + head_zh
     head_en = f"{a}'s {en_m} is {_fmt(d)} {dir_en} than {b}'s ({verdict_en})"
     if not np.isfinite(p):
         return (f"{head_zh}，但样本太少，无法做显著性检验（需要至少 2 个配对值；单次划分请按用户检验）。",

@@ -59,7 +59,7 @@ def test_wilcoxon_across_users_on_real_evaluation():
     t = paired_test(ev, "bias", "mean", "rmse", by="user")
     assert t.test == "wilcoxon" and t.n == df["user_id"].nunique()
     assert t.p_value < 0.05 and t.better == "bias"
-    assert "按用户平均的 RMSE" in t.text_zh and "mean per-user RMSE" in t.text_en and "Wilcoxon" in t.text_en
+    assert t.text_zh.startswith("按用户平均，bias 的 RMSE 比") and "mean per-user RMSE" in t.text_en and "Wilcoxon" in t.text_en
     same = paired_test(ev, "bias", "bias", "ndcg", by="user")
     assert same.p_value == 1.0
 
