@@ -153,6 +153,10 @@ def show_report(report) -> None:
                 st.dataframe(s.examples, key=f"data_examples_{s.name}")
     for w in report.warnings:
         st.warning(w)
+    joins = dp.joins_table(report)
+    if not joins.empty:
+        st.markdown(f"**{t('data.joins')}**")
+        st.dataframe(joins, hide_index=True, key="data_joins_table")
     if report.suspicious_users:
         st.warning(t("data.suspicious", n=len(report.suspicious_users)))
         st.dataframe(report.suspicious_users, key="data_suspicious_table")

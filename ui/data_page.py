@@ -142,6 +142,19 @@ def funnel_chart(report, labels: dict | None = None) -> go.Figure:
     return charts.style(fig, height=420)
 
 
+def joins_table(report) -> pd.DataFrame:
+    """Ids that match / do not match between the interactions and the film / user tables."""
+    rows = []
+    for kind, d in report.joins.items():
+        key = "films" if kind == "items" else "users"
+        rows.append({"table": kind, "in_interactions": d[f"{key}_in_interactions"], "in_metadata": d[f"{key}_in_metadata"],
+                     "without_metadata": d[f"{key}_without_metadata"],
+                     "examples_without_metadata": ", ".join(d["examples_without_metadata"]),
+                     "metadata_without_interactions": d["metadata_without_interactions"],
+                     "examples_unused": ", ".join(d["examples_metadata_without_interactions"])})
+    return pd.DataFrame(rows)
+
+
 def report_json(report) -> bytes:
     import json
 

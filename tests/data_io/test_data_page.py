@@ -126,3 +126,20 @@ def test_encoding_override(app):
     at.selectbox(key="data_encoding").set_value("UTF-8").run()
     errs = [e.value for e in at.error]
     assert len(errs) == 1 and "cannot be read as UTF-8" in errs[0]
+
+
+def test_several_files_one_dataset_with_join_report(app, tmp_path):
+    at = app
+    ratings = "用户ID,电影ID,评分\n1,10,4\n1,99,5\n2,10,3\n".encode()
+    films = "电影ID,片名,类型\n10,甲,剧情\n11,乙,喜剧\n".encode()
+    at.file_uploader(key="data_upload").set_value([("ratings.csv", ratings, "text/csv"), ("films.csv", films, "text/csv")]).run()
+    roles = frame(at, "encoding").set_index("table")["role"].to_dict()
+    assert roles == {"ratings.csv": "interactions", "films.csv": "items"}
+    at.button(key="data_preview_btn").click().run()
+    joins = frame(at, "without_metadata")
+    assert joins["without_metadata"].tolist() == [1] and joins["examples_without_metadata"].tolist() == ["99"]
+    assert joins["metadata_without_interactions"].tolist() == [1]
+    at.button(key="data_save_btn").click().run()
+    ds = open_workspace(tmp_path / "ws").load_version("v3")
+    assert ds.items.set_index("item_id").loc["10", "title"] == "甲"
+    assert sorted(ds.interactions["item_id"]) == ["10", "10", "99"]

@@ -88,3 +88,20 @@ def test_cleaner_on_typed_frames(users, ratings):
         pd.testing.assert_frame_equal(df, before)
     check_dataset(ds)
     assert rep.rows_out == len(ds.interactions) <= n
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(data=st.binary(max_size=300), name=st.sampled_from(["r.csv", "r.json", "r.zip", "r.xlsx"]))
+def test_load_path_leaves_the_file_untouched(tmp_path, data, name):
+    import os
+
+    from recsys_core.data.io import load_path
+
+    p = tmp_path / name
+    p.write_bytes(data)
+    mtime = os.stat(p).st_mtime_ns
+    try:
+        check_dataset(load_path(p))
+    except UserError as e:
+        assert "\n" not in str(e)
+    assert p.read_bytes() == data and os.stat(p).st_mtime_ns == mtime
