@@ -108,7 +108,9 @@ def apply_mapping(read_result, overrides: dict | None = None) -> RawTables:
             users.append(frame)
     if not inter:
         names = ", ".join(t.name for t in tables)
-        raise UserError(f"{names}: no table with a user column and a film column - map the user and film columns (or add a ratings file)")
+        cols = ", ".join(map(str, tables[0].frame.columns[:12])) if tables else ""
+        raise UserError(f"{names}: no user and film columns recognised (columns: {cols}) - map them on the Data page, "
+                        "or rename them user_id,item_id,rating, or pass --map user=COL,item=COL,rating=COL")
     interactions = pd.concat(inter, ignore_index=True) if len(inter) > 1 else inter[0].reset_index(drop=True)
     return RawTables(
         interactions,

@@ -143,3 +143,13 @@ def test_several_files_one_dataset_with_join_report(app, tmp_path):
     ds = open_workspace(tmp_path / "ws").load_version("v3")
     assert ds.items.set_index("item_id").loc["10", "title"] == "甲"
     assert sorted(ds.interactions["item_id"]) == ["10", "10", "99"]
+
+
+def test_english_labels(app):
+    at = app
+    at.session_state["lang"] = "en"
+    at.run()
+    assert at.title[0].value == "Data"
+    assert [tb.label for tb in at.tabs] == ["Active data", "Upload & clean", "Versions", "Export"]
+    assert metric(at, "Users") == "800"
+    assert any("500 MB" in c.value for c in at.caption)

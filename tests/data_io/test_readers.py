@@ -202,7 +202,7 @@ def test_unknown_columns_need_mapping():
     assert r.needs_mapping and r.tables[0].role == "unknown"
     ds = load_path_from_bytes_mapped("x.csv", b"a,b,c\nx,y,1\nz,w,2\n", {"user_id": "a", "item_id": "b", "rating": "c"})
     assert ds.interactions["user_id"].tolist() == ["x", "z"]
-    with pytest.raises(UserError, match="no table with a user column"):
+    with pytest.raises(UserError, match="no user and film columns recognised \\(columns: a, b, c\\)"):
         load_path_from_bytes_mapped("x.csv", b"a,b,c\nx,y,1\n", None)
 
 
