@@ -307,7 +307,8 @@ _ALIAS_TABLE = {
                   "review_time", "时间", "日期", "评论时间", "评分时间", "時間", "日期时间"],
     "text": ["text", "comment", "comments", "review", "review_text", "content", "tag", "短评", "评论",
              "评论内容", "影评", "短評", "評論", "内容"],
-    "title": ["title", "name", "movie_name", "movie_title", "film_name", "item_name", "电影名", "电影名称",
+    "title": ["title", "name", "movie_name", "movie_title", "film_name", "item_name", "movie_name_cn", "movie_name_en",
+              "moviename", "电影名", "电影名称",
               "片名", "名称", "标题", "影片名", "電影名"],
     "genres": ["genres", "genre", "类型", "类别", "題材", "类型标签"],
     "year": ["year", "release_year", "年份", "上映年份"],
@@ -328,18 +329,27 @@ def normalise_header(name) -> str:
 
 
 ALIASES: dict[str, str] = {}
+ALIAS_RANK: dict[str, int] = {}
 for _field, _names in _ALIAS_TABLE.items():
-    for _n in _names:
+    for _i, _n in enumerate(_names):
         ALIASES.setdefault(normalise_header(_n), _field)
+        ALIAS_RANK.setdefault(normalise_header(_n), _i)
 
 
 def suggest_mapping(columns) -> dict[str, str]:
-    """canonical field -> source column, from header names (first match wins)."""
+    """canonical field -> source column, from header names (first match wins).
+
+    A ratings table that names films only by title (e.g. DMSC's Movie_Name_CN) uses the title as the film id.
+    """
     mapping: dict[str, str] = {}
+    rank: dict[str, int] = {}
     for col in columns:
-        f = ALIASES.get(normalise_header(col))
-        if f and f not in mapping:
-            mapping[f] = col
+        h = normalise_header(col)
+        f = ALIASES.get(h)
+        if f and (f not in mapping or ALIAS_RANK[h] < rank[f]):  # the more specific name wins
+            mapping[f], rank[f] = col, ALIAS_RANK[h]
+    if "item_id" not in mapping and "title" in mapping and "user_id" in mapping and ({"rating", "text"} & set(mapping)):
+        mapping["item_id"] = mapping["title"]
     return mapping
 
 
@@ -371,7 +381,7 @@ def detect_layout(filename: str, columns: list[str], has_header: bool) -> Layout
     if role == "interactions":
         if {"userid", "movieid", "rating", "timestamp"} <= norm and base == "ratings.csv":
             return Layout("movielens-latest", role, m)
-        if {"comment", "movieid", "userid"} <= norm or {"usermd5", "comment"} <= norm:
+        if {"comment", "movieid", "userid"} <= norm or {"usermd5", "comment"} <= norm or {"username", "star", "comment"} <= norm:
             return Layout("douban-comments", role, m, (1.0, 5.0))
         return Layout("generic", role, m)
     if role == "items" and {"movieid", "title", "genres"} <= norm and base == "movies.csv":

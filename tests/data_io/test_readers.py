@@ -300,3 +300,15 @@ def test_real_douban_recognised():
     dmr = SHARED / "douban-dev" / "dmr_reviews.csv"
     ds2 = load_path(dmr)
     assert len(ds2.interactions) == 950 and ds2.items is not None
+
+
+def test_dmsc_style_comments_use_the_title_as_film_id():
+    text = ("ID,Movie_Name_EN,Movie_Name_CN,Crawl_Date,Number,Username,Date,Star,Comment,Like\n"
+            "0,Avengers,复仇者联盟,2017-01-22,1,然潘,2015-05-13,3,连奥创都知道整容要去韩国。,2404\n"
+            "1,Avengers,复仇者联盟,2017-01-22,2,影志,2015-04-30,4,好看,1231\n")
+    t = read_upload("DMSC.csv", text.encode("utf-8")).tables[0]
+    assert t.layout == "douban-comments" and t.role == "interactions"
+    assert t.mapping["item_id"] == "Movie_Name_CN" and t.mapping["user_id"] == "Username"
+    ds = load_path_from_bytes("DMSC.csv", text.encode("utf-8"))
+    assert ds.interactions["item_id"].tolist() == ["复仇者联盟", "复仇者联盟"]
+    assert ds.items["title"].tolist() == ["复仇者联盟"]
