@@ -104,17 +104,21 @@ def pick_user(eng) -> str | None:
         segs = sorted(mem["segment"].unique().tolist())
         names = {}
         for k, p in enumerate(personas or []):
-            seg = p.get("segment", k) if isinstance(p, dict) else k
-            label = (p.get("name_zh" if lang() == "zh" else "name_en") or p.get("name") or p.get("label")) \
-                if isinstance(p, dict) else None
-            names[int(seg)] = label
+            if isinstance(p, dict):
+                seg = int(p.get("segment", p.get("id", k)))
+                names[seg] = p.get("name_zh" if lang() == "zh" else "name_en") or p.get("name") or p.get("label")
+        chosen = [s for s in (st.session_state.get(K.SEGMENT_FILTER) or []) if s in segs]
+        if chosen and st.session_state.get(K.REC_SEGMENT) not in segs:
+            st.session_state[K.REC_SEGMENT] = chosen[0]  # start from the segment picked on the Audience page
         c1, c2 = st.columns(2)
         with c1:
             seg = st.selectbox(t("rec.segment"), segs, key=K.REC_SEGMENT,
                                format_func=lambda s: f"{s} · {names.get(int(s)) or t('rec.segment_n', k=s)}")
-        members = sorted(mem.loc[mem["segment"] == seg, "user_id"].astype(str).tolist())
+        members = sorted(mem.loc[mem["segment"] == seg, "user_id"].astype(str).tolist())[:500]
+        if st.session_state.get(K.REC_SEG_USER) not in members:
+            st.session_state.pop(K.REC_SEG_USER, None)
         with c2:
-            user = st.selectbox(t("rec.segment_user", n=len(members)), members[:500], key=K.REC_SEG_USER)
+            user = st.selectbox(t("rec.segment_user", n=len(members)), members, key=K.REC_SEG_USER)
         return user
     if K.REC_USER not in st.session_state:
         st.session_state[K.REC_USER] = str(eng.ts.users_raw[0]) if eng.ts.n_users else ""
@@ -492,7 +496,7 @@ def ab_tab() -> None:
 
 
 def monitoring_tab() -> None:
-    events = ws.events()
+    events = ws.events(kind="recommendations_served")
     fb = ws.feedback()
     models = ws.list_models()
     labels = {r["model_id"]: R.model_label(r) for r in models.to_dict("records")}

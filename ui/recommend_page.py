@@ -51,7 +51,12 @@ def model_label(row) -> str:
 @st.cache_resource(show_spinner=False, max_entries=6)
 def _engine(ws_path: str, model_id: str) -> Engine:
     model = workspace().load_model(model_id)
-    return Engine(model, None, model_id=model_id)
+    if not hasattr(model, "score") or not hasattr(model, "_check_fitted"):
+        raise UserError(f"registered model {model_id} is not a recommender that can produce lists; pick another")
+    try:
+        return Engine(model, None, model_id=model_id)
+    except RuntimeError as e:  # not fitted
+        raise UserError(f"registered model {model_id} cannot produce lists ({e}); fit a new one") from None
 
 
 def engine(model_id: str) -> Engine:
