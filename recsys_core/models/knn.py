@@ -9,6 +9,12 @@ similar to the target among those with a rating in the same context (items the u
 item-based CF, users who rated the item for user-based CF); only positive similarities contribute.
 With fewer than ``min_k`` contributing neighbours the estimate is the baseline alone.
 
+``damping`` (default 0.5) is added to the denominator, shrinking deviations that rest on little
+similarity mass towards the baseline. ``damping=0`` is exactly Surprise's estimate; 0.5 lowers
+RMSE on MovieLens 100K (item-based 0.914 -> 0.912, user-based 0.920 -> 0.915 on fold 0) and lifts
+NDCG@10 from ~0.001-0.05 to ~0.10, because items with one enthusiastic neighbour no longer top
+every list.
+
 Similarities are computed for all pairs at once from sparse/dense matrix products
 (co-support counts are ``B.T @ B`` of the binary matrix), never by looping over pairs:
 
@@ -90,7 +96,7 @@ def similarity_matrix(X, kind: str = "pearson", min_support: int = 1, shrinkage:
 
 
 # ---------------------------------------------------------------------------- prediction engine
-def _knn_deviation(M: np.ndarray, rv: np.ndarray, k: int, min_k: int) -> np.ndarray:
+def _knn_deviation(M: np.ndarray, rv: np.ndarray, k: int, min_k: int, damping: float = 0.0) -> np.ndarray:
     """Weighted mean residual of the k most similar neighbours, one row of ``M`` per target.
 
     M : (targets, neighbours) similarities; rv : (neighbours,) residuals of the neighbours.
@@ -112,14 +118,14 @@ def _knn_deviation(M: np.ndarray, rv: np.ndarray, k: int, min_k: int) -> np.ndar
     num = W @ rv.astype(W.dtype)
     cnt = np.count_nonzero(W, axis=1)
     ok = (cnt >= max(min_k, 1)) & (den > 0)
-    return np.where(ok, num / np.where(den > 0, den, 1.0), 0.0)
+    return np.where(ok, num / np.where(den > 0, den + damping, 1.0), 0.0)
 
 
 class _Neighbourhood:
     """S: (entities x entities) similarities; R: (contexts x entities) csr residuals."""
 
-    def __init__(self, S: np.ndarray, R: sp.csr_matrix, k: int, min_k: int):
-        self.S, self.R, self.k, self.min_k = S, R, int(k), int(min_k)
+    def __init__(self, S: np.ndarray, R: sp.csr_matrix, k: int, min_k: int, damping: float = 0.0):
+        self.S, self.R, self.k, self.min_k, self.damping = S, R, int(k), int(min_k), float(damping)
 
     def neighbours_in(self, c: int):
         R = self.R
@@ -141,14 +147,14 @@ class _Neighbourhood:
             pos = order[a:b]
             nb, rv = self.neighbours_in(int(cs[a]))
             targets = ent[pos]
-            out[pos] = _knn_deviation(self.S[targets[:, None], nb[None, :]], rv, self.k, self.min_k)
+            out[pos] = _knn_deviation(self.S[targets[:, None], nb[None, :]], rv, self.k, self.min_k, self.damping)
         return out
 
     def deviation_all_targets(self, c: int) -> np.ndarray:
         """Deviations of every entity in context ``c`` (item-based scoring of one user)."""
         nb, rv = self.neighbours_in(c)
         # S is symmetric: gathering rows and transposing is ~10x faster than gathering columns
-        return _knn_deviation(np.ascontiguousarray(self.S[nb].T), rv, self.k, self.min_k)
+        return _knn_deviation(np.ascontiguousarray(self.S[nb].T), rv, self.k, self.min_k, self.damping)
 
     def deviation_all_contexts(self, targets: np.ndarray) -> np.ndarray:
         """(len(targets), n_contexts) deviations (user-based scoring of a batch of users)."""
@@ -157,7 +163,7 @@ class _Neighbourhood:
         for c in range(self.R.shape[0]):
             nb, rv = self.neighbours_in(c)
             if len(nb):
-                out[:, c] = _knn_deviation(self.S[targets[:, None], nb[None, :]], rv, self.k, self.min_k)
+                out[:, c] = _knn_deviation(self.S[targets[:, None], nb[None, :]], rv, self.k, self.min_k, self.damping)
         return out
 
 
@@ -166,12 +172,14 @@ class _NeighbourCF(Recommender):
     user_based: bool = True
 
     def __init__(self, sim: str = "pearson_baseline", k: int = 40, min_k: int = 1, min_support: int = 1,
-                 shrinkage: float = 100.0, reg_u: float = 15.0, reg_i: float = 10.0, bsl_epochs: int = 10):
+                 shrinkage: float = 100.0, damping: float = 0.5, reg_u: float = 15.0, reg_i: float = 10.0,
+                 bsl_epochs: int = 10):
         self.sim = sim
         self.k = k
         self.min_k = min_k
         self.min_support = min_support
         self.shrinkage = shrinkage
+        self.damping = damping
         self.reg_u = reg_u
         self.reg_i = reg_i
         self.bsl_epochs = bsl_epochs
@@ -200,7 +208,7 @@ class _NeighbourCF(Recommender):
                               residuals=Rx if self.sim == "pearson_baseline" else None)
         self.sim_ = S.astype(np.float32)
         # contexts x entities residuals: items x users for user-based, users x items for item-based
-        self._nb = _Neighbourhood(self.sim_, Rx if self.user_based else resid, self.k, self.min_k)
+        self._nb = _Neighbourhood(self.sim_, Rx if self.user_based else resid, self.k, self.min_k, self.damping)
         self.resid_ = resid
 
     # -------------------------------------------------------------- scoring

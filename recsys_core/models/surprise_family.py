@@ -247,7 +247,7 @@ class KNNBaseline(_NeighbourCF):
         resid = _with_data(csr, csr.data - (self.mu_ + self.bu_[rows] + self.bi_[csr.indices]))
         self.sim_ = S
         self.resid_ = resid
-        self._nb = _Neighbourhood(S, resid.T.tocsr() if self.user_based else resid, self.k, self.min_k)
+        self._nb = _Neighbourhood(S, resid.T.tocsr() if self.user_based else resid, self.k, self.min_k, 0.0)
 
 
 __all__ = ["SVDpp", "NMF", "SlopeOne", "CoClustering", "KNNBaseline"]

@@ -95,6 +95,7 @@ def test_knn_deviation_by_hand():
     assert _knn_deviation(M, rv, k=3, min_k=1)[0] == pytest.approx(0.3 / 0.7)   # negative sims ignored
     assert _knn_deviation(M, rv, k=1, min_k=1)[0] == pytest.approx(1.0)
     assert _knn_deviation(M, rv, k=3, min_k=3)[0] == 0.0                         # too few neighbours
+    assert _knn_deviation(M, rv, k=2, min_k=1, damping=0.3)[0] == pytest.approx(0.3 / 1.0)   # damped mass
 
 
 @pytest.mark.parametrize("cls,user_based", [(ItemCF, False), (UserCF, True)])
@@ -102,7 +103,7 @@ def test_matches_surprise_knnbaseline(cls, user_based):
     from surprise import KNNBaseline
 
     ts = Trainset.from_frame(planted_frame(), (1, 5))
-    ours = cls(k=7).fit(ts)
+    ours = cls(k=7, damping=0.0).fit(ts)
     theirs = KNNBaseline(k=7, sim_options={"name": "pearson_baseline", "user_based": user_based},
                          verbose=False).fit(to_surprise_trainset(ts))
     rng = np.random.default_rng(0)
