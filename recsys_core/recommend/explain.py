@@ -109,12 +109,12 @@ class Explainer:
 
     def order(self) -> list[str]:
         m = self.model
+        if getattr(m, "name", "") == "content":
+            return ["content", "item", "popular"]
         if hasattr(m, "item_reasons"):
             return ["item", "content", "popular"]
         if hasattr(m, "user_reasons"):
             return ["user", "item", "content", "popular"]
-        if getattr(m, "name", "") == "content":
-            return ["content", "item", "popular"]
         if self.latent is not None:
             return ["latent", "item", "content", "popular"]
         return ["item", "content", "popular"]
@@ -154,6 +154,25 @@ class Explainer:
         ev = [(str(self.cat.item_ids[cand[o]]), self.cat.titles[cand[o]], float(sims[o]))
               for o in order if sims[o] >= MIN_LATENT_COSINE]
         return _latent_reason(ev) if ev else None
+
+    def _by_content_model(self, user, j: int, known: bool):
+        """A content model's own feature reasons ("genre:…", "person:…", "keyword:…", "year:…", "region:…")."""
+        if not known or getattr(self.model, "name", "") != "content" or not hasattr(self.model, "item_reasons"):
+            return None
+        pairs = self.model.item_reasons(user, self.cat.item_ids[j], 6)
+        groups: dict[str, list[str]] = {}
+        for label, _ in pairs:
+            kind, _, value = str(label).partition(":")
+            if value:
+                groups.setdefault(kind, []).append(value)
+        if not groups:
+            return None
+        names = {"genre": ("类型", "genres"), "person": ("主创", "people"), "keyword": ("关键词", "keywords"),
+                 "year": ("年代", "era"), "region": ("地区", "region")}
+        zh = [f"{names.get(k, (k, k))[0]} {'、'.join(v[:3])}" for k, v in groups.items()]
+        en = [f"{names.get(k, (k, k))[1]} {', '.join(v[:3])}" for k, v in groups.items()]
+        return Reason("content", "与你的口味画像相符：" + "；".join(zh), "Matches your taste profile: " + "; ".join(en),
+                      [(label, None, float(w)) for label, w in pairs])
 
     def _by_content(self, j: int, liked: np.ndarray, liked_genres: Counter, liked_people: Counter,
                     pref_genres: tuple):
@@ -198,7 +217,8 @@ class Explainer:
                     elif kind == "latent":
                         reason = self._by_latent(int(j), liked, n)
                     elif kind == "content":
-                        reason = self._by_content(int(j), liked, liked_genres, liked_people, tuple(pref_genres))
+                        reason = self._by_content_model(user, int(j), known) or self._by_content(
+                            int(j), liked, liked_genres, liked_people, tuple(pref_genres))
                     else:
                         reason = _popular_reason(int(cat.popularity[j]))
                     if reason is not None:

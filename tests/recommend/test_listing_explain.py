@@ -123,3 +123,15 @@ def test_user_history_recent_and_top_rated(ds, svd_engine):
     assert recent["title"].iloc[0].startswith("影片")
     r, t = user_history(ds.ratings, svd_engine.cat, "nobody")
     assert r.empty and t.empty
+
+
+def test_content_model_reasons_use_its_own_features(ds):
+    ts = Trainset.from_dataset(ds)
+    model = make_model("content").fit(ts)
+    items = [i for i, _ in model.recommend("u01", 3)]
+    reasons = Explainer(model, Catalogue(ts, ds.items)).explain("u01", items)
+    feats = model.item_reasons("u01", items[0], 6)
+    r = reasons[items[0]]
+    assert r.kind == "content" and [e[0] for e in r.evidence] == [f for f, _ in feats]
+    genre = next(f.split(":", 1)[1] for f, _ in feats if f.startswith("genre:"))
+    assert f"类型 {genre}" in r.text_zh and f"genres {genre}" in r.text_en
