@@ -278,13 +278,7 @@ with tab_tgt:
         what = titles.get(req["item"], req["item"]) if req["item"] else t("aud.tgt.new_film")
         st.subheader(t("aud.tgt.result", film=what, n=len(chosen), pool=pool_size, model=U.model_label(req["model"])))
         mem, personas = U.saved_segments(version)
-        show = chosen.copy()
-        if mem is not None:
-            names = U.persona_names(personas)
-            seg_of = dict(zip(mem["user_id"].astype(str), mem["segment"].astype(int)))
-            show[t("aud.tgt.segment")] = show["user_id"].map(lambda u: names.get(seg_of.get(u), "—"))
-        show = show.rename(columns={"user_id": t("aud.col.user_id"), "score": t("aud.col.score"),
-                                    "rank": t("aud.col.rank"), "percentile": t("aud.col.top_share")})
+        show = U.display_table(chosen, mem, personas)
         st.dataframe(show.head(500), hide_index=True, key="aud_tgt_table")
         if similar is not None:
             sim = similar.assign(title=similar["item_id"].map(lambda i: titles.get(i, i)))

@@ -20,10 +20,19 @@ from recsys_core.profiling.labels import genre_label
 from recsys_core.profiling.profiles import build_profiles, population_summary, profile_card
 from recsys_core.store import default_path
 
-from .charts import PALETTE, style
+from .charts import PALETTE
+from .charts import style as _base_style
 from .i18n import lang, t
 from .services import dataset, workspace
 from .state import K
+
+
+def style(fig: go.Figure, height: int = 360) -> go.Figure:
+    """The shared chart style, with room between the title and a legend above the plot."""
+    _base_style(fig, height)
+    if fig.layout.title.text:
+        fig.update_layout(margin=dict(t=80), title=dict(y=0.98, yanchor="top"))
+    return fig
 
 
 def _ws_key() -> str:
@@ -107,6 +116,19 @@ def cut(table: pd.DataFrame, mode: str, n: int | None = None, threshold: float |
     if mode == "threshold" and threshold is not None:
         return table[table["score"] >= float(threshold)].reset_index(drop=True)
     return table.head(int(n or 100)).reset_index(drop=True)
+
+
+def display_table(chosen: pd.DataFrame, memberships, personas) -> pd.DataFrame:
+    """The audience as shown: rank, user, score, top share in %, and each user's segment name."""
+    show = chosen[["rank", "user_id", "score", "percentile"]].copy()
+    show["percentile"] = (100 * show["percentile"]).round(2)
+    show["score"] = show["score"].round(4)
+    if memberships is not None:
+        names = persona_names(personas)
+        seg_of = dict(zip(memberships["user_id"].astype(str), memberships["segment"].astype(int), strict=True))
+        show[t("aud.tgt.segment")] = show["user_id"].map(lambda u: names.get(seg_of.get(u), "—"))
+    return show.rename(columns={"user_id": t("aud.col.user_id"), "score": t("aud.col.score"),
+                                "rank": t("aud.col.rank"), "percentile": t("aud.col.top_share")})
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

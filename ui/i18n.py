@@ -56,7 +56,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "aud.col.user_id": ("用户", "User"),
     "aud.col.score": ("得分", "Score"),
     "aud.col.rank": ("名次", "Rank"),
-    "aud.col.top_share": ("前百分比", "Top share"),
+    "aud.col.top_share": ("位于前 %", "Top %"),
     "aud.chart.affinity": ("类型偏好（相对全体的倍数）", "Genre affinity (× the population)"),
     "aud.chart.population": ("全体", "Population"),
     "aud.chart.lift": ("提升倍数", "Lift"),

@@ -285,7 +285,9 @@ def group_persona(ds, profiles: pd.DataFrame, user_ids) -> dict | None:
     users = users[users["user_id"].isin(set(profiles["user_id"]))]
     if users.empty:
         return None
-    return build_personas(ds, profiles, users)[0]
+    p = build_personas(ds, profiles, users)[0]
+    p["share"] = float(len(users) / max(len(profiles), 1))  # of everybody, not of the group itself
+    return p
 
 
 def _traits(p: dict, harsh_sd: float) -> tuple[str, str]:
