@@ -147,10 +147,18 @@ def param_form(name: str) -> dict:
                 step = 10 ** math.floor(math.log10(abs(d))) / 10 if d else 0.01
                 out[p] = float(st.number_input(p, step=float(step), format="%.6g", key=key))
             else:
-                st.session_state.setdefault(key, "none" if d is None else json.dumps(d) if isinstance(d, (list, dict)) else str(d))
+                st.session_state.setdefault(key, _param_text(d))
                 text = st.text_input(p, key=key, help=t("models.param_text_help"))
                 out[p] = coerce_like(parse_value(text), d) if d is not None else parse_value(text)
     return out
+
+
+def _param_text(v) -> str:
+    if v is None:
+        return "none"
+    if isinstance(v, (list, tuple, dict)):
+        return json.dumps(list(v) if isinstance(v, tuple) else v, ensure_ascii=False)
+    return str(v)
 
 
 def param_choices(name: str) -> dict[str, list]:
@@ -174,7 +182,7 @@ def set_params_in_form(name: str, params: dict) -> None:
         elif isinstance(d, float):
             v = float(v)
         else:
-            v = "none" if v is None else json.dumps(v) if isinstance(v, (list, dict)) else str(v)
+            v = _param_text(v)
         st.session_state[param_key(name, p)] = v
     chosen = list(st.session_state.get(W.MODELS) or [])
     if name not in chosen:

@@ -27,7 +27,14 @@ def parse_value(text: str):
 
 def coerce_like(value, default):
     """Convert ``value`` to the type of the parameter's default where that is unambiguous
-    (an int default accepts ``2.0`` as 2; a float default turns 1 into 1.0)."""
+    (an int default accepts ``2.0`` as 2; a float default turns 1 into 1.0; a tuple or list default
+    accepts a JSON list or ``a, b, c``)."""
+    if isinstance(default, (list, tuple)):
+        if isinstance(value, str):  # "svd, bias" -> ["svd", "bias"]
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        if isinstance(value, (list, tuple)):
+            return type(default)(value)
+        return value
     if isinstance(default, bool) or default is None or value is None:
         return value
     if isinstance(default, int) and isinstance(value, float) and value.is_integer():
