@@ -90,3 +90,19 @@ def test_personalization_sampling_is_seeded():
 
 def test_coverage_hand_value():
     assert M.coverage([[0, 1], [1, 2], [-1, -1]], 10) == pytest.approx(0.3)
+
+
+def test_rmse_mae_hand_values():
+    # errors 1, -2, 0, 1 -> squared 1, 4, 0, 1 -> RMSE sqrt(6/4); MAE 4/4
+    assert M.rmse([4, 3, 5, 2], [3, 5, 5, 1]) == pytest.approx(np.sqrt(1.5))
+    assert M.mae([4, 3, 5, 2], [3, 5, 5, 1]) == pytest.approx(1.0)
+    assert np.isnan(M.rmse([], []))
+
+
+def test_precision_recall_ndcg_hand_values():
+    rec, rel = ["a", "x", "b", "y"], {"a", "b", "c"}
+    assert M.precision_at_k(rec, rel, 4) == pytest.approx(2 / 4)
+    assert M.recall_at_k(rec, rel, 4) == pytest.approx(2 / 3)
+    # DCG = 1/log2(2) + 1/log2(4) = 1.5; IDCG (3 relevant) = 1 + 1/log2(3) + 1/2
+    assert M.ndcg_at_k(rec, rel, 4) == pytest.approx(1.5 / (1.5 + 1 / np.log2(3)))
+    assert M.ndcg_at_k(["a", "b"], {"a", "b"}, 2) == pytest.approx(1.0)
