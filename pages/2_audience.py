@@ -203,10 +203,9 @@ with tab_beh:
         st.info(t("aud.beh.need"))
     else:
         res = U.behaviour(*brun)
-        st.markdown(t("aud.beh.summary", desc=res["description"], users=res["users"], pos=res["positive"]))
-        mt = res["metrics"].copy()
-        mt["model"] = mt["model"].map(lambda m: t(f"aud.beh.model.{m}"))
-        st.dataframe(mt.round(3), hide_index=True, key="aud_beh_table")
+        desc = U.behaviour_description(res, brun[1], brun[2], brun[3])
+        st.markdown(t("aud.beh.summary", desc=desc, users=res["users"], pos=res["positive"]))
+        st.dataframe(U.behaviour_table(res["metrics"]), hide_index=True, key="aud_beh_table")
         best = res["metrics"].sort_values("auc", ascending=False).iloc[0]
         st.success(t("aud.beh.best", model=t(f"aud.beh.model.{best['model']}"), auc=best["auc"], acc=best["accuracy"]))
         roc = res["roc"].assign(model=res["roc"]["model"].map(lambda m: t(f"aud.beh.model.{m}")))

@@ -82,6 +82,8 @@ def _behaviour(ws_key: str, version: str, task: str, genre: str | None, window: 
     tk = B.make_task(ds, task, genre=genre, window_days=window)
     res = B.compare_models(tk)
     res["description"] = tk.description
+    res["cutoff"] = None if tk.cutoff is None else f"{pd.Timestamp(tk.cutoff):%Y-%m-%d}"
+    res["threshold"] = float(ds.relevance_threshold)
     res["users"] = int(len(tk.y))
     res["positive"] = int(tk.y.sum())
     return res
@@ -293,10 +295,24 @@ def persona_lines(p: dict) -> list[str]:
     return out
 
 
+def behaviour_description(res: dict, task: str, genre: str | None, window: int) -> str:
+    if task == "active_next":
+        return t("aud.beh.desc.active_next", days=window, cutoff=res.get("cutoff") or "")
+    key = "aud.beh.desc.genre_like" if res.get("cutoff") else "aud.beh.desc.genre_like_random"
+    return t(key, genre=genre_label(genre or "", lang()), thr=f"{res.get('threshold', 4):g}", cutoff=res.get("cutoff") or "")
+
+
+def behaviour_table(metrics: pd.DataFrame) -> pd.DataFrame:
+    m = metrics.copy()
+    m["model"] = m["model"].map(lambda x: t(f"aud.beh.model.{x}"))
+    m = m.round(3)
+    return m.rename(columns={c: t(f"aud.beh.col.{c}") for c in m.columns})
+
+
 def roc_chart(roc: pd.DataFrame) -> go.Figure:
     fig = px.line(roc, x="fpr", y="tpr", color="model", title=t("aud.beh.roc"), color_discrete_sequence=PALETTE)
     fig.add_shape(type="line", x0=0, y0=0, x1=1, y1=1, line=dict(dash="dot", color="grey"))
-    fig.update_layout(xaxis_title=t("aud.beh.fpr"), yaxis_title=t("aud.beh.tpr"))
+    fig.update_layout(xaxis_title=t("aud.beh.fpr"), yaxis_title=t("aud.beh.tpr"), legend_title_text="")
     return style(fig, 380)
 
 
@@ -306,6 +322,7 @@ def importance_chart(imp: pd.DataFrame, n: int = 12) -> go.Figure:
     fig = px.bar(top, x="importance", y="feature", color="model", barmode="group", orientation="h",
                  title=t("aud.beh.importance"), color_discrete_sequence=PALETTE)
     fig.update_yaxes(autorange="reversed")
+    fig.update_layout(legend_title_text="", yaxis_title="", xaxis_title=t("aud.beh.importance_axis"))
     return style(fig, 120 + 22 * top["feature"].nunique() * 1.5)
 
 

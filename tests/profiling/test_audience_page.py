@@ -5,6 +5,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from recsys_core.profiling.audience import target_audience
+from recsys_core.profiling.behaviour import compare_models, make_task
 from recsys_core.profiling.profiles import build_profiles, profile_card
 from recsys_core.store import open_workspace
 
@@ -79,9 +80,12 @@ def test_profiles_segments_behaviour_and_target(env):
     at.selectbox(key="aud_beh_genre").set_value("科幻").run()
     at.button(key="aud_beh_go").click().run()
     _ok(at)
-    bt = _df(at, "auc")
-    assert bt.iloc[:, 0].tolist() == ["逻辑回归", "决策树", "随机森林"]
-    assert ((bt["auc"] >= 0) & (bt["auc"] <= 1)).all()
+    bt = _df(at, "AUC")
+    assert bt["模型"].tolist() == ["逻辑回归", "决策树", "随机森林"]
+    expected = compare_models(make_task(ds, "genre_like", genre="科幻"))["metrics"]
+    assert bt["AUC"].tolist() == pytest.approx(expected["auc"].round(3).tolist())
+    assert bt["准确率"].tolist() == pytest.approx(expected["accuracy"].round(3).tolist())
+    assert any("是否给「科幻」影片打 ≥ 4 分" in m.value for m in at.markdown)
 
     # --- target audience of a film (item neighbours), top 10
     at.selectbox(key="aud_tgt_model").set_value("neighbour").run()
