@@ -22,7 +22,9 @@ ws = workspace()
 
 def activate(version_id: str) -> None:
     set_active_version(version_id)
-    st.session_state.pop("sidebar_version_select", None)  # let the sidebar follow the new active version
+    # let the sidebar and the version picker follow the new active version
+    for key in ("sidebar_version_select", K.DATA_VERSION_PICK, K.DATA_DELETE_CONFIRM):
+        st.session_state.pop(key, None)
 
 
 # ------------------------------------------------------------------ overview of the active version
@@ -139,6 +141,7 @@ def show_report(report) -> None:
                 f"{report.normalised_to[0]:g}-{report.normalised_to[1]:g}")
     table = report.table()
     table["label"] = table["step"].map(lambda s: t(f"step.{s}"))
+    table["detail"] = [dp.step_detail(report, s, t) for s in report.steps]
     st.dataframe(table[["label", "rows_in", "rows_out", "dropped", "changed", "detail"]].rename(columns={
         "label": t("data.col.step"), "rows_in": t("data.rows_in"), "rows_out": t("data.rows_out"),
         "dropped": t("data.rows_dropped"), "changed": t("data.col.changed"), "detail": t("data.col.detail")}),
@@ -149,7 +152,7 @@ def show_report(report) -> None:
     with st.expander(t("data.examples")):
         for s in report.steps:
             if s.examples:
-                st.markdown(f"**{t(f'step.{s.name}')}** — {s.detail}")
+                st.markdown(f"**{t(f'step.{s.name}')}** — {dp.step_detail(report, s, t)}")
                 st.dataframe(s.examples, key=f"data_examples_{s.name}")
     for w in report.warnings:
         st.warning(w)

@@ -142,6 +142,15 @@ def funnel_chart(report, labels: dict | None = None) -> go.Figure:
     return charts.style(fig, height=420)
 
 
+def step_detail(report, step, t) -> str:
+    """One sentence per step in the UI language (``t`` is ui.i18n.t)."""
+    if not step.enabled and step.name != "out_of_range":
+        return t("detail.off")
+    (lo, hi), (tlo, thi) = report.detected_scale, report.normalised_to
+    return t(f"detail.{step.name}", dropped=step.rows_dropped, affected=step.rows_affected,
+             lo=f"{lo:g}", hi=f"{hi:g}", tlo=f"{tlo:g}", thi=f"{thi:g}")
+
+
 def joins_table(report) -> pd.DataFrame:
     """Ids that match / do not match between the interactions and the film / user tables."""
     rows = []
