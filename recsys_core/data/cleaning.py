@@ -581,8 +581,8 @@ def clean(raw, options: CleaningOptions | dict | None = None, progress=None, *, 
         if opts.normalise_ids:
             after, changed = normalise_ids_fast(before)
         else:
-            st = before.astype("string")
-            st = st.mask(st.str.strip().eq(""))
+            st = before.astype("string").str.strip()
+            st = st.mask(st.eq(""))
             after = st.astype(object).where(st.notna(), None)
             changed = np.zeros(len(before), dtype=bool)
         cnt = int(changed.sum())

@@ -532,6 +532,12 @@ def _read_xlsx(filename, data) -> list[TableRead]:
         raw = raw.dropna(how="all").dropna(axis=1, how="all")
         if raw.empty:
             continue
+        # a title line above the table ("2021年影评数据") fills one cell of a wide sheet: skip such lines
+        filled = raw.notna().sum(axis=1).to_numpy()
+        skip = 0
+        while skip < min(10, len(raw) - 1) and filled[skip] < max(2, raw.shape[1] // 2):
+            skip += 1
+        raw = raw.iloc[skip:]
         rows = [["" if pd.isna(v) else str(v) for v in r] for r in raw.head(25).itertuples(index=False)]
         header = detect.sniff_header(rows)
         if header:

@@ -220,3 +220,10 @@ def test_minimal_options_keep_everything_parsable():
     r = raw([["1", "a", "4", None, " x "], ["1", "a", "4", None, " x "]])
     ds, rep = clean(r, CleaningOptions.minimal())
     assert len(ds.interactions) == 2 and ds.interactions["text"].tolist() == [" x ", " x "]
+
+
+def test_ids_only_trimmed_when_normalisation_is_off():
+    r = raw([[" 1", "7.0", "4", None, None], ["1", "7", "5", None, None]])
+    ds, rep = clean(r, {"normalise_ids": False, "duplicate_pairs": "keep"})
+    assert ds.interactions[["user_id", "item_id"]].values.tolist() == [["1", "7.0"], ["1", "7"]]
+    assert not rep.step("normalise_ids").enabled

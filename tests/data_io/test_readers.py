@@ -312,3 +312,21 @@ def test_dmsc_style_comments_use_the_title_as_film_id():
     ds = load_path_from_bytes("DMSC.csv", text.encode("utf-8"))
     assert ds.interactions["item_id"].tolist() == ["复仇者联盟", "复仇者联盟"]
     assert ds.items["title"].tolist() == ["复仇者联盟"]
+
+
+def test_xlsx_title_line_above_the_table_is_skipped():
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["2021年影评数据"])
+    ws.append([])
+    ws.append(["用户ID", "电影ID", "评分", "短评"])
+    ws.append([1, 10, "力荐", "=HYPERLINK(1)"])
+    ws.append([2, 10, 3, "一般"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    t = read_upload("影评.xlsx", buf.getvalue()).tables[0]
+    assert t.role == "interactions" and t.n_rows == 2
+    ds = load_path_from_bytes("影评.xlsx", buf.getvalue())
+    assert ds.interactions["rating"].tolist() == [5.0, 3.0]
