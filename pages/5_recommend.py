@@ -99,7 +99,7 @@ def pick_user(eng) -> str | None:
         mode = "id"
     else:
         mode = st.radio(t("rec.find"), ["id", "segment"], key=K.REC_FIND, horizontal=True,
-                        format_func=lambda m: t(f"rec.find.{m}"))
+                        format_func={m: t(f"rec.find.{m}") for m in ("id", "segment")}.get)
     if mode == "segment":
         segs = sorted(mem["segment"].unique().tolist())
         names = {}
@@ -113,7 +113,7 @@ def pick_user(eng) -> str | None:
         c1, c2 = st.columns(2)
         with c1:
             seg = st.selectbox(t("rec.segment"), segs, key=K.REC_SEGMENT,
-                               format_func=lambda s: f"{s} · {names.get(int(s)) or t('rec.segment_n', k=s)}")
+                               format_func={s: f"{s} · {names.get(int(s)) or t('rec.segment_n', k=s)}" for s in segs}.get)
         members = sorted(mem.loc[mem["segment"] == seg, "user_id"].astype(str).tolist())[:500]
         if st.session_state.get(K.REC_SEG_USER) not in members:
             st.session_state.pop(K.REC_SEG_USER, None)
@@ -302,7 +302,7 @@ def retrain_block(eng, model_id: str, user: str, f: Filters, opts: dict, lst: pd
     c1, c2 = st.columns([2, 2], vertical_alignment="bottom")
     with c1:
         mode = st.radio(t("rec.retrain.mode"), modes, key=K.REC_RETRAIN_MODE, horizontal=True,
-                        format_func=lambda m: t(f"rec.retrain.{m}"))
+                        format_func={m: t(f"rec.retrain.{m}") for m in modes}.get)
     with c2:
         go = st.button(t("rec.retrain.button"), key=K.REC_RETRAIN, disabled=n_fb == 0, width="stretch")
     if not go:
@@ -513,7 +513,7 @@ def monitoring_tab() -> None:
     st.dataframe(feedback_counts(fb), hide_index=True, key=K.REC_MON_FB)
     lr = like_rate_over_time(fb, scale, freq=st.session_state.get(K.REC_MON_FREQ) or "D")
     st.radio(t("rec.mon.freq"), ["h", "D", "W"], index=1, key=K.REC_MON_FREQ, horizontal=True,
-             format_func=lambda f: t(f"rec.mon.freq.{f}"))
+             format_func={f: t(f"rec.mon.freq.{f}") for f in ("h", "D", "W")}.get)
     if lr.empty:
         st.caption(t("rec.no_feedback"))
     else:

@@ -166,3 +166,25 @@ def test_cold_start_visitor_gets_a_list_and_is_saved(env):
     assert any(uid in c.value and "冷启动" in c.value for c in at.caption)
     browse = [b.key.removeprefix("rec_fb_like_") for b in at.button if b.key and b.key.startswith("rec_fb_like_")]
     assert len(browse) == 10 and not set(ratings) & set(browse)
+
+
+def test_english_page_has_every_string_translated(env):
+    import re
+
+    _, ws = env
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.session_state["lang"] = "en"
+    at.run()
+    _fit(at)
+    at.button(key=f"rec_fb_like_{_expected(ws, 'u01')[2]['item_id'].iloc[0]}").click().run()
+    texts = [e.value for kind in ("title", "subheader", "caption", "info", "markdown", "success", "warning")
+             for e in getattr(at, kind)]
+    texts += [w.label for kind in ("button", "selectbox", "multiselect", "slider", "text_input",
+                                   "checkbox", "number_input", "toggle") for w in getattr(at, kind)]
+    texts += [tab.label for tab in at.tabs]
+    assert "Recommend" in " ".join(texts) and "Top 10 recommendations" in texts
+    leaked = [s for s in texts if re.search(r"\brec\.[a-z_]+", str(s))]
+    assert leaked == []
+    data_words = ("影片", "影", "剧情", "喜剧", "科幻", "动作", "中国", "美国", "日本", "导演")  # titles, genres, regions
+    chinese = [s for s in texts if re.search(r"[\u4e00-\u9fff]", re.sub("|".join(data_words), "", str(s)))]
+    assert chinese == []
