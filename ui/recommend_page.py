@@ -53,8 +53,17 @@ def _engine(ws_path: str, model_id: str) -> Engine:
     model = workspace().load_model(model_id)
     if not hasattr(model, "score") or not hasattr(model, "_check_fitted"):
         raise UserError(f"registered model {model_id} is not a recommender that can produce lists; pick another")
+    items = None
+    if getattr(getattr(model, "trainset_", None), "items_meta", None) is None:
+        # models fitted elsewhere (Models page, CLI) may lack item metadata: use their dataset version's
+        row = workspace().list_models().query("model_id == @model_id")
+        dv = row["data_version"].iloc[0] if len(row) else None
+        if dv and workspace().has_version(dv):
+            from .services import dataset
+
+            items = dataset(dv).items
     try:
-        return Engine(model, None, model_id=model_id)
+        return Engine(model, items, model_id=model_id)
     except RuntimeError as e:  # not fitted
         raise UserError(f"registered model {model_id} cannot produce lists ({e}); fit a new one") from None
 

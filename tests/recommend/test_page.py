@@ -188,3 +188,17 @@ def test_english_page_has_every_string_translated(env):
     data_words = ("影片", "影", "剧情", "喜剧", "科幻", "动作", "中国", "美国", "日本", "导演")  # titles, genres, regions
     chinese = [s for s in texts if re.search(r"[\u4e00-\u9fff]", re.sub("|".join(data_words), "", str(s)))]
     assert chinese == []
+
+
+def test_models_registered_elsewhere_without_item_metadata_still_show_titles(env):
+    from recsys_core.models import make_model
+    from recsys_core.trainset import Trainset
+
+    at, ws = env
+    ds = tiny_dataset()
+    model = make_model("bias").fit(Trainset.from_frame(ds.ratings, ds.rating_scale))  # no items_meta
+    ws.register_model(model, "bias", {"rmse": 0.9}, "v1", note="from the Models page")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    exp = [ds.items.set_index("item_id").loc[i, "title"] for i, _ in model.recommend("u01", 10)]
+    assert [t for _, t in _cards(at)] == exp
