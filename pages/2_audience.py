@@ -225,7 +225,7 @@ with tab_tgt:
         mode = st.radio(t("aud.tgt.mode"), ["film", "new"], key=K.AUD_TGT_MODE,
                         format_func=lambda m: t(f"aud.tgt.mode.{m}"), horizontal=True)
         if K.AUD_TGT_MODEL not in st.session_state:
-            st.session_state[K.AUD_TGT_MODEL] = default_model()
+            st.session_state[K.AUD_TGT_MODEL] = default_model(ts.n_items)
         model = st.selectbox(t("aud.tgt.model"), models, key=K.AUD_TGT_MODEL, format_func=U.model_label,
                              help=t("aud.tgt.model_help"))
     with c2:

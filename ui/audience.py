@@ -241,6 +241,7 @@ def silhouette_chart(curve: pd.DataFrame, chosen: int) -> go.Figure:
 
 def map_chart(xy: pd.DataFrame, names: dict) -> go.Figure:
     d = xy.copy()
+    d = d.sort_values("segment", kind="stable")
     d["segment_name"] = d["segment"].map(lambda s: f"{s} · {names.get(int(s), s)}")
     fig = px.scatter(d, x="x", y="y", color="segment_name", hover_data=["user_id"], title=t("aud.seg.map"),
                      color_discrete_sequence=PALETTE, opacity=0.75)
@@ -267,7 +268,8 @@ def genre_heatmap(personas: list[dict]) -> go.Figure | None:
         return None
     pv = lt.pivot_table(index="name", columns="genre", values="lift")
     fig = px.imshow(pv, color_continuous_scale="RdBu_r", color_continuous_midpoint=1.0, aspect="auto",
-                    title=t("aud.seg.heatmap"), text_auto=".1f")
+                    title=t("aud.seg.heatmap"), text_auto=".1f",
+                    labels=dict(x="", y="", color=t("aud.chart.lift")))
     return style(fig, 120 + 40 * len(pv))
 
 

@@ -282,19 +282,26 @@ def available_models() -> list[str]:
     return names + rankers + ["popularity", "random"] + raters
 
 
-def default_model() -> str:
-    """``ease`` when the models registry has it, else the built-in item-neighbour scorer."""
+def default_model(n_items: int | None = None) -> str:
+    """``ease`` when the models registry has it (and the catalogue fits its items x items matrix),
+    else the built-in item-neighbour scorer."""
     from ..models import REGISTRY
 
-    return "ease" if "ease" in REGISTRY else "neighbour"
+    if "ease" not in REGISTRY:
+        return "neighbour"
+    limit = getattr(REGISTRY["ease"](), "max_items", None)
+    if n_items is not None and limit is not None and n_items > int(limit):
+        return "neighbour"
+    return "ease"
 
 
-def make_scorer(name: str | None = None, seed: int = 0, **params) -> AudienceScorer:
+def make_scorer(name: str | None = None, seed: int = 0, n_items: int | None = None, **params) -> AudienceScorer:
+    """A scorer by name; ``auto`` picks :func:`default_model` for a catalogue of ``n_items``."""
     from ..models import REGISTRY
 
     key = (name or "auto").strip().lower()
     if key in ("auto", "default", ""):
-        key = default_model()
+        key = default_model(n_items)
     if key in ("neighbour", "neighbor", "item-neighbour", "itemknn-audience"):
         return NeighbourAudience(**params)
     if key == "popularity":
@@ -381,7 +388,7 @@ def target_audience(ds, item_id: str | None = None, genres: Iterable[str] = (), 
     if ts.n_ratings == 0:
         raise ValueError("the dataset has no ratings; a target audience needs rated films")
     if scorer is None:
-        scorer = make_scorer(model, seed=seed).fit(ts, ds.relevance_threshold)
+        scorer = make_scorer(model, seed=seed, n_items=ts.n_items).fit(ts, ds.relevance_threshold)
     similar = None
     if item_id is not None:
         item_id = str(item_id).strip()
@@ -518,7 +525,7 @@ def evaluate_lift(ds, n_items: int = 20, model: str | None = None, seed: int = 0
     """
     model = (model or "auto").strip().lower()
     if model in ("auto", "default", ""):
-        model = default_model()
+        model = default_model(int(ds.ratings["item_id"].nunique()))
     elig = eligible_items(ds, min_likers)
     if elig.empty:
         raise ValueError(f"no film has at least {min_likers} likers (rating >= {ds.relevance_threshold:g}); "
