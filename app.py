@@ -7,22 +7,22 @@ from ui.i18n import t
 from ui.services import active_version_id, dataset, set_active_version, workspace
 from ui.state import K, init_state
 
-st.set_page_config(page_title="CineLens 影镜", page_icon="🎬", layout="wide")
+st.set_page_config(page_title="CineLens 影镜", page_icon=":material/movie:", layout="wide")
 init_state()
 
 # (script, title key, icon, url path)
 PAGES = [
-    ("pages/1_data.py", "nav.data", "📂", "data"),
-    ("pages/2_audience.py", "nav.audience", "👥", "audience"),
-    ("pages/3_reviews.py", "nav.reviews", "💬", "reviews"),
-    ("pages/4_models.py", "nav.models", "🧪", "models"),
-    ("pages/5_recommend.py", "nav.recommend", "🎯", "recommend"),
+    ("pages/1_data.py", "nav.data", ":material/database:", "data"),
+    ("pages/2_audience.py", "nav.audience", ":material/groups:", "audience"),
+    ("pages/3_reviews.py", "nav.reviews", ":material/reviews:", "reviews"),
+    ("pages/4_models.py", "nav.models", ":material/science:", "models"),
+    ("pages/5_recommend.py", "nav.recommend", ":material/recommend:", "recommend"),
 ]
 
 
 def sidebar() -> None:
     with st.sidebar:
-        st.markdown(f"### 🎬 {t('app.title')}")
+        st.markdown(f"### :material/movie: {t('app.title')}")
         st.caption(t("app.tagline"))
         st.radio(t("app.language"), options=["zh", "en"], key=K.LANG, horizontal=True,
                  format_func=lambda v: "中文" if v == "zh" else "English")
@@ -42,7 +42,7 @@ def sidebar() -> None:
             st.rerun()
         ds = dataset(choice)
         if ds.meta.get("synthetic"):
-            st.caption(f"🧪 {t('app.synthetic')}")
+            st.caption(f":material/science: {t('app.synthetic')}")
         s = ds.summary()
         st.caption(f"{t('common.users')} {s['users']:,} · {t('common.items')} {s['items']:,} · "
                    f"{t('common.ratings')} {s['ratings']:,} · {t('common.reviews')} {s['reviews']:,}")

@@ -70,8 +70,17 @@ class StreamlitServer:
 
 
 def wait_for_app(page, timeout: float = 60_000) -> None:
-    """Wait until Streamlit has finished running the script (no 'running' indicator)."""
-    page.wait_for_selector("[data-testid='stApp']", timeout=timeout)
+    """Wait until Streamlit has rendered the page and finished running the script.
+
+    The running indicator (``stStatusWidget``) appears a moment after navigation, so "absent" only
+    counts once the main block has content and it stays absent for several consecutive checks.
+    """
+    page.wait_for_selector("[data-testid='stMainBlockContainer']", timeout=timeout)
     page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
-    page.wait_for_timeout(300)
+        """() => {
+            const idle = !document.querySelector('[data-testid="stStatusWidget"]')
+                && document.querySelector('[data-testid="stMainBlockContainer"] [data-testid="stElementContainer"]');
+            window.__cinelensIdle = idle ? (window.__cinelensIdle || 0) + 1 : 0;
+            return window.__cinelensIdle >= 4;
+        }""",
+        timeout=timeout, polling=250)
