@@ -26,7 +26,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def generate(path: Path, n: int, seed: int = 7) -> None:
+def generate(path: Path, n: int, seed: int = 7, dirty: bool = True) -> None:
     rng = np.random.default_rng(seed)
     users = rng.integers(1, 60_000, n)
     items = rng.integers(1, 20_000, n)
@@ -35,7 +35,7 @@ def generate(path: Path, n: int, seed: int = 7) -> None:
     u = users.astype(str).astype(object)
     it = items.astype(str).astype(object)
     t = ts.astype(str).astype(object)
-    k = max(n // 1000, 1)
+    k = max(n // 1000, 1) if dirty else 0
     idx = rng.choice(n, size=8 * k, replace=False)
     a, b, c, d, e, f, g, h = np.array_split(idx, 8)
     ratings[a] = "力荐"
@@ -99,15 +99,21 @@ def main(argv=None) -> int:
         generate(path, args.rows)
         print(f"generated {args.rows:,} rows (+ duplicates) in {time.perf_counter() - t0:.1f}s: "
               f"{os.path.getsize(path) / 1e6:.1f} MB")
-        rows = [("cinelens load+clean", run_child("cinelens", path))]
+        rows = [("cinelens load+clean (dirty)", run_child("cinelens", path))]
         for p in [x for x in args.peers.split(",") if x]:
-            rows.append((f"{p} (read only, no cleaning)", run_child(p, path)))
-    print(f"\n{'tool':<36}{'seconds':>9}{'peak MB':>10}{'rows in':>11}{'rows out':>11}")
+            rows.append((f"{p} read only (dirty)", run_child(p, path)))
+        clean_path = Path(d) / "ratings_1m_clean.csv"
+        generate(clean_path, args.rows, dirty=False)
+        rows.append(("cinelens load+clean (clean file)", run_child("cinelens", clean_path)))
+        for p in [x for x in args.peers.split(",") if x]:
+            rows.append((f"{p} read only (clean file)", run_child(p, clean_path)))
+    print(f"\n{'tool':<40}{'seconds':>9}{'peak MB':>10}{'rows in':>11}{'rows out':>11}")
     for name, r in rows:
         if "error" in r:
-            print(f"{name:<36}  error: {r['error']}")
+            print(f"{name:<40}  error: {r['error']}")
             continue
-        print(f"{name:<36}{r['seconds']:>9.1f}{r['peak_mb']:>10.0f}{r['rows_in']:>11,}{r['rows_out']:>11,}")
+        print(f"{name:<40}{r['seconds']:>9.1f}{r['peak_mb']:>10.0f}{r['rows_in']:>11,}{r['rows_out']:>11,}")
+    print("\n(dirty = text ratings, '1.0'/' 1' ids, missing ids, duplicates, out-of-range values, mixed time formats)")
     ours = rows[0][1]
     if "steps" in ours:
         print("\ncleaning steps (dropped, affected):")
