@@ -56,8 +56,20 @@ def overview() -> None:
     right.markdown(f"**{t('data.top_films')}**")
     right.dataframe(dp.top_films(ds), hide_index=True, key="data_top_films")
     if ds.meta.get("suspicious_users"):
-        st.warning(t("data.suspicious_in_version", n=len(ds.meta["suspicious_users"]),
-                     ids=", ".join(map(str, ds.meta["suspicious_users"][:10]))))
+        sus = ds.meta["suspicious_users"]
+        st.warning(t("data.suspicious_in_version", n=len(sus), ids=", ".join(map(str, sus[:10]))))
+        if st.button(t("data.drop_suspicious_btn", n=len(sus)), key=K.DATA_DROP_SUSPICIOUS):
+            try:
+                vid = dp.drop_users_version(ws, ds, sus)
+            except UserError as e:
+                st.error(t("common.error", msg=e))
+                return
+            activate(vid)
+            st.session_state[K.DATA_SAVED] = t("data.dropped_saved", n=len(sus), version=vid)
+            st.rerun()
+    flash = st.session_state.get(K.DATA_SAVED)
+    if flash:
+        st.success(flash)
 
 
 # ------------------------------------------------------------------ upload -> map -> clean -> save

@@ -108,6 +108,24 @@ def save_versions(ws, files: list[tuple[str, bytes]], raw_ds, ds, report, note: 
         raise
 
 
+def drop_users_version(ws, ds, user_ids: list, note: str = "") -> str:
+    """A new cleaned version without these users (the current version stays as it is)."""
+    from dataclasses import replace
+
+    drop = set(map(str, user_ids))
+    inter = ds.interactions[~ds.interactions["user_id"].isin(drop)].reset_index(drop=True)
+    if inter.empty:
+        raise UserError("dropping these users would leave no rows - keep at least one user")
+    meta = dict(ds.meta)
+    meta["suspicious_users"] = [u for u in meta.get("suspicious_users", []) if str(u) not in drop]
+    meta["dropped_users"] = sorted(drop)
+    users = ds.users[~ds.users["user_id"].isin(drop)].reset_index(drop=True) if ds.users is not None else None
+    new = replace(ds, interactions=inter, users=users, version=None, meta=meta)
+    vid = ws.add_version(new, kind="cleaned", parent=ds.version, note=note or f"dropped {len(drop)} suspicious users")
+    ws.set_active(vid)
+    return vid
+
+
 # ------------------------------------------------------------------ summaries and charts
 
 def summary_numbers(ds) -> dict:

@@ -226,6 +226,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "data.top_films": ("最热门影片", "Most rated films"),
     "data.suspicious_in_version": ("这个版本有 {n} 个可疑用户（短时间内大量相同评分）：{ids}",
                                    "This version has {n} suspicious users (many identical ratings in minutes): {ids}"),
+    "data.drop_suspicious_btn": ("删除这 {n} 个可疑用户（另存为新版本）", "Drop these {n} users (as a new version)"),
+    "data.dropped_saved": ("已删除 {n} 个可疑用户，新版本 {version} 为当前数据集。", "Dropped {n} suspicious users; new version {version} is active."),
     "data.upload_limit": ("支持 CSV/TSV/TXT/DAT、Excel（.xlsx）、JSON/JSON Lines、Parquet 和 .zip（可含整个 MovieLens 文件夹）；每个文件最大 {mb} MB。可一次上传多个文件合并为一个数据集。",
                           "CSV/TSV/TXT/DAT, Excel (.xlsx), JSON/JSON Lines, Parquet and .zip (even a whole MovieLens folder); "
                           "up to {mb} MB per file. Upload several files at once to build one dataset."),

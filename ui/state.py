@@ -32,6 +32,7 @@ class K:
     DATA_DELETE_CONFIRM = "data_delete_confirm"
     DATA_CMP_A = "data_cmp_a"
     DATA_CMP_B = "data_cmp_b"
+    DATA_DROP_SUSPICIOUS = "data_drop_suspicious"
     # --- Recommend page (widget keys and page state) ---
     REC_MODEL = "rec_model"                    # registered model id chosen for browsing
     REC_MODEL_PENDING = "rec_model_pending"    # model id to select on the next run (after fit / retrain)

@@ -155,3 +155,26 @@ def test_english_labels(app):
     assert [tb.label for tb in at.tabs] == ["Active data", "Upload & clean", "Versions", "Export"]
     assert metric(at, "Users") == "800"
     assert any("500 MB" in c.value for c in at.caption)
+
+
+def test_suspicious_users_flagged_then_dropped_as_a_new_version(app, tmp_path):
+    at = app
+    rows = ["user_id,item_id,rating,timestamp"]
+    rows += [f"bot,m{i},5,2021-01-01T00:{i // 60:02d}:{i % 60:02d}" for i in range(110)]
+    rows += [f"fan,m{i},{1 + i % 5},2021-0{1 + i % 9}-01T00:00:00" for i in range(30)]
+    at.file_uploader(key="data_upload").set_value(("r.csv", ("\n".join(rows) + "\n").encode(), "text/csv")).run()
+    at.button(key="data_preview_btn").click().run()
+    sus = frame(at, "reason")
+    assert sus["user_id"].tolist() == ["bot"]
+    at.button(key="data_save_btn").click().run()
+    assert metric(at, "用户") == "2"
+    assert any("1 个可疑用户" in w.value and "bot" in w.value for w in at.warning)
+    at.button(key="data_drop_suspicious").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    ws = open_workspace(tmp_path / "ws")
+    v = ws.list_versions()
+    assert v["version_id"].tolist() == ["v1", "v2", "v3", "v4"] and v["parent"].tolist()[-1] == "v3"
+    assert ws.active_version() == "v4"
+    assert set(ws.load_version("v4").interactions["user_id"]) == {"fan"}
+    assert len(ws.load_version("v3").interactions) == 140  # the flagged version is unchanged
+    assert metric(at, "用户") == "1"
