@@ -277,7 +277,9 @@ def versions_section() -> None:
         a_col, b_col = st.columns(2)
         a = a_col.selectbox("A", ids, index=len(ids) - 2, key=K.DATA_CMP_A)
         b = b_col.selectbox("B", ids, index=len(ids) - 1, key=K.DATA_CMP_B)
-        st.dataframe(dp.compare_table(dataset(a), dataset(b)), hide_index=True, key="data_compare_table")
+        da, db = dataset(a), dataset(b)
+        st.dataframe(dp.compare_table(da, db), hide_index=True, key="data_compare_table")
+        st.plotly_chart(dp.compare_histogram(da, db, f"A {a}", f"B {b}", t("data.hist")), key="data_compare_chart")
 
 
 # ------------------------------------------------------------------ exports

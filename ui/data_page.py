@@ -153,6 +153,16 @@ def top_films(ds, n: int = 10) -> pd.DataFrame:
     return g
 
 
+def compare_histogram(a, b, name_a: str, name_b: str, title: str = "") -> go.Figure:
+    """Rating counts of two versions side by side."""
+    fig = go.Figure()
+    for ds, name, color in ((a, name_a, charts.PALETTE[0]), (b, name_b, charts.PALETTE[1])):
+        c = ds.ratings["rating"].value_counts().sort_index()
+        fig.add_bar(x=[f"{v:g}" for v in c.index], y=c.values, name=name, marker_color=color)
+    fig.update_layout(barmode="group", title=title, xaxis_title="rating", yaxis_title="count")
+    return charts.style(fig, height=300)
+
+
 def funnel_chart(report, labels: dict | None = None) -> go.Figure:
     f = report.funnel()
     names = [labels.get(s, s) if labels else s for s in f["stage"]]
