@@ -7,8 +7,14 @@ from pathlib import Path
 
 from ..data.io import load_path
 from ..errors import UserError
-from ..profiling.audience import (available_models, evaluate_lift, export_audience_csv, make_scorer,
-                                  target_audience)
+from ..profiling.audience import (
+    available_models,
+    evaluate_lift,
+    export_audience_csv,
+    make_scorer,
+    pseudonymise,
+    target_audience,
+)
 from .common import write_json
 
 
@@ -66,20 +72,25 @@ def run(args) -> int:
                               threshold=args.threshold, seed=args.seed)
     table = res.table
     what = f"film {res.item_id}" if res.item_id else "the described film"
-    print(f"audience of {what}: {len(table)} of {res.pool_size} candidate users (model {res.model})")
+    human = sys.stderr if args.json == "-" else sys.stdout  # keep stdout pure JSON with --json -
+    print(f"audience of {what}: {len(table)} of {res.pool_size} candidate users (model {res.model})", file=human)
     for r in table.head(10).itertuples():
-        print(f"  {r.rank:>5}  {r.user_id:>12}  {r.score:.4f}")
-    if args.out:
-        secret = None
-        if not args.raw_ids:
-            from ..store import open_workspace
+        print(f"  {r.rank:>5}  {r.user_id:>12}  {r.score:.4f}", file=human)
+    secret = None
+    if (args.out or args.json) and not args.raw_ids:
+        from ..store import open_workspace
 
-            secret = open_workspace(args.workspace).secret("pseudonym")
+        secret = open_workspace(args.workspace).secret("pseudonym")
+    if args.out:
         Path(args.out).write_bytes(export_audience_csv(table, secret, pseudonymise_ids=not args.raw_ids))
-        print(f"wrote {args.out} ({'raw ids' if args.raw_ids else 'pseudonymised ids'})")
+        print(f"wrote {args.out} ({'raw ids' if args.raw_ids else 'pseudonymised ids'})", file=human)
     if args.json:
+        users = table.copy()
+        if not args.raw_ids:
+            users["user_id"] = pseudonymise(users["user_id"], secret)
+            users = users.rename(columns={"user_id": "user_pseudonym"})
         write_json({"item_id": res.item_id, "model": res.model, "pool": res.pool_size,
-                    "users": table.to_dict("records") if args.raw_ids else len(table)},
+                    "pseudonymised": not args.raw_ids, "users": users.to_dict("records")},
                    None if args.json == "-" else args.json)
     return 0
 
@@ -97,12 +108,13 @@ def _evaluate(args, ds) -> int:
 
     res = evaluate_lift(ds, n_items=args.items, model=args.model, seed=args.seed, min_likers=args.min_likers,
                         extra_models=extra, progress=progress)
-    print(f"films {res['items']}  model {res['model']}")
-    print(f"  lift@10%             {res['lift_at_10pct']:.3f}")
-    print(f"  popularity lift@10%  {res['popularity_lift_at_10pct']:.3f}")
-    print(f"  random lift@10%      {res['random_lift_at_10pct']:.3f}")
+    human = sys.stderr if args.json == "-" else sys.stdout  # keep stdout pure JSON with --json -
+    print(f"films {res['items']}  model {res['model']}", file=human)
+    print(f"  lift@10%             {res['lift_at_10pct']:.3f}", file=human)
+    print(f"  popularity lift@10%  {res['popularity_lift_at_10pct']:.3f}", file=human)
+    print(f"  random lift@10%      {res['random_lift_at_10pct']:.3f}", file=human)
     for m in extra:
-        print(f"  {m + ' lift@10%':<20} {res[f'{m}_lift_at_10pct']:.3f}")
+        print(f"  {m + ' lift@10%':<20} {res[f'{m}_lift_at_10pct']:.3f}", file=human)
     if args.json:
         write_json(res, None if args.json == "-" else args.json)
         if args.json != "-":

@@ -60,9 +60,10 @@ def run(args) -> int:
         "silhouette_curve": res.curve.to_dict("records") if res.curve is not None else None,
         "segments": personas_summary(res.personas),
     }
-    print(f"k={res.k}  silhouette={res.silhouette:.3f}  algorithm={res.algorithm}")
+    human = sys.stderr if args.json == "-" else sys.stdout  # keep stdout pure JSON with --json -
+    print(f"k={res.k}  silhouette={res.silhouette:.3f}  algorithm={res.algorithm}", file=human)
     for s in out["segments"]:
-        print(f"  {s['id']:>2}  {s['size']:>6}  {s['name']}  [{', '.join(s['top_genres'])}]")
+        print(f"  {s['id']:>2}  {s['size']:>6}  {s['name']}  [{', '.join(s['top_genres'])}]", file=human)
     if args.json:
         write_json(out, None if args.json == "-" else args.json)
         if args.json != "-":

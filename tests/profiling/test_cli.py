@@ -16,10 +16,19 @@ from .conftest import planted_dataset
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_cli(*args, env=None):
-    e = dict(os.environ, **(env or {}))
+def run_cli(*args):
+    """A real ``python -m recsys_core`` process."""
     return subprocess.run([sys.executable, "-m", "recsys_core", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300, env=e)
+                          timeout=300, env=dict(os.environ))
+
+
+def run_main(capsys, *args):
+    """The same command line in this process (faster): returns (exit code, stdout, stderr)."""
+    from recsys_core.__main__ import main
+
+    code = main([str(a) for a in args])
+    out = capsys.readouterr()
+    return code, out.out, out.err
 
 
 @pytest.fixture(scope="module")
@@ -34,11 +43,12 @@ def folder(tmp_path_factory):
     return d, truth
 
 
-def test_segment_json(folder, tmp_path):
+def test_segment_json(folder, tmp_path, capsys):
     d, truth = folder
     out = tmp_path / "seg.json"
-    r = run_cli("segment", str(d), "--k", "auto", "--k-max", "5", "--json", str(out))
-    assert r.returncode == 0, r.stderr
+    code, stdout, err = run_main(capsys, "segment", d, "--k", "auto", "--k-max", "5", "--json", out)
+    assert code == 0, err
+    assert stdout.startswith("k=3")
     res = json.loads(out.read_text(encoding="utf-8"))
     assert res["k"] == 3 and 0 < res["silhouette"] <= 1
     assert [s["size"] for s in res["segments"]] == [40, 40, 40]
@@ -69,12 +79,12 @@ def test_audience_export_pseudonymised_by_default(folder, tmp_path):
     assert not set(raw["user_id"]) & set(inter.loc[inter["item_id"] == "F25", "user_id"])
 
 
-def test_audience_evaluate_json(folder, tmp_path):
+def test_audience_evaluate_json(folder, tmp_path, capsys):
     d, _ = folder
     out = tmp_path / "ev.json"
-    r = run_cli("audience", str(d), "--evaluate", "--items", "2", "--model", "neighbour", "--min-likers", "5",
-                "--seed", "3", "--json", str(out))
-    assert r.returncode == 0, r.stderr
+    code, _, err = run_main(capsys, "audience", d, "--evaluate", "--items", "2", "--model", "neighbour",
+                            "--min-likers", "5", "--seed", "3", "--json", out)
+    assert code == 0, err
     res = json.loads(out.read_text(encoding="utf-8"))
     assert {"items", "lift_at_10pct", "popularity_lift_at_10pct", "random_lift_at_10pct", "per_item"} <= set(res)
     assert res["items"] == 2 and len(res["per_item"]) == 2
@@ -87,9 +97,9 @@ def test_audience_evaluate_json(folder, tmp_path):
     (("audience", "{d}", "--item", "F00", "--model", "nope"), "unknown --model 'nope'"),
     (("audience", "{d}", "--evaluate", "--min-likers", "999"), "no film has at least 999 likers"),
 ])
-def test_errors_are_one_line(folder, args, needle):
+def test_errors_are_one_line(folder, args, needle, capsys):
     d, _ = folder
-    r = run_cli(*[a.format(d=d) for a in args])
-    assert r.returncode == 2
-    lines = r.stderr.strip().splitlines()
-    assert lines[-1].startswith("error: ") and needle in lines[-1], r.stderr
+    code, _, err = run_main(capsys, *[a.format(d=d) for a in args])
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert lines[-1].startswith("error: ") and needle in lines[-1], err
