@@ -14,8 +14,9 @@ The model reads the metadata from ``trainset.items_meta`` (the canonical items t
 trainset with ``Trainset.from_dataset`` or pass ``items_meta=``). Items of the trainset without a
 metadata row get a zero vector (they score 0 similarity).
 
-User profile = sum of the user's item vectors weighted by the centred rating (r_ui - mean_u), so
-liked items pull towards and disliked items push away. Score = cosine(profile, item).
+User profile = sum of the user's item vectors weighted by the centred rating r_ui - (mu + b_u)
+(b_u the damped user bias, so a user with a single 5-star rating still has a profile), so liked
+items pull towards and disliked items push away. Score = cosine(profile, item).
 
 Predicted rating = b_ui + alpha * cosine, with b_ui = mu + b_u + b_i the damped bias baseline
 and alpha >= 0 fitted by least squares on the training residuals using *leave-one-out* cosines
@@ -208,9 +209,7 @@ class ContentBased(Recommender):
 
         csr = ts.csr
         rows = np.repeat(np.arange(ts.n_users), np.diff(csr.indptr))
-        counts = np.maximum(np.diff(csr.indptr), 1)
-        umean = np.bincount(rows, weights=csr.data, minlength=ts.n_users) / counts
-        w = csr.data - umean[rows]                               # centred rating weights
+        w = csr.data - (self.mu_ + self.bu_[rows])               # centred on the damped user mean
         Wm = sp.csr_matrix((w, csr.indices, csr.indptr), shape=csr.shape)
         P = (Wm @ self.item_vectors_).tocsr()                    # unnormalised profiles (users x features)
         self.profiles_ = P

@@ -73,11 +73,13 @@ def test_content_needs_metadata():
 
 
 def test_content_vectors_cosine_by_hand():
-    # genres only: x = {A}, y = {A, B}, z = {B}; user a likes x (5) and dislikes z (1): mean 3
+    # genres only: x = {A}, y = {A, B}, z = {B}; user a likes x (5) and dislikes z (1); global mean 3 and
+    # (with a huge reg_u) no user bias, so a's weights are +2 and -2
     df = pd.DataFrame({"user_id": ["a", "a", "b", "b"], "item_id": ["x", "z", "y", "x"],
-                       "rating": [5.0, 1.0, 4.0, 4.0]})
+                       "rating": [5.0, 1.0, 3.0, 3.0]})
     items = pd.DataFrame({"item_id": ["x", "y", "z"], "genres": [["A"], ["A", "B"], ["B"]]})
-    m = ContentBased(w_people=0, w_year=0, w_region=0, w_text=0).fit(Trainset.from_frame(df, (1, 5), items_meta=items))
+    m = ContentBased(w_people=0, w_year=0, w_region=0, w_text=0, reg_u=1e12).fit(
+        Trainset.from_frame(df, (1, 5), items_meta=items))
     ts = m.trainset_
     # profile of a = (+2) * [1, 0] + (-2) * [0, 1] = [2, -2]; y = [1, 1]/sqrt2 -> cosine 0; x -> 1/sqrt2
     cos = m._cosines(np.array([ts.to_inner_uid("a")]))[0]
