@@ -195,22 +195,29 @@ class Recommender:
         return [(ts.items_raw[i], float(s[i])) for i in top if np.isfinite(s[i])]
 
     def top_n_inner(self, inner_uids: np.ndarray, n: int, exclude_seen: bool = True,
-                    batch: int = 512) -> np.ndarray:
-        """Top-n inner item ids for many known users at once: (len(inner_uids), n), -1 padded."""
+                    batch: int = 1024, return_scores: bool = False):
+        """Top-n inner item ids for many known users at once: (len(inner_uids), n), -1 padded.
+
+        With ``return_scores`` also returns the matching (len, n) score matrix (-inf where padded).
+        """
         ts = self._check_fitted()
         inner_uids = np.asarray(inner_uids, dtype=np.int64)
         out = np.full((len(inner_uids), n), -1, dtype=np.int64)
+        scores = np.full((len(inner_uids), n), -np.inf) if return_scores else None
         csr = ts.csr
         for start in range(0, len(inner_uids), batch):
             us = inner_uids[start:start + batch]
-            S = np.array(self._score_users(us), dtype=float, copy=True)
+            S = np.array(self._score_users(us), dtype=float)  # a copy: models may return their own arrays
             S[~np.isfinite(S)] = -np.inf
             if exclude_seen:
                 sub = csr[us]
                 rows = np.repeat(np.arange(len(us)), np.diff(sub.indptr))
                 S[rows, sub.indices] = -np.inf
-            out[start:start + len(us)] = _top_n_rows(S, n)
-        return out
+            idx, vals = _top_n_rows(S, n)
+            out[start:start + len(us)] = idx
+            if return_scores:
+                scores[start:start + len(us)] = vals
+        return (out, scores) if return_scores else out
 
     def recommend_many(self, users, n: int = 10, exclude_seen: bool = True) -> dict:
         """{raw user: [(raw item, score), ...]} for many users, batched."""
@@ -220,12 +227,12 @@ class Recommender:
         result: dict = {}
         known = inner >= 0
         if known.any():
-            top = self.top_n_inner(inner[known], n, exclude_seen)
+            top, vals = self.top_n_inner(inner[known], n, exclude_seen, return_scores=True)
+            items_raw = ts.items_raw
             kusers = [u for u, k in zip(users, known) if k]
-            for row, (uraw, uin) in enumerate(zip(kusers, inner[known])):
-                items = top[row][top[row] >= 0]
-                sc = self._score_users(np.array([uin]))[0][items] if len(items) else []
-                result[uraw] = [(ts.items_raw[i], float(s)) for i, s in zip(items, sc)]
+            for row, uraw in enumerate(kusers):
+                ok = top[row] >= 0
+                result[uraw] = list(zip(items_raw[top[row][ok]].tolist(), vals[row][ok].tolist()))
         for uraw, k in zip(users, known):
             if not k:
                 result[uraw] = self.recommend(uraw, n, exclude_seen)
@@ -240,15 +247,18 @@ def _top_n(s: np.ndarray, n: int) -> np.ndarray:
     return idx[np.lexsort((idx, -s[idx]))]
 
 
-def _top_n_rows(S: np.ndarray, n: int) -> np.ndarray:
+def _top_n_rows(S: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row-wise top-n (indices, scores), best first, ties by lower index; -1 / -inf where padded."""
     n_items = S.shape[1]
     k = min(n, n_items)
-    idx = np.argpartition(-S, k - 1, axis=1)[:, :k]
+    idx = np.argpartition(-S, k - 1, axis=1)[:, :k] if k < n_items else np.tile(np.arange(n_items), (S.shape[0], 1))
     vals = np.take_along_axis(S, idx, axis=1)
     order = np.lexsort((idx, -vals), axis=1)
     idx = np.take_along_axis(idx, order, axis=1)
     vals = np.take_along_axis(vals, order, axis=1)
     idx = np.where(np.isfinite(vals), idx, -1)
     if k < n:
-        idx = np.hstack([idx, np.full((S.shape[0], n - k), -1)])
-    return idx
+        pad = n - k
+        idx = np.hstack([idx, np.full((S.shape[0], pad), -1)])
+        vals = np.hstack([vals, np.full((S.shape[0], pad), -np.inf)])
+    return idx, vals

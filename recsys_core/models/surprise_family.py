@@ -205,13 +205,17 @@ class CoClustering(_ByUserBlocks, Recommender):
 
 class KNNBaseline(_NeighbourCF):
     """Surprise's ``KNNBaseline``: its similarity matrix and ALS baselines, predicted by our
-    vectorised neighbourhood engine (identical estimate; ties among equal similarities aside)."""
+    vectorised neighbourhood engine (identical estimate; ties among equal similarities aside).
+
+    Defaults follow Surprise except ``sim`` (pearson_baseline, Surprise's recommended measure for
+    this algorithm, instead of its default msd). ``damping=0`` keeps Surprise's estimate; see
+    :mod:`recsys_core.models.knn` for what a positive value does to top-N lists."""
 
     name = "knnbaseline"
 
     def __init__(self, k: int = 40, min_k: int = 1, sim: str = "pearson_baseline", user_based: bool = True,
                  min_support: int = 1, shrinkage: float = 100.0, reg_u: float = 15.0, reg_i: float = 10.0,
-                 bsl_epochs: int = 10):
+                 bsl_epochs: int = 10, damping: float = 0.0):
         self.k = k
         self.min_k = min_k
         self.sim = sim
@@ -221,6 +225,7 @@ class KNNBaseline(_NeighbourCF):
         self.reg_u = reg_u
         self.reg_i = reg_i
         self.bsl_epochs = bsl_epochs
+        self.damping = damping
 
     def _fit(self, ts):
         from surprise import KNNBaseline as SKNNBaseline
@@ -247,7 +252,7 @@ class KNNBaseline(_NeighbourCF):
         resid = _with_data(csr, csr.data - (self.mu_ + self.bu_[rows] + self.bi_[csr.indices]))
         self.sim_ = S
         self.resid_ = resid
-        self._nb = _Neighbourhood(S, resid.T.tocsr() if self.user_based else resid, self.k, self.min_k, 0.0)
+        self._nb = _Neighbourhood(S, resid.T.tocsr() if self.user_based else resid, self.k, self.min_k, float(self.damping))
 
 
 __all__ = ["SVDpp", "NMF", "SlopeOne", "CoClustering", "KNNBaseline"]
