@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
-
 from ..data.io import load_path
 from ..data.schema import normalise_id
 from ..errors import UserError
@@ -33,26 +31,9 @@ def add_parser(sub):
     return p
 
 
-def batched_lists(model, users: list[str], n: int, exclude_seen: bool = True, batch: int = 1024) -> dict:
-    """{user: [(item, score), ...]} for known users via ``top_n_inner`` plus one batched score lookup per
-    ``batch`` users (no per-user Python loop over scores); unknown users go through ``recommend``."""
-    ts = model.trainset_
-    inner = ts.inner_uids(users)
-    out: dict = {}
-    known = np.flatnonzero(inner >= 0)
-    for start in range(0, len(known), batch):
-        pos = known[start:start + batch]
-        us = inner[pos]
-        top = model.top_n_inner(us, n, exclude_seen=exclude_seen)
-        S = np.asarray(model._score_users(us), dtype=float)
-        scores = np.take_along_axis(S, np.maximum(top, 0), axis=1)
-        items_raw = ts.items_raw
-        for row, p in enumerate(pos.tolist()):
-            ok = top[row] >= 0
-            out[users[p]] = list(zip(items_raw[top[row][ok]].tolist(), scores[row][ok].tolist(), strict=True))
-    for p in np.flatnonzero(inner < 0).tolist():
-        out[users[p]] = model.recommend(users[p], n, exclude_seen)
-    return out
+def batched_lists(model, users: list[str], n: int, exclude_seen: bool = True) -> dict:
+    """{user: [(item, score), ...]}: top-N and their scores come from one batched score matrix."""
+    return model.recommend_many(users, n, exclude_seen)
 
 
 def run(args) -> int:
