@@ -336,3 +336,27 @@ with tab_tgt:
                     st.plotly_chart(g, key="aud_gain_chart")
                 with gc2:
                     st.plotly_chart(lf, key="aud_lift_chart")
+
+    # the benchmark over many films (same protocol as `python -m recsys_core audience --evaluate`)
+    st.subheader(t("aud.tgt.bench_title"))
+    st.caption(t("aud.tgt.bench_help"))
+    b1, b2 = st.columns([1, 1])
+    with b1:
+        n_films = int(st.number_input(t("aud.tgt.bench_items"), min_value=1, max_value=200, value=10, step=1,
+                                      key=K.AUD_TGT_BENCH_N))
+    with b2:
+        bench_go = st.button(t("aud.tgt.bench_go"), key=K.AUD_TGT_BENCH_GO)
+    if bench_go:
+        with st.status(t("aud.tgt.validating"), expanded=False) as status:
+            try:
+                U.evaluate_many(version, model, n_films)
+                st.session_state[K.AUD_TGT_BENCH_RUN] = (version, model, n_films)
+                status.update(label=t("aud.tgt.done"), state="complete")
+            except ValueError as e:
+                st.session_state[K.AUD_TGT_BENCH_RUN] = None
+                status.update(label=t("common.error", msg=e), state="error")
+    brun = st.session_state.get(K.AUD_TGT_BENCH_RUN)
+    if brun and brun[0] == version:
+        bres = U.evaluate_many(*brun)
+        st.markdown(t("aud.tgt.bench_summary", n=bres["items"]))
+        st.dataframe(U.evaluate_table(bres), hide_index=True, key="aud_bench_table")

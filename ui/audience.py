@@ -143,6 +143,28 @@ def validate(version: str, item: str, models, seed: int = 0) -> dict:
     return _validate(_ws_key(), version, item, tuple(models), seed)
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def _evaluate_many(ws_key: str, version: str, model: str, n_items: int, seed: int, peer: str) -> dict:
+    ds = dataset(version)
+    return A.evaluate_lift(ds, n_items=n_items, model=model, seed=seed, extra_models=[peer])
+
+
+def evaluate_many(version: str, model: str, n_items: int, seed: int = 0) -> dict:
+    """The offline benchmark over several films (the ``audience --evaluate`` protocol)."""
+    return _evaluate_many(_ws_key(), version, model, int(n_items), int(seed), rating_peer())
+
+
+def evaluate_table(res: dict) -> pd.DataFrame:
+    peer = rating_peer()
+    rows = [{"model": model_label(res["model"]), "lift": res["lift_at_10pct"]},
+            {"model": model_label("popularity"), "lift": res["popularity_lift_at_10pct"]},
+            {"model": model_label(peer), "lift": res[f"{peer}_lift_at_10pct"]},
+            {"model": model_label("random"), "lift": res["random_lift_at_10pct"]}]
+    df = pd.DataFrame(rows)
+    df["lift"] = df["lift"].round(3)
+    return df.rename(columns={"model": t("aud.tgt.model"), "lift": t("aud.tgt.lift10_col")})
+
+
 def rating_peer() -> str:
     """The predicted-rating ranking shown beside the audience model (svd when available)."""
     from recsys_core.models import REGISTRY

@@ -208,6 +208,14 @@ STRINGS: dict[str, tuple[str, str]] = {
     "aud.tgt.gain_axis": ("找回的隐藏喜欢者", "Hidden likers found"),
     "aud.tgt.depth": ("触达比例", "Share of pool contacted"),
     "aud.tgt.lift": ("提升曲线", "Lift curve"),
+    "aud.tgt.lift10_col": ("前 10% 提升", "Lift@10%"),
+    "aud.tgt.bench_title": ("多部影片的离线评估", "Offline benchmark over many films"),
+    "aud.tgt.bench_help": ("随机抽取至少有 30 位喜欢者的影片，逐部隐藏一半喜欢者后重训并排序，取前 10% 提升的平均值（与命令行 audience --evaluate 相同）。",
+                           "Samples films with at least 30 likers; for each, hides half the likers, retrains and ranks; "
+                           "averages lift@10% (same as the audience --evaluate command)."),
+    "aud.tgt.bench_items": ("影片数", "Films"),
+    "aud.tgt.bench_go": ("运行评估", "Run benchmark"),
+    "aud.tgt.bench_summary": ("{n} 部影片的平均前 10% 提升：", "Mean lift@10% over {n} films:"),
     # --- Data page ---------------------------------------------------------------------------------
     "data.title": ("数据", "Data"),
     "data.intro": ("上传评分、短评和影片/用户信息，自动识别格式并清洗；每次保存都是一个新版本，原始上传始终保留。",

@@ -119,6 +119,9 @@ class K:
     AUD_TGT_VAL_RUN = "aud_tgt_val_run"        # (version, item, model) of the last validation shown
     AUD_TGT_PSEUDO = "aud_tgt_pseudo"
     AUD_TGT_DOWNLOAD = "aud_tgt_download"
+    AUD_TGT_BENCH_N = "aud_tgt_bench_n"
+    AUD_TGT_BENCH_GO = "aud_tgt_bench_go"
+    AUD_TGT_BENCH_RUN = "aud_tgt_bench_run"    # (version, model, films) of the last many-film benchmark
 
 
 def _defaults() -> dict:

@@ -107,6 +107,34 @@ def test_profiles_segments_behaviour_and_target(env):
     labels = [m.label for m in at.metric]
     assert any(lb.startswith("前 10% 提升 · 影片近邻") for lb in labels)
     assert any("热门度" in lb for lb in labels)
+    # the many-film benchmark needs films with >= 30 likers; this small dataset has none: one clear line
+    at.button(key="aud_tgt_bench_go").click().run()
+    _ok(at)
+    assert any(s.state == "error" and "no film has at least 30 likers" in s.label for s in at.status)
+
+
+def test_many_film_benchmark_matches_the_command(tmp_path, monkeypatch):
+    path = tmp_path / "ws"
+    monkeypatch.setenv("CINELENS_WORKSPACE", str(path))
+    monkeypatch.chdir(ROOT)
+    ws = open_workspace(path)
+    ds, _ = planted_dataset(own=20)  # 40 likers per own-genre film
+    ws.add_version(ds, kind="raw")
+    at = AppTest.from_file(PAGE, default_timeout=180)
+    at.run()
+    at.selectbox(key="aud_tgt_model").set_value("neighbour").run()
+    at.number_input(key="aud_tgt_bench_n").set_value(3).run()
+    at.button(key="aud_tgt_bench_go").click().run()
+    _ok(at)
+    from recsys_core.profiling.audience import evaluate_lift
+    from ui.audience import rating_peer
+
+    exp = evaluate_lift(ws.load_version("v1"), n_items=3, model="neighbour", seed=0, extra_models=[rating_peer()])
+    shown = _df(at, "前 10% 提升")
+    assert shown["前 10% 提升"].tolist() == pytest.approx(
+        [round(exp[k], 3) for k in ("lift_at_10pct", "popularity_lift_at_10pct", f"{rating_peer()}_lift_at_10pct",
+                                    "random_lift_at_10pct")])
+    assert "3 部影片" in " ".join(m.value for m in at.markdown)
 
 
 def test_new_film_needs_a_description(env):
