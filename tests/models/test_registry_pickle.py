@@ -1,0 +1,39 @@
+"""Every registered model fits through the registry, survives pickling (the workspace stores
+fitted models as pickles) and scores identically afterwards."""
+import pickle
+
+import numpy as np
+import pytest
+
+from recsys_core.models import REGISTRY, make_model
+from recsys_core.trainset import Trainset
+
+from .contract import planted_frame
+from .test_random_content import planted_items
+
+FAST = {
+    "svd": {"n_factors": 4, "n_epochs": 5}, "svdpp": {"n_factors": 3, "n_epochs": 3},
+    "nmf": {"n_factors": 3, "n_epochs": 5}, "als": {"factors": 4, "iterations": 2},
+    "autorec-i": {"hidden": 8, "epochs": 3}, "autorec-u": {"hidden": 8, "epochs": 3},
+    "hybrid": {"members": ("bias", "itemcf")},
+}
+
+
+@pytest.fixture(scope="module")
+def ts():
+    return Trainset.from_frame(planted_frame(), (1, 5), items_meta=planted_items())
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+def test_fit_pickle_round_trip(ts, name):
+    m = make_model(name, **FAST.get(name, {})).fit(ts)
+    assert m.name == name
+    back = pickle.loads(pickle.dumps(m))
+    np.testing.assert_allclose(back.score("u1"), m.score("u1"))
+    assert [i for i, _ in back.recommend("u1", 5)] == [i for i, _ in m.recommend("u1", 5)]
+
+
+def test_expected_names_are_registered():
+    expected = {"baseline", "bias", "popularity", "random", "usercf", "itemcf", "svd", "svdpp", "nmf", "slopeone",
+                "coclustering", "knnbaseline", "content", "autorec-i", "autorec-u", "ease", "als", "hybrid"}
+    assert expected <= set(REGISTRY)
