@@ -77,13 +77,13 @@ with tab_prof:
                 st.dataframe(U.card_metrics_table(card), hide_index=True, key="aud_card_table")
                 lists = card["lists"]
                 if lists.get("top_genres_label"):
-                    st.markdown(f"**{t('aud.prof.top_genres')}**：" + "、".join(lists["top_genres_label"]))
+                    st.markdown(f"**{t('aud.prof.top_genres')}**{U.colon()}" + U.sep().join(lists["top_genres_label"]))
                 for key_ in ("top_regions", "top_decades", "tags"):
                     if lists.get(key_):
-                        st.markdown(f"**{t('aud.prof.' + key_)}**：" + "、".join(map(str, lists[key_])))
+                        st.markdown(f"**{t('aud.prof.' + key_)}**{U.colon()}" + U.sep().join(map(str, lists[key_])))
                 if card["demographics"]:
-                    st.markdown(f"**{t('aud.prof.demographics')}**：" +
-                                "，".join(f"{t('aud.demo.' + k)} {v}" for k, v in card["demographics"].items()))
+                    st.markdown(f"**{t('aud.prof.demographics')}**{U.colon()}" +
+                                U.sep().join(f"{t('aud.demo.' + k)} {v}" for k, v in card["demographics"].items()))
             with right:
                 fig = U.affinity_chart(card)
                 if fig is not None:
@@ -237,7 +237,7 @@ with tab_tgt:
             g_sel = st.multiselect(t("aud.tgt.genres"), U.genre_options(ds), key=K.AUD_TGT_GENRES,
                                    format_func=lambda g: genre_label(g, lang()))
             kw_text = st.text_input(t("aud.tgt.keywords"), key=K.AUD_TGT_KEYWORDS, help=t("aud.tgt.keywords_help"))
-            kw = [w.strip() for w in kw_text.replace("，", ",").replace("、", ",").split(",") if w.strip()]
+            kw = U.parse_keywords(kw_text)
     c3, c4, c5 = st.columns([1, 1, 1])
     with c3:
         cut_mode = st.radio(t("aud.tgt.cut"), ["top", "threshold"], key=K.AUD_TGT_CUT, horizontal=True,
@@ -281,7 +281,7 @@ with tab_tgt:
         st.dataframe(show.head(500), hide_index=True, key="aud_tgt_table")
         if similar is not None:
             sim = similar.assign(title=similar["item_id"].map(lambda i: titles.get(i, i)))
-            st.caption(t("aud.tgt.similar", films="、".join(f"《{x}》" for x in sim["title"].head(8))))
+            st.caption(t("aud.tgt.similar", films=U.sep().join(f"《{x}》" for x in sim["title"].head(8))))
         left, right = st.columns(2)
         with left:
             if mem is not None:
@@ -297,7 +297,7 @@ with tab_tgt:
                 p = group_persona(ds, prof, chosen["user_id"].tolist())
                 if p is not None:
                     with st.container(border=True):
-                        st.markdown(f"**{t('aud.tgt.persona')}**：{p['name_zh'] if lang() == 'zh' else p['name_en']}")
+                        st.markdown(f"**{t('aud.tgt.persona')}**{U.colon()}{p['name_zh'] if lang() == 'zh' else p['name_en']}")
                         for line in U.persona_lines(p):
                             st.markdown(f"- {line}")
         # export

@@ -295,17 +295,26 @@ def genre_heatmap(personas: list[dict]) -> go.Figure | None:
     return style(fig, 120 + 40 * len(pv))
 
 
+def sep() -> str:
+    """List separator of the UI language."""
+    return "、" if lang() == "zh" else ", "
+
+
+def colon() -> str:
+    return "：" if lang() == "zh" else ": "
+
+
 def persona_lines(p: dict) -> list[str]:
     """Readable lines describing a persona in the UI language."""
     L = lang()
     out = [t("aud.persona.size", n=p["size"], share=100 * p["share"])]
     if p.get("top_genres"):
-        out.append(t("aud.persona.genres", genres="、".join(
+        out.append(t("aud.persona.genres", genres=sep().join(
             f"{genre_label(g, L)} ×{p['genre_lifts'].get(g, 1):.1f}" for g in p["top_genres"])))
     d = p.get("demographics") or {}
     parts = [f"{v['value']} ({100 * v['share']:.0f}%)" for k, v in d.items() if isinstance(v, dict)]
     if parts:
-        out.append(t("aud.persona.demo", demo="，".join(parts)))
+        out.append(t("aud.persona.demo", demo=("，" if L == "zh" else ", ").join(parts)))
     a = p.get("activity") or {}
     h = p.get("habits") or {}
     out.append(t("aud.persona.activity", ratings=a.get("median_ratings") or 0,
@@ -313,9 +322,10 @@ def persona_lines(p: dict) -> list[str]:
     if p.get("sentiment") is not None:
         out.append(t("aud.persona.sentiment", s=100 * p["sentiment"]))
     if p.get("tags"):
-        out.append(t("aud.persona.tags", tags="、".join(p["tags"])))
+        out.append(t("aud.persona.tags", tags=sep().join(p["tags"])))
     if p.get("films"):
-        out.append(t("aud.persona.films", films="、".join(f"《{f['title']}》" for f in p["films"][:5])))
+        films = [f"《{f['title']}》" if L == "zh" else f"“{f['title']}”" for f in p["films"][:5]]
+        out.append(t("aud.persona.films", films=sep().join(films)))
     return out
 
 
@@ -396,6 +406,11 @@ def film_options(ds, ts_items) -> tuple[list[str], dict]:
     ids = sorted(set(ts_items), key=lambda i: (-int(counts.get(i, 0)), i))
     titles = ds.item_titles()
     return ids, {i: f"{titles.get(i, i)} ({i})" for i in ids}
+
+
+def parse_keywords(text: str) -> list[str]:
+    """Keywords typed as "a, b，c、d" -> ["a", "b", "c", "d"]."""
+    return [w.strip() for w in str(text or "").replace("，", ",").replace("、", ",").split(",") if w.strip()]
 
 
 def genre_options(ds) -> list[str]:
