@@ -50,7 +50,7 @@ def test_upload_gbk_csv_shows_cleaned_counts(browser, streamlit_server, screensh
     assert page.locator("[data-testid='stPlotlyChart']").count() >= 1  # the funnel
     page.screenshot(path=str(screenshot_dir / "data-upload-gbk-report.png"), full_page=True)
     page.get_by_role("button", name="保存为新版本").click()
-    page.get_by_text("清洗后版本 v3", exact=False).first.wait_for(timeout=60_000)
+    page.locator("p:has-text('清洗后版本 v3'):visible").first.wait_for(timeout=60_000)
     wait_for_app(page)
     page.get_by_role("tab", name="当前数据").click()
     m = _metrics(page)
