@@ -258,11 +258,7 @@ def browse_tab() -> None:
         st.subheader(t("rec.history"))
         if visitor is not None:
             st.caption(t("rec.visitor", user=user, n=len(visitor.rated)))
-            fr = R.user_feedback(version, user)
-            fr = fr[fr["action"] == "rate"]
-            hist = pd.DataFrame([{**eng.cat.item_row(int(j)), "rating": float(v), "timestamp": ts}
-                                 for j, v, ts in zip(eng.cat.inner(fr["item_id"]), fr["value"], fr["ts"], strict=False)
-                                 if j >= 0])
+            hist = R.visitor_history(eng, R.user_feedback(version, user), scale)
             st.markdown(R.history_cards(hist, scale), unsafe_allow_html=True)
         else:
             recent, top = user_history(ds.ratings, eng.cat, user, n=6)
@@ -276,12 +272,7 @@ def browse_tab() -> None:
         if fb.empty:
             st.caption(t("rec.no_feedback"))
         else:
-            titles = dict(zip(eng.cat.item_ids, eng.cat.titles, strict=False))
-            view = fb.sort_values("event_id", ascending=False).head(30)
-            st.dataframe(pd.DataFrame({
-                t("rec.col.time"): view["ts"], t("rec.col.title"): view["item_id"].map(lambda i: titles.get(i, i)),
-                t("rec.col.action"): view["action"].map(lambda a: t(f"rec.fb.{a}")), t("rec.col.value"): view["value"],
-                t("rec.model"): view["model_id"]}), hide_index=True, key=K.REC_FB_TABLE)
+            st.dataframe(R.feedback_view(fb, eng), hide_index=True, key=K.REC_FB_TABLE)
     with right:
         st.subheader(t("rec.top_n", n=len(lst)))
         st.caption(t("rec.timing", ms=ms, model=R.registered_name(served_id)))
@@ -331,20 +322,12 @@ def changes_block(user: str) -> None:
     st.subheader(t("rec.changes.title", n=ch["n"]))
     st.caption(t("rec.changes.models", a=ch["from"], b=ch["to"]))
     d = list_changes(ch["before"], ch["after"])
-    eng = R.engine(ch["to"])
-    titles = dict(zip(eng.cat.item_ids, eng.cat.titles, strict=False))
-    entered = int((d["change"] == "entered").sum())
-    left = int((d["change"] == "left").sum())
-    moved = int(d["change"].isin(["up", "down"]).sum())
+    counts = R.change_counts(d)
     c1, c2, c3 = st.columns(3)
-    c1.metric(t("rec.changes.entered"), entered)
-    c2.metric(t("rec.changes.left"), left)
-    c3.metric(t("rec.changes.moved"), moved)
-    st.dataframe(pd.DataFrame({
-        t("rec.col.title"): d["item_id"].map(lambda i: titles.get(i, i)),
-        t("rec.changes.before"): d["before"], t("rec.changes.after"): d["after"],
-        t("rec.changes.change"): d["change"].map(lambda c: t(f"rec.changes.{c}"))}),
-        hide_index=True, key=K.REC_CHANGES_TABLE)
+    c1.metric(t("rec.changes.entered"), counts["entered"])
+    c2.metric(t("rec.changes.left"), counts["left"])
+    c3.metric(t("rec.changes.moved"), counts["moved"])
+    st.dataframe(R.changes_view(d, R.engine(ch["to"])), hide_index=True, key=K.REC_CHANGES_TABLE)
 
 
 def cold_tab() -> None:
@@ -455,7 +438,7 @@ def ab_tab() -> None:
     if args:
         summary, diffs, split, _ = R.offline(version, *args)
         st.caption(t("rec.ab.split", users=split["users"], test=split["test_size"], seed=split["seed"]))
-        show = summary.assign(metric=summary["metric"].map(lambda m: t(f"rec.metric.{m}") + f"@{args[2]}"))
+        show = R.offline_view(summary, args[2])
         st.dataframe(show.rename(columns={"arm": t("rec.ab.arm"), "model": t("rec.model"), "metric": t("rec.ab.metric"),
                                           "mean": t("rec.ab.mean"), "ci_lo": t("rec.ab.ci_lo"),
                                           "ci_hi": t("rec.ab.ci_hi")}),

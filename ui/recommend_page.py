@@ -151,6 +151,41 @@ def log_error(kind: str, message: str, **payload) -> None:
     workspace().log_event(kind, {"message": message, **payload}, level="error")
 
 
+def visitor_history(eng: Engine, fb: pd.DataFrame, scale) -> pd.DataFrame:
+    """A cold-start visitor's ratings (from feedback) as history rows for :func:`history_cards`."""
+    r = feedback_ratings(fb, scale)
+    rows = [{**eng.cat.item_row(int(j)), "rating": float(v), "timestamp": ts}
+            for j, v, ts in zip(eng.cat.inner(r["item_id"]), r["rating"], r["timestamp"], strict=False) if j >= 0]
+    return pd.DataFrame(rows)
+
+
+def feedback_view(fb: pd.DataFrame, eng: Engine, limit: int = 30) -> pd.DataFrame:
+    """A user's latest feedback events with titles and translated actions."""
+    titles = dict(zip(eng.cat.item_ids, eng.cat.titles, strict=False))
+    view = fb.sort_values("event_id", ascending=False).head(limit)
+    return pd.DataFrame({
+        t("rec.col.time"): view["ts"], t("rec.col.title"): view["item_id"].map(lambda i: titles.get(i, i)),
+        t("rec.col.action"): view["action"].map(lambda a: t(f"rec.fb.{a}")), t("rec.col.value"): view["value"],
+        t("rec.model"): view["model_id"]})
+
+
+def change_counts(d: pd.DataFrame) -> dict:
+    return {"entered": int((d["change"] == "entered").sum()), "left": int((d["change"] == "left").sum()),
+            "moved": int(d["change"].isin(["up", "down"]).sum())}
+
+
+def changes_view(d: pd.DataFrame, eng: Engine) -> pd.DataFrame:
+    titles = dict(zip(eng.cat.item_ids, eng.cat.titles, strict=False))
+    return pd.DataFrame({
+        t("rec.col.title"): d["item_id"].map(lambda i: titles.get(i, i)),
+        t("rec.changes.before"): d["before"], t("rec.changes.after"): d["after"],
+        t("rec.changes.change"): d["change"].map(lambda c: t(f"rec.changes.{c}"))})
+
+
+def offline_view(summary: pd.DataFrame, k: int) -> pd.DataFrame:
+    return summary.assign(metric=summary["metric"].map(lambda m: t(f"rec.metric.{m}") + f"@{k}"))
+
+
 # ---------------------------------------------------------------------------- offline A/B
 @st.cache_data(show_spinner=False, max_entries=8)
 def _offline(ws_path: str, version: str, a: str, b: str, k: int, test_size: float, seed: int):
