@@ -22,7 +22,7 @@ from recsys_core.recommend import (
     overlap,
     user_history,
 )
-from recsys_core.recommend.coldstart import has_factors
+from recsys_core.recommend.feedback import supports_fold_in
 from recsys_core.recommend.monitoring import (
     errors_table,
     feedback_counts,
@@ -289,7 +289,7 @@ def retrain_block(eng, model_id: str, user: str, f: Filters, opts: dict, lst: pd
     st.subheader(t("rec.retrain.title"))
     n_fb = len(ws.feedback(data_version=version))
     st.caption(t("rec.retrain.help", n=n_fb))
-    modes = ["refit", "fold-in"] if has_factors(eng.model) else ["refit"]
+    modes = ["refit", "fold-in"] if supports_fold_in(eng.model) else ["refit"]
     c1, c2 = st.columns([2, 2], vertical_alignment="bottom")
     with c1:
         mode = st.radio(t("rec.retrain.mode"), modes, key=K.REC_RETRAIN_MODE, horizontal=True,

@@ -96,6 +96,15 @@ def training_frame(ratings: pd.DataFrame, fb: pd.DataFrame, scale) -> pd.DataFra
     return base.reset_index(drop=True)
 
 
+def supports_fold_in(model) -> bool:
+    """True for plain biased matrix factorisation (score = mu + b_u + b_i + q_i . p_u), e.g. ``svd``.
+
+    SVD++ (implicit ``yj_`` factors) and NMF (non-negative factors) score differently, so they refit.
+    """
+    return (has_factors(model) and hasattr(model, "pu_") and hasattr(model, "bu_")
+            and not hasattr(model, "yj_") and getattr(model, "name", "") != "nmf")
+
+
 def fold_in_update(model, new_ts: Trainset, users, reg: float = 0.5):
     """A copy of a fitted factor model whose trainset is ``new_ts`` and whose ``users`` (raw ids)
     got new (b_u, p_u) by :func:`fold_in`; item factors and other users are unchanged.
@@ -103,7 +112,7 @@ def fold_in_update(model, new_ts: Trainset, users, reg: float = 0.5):
     Needs the same item catalogue in the same order (feedback only on known films).
     """
     old = model._check_fitted()
-    if not has_factors(model) or not hasattr(model, "pu_"):
+    if not supports_fold_in(model):
         raise ValueError(f"{getattr(model, 'name', type(model).__name__)} has no factors to fold in; refit it")
     if list(new_ts.items_raw) != list(old.items_raw):
         raise ValueError("feedback touched films outside the model's catalogue; refit instead of folding in")

@@ -133,3 +133,13 @@ def test_list_changes_by_hand():
     assert rows["d"][2] == "entered" and np.isnan(rows["d"][0])
     assert rows["c"][2] == "left" and np.isnan(rows["c"][1])
     assert d["item_id"].tolist() == ["b", "d", "a", "c"]
+
+
+def test_fold_in_only_for_plain_biased_factor_models():
+    from recsys_core.recommend.feedback import supports_fold_in
+
+    ds = tiny_dataset()
+    ts = Trainset.from_dataset(ds)
+    assert supports_fold_in(make_model("svd", n_factors=2, n_epochs=2).fit(ts))
+    assert not supports_fold_in(make_model("svdpp", n_factors=2, n_epochs=2).fit(ts))
+    assert not supports_fold_in(make_model("bias").fit(ts))
