@@ -33,16 +33,19 @@ def ready_profiles():
 
 # ---------------------------------------------------------------------------- profiles
 with tab_prof:
-    c1, c2 = st.columns([3, 1])
+    c1, c2, c3 = st.columns([2, 2, 1])
     with c1:
         st.checkbox(t("aud.prof.tags_opt"), value=False, key=K.AUD_TAGS, help=t("aud.prof.tags_help"))
     with c2:
+        st.checkbox(t("aud.prof.text_sent"), value=False, key=K.AUD_TEXT_SENT, help=t("aud.prof.text_sent_help"))
+    with c3:
         go = st.button(t("aud.prof.go"), key=K.AUD_PROFILE_GO, type="primary")
+    opts = (bool(st.session_state.get(K.AUD_TAGS)), bool(st.session_state.get(K.AUD_TEXT_SENT)))
     if go:
         with st.status(t("aud.prof.running"), expanded=False) as status:
             try:
-                U.profiles(version, st.session_state[K.AUD_TAGS])
-                st.session_state[K.AUD_PROFILES_RUN] = (version, bool(st.session_state[K.AUD_TAGS]))
+                U.profiles(version, opts)
+                st.session_state[K.AUD_PROFILES_RUN] = (version, opts)
                 status.update(label=t("aud.prof.done"), state="complete")
             except ValueError as e:
                 status.update(label=t("common.error", msg=e), state="error")
@@ -54,6 +57,8 @@ with tab_prof:
         st.dataframe(U.population_table(prof), hide_index=True, key="aud_pop_table")
         if prof.attrs.get("sentiment_source") == "stars":
             st.caption(t("aud.prof.sentiment_stars"))
+        elif prof.attrs.get("sentiment_source") == "text-model":
+            st.caption(t("aud.prof.sentiment_text"))
         st.subheader(t("aud.prof.lookup"))
         users = prof["user_id"].tolist()
         if not st.session_state.get(K.AUD_USER):
@@ -112,14 +117,14 @@ with tab_seg:
         seg_go = st.button(t("aud.seg.go"), key=K.AUD_SEG_GO, type="primary")
     if seg_go:
         k_arg = "auto" if kmode == "auto" else int(kval)
-        tags = bool(st.session_state.get(K.AUD_TAGS, False))
+        tags = opts
         with st.status(t("aud.seg.running"), expanded=False) as status:
             try:
                 status.write(t("aud.prof.running"))
-                U.profiles(version, tags)
-                st.session_state[K.AUD_PROFILES_RUN] = (version, tags)
+                U.profiles(version, opts)
+                st.session_state[K.AUD_PROFILES_RUN] = (version, opts)
                 status.write(t("aud.seg.clustering"))
-                res = U.segments(version, tags, algo, k_arg, demo_on, rev_on)
+                res = U.segments(version, opts, algo, k_arg, demo_on, rev_on)
                 run_id = ws.save_segments(version, res.memberships, res.personas, res.params)
                 st.session_state[K.AUD_SEG_RUN] = {"version": version, "tags": tags, "algo": algo, "k": k_arg,
                                                    "demo": demo_on, "reviews": rev_on, "run_id": run_id}

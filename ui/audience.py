@@ -41,39 +41,48 @@ def _ws_key() -> str:
 
 # ---------------------------------------------------------------------------- cached computations
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _profiles(ws_key: str, version: str, tags: bool) -> pd.DataFrame:
+def _profiles(ws_key: str, version: str, opts) -> pd.DataFrame:
     ds = dataset(version)
-    cache = workspace().cache_dir("jieba") if tags else None
-    return build_profiles(ds, tags=tags, cache_dir=cache)
+    tags, text_sentiment = _opts(opts)
+    ws = workspace()
+    return build_profiles(ds, tags=tags, cache_dir=ws.cache_dir("jieba") if tags else None,
+                          use_text_model=text_sentiment, workspace=ws)
 
 
-def profiles(version: str, tags: bool) -> pd.DataFrame:
-    """Profiles of every user (shared read-only across sessions)."""
-    return _profiles(_ws_key(), version, bool(tags))
+def _opts(opts) -> tuple[bool, bool]:
+    """Profile options: (review tags, film-domain text sentiment); a bare bool means tags only."""
+    if isinstance(opts, (tuple, list)):
+        return bool(opts[0]), bool(opts[1]) if len(opts) > 1 else False
+    return bool(opts), False
+
+
+def profiles(version: str, opts) -> pd.DataFrame:
+    """Profiles of every user (shared read-only across sessions); ``opts`` = (tags, text sentiment)."""
+    return _profiles(_ws_key(), version, _opts(opts))
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _segments(ws_key: str, version: str, tags: bool, algorithm: str, k, include_demographics: bool,
+def _segments(ws_key: str, version: str, opts, algorithm: str, k, include_demographics: bool,
               include_reviews: bool, seed: int = 0) -> S.SegmentResult:
     ds = dataset(version)
-    prof = _profiles(ws_key, version, tags)
+    prof = _profiles(ws_key, version, opts)
     return S.fit_segments(prof, k, algorithm, random_state=seed, include_demographics=include_demographics,
                           include_reviews=include_reviews, ds=ds)
 
 
-def segments(version: str, tags: bool, algorithm: str, k, include_demographics: bool, include_reviews: bool):
-    return _segments(_ws_key(), version, bool(tags), algorithm, k, bool(include_demographics), bool(include_reviews))
+def segments(version: str, opts, algorithm: str, k, include_demographics: bool, include_reviews: bool):
+    return _segments(_ws_key(), version, _opts(opts), algorithm, k, bool(include_demographics), bool(include_reviews))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _segment_map(ws_key: str, version: str, tags: bool, algorithm: str, k, demo: bool, reviews: bool,
+def _segment_map(ws_key: str, version: str, opts, algorithm: str, k, demo: bool, reviews: bool,
                  method: str) -> pd.DataFrame:
-    res = _segments(ws_key, version, tags, algorithm, k, demo, reviews)
+    res = _segments(ws_key, version, opts, algorithm, k, demo, reviews)
     return S.segment_map(res, method)
 
 
-def segment_map(version, tags, algorithm, k, demo, reviews, method="pca") -> pd.DataFrame:
-    return _segment_map(_ws_key(), version, bool(tags), algorithm, k, bool(demo), bool(reviews), method)
+def segment_map(version, opts, algorithm, k, demo, reviews, method="pca") -> pd.DataFrame:
+    return _segment_map(_ws_key(), version, _opts(opts), algorithm, k, bool(demo), bool(reviews), method)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

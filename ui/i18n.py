@@ -70,6 +70,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "aud.prof.tags_opt": ("提取短评兴趣标签（jieba，较慢）", "Extract interest tags from reviews (jieba, slower)"),
     "aud.prof.tags_help": ("对每位用户的短评做 TF-IDF 关键词提取（含中文停用词表）。",
                            "TF-IDF keywords of each user's reviews (with a Chinese stop list)."),
+    "aud.prof.text_sent": ("用影评情感模型计算情感倾向（较慢）", "Sentiment from the film-review model (slower)"),
+    "aud.prof.text_sent_help": ("用本数据集自己的星级训练的影评情感模型（交叉拟合）给每条短评打分；数据不足时改用星级换算。",
+                                "Scores each review with the film-domain model trained on this dataset's own stars "
+                                "(out-of-fold); falls back to stars when there are too few."),
+    "aud.prof.sentiment_text": ("情感倾向来自影评情感模型（按本数据集星级训练，交叉拟合）。",
+                                "Sentiment comes from the film-review model (trained on this dataset's stars, out-of-fold)."),
     "aud.prof.go": ("计算用户画像", "Compute profiles"),
     "aud.prof.running": ("正在计算用户画像…", "Computing profiles…"),
     "aud.prof.done": ("用户画像已完成", "Profiles ready"),

@@ -88,8 +88,9 @@ class K:
     REC_MON_REGISTRY = "rec_mon_registry"
     REC_MON_ERRORS = "rec_mon_errors"
     # --- Audience page (widget keys and page state; run-states default to None) ---
-    AUD_PROFILES_RUN = "aud_profiles_run"      # (version, tags) of the profiles computed in this session
+    AUD_PROFILES_RUN = "aud_profiles_run"      # (version, (tags, text sentiment)) of the profiles computed here
     AUD_TAGS = "aud_tags"
+    AUD_TEXT_SENT = "aud_text_sent"
     AUD_PROFILE_GO = "aud_profile_go"
     AUD_USER = "aud_user"
     AUD_SEG_ALGO = "aud_seg_algo"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -245,39 +245,38 @@ def interest_tags(ds, top_n: int = 5, cache_dir: str | Path | None = None, works
     return pd.Series([tags.get(u, []) for u in users], index=pd.Index(users, name="user_id"), name="tags")
 
 
-def _film_scorer() -> Callable[[list[str]], np.ndarray] | None:
-    """The Reviews engineer's film-domain sentiment scorer when installed (P(positive) per text)."""
+def _film_domain_scores(ds, workspace=None) -> pd.DataFrame | None:
+    """Per-review film-domain sentiment (``recsys_core.text.sentiment``, trained on the dataset's own
+    stars, out-of-fold) when that module is installed and the data has enough polar star reviews."""
     try:
-        from ..text import sentiment as _s  # type: ignore
-    except Exception:
+        from ..text import sentiment as S
+    except ImportError:
         return None
-    for name in ("score_texts", "predict_proba", "score_many"):
-        f = getattr(_s, name, None)
-        if callable(f):
-            return f
-    return None
+    try:
+        if S.best_method(ds) != "stars":
+            return None
+        res = S.score_dataset(ds, method="stars", workspace=workspace)
+    except Exception:  # optional enrichment: fall back to stars on any failure
+        return None
+    return res.frame[["user_id", "score"]]
 
 
-def sentiment_tendency(ds, use_text_model: bool = True) -> tuple[pd.Series, str]:
+def sentiment_tendency(ds, use_text_model: bool = True, workspace=None) -> tuple[pd.Series, str]:
     """Per user, mean positivity in [0, 1] of their reviews, and where it came from.
 
-    Uses a film-domain text scorer when one is available and ``use_text_model``; otherwise the
-    stars of reviewed rows ((r - lo) / (hi - lo)); users with no reviewed rating get NaN.
-    Returns (series indexed by user_id, source) with source in {"text-model", "stars", "none"}.
+    With ``use_text_model`` the film-domain review model of :mod:`recsys_core.text.sentiment` scores the
+    texts (when available); otherwise the stars of reviewed rows ((r - lo) / (hi - lo)); users with no
+    reviewed rating get NaN. Returns (series indexed by user_id, source) with source in
+    {"text-model", "stars", "none"}.
     """
     users = sorted(ds.interactions["user_id"].unique())
     idx = pd.Index(users, name="user_id")
     rev = ds.reviews
     if use_text_model and not rev.empty:
-        scorer = _film_scorer()
-        if scorer is not None:
-            try:
-                p = np.asarray(scorer(rev["text"].astype(str).tolist()), dtype=float)
-                if p.ndim == 1 and len(p) == len(rev):
-                    s = pd.Series(p, index=rev.index).groupby(rev["user_id"]).mean()
-                    return s.reindex(idx).rename("sentiment"), "text-model"
-            except Exception:  # the scorer is optional; fall back to stars
-                pass
+        frame = _film_domain_scores(ds, workspace)
+        if frame is not None and len(frame):
+            s = frame.groupby("user_id")["score"].mean()
+            return s.reindex(idx).rename("sentiment"), "text-model"
     lo, hi = ds.rating_scale
     rr = rev[rev["rating"].notna()]
     if rr.empty:
@@ -312,7 +311,7 @@ def build_profiles(ds, tags: bool = True, sentiment: bool = True, top_n_tags: in
         prof["tags"] = prof["tags"].map(lambda v: v if isinstance(v, list) else [])
     source = "none"
     if sentiment:
-        s, source = sentiment_tendency(ds, use_text_model)
+        s, source = sentiment_tendency(ds, use_text_model, workspace)
         prof["sentiment"] = prof["user_id"].map(s).astype(float)
     if ds.users is not None and not ds.users.empty:
         demo = ds.users[["user_id"] + [c for c in DEMOGRAPHIC_COLUMNS if c in ds.users]]

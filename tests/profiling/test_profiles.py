@@ -80,3 +80,10 @@ def test_profiles_without_metadata():
     p = build_profiles(ds, tags=True)
     assert p["top_genres"].map(len).sum() == 0
     assert p["n_ratings"].tolist() == [2, 1]
+
+
+def test_text_model_falls_back_to_stars_without_enough_polar_reviews(tiny):
+    # two reviews are far too few to train the film-domain model: the stars are used, and said so
+    s, source = sentiment_tendency(tiny, use_text_model=True)
+    assert source == "stars"
+    assert s["a"] == pytest.approx(0.5)
