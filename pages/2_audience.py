@@ -93,8 +93,10 @@ with tab_prof:
                 fig = U.affinity_chart(card)
                 if fig is not None:
                     st.plotly_chart(fig, key="aud_aff_chart")
-                mrow = prof.set_index("user_id").loc[card["user_id"]]
-                st.plotly_chart(U.distribution_chart(prof, "n_ratings", mrow["n_ratings"]), key="aud_dist_chart")
+                metrics = card["metrics"]["metric"].tolist()
+                dist = st.selectbox(t("aud.prof.dist"), metrics, key=K.AUD_DIST_METRIC, format_func=U.metric_label)
+                value = card["metrics"].set_index("metric").loc[dist, "user"]
+                st.plotly_chart(U.distribution_chart(prof, dist, value), key="aud_dist_chart")
 
 # ---------------------------------------------------------------------------- segments
 with tab_seg:

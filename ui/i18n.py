@@ -87,6 +87,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "aud.prof.user": ("用户 ID", "User id"),
     "aud.prof.user_help": ("输入数据中的用户 ID", "An id from the dataset"),
     "aud.prof.vs_median": ("相对中位数", "vs median"),
+    "aud.prof.dist": ("该用户在全体中的位置", "This user within the population"),
     "aud.prof.top_genres": ("偏好类型", "Favourite genres"),
     "aud.prof.top_regions": ("偏好地区", "Favourite regions"),
     "aud.prof.top_decades": ("偏好年代", "Favourite decades"),

@@ -93,6 +93,7 @@ class K:
     AUD_TEXT_SENT = "aud_text_sent"
     AUD_PROFILE_GO = "aud_profile_go"
     AUD_USER = "aud_user"
+    AUD_DIST_METRIC = "aud_dist_metric"
     AUD_SEG_ALGO = "aud_seg_algo"
     AUD_SEG_KMODE = "aud_seg_kmode"
     AUD_SEG_K = "aud_seg_k"
