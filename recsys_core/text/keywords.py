@@ -283,3 +283,49 @@ def _ensure_face(path: str, face: int) -> None:
         import shutil
 
         shutil.copyfile(path, out)
+
+
+# ------------------------------------------------------------------------------------------- datasets
+@dataclass
+class ReviewIndex:
+    """A dataset's reviews (frame aligned with the index rows), their tokens and the keyword index."""
+
+    reviews: pd.DataFrame
+    tokens: list
+    index: KeywordIndex
+    tokenizer: ReviewTokenizer
+
+
+def dataset_index(dataset, workspace=None, progress=None) -> ReviewIndex:
+    """Tokenise a dataset's reviews once (cached per data version in the workspace) and index them."""
+    from .tokenize import get_tokenizer, tokenize_reviews
+
+    rev = dataset.reviews
+    cols = [c for c in ("user_id", "item_id", "rating", "timestamp", "text") if c in rev.columns]
+    rev = rev[cols].reset_index(drop=True)
+    if rev.empty:
+        raise UserError(f"dataset {dataset.name!r} has no review text; load a file with a text/comment column")
+    tok = get_tokenizer(dataset, tmp_dir=workspace.cache_dir("jieba") if workspace is not None else None)
+    toks = tokenize_reviews(rev["text"].astype(str).tolist(), tok, workspace=workspace,
+                            cache_key=dataset.version, progress=progress).tokens
+    return ReviewIndex(rev, toks, build_index(toks, tok), tok)
+
+
+def select_rows(reviews: pd.DataFrame, item=None, side=None, labels=None, users=None):
+    """(rows, contrast_rows) masks for a film, a side (needs sentiment labels) and/or a set of users."""
+    m = np.ones(len(reviews), dtype=bool)
+    if item is not None:
+        m &= reviews["item_id"].astype(str).eq(str(item)).to_numpy()
+    if users is not None:
+        m &= reviews["user_id"].isin(list(users)).to_numpy()
+    contrast = None
+    if side is not None:
+        if side not in ("positive", "negative"):
+            raise UserError(f"unknown side {side!r}; choose positive or negative")
+        if labels is None:
+            raise UserError("keywords by side need sentiment labels; score the reviews first")
+        lab = np.asarray(labels, dtype=object)
+        other = "negative" if side == "positive" else "positive"
+        contrast = m & (lab == other)
+        m = m & (lab == side)
+    return m, contrast

@@ -31,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -109,33 +110,48 @@ def word_ngrams(tokens: list[str], n: int = 2) -> list[str]:
     return out
 
 
-class ReviewFeatures:
-    """Word n-gram TF-IDF (from jieba tokens) stacked with character n-gram TF-IDF (from the raw text)."""
+_SPACES = re.compile(r"\s+")
 
-    def __init__(self, word_n: int = 2, char_ngrams=(1, 3), min_df: int = 2, max_features: int | None = 200_000):
-        self.word_n = word_n
-        self.char_ngrams = tuple(char_ngrams)
+
+def char_ngrams(text: str, ngram_range=(1, 3)) -> list[str]:
+    """Character n-grams of a text (whitespace runs collapsed), like scikit-learn's ``analyzer="char"``."""
+    t = _SPACES.sub(" ", text)
+    lo, hi = ngram_range
+    out = []
+    for n in range(lo, hi + 1):
+        out.extend(t[i:i + n] for i in range(len(t) - n + 1))
+    return out
+
+
+def review_grams(texts, tokens, word_n: int = 2, char_range=(1, 3)) -> tuple[list, list]:
+    """Word n-grams and character n-grams of every review, computed once and reused by every fold."""
+    return [word_ngrams(t, word_n) for t in tokens], [char_ngrams(x, char_range) for x in texts]
+
+
+class ReviewFeatures:
+    """Word n-gram TF-IDF (from jieba tokens) stacked with character n-gram TF-IDF (from the raw text).
+
+    Works on pre-computed n-gram lists (:func:`review_grams`), so cross-validation folds only count.
+    """
+
+    def __init__(self, min_df: int = 2, max_features: int | None = 200_000):
         self.min_df = min_df
         self.max_features = max_features
 
-    def _words(self, tokens):
-        return [word_ngrams(t, self.word_n) for t in tokens]
-
-    def fit(self, texts, tokens):
+    def fit_transform(self, wgrams, cgrams):
         from sklearn.feature_extraction.text import TfidfVectorizer
 
-        min_df = self.min_df if len(texts) >= 20 * self.min_df else 1
-        self.word_ = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, min_df=min_df,
-                                     max_features=self.max_features, dtype=np.float32)
-        self.char_ = TfidfVectorizer(analyzer="char", ngram_range=self.char_ngrams, sublinear_tf=True,
-                                     min_df=min_df, max_features=self.max_features, dtype=np.float32)
-        self.word_.fit(self._words(tokens))
-        self.char_.fit(texts)
-        return self
+        min_df = self.min_df if len(wgrams) >= 20 * self.min_df else 1
+        make = lambda: TfidfVectorizer(analyzer=_identity, sublinear_tf=True, min_df=min_df,  # noqa: E731
+                                       max_features=self.max_features, dtype=np.float32)
+        self.word_, self.char_ = make(), make()
+        w = self.word_.fit_transform(wgrams)
+        c = self.char_.fit_transform(cgrams)
+        return sp.hstack([w, c], format="csr") * np.float32(1 / math.sqrt(2))
 
-    def transform(self, texts, tokens):
-        w = self.word_.transform(self._words(tokens))
-        c = self.char_.transform(texts)
+    def transform(self, wgrams, cgrams):
+        w = self.word_.transform(wgrams)
+        c = self.char_.transform(cgrams)
         return sp.hstack([w, c], format="csr") * np.float32(1 / math.sqrt(2))
 
 
@@ -170,16 +186,29 @@ class FilmSentimentModel:
                 "calibration_folds": self.calibration_folds, "prior": self.prior,
                 "random_state": self.random_state}
 
-    def fit(self, texts, tokens, y):
+    def grams(self, texts, tokens):
+        return review_grams(texts, tokens, self.word_n, self.char_ngrams)
+
+    def fit(self, texts, tokens, y, grams=None):
+        """Learn from review texts, their jieba tokens and 0/1 labels (``grams``: pre-computed n-grams)."""
+        from threadpoolctl import threadpool_limits
+
+        # one BLAS thread: these problems are small, and BLAS threads fighting over 2 shared cores made
+        # L-BFGS 50x slower
+        with threadpool_limits(1):
+            return self._fit(texts, tokens, y, grams)
+
+    def _fit(self, texts, tokens, y, grams=None):
         from sklearn.linear_model import LogisticRegression
 
         y = np.asarray(y).astype(int)
         if len(np.unique(y)) < 2:
             raise UserError("the sentiment model needs both positive and negative reviews to learn from")
-        self.features_ = ReviewFeatures(self.word_n, self.char_ngrams, self.min_df).fit(texts, tokens)
-        X = self.features_.transform(texts, tokens)
+        wg, cg = grams if grams is not None else self.grams(texts, tokens)
+        self.features_ = ReviewFeatures(self.min_df)
+        X = self.features_.fit_transform(wg, cg)
         w = _balanced_weights(y)
-        make = lambda: LogisticRegression(C=self.C, solver="liblinear", max_iter=1000)  # noqa: E731
+        make = lambda: LogisticRegression(C=self.C, solver="lbfgs", max_iter=2000)  # noqa: E731
         # Platt scaling on inner out-of-fold decision values (never on the model's own training fit)
         k = min(self.calibration_folds, int(min(np.bincount(y, minlength=2))))
         if k >= 2:
@@ -197,13 +226,14 @@ class FilmSentimentModel:
         self.clf_ = make().fit(X, y, sample_weight=w)
         return self
 
-    def decision_function(self, texts, tokens) -> np.ndarray:
-        return self.clf_.decision_function(self.features_.transform(texts, tokens))
+    def decision_function(self, texts, tokens, grams=None) -> np.ndarray:
+        wg, cg = grams if grams is not None else self.grams(texts, tokens)
+        return self.clf_.decision_function(self.features_.transform(wg, cg))
 
-    def predict_proba(self, texts, tokens, prior: str | None = None) -> np.ndarray:
+    def predict_proba(self, texts, tokens, prior: str | None = None, grams=None) -> np.ndarray:
         """P(positive); ``prior`` ("empirical" or "balanced") overrides the model's own setting."""
         a, b = self.platt_balanced_ if (prior or self.prior) == "balanced" else self.platt_
-        z = a * self.decision_function(texts, tokens) + b
+        z = a * self.decision_function(texts, tokens, grams) + b
         return 1.0 / (1.0 + np.exp(-z))
 
 
@@ -244,12 +274,13 @@ def oof_scores(texts, tokens, polarity, n_folds: int = 5, random_state: int = 0,
     scores = np.full(len(texts), np.nan)
     trained_on: dict[int, np.ndarray] = {}
     models: dict[int, FilmSentimentModel] = {}
+    wg, cg = FilmSentimentModel(**(params or {})).grams(texts, tokens)
     for f in range(k):
         tr = np.flatnonzero((folds != f) & ~np.isnan(polarity))
         te = np.flatnonzero(folds == f)
         model = FilmSentimentModel(random_state=random_state, **(params or {}))
-        model.fit([texts[i] for i in tr], [tokens[i] for i in tr], polarity[tr].astype(int))
-        scores[te] = model.predict_proba([texts[i] for i in te], [tokens[i] for i in te])
+        model.fit(None, None, polarity[tr].astype(int), grams=([wg[i] for i in tr], [cg[i] for i in tr]))
+        scores[te] = model.predict_proba(None, None, grams=([wg[i] for i in te], [cg[i] for i in te]))
         trained_on[f] = tr
         models[f] = model
         if progress is not None:
