@@ -11,6 +11,8 @@ COMMANDS = [
     "recommend",
     "segment",
     "audience",
+    "sentiment",
+    "keywords",
 ]
 
 
