@@ -54,7 +54,13 @@ with tab_prof:
         st.info(t("aud.prof.need"))
     else:
         st.subheader(t("aud.prof.population", n=len(prof)))
-        st.dataframe(U.population_table(prof), hide_index=True, key="aud_pop_table")
+        pc1, pc2 = st.columns([1, 1])
+        with pc1:
+            st.dataframe(U.population_table(prof), hide_index=True, key="aud_pop_table")
+        with pc2:
+            fig = U.population_genre_chart(prof)
+            if fig is not None:
+                st.plotly_chart(fig, key="aud_pop_genres")
         if prof.attrs.get("sentiment_source") == "stars":
             st.caption(t("aud.prof.sentiment_stars"))
         elif prof.attrs.get("sentiment_source") == "text-model":
@@ -160,7 +166,8 @@ with tab_seg:
         method = st.radio(t("aud.seg.map_method"), ["pca", "tsne"], key=K.AUD_SEG_MAP, horizontal=True,
                           format_func=lambda m: m.upper().replace("TSNE", "t-SNE"))
         try:
-            xy = U.segment_map(version, run["tags"], run["algo"], run["k"], run["demo"], run["reviews"], method)
+            with st.spinner(t("aud.seg.mapping")):
+                xy = U.segment_map(version, run["tags"], run["algo"], run["k"], run["demo"], run["reviews"], method)
             st.plotly_chart(U.map_chart(xy, names), key="aud_map_chart")
         except ValueError as e:
             st.warning(str(e))

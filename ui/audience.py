@@ -253,6 +253,19 @@ def affinity_chart(c: dict, n: int = 12) -> go.Figure | None:
     return style(fig, 320)
 
 
+def population_genre_chart(prof: pd.DataFrame) -> go.Figure | None:
+    """Share of all ratings per genre (the population side of every affinity lift)."""
+    ga = prof.attrs.get("affinity", {}).get("genres")
+    share = (ga.attrs.get("population_share") if ga is not None else None) or {}
+    if not share:
+        return None
+    d = pd.DataFrame({"genre": [genre_label(g, lang()) for g in share], "share": list(share.values())})
+    d = d.sort_values("share", ascending=False)
+    fig = px.bar(d, x="genre", y="share", title=t("aud.chart.pop_genres"), color_discrete_sequence=PALETTE)
+    fig.update_layout(xaxis_title="", yaxis_title="", yaxis_tickformat=".0%")
+    return style(fig, 300)
+
+
 def distribution_chart(prof: pd.DataFrame, column: str, user_value=None) -> go.Figure:
     v = pd.to_numeric(prof[column], errors="coerce").dropna()
     fig = px.histogram(v.to_frame(metric_label(column)), x=metric_label(column), nbins=30,

@@ -61,6 +61,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "aud.chart.population": ("全体", "Population"),
     "aud.chart.lift": ("提升倍数", "Lift"),
     "aud.chart.this_user": ("该用户", "This user"),
+    "aud.chart.pop_genres": ("全体评分的类型构成", "Genre share of all ratings"),
+    "aud.seg.mapping": ("正在计算二维映射…", "Computing the 2-D map…"),
     "aud.demo.age": ("年龄", "age"),
     "aud.demo.age_band": ("年龄段", "age band"),
     "aud.demo.gender": ("性别", "gender"),
