@@ -2,6 +2,7 @@
 versions (switch, compare, delete) and exports."""
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from recsys_core.data.cleaning import CleaningOptions
@@ -18,6 +19,17 @@ SCALES = {"detected": None, "1-5": (1.0, 5.0), "0.5-5": (0.5, 5.0), "0-5": (0.0,
 st.title(t("data.title"))
 st.caption(t("data.intro"))
 ws = workspace()
+
+
+def labels(df) -> dict:
+    """Column headers in the UI language (the frame keeps its own column names)."""
+    from ui.i18n import STRINGS
+
+    return {c: st.column_config.Column(t(f"col.{c}")) for c in df.columns if f"col.{c}" in STRINGS}
+
+
+def show_table(df, key: str) -> None:
+    st.dataframe(df, hide_index=True, key=key, column_config=labels(df))
 
 
 def activate(version_id: str) -> None:
@@ -54,7 +66,8 @@ def overview() -> None:
     if s["ratings"]:
         left.plotly_chart(dp.rating_histogram(ds, t("data.hist")), key="data_hist_chart")
     right.markdown(f"**{t('data.top_films')}**")
-    right.dataframe(dp.top_films(ds), hide_index=True, key="data_top_films")
+    with right:
+        show_table(dp.top_films(ds), "data_top_films")
     if ds.meta.get("suspicious_users"):
         sus = ds.meta["suspicious_users"]
         st.warning(t("data.suspicious_in_version", n=len(sus), ids=", ".join(map(str, sus[:10]))))
@@ -171,10 +184,10 @@ def show_report(report) -> None:
     joins = dp.joins_table(report)
     if not joins.empty:
         st.markdown(f"**{t('data.joins')}**")
-        st.dataframe(joins, hide_index=True, key="data_joins_table")
+        show_table(joins, "data_joins_table")
     if report.suspicious_users:
         st.warning(t("data.suspicious", n=len(report.suspicious_users)))
-        st.dataframe(report.suspicious_users, key="data_suspicious_table")
+        show_table(pd.DataFrame(report.suspicious_users), "data_suspicious_table")
 
 
 def upload_section() -> None:
@@ -204,7 +217,7 @@ def upload_section() -> None:
     delim = {"\t": "tab", " ": "space"}.get(src["delimiter"], src["delimiter"]) or "-"
     st.caption(t("data.detected_line", format=result.format, encoding=result.encoding or "-", delimiter=delim,
                  layout=result.layout or "-", tables=len(result.tables)))
-    st.dataframe(result.describe(), hide_index=True, key="data_detected_table")
+    show_table(result.describe(), "data_detected_table")
     for w in result.warnings:
         st.warning(w)
     overrides = mapping_forms(sig, result)
@@ -251,7 +264,7 @@ def versions_section() -> None:
     if vers.empty:
         st.info(t("data.no_versions"))
         return
-    st.dataframe(vers, hide_index=True, key="data_versions_table")
+    show_table(vers, "data_versions_table")
     ids = vers["version_id"].tolist()
     current = active_version_id()
     pick = st.selectbox(t("data.version"), ids, index=ids.index(current) if current in ids else len(ids) - 1,
@@ -278,7 +291,7 @@ def versions_section() -> None:
         a = a_col.selectbox("A", ids, index=len(ids) - 2, key=K.DATA_CMP_A)
         b = b_col.selectbox("B", ids, index=len(ids) - 1, key=K.DATA_CMP_B)
         da, db = dataset(a), dataset(b)
-        st.dataframe(dp.compare_table(da, db), hide_index=True, key="data_compare_table")
+        show_table(dp.compare_table(da, db), "data_compare_table")
         st.plotly_chart(dp.compare_histogram(da, db, f"A {a}", f"B {b}", t("data.hist")), key="data_compare_chart")
 
 
