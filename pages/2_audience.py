@@ -9,7 +9,7 @@ from recsys_core.profiling.labels import genre_label
 from recsys_core.profiling.segments import group_persona
 from ui import audience as U
 from ui.i18n import lang, t
-from ui.services import require_dataset, trainset, workspace
+from ui.services import require_dataset, workspace
 from ui.state import K, init_state
 
 init_state()
@@ -187,7 +187,7 @@ with tab_seg:
 
 # ---------------------------------------------------------------------------- behaviour prediction
 with tab_beh:
-    genres = U.genre_options(ds)
+    genres = U.genre_options(version)
     tasks = [x for x in TASKS if x != "genre_like" or genres]
     c1, c2, c3 = st.columns([2, 1, 1])
     with c1:
@@ -232,23 +232,22 @@ with tab_beh:
 
 # ---------------------------------------------------------------------------- target audience
 with tab_tgt:
-    ts = trainset(version)
+    film_ids, film_labels = U.film_options(version)
     models = available_models()
     c1, c2 = st.columns([1, 2])
     with c1:
         mode = st.radio(t("aud.tgt.mode"), ["film", "new"], key=K.AUD_TGT_MODE,
                         format_func=lambda m: t(f"aud.tgt.mode.{m}"), horizontal=True)
         if K.AUD_TGT_MODEL not in st.session_state:
-            st.session_state[K.AUD_TGT_MODEL] = default_model(ts.n_items)
+            st.session_state[K.AUD_TGT_MODEL] = default_model(len(film_ids))
         model = st.selectbox(t("aud.tgt.model"), models, key=K.AUD_TGT_MODEL, format_func=U.model_label,
                              help=t("aud.tgt.model_help"))
     with c2:
         item, g_sel, kw = None, [], []
         if mode == "film":
-            ids, labels = U.film_options(ds, ts.items_raw)
-            item = st.selectbox(t("aud.tgt.film"), ids, key=K.AUD_TGT_ITEM, format_func=labels.get)
+            item = st.selectbox(t("aud.tgt.film"), film_ids, key=K.AUD_TGT_ITEM, format_func=film_labels.get)
         else:
-            g_sel = st.multiselect(t("aud.tgt.genres"), U.genre_options(ds), key=K.AUD_TGT_GENRES,
+            g_sel = st.multiselect(t("aud.tgt.genres"), U.genre_options(version), key=K.AUD_TGT_GENRES,
                                    format_func=lambda g: genre_label(g, lang()))
             kw_text = st.text_input(t("aud.tgt.keywords"), key=K.AUD_TGT_KEYWORDS, help=t("aud.tgt.keywords_help"))
             kw = U.parse_keywords(kw_text)

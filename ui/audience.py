@@ -421,13 +421,20 @@ def model_label(name: str) -> str:
     return name if label == key else label
 
 
-def film_options(ds, ts_items) -> tuple[list[str], dict]:
-    """Rated films, most liked first, with "title (id)" labels."""
+@st.cache_data(show_spinner=False, max_entries=8)
+def _film_options(ws_key: str, version: str) -> tuple[list[str], dict]:
+    ds = dataset(version)
     r = ds.ratings
     counts = r[r["rating"] >= ds.relevance_threshold].groupby("item_id").size()
-    ids = sorted(set(ts_items), key=lambda i: (-int(counts.get(i, 0)), i))
+    rated = r["item_id"].unique().tolist()
+    ids = sorted(rated, key=lambda i: (-int(counts.get(i, 0)), i))
     titles = ds.item_titles()
     return ids, {i: f"{titles.get(i, i)} ({i})" for i in ids}
+
+
+def film_options(version: str) -> tuple[list[str], dict]:
+    """Rated films, most liked first, with "title (id)" labels (cached per version)."""
+    return _film_options(_ws_key(), version)
 
 
 def parse_keywords(text: str) -> list[str]:
@@ -435,11 +442,17 @@ def parse_keywords(text: str) -> list[str]:
     return [w.strip() for w in str(text or "").replace("，", ",").replace("、", ",").split(",") if w.strip()]
 
 
-def genre_options(ds) -> list[str]:
+@st.cache_data(show_spinner=False, max_entries=8)
+def _genre_options(ws_key: str, version: str) -> list[str]:
+    ds = dataset(version)
     if ds.items is None:
         return []
-    counts = ds.items["genres"].explode().dropna().value_counts()
-    return counts.index.tolist()
+    return ds.items["genres"].explode().dropna().value_counts().index.tolist()
+
+
+def genre_options(version: str) -> list[str]:
+    """Genres of the catalogue, most common first (cached per version)."""
+    return _genre_options(_ws_key(), version)
 
 
 def np_finite(x) -> bool:
