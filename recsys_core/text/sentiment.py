@@ -523,7 +523,7 @@ def weekly_trend(frame: pd.DataFrame, item_ids=None) -> pd.DataFrame:
     if f.empty:
         return pd.DataFrame(columns=["week", "item_id", "n", "mean_score", "positive_share"])
     ts = pd.to_datetime(f["timestamp"])
-    week = (ts - pd.to_timedelta(ts.dt.weekday, unit="D")).dt.normalize()
+    week = (ts - pd.to_timedelta(ts.dt.day_of_week, unit="D")).dt.normalize()
     keys = ["week", "item_id"] if item_ids is not None else ["week"]
     g = f.assign(week=week.values, pos=f["label"].eq("positive"))
     out = g.groupby(keys).agg(n=("score", "size"), mean_score=("score", "mean"),
