@@ -154,6 +154,14 @@ def _learning_rows(model_name: str, fold: int, algo) -> list[dict]:
     if curve is None:
         return []
     rows = []
+    if isinstance(curve, dict) and "epoch" in curve:  # checkpoints, not every epoch
+        epochs = [int(e) for e in curve["epoch"]]
+        for series, vals in curve.items():
+            if series == "epoch":
+                continue
+            for e, v in zip(epochs, np.asarray(vals, dtype=float).ravel()):
+                rows.append({"model": model_name, "fold": fold, "epoch": e, "series": str(series), "value": float(v)})
+        return rows
     if isinstance(curve, dict):
         for series, vals in curve.items():
             for e, v in enumerate(np.asarray(vals, dtype=float).ravel(), start=1):

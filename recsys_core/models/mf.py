@@ -27,7 +27,9 @@ class SVD(Recommender):
     name = "svd"
 
     def __init__(self, n_factors: int = 100, n_epochs: int = 20, lr_all: float = 0.005,
-                 reg_all: float = 0.02, init_std_dev: float = 0.1, random_state: int | None = 0):
+                 reg_all: float = 0.02, init_std_dev: float = 0.1, random_state: int | None = 0,
+                 learning_curve: bool = False):
+        self.learning_curve = learning_curve
         self.n_factors = n_factors
         self.n_epochs = n_epochs
         self.lr_all = lr_all
@@ -44,6 +46,8 @@ class SVD(Recommender):
                     reg_all=float(self.reg_all), init_std_dev=float(self.init_std_dev),
                     random_state=self.random_state)
         algo.fit(to_surprise_trainset(ts))
+        if self.learning_curve:
+            self.loss_curve_ = self._epoch_curve(ts)
         self.mu_ = ts.global_mean
         self.bu_ = np.asarray(algo.bu, dtype=float)
         self.bi_ = np.asarray(algo.bi, dtype=float)
@@ -52,6 +56,47 @@ class SVD(Recommender):
 
     def _estimate_pairs(self, u, i):
         return self.mu_ + self.bu_[u] + self.bi_[i] + np.einsum("ij,ij->i", self.pu_[u], self.qi_[i])
+
+    def _epoch_curve(self, ts, val_share: float = 0.1) -> dict:
+        """Train and validation RMSE after 1, 2, 3, 5, 8, 13, … epochs.
+
+        Surprise's SGD visits the ratings in a fixed order from a seeded start, so a fit with e epochs
+        is exactly the first e epochs of a longer fit; each checkpoint is one such fit on 90% of the
+        training ratings, scored on them and on the held-back 10%.
+        """
+        from surprise import SVD as SSVD
+
+        from ..trainset import Trainset
+
+        n = int(self.n_epochs)
+        marks, a, b = [], 1, 2
+        while a < n:
+            marks.append(a)
+            a, b = b, a + b
+        marks.append(n)
+        rng = np.random.default_rng(0 if self.random_state is None else self.random_state)
+        val = rng.random(ts.n_ratings) < val_share
+        sub = Trainset(ts.u[~val], ts.i[~val], ts.r[~val], ts.users_raw, ts.items_raw, ts.rating_scale)
+        lo, hi = ts.rating_scale
+        curve = {"epoch": [], "train": [], "validation": []}
+        strain = to_surprise_trainset(sub)
+        for e in marks:
+            algo = SSVD(n_factors=int(self.n_factors), n_epochs=e, lr_all=float(self.lr_all),
+                        reg_all=float(self.reg_all), init_std_dev=float(self.init_std_dev),
+                        random_state=self.random_state)
+            algo.fit(strain)
+            pu, qi = np.asarray(algo.pu), np.asarray(algo.qi)
+            bu, bi = np.asarray(algo.bu), np.asarray(algo.bi)
+
+            def rmse(mask):
+                u, i = ts.u[mask], ts.i[mask]
+                est = np.clip(sub.global_mean + bu[u] + bi[i] + np.einsum("ij,ij->i", pu[u], qi[i]), lo, hi)
+                return float(np.sqrt(np.mean((est - ts.r[mask]) ** 2)))
+
+            curve["epoch"].append(e)
+            curve["train"].append(rmse(~val))
+            curve["validation"].append(rmse(val))
+        return curve
 
     def _score_users(self, u):
         u = np.asarray(u)

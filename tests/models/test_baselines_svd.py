@@ -91,3 +91,26 @@ def test_models_beat_global_mean_on_planted_structure():
     rm = dict(zip(res.model, res.rmse))
     assert rm["svd"] < rm["baseline"] - 0.2
     assert rm["bias"] < rm["baseline"]
+
+
+def test_svd_learning_curve_checkpoints_and_last_point_matches_a_plain_fit():
+    ts = Trainset.from_frame(planted_frame(), (1, 5))
+    m = SVD(n_factors=5, n_epochs=8, random_state=0, learning_curve=True).fit(ts)
+    c = m.loss_curve_
+    assert c["epoch"] == [1, 2, 3, 5, 8]
+    assert len(c["train"]) == len(c["validation"]) == 5
+    assert c["train"][-1] < c["train"][0]  # SGD lowers the training error
+    # the curve is extra: the fitted model is the same as without it
+    plain = SVD(n_factors=5, n_epochs=8, random_state=0).fit(ts)
+    np.testing.assert_allclose(m.score("u1"), plain.score("u1"))
+
+
+def test_learning_curve_reaches_the_evaluation_table():
+    from recsys_core.evaluation import Holdout
+    from recsys_core.evaluation.compare import evaluate
+
+    ev = evaluate({"svd": SVD(n_factors=4, n_epochs=3, random_state=0, learning_curve=True)},
+                  Holdout(0.2, seed=0), planted_frame(), rating_scale=(1, 5))
+    lc = ev.learning
+    assert sorted(lc["epoch"].unique().tolist()) == [1, 2, 3]
+    assert set(lc["series"]) == {"train", "validation"}
