@@ -64,7 +64,7 @@ def overview() -> None:
                  first=(s["first_time"] or "-")[:10], last=(s["last_time"] or "-")[:10]))
     left, right = st.columns(2)
     if s["ratings"]:
-        left.plotly_chart(dp.rating_histogram(ds, t("data.hist")), key="data_hist_chart")
+        left.plotly_chart(dp.rating_histogram(ds, t("data.hist"), t("col.rating"), t("data.count")), key="data_hist_chart")
     right.markdown(f"**{t('data.top_films')}**")
     with right:
         show_table(dp.top_films(ds), "data_top_films")
@@ -292,7 +292,8 @@ def versions_section() -> None:
         b = b_col.selectbox("B", ids, index=len(ids) - 1, key=K.DATA_CMP_B)
         da, db = dataset(a), dataset(b)
         show_table(dp.compare_table(da, db), "data_compare_table")
-        st.plotly_chart(dp.compare_histogram(da, db, f"A {a}", f"B {b}", t("data.hist")), key="data_compare_chart")
+        st.plotly_chart(dp.compare_histogram(da, db, f"A {a}", f"B {b}", t("data.hist"), t("col.rating"), t("data.count")),
+                        key="data_compare_chart")
 
 
 # ------------------------------------------------------------------ exports

@@ -135,11 +135,11 @@ def summary_numbers(ds) -> dict:
             "first_time": s["first_time"], "last_time": s["last_time"]}
 
 
-def rating_histogram(ds, title: str = "") -> go.Figure:
+def rating_histogram(ds, title: str = "", xlabel: str = "rating", ylabel: str = "count") -> go.Figure:
     r = ds.ratings["rating"]
     counts = r.value_counts().sort_index()
     fig = go.Figure(go.Bar(x=[f"{v:g}" for v in counts.index], y=counts.values, marker_color=charts.PALETTE[0]))
-    fig.update_layout(title=title, xaxis_title="rating", yaxis_title="count")
+    fig.update_layout(title=title, xaxis_title=xlabel, yaxis_title=ylabel)
     return charts.style(fig, height=300)
 
 
@@ -153,13 +153,14 @@ def top_films(ds, n: int = 10) -> pd.DataFrame:
     return g
 
 
-def compare_histogram(a, b, name_a: str, name_b: str, title: str = "") -> go.Figure:
+def compare_histogram(a, b, name_a: str, name_b: str, title: str = "", xlabel: str = "rating",
+                      ylabel: str = "count") -> go.Figure:
     """Rating counts of two versions side by side."""
     fig = go.Figure()
     for ds, name, color in ((a, name_a, charts.PALETTE[0]), (b, name_b, charts.PALETTE[1])):
         c = ds.ratings["rating"].value_counts().sort_index()
         fig.add_bar(x=[f"{v:g}" for v in c.index], y=c.values, name=name, marker_color=color)
-    fig.update_layout(barmode="group", title=title, xaxis_title="rating", yaxis_title="count")
+    fig.update_layout(barmode="group", title=title, xaxis_title=xlabel, yaxis_title=ylabel)
     return charts.style(fig, height=300)
 
 

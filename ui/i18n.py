@@ -240,6 +240,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "data.scale_line": ("评分范围 {lo}–{hi} · 平均分 {mean} · 时间 {first} 至 {last}",
                         "Rating scale {lo}–{hi} · mean {mean} · from {first} to {last}"),
     "data.hist": ("评分分布", "Rating distribution"),
+    "data.count": ("数量", "Count"),
     "data.top_films": ("最热门影片", "Most rated films"),
     "data.suspicious_in_version": ("这个版本有 {n} 个可疑用户（短时间内大量相同评分）：{ids}",
                                    "This version has {n} suspicious users (many identical ratings in minutes): {ids}"),
