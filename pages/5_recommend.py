@@ -491,9 +491,9 @@ def monitoring_tab() -> None:
     c3.metric(t("rec.mon.likes"), pos)
     c4.metric(t("rec.mon.models"), len(models))
     st.subheader(t("rec.mon.served_by_model"))
-    st.dataframe(served_per_model(events), hide_index=True, key=K.REC_MON_SERVED)
+    st.dataframe(R.translated(served_per_model(events)), hide_index=True, key=K.REC_MON_SERVED)
     st.subheader(t("rec.mon.feedback_by_model"))
-    st.dataframe(feedback_counts(fb), hide_index=True, key=K.REC_MON_FB)
+    st.dataframe(R.translated(feedback_counts(fb)), hide_index=True, key=K.REC_MON_FB)
     lr = like_rate_over_time(fb, scale, freq=st.session_state.get(K.REC_MON_FREQ) or "D")
     st.radio(t("rec.mon.freq"), ["h", "D", "W"], index=1, key=K.REC_MON_FREQ, horizontal=True,
              format_func={f: t(f"rec.mon.freq.{f}") for f in ("h", "D", "W")}.get)
@@ -502,13 +502,13 @@ def monitoring_tab() -> None:
     else:
         st.plotly_chart(R.like_rate_chart(lr, labels), key=K.REC_MON_CHART)
     st.subheader(t("rec.mon.registry"))
-    st.dataframe(registry_table(models), hide_index=True, key=K.REC_MON_REGISTRY)
+    st.dataframe(R.translated(registry_table(models)), hide_index=True, key=K.REC_MON_REGISTRY)
     st.subheader(t("rec.mon.errors"))
     err = errors_table(ws.events(level="error"))
     if err.empty:
         st.caption(t("rec.mon.no_errors"))
     else:
-        st.dataframe(err, hide_index=True, key=K.REC_MON_ERRORS)
+        st.dataframe(R.translated(err), hide_index=True, key=K.REC_MON_ERRORS)
 
 
 tab_browse, tab_cold, tab_ab, tab_mon = st.tabs([t("rec.tab.browse"), t("rec.tab.cold"), t("rec.tab.ab"),

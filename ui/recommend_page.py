@@ -266,19 +266,22 @@ def reason_text(row) -> str:
 def scores_chart(lst: pd.DataFrame) -> go.Figure:
     d = lst.assign(label=[f"{r}. {tt}" for r, tt in zip(lst["rank"], lst["title"], strict=False)],
                    reason=[t(f"rec.reason.{k}") for k in lst["reason_kind"]])
-    fig = px.bar(d, x="score", y="label", color="reason", orientation="h", title=t("rec.chart.scores"),
+    fig = px.scatter(d, x="score", y="label", color="reason", title=t("rec.chart.scores"),
                  labels={"score": t("rec.score"), "label": "", "reason": t("rec.reason")})
     fig.update_yaxes(autorange="reversed")
-    return style(fig, height=max(260, 28 * len(d) + 80))
+    fig.update_traces(marker=dict(size=12))
+    return _legend_below(style(fig, height=max(280, 28 * len(d) + 120)))
 
 
 def like_rate_chart(lr: pd.DataFrame, labels: dict) -> go.Figure:
-    d = lr.assign(model=lr["model_id"].map(lambda m: labels.get(m, m)))
+    fmt = "%Y-%m-%d %H:00" if (lr["period"].dt.hour != 0).any() else "%Y-%m-%d"
+    d = lr.assign(model=lr["model_id"].map(lambda m: labels.get(m, m)), period=lr["period"].dt.strftime(fmt))
     fig = px.line(d, x="period", y="like_rate", color="model", markers=True, title=t("rec.mon.like_rate_chart"),
                   labels={"period": t("rec.mon.period"), "like_rate": t("rec.like_rate"), "model": t("rec.model")},
                   hover_data=["events", "likes"])
-    fig.update_yaxes(range=[0, 1], tickformat=".0%")
-    return style(fig)
+    fig.update_yaxes(range=[0, 1.05], tickformat=".0%")
+    fig.update_xaxes(type="category")
+    return _legend_below(style(fig))
 
 
 def offline_chart(summary: pd.DataFrame) -> go.Figure:
@@ -287,7 +290,23 @@ def offline_chart(summary: pd.DataFrame) -> go.Figure:
     fig = px.bar(d, x="metric", y="mean", color="arm_model", barmode="group", error_y="err_plus",
                  error_y_minus="err_minus", title=t("rec.ab.offline_chart"),
                  labels={"mean": t("rec.ab.mean"), "metric": "", "arm_model": t("rec.model")})
-    return style(fig)
+    return _legend_below(style(fig))
+
+
+def _legend_below(fig: go.Figure) -> go.Figure:
+    """Legend under the plot, so it never overlaps the title."""
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.18, x=0), margin=dict(b=60))
+    return fig
+
+
+def translated(df: pd.DataFrame) -> pd.DataFrame:
+    """Monitoring tables with translated column names (unknown columns, e.g. metric names, stay as they are)."""
+    keys = {"model_id": "rec.col.model_id", "lists": "rec.mon.lists", "users": "rec.mon.users",
+            "last": "rec.mon.last", "like": "rec.fb.like", "dislike": "rec.fb.dislike", "rate": "rec.fb.rate",
+            "not_interested": "rec.fb.not_interested", "total": "rec.mon.total", "name": "rec.col.algorithm",
+            "data_version": "rec.col.data_version", "created": "rec.col.created", "note": "rec.col.note",
+            "params": "rec.col.params", "ts": "rec.col.time", "kind": "rec.col.kind", "message": "rec.col.message"}
+    return df.rename(columns={c: t(keys[c]) for c in df.columns if c in keys})
 
 
 def params_json(params: dict) -> str:
