@@ -135,3 +135,22 @@ def test_registry_model_scorer_ranks_by_prediction():
     ds = Dataset.from_frames(inter)
     res = target_audience(ds, item_id="y", model="bias")
     assert set(res.table["user_id"]) == {"b", "c"}
+
+
+def test_default_model_and_choices():
+    from recsys_core.profiling.audience import available_models, default_model
+
+    names = available_models()
+    assert names[:2] == ["ease", "neighbour"] and "popularity" in names and "svd" in names
+    assert len(names) == len(set(names))
+    assert default_model(1682) == "ease"
+    assert default_model(10**6) == "neighbour"  # too many films for EASE's items x items matrix
+
+
+def test_audience_mix_by_hand():
+    mem = pd.DataFrame({"user_id": ["a", "b", "c", "d"], "segment": [0, 0, 1, 1]})
+    mix = audience_mix(["a", "b", "c"], mem, {0: "科幻迷", 1: "爱情迷"}).set_index("segment")
+    assert mix.loc[0, "audience"] == 2 and mix.loc[0, "audience_share"] == pytest.approx(2 / 3)
+    assert mix.loc[0, "population_share"] == pytest.approx(0.5)
+    assert mix.loc[0, "index"] == pytest.approx(100 * (2 / 3) / 0.5)
+    assert mix.loc[1, "name"] == "爱情迷"
