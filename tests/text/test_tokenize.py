@@ -1,8 +1,7 @@
 import jieba
 
 from recsys_core.data.dataset import Dataset
-from recsys_core.text.tokenize import (dictionary_words, get_tokenizer, load_stopwords, tokenize_reviews,
-                                       user_words)
+from recsys_core.text.tokenize import dictionary_words, get_tokenizer, load_stopwords, tokenize_reviews, user_words
 
 
 def test_user_dictionary_from_titles_and_people(zh_dataset):

@@ -1,0 +1,176 @@
+"""Reviews: sentiment (film-domain model vs the SnowNLP baseline), agreement with stars, views, keywords."""
+from __future__ import annotations
+
+import streamlit as st
+
+from recsys_core.errors import UserError
+from recsys_core.text.sentiment import MIN_POLAR_PER_CLASS
+from ui import reviews as U
+from ui.i18n import t
+from ui.services import require_dataset
+from ui.state import K, init_state
+
+init_state()
+st.title(f"💬 {t('nav.reviews')}")
+st.caption(t("rev.intro"))
+ds = require_dataset(need_ratings=False)
+version = ds.version
+if ds.reviews.empty:
+    st.info(t("rev.no_reviews"))
+    st.page_link("pages/1_data.py", label=t("common.go_data"), icon="📂")
+    st.stop()
+
+# ---------------------------------------------------------------------------- method + run
+methods = U.available_methods(ds)
+c1, c2 = st.columns([4, 1])
+with c1:
+    if st.session_state.get(K.REV_METHOD) not in methods:
+        st.session_state[K.REV_METHOD] = methods[0]
+    method = st.radio(t("rev.method"), methods, key=K.REV_METHOD, format_func=lambda m: t(f"rev.method.{m}"))
+    if "stars" not in methods:
+        st.caption(t("rev.no_stars", n=MIN_POLAR_PER_CLASS))
+with c2:
+    st.write("")
+    go = st.button(t("rev.run"), key=K.REV_RUN, type="primary")
+
+if go:
+    n = len(ds.reviews)
+    with st.status(t("rev.running", n=n), expanded=True) as status:
+        bar = st.progress(0.0)
+
+        def progress(frac, msg=""):
+            bar.progress(min(max(float(frac), 0.0), 1.0), text=msg)
+
+        try:
+            res = U.run_sentiment(version, method, progress=progress)
+            st.session_state[K.REV_DONE] = (version, method)
+            status.update(label=t("rev.done", n=res.n, sec=res.seconds, rate=res.reviews_per_second),
+                          state="complete", expanded=False)
+        except UserError as e:
+            status.update(label=t("common.error", msg=e), state="error")
+            st.stop()
+
+done = st.session_state.get(K.REV_DONE)
+if not done or done[0] != version or done[1] != method:
+    st.info(t("rev.need_run"))
+    st.stop()
+res = U.sentiment(version, method)
+
+if method == "snownlp":
+    st.warning(t("rev.baseline_note"))
+elif method == "general":
+    st.warning(t("rev.general_note"))
+else:
+    st.caption(t("rev.oof_note", k=int(res.frame["fold"].max()) + 1))
+
+tab_agree, tab_films, tab_trend, tab_seg, tab_kw = st.tabs([
+    t("rev.tab.agreement"), t("rev.tab.films"), t("rev.tab.trend"), t("rev.tab.segments"), t("rev.tab.keywords")])
+
+# ---------------------------------------------------------------------------- agreement
+with tab_agree:
+    m = res.metrics
+    if m["accuracy"] is None:
+        st.info(t("rev.no_agreement"))
+    else:
+        a, b, c, d = st.columns(4)
+        a.metric(t("rev.m.accuracy"), f"{m['accuracy']:.3f}")
+        b.metric(t("rev.m.balanced"), f"{m['balanced_accuracy']:.3f}")
+        c.metric(t("rev.m.n_eval"), f"{m['n_eval']:,}")
+        d.metric(t("rev.m.pos_share"), f"{m['positive_share_stars']:.3f}")
+    fig = U.confusion_figure(m)
+    if fig is not None:
+        st.plotly_chart(fig, key="rev_confusion_chart")
+        st.dataframe(U.confusion_frame(m), key="rev_confusion_table")
+        st.subheader(t("rev.disagree"))
+        st.dataframe(U.disagreement_table(res, ds), hide_index=True, key="rev_disagree_table")
+
+# ---------------------------------------------------------------------------- films
+with tab_films:
+    st.subheader(t("rev.per_film"))
+    st.dataframe(U.per_film_table(res, ds), hide_index=True, key="rev_films_table")
+    films = U.films_by_reviews(res)
+    item = st.selectbox(t("rev.film"), films, key=K.REV_ITEM, format_func=lambda i: U.film_label(ds, i))
+    st.plotly_chart(U.distribution_figure(res, item, U.film_label(ds, item)), key="rev_dist_chart")
+    st.subheader(t("rev.compare"))
+    ca, cb = st.columns(2)
+    with ca:
+        a_item = st.selectbox(t("rev.compare_a"), films, index=0, key=K.REV_CMP_A,
+                              format_func=lambda i: U.film_label(ds, i))
+    with cb:
+        b_item = st.selectbox(t("rev.compare_b"), films, index=min(1, len(films) - 1), key=K.REV_CMP_B,
+                              format_func=lambda i: U.film_label(ds, i))
+    st.dataframe(U.compare_table(res, ds, a_item, b_item), hide_index=True, key="rev_compare_table")
+    st.plotly_chart(U.compare_figure(res, ds, a_item, b_item), key="rev_compare_chart")
+
+# ---------------------------------------------------------------------------- trend
+with tab_trend:
+    chosen = st.multiselect(t("rev.trend_films"), films, key=K.REV_TREND_ITEMS,
+                            format_func=lambda i: U.film_label(ds, i), max_selections=5)
+    fig = U.trend_figure(res, ds, chosen)
+    if fig is None:
+        st.info(t("rev.no_time"))
+    else:
+        st.plotly_chart(fig, key="rev_trend_chart")
+
+# ---------------------------------------------------------------------------- segments
+memberships, _personas = U.saved_segments(version)
+with tab_seg:
+    if memberships is None or len(memberships) == 0:
+        st.info(t("rev.no_segments"))
+        st.page_link("pages/2_audience.py", label=t("rev.go_audience"), icon="👥")
+    else:
+        seg = U.segment_table(res, memberships)
+        st.dataframe(seg, hide_index=True, key="rev_segment_table")
+        st.plotly_chart(U.segment_figure(seg), key="rev_segment_chart")
+
+# ---------------------------------------------------------------------------- keywords
+with tab_kw:
+    ri = U.review_index(version)
+    k1, k2, k3, k4 = st.columns([1, 1, 1, 1])
+    with k1:
+        kw_method = st.radio(t("rev.kw.method"), ["tfidf", "textrank"], key=K.REV_KW_METHOD,
+                             format_func=lambda x: {"tfidf": "TF-IDF", "textrank": "TextRank"}[x])
+    with k2:
+        scopes = ["all", "film", "segment"]
+        scope = st.radio(t("rev.kw.scope"), scopes, key=K.REV_KW_SCOPE, format_func=lambda s: t(f"rev.kw.scope.{s}"))
+    with k3:
+        side = st.radio(t("rev.kw.side"), ["all", "positive", "negative"], key=K.REV_KW_SIDE,
+                        format_func=lambda s: t(f"rev.kw.side.{s}"))
+    with k4:
+        top = st.slider(t("rev.kw.top"), 5, 50, 20, key=K.REV_KW_TOP)
+    item_sel = users = None
+    if scope == "film":
+        item_sel = st.selectbox(t("rev.film"), films, key=K.REV_KW_ITEM, format_func=lambda i: U.film_label(ds, i))
+    elif scope == "segment":
+        if memberships is None or len(memberships) == 0:
+            st.info(t("rev.kw.no_segments"))
+        else:
+            segs = sorted(memberships["segment"].unique().tolist())
+            seg_sel = st.selectbox(t("rev.col.segment"), segs, key=K.REV_KW_SEGMENT,
+                                   format_func=lambda k: t("rev.segment_n", k=k))
+            users = memberships.loc[memberships["segment"] == seg_sel, "user_id"].tolist()
+    kw, n_rows = U.keyword_table(ri, kw_method, top, item=item_sel, users=users,
+                                 side=None if side == "all" else side, labels=res.frame["label"].to_numpy())
+    if kw.empty:
+        st.info(t("rev.kw.none"))
+    else:
+        title = t("rev.kw.title", n=n_rows)
+        chart = st.radio(t("rev.kw.chart"), ["bar", "treemap", "cloud"], key=K.REV_KW_CHART, horizontal=True,
+                         format_func=lambda c: t(f"rev.kw.{c}"))
+        kc1, kc2 = st.columns([1, 2])
+        with kc1:
+            st.dataframe(U.keyword_display(kw), hide_index=True, key="rev_kw_table")
+        with kc2:
+            if chart == "cloud":
+                img = U.word_cloud(kw)
+                if img is None:
+                    st.caption(t("rev.kw.no_font"))
+                    st.plotly_chart(U.keyword_bar(kw, title), key="rev_kw_bar")
+                else:
+                    st.image(img, caption=title)
+            elif chart == "treemap":
+                st.plotly_chart(U.keyword_treemap(kw, title), key="rev_kw_treemap")
+            else:
+                st.plotly_chart(U.keyword_bar(kw, title), key="rev_kw_bar")
+    st.subheader(t("rev.aspects"))
+    st.dataframe(U.aspect_table(ri, res, item=item_sel, users=users), hide_index=True, key="rev_aspect_table")
