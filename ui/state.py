@@ -87,6 +87,21 @@ class K:
     REC_MON_CHART = "rec_mon_chart"
     REC_MON_REGISTRY = "rec_mon_registry"
     REC_MON_ERRORS = "rec_mon_errors"
+    # --- Reviews page (widget keys and page state) ---
+    REV_METHOD = "rev_method"
+    REV_RUN = "rev_run"
+    REV_DONE = "rev_done"                      # (version, method) of the last sentiment run, or None
+    REV_ITEM = "rev_item"
+    REV_CMP_A = "rev_cmp_a"
+    REV_CMP_B = "rev_cmp_b"
+    REV_TREND_ITEMS = "rev_trend_items"
+    REV_KW_METHOD = "rev_kw_method"
+    REV_KW_SCOPE = "rev_kw_scope"
+    REV_KW_ITEM = "rev_kw_item"
+    REV_KW_SEGMENT = "rev_kw_segment"
+    REV_KW_SIDE = "rev_kw_side"
+    REV_KW_TOP = "rev_kw_top"
+    REV_KW_CHART = "rev_kw_chart"
     # --- Audience page (widget keys and page state; run-states default to None) ---
     AUD_PROFILES_RUN = "aud_profiles_run"      # (version, (tags, text sentiment)) of the profiles computed here
     AUD_TAGS = "aud_tags"
@@ -145,6 +160,7 @@ def _defaults() -> dict:
         K.REC_COLD_USER: None,
         K.REC_OFFLINE: None,
         K.REC_CURRENT_USER: None,
+        K.REV_DONE: None,
     }
 
 
