@@ -412,18 +412,31 @@ def parse_timestamps(col: pd.Series) -> pd.Series:
                 out[mask] = d.to_numpy(dtype="datetime64[ns]").view(np.int64)
     rest = ~ok & col.notna().to_numpy()
     if rest.any():
-        s = col[rest].astype("string").str.strip()
-        s = s[s.ne("").fillna(False)]
-        if len(s):
-            has_cn = s.str.contains("年", regex=False, na=False)
-            if has_cn.any():
-                s = s.copy()
-                s[has_cn] = s[has_cn].str.replace(_CN_DATE_RE, _cn_date, regex=True)
-            has_slash = s.str.match(_SLASH_DATE_RE, na=False)
-            if has_slash.any():
-                s = s.copy()
-                s[has_slash] = s[has_slash].str.replace(
-                    _SLASH_DATE_RE, lambda m: f"{int(m.group(1)):04d}-{int(m.group(2)):02d}-{int(m.group(3)):02d}", regex=True)
+        sub = col[rest]
+        arr = pc.utf8_trim_whitespace(_as_arrow_text(sub))
+        # 2021年3月31日 10点05分 -> 2021-3-31 10:05 ; 2021/3/31, 2021.3.31 -> 2021-3-31 (ISO 8601 allows 1-digit parts here)
+        arr = _on_rows(arr, "年", lambda a: pc.replace_substring_regex(
+            a, r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?", r"\1-\2-\3"))
+        arr = _on_rows(arr, ["时", "時", "点", "點"], lambda a: pc.replace_substring_regex(pc.replace_substring_regex(
+            a, r"(\d{1,2})\s*[时時点點]\s*(\d{1,2})\s*分\s*(\d{1,2})\s*秒", r"\1:\2:\3"),
+            r"(\d{1,2})\s*[时時点點]\s*(\d{1,2})\s*分?", r"\1:\2"))
+        arr = _on_rows(arr, ["/", "."], lambda a: pc.replace_substring_regex(
+            a, r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})", r"\1-\2-\3"))
+        arr = _on_rows(arr, "：", lambda a: pc.replace_substring(a, "：", ":"))
+        positions = np.flatnonzero(rest)
+        # the common spellings through Arrow's strptime, the rest through pandas (ISO 8601 with offsets, then anything)
+        got = np.full(len(arr), nat, dtype=np.int64)
+        todo = pc.is_valid(arr).to_numpy(zero_copy_only=False) & pc.not_equal(arr, "").fill_null(False).to_numpy(zero_copy_only=False)
+        for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"):
+            if not todo.any():
+                break
+            parsed = pc.strptime(arr, format=fmt, unit="ns", error_is_null=True)
+            vals = parsed.cast(pa.int64()).fill_null(nat).to_numpy(zero_copy_only=False)
+            hit = todo & (vals != nat)
+            got[hit] = vals[hit]
+            todo &= ~hit
+        if todo.any():
+            s = pd.Series(pc.filter(arr, pa.array(todo)).to_numpy(zero_copy_only=False), dtype=object)
             parsed = _to_dt(s, "ISO8601")
             bad = parsed.isna()
             if bad.any():
@@ -431,8 +444,8 @@ def parse_timestamps(col: pd.Series) -> pd.Series:
                 if len(uniq) <= 200000:
                     conv = _to_dt(uniq, "mixed")
                     parsed[bad] = s[bad].map(dict(zip(uniq, conv, strict=False))).astype("datetime64[ns]")
-            pos = col.index.get_indexer(s.index)
-            out[pos] = parsed.to_numpy(dtype="datetime64[ns]").view(np.int64)
+            got[todo] = parsed.to_numpy(dtype="datetime64[ns]").view(np.int64)
+        out[positions] = got
     return pd.Series(out.view("datetime64[ns]"), index=col.index)
 
 
@@ -451,28 +464,59 @@ _CTRL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\
 _WS_RE = re.compile(r"\s+")
 
 
+_ARROW_BR = r"(?i)<\s*(br|/p|p|/div)\s*/?\s*>"
+_ARROW_TAG = r"<[^<>]{0,500}>"
+_ARROW_CTRL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\x{200b}-\x{200f}\x{2028}\x{2029}\x{feff}]"
+_ARROW_WS = r"[\s\x{3000}\x{a0}\x{2000}-\x{200a}]+"
+
+
+def _as_arrow_text(s: pd.Series) -> pa.Array:
+    arr = _arrow_strings(s)
+    if arr is None:
+        st = s.astype("string")
+        arr = pa.array(st, type=pa.string(), from_pandas=True)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    return arr
+
+
+def _on_rows(arr, needles, fn):
+    """Apply ``fn`` (Arrow array -> Arrow array) only to the rows containing one of ``needles``."""
+    mask = None
+    for needle in ([needles] if isinstance(needles, str) else needles):
+        m = pc.match_substring(arr, needle).fill_null(False)
+        mask = m if mask is None else pc.or_(mask, m)
+    if not pc.any(mask).as_py():
+        return arr
+    return pc.replace_with_mask(arr, mask, fn(pc.filter(arr, mask)))
+
+
 def clean_text_series(t: pd.Series, max_len: int = 2000) -> tuple[pd.Series, pd.Series]:
-    """HTML tags and entities, control characters, whitespace; returns (clean text, truncated flag)."""
-    s = t.astype("string")
-    html_mask = s.str.contains(r"[<&]", regex=True, na=False)
-    if html_mask.any():
-        sub = s[html_mask].str.replace(_BR_RE, " ", regex=True).str.replace(_TAG_RE, "", regex=True)
-        ent = sub.str.contains(_ENTITY_RE, na=False)
-        if ent.any():
-            sub[ent] = sub[ent].map(html.unescape)
-        s = s.copy()
-        s[html_mask] = sub
-    s = s.str.replace(_CTRL_RE, " ", regex=True).str.replace(_WS_RE, " ", regex=True).str.strip()
-    s = s.mask(s.eq(""))
-    trunc = pd.Series(False, index=t.index)
+    """HTML tags and entities, control characters, whitespace; returns (clean text, truncated flag).
+
+    Arrow (RE2) kernels over the whole column; only texts holding HTML entities go through Python.
+    """
+    arr = _as_arrow_text(t)
+    arr = _on_rows(arr, "<", lambda a: pc.replace_substring_regex(pc.replace_substring_regex(a, _ARROW_BR, " "), _ARROW_TAG, ""))
+
+    def unescape(a):
+        vals = a.to_pylist()
+        table = {v: html.unescape(v) for v in set(vals)}
+        return pa.array([table[v] for v in vals], type=pa.string())
+
+    arr = _on_rows(arr, "&", unescape)
+    arr = pc.replace_substring_regex(arr, _ARROW_CTRL, " ")
+    arr = pc.replace_substring_regex(arr, _ARROW_WS, " ")
+    arr = pc.utf8_trim_whitespace(arr)
+    arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+    trunc = np.zeros(len(t), dtype=bool)
     if max_len and max_len > 0:
-        lens = s.str.len()
-        trunc = (lens > max_len).fillna(False).astype(bool)
+        trunc = pc.greater(pc.utf8_length(arr), max_len).fill_null(False).to_numpy(zero_copy_only=False)
         if trunc.any():
-            s = s.copy()
-            s[trunc] = s[trunc].str.slice(0, max_len)
-    out = s.astype(object).where(s.notna(), None)
-    return out, trunc
+            arr = pc.if_else(pa.array(trunc), pc.utf8_slice_codeunits(arr, 0, max_len), arr)
+    out = pd.Series(arr.to_numpy(zero_copy_only=False), index=t.index, dtype=object)
+    out = out.where(out.notna(), None)
+    return out, pd.Series(trunc, index=t.index)
 
 
 # ---------------------------------------------------------------------------------------
