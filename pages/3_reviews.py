@@ -64,7 +64,8 @@ else:
     st.caption(t("rev.oof_note", k=int(res.frame["fold"].max()) + 1))
 
 tab_agree, tab_films, tab_trend, tab_seg, tab_kw = st.tabs([
-    t("rev.tab.agreement"), t("rev.tab.films"), t("rev.tab.trend"), t("rev.tab.segments"), t("rev.tab.keywords")])
+    t("rev.tab.agreement"), t("rev.tab.films"), t("rev.tab.trend"), t("rev.tab.segments"), t("rev.tab.keywords")],
+    key=K.REV_TABS)
 
 # ---------------------------------------------------------------------------- agreement
 with tab_agree:

@@ -13,11 +13,20 @@ from recsys_core.text import keywords as KW
 from recsys_core.text import sentiment as S
 from recsys_core.text.aspects import aspect_summary
 
-from .charts import PALETTE, style
+from .charts import PALETTE
+from .charts import style as _base_style
 from .i18n import lang, t
 from .services import dataset, workspace
 
 LABEL_COLORS = {"positive": "#2ca02c", "neutral": "#bbbbbb", "negative": "#d62728"}
+
+
+def style(fig: go.Figure, height: int = 360) -> go.Figure:
+    """The shared chart style, with room between the title and a legend above the plot."""
+    _base_style(fig, height)
+    if fig.layout.title.text:
+        fig.update_layout(margin=dict(t=80), title=dict(y=0.98, yanchor="top"))
+    return fig
 
 
 def _ws_key() -> str:
