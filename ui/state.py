@@ -89,6 +89,7 @@ class K:
     REC_MON_ERRORS = "rec_mon_errors"
     # --- Reviews page (widget keys and page state) ---
     REV_METHOD = "rev_method"
+    REV_TABS = "rev_tabs"
     REV_RUN = "rev_run"
     REV_DONE = "rev_done"                      # (version, method) of the last sentiment run, or None
     REV_ITEM = "rev_item"
