@@ -9,6 +9,7 @@ Peer: ``jieba.analyse.extract_tags`` / ``jieba.analyse.textrank`` called on ever
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -75,6 +76,7 @@ def main() -> int:
     tp2 = time.perf_counter() - t
     print(f"peer jieba.analyse.extract_tags per review {len(peer) / tp1:>9,.0f} reviews/s")
     print(f"peer jieba.analyse.textrank per review     {len(peer) / tp2:>9,.0f} reviews/s")
+    print(f"machine load average (1 min) at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print("target: keyword extraction >= 2,000 reviews/s")
     print("\npraised (4-5 stars):", " ".join(praised["word"]))
     print("complained (1-2 stars):", " ".join(complained["word"]))

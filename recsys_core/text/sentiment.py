@@ -466,8 +466,13 @@ def score_dataset(dataset, method: str = "auto", workspace=None, progress=None, 
                                       progress=sub(0.0, 0.3)).tokens
         if method == "stars":
             scores, folds, _ = oof_scores(texts, tokens, pol, n_folds=n_folds, random_state=random_state,
-                                          progress=sub(0.3, 1.0))
+                                          progress=sub(0.3, 0.9 if workspace is not None else 1.0))
             notes.append("out-of-fold")
+            if workspace is not None and dataset.version:
+                # the model trained on every rated review, kept for scoring new reviews or other sources
+                film_model(dataset, workspace, texts=texts, tokens=tokens, random_state=random_state)
+                if progress is not None:
+                    progress(1.0, "train")
         else:
             model = general_model(workspace, tokenizer=tok, progress=sub(0.3, 0.9))
             scores = model.predict_proba(texts, tokens)
@@ -485,6 +490,27 @@ def score_dataset(dataset, method: str = "auto", workspace=None, progress=None, 
     if cache_key is not None:
         workspace.save_artifact("sentiment", cache_key, result)
     return result
+
+
+def film_model(dataset, workspace, texts=None, tokens=None, random_state: int = 0) -> FilmSentimentModel:
+    """The film-domain model trained on all 1-2 / 4-5 star reviews of a dataset version, cached in the workspace
+    (artifact ``sentiment-model`` / ``<version>:stars:...``). Never used to score its own reviews (those get
+    out-of-fold scores); it is for new reviews and for sources without stars."""
+    key = f"{dataset.version}:stars:{random_state}:v{MODEL_VERSION}"
+    model = workspace.load_artifact("sentiment-model", key)
+    if isinstance(model, FilmSentimentModel):
+        return model
+    rev = _dataset_reviews(dataset)
+    texts = rev["text"].astype(str).tolist() if texts is None else texts
+    if tokens is None:
+        tok = get_tokenizer(dataset, tmp_dir=workspace.cache_dir("jieba"))
+        tokens = tokenize_reviews(texts, tok, workspace=workspace, cache_key=dataset.version).tokens
+    pol = star_polarity(rev["rating"], dataset.rating_scale)
+    idx = np.flatnonzero(~np.isnan(pol))
+    model = FilmSentimentModel(random_state=random_state).fit([texts[i] for i in idx], [tokens[i] for i in idx],
+                                                             pol[idx].astype(int))
+    workspace.save_artifact("sentiment-model", key, model)
+    return model
 
 
 # ----------------------------------------------------------------------------------------------- views

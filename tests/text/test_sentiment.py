@@ -88,6 +88,12 @@ def test_score_dataset_and_workspace_cache(tmp_path, zh_dataset):
     assert res.method == "stars" and res.n == 46
     assert set(res.frame.columns) >= {"user_id", "item_id", "score", "label", "stars", "fold"}
     assert res.metrics["n_eval"] == 44
+    model = ws.load_artifact("sentiment-model", f"{ds.version}:stars:0:v{S.MODEL_VERSION}")
+    assert isinstance(model, S.FilmSentimentModel)
+    p = model.predict_proba(["剧情精彩，特效震撼，推荐", "剧情无聊，特效五毛，失望"],
+                            [["剧情", "精彩", "，", "特效", "震撼", "，", "推荐"],
+                             ["剧情", "无聊", "，", "特效", "五毛", "，", "失望"]])
+    assert p[0] > 0.5 > p[1]
     seen = []
     again = S.score_dataset(ds, "stars", workspace=ws, n_folds=4, progress=lambda f, m: seen.append(m))
     assert seen == ["cached"]
