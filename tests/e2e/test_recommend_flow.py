@@ -8,10 +8,19 @@ USER = "U0002"
 
 
 def _open(page, srv):
+    """Open the app at its root (the router) and go to Recommend through the sidebar navigation
+    (straight to /recommend when the router shows no navigation, e.g. while a page file is missing)."""
     page.set_default_timeout(120_000)  # a fresh server on a busy machine can take a while for its first run
-    page.goto(f"{srv.url}/recommend")
+    page.goto(srv.url)
     wait_for_app(page)
-    page.locator("h1").filter(has_text="个性化推荐").first.wait_for(timeout=60_000)
+    link = page.locator("[data-testid='stSidebarNav'] a").filter(has_text="个性化推荐").first
+    try:
+        link.wait_for(timeout=60_000)
+        link.click()
+    except Exception:  # noqa: BLE001 - fall back to the page URL
+        page.goto(f"{srv.url}/recommend")
+    wait_for_app(page)
+    page.locator("h1").filter(has_text="个性化推荐").first.wait_for(timeout=120_000)
 
 
 def _choose_user(page, user):
