@@ -694,6 +694,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "rec.col.params": ("参数", "Parameters"),
     "rec.col.kind": ("类型", "Kind"),
     "rec.col.message": ("信息", "Message"),
+    "rec.f.features": ("多样性依据", "Diversity by"),
+    "rec.f.features_help": ("MMR 判断两部片是否相似时用的向量", "The vectors MMR uses to judge whether two films are alike"),
+    "rec.f.features.auto": ("自动", "Auto"),
+    "rec.f.features.genres": ("类型", "Genres"),
+    "rec.f.features.latent": ("潜在因子", "Latent factors"),
+    "rec.f.features.ratings": ("共同评分", "Co-ratings"),
     # --- Models page ---------------------------------------------------------------------------
     "models.title": ("模型对比", "Models"),
     "models.intro": ("在同一份划分上训练多个推荐算法，比较评分误差、排序质量、覆盖与速度。",

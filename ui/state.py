@@ -50,6 +50,7 @@ class K:
     REC_EXCLUDE_SEEN = "rec_exclude_seen"
     REC_DIVERSITY = "rec_diversity"
     REC_NOVELTY = "rec_novelty"
+    REC_DIV_FEATURES = "rec_div_features"      # vectors MMR compares: auto | genres | latent | ratings
     REC_FLASH = "rec_flash"                    # (action, item) of the last feedback click, shown once
     REC_LAST_SERVED = "rec_last_served"        # prefix: signature of the last logged list per source
     REC_FB = "rec_fb_"                         # prefix of the feedback buttons on browse cards
