@@ -138,7 +138,7 @@ def filters_ui(eng) -> tuple[Filters, dict]:
                 if yr and yr[0] < yr[1] else None
         with c3:
             regions = st.multiselect(t("rec.f.regions"), cat.region_names, key=K.REC_REGIONS)
-        c1, c2, c3, c4 = st.columns(4)
+        c1, c2, c3, c4, c5 = st.columns([1, 1, 1.2, 1.2, 1.2])
         with c1:
             n = st.number_input(t("rec.f.n"), 1, 50, 10, key=K.REC_N)
         with c2:
@@ -147,13 +147,18 @@ def filters_ui(eng) -> tuple[Filters, dict]:
             diversity = st.slider(t("rec.f.diversity"), 0.0, 1.0, 0.0, 0.1, key=K.REC_DIVERSITY,
                                   help=t("rec.f.diversity_help"))
         with c4:
+            kinds = ["auto", "genres", "latent", "ratings"]
+            features = st.selectbox(t("rec.f.features"), kinds, key=K.REC_DIV_FEATURES,
+                                    format_func={k: t(f"rec.f.features.{k}") for k in kinds}.get,
+                                    help=t("rec.f.features_help"))
+        with c5:
             novelty = st.slider(t("rec.f.novelty"), 0.0, 1.0, 0.0, 0.1, key=K.REC_NOVELTY,
                                 help=t("rec.f.novelty_help"))
     year_filtered = years is not None and yr is not None and tuple(years) != tuple(yr)
     f = Filters(genres=tuple(genres), regions=tuple(regions),
                 year_min=int(years[0]) if year_filtered else None, year_max=int(years[1]) if year_filtered else None)
     return f, {"n": int(n), "exclude_seen": bool(exclude_seen), "diversity": float(diversity),
-               "novelty": float(novelty)}
+               "novelty": float(novelty), "features": features}
 
 
 def make_list(eng, user: str, f: Filters, opts: dict):
@@ -163,7 +168,8 @@ def make_list(eng, user: str, f: Filters, opts: dict):
     t0 = time.perf_counter()
     if eng.knows(user):
         lst = eng.recommend(user, opts["n"], Filters(f.genres, f.year_min, f.year_max, f.regions, frozenset(excluded)),
-                            exclude_seen=opts["exclude_seen"], diversity=opts["diversity"], novelty=opts["novelty"])
+                            exclude_seen=opts["exclude_seen"], diversity=opts["diversity"], novelty=opts["novelty"],
+                            features=opts.get("features", "auto"))
     else:
         visitor = R.visitor_state(eng, version, user, scale)
         if visitor is None:
@@ -172,7 +178,7 @@ def make_list(eng, user: str, f: Filters, opts: dict):
         lst = eng.recommend(user, opts["n"], Filters(f.genres, f.year_min, f.year_max, f.regions,
                                                      frozenset(excluded | rated)),
                             diversity=opts["diversity"], novelty=opts["novelty"], scores=visitor.scores,
-                            liked=visitor.liked)
+                            liked=visitor.liked, features=opts.get("features", "auto"))
     return lst, visitor, (time.perf_counter() - t0) * 1000
 
 

@@ -133,7 +133,16 @@ def visitor_state(eng: Engine, version: str, user_id: str, scale):
     if r.empty:
         return None
     ratings = dict(zip(r["item_id"], r["rating"], strict=False))
-    return cold_scores(eng.model, eng.cat, ratings)
+    return cold_scores(eng.model, eng.cat, ratings, visitor_genres(user_id))
+
+
+def visitor_genres(user_id: str) -> list[str]:
+    """Favourite genres a cold-start visitor picked (from the ``visitor_created`` event), or []."""
+    ev = workspace().events(kind="visitor_created")
+    for p in ev["payload"]:
+        if p.get("user_id") == user_id:
+            return list(p.get("genres") or [])
+    return []
 
 
 def log_served(model_id: str, user_id: str, n: int, source: str, arm: str | None, signature: tuple) -> None:
