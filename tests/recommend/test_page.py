@@ -202,3 +202,16 @@ def test_models_registered_elsewhere_without_item_metadata_still_show_titles(env
     assert not at.exception, [e.value for e in at.exception]
     exp = [ds.items.set_index("item_id").loc[i, "title"] for i, _ in model.recommend("u01", 10)]
     assert [t for _, t in _cards(at)] == exp
+
+
+def test_diversity_slider_and_vector_choice_rerank_the_list(env):
+    at, ws = env
+    _fit(at)
+    at.slider(key="rec_diversity").set_value(0.7)
+    at.selectbox(key="rec_div_features").set_value("latent").run()
+    assert not at.exception, [e.value for e in at.exception]
+    _, _, exp = _expected(ws, "u01", diversity=0.7, features="latent")
+    _, _, plain = _expected(ws, "u01")
+    assert [t for _, t in _cards(at)] == exp["title"].tolist()
+    assert exp["item_id"].tolist() != plain["item_id"].tolist()
+    assert any("原排名" in c.value for c in at.caption)  # re-ranked items say where they came from
