@@ -116,8 +116,11 @@ class ReviewTokenizer:
     """A dedicated jieba tokenizer with user words (film titles tagged ``nz``, names tagged ``nr``)."""
 
     def __init__(self, titles=(), names=(), tmp_dir: str | Path | None = None):
+        import logging
+
         import jieba
 
+        jieba.setLogLevel(logging.WARNING)   # no "Building prefix dict ..." chatter on stderr
         self.titles = sorted(set(titles))
         self.names = sorted(set(names))
         self.key = dictionary_key([f"t:{w}" for w in self.titles] + [f"n:{w}" for w in self.names])
@@ -169,7 +172,7 @@ def get_tokenizer(dataset=None, tmp_dir: str | Path | None = None) -> ReviewToke
         tok = _tokenizers.get(key)
         if tok is None:
             tok = ReviewTokenizer(titles, names, tmp_dir=tmp_dir)
-            if len(_tokenizers) >= 8:
+            if len(_tokenizers) >= 4:   # each holds a copy of jieba's ~350k-word dictionary
                 _tokenizers.pop(next(iter(_tokenizers)))
             _tokenizers[key] = tok
     return tok
