@@ -1,6 +1,7 @@
 """MovieLens 100K loading shared by the model benchmarks (reads the files in place, never copies them)."""
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -51,3 +52,10 @@ class FirstFolds:
 
     def describe(self):
         return {**self.splitter.describe(), "folds_run": self.n}
+
+
+def machine_note() -> str:
+    """One line on the machine's load, so numbers from a shared box can be read in context."""
+    one, five, _ = os.getloadavg()
+    return (f"machine: {os.cpu_count()} cores, load average {one:.1f} (1 min) / {five:.1f} (5 min); "
+            f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}")

@@ -17,7 +17,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _ml100k import FirstFolds, load_ml100k  # noqa: E402
+from _ml100k import FirstFolds, load_ml100k, machine_note  # noqa: E402
 
 from recsys_core.evaluation import KFold  # noqa: E402
 from recsys_core.models import ItemCF, UserCF  # noqa: E402
@@ -62,6 +62,7 @@ def main(argv=None):
         ok = t_s / o_s >= 5 and o_r <= t_r + 1e-4
         print(f"{kind + '-based':12s}{o_r:14.4f}{o_s:7.2f}{t_r:15.4f}{t_s:7.2f}{t_s / o_s:9.1f}x"
               f"  (target >= 5x at <= RMSE: {'met' if ok else 'NOT met'})")
+    print(machine_note())
 
 
 if __name__ == "__main__":

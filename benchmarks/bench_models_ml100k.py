@@ -17,7 +17,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _ml100k import FirstFolds, load_ml100k  # noqa: E402
+from _ml100k import FirstFolds, load_ml100k, machine_note  # noqa: E402
 
 from recsys_core.evaluation import KFold, compare, summarise  # noqa: E402
 from recsys_core.models import REGISTRY, make_model  # noqa: E402
@@ -110,6 +110,7 @@ def main(argv=None):
     if "autorec-i" in set(table.model):
         r = float(table.set_index("model").loc["autorec-i", "rmse"])
         print(f"I-AutoRec RMSE {r:.4f} (target <= 0.910: {'met' if r <= 0.910 else 'NOT met'})")
+    print(machine_note())
 
 
 if __name__ == "__main__":

@@ -116,6 +116,8 @@ def main(argv=None):
             ok = r["fit_seconds"] <= 120 and r["peak_mb"] <= 4096
             print(f"{name:14s}{r['fit_seconds']:9.1f}{r['top10_1000_users_seconds']:10.2f}{r['peak_mb']:9.0f}  "
                   f"{'within 2 min / 4 GB' if ok else 'OVER budget'}", flush=True)
+        one_min, five_min, _ = os.getloadavg()
+        print(f"machine: {os.cpu_count()} cores, load average {one_min:.1f} / {five_min:.1f} (1 / 5 min)")
 
 
 if __name__ == "__main__":

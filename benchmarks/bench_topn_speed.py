@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _ml100k import load_ml100k  # noqa: E402
+from _ml100k import load_ml100k, machine_note  # noqa: E402
 
 from recsys_core.models import SVD  # noqa: E402
 from recsys_core.trainset import Trainset  # noqa: E402
@@ -58,6 +58,7 @@ def main():
     # sanity: the two lists overlap (different seeds/orders of inner ids, same algorithm)
     overlap = sum(len({i for i, _ in recs[u]} & {i for i, _ in top[u]}) for u in users) / (10 * len(users))
     print(f"mean overlap of the two top-10 lists: {overlap:.2f} (same algorithm, different random init order)")
+    print(machine_note())
 
 
 if __name__ == "__main__":
