@@ -13,7 +13,7 @@ from ui.services import require_dataset, workspace
 from ui.state import K, init_state
 
 init_state()
-st.title(f"👥 {t('nav.audience')}")
+st.title(f":material/groups: {t('nav.audience')}")
 st.caption(t("aud.intro"))
 ds = require_dataset()
 version = ds.version
@@ -49,7 +49,18 @@ with tab_prof:
                 status.update(label=t("aud.prof.done"), state="complete")
             except ValueError as e:
                 status.update(label=t("common.error", msg=e), state="error")
+    run_p = st.session_state.get(K.AUD_PROFILES_RUN)
+    if not run_p or run_p[0] != version:
+        # the default view: basic profiles (no jieba, no text model) computed once per version and cached
+        try:
+            with st.spinner(t("aud.prof.running")):
+                U.profiles(version, U.BASIC_PROFILES)
+            st.session_state[K.AUD_PROFILES_RUN] = (version, U.BASIC_PROFILES)
+        except ValueError as e:
+            st.warning(t("common.error", msg=e))
     prof = ready_profiles()
+    if prof is not None and st.session_state[K.AUD_PROFILES_RUN][1] == U.BASIC_PROFILES:
+        st.caption(t("aud.prof.auto"))
     if prof is None:
         st.info(t("aud.prof.need"))
     else:
@@ -123,8 +134,11 @@ with tab_seg:
         rev_on = st.checkbox(t("aud.seg.reviews"), value=False, key=K.AUD_SEG_REVIEWS)
     with c6:
         seg_go = st.button(t("aud.seg.go"), key=K.AUD_SEG_GO, type="primary")
+    if st.session_state.pop(K.AUD_SEG_PENDING, False):
+        seg_go = True
     if seg_go:
         k_arg = "auto" if kmode == "auto" else int(kval)
+        prev = st.session_state.get(K.AUD_SEG_RUN) or {}
         tags = opts
         with st.status(t("aud.seg.running"), expanded=False) as status:
             try:
@@ -134,16 +148,22 @@ with tab_seg:
                 status.write(t("aud.seg.clustering"))
                 res = U.segments(version, opts, algo, k_arg, demo_on, rev_on)
                 run_id = ws.save_segments(version, res.memberships, res.personas, res.params)
+                same = all(prev.get(f) == v for f, v in (("version", version), ("tags", tags), ("algo", algo),
+                                                         ("demo", demo_on), ("reviews", rev_on)))
+                curve = res.curve if res.curve is not None else (prev.get("curve") if same else None)
                 st.session_state[K.AUD_SEG_RUN] = {"version": version, "tags": tags, "algo": algo, "k": k_arg,
-                                                   "demo": demo_on, "reviews": rev_on, "run_id": run_id}
+                                                   "demo": demo_on, "reviews": rev_on, "run_id": run_id,
+                                                   "curve": curve}
                 status.update(label=t("aud.seg.done", k=res.k, run_id=run_id), state="complete")
             except ValueError as e:
                 status.update(label=t("common.error", msg=e), state="error")
     run = st.session_state.get(K.AUD_SEG_RUN)
     if not run or run["version"] != version:
         mem, personas = U.saved_segments(version)
-        if mem is not None:
-            st.info(t("aud.seg.saved_exists", k=len(personas or [])))
+        if mem is not None and personas:
+            st.info(t("aud.seg.saved_view", k=len(personas)))
+            U.persona_cards(personas)
+            U.persona_comparison(personas)
         else:
             st.info(t("aud.seg.need"))
     else:
@@ -154,15 +174,19 @@ with tab_seg:
         m2.metric(t("aud.seg.silhouette"), f"{res.silhouette:.3f}")
         m3.metric(t("aud.seg.users"), len(res.memberships))
         st.caption(t("aud.seg.saved", run_id=run["run_id"]))
-        if res.curve is not None:
-            st.plotly_chart(U.silhouette_chart(res.curve, res.k), key="aud_sil_chart")
-        st.subheader(t("aud.seg.personas"))
-        cols = st.columns(2)
-        for k, p in enumerate(res.personas):
-            with cols[k % 2].container(border=True):
-                st.markdown(f"#### {p['id']} · {names[p['id']]}")
-                for line in U.persona_lines(p):
-                    st.markdown(f"- {line}")
+        curve = run.get("curve")
+        if curve is not None:
+            st.plotly_chart(U.silhouette_chart(curve, res.k), key="aud_sil_chart")
+            note = U.curve_note(curve)
+            if note:
+                st.caption(note)
+            ks = [int(x) for x in curve["k"]]
+            sil = dict(zip(ks, curve["silhouette"], strict=True))
+            if st.session_state.get(K.AUD_SEG_PICK) != res.k:
+                st.session_state[K.AUD_SEG_PICK] = res.k if res.k in ks else None
+            st.columns([1, 2])[0].selectbox(t("aud.seg.pick"), ks, key=K.AUD_SEG_PICK, on_change=U.pick_k, help=t("aud.seg.pick_help"),
+                         format_func=lambda x: f"k = {x}（{sil[x]:.3f}）" if lang() == "zh" else f"k = {x} ({sil[x]:.3f})")
+        U.persona_cards(res.personas)
         method = st.radio(t("aud.seg.map_method"), ["pca", "tsne"], key=K.AUD_SEG_MAP, horizontal=True,
                           format_func=lambda m: m.upper().replace("TSNE", "t-SNE"))
         try:
@@ -171,14 +195,7 @@ with tab_seg:
             st.plotly_chart(U.map_chart(xy, names), key="aud_map_chart")
         except ValueError as e:
             st.warning(str(e))
-        heat = U.genre_heatmap(res.personas)
-        if heat is not None:
-            st.plotly_chart(heat, key="aud_heat_chart")
-        figs = U.comparison_charts(res.personas)
-        cc = st.columns(2)
-        for k, fig in enumerate(figs):
-            with cc[k % 2]:
-                st.plotly_chart(fig, key=f"aud_cmp_chart_{k}")
+        U.persona_comparison(res.personas)
         st.subheader(t("aud.seg.filter_title"))
         st.caption(t("aud.seg.filter_help"))
         chosen = U.segment_filter(version)
@@ -228,7 +245,7 @@ with tab_beh:
         with c1:
             st.plotly_chart(U.roc_chart(roc), key="aud_roc_chart")
         with c2:
-            st.plotly_chart(U.importance_chart(imp), key="aud_imp_chart")
+            st.plotly_chart(U.importance_chart(imp, order=list(dict.fromkeys(roc["model"]))), key="aud_imp_chart")
 
 # ---------------------------------------------------------------------------- target audience
 with tab_tgt:

@@ -56,6 +56,9 @@ def _opts(opts) -> tuple[bool, bool]:
     return bool(opts), False
 
 
+BASIC_PROFILES = (False, False)   # the default view: no review tags, stars-based sentiment (cheap)
+
+
 def profiles(version: str, opts) -> pd.DataFrame:
     """Profiles of every user (shared read-only across sessions); ``opts`` = (tags, text sentiment)."""
     return _profiles(_ws_key(), version, _opts(opts))
@@ -206,7 +209,7 @@ def segment_filter(version: str, key: str = K.SEGMENT_FILTER, label: str | None 
     current = [s for s in (st.session_state.get(key) or []) if s in options]
     if st.session_state.get(key) != current:
         st.session_state[key] = current
-    chosen = st.multiselect(label or t("aud.seg.filter"), options, key=key,
+    chosen = st.multiselect(label or t("aud.seg.filter"), options, key=key, placeholder=t("aud.seg.filter_placeholder"),
                             format_func=lambda s: f"{s} · {names.get(int(s), s)}")
     if not chosen:
         return None
@@ -222,11 +225,25 @@ def metric_label(name: str) -> str:
     return t(f"aud.metric.{name}")
 
 
+# counts, days and ages read best with one decimal; rates and ratings keep three
+COARSE_METRICS = {"n_ratings", "n_reviews", "active_days", "recency_days", "age"}
+
+
+def _round_rows(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Round each metric row: one decimal for counts/days/ages, three otherwise (``metric`` = raw name)."""
+    out = df.copy()
+    coarse = out["metric"].isin(COARSE_METRICS)
+    for c in columns:
+        v = pd.to_numeric(out[c], errors="coerce").astype(float)
+        out[c] = v.round(3).where(~coarse, v.round(1))
+    return out
+
+
 def population_table(prof: pd.DataFrame) -> pd.DataFrame:
-    pop = population_summary(prof)
+    pop = _round_rows(population_summary(prof), ["mean", "median", "p25", "p75"])
     pop["metric"] = pop["metric"].map(metric_label)
     return pop.rename(columns={"metric": t("aud.col.metric"), "mean": t("aud.col.mean"),
-                               "median": t("aud.col.median"), "p25": "P25", "p75": "P75"}).round(3)
+                               "median": t("aud.col.median"), "p25": "P25", "p75": "P75"})
 
 
 def card(prof: pd.DataFrame, user_id: str) -> dict:
@@ -234,10 +251,10 @@ def card(prof: pd.DataFrame, user_id: str) -> dict:
 
 
 def card_metrics_table(c: dict) -> pd.DataFrame:
-    m = c["metrics"].copy()
+    m = _round_rows(c["metrics"], ["user", "population_median"])
     m["metric"] = m["metric"].map(metric_label)
     m["percentile"] = (100 * m["percentile"]).round(0)
-    m = m[["metric", "user", "population_median", "percentile"]].round(3)
+    m = m[["metric", "user", "population_median", "percentile"]]
     return m.rename(columns={"metric": t("aud.col.metric"), "user": t("aud.col.user"),
                              "population_median": t("aud.col.pop_median"), "percentile": t("aud.col.percentile")})
 
@@ -279,8 +296,41 @@ def distribution_chart(prof: pd.DataFrame, column: str, user_value=None) -> go.F
 def silhouette_chart(curve: pd.DataFrame, chosen: int) -> go.Figure:
     fig = px.line(curve, x="k", y="silhouette", markers=True, title=t("aud.seg.curve"),
                   color_discrete_sequence=PALETTE)
-    fig.add_vline(x=chosen, line_dash="dot", line_color="crimson")
+    fig.add_vline(x=chosen, line_dash="dot", line_color="crimson",
+                  annotation_text=t("aud.seg.curve_shown", k=int(chosen)), annotation_position="top right")
+    fig.update_layout(xaxis_title=t("aud.seg.curve_x"), yaxis_title=t("aud.seg.silhouette"), xaxis_dtick=1)
     return style(fig, 300)
+
+
+def curve_note(curve: pd.DataFrame | None) -> str | None:
+    """One line on the silhouette curve: the best k, and the best k of at least 3 when the best is 2.
+
+    Silhouette tends to favour two broad halves; marketers usually want finer groups, so the page
+    names the runner-up with k >= 3 and lets the user pick it (the default stays the best k).
+    """
+    if curve is None or curve.empty:
+        return None
+    c = curve.dropna(subset=["silhouette"])
+    if c.empty:
+        return None
+    best = c.loc[c["silhouette"].idxmax()]
+    if int(best["k"]) != 2:
+        return t("aud.seg.curve_best", k=int(best["k"]), s=float(best["silhouette"]))
+    finer = c[c["k"] >= 3]
+    if finer.empty:
+        return t("aud.seg.curve_best", k=2, s=float(best["silhouette"]))
+    alt = finer.loc[finer["silhouette"].idxmax()]
+    return t("aud.seg.curve_best2", s=float(best["silhouette"]), k=int(alt["k"]), s2=float(alt["silhouette"]))
+
+
+def pick_k() -> None:
+    """Callback of the "show k" picker under the silhouette curve: rerun segmentation with that k."""
+    k = st.session_state.get(K.AUD_SEG_PICK)
+    if k is None:
+        return
+    st.session_state[K.AUD_SEG_KMODE] = "fixed"
+    st.session_state[K.AUD_SEG_K] = int(k)
+    st.session_state[K.AUD_SEG_PENDING] = True
 
 
 def map_chart(xy: pd.DataFrame, names: dict) -> go.Figure:
@@ -301,9 +351,35 @@ def comparison_charts(personas: list[dict]) -> list[go.Figure]:
                      ("mean_rating", "aud.metric.mean_rating"), ("sentiment", "aud.metric.sentiment")):
         if table[col].notna().any():
             fig = px.bar(table, x="name", y=col, title=t(key), color="name", color_discrete_sequence=PALETTE)
-            fig.update_layout(showlegend=False, xaxis_title="", yaxis_title="")
+            fig.update_layout(showlegend=False, xaxis_title="", yaxis_title="",
+                              yaxis_tickformat=".0%" if col == "sentiment" else None)
             figs.append(style(fig, 280))
     return figs
+
+
+def persona_cards(personas: list[dict]) -> None:
+    """Persona cards, two per row, headed "id · name"."""
+    names = persona_names(personas)
+    st.subheader(t("aud.seg.personas"))
+    cols = st.columns(2)
+    for k, p in enumerate(personas):
+        seg = int(p.get("segment", p.get("id", k)))
+        with cols[k % 2].container(border=True):
+            st.markdown(f"#### {p.get('id', seg)} · {names.get(seg, seg)}")
+            for line in persona_lines(p):
+                st.markdown(f"- {line}")
+
+
+def persona_comparison(personas: list[dict]) -> None:
+    """Genre-lift heatmap and per-segment bars (size, activity, rating, sentiment)."""
+    heat = genre_heatmap(personas)
+    if heat is not None:
+        st.plotly_chart(heat, key="aud_heat_chart")
+    figs = comparison_charts(personas)
+    cc = st.columns(2)
+    for k, fig in enumerate(figs):
+        with cc[k % 2]:
+            st.plotly_chart(fig, key=f"aud_cmp_chart_{k}")
 
 
 def genre_heatmap(personas: list[dict]) -> go.Figure | None:
@@ -314,7 +390,10 @@ def genre_heatmap(personas: list[dict]) -> go.Figure | None:
     fig = px.imshow(pv, color_continuous_scale="RdBu_r", color_continuous_midpoint=1.0, aspect="auto",
                     title=t("aud.seg.heatmap"), text_auto=".1f",
                     labels=dict(x="", y="", color=t("aud.chart.lift")))
-    return style(fig, 120 + 40 * len(pv))
+    style(fig, max(280, 150 + 44 * len(pv)))
+    fig.update_layout(coloraxis_colorbar=dict(title=dict(text=t("aud.chart.lift"), side="top"), thickness=14,
+                                              len=0.9, y=0.45, yanchor="middle"))
+    return fig
 
 
 def sep() -> str:
@@ -366,17 +445,20 @@ def behaviour_table(metrics: pd.DataFrame) -> pd.DataFrame:
 
 
 def roc_chart(roc: pd.DataFrame) -> go.Figure:
-    fig = px.line(roc, x="fpr", y="tpr", color="model", title=t("aud.beh.roc"), color_discrete_sequence=PALETTE)
+    fig = px.line(roc, x="fpr", y="tpr", color="model", title=t("aud.beh.roc"), color_discrete_sequence=PALETTE,
+                  category_orders={"model": list(dict.fromkeys(roc["model"]))})
     fig.add_shape(type="line", x0=0, y0=0, x1=1, y1=1, line=dict(dash="dot", color="grey"))
     fig.update_layout(xaxis_title=t("aud.beh.fpr"), yaxis_title=t("aud.beh.tpr"), legend_title_text="")
     return style(fig, 380)
 
 
-def importance_chart(imp: pd.DataFrame, n: int = 12) -> go.Figure:
+def importance_chart(imp: pd.DataFrame, n: int = 12, order: list | None = None) -> go.Figure:
+    """Top features per model; ``order`` = model order of the ROC chart so colours match."""
     top = imp.sort_values("importance", ascending=False).groupby("model", sort=False).head(n)
     top = top.assign(feature=top["feature"].map(feature_label))
     fig = px.bar(top, x="importance", y="feature", color="model", barmode="group", orientation="h",
-                 title=t("aud.beh.importance"), color_discrete_sequence=PALETTE)
+                 title=t("aud.beh.importance"), color_discrete_sequence=PALETTE,
+                 category_orders={"model": order or list(dict.fromkeys(imp["model"]))})
     fig.update_yaxes(autorange="reversed")
     fig.update_layout(legend_title_text="", yaxis_title="", xaxis_title=t("aud.beh.importance_axis"))
     return style(fig, 120 + 22 * top["feature"].nunique() * 1.5)
@@ -387,7 +469,13 @@ def feature_label(f: str) -> str:
         return f"{t('aud.feature.genre')}:{genre_label(f[6:], lang())}"
     if f in METRIC_KEYS:
         return metric_label(f)
+    col, _, value = f.partition(":")
+    if value and col in DEMO_KEYS:
+        return f"{t('aud.demo.' + col)}:{value}"
     return f
+
+
+DEMO_KEYS = ("age_band", "gender", "city", "occupation")
 
 
 def gain_chart(curves: pd.DataFrame, names: dict) -> tuple[go.Figure, go.Figure]:

@@ -119,6 +119,8 @@ class K:
     AUD_SEG_GO = "aud_seg_go"
     AUD_SEG_RUN = "aud_seg_run"                # params of the last segmentation run (dict) + run_id
     AUD_SEG_MAP = "aud_seg_map"
+    AUD_SEG_PICK = "aud_seg_pick"              # k picked under the silhouette curve (reruns segmentation)
+    AUD_SEG_PENDING = "aud_seg_pending"        # True once a k was picked: the page reruns segmentation
     AUD_BEH_TASK = "aud_beh_task"
     AUD_BEH_GENRE = "aud_beh_genre"
     AUD_BEH_WINDOW = "aud_beh_window"

@@ -6,7 +6,7 @@ from streamlit.testing.v1 import AppTest
 
 from recsys_core.profiling.audience import target_audience
 from recsys_core.profiling.behaviour import compare_models, make_task
-from recsys_core.profiling.profiles import build_profiles, profile_card
+from recsys_core.profiling.profiles import build_profiles, population_summary, profile_card
 from recsys_core.store import open_workspace
 
 from .conftest import planted_dataset
@@ -40,12 +40,16 @@ def _ok(at):
 
 def test_profiles_segments_behaviour_and_target(env):
     at, ws, ds, truth = env
-    # --- profiles: behind the button, then look-up by id
-    assert any("计算用户画像" in i.value for i in at.info)
+    # --- profiles: basic profiles shown on load (no click), population table rounded per metric
+    assert not any("计算用户画像" in i.value for i in at.info)
+    assert any("已自动计算基础画像" in c.value for c in at.caption)
+    pop = _df(at, "均值").set_index("指标")
+    assert pop.index.tolist()[:2] == ["评分数", "短评数"]
+    summ = population_summary(build_profiles(ds, tags=False)).set_index("metric")
+    assert pop.loc["评分数", "均值"] == pytest.approx(round(summ.loc["n_ratings", "mean"], 1))
+    assert pop.loc["平均评分", "均值"] == pytest.approx(round(summ.loc["mean_rating", "mean"], 3))
     at.button(key="aud_profile_go").click().run()
     _ok(at)
-    pop = _df(at, "均值")
-    assert pop.iloc[:, 0].tolist()[:2] == ["评分数", "短评数"]
     at.text_input(key="aud_user").input("u1005").run()
     _ok(at)
     card = profile_card(build_profiles(ds, tags=False), "u1005")
@@ -149,3 +153,51 @@ def test_new_film_needs_a_description(env):
     assert len(table) == 60  # a new film: every user is a candidate, top 100 keeps all 60
     # comedy is planted in group 2: the top of the list belongs to it
     assert sum(truth[u] == 2 for u in table["用户"].head(10)) >= 8
+
+
+def test_auto_k_curve_pick_another_k_and_saved_view(env):
+    at, ws, ds, truth = env
+    from recsys_core.profiling.segments import fit_segments
+
+    at.button(key="aud_seg_go").click().run()  # auto k (silhouette over 2..10)
+    _ok(at)
+    prof = build_profiles(ds, tags=False)
+    auto = fit_segments(prof, "auto", "kmeans", random_state=0, include_demographics=True, ds=ds)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["分群数"] == str(auto.k)
+    assert metrics["轮廓系数"] == f"{auto.silhouette:.3f}"
+    pick = at.selectbox(key="aud_seg_pick")
+    assert pick.options == [f"k = {k}（{s:.3f}）" for k, s in zip(auto.curve["k"], auto.curve["silhouette"])]
+    assert pick.value == auto.k
+    # picking another k re-segments with it, saves it, and keeps the curve
+    other = 4 if auto.k != 4 else 5
+    at.selectbox(key="aud_seg_pick").set_value(other).run()
+    _ok(at)
+    assert {m.label: m.value for m in at.metric}["分群数"] == str(other)
+    assert at.radio(key="aud_seg_kmode").value == "fixed" and at.number_input(key="aud_seg_k").value == other
+    assert at.selectbox(key="aud_seg_pick").value == other  # the curve and its picker are still shown
+    mem, personas = ws.segments(ds.version)
+    assert len(personas) == other and mem["segment"].nunique() == other
+    # a new session shows the saved personas without re-segmenting
+    at2 = AppTest.from_file(PAGE, default_timeout=180)
+    at2.run()
+    _ok(at2)
+    assert any(f"最近保存的分群（{other} 群）" in i.value for i in at2.info)
+    text = " ".join(m.value for m in at2.markdown)
+    assert all(p["name_zh"] in text for p in personas)
+
+
+def test_curve_note_and_feature_labels():
+    import pandas as pd
+
+    from ui.audience import curve_note, feature_label
+
+    two = pd.DataFrame({"k": [2, 3, 4, 5], "silhouette": [0.30, 0.20, 0.25, 0.10]})
+    assert curve_note(two) == ("轮廓系数最高的是 k=2（0.300），即把用户一分为二；若需要更细的分群，"
+                               "k≥3 中最高的是 k=4（0.250），可在下方选择。")
+    four = pd.DataFrame({"k": [2, 3, 4], "silhouette": [0.1, 0.2, 0.3]})
+    assert curve_note(four) == "轮廓系数最高的是 k=4（0.300）。"
+    assert curve_note(None) is None
+    assert feature_label("age_band:18-24") == "年龄段:18-24"
+    assert feature_label("gender:女") == "性别:女"
+    assert feature_label("recency_days") == "距最近一次（天）"
