@@ -15,7 +15,7 @@ W = mp.W
 FAILURES = (ValueError, TypeError, RuntimeError, UserError, MemoryError)
 
 init_state()
-st.title(f"🧪 {t('models.title')}")
+st.title(f":material/science: {t('models.title')}")
 ds = require_dataset(need_ratings=True)
 version = active_version_id()
 st.caption(t("models.intro"))
@@ -77,6 +77,8 @@ with tab_cmp:
                 st.warning(t("models.model_failed", model=mp.model_label(name), msg=msg))
     elif not chosen:
         st.info(t("models.need_models"))
+    elif not (st.session_state.get(K.MODELS_RUN) or {}).get("version") == version:
+        st.info(t("models.need_train"))
 
     ev = st.session_state.get(K.MODELS_EVAL)
     run = st.session_state.get(K.MODELS_RUN)
@@ -209,7 +211,7 @@ with tab_tune:
     tuned = st.session_state.get(K.MODELS_TUNING)
     if tuned and tuned["version"] == version:
         res = tuned["result"]
-        st.success(t("models.tune_best", params=json.dumps(res.best_params, ensure_ascii=False),
+        st.success(t("models.tune_best", params=mp.params_text(res.best_params),
                      metric=mp.metric_name(res.metric), score=res.best_score))
         st.button(t("models.tune_apply"), key=W.TUNE_APPLY, on_click=mp.set_params_in_form,
                   args=(res.model, res.best_params))
@@ -226,7 +228,7 @@ with tab_reg:
     if reg.empty:
         st.info(t("models.registry_empty"))
     else:
-        st.dataframe(reg, hide_index=True)
+        st.dataframe(reg.rename(columns={"model_id": t("models.model_id")}), hide_index=True)
         pick = st.selectbox(t("models.registry_pick"), reg["model_id"].tolist(), key=W.REG_PICK)
         if st.button(t("models.registry_load"), key=W.REG_LOAD):
             try:

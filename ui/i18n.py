@@ -815,6 +815,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "models.created": ("创建时间", "Created"),
     "models.params": ("参数", "Parameters"),
     "models.film_title": ("片名", "Title"),
+    "models.film_id": ("影片 ID", "Film id"),
+    "models.model_id": ("模型编号", "Model id"),
+    "models.need_train": ("选好模型和评估方式后点击「训练并对比」：结果表、结论、图表与显著性检验会出现在这里（演示数据上默认 4 个模型 5 折约半分钟）。",
+                          "Pick models and a protocol, then click “Train and compare”: the results table, summary, "
+                          "charts and significance tests appear here (about half a minute for the 4 default models "
+                          "with 5 folds on the demo data)."),
     "models.score": ("得分", "Score"),
     "models.candidate": ("候选", "Candidate"),
     "models.mean_of": ("平均 {metric}", "Mean {metric}"),

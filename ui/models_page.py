@@ -581,6 +581,19 @@ def save_models(ws, ds, version: str, ev: Evaluation, names: list[str], configs:
     return out
 
 
+def params_text(params: dict | None) -> str:
+    """Parameters as "name = value" pairs ("reg_u = 5, lr_all = 0.005"), or "—" when there are none."""
+    if not params:
+        return "—"
+
+    def fmt(v):
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            return str(v)
+        return f"{v:g}"
+
+    return ", ".join(f"{k} = {fmt(v)}" for k, v in params.items())
+
+
 def registry_frame(ws, version: str, k: int = 10) -> pd.DataFrame:
     df = ws.list_models(data_version=version)
     if df.empty:
@@ -593,7 +606,7 @@ def registry_frame(ws, version: str, k: int = 10) -> pd.DataFrame:
         rows.append({"model_id": r.model_id, t("models.model"): model_label(r.name), "RMSE": m.get("rmse"),
                      metric_label(ndcg_key or rank_col, lang()): m.get(ndcg_key) if ndcg_key else None,
                      t("models.created"): pd.Timestamp(r.created).strftime("%Y-%m-%d %H:%M"),
-                     t("models.params"): json.dumps(r.params, ensure_ascii=False)})
+                     t("models.params"): params_text(r.params)})
     return pd.DataFrame(rows)
 
 
@@ -613,5 +626,6 @@ def sample_recommendations(model, ds, n: int = 5):
     recs = model.recommend(user, n=n)
     titles = ds.item_titles()
     return user, pd.DataFrame({t("models.model"): [model_label(model.name)] * len(recs),
-                               "item_id": [i for i, _ in recs], t("models.film_title"): [titles.get(i, i) for i, _ in recs],
+                               t("models.film_id"): [i for i, _ in recs],
+                               t("models.film_title"): [titles.get(i, i) for i, _ in recs],
                                t("models.score"): [round(s, 4) for _, s in recs]})

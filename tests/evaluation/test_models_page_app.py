@@ -31,6 +31,8 @@ def page(tmp_path, monkeypatch):
 
 def test_compare_baseline_and_bias_shows_the_computed_metrics(page):
     at, ws, v = page
+    assert at.title[0].value == ":material/science: 模型对比"  # a Material icon, not an emoji
+    assert any("点击「训练并对比」" in i.value for i in at.info)  # what to do before the first run
     at.multiselect(key="models_select").set_value(["baseline", "bias"])
     at.slider(key="models_folds").set_value(3)
     at.number_input(key="models_k").set_value(5)
@@ -64,6 +66,9 @@ def test_tuning_and_use_best_parameters(page):
     res = at.dataframe[-1].value
     assert sorted(res["reg_u"].tolist()) == [0, 1000]
     assert res["名次"].tolist() == [1, 2]
+    best = at.session_state["models_tuning"]["result"].best_params
+    assert best["reg_i"] == pytest.approx(10)
+    assert any(s.value.startswith(f"最佳参数：reg_u = {best['reg_u']:g}, reg_i = 10（RMSE = ") for s in at.success)
     at.button(key="models_tune_apply").click().run()
     assert not at.exception
     best = at.session_state["models_tuning"]["result"].best_params
@@ -87,6 +92,11 @@ def test_save_and_reload_without_retraining(page):
     at.button(key="models_registry_load").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("未重新训练" in s.value for s in at.success)
+    reg = next(d.value for d in at.dataframe if "模型编号" in d.value.columns)
+    assert reg["模型编号"].tolist() == models["model_id"].tolist()
+    assert reg["参数"].iloc[0] == ", ".join(f"{k} = {v:g}" for k, v in models["params"].iloc[0].items())
+    recs = at.dataframe[-1].value
+    assert list(recs.columns) == ["模型", "影片 ID", "片名", "得分"] and len(recs) == 5
 
 
 def _no_times_page(tmp_path, monkeypatch, lang):
