@@ -123,33 +123,173 @@ def char_ngrams(text: str, ngram_range=(1, 3)) -> list[str]:
     return out
 
 
-def review_grams(texts, tokens, word_n: int = 2, char_range=(1, 3)) -> tuple[list, list]:
-    """Word n-grams and character n-grams of every review, computed once and reused by every fold."""
-    return [word_ngrams(t, word_n) for t in tokens], [char_ngrams(x, char_range) for x in texts]
+# Fast path: every n-gram is an int64 code, so counting is numpy work instead of Python dict look-ups.
+# Characters are packed exactly ((code point + 1) in 21-bit slots: 1-, 2- and 3-grams cannot collide);
+# words get a stable 64-bit hash of their text (blake2b, same in every process), bigrams a mix of two hashes.
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+@dataclass
+class CodedDocs:
+    """Documents as n-gram codes in CSR layout: the codes of document ``i`` are ``codes[indptr[i]:indptr[i+1]]``."""
+
+    indptr: np.ndarray
+    codes: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.indptr) - 1
+
+    def take(self, idx) -> "CodedDocs":
+        idx = np.asarray(idx, dtype=np.int64)
+        lengths = np.diff(self.indptr)[idx]
+        indptr = np.zeros(len(idx) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=indptr[1:])
+        starts = np.repeat(self.indptr[idx] - indptr[:-1], lengths)
+        return CodedDocs(indptr, self.codes[starts + np.arange(indptr[-1], dtype=np.int64)])
+
+
+def _ngram_codes(units: np.ndarray, lengths: np.ndarray, lo: int, hi: int, combine) -> CodedDocs:
+    """All n-grams (lo..hi) of consecutive units inside each document, as codes, grouped by document."""
+    n_docs = len(lengths)
+    doc = np.repeat(np.arange(n_docs, dtype=np.int64), lengths)
+    starts = np.zeros(n_docs + 1, dtype=np.int64)
+    np.cumsum(lengths, out=starts[1:])
+    pos = np.arange(len(units), dtype=np.int64) - starts[doc]
+    docs, codes = [], []
+    for n in range(lo, hi + 1):
+        ok = np.flatnonzero(pos <= lengths[doc] - n)
+        if len(ok) == 0:
+            continue
+        docs.append(doc[ok])
+        codes.append(combine(units, ok, n))
+    if not codes:
+        return CodedDocs(np.zeros(n_docs + 1, dtype=np.int64), np.zeros(0, dtype=np.int64))
+    d = np.concatenate(docs)
+    c = np.concatenate(codes)
+    order = np.argsort(d, kind="stable")
+    indptr = np.zeros(n_docs + 1, dtype=np.int64)
+    np.cumsum(np.bincount(d, minlength=n_docs), out=indptr[1:])
+    return CodedDocs(indptr, c[order])
+
+
+def _pack_chars(units, ok, n):
+    code = np.zeros(len(ok), dtype=np.int64)
+    for k in range(n):
+        code = (code << 21) | units[ok + k]
+    return code
+
+
+def _mix_words(units, ok, n):
+    with np.errstate(over="ignore"):
+        code = units[ok].view(np.uint64).copy()
+        for k in range(1, n):
+            code = code * _MIX + units[ok + k].view(np.uint64)
+    return code.view(np.int64)
+
+
+def char_codes(texts, ngram_range=(1, 3)) -> CodedDocs:
+    """Character n-gram codes of every text (whitespace runs collapsed, as in :func:`char_ngrams`)."""
+    clean = [_SPACES.sub(" ", t) for t in texts]
+    lengths = np.fromiter((len(t) for t in clean), dtype=np.int64, count=len(clean))
+    units = np.frombuffer("".join(clean).encode("utf-32-le"), dtype=np.uint32).astype(np.int64) + 1
+    return _ngram_codes(units, lengths, ngram_range[0], ngram_range[1], _pack_chars)
+
+
+_word_hash_cache: dict[str, int] = {}
+
+
+def _word_hash(w: str) -> int:
+    h = _word_hash_cache.get(w)
+    if h is None:
+        h = int.from_bytes(hashlib.blake2b(w.encode("utf-8"), digest_size=8).digest(), "little", signed=True)
+        if len(_word_hash_cache) < 2_000_000:
+            _word_hash_cache[w] = h
+    return h
+
+
+def word_codes(tokens, n: int = 2) -> CodedDocs:
+    """Word 1..n-gram codes of every review's tokens (whitespace tokens dropped), as in :func:`word_ngrams`."""
+    kept = [[t for t in toks if t.strip()] for toks in tokens]
+    lengths = np.fromiter((len(k) for k in kept), dtype=np.int64, count=len(kept))
+    units = np.fromiter((_word_hash(w) for k in kept for w in k), dtype=np.int64, count=int(lengths.sum()))
+    return _ngram_codes(units, lengths, 1, n, _mix_words)
+
+
+def review_grams(texts, tokens, word_n: int = 2, char_range=(1, 3)) -> tuple[CodedDocs, CodedDocs]:
+    """Word n-gram and character n-gram codes of every review, computed once and reused by every fold."""
+    return word_codes(tokens, word_n), char_codes(texts, char_range)
+
+
+def _take(grams, idx):
+    return grams[0].take(idx), grams[1].take(idx)
+
+
+class CodeTfidf:
+    """TF-IDF over integer n-gram codes, with scikit-learn's formulas: sublinear tf (1 + ln tf), smooth idf
+    (ln((1 + n) / (1 + df)) + 1), rows L2-normalised, terms kept when df >= min_df (the most frequent
+    ``max_features`` at most)."""
+
+    def __init__(self, min_df: int = 1, max_features: int | None = None):
+        self.min_df = min_df
+        self.max_features = max_features
+
+    @staticmethod
+    def _counts(docs: CodedDocs, vocab: np.ndarray) -> sp.csr_matrix:
+        n = len(docs)
+        doc = np.repeat(np.arange(n, dtype=np.int64), np.diff(docs.indptr))
+        col = np.searchsorted(vocab, docs.codes)
+        col[col >= len(vocab)] = 0
+        hit = vocab[col] == docs.codes if len(vocab) else np.zeros(len(col), dtype=bool)
+        m = sp.csr_matrix((np.ones(int(hit.sum()), dtype=np.float32), (doc[hit], col[hit])), shape=(n, len(vocab)))
+        m.sum_duplicates()
+        return m
+
+    def _weigh(self, m: sp.csr_matrix) -> sp.csr_matrix:
+        m.data = (1.0 + np.log(m.data)).astype(np.float32)
+        m = m @ sp.diags(self.idf_.astype(np.float32))
+        norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
+        norms[norms == 0] = 1.0
+        return sp.csr_matrix(sp.diags((1.0 / norms).astype(np.float32)) @ m)
+
+    def fit_transform(self, docs: CodedDocs) -> sp.csr_matrix:
+        n = len(docs)
+        doc = np.repeat(np.arange(n, dtype=np.int64), np.diff(docs.indptr))
+        terms, tf = np.unique(docs.codes, return_counts=True)
+        pairs = np.unique(np.stack([docs.codes, doc]), axis=1)[0] if len(doc) else np.zeros(0, dtype=np.int64)
+        _, df = np.unique(pairs, return_counts=True)
+        keep = df >= self.min_df
+        if self.max_features is not None and keep.sum() > self.max_features:
+            idx = np.flatnonzero(keep)
+            idx = idx[np.argsort(-tf[idx], kind="stable")[: self.max_features]]
+            keep = np.zeros(len(terms), dtype=bool)
+            keep[idx] = True
+        self.vocab_ = terms[keep]
+        self.idf_ = np.log((1.0 + n) / (1.0 + df[keep])) + 1.0
+        return self._weigh(self._counts(docs, self.vocab_))
+
+    def transform(self, docs: CodedDocs) -> sp.csr_matrix:
+        return self._weigh(self._counts(docs, self.vocab_))
 
 
 class ReviewFeatures:
     """Word n-gram TF-IDF (from jieba tokens) stacked with character n-gram TF-IDF (from the raw text).
 
-    Works on pre-computed n-gram lists (:func:`review_grams`), so cross-validation folds only count.
+    Works on pre-computed n-gram codes (:func:`review_grams`), so cross-validation folds only count.
     """
 
     def __init__(self, min_df: int = 2, max_features: int | None = 200_000):
         self.min_df = min_df
         self.max_features = max_features
 
-    def fit_transform(self, wgrams, cgrams):
-        from sklearn.feature_extraction.text import TfidfVectorizer
-
+    def fit_transform(self, wgrams: CodedDocs, cgrams: CodedDocs):
         min_df = self.min_df if len(wgrams) >= 20 * self.min_df else 1
-        make = lambda: TfidfVectorizer(analyzer=_identity, sublinear_tf=True, min_df=min_df,  # noqa: E731
-                                       max_features=self.max_features, dtype=np.float32)
-        self.word_, self.char_ = make(), make()
+        self.word_ = CodeTfidf(min_df, self.max_features)
+        self.char_ = CodeTfidf(min_df, self.max_features)
         w = self.word_.fit_transform(wgrams)
         c = self.char_.fit_transform(cgrams)
         return sp.hstack([w, c], format="csr") * np.float32(1 / math.sqrt(2))
 
-    def transform(self, wgrams, cgrams):
+    def transform(self, wgrams: CodedDocs, cgrams: CodedDocs):
         w = self.word_.transform(wgrams)
         c = self.char_.transform(cgrams)
         return sp.hstack([w, c], format="csr") * np.float32(1 / math.sqrt(2))
@@ -274,13 +414,13 @@ def oof_scores(texts, tokens, polarity, n_folds: int = 5, random_state: int = 0,
     scores = np.full(len(texts), np.nan)
     trained_on: dict[int, np.ndarray] = {}
     models: dict[int, FilmSentimentModel] = {}
-    wg, cg = FilmSentimentModel(**(params or {})).grams(texts, tokens)
+    grams = FilmSentimentModel(**(params or {})).grams(texts, tokens)
     for f in range(k):
         tr = np.flatnonzero((folds != f) & ~np.isnan(polarity))
         te = np.flatnonzero(folds == f)
         model = FilmSentimentModel(random_state=random_state, **(params or {}))
-        model.fit(None, None, polarity[tr].astype(int), grams=([wg[i] for i in tr], [cg[i] for i in tr]))
-        scores[te] = model.predict_proba(None, None, grams=([wg[i] for i in te], [cg[i] for i in te]))
+        model.fit(None, None, polarity[tr].astype(int), grams=_take(grams, tr))
+        scores[te] = model.predict_proba(None, None, grams=_take(grams, te))
         trained_on[f] = tr
         models[f] = model
         if progress is not None:

@@ -142,3 +142,20 @@ def test_views_hand_computed():
     assert c["mean_score"].tolist() == pytest.approx([0.15, 0.7])
     h = S.score_histogram(f, bins=2)
     assert h["count"].tolist() == [2, 3]
+
+
+def test_code_tfidf_matches_scikit_learn_on_string_ngrams(zh_dataset):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    rev = zh_dataset.reviews.reset_index(drop=True)
+    texts = rev["text"].tolist() + ["  剧情  好 ", ""]
+    tokens = get_tokenizer(zh_dataset).cut_many(texts)
+    for codes, grams in ((S.char_codes(texts), [S.char_ngrams(x) for x in texts]),
+                         (S.word_codes(tokens), [S.word_ngrams(t) for t in tokens])):
+        ours = S.CodeTfidf(min_df=2).fit_transform(codes)
+        ref = TfidfVectorizer(analyzer=S._identity, sublinear_tf=True, min_df=2).fit_transform(grams)
+        assert ours.shape == ref.shape
+        # same vectors up to column order: identical Gram matrices
+        assert np.allclose((ours @ ours.T).toarray(), (ref @ ref.T).toarray(), atol=1e-5)
+    sub = S.char_codes(texts).take([3, 0])
+    assert sub.codes.tolist() == np.concatenate([S.char_codes([texts[3]]).codes, S.char_codes([texts[0]]).codes]).tolist()
