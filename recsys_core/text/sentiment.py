@@ -253,10 +253,9 @@ class CodeTfidf:
 
     def fit_transform(self, docs: CodedDocs) -> sp.csr_matrix:
         n = len(docs)
-        doc = np.repeat(np.arange(n, dtype=np.int64), np.diff(docs.indptr))
         terms, tf = np.unique(docs.codes, return_counts=True)
-        pairs = np.unique(np.stack([docs.codes, doc]), axis=1)[0] if len(doc) else np.zeros(0, dtype=np.int64)
-        _, df = np.unique(pairs, return_counts=True)
+        full = self._counts(docs, terms)                 # duplicates summed: one entry per (doc, term)
+        df = np.bincount(full.indices, minlength=len(terms))
         keep = df >= self.min_df
         if self.max_features is not None and keep.sum() > self.max_features:
             idx = np.flatnonzero(keep)
@@ -265,7 +264,7 @@ class CodeTfidf:
             keep[idx] = True
         self.vocab_ = terms[keep]
         self.idf_ = np.log((1.0 + n) / (1.0 + df[keep])) + 1.0
-        return self._weigh(self._counts(docs, self.vocab_))
+        return self._weigh(sp.csr_matrix(full[:, np.flatnonzero(keep)]))
 
     def transform(self, docs: CodedDocs) -> sp.csr_matrix:
         return self._weigh(self._counts(docs, self.vocab_))
