@@ -215,3 +215,25 @@ def test_diversity_slider_and_vector_choice_rerank_the_list(env):
     assert [t for _, t in _cards(at)] == exp["title"].tolist()
     assert exp["item_id"].tolist() != plain["item_id"].tolist()
     assert any("原排名" in c.value for c in at.caption)  # re-ranked items say where they came from
+
+
+def test_ratings_only_dataset_without_item_metadata(tmp_path, monkeypatch):
+    from recsys_core.data.dataset import Dataset
+
+    path = tmp_path / "ws2"
+    monkeypatch.setenv("CINELENS_WORKSPACE", str(path))
+    monkeypatch.chdir(ROOT)
+    ws = open_workspace(path)
+    ws.add_version(Dataset.from_frames(tiny_dataset().ratings, rating_scale=(1, 5), name="bare"), kind="raw")
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.run()
+    _fit(at, "bias")
+    cards = _cards(at)
+    assert len(cards) == 10 and all(title.startswith("m") for _, title in cards)  # ids stand in for titles
+    cold = [s.key for s in at.selectbox if s.key and s.key.startswith("rec_cold_rate_")]
+    assert len(cold) == 10  # the most-rated films when there are no genres
+    for k, v in zip(cold[:3], [5.0, 4.0, 1.0], strict=True):
+        at.selectbox(key=k).set_value(v)
+    at.button(key="rec_cold_go").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "new-" in " ".join(s.value for s in at.success)
