@@ -17,7 +17,7 @@ ds = require_dataset(need_ratings=False)
 version = ds.version
 if ds.reviews.empty:
     st.info(t("rev.no_reviews"))
-    st.page_link("pages/1_data.py", label=t("common.go_data"), icon="📂")
+    U.page_link("pages/1_data.py", t("common.go_data"), "📂")
     st.stop()
 
 # ---------------------------------------------------------------------------- method + run
@@ -91,6 +91,11 @@ with tab_films:
     st.dataframe(U.per_film_table(res, ds), hide_index=True, key="rev_films_table")
     films = U.films_by_reviews(res)
     item = st.selectbox(t("rev.film"), films, key=K.REV_ITEM, format_func=lambda i: U.film_label(ds, i))
+    one = U.film_summary(res, item)
+    f1, f2, f3 = st.columns(3)
+    f1.metric(t("rev.m.reviews"), f"{one['n']:,}")
+    f2.metric(t("rev.m.mean"), f"{one['mean_score']:.3f}")
+    f3.metric(t("rev.col.pos"), f"{one['positive_share']:.1%}")
     st.plotly_chart(U.distribution_figure(res, item, U.film_label(ds, item)), key="rev_dist_chart")
     st.subheader(t("rev.compare"))
     ca, cb = st.columns(2)
@@ -118,7 +123,7 @@ memberships, _personas = U.saved_segments(version)
 with tab_seg:
     if memberships is None or len(memberships) == 0:
         st.info(t("rev.no_segments"))
-        st.page_link("pages/2_audience.py", label=t("rev.go_audience"), icon="👥")
+        U.page_link("pages/2_audience.py", t("rev.go_audience"), "👥")
     else:
         seg = U.segment_table(res, memberships)
         st.dataframe(seg, hide_index=True, key="rev_segment_table")

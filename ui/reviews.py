@@ -29,6 +29,17 @@ def style(fig: go.Figure, height: int = 360) -> go.Figure:
     return fig
 
 
+def page_link(page: str, label: str, icon: str) -> None:
+    """``st.page_link``; when the page runs outside the app's navigation (a single-page test), a plain
+    caption naming the page instead of an error."""
+    from streamlit.errors import StreamlitAPIException
+
+    try:
+        st.page_link(page, label=label, icon=icon)
+    except StreamlitAPIException:
+        st.caption(f"{icon} {label}")
+
+
 def _ws_key() -> str:
     return str(default_path().resolve())
 
@@ -132,6 +143,11 @@ def per_film_table(res: S.SentimentResult, ds) -> pd.DataFrame:
 def films_by_reviews(res: S.SentimentResult) -> list[str]:
     counts = res.frame["item_id"].value_counts(sort=False)
     return sorted(counts.index, key=lambda i: (-counts[i], str(i)))
+
+
+def film_summary(res: S.SentimentResult, item_id) -> dict:
+    row = S.compare_items(res.frame, item_id, item_id).iloc[0]
+    return {"n": int(row["n"]), "mean_score": float(row["mean_score"]), "positive_share": float(row["positive_share"])}
 
 
 def distribution_figure(res: S.SentimentResult, item_id, title: str) -> go.Figure:

@@ -50,6 +50,9 @@ def test_run_sentiment_and_read_the_views(env):
     row = films[films["影片"] == "M1"].iloc[0]
     assert row["片名"] == "神域之心"
     assert row["平均情感分"] == pytest.approx(round(expected.frame.loc[expected.frame.item_id == "M1", "score"].mean(), 3))
+    m1 = expected.frame[expected.frame.item_id == "M2"]     # the film with most reviews is selected first
+    assert metrics["短评数"] == str(len(m1))
+    assert metrics["平均情感分"] == f"{m1['score'].mean():.3f}"
     seg = _df(at, "人群")
     assert seg["短评数"].sum() == 46
     kw = _df(at, "关键词")
@@ -72,3 +75,19 @@ def test_run_sentiment_and_read_the_views(env):
     at.button(key="rev_run").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("基线" in w.value for w in at.warning)
+
+
+def test_dataset_without_review_text_says_what_to_do(tmp_path, monkeypatch):
+    from recsys_core.data.dataset import Dataset
+
+    path = tmp_path / "ws"
+    monkeypatch.setenv("CINELENS_WORKSPACE", str(path))
+    monkeypatch.chdir(ROOT)
+    ws = open_workspace(path)
+    ds = Dataset.from_frames(pd.DataFrame({"user_id": ["a", "b"], "item_id": ["m", "m"], "rating": [4.0, 2.0]}))
+    ws.set_active(ws.add_version(ds, kind="raw"))
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("没有短评文本" in i.value for i in at.info)
+    assert not at.button  # nothing to run
