@@ -86,7 +86,8 @@ def main() -> int:
         idx = np.flatnonzero(folds == f)
         bal_scores[idx] = model.predict_proba([texts[i] for i in idx], [tokens[i] for i in idx], prior="balanced")
     ab = S.agreement(bal_scores, rev["rating"], ds.rating_scale)
-    print(f"film-domain (out-of-fold, 5 folds): train+score {len(texts) / t_oof:,.0f} reviews/s ({t_oof:.1f}s)")
+    print(f"film-domain (out-of-fold, 5 folds): train+score {len(texts) / t_oof:,.0f} reviews/s ({t_oof:.1f}s); "
+          f"C chosen by inner CV per fold: {[m.C_ for m in info['models'].values()]}")
 
     m = S.FilmSentimentModel().fit([texts[i] for i in np.flatnonzero(polar)],
                                    [tokens[i] for i in np.flatnonzero(polar)], pol[polar].astype(int))
