@@ -13,14 +13,16 @@ PAGES = [  # url path, Chinese heading, English heading
 MAIN = "[data-testid='stDataFrame'], [data-testid='stTable'], [data-testid='stPlotlyChart']"
 
 
-def _main_content(page, timeout_ms=180_000):
-    """The page's main table or chart; pages whose main output needs a click get their primary button pressed."""
-    if page.locator(MAIN).count() == 0:
-        button = page.locator("[data-testid='stMainBlockContainer'] [data-testid='stBaseButton-primary']").first
+def _main_content(page, timeout_ms=300_000):
+    """The page's visible main table or chart; a page whose main output needs a click gets its primary button pressed."""
+    visible = page.locator(MAIN).locator("visible=true")
+    if visible.count() == 0:
+        button = page.locator("[data-testid='stMainBlockContainer'] [data-testid='stBaseButton-primary']")
+        button = button.locator("visible=true").first
         if button.count():
             button.click()
-    page.wait_for_selector(MAIN, timeout=timeout_ms)
-    return page.locator(MAIN).count()
+    visible.first.wait_for(state="visible", timeout=timeout_ms)
+    return visible.count()
 
 
 def test_every_page_renders_heading_and_main_output(browser, streamlit_server, screenshot_dir):
@@ -39,7 +41,7 @@ def test_every_page_renders_heading_and_main_output(browser, streamlit_server, s
     # switch language in the sidebar, then every heading is English
     page.goto(f"{srv.url}/data")
     wait_for_app(page)
-    page.locator("[data-testid='stSidebar'] label").filter(has_text="English").click()
+    page.locator("[data-testid='stSidebar']").get_by_text("English", exact=True).click()
     wait_for_app(page)
     for url, _zh, en in PAGES:
         page.locator("[data-testid='stSidebarNav'] a").filter(has_text=en).first.click()
