@@ -21,7 +21,7 @@ def interaction_matrix(ts, threshold: float | None = None) -> sp.csr_matrix:
     """Binary users x items matrix: 1 where the user rated the item (at or above ``threshold``)."""
     csr = ts.csr
     keep = np.ones(len(csr.data), dtype=bool) if threshold is None else csr.data >= float(threshold)
-    X = sp.csr_matrix((keep.astype(float), csr.indices, csr.indptr), shape=csr.shape)
+    X = sp.csr_matrix((keep.astype(float), csr.indices.copy(), csr.indptr.copy()), shape=csr.shape)  # never share the trainset's arrays
     X.eliminate_zeros()
     return X
 
