@@ -9,10 +9,12 @@ from recsys_core.profiling.labels import genre_label
 from recsys_core.profiling.segments import group_persona
 from ui import audience as U
 from ui.i18n import lang, t
+from ui.models_page import keep_choices
 from ui.services import require_dataset, workspace
 from ui.state import K, init_state
 
 init_state()
+keep_choices("audience", U.LANGUAGE_LABELLED)
 st.title(f":material/groups: {t('nav.audience')}")
 st.caption(t("aud.intro"))
 ds = require_dataset()

@@ -15,6 +15,7 @@ W = mp.W
 FAILURES = (ValueError, TypeError, RuntimeError, UserError, MemoryError)
 
 init_state()
+mp.keep_choices("models", mp.LANGUAGE_LABELLED)
 st.title(f":material/science: {t('models.title')}")
 ds = require_dataset(need_ratings=True)
 version = active_version_id()
@@ -101,8 +102,9 @@ with tab_cmp:
                                       format_func=mp.metric_name, key=W.BAR_METRIC)
             st.plotly_chart(mp.bar_chart(ev, bar_metric), key="models_chart_bar")
         with g2:
+            st.session_state.setdefault(W.CURVE_METRIC, "ndcg")
             curve_metric = st.selectbox(t("models.curve_metric"), ["precision", "recall", "ndcg", "map", "hit_rate"],
-                                        index=2, format_func=mp.metric_name, key=W.CURVE_METRIC)
+                                        format_func=mp.metric_name, key=W.CURVE_METRIC)
             st.plotly_chart(mp.curves_chart(ev, curve_metric), key="models_chart_curves")
         g3, g4 = st.columns(2)
         with g3:
@@ -122,8 +124,9 @@ with tab_cmp:
         with s1:
             a = st.selectbox(t("models.sig_a"), models_run, format_func=mp.model_label, key=W.SIG_A)
         with s2:
-            b = st.selectbox(t("models.sig_b"), models_run, index=min(1, len(models_run) - 1),
-                             format_func=mp.model_label, key=W.SIG_B)
+            if st.session_state.get(W.SIG_B) not in models_run:
+                st.session_state[W.SIG_B] = models_run[min(1, len(models_run) - 1)]
+            b = st.selectbox(t("models.sig_b"), models_run, format_func=mp.model_label, key=W.SIG_B)
         with s3:
             sig_metric = st.selectbox(t("models.sig_metric"), cols, format_func=mp.metric_name, key=W.SIG_METRIC)
         with s4:

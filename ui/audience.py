@@ -221,6 +221,11 @@ METRIC_KEYS = ["n_ratings", "n_reviews", "active_days", "recency_days", "mean_ra
                "harshness", "sentiment", "age"]
 
 
+# choice widgets whose labels follow the UI language (kept across a language switch, see keep_choices)
+LANGUAGE_LABELLED = (K.AUD_SEG_ALGO, K.AUD_SEG_KMODE, K.AUD_DIST_METRIC, K.AUD_BEH_TASK, K.AUD_BEH_GENRE,
+                     K.AUD_TGT_MODE, K.AUD_TGT_MODEL, K.AUD_TGT_GENRES, K.AUD_TGT_CUT, K.SEGMENT_FILTER)
+
+
 def metric_label(name: str) -> str:
     return t(f"aud.metric.{name}")
 

@@ -28,6 +28,7 @@ from recsys_core.trainset import Trainset
 
 from .charts import PALETTE, style
 from .i18n import lang, t
+from .state import K
 
 # ---------------------------------------------------------------------------- names and keys
 MODEL_LABELS: dict[str, tuple[str, str]] = {
@@ -90,6 +91,27 @@ class W:
     DOWNLOAD = "models_download"
 
 
+def keep_choices(page: str, keys) -> None:
+    """Keep the choices of select widgets whose labels follow the UI language when it changes.
+
+    Streamlit matches a select widget's value by its displayed label, so after a language switch
+    every stored label is unknown and the choice is dropped (the Models page lost its models).
+    Call at the top of the page, before any widget: when the language differs from the last run
+    of ``page``, each value (still read through the previous run's labels) is assigned again.
+    """
+    memo = f"{K.CHOICES_LANG}:{page}"
+    now = st.session_state.get(K.LANG, "zh")
+    if st.session_state.get(memo, now) != now:
+        for key in keys:
+            if key in st.session_state:
+                st.session_state[key] = st.session_state[key]
+    st.session_state[memo] = now
+
+
+LANGUAGE_LABELLED = (W.MODELS, W.SPLIT, W.BAR_METRIC, W.CURVE_METRIC, W.TRADE_METRIC, W.SIG_A, W.SIG_B,
+                     W.SIG_METRIC, W.SIG_BY, W.SAVE_PICK, W.TUNE_MODEL, W.TUNE_METRIC, W.TUNE_METHOD)
+
+
 def param_key(model: str, param: str) -> str:
     return f"models_param__{model}__{param}"
 
@@ -117,7 +139,9 @@ def predicts_ratings(name: str) -> bool:
 
 
 def metric_name(column: str) -> str:
-    return metric_label(column, lang())
+    """Metric label in the UI language; English labels start with a capital ("Hit rate@10", "Coverage")."""
+    label = metric_label(column, lang())
+    return label[:1].upper() + label[1:] if lang() == "en" else label
 
 
 # ---------------------------------------------------------------------------- parameter forms
@@ -357,10 +381,17 @@ def tradeoff_chart(ev: Evaluation, column: str) -> go.Figure:
     fig.update_layout(showlegend=False)
     if len(df):
         lo, hi = np.log10(max(df["seconds"].min(), 1e-6)), np.log10(max(df["seconds"].max(), 1e-6))
-        fig.update_xaxes(range=[lo - 0.4, hi + 0.4])
+        fig.update_xaxes(range=[lo - 0.4, hi + 0.4], **log_ticks(lo - 0.4, hi + 0.4))
         span = float(df["value"].max() - df["value"].min()) or abs(float(df["value"].max())) * 0.1 or 0.1
         fig.update_yaxes(range=[df["value"].min() - 0.15 * span, df["value"].max() + 0.25 * span])
     return style(fig)
+
+
+def log_ticks(lo: float, hi: float) -> dict:
+    """Ticks 1-2-5 per decade between 10**lo and 10**hi, written in full ("0.05", "0.1", "2")."""
+    vals = [m * 10.0 ** e for e in range(math.floor(lo), math.ceil(hi) + 1) for m in (1, 2, 5)]
+    vals = [v for v in vals if 10 ** lo <= v <= 10 ** hi]
+    return dict(tickvals=vals, ticktext=[f"{v:g}" for v in vals])
 
 
 def _legend_below(fig: go.Figure) -> go.Figure:

@@ -119,6 +119,7 @@ class K:
     AUD_SEG_GO = "aud_seg_go"
     AUD_SEG_RUN = "aud_seg_run"                # params of the last segmentation run (dict) + run_id
     AUD_SEG_MAP = "aud_seg_map"
+    CHOICES_LANG = "choices_lang"              # prefix: language a page's choice widgets were last drawn in
     AUD_SEG_PICK = "aud_seg_pick"              # k picked under the silhouette curve (reruns segmentation)
     AUD_SEG_PENDING = "aud_seg_pending"        # True once a k was picked: the page reruns segmentation
     AUD_BEH_TASK = "aud_beh_task"

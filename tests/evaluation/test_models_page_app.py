@@ -138,6 +138,10 @@ def test_english_labels_and_na_for_rankers(tmp_path, monkeypatch):
     table = at.dataframe[0].value
     assert list(table.index) == ["Global mean · baseline", "Popularity"]
     assert table["RMSE"].isna().tolist() == [False, True]  # popularity ranks only: N/A
+    assert {"Coverage", "Hit rate@10"} <= set(table.columns)  # English headers start with a capital
+    # the choice of models survives the language switch (Streamlit matches choices by their labels)
+    assert at.multiselect(key="models_select").value == ["baseline", "popularity"]
+    assert not any("Choose at least one model" in i.value for i in at.info)
     summary = " ".join(m.value for m in at.markdown)
     assert "rank films but do not predict ratings" in summary
 
@@ -156,3 +160,11 @@ def test_a_failing_model_is_skipped_with_a_warning(page):
     table = at.dataframe[0].value
     assert list(table.index) == ["用户/影片偏置 · bias"]
     assert not any("设置已改动" in i.value for i in at.info)
+
+
+def test_log_ticks_are_written_in_full():
+    from ui.models_page import log_ticks
+
+    ticks = log_ticks(-1.5, 0.5)  # 0.0316 .. 3.16 seconds
+    assert ticks["tickvals"] == pytest.approx([0.05, 0.1, 0.2, 0.5, 1, 2])
+    assert ticks["ticktext"] == ["0.05", "0.1", "0.2", "0.5", "1", "2"]

@@ -1,0 +1,50 @@
+"""Real browser: switching the UI language keeps the choices made on the Models and Audience pages.
+
+Streamlit matches a select widget's value by its displayed label, so without care a language switch
+drops every choice whose label is translated (the Models page used to forget its models)."""
+from __future__ import annotations
+
+from .helpers import wait_for_app
+
+PANEL = "[data-testid='stTabPanel']:visible"
+
+
+def _tags(locator) -> list[str]:
+    return [x.get_attribute("aria-label") for x in locator.locator("[data-tag]").all()]
+
+
+def test_language_switch_keeps_choices(browser, streamlit_server, screenshot_dir):
+    srv = streamlit_server()
+    page = browser.new_page(viewport={"width": 1400, "height": 1400})
+    page.goto(f"{srv.url}/models")
+    wait_for_app(page, 180_000)
+    models = page.locator("[data-testid='stMultiSelect']").first
+    assert _tags(models) == ["全局均值 · baseline", "用户/影片偏置 · bias", "热门度 · popularity", "SVD 矩阵分解 · svd"]
+    page.get_by_text("English", exact=True).click()
+    page.get_by_text("Models to compare").first.wait_for(timeout=60_000)
+    wait_for_app(page)
+    assert _tags(models) == ["Global mean · baseline", "User/item bias · bias", "Popularity", "SVD"]
+    assert page.get_by_text("Choose at least one model").count() == 0
+    page.screenshot(path=str(screenshot_dir / "models-english.png"), full_page=True)
+
+    # Audience, target tab: a new film described by a genre, then back to Chinese
+    page.locator("[data-testid='stSidebarNav'] a[href$='/audience']").click()  # same session: still English
+    page.get_by_role("tab", name="Target audience").wait_for(timeout=180_000)
+    wait_for_app(page, 180_000)
+    page.get_by_role("tab", name="Target audience").click()
+    page.get_by_text("Describe a new film").click()
+    wait_for_app(page)
+    genres = page.locator(f"{PANEL} [data-testid='stMultiSelect']").first
+    genres.click()
+    page.get_by_role("option", name="Comedy").click()
+    page.keyboard.press("Escape")
+    wait_for_app(page)
+    assert _tags(genres) == ["comedy"]
+    page.get_by_text("中文", exact=True).click()
+    page.get_by_role("tab", name="目标受众").wait_for(timeout=60_000)
+    wait_for_app(page)
+    page.get_by_role("tab", name="目标受众").click()
+    genres = page.locator(f"{PANEL} [data-testid='stMultiSelect']").first
+    assert _tags(genres) == ["喜剧"]
+    assert page.locator("[data-testid='stException']").count() == 0
+    page.close()
