@@ -95,8 +95,9 @@ with tab_prof:
                 cols = st.columns(3)
                 for k, name in enumerate(["n_ratings", "mean_rating", "harshness"]):
                     if name in m.index:
-                        cols[k].metric(U.metric_label(name), f"{m.loc[name, 'user']:.2f}".rstrip("0").rstrip("."),
-                                       delta=f"{m.loc[name, 'user'] - m.loc[name, 'population_median']:+.2f} "
+                        diff = m.loc[name, "user"] - m.loc[name, "population_median"]
+                        cols[k].metric(U.metric_label(name), U.short_number(m.loc[name, "user"]),
+                                       delta=f"{'+' if diff >= 0 else ''}{U.short_number(diff)} "
                                              f"{t('aud.prof.vs_median')}", delta_color="off")
                 st.dataframe(U.card_metrics_table(card), hide_index=True, key="aud_card_table")
                 lists = card["lists"]
@@ -310,7 +311,8 @@ with tab_tgt:
         st.subheader(t("aud.tgt.result", film=what, n=len(chosen), pool=pool_size, model=U.model_label(req["model"])))
         mem, personas = U.saved_segments(version)
         show = U.display_table(chosen, mem, personas)
-        st.dataframe(show.head(500), hide_index=True, key="aud_tgt_table")
+        st.dataframe(show.head(500), hide_index=True, key="aud_tgt_table",
+                     column_config={t("aud.col.top_share"): st.column_config.NumberColumn(format="%.2f%%")})
         if similar is not None:
             sim = similar.assign(title=similar["item_id"].map(lambda i: titles.get(i, i)))
             st.caption(t("aud.tgt.similar", films=U.sep().join(f"《{x}》" for x in sim["title"].head(8))))

@@ -490,11 +490,12 @@ def gain_chart(curves: pd.DataFrame, names: dict) -> tuple[go.Figure, go.Figure]
                 color_discrete_sequence=PALETTE)
     g.add_shape(type="line", x0=0, y0=0, x1=1, y1=1, line=dict(dash="dot", color="grey"))
     g.update_layout(xaxis_title=t("aud.tgt.depth"), yaxis_title=t("aud.tgt.gain_axis"), xaxis_tickformat=".0%",
-                    yaxis_tickformat=".0%")
+                    yaxis_tickformat=".0%", legend_title_text="")
     lf = px.line(c[c["depth"] > 0], x="depth", y="lift", color="model", markers=True, title=t("aud.tgt.lift"),
                  color_discrete_sequence=PALETTE)
     lf.add_hline(y=1.0, line_dash="dot", line_color="grey")
-    lf.update_layout(xaxis_title=t("aud.tgt.depth"), yaxis_title=t("aud.chart.lift"), xaxis_tickformat=".0%")
+    lf.update_layout(xaxis_title=t("aud.tgt.depth"), yaxis_title=t("aud.chart.lift"), xaxis_tickformat=".0%",
+                     legend_title_text="")
     return style(g, 360), style(lf, 360)
 
 
@@ -546,6 +547,12 @@ def _genre_options(ws_key: str, version: str) -> list[str]:
 def genre_options(version: str) -> list[str]:
     """Genres of the catalogue, most common first (cached per version)."""
     return _genre_options(_ws_key(), version)
+
+
+def short_number(x: float) -> str:
+    """2 decimals without trailing zeros: 13.0 -> "13", 3.54 -> "3.54", -37.0 -> "-37"."""
+    s = f"{float(x):.2f}".rstrip("0").rstrip(".")
+    return "0" if s in ("-0", "") else s
 
 
 def np_finite(x) -> bool:

@@ -78,10 +78,10 @@ STRINGS: dict[str, tuple[str, str]] = {
                                 "(out-of-fold); falls back to stars when there are too few."),
     "aud.prof.sentiment_text": ("情感倾向来自影评情感模型（按本数据集星级训练，交叉拟合）。",
                                 "Sentiment comes from the film-review model (trained on this dataset's stars, out-of-fold)."),
-    "aud.prof.go": ("按所选选项重新计算", "Recompute with these options"),
-    "aud.prof.auto": ("已自动计算基础画像（评分与短评统计，不含兴趣标签与文本情感）；勾选上面的选项后点击「按所选选项重新计算」。",
+    "aud.prof.go": ("按选项重新计算", "Recompute"),
+    "aud.prof.auto": ("已自动计算基础画像（评分与短评统计，不含兴趣标签与文本情感）；勾选上面的选项后点击「按选项重新计算」。",
                       "Basic profiles are computed automatically (rating and review statistics, no tags or text "
-                      "sentiment); tick an option above and click “Recompute with these options”."),
+                      "sentiment); tick an option above and click “Recompute”."),
     "aud.prof.running": ("正在计算用户画像…", "Computing profiles…"),
     "aud.prof.done": ("用户画像已完成", "Profiles ready"),
     "aud.prof.need": ("点击「计算用户画像」开始（结果会缓存）。", "Click “Compute profiles” to start (results are cached)."),

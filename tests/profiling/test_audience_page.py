@@ -201,3 +201,9 @@ def test_curve_note_and_feature_labels():
     assert feature_label("age_band:18-24") == "年龄段:18-24"
     assert feature_label("gender:女") == "性别:女"
     assert feature_label("recency_days") == "距最近一次（天）"
+
+
+def test_short_number():
+    from ui.audience import short_number
+
+    assert [short_number(x) for x in (13.0, 3.54, -37.0, 0.125, -0.001)] == ["13", "3.54", "-37", "0.12", "0"]
