@@ -24,9 +24,7 @@ if ds.reviews.empty:
 methods = U.available_methods(ds)
 c1, c2 = st.columns([4, 1])
 with c1:
-    if st.session_state.get(K.REV_METHOD) not in methods:
-        st.session_state[K.REV_METHOD] = methods[0]
-    method = st.radio(t("rev.method"), methods, key=K.REV_METHOD, format_func=lambda m: t(f"rev.method.{m}"))
+    method = U.sticky_radio(t("rev.method"), methods, K.REV_METHOD, lambda m: t(f"rev.method.{m}"))
     if "stars" not in methods:
         st.caption(t("rev.no_stars", n=MIN_POLAR_PER_CLASS))
 with c2:
@@ -138,10 +136,10 @@ with tab_kw:
                              format_func=lambda x: {"tfidf": "TF-IDF", "textrank": "TextRank"}[x])
     with k2:
         scopes = ["all", "film", "segment"]
-        scope = st.radio(t("rev.kw.scope"), scopes, key=K.REV_KW_SCOPE, format_func=lambda s: t(f"rev.kw.scope.{s}"))
+        scope = U.sticky_radio(t("rev.kw.scope"), scopes, K.REV_KW_SCOPE, lambda s: t(f"rev.kw.scope.{s}"))
     with k3:
-        side = st.radio(t("rev.kw.side"), ["all", "positive", "negative"], key=K.REV_KW_SIDE,
-                        format_func=lambda s: t(f"rev.kw.side.{s}"))
+        side = U.sticky_radio(t("rev.kw.side"), ["all", "positive", "negative"], K.REV_KW_SIDE,
+                              lambda s: t(f"rev.kw.side.{s}"))
     with k4:
         top = st.slider(t("rev.kw.top"), 5, 50, 20, key=K.REV_KW_TOP)
     item_sel = users = None
@@ -161,8 +159,8 @@ with tab_kw:
         st.info(t("rev.kw.none"))
     else:
         title = t("rev.kw.title", n=n_rows)
-        chart = st.radio(t("rev.kw.chart"), ["bar", "treemap", "cloud"], key=K.REV_KW_CHART, horizontal=True,
-                         format_func=lambda c: t(f"rev.kw.{c}"))
+        chart = U.sticky_radio(t("rev.kw.chart"), ["bar", "treemap", "cloud"], K.REV_KW_CHART,
+                               lambda c: t(f"rev.kw.{c}"), horizontal=True)
         kc1, kc2 = st.columns([1, 2])
         with kc1:
             st.dataframe(U.keyword_display(kw), hide_index=True, key="rev_kw_table")

@@ -40,6 +40,21 @@ def page_link(page: str, label: str, icon: str) -> None:
         st.caption(f"{icon} {label}")
 
 
+def sticky_radio(label: str, options: list, key: str, format_func, **kw):
+    """A radio whose choice survives a switch of UI language.
+
+    The labels are translated, and a language switch left the browser showing no choice at all; so the widget
+    key carries the language (``<key>__zh`` / ``<key>__en``) and the chosen value is kept under ``key``.
+    """
+    current = st.session_state.get(key)
+    if current not in options:
+        current = options[0]
+    value = st.radio(label, options, index=options.index(current), key=f"{key}__{lang()}",
+                     format_func=format_func, **kw)
+    st.session_state[key] = value
+    return value
+
+
 def _ws_key() -> str:
     return str(default_path().resolve())
 

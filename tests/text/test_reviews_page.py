@@ -35,7 +35,7 @@ def _df(at, column):
 def test_run_sentiment_and_read_the_views(env):
     at, ws, ds = env
     assert any("运行情感分析" in i.value for i in at.info)
-    assert at.radio(key="rev_method").value == "stars"
+    assert at.radio(key="rev_method__zh").value == "stars"
     at.button(key="rev_run").click().run()
     assert not at.exception, [e.value for e in at.exception]
     expected = S.score_dataset(ds, "stars", workspace=ws)      # cached by the page run: same numbers
@@ -61,20 +61,27 @@ def test_run_sentiment_and_read_the_views(env):
     assert aspects.iloc[0]["方面"] == "剧情"
 
     # complaints side, for one film
-    at.radio(key="rev_kw_side").set_value("negative").run()
+    at.radio(key="rev_kw_side__zh").set_value("negative").run()
     kw = _df(at, "关键词")
     assert "无聊" in kw["关键词"].tolist()
-    at.radio(key="rev_kw_scope").set_value("film").run()
+    at.radio(key="rev_kw_scope__zh").set_value("film").run()
     at.selectbox(key="rev_kw_item").set_value("M1").run()
     assert not at.exception, [e.value for e in at.exception]
-    at.radio(key="rev_kw_chart").set_value("cloud").run()
+    at.radio(key="rev_kw_chart__zh").set_value("cloud").run()
     assert not at.exception, [e.value for e in at.exception]
 
     # the SnowNLP baseline is shown as such
-    at.radio(key="rev_method").set_value("snownlp").run()
+    at.radio(key="rev_method__zh").set_value("snownlp").run()
     at.button(key="rev_run").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("基线" in w.value for w in at.warning)
+
+    # switching the UI language keeps the chosen method and its results
+    at.session_state["lang"] = "en"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.radio(key="rev_method__en").value == "snownlp"
+    assert any("baseline" in w.value for w in at.warning)
 
 
 def test_dataset_without_review_text_says_what_to_do(tmp_path, monkeypatch):
