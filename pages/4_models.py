@@ -231,8 +231,10 @@ with tab_reg:
     if reg.empty:
         st.info(t("models.registry_empty"))
     else:
-        st.dataframe(reg.rename(columns={"model_id": t("models.model_id")}), hide_index=True)
-        pick = st.selectbox(t("models.registry_pick"), reg["model_id"].tolist(), key=W.REG_PICK)
+        st.dataframe(reg.rename(columns={"model_id": t("models.model_id")}), hide_index=True, placeholder="N/A")
+        names = dict(zip(reg["model_id"], reg[t("models.model")], strict=True))
+        pick = st.selectbox(t("models.registry_pick"), reg["model_id"].tolist(), key=W.REG_PICK,
+                            format_func=lambda m: f"{m} · {names.get(m, '')}")
         if st.button(t("models.registry_load"), key=W.REG_LOAD):
             try:
                 model, secs = mp.load_registered(ws, pick)

@@ -816,6 +816,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "models.params": ("参数", "Parameters"),
     "models.film_title": ("片名", "Title"),
     "models.film_id": ("影片 ID", "Film id"),
+    "models.tune_applied": ("已把 {params} 填入「对比」页 {model} 的参数；重新训练即可生效。",
+                            "{params} filled into the parameters of {model} on the Compare tab; train again to use them."),
     "models.model_id": ("模型编号", "Model id"),
     "models.need_train": ("选好模型和评估方式后点击「训练并对比」：结果表、结论、图表与显著性检验会出现在这里（演示数据上默认 4 个模型 5 折约半分钟）。",
                           "Pick models and a protocol, then click “Train and compare”: the results table, summary, "

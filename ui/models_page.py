@@ -211,6 +211,7 @@ def set_params_in_form(name: str, params: dict) -> None:
     chosen = list(st.session_state.get(W.MODELS) or [])
     if name not in chosen:
         st.session_state[W.MODELS] = chosen + [name]
+    st.toast(t("models.tune_applied", model=model_label(name), params=params_text(params)))
 
 
 # ---------------------------------------------------------------------------- protocol and cached cells
@@ -625,6 +626,14 @@ def params_text(params: dict | None) -> str:
     return ", ".join(f"{k} = {fmt(v)}" for k, v in params.items())
 
 
+def _num(x) -> float:
+    """A stored metric as a float; NaN (shown as N/A) when missing."""
+    try:
+        return float(x) if x is not None else np.nan
+    except (TypeError, ValueError):
+        return np.nan
+
+
 def registry_frame(ws, version: str, k: int = 10) -> pd.DataFrame:
     df = ws.list_models(data_version=version)
     if df.empty:
@@ -634,8 +643,8 @@ def registry_frame(ws, version: str, k: int = 10) -> pd.DataFrame:
     for r in df.itertuples():
         m = r.metrics or {}
         ndcg_key = rank_col if rank_col in m else next((c for c in m if c.startswith("ndcg@")), None)
-        rows.append({"model_id": r.model_id, t("models.model"): model_label(r.name), "RMSE": m.get("rmse"),
-                     metric_label(ndcg_key or rank_col, lang()): m.get(ndcg_key) if ndcg_key else None,
+        rows.append({"model_id": r.model_id, t("models.model"): model_label(r.name), "RMSE": _num(m.get("rmse")),
+                     metric_label(ndcg_key or rank_col, lang()): _num(m.get(ndcg_key)) if ndcg_key else np.nan,
                      t("models.created"): pd.Timestamp(r.created).strftime("%Y-%m-%d %H:%M"),
                      t("models.params"): params_text(r.params)})
     return pd.DataFrame(rows)

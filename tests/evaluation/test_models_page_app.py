@@ -73,6 +73,7 @@ def test_tuning_and_use_best_parameters(page):
     assert not at.exception
     best = at.session_state["models_tuning"]["result"].best_params
     assert at.number_input(key="models_param__bias__reg_u").value == pytest.approx(best["reg_u"])
+    assert any(f"reg_u = {best['reg_u']:g}, reg_i = 10" in x.value and "用户/影片偏置 · bias" in x.value for x in at.toast)
     assert "bias" in at.multiselect(key="models_select").value
 
 
@@ -93,6 +94,8 @@ def test_save_and_reload_without_retraining(page):
     assert not at.exception, [e.value for e in at.exception]
     assert any("未重新训练" in s.value for s in at.success)
     reg = next(d.value for d in at.dataframe if "模型编号" in d.value.columns)
+    assert reg["RMSE"].iloc[0] == pytest.approx(models["metrics"].iloc[0]["rmse"])
+    assert at.selectbox(key="models_registry_pick").options == [f"{m} · 用户/影片偏置 · bias" for m in models["model_id"]]
     assert reg["模型编号"].tolist() == models["model_id"].tolist()
     assert reg["参数"].iloc[0] == ", ".join(f"{k} = {v:g}" for k, v in models["params"].iloc[0].items())
     recs = at.dataframe[-1].value
