@@ -455,7 +455,8 @@ def plain_summary(ev: Evaluation, language: str | None = None) -> list[str]:
     rankers = [lab[m] for m in s.index if "rmse" in s.columns and not np.isfinite(s.at[m, "rmse"])]
     if rankers:
         out.append(f"{'、'.join(rankers)} 只排序、不预测评分，所以 RMSE/MAE 显示为 N/A。" if zh
-                   else f"{', '.join(rankers)} rank films but do not predict ratings, so RMSE/MAE show N/A.")
+                   else f"{', '.join(rankers)} {'ranks' if len(rankers) == 1 else 'rank'} films but "
+                        f"{'does' if len(rankers) == 1 else 'do'} not predict ratings, so RMSE/MAE show N/A.")
     if "rmse" in s.columns and s["rmse"].notna().any() and rank_col in s.columns and s[rank_col].notna().any():
         b_rmse, b_rank = s["rmse"].idxmin(), s[rank_col].idxmax()
         if b_rmse != b_rank:

@@ -146,7 +146,7 @@ def test_english_labels_and_na_for_rankers(tmp_path, monkeypatch):
     assert at.multiselect(key="models_select").value == ["baseline", "popularity"]
     assert not any("Choose at least one model" in i.value for i in at.info)
     summary = " ".join(m.value for m in at.markdown)
-    assert "rank films but do not predict ratings" in summary
+    assert "Popularity ranks films but does not predict ratings" in summary
 
 
 def test_a_failing_model_is_skipped_with_a_warning(page):
