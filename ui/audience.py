@@ -352,7 +352,7 @@ def map_chart(xy: pd.DataFrame, names: dict) -> go.Figure:
 def comparison_charts(personas: list[dict]) -> list[go.Figure]:
     table = S.comparison_table(personas, lang())
     figs = []
-    for col, key in (("size", "aud.seg.size"), ("median_ratings", "aud.metric.n_ratings"),
+    for col, key in (("size", "aud.seg.size"), ("median_ratings", "aud.seg.median_ratings"),
                      ("mean_rating", "aud.metric.mean_rating"), ("sentiment", "aud.metric.sentiment")):
         if table[col].notna().any():
             fig = px.bar(table, x="name", y=col, title=t(key), color="name", color_discrete_sequence=PALETTE)

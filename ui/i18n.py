@@ -131,6 +131,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "aud.seg.filter": ("按分群筛选", "Filter by segment"),
     "aud.seg.filter_on": ("已选 {n} 位用户", "{n} users selected"),
     "aud.seg.filter_placeholder": ("选择分群（可多选）", "Choose segments"),
+    "aud.seg.median_ratings": ("评分数（中位数）", "Ratings per user (median)"),
     "aud.seg.curve_x": ("分群数 k", "Number of segments k"),
     "aud.seg.curve_shown": ("当前 k={k}", "shown: k={k}"),
     "aud.seg.curve_best": ("轮廓系数最高的是 k={k}（{s:.3f}）。", "The best silhouette is at k={k} ({s:.3f})."),
