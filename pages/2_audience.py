@@ -308,7 +308,8 @@ with tab_tgt:
         chosen = U.cut(table, cut_mode, top_n, thr)
         titles = ds.item_titles()
         what = titles.get(req["item"], req["item"]) if req["item"] else t("aud.tgt.new_film")
-        st.subheader(t("aud.tgt.result", film=what, n=len(chosen), pool=pool_size, model=U.model_label(req["model"])))
+        st.subheader(t("aud.tgt.result", film=what, n=len(chosen)))
+        st.caption(t("aud.tgt.result_sub", pool=pool_size, model=U.model_label(req["model"])))
         mem, personas = U.saved_segments(version)
         show = U.display_table(chosen, mem, personas)
         st.dataframe(show.head(500), hide_index=True, key="aud_tgt_table",

@@ -103,6 +103,9 @@ def test_profiles_segments_behaviour_and_target(env):
     assert table["名次"].tolist() == list(range(1, 11))
     assert table["得分"].tolist() == pytest.approx(exp["score"].round(4).tolist())
     assert len(table) == 10
+    assert any(h.value == "《F00》的目标受众：10 人" or h.value.endswith("》的目标受众：10 人") for h in at.subheader)
+    exp_pool = target_audience(ds, item_id="F00", model="neighbour").pool_size
+    assert f"从 {exp_pool} 位候选用户中按「影片近邻（会看且喜欢）」排序选出。" in [c.value for c in at.caption]
     # the segment column names each user's persona
     assert set(table["分群"]) <= {p["name_zh"] for p in personas}
     # validation: hide half the likers, lift metrics for the model and its peers
