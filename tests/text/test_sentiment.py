@@ -159,3 +159,52 @@ def test_code_tfidf_matches_scikit_learn_on_string_ngrams(zh_dataset):
         assert np.allclose((ours @ ours.T).toarray(), (ref @ ref.T).toarray(), atol=1e-5)
     sub = S.char_codes(texts).take([3, 0])
     assert sub.codes.tolist() == np.concatenate([S.char_codes([texts[3]]).codes, S.char_codes([texts[0]]).codes]).tolist()
+
+
+def test_nb_log_count_ratio_hand_computed():
+    # 4 documents x 3 n-grams (presence); documents 0, 1 positive, 2, 3 negative
+    X = np.array([[1, 1, 0], [1, 0, 0], [0, 1, 1], [0, 0, 1]], dtype=float)
+    r = S.nb_log_count_ratio(X, [1, 1, 0, 0], alpha=1.0)
+    # p = 1 + (2, 1, 0) = (3, 2, 1), q = 1 + (0, 1, 2) = (1, 2, 3), both sum to 6
+    assert r == pytest.approx([np.log(3.0), 0.0, -np.log(3.0)])
+    import scipy.sparse as sp
+
+    assert S.nb_log_count_ratio(sp.csr_matrix(X), np.array([1, 1, 0, 0]), alpha=0.5) == pytest.approx(
+        [np.log((2.5 / 4.5) / (0.5 / 4.5)), 0.0, np.log((0.5 / 4.5) / (2.5 / 4.5))])
+
+
+def test_binary_grams_are_presence_of_kept_ngrams():
+    codes = S.char_codes(["好好看", "好看", "难看"])
+    B = S.BinaryGrams(min_df=1).fit_transform(codes, S.char_codes(["", "", ""]))
+    # char 1-3-grams: 好 看 难 好好 好看 难看 好好看 -> 7 columns, presence only (好 occurs twice in doc 0)
+    assert B.shape == (3, 7) and set(B.data.tolist()) == {1.0}
+    assert np.asarray(B.sum(axis=1)).ravel().tolist() == [5.0, 3.0, 3.0]
+
+
+def test_lexicon_counts_flip_after_negation():
+    lex = S.load_lexicon()
+    assert lex["好看"] == 1 and lex["无聊"] == -1
+    c = S.lexicon_counts([["不", "好看"], ["剧情", "精彩", "，", "但", "结局", "烂"], ["并不", "难看"],
+                          ["不好看"], ["不是", "很", "好看"], ["不", "知道", "为什么", "，", "很", "好看"], []])
+    assert c.tolist() == [[0, 1], [1, 1], [1, 0], [0, 1], [0, 1], [1, 0], [0, 0]]
+
+
+def test_threshold_and_ensemble_keep_out_of_fold_guarantee(zh_dataset):
+    rev = zh_dataset.reviews.reset_index(drop=True)
+    texts = rev["text"].tolist()
+    tokens = get_tokenizer(zh_dataset).cut_many(texts)
+    pol = S.star_polarity(rev["rating"], zh_dataset.rating_scale)
+    params = {"features": "ensemble", "threshold": "inner-cv", "extras": ["lexicon"]}
+    scores, folds, info = S.oof_scores(texts, tokens, pol, n_folds=4, random_state=0, params=params)
+    assert not np.isnan(scores).any() and ((scores >= 0) & (scores <= 1)).all()
+    for f, trained in info["trained_on"].items():
+        assert not (folds[trained] == f).any()
+        m = info["models"][f]
+        assert len(m.bases_) == 2 and 0.1 <= m.threshold_ <= 0.9
+        # the score is the calibrated probability shifted so that 0.5 is the chosen threshold
+        te = np.flatnonzero(folds == f)
+        g = S._take(m.grams([texts[i] for i in te], [tokens[i] for i in te]), np.arange(len(te)))
+        raw = m._proba(None, None, g, "empirical")
+        assert ((raw >= m.threshold_) == (scores[te] >= 0.5)).all()
+    a = S.agreement(scores, rev["rating"], zh_dataset.rating_scale)
+    assert a["accuracy"] >= 0.7
