@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from .helpers import wait_for_app
 
-PAGES = [  # url path, Chinese heading, English heading
-    ("data", "数据", "Data"),
+PAGES = [  # url path (the Data page is the default page, served at the root), Chinese heading, English heading
+    ("", "数据", "Data"),
     ("audience", "受众画像", "Audience"),
     ("reviews", "影评分析", "Reviews"),
     ("models", "模型对比", "Models"),
@@ -36,10 +36,11 @@ def test_every_page_renders_heading_and_main_output(browser, streamlit_server, s
         assert zh in heading.inner_text()
         assert _main_content(page) >= 1
         assert page.locator("[data-testid='stException']").count() == 0
-        page.screenshot(path=str(screenshot_dir / f"{url}-zh.png"), full_page=True)
+        assert page.locator("[data-testid='stDialog']").count() == 0  # e.g. "Page not found"
+        page.screenshot(path=str(screenshot_dir / f"{url or 'data'}-zh.png"), full_page=True)
 
     # switch language in the sidebar, then every heading is English
-    page.goto(f"{srv.url}/data")
+    page.goto(srv.url)
     wait_for_app(page)
     page.locator("[data-testid='stSidebar']").get_by_text("English", exact=True).click()
     wait_for_app(page)
@@ -48,5 +49,5 @@ def test_every_page_renders_heading_and_main_output(browser, streamlit_server, s
         wait_for_app(page)
         page.locator("h1").filter(has_text=en).first.wait_for(timeout=60_000)
         assert page.locator("[data-testid='stException']").count() == 0
-        page.screenshot(path=str(screenshot_dir / f"{url}-en.png"), full_page=True)
+        page.screenshot(path=str(screenshot_dir / f"{url or 'data'}-en.png"), full_page=True)
     page.close()

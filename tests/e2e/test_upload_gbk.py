@@ -35,7 +35,7 @@ def test_upload_gbk_csv_shows_cleaned_counts(browser, streamlit_server, screensh
     src.write_bytes(("\n".join(ROWS) + "\n").encode("gbk"))
     srv = streamlit_server()
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(f"{srv.url}/data")
+    page.goto(srv.url)  # the Data page is the default page
     wait_for_app(page)
     page.get_by_role("tab", name="上传与清洗").click()
     page.locator("[data-testid='stFileUploader'] input[type='file']").set_input_files(str(src))
