@@ -16,7 +16,7 @@ UPLOAD_TYPES = ["csv", "tsv", "txt", "dat", "data", "item", "user", "json", "jso
 ROLES = ["interactions", "items", "users", "ignore"]
 SCALES = {"detected": None, "1-5": (1.0, 5.0), "0.5-5": (0.5, 5.0), "0-5": (0.0, 5.0), "1-10": (1.0, 10.0), "0-10": (0.0, 10.0)}
 
-st.title(t("data.title"))
+st.title(f":material/database: {t('data.title')}")
 st.caption(t("data.intro"))
 ws = workspace()
 

@@ -11,7 +11,7 @@ from ui.services import require_dataset
 from ui.state import K, init_state
 
 init_state()
-st.title(f"💬 {t('nav.reviews')}")
+st.title(f":material/reviews: {t('nav.reviews')}")
 st.caption(t("rev.intro"))
 ds = require_dataset(need_ratings=False)
 version = ds.version

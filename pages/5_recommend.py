@@ -37,7 +37,7 @@ from ui.services import require_dataset, workspace
 from ui.state import K, init_state
 
 init_state()
-st.title(t("nav.recommend"))
+st.title(f":material/recommend: {t('nav.recommend')}")
 st.caption(t("rec.intro"))
 ds = require_dataset()
 version = ds.version

@@ -40,7 +40,7 @@ def metric(at, label):
 
 def test_upload_clean_save(app, tmp_path):
     at = app
-    assert at.title[0].value == "数据"
+    assert at.title[0].value == ":material/database: 数据"
     assert metric(at, "用户") == "800"  # the demo data is active
     at.file_uploader(key="data_upload").set_value(("影评.csv", GBK, "text/csv")).run()
     assert not at.exception, [e.value for e in at.exception]
@@ -151,7 +151,7 @@ def test_english_labels(app):
     at = app
     at.session_state["lang"] = "en"
     at.run()
-    assert at.title[0].value == "Data"
+    assert at.title[0].value.endswith(" Data")
     assert [tb.label for tb in at.tabs] == ["Active data", "Upload & clean", "Versions", "Export"]
     assert metric(at, "Users") == "800"
     assert any("500 MB" in c.value for c in at.caption)
