@@ -268,7 +268,7 @@ with tab_tgt:
             item = st.selectbox(t("aud.tgt.film"), film_ids, key=K.AUD_TGT_ITEM, format_func=film_labels.get)
         else:
             g_sel = st.multiselect(t("aud.tgt.genres"), U.genre_options(version), key=K.AUD_TGT_GENRES,
-                                   format_func=lambda g: genre_label(g, lang()))
+                                   format_func=lambda g: genre_label(g, lang()), placeholder=t("common.choose"))
             kw_text = st.text_input(t("aud.tgt.keywords"), key=K.AUD_TGT_KEYWORDS, help=t("aud.tgt.keywords_help"))
             kw = U.parse_keywords(kw_text)
     c3, c4, c5 = st.columns([1, 1, 1])

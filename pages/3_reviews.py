@@ -109,7 +109,8 @@ with tab_films:
 # ---------------------------------------------------------------------------- trend
 with tab_trend:
     chosen = st.multiselect(t("rev.trend_films"), films, key=K.REV_TREND_ITEMS,
-                            format_func=lambda i: U.film_label(ds, i), max_selections=5)
+                            format_func=lambda i: U.film_label(ds, i), max_selections=5,
+                            placeholder=t("common.choose"))
     fig = U.trend_figure(res, ds, chosen)
     if fig is None:
         st.info(t("rev.no_time"))

@@ -131,13 +131,13 @@ def filters_ui(eng) -> tuple[Filters, dict]:
     with st.expander(t("rec.filters"), expanded=True):
         c1, c2, c3 = st.columns(3)
         with c1:
-            genres = st.multiselect(t("rec.f.genres"), cat.genre_names, key=K.REC_GENRES)
+            genres = st.multiselect(t("rec.f.genres"), cat.genre_names, key=K.REC_GENRES, placeholder=t("common.choose"))
         yr = cat.year_range()
         with c2:
             years = st.slider(t("rec.f.years"), yr[0], yr[1], (yr[0], yr[1]), key=K.REC_YEARS) \
                 if yr and yr[0] < yr[1] else None
         with c3:
-            regions = st.multiselect(t("rec.f.regions"), cat.region_names, key=K.REC_REGIONS)
+            regions = st.multiselect(t("rec.f.regions"), cat.region_names, key=K.REC_REGIONS, placeholder=t("common.choose"))
         c1, c2, c3, c4, c5 = st.columns([1, 1, 1.2, 1.2, 1.2])
         with c1:
             n = st.number_input(t("rec.f.n"), 1, 50, 10, key=K.REC_N)
@@ -346,7 +346,7 @@ def cold_tab() -> None:
         model_id = models["model_id"].iloc[0]
     eng = R.engine(model_id)
     st.caption(t("rec.cold.intro", model=R.registered_name(model_id)))
-    genres = st.multiselect(t("rec.cold.genres"), eng.cat.genre_names, key=K.REC_COLD_GENRES)
+    genres = st.multiselect(t("rec.cold.genres"), eng.cat.genre_names, key=K.REC_COLD_GENRES, placeholder=t("common.choose"))
     picks = onboarding_items(eng.cat, genres, n=10)
     st.markdown(f"**{t('rec.cold.rate_these')}**")
     opts = rating_options()

@@ -30,6 +30,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "common.run": ("开始", "Run"),
     "common.download_csv": ("下载 CSV", "Download CSV"),
     "common.download_json": ("下载 JSON", "Download JSON"),
+    "common.choose": ("请选择", "Choose options"),
+    "rec.note.retrained": ("用 {n} 条反馈重新训练", "retrained with {n} feedback events"),
+    "rec.note.fitted": ("在推荐页训练", "fitted on the Recommend page"),
     # --- Audience page ---------------------------------------------------------------------------------
     "aud.intro": ("用户画像、受众分群与人物画像、行为预测，以及为一部影片找到最可能观看并喜欢它的人。",
                   "User profiles, audience segments with personas, behaviour prediction, and the people most "
@@ -802,7 +805,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "models.tuning": ("正在搜索参数…", "Searching…"),
     "models.tune_best": ("最佳参数：{params}（{metric} = {score:.4f}）", "Best parameters: {params} ({metric} = {score:.4f})"),
     "models.tune_apply": ("使用最佳参数", "Use best parameters"),
-    "models.tune_applied": ("已把最佳参数填入「对比」页的参数表单。", "The best parameters are now in the Compare tab's form."),
     "models.tune_chart_param": ("横轴参数", "Parameter on the x axis"),
     "models.tune_chart_title": ("{metric} 与 {param}", "{metric} against {param}"),
     "models.rank": ("名次", "Rank"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -42,8 +43,20 @@ def registered_models(version: str) -> pd.DataFrame:
     return df.sort_values("created", ascending=False).reset_index(drop=True)
 
 
+def note_text(note: str | None) -> str:
+    """Registry notes are stored in English; show the known ones in the UI language."""
+    if not note:
+        return ""
+    m = re.fullmatch(r"retrained with (\d+) feedback events", note)
+    if m:
+        return t("rec.note.retrained", n=int(m.group(1)))
+    if note == "fitted on the Recommend page":
+        return t("rec.note.fitted")
+    return note
+
+
 def model_label(row) -> str:
-    note = f" · {row['note']}" if row.get("note") else ""
+    note = f" · {note_text(row.get('note'))}" if row.get("note") else ""
     created = pd.Timestamp(row["created"]).strftime("%m-%d %H:%M:%S")
     return f"{row['name']} · {row['model_id'][-6:]} · {created}{note}"
 

@@ -1,16 +1,16 @@
 """Model registry: CLI / UI name -> class. Add a model by adding one line here."""
 from __future__ import annotations
 
+from .autorec import IAutoRec, UAutoRec
 from .base import Recommender
 from .baselines import BiasBaseline, GlobalMean, Popularity
-from .autorec import IAutoRec, UAutoRec
 from .content import ContentBased
 from .hybrid import Hybrid
 from .implicit_rankers import ALS, EASE
 from .knn import ItemCF, UserCF
 from .mf import SVD
 from .random_model import RandomPredictor
-from .surprise_family import NMF, SVDpp, CoClustering, KNNBaseline, SlopeOne
+from .surprise_family import NMF, CoClustering, KNNBaseline, SlopeOne, SVDpp
 
 REGISTRY: dict[str, type[Recommender]] = {
     "baseline": GlobalMean,

@@ -88,7 +88,7 @@ class SVD(Recommender):
             pu, qi = np.asarray(algo.pu), np.asarray(algo.qi)
             bu, bi = np.asarray(algo.bu), np.asarray(algo.bi)
 
-            def rmse(mask):
+            def rmse(mask, bu=bu, bi=bi, pu=pu, qi=qi):
                 u, i = ts.u[mask], ts.i[mask]
                 est = np.clip(sub.global_mean + bu[u] + bi[i] + np.einsum("ij,ij->i", pu[u], qi[i]), lo, hi)
                 return float(np.sqrt(np.mean((est - ts.r[mask]) ** 2)))

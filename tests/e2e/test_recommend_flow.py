@@ -55,7 +55,7 @@ def test_like_retrain_restart_keeps_feedback_and_model_version(browser, streamli
     page.get_by_role("button", name="用反馈重训").click()
     wait_for_app(page)
     page.get_by_text("重训后这位用户的列表变化").wait_for(timeout=180_000)
-    assert "retrained with 1 feedback events" in _model_label(page)  # the picker selected the new version
+    assert "用 1 条反馈重新训练" in _model_label(page)  # the picker selected the new version
     titles_after = page.locator("[data-testid='stMarkdownContainer'] strong").all_inner_texts()
     assert not any(t.endswith(f". {liked_title}") for t in titles_after)  # the liked film is history now
     page.screenshot(path=str(screenshot_dir / "recommend-2-retrained.png"), full_page=True)
@@ -67,7 +67,7 @@ def test_like_retrain_restart_keeps_feedback_and_model_version(browser, streamli
     _open(page, again)
     _choose_user(page, USER)
     page.get_by_text("反馈记录（1 条）").wait_for(timeout=60_000)
-    assert "retrained with 1 feedback events" in _model_label(page)  # newest version is the default
+    assert "用 1 条反馈重新训练" in _model_label(page)  # newest version is the default
     page.get_by_role("tab", name="监控").click()
     wait_for_app(page)
     page.get_by_text("已登记模型").first.wait_for(timeout=30_000)
