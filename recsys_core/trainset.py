@@ -19,6 +19,20 @@ class Prediction(NamedTuple):
     details: dict
 
 
+def _with_review_text(items: pd.DataFrame, interactions: pd.DataFrame, max_chars: int = 20000) -> pd.DataFrame:
+    """Items with an ``item_text`` column: the reviews of *these* interactions joined per item (capped).
+
+    A trainset is always built from training rows, so held-out reviews never reach item features.
+    """
+    t = interactions[interactions["text"].notna()]
+    if t.empty:
+        return items
+    joined = t.groupby("item_id")["text"].agg(lambda s: " ".join(map(str, s))[:max_chars])
+    out = items.copy()
+    out["item_text"] = out["item_id"].map(joined)
+    return out
+
+
 class Trainset:
     """Ratings of a training split with raw <-> inner id maps and a sparse user x item matrix.
 
@@ -52,6 +66,8 @@ class Trainset:
     def from_frame(cls, df: pd.DataFrame, rating_scale=(1.0, 5.0), items_meta=None) -> "Trainset":
         """Build from canonical interactions; rows without a rating are ignored."""
         d = df[df["rating"].notna()]
+        if items_meta is not None and "text" in df.columns and "item_text" not in items_meta.columns:
+            items_meta = _with_review_text(items_meta, df)
         ucat = pd.Categorical(d["user_id"].astype(str))
         icat = pd.Categorical(d["item_id"].astype(str))
         ts = d["timestamp"].to_numpy() if "timestamp" in d else None

@@ -114,3 +114,13 @@ def test_learning_curve_reaches_the_evaluation_table():
     lc = ev.learning
     assert sorted(lc["epoch"].unique().tolist()) == [1, 2, 3]
     assert set(lc["series"]) == {"train", "validation"}
+
+
+def test_trainset_items_carry_only_training_reviews():
+    train = pd.DataFrame({"user_id": ["a", "b", "c"], "item_id": ["x", "x", "y"], "rating": [5.0, 4.0, np.nan],
+                          "text": ["剧情好", None, "特效差"]})
+    items = pd.DataFrame({"item_id": ["x", "y", "z"], "title": ["甲", "乙", "丙"]})
+    ts = Trainset.from_frame(train, (1, 5), items_meta=items)
+    texts = dict(zip(ts.items_meta.item_id, ts.items_meta.item_text))
+    assert texts["x"] == "剧情好" and texts["y"] == "特效差" and pd.isna(texts["z"])
+    assert "item_text" not in items.columns  # the caller's frame is untouched
