@@ -434,6 +434,7 @@ class _Base:
         else:
             self.features_ = BinaryGrams(self.min_df)
             B = self.features_.fit_transform(wg, cg)
+            self.binary_ = B          # kept only while fitting (inner CV), dropped before the model is stored
             self.r_ = nb_log_count_ratio(B, y)
             X = sp.csr_matrix(B.multiply(self.r_[None, :].astype(np.float32)))
         return self._with_dense(X, dense, fit=True)
@@ -547,19 +548,22 @@ class FilmSentimentModel:
 
                 splits = list(StratifiedKFold(k, shuffle=True, random_state=self.random_state).split(y, y))
                 decs = {(c, b): np.zeros(len(y)) for c in grid for b in betas}
-                if kind == "tfidf":      # TF-IDF is unsupervised: fitted once on all training reviews
-                    base = _Base(kind, self.min_df)
-                    Xall = base.fit_features(grams, y)
+                # TF-IDF and the n-gram vocabulary are unsupervised: fitted once on all training reviews
+                base = _Base(kind, self.min_df)
+                Xall = base.fit_features(grams, y)
                 for tr, te in splits:
                     if kind == "tfidf":
                         Xtr, Xte = Xall[tr], Xall[te]
                     else:                # the NB ratio uses labels: learnt on the inner training part only
-                        base = _Base(kind, self.min_df)
-                        Xtr = base.fit_features(_take(grams, tr), y[tr])
-                        Xte = base.transform(_take(grams, te))
+                        B = base.binary_
+                        r = nb_log_count_ratio(B[tr], y[tr]).astype(np.float32)[None, :]
+                        Xtr, Xte = sp.csr_matrix(B[tr].multiply(r)), sp.csr_matrix(B[te].multiply(r))
                     for c in grid:
+                        clf = _fit_lr(Xtr, y[tr], w[tr], c)
+                        coef = clf.coef_[0].copy()
                         for b in betas:
-                            decs[(c, b)][te] = _fit_lr(Xtr, y[tr], w[tr], c, b).decision_function(Xte)
+                            clf.coef_ = ((1 - b) * np.abs(coef).mean() + b * coef)[None, :] if b < 1 else coef[None, :]
+                            decs[(c, b)][te] = clf.decision_function(Xte)
                 best = None
                 for key, dec in decs.items():
                     auc = roc_auc_score(y, dec)
@@ -574,9 +578,11 @@ class FilmSentimentModel:
             else:
                 c, b = grid[len(grid) // 2], betas[0]
                 platt = platt_b = (1.0, 0.0)
-            base = _Base(kind, self.min_df)
-            X = base.fit_features(grams, y)
+                base = _Base(kind, self.min_df)
+                Xall = base.fit_features(grams, y)
+            X = Xall
             base.clf_ = _fit_lr(X, y, w, c, b)
+            base.__dict__.pop("binary_", None)
             self.bases_.append(base)
             self.C_.append(c)
             self.beta_.append(b)
