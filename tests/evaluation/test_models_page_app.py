@@ -9,6 +9,7 @@ from recsys_core.evaluation import KFold, evaluate
 from recsys_core.models import BiasBaseline, GlobalMean
 from recsys_core.store import open_workspace
 from tests.models.contract import planted_frame
+from tests.pages import page_app
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = str(ROOT / "pages" / "4_models.py")
@@ -16,16 +17,8 @@ PAGE = str(ROOT / "pages" / "4_models.py")
 
 @pytest.fixture
 def page(tmp_path, monkeypatch):
-    ws_path = tmp_path / "ws"
-    monkeypatch.setenv("CINELENS_WORKSPACE", str(ws_path))
-    monkeypatch.chdir(ROOT)
     ds = Dataset.from_frames(planted_frame(), rating_scale=(1, 5), name="planted")
-    ws = open_workspace(ws_path)
-    v = ws.add_version(ds, kind="raw", note="test")
-    ws.set_active(v)
-    at = AppTest.from_file(PAGE, default_timeout=180)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
+    at, ws, (v,) = page_app("4_models.py", tmp_path, monkeypatch, ds)
     return at, ws, v
 
 

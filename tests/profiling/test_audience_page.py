@@ -9,6 +9,7 @@ from recsys_core.profiling.behaviour import compare_models, make_task
 from recsys_core.profiling.profiles import build_profiles, population_summary, profile_card
 from recsys_core.store import open_workspace
 
+from ..pages import page_app
 from .conftest import planted_dataset
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -17,15 +18,8 @@ PAGE = str(ROOT / "pages" / "2_audience.py")
 
 @pytest.fixture
 def env(tmp_path, monkeypatch):
-    path = tmp_path / "ws"
-    monkeypatch.setenv("CINELENS_WORKSPACE", str(path))
-    monkeypatch.chdir(ROOT)
-    ws = open_workspace(path)
     ds, truth = planted_dataset(n_per_group=20)
-    version = ws.add_version(ds, kind="raw")
-    at = AppTest.from_file(PAGE, default_timeout=180)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
+    at, ws, (version,) = page_app("2_audience.py", tmp_path, monkeypatch, ds)
     return at, ws, ws.load_version(version), truth
 
 

@@ -8,6 +8,7 @@ from streamlit.testing.v1 import AppTest
 from recsys_core.recommend import Engine, Filters, cold_scores
 from recsys_core.store import open_workspace
 
+from ..pages import page_app
 from .fixtures import tiny_dataset
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -16,14 +17,7 @@ PAGE = str(ROOT / "pages" / "5_recommend.py")
 
 @pytest.fixture
 def env(tmp_path, monkeypatch):
-    path = tmp_path / "ws"
-    monkeypatch.setenv("CINELENS_WORKSPACE", str(path))
-    monkeypatch.chdir(ROOT)
-    ws = open_workspace(path)
-    ws.add_version(tiny_dataset(), kind="raw")
-    at = AppTest.from_file(PAGE, default_timeout=120)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
+    at, ws, _ = page_app("5_recommend.py", tmp_path, monkeypatch, tiny_dataset(), timeout=120)
     return at, ws
 
 

@@ -2,13 +2,12 @@
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from recsys_core.models import make_model
 from recsys_core.recommend import assign_arm
 from recsys_core.recommend.abtest import offline_ab
-from recsys_core.store import open_workspace
 
+from ..pages import page_app
 from .fixtures import tiny_dataset
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -17,13 +16,7 @@ PAGE = str(ROOT / "pages" / "5_recommend.py")
 
 @pytest.fixture
 def at_ws(tmp_path, monkeypatch):
-    path = tmp_path / "ws"
-    monkeypatch.setenv("CINELENS_WORKSPACE", str(path))
-    monkeypatch.chdir(ROOT)
-    ws = open_workspace(path)
-    ws.add_version(tiny_dataset(), kind="raw")
-    at = AppTest.from_file(PAGE, default_timeout=120)
-    at.run()
+    at, ws, _ = page_app("5_recommend.py", tmp_path, monkeypatch, tiny_dataset(), timeout=120)
     for name in ("bias", "popularity"):
         at.selectbox(key="rec_new_model").set_value(name)
         at.button(key="rec_fit").click().run()
