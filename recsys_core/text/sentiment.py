@@ -414,8 +414,8 @@ def _acc_bal(y, p, t) -> float:
 
 
 THRESHOLD_GRID = tuple(np.round(np.arange(0.10, 0.9001, 0.02), 2))
-NB_BETA_GRID = (0.25, 1.0)
-NB_C_GRID = (0.1, 0.3, 1.0)   # NB-scaled presence features are not length-normalised: stronger L2 than TF-IDF     # Wang & Manning interpolation between the MNB-like mean weight and the LR weight
+NB_BETA_GRID = (0.25, 1.0)           # Wang & Manning interpolation between the MNB-like mean weight and the LR weight
+NB_C_GRID = (0.03, 0.1, 0.3, 1.0)   # NB-scaled presence features are not length-normalised: stronger L2 than TF-IDF
 
 
 class _Base:
