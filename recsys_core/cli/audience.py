@@ -91,7 +91,7 @@ def run(args) -> int:
             users = users.rename(columns={"user_id": "user_pseudonym"})
         write_json({"item_id": res.item_id, "model": res.model, "pool": res.pool_size,
                     "pseudonymised": not args.raw_ids, "users": users.to_dict("records")},
-                   None if args.json == "-" else args.json)
+                   args.json)
     return 0
 
 
@@ -116,7 +116,5 @@ def _evaluate(args, ds) -> int:
     for m in extra:
         print(f"  {m + ' lift@10%':<20} {res[f'{m}_lift_at_10pct']:.3f}", file=human)
     if args.json:
-        write_json(res, None if args.json == "-" else args.json)
-        if args.json != "-":
-            print(f"wrote {args.json}")
+        write_json(res, args.json)
     return 0

@@ -24,9 +24,12 @@ def clean_json(obj):
     return obj
 
 
-def write_json(obj, out: str | None) -> None:
+def write_json(obj, out: str | None, note: str = "") -> None:
+    """Write ``obj`` as JSON: to stdout when ``out`` is None or "-", else to the file ``out``
+    (then say so on stdout, with ``note`` appended)."""
     text = json.dumps(clean_json(obj), ensure_ascii=False, indent=2)
-    if out:
-        Path(out).write_text(text + "\n", encoding="utf-8")
-    else:
+    if out in (None, "-"):
         print(text)
+        return
+    Path(out).write_text(text + "\n", encoding="utf-8")
+    print(f"wrote {out}{note}")

@@ -107,5 +107,4 @@ def run(args) -> int:
         print(f"{e['name']:<14}" + "".join(f"{e[c]:>13.4f}" if e[c] is not None else f"{'n/a':>13}" for c in shown))
     if args.json:
         write_json(result, args.json)  # clean_json turns NaN into null
-        print(f"wrote {args.json}")
     return 0

@@ -17,9 +17,7 @@ def run(args) -> int:
     s = ds.summary()
     s["path"] = str(args.path)
     if args.json:
-        write_json(s, None if args.json == "-" else args.json)
-        if args.json != "-":
-            print(f"wrote {args.json}")
+        write_json(s, args.json)
         return 0
     width = max(len(k) for k in s)
     for k, v in s.items():

@@ -49,9 +49,7 @@ def run(args) -> int:
         "aspects": asp.to_dict("records"),
     }
     if args.json:
-        write_json(out, None if args.json == "-" else args.json)
-        if args.json != "-":
-            print(f"wrote {args.json}")
+        write_json(out, args.json)
         return 0
     print(f"{out['n_reviews']} reviews · {args.method}" + (f" · film {args.item}" if args.item else "")
           + (f" · {args.side} side ({method})" if args.side else ""))

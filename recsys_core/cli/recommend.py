@@ -77,9 +77,7 @@ def run(args) -> int:
         "recommendations": {u: [[item, float(score)] for item, score in recs[u]] for u in users},
     }
     if args.json:
-        write_json(result, None if args.json == "-" else args.json)
-        if args.json != "-":
-            print(f"wrote {args.json}: {len(users)} users, fit {fit_s:.3f}s, recommend {rec_s:.3f}s")
+        write_json(result, args.json, note=f": {len(users)} users, fit {fit_s:.3f}s, recommend {rec_s:.3f}s")
         return 0
     titles = ds.item_titles()
     for u in users:

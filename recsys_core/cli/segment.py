@@ -65,7 +65,5 @@ def run(args) -> int:
     for s in out["segments"]:
         print(f"  {s['id']:>2}  {s['size']:>6}  {s['name']}  [{', '.join(s['top_genres'])}]", file=human)
     if args.json:
-        write_json(out, None if args.json == "-" else args.json)
-        if args.json != "-":
-            print(f"wrote {args.json}")
+        write_json(out, args.json)
     return 0

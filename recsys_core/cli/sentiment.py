@@ -48,9 +48,7 @@ def run(args) -> int:
                       "positive_share": float(r.positive_share)} for r in items.itertuples()],
     }
     if args.json:
-        write_json(out, None if args.json == "-" else args.json)
-        if args.json != "-":
-            print(f"wrote {args.json}")
+        write_json(out, args.json)
         return 0
     acc = "n/a (no stars)" if out["accuracy"] is None else f"{out['accuracy']:.3f}"
     bal = "n/a" if out["balanced_accuracy"] is None else f"{out['balanced_accuracy']:.3f}"
