@@ -84,6 +84,14 @@ def _one(result):
     return rows[0] if rows else None
 
 
+def _where(**filters) -> tuple[str, list]:
+    """`` WHERE a = ? AND b = ?`` for the filters that are not None (column names are ours, never user input)."""
+    used = {k: v for k, v in filters.items() if v is not None}
+    if not used:
+        return "", []
+    return " WHERE " + " AND ".join(f"{k} = ?" for k in used), list(used.values())
+
+
 def default_path() -> Path:
     return Path(os.environ.get("CINELENS_WORKSPACE") or "workspace")
 
@@ -321,13 +329,10 @@ class Workspace:
         return model_id
 
     def list_models(self, data_version: str | None = None) -> pd.DataFrame:
-        q = "SELECT model_id, name, params, metrics, data_version, created, path, sha256, note FROM models"
-        args: list = []
-        if data_version is not None:
-            q += " WHERE data_version = ?"
-            args.append(data_version)
+        where, args = _where(data_version=data_version)
         with self._cursor() as c:
-            df = c.execute(q + " ORDER BY created", args).df()
+            df = c.execute("SELECT model_id, name, params, metrics, data_version, created, path, sha256, note "
+                           f"FROM models{where} ORDER BY created", args).df()
         df["params"] = df["params"].map(lambda s: json.loads(s) if s else {})
         df["metrics"] = df["metrics"].map(lambda s: json.loads(s) if s else {})
         return df
@@ -364,31 +369,17 @@ class Workspace:
         return int(eid)
 
     def feedback(self, data_version: str | None = None, user_id: str | None = None) -> pd.DataFrame:
-        q = "SELECT * FROM feedback WHERE 1=1"
-        args: list = []
-        if data_version is not None:
-            q += " AND data_version = ?"
-            args.append(data_version)
-        if user_id is not None:
-            q += " AND user_id = ?"
-            args.append(str(user_id))
+        where, args = _where(data_version=data_version, user_id=None if user_id is None else str(user_id))
         with self._cursor() as c:
-            return c.execute(q + " ORDER BY event_id", args).df()
+            return c.execute(f"SELECT * FROM feedback{where} ORDER BY event_id", args).df()
 
     def log_event(self, kind: str, payload: dict | None = None, level: str = "info") -> None:
         with self._cursor() as c:
             c.execute("INSERT INTO events VALUES (?,?,?,?)", [_now(), kind, level, _json(payload or {})])
 
     def events(self, kind: str | None = None, limit: int | None = None, level: str | None = None) -> pd.DataFrame:
-        q = "SELECT ts, kind, level, payload FROM events WHERE 1=1"
-        args: list = []
-        if kind is not None:
-            q += " AND kind = ?"
-            args.append(kind)
-        if level is not None:
-            q += " AND level = ?"
-            args.append(level)
-        q += " ORDER BY ts DESC"
+        where, args = _where(kind=kind, level=level)
+        q = f"SELECT ts, kind, level, payload FROM events{where} ORDER BY ts DESC"
         if limit:
             q += f" LIMIT {int(limit)}"
         with self._cursor() as c:

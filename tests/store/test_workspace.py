@@ -130,3 +130,22 @@ def test_default_path_from_environment(tmp_path, monkeypatch):
     ws = open_workspace()
     assert ws.path == tmp_path / "ws" and (tmp_path / "ws" / "cinelens.duckdb").exists()
     ws.close()
+
+
+def test_filters_on_feedback_events_and_models(tmp_path):
+    ws = Workspace(tmp_path)
+    ws.add_feedback("a", "x", "like", data_version="v1")
+    ws.add_feedback("b", "x", "dislike", data_version="v2")
+    ws.log_event("served", {"n": 1})
+    ws.log_event("crash", {"msg": "boom"}, level="error")
+    assert ws.feedback(data_version="v2")["user_id"].tolist() == ["b"]
+    assert ws.feedback(data_version="v1", user_id="b").empty
+    assert ws.events(level="error")["kind"].tolist() == ["crash"]
+    assert ws.events(kind="served")["payload"].tolist() == [{"n": 1}]
+    assert len(ws.events(limit=1)) == 1
+    m = BiasBaseline().fit(Trainset.from_dataset(small_dataset()))
+    ws.register_model(m, "bias", {}, "v1")
+    ws.register_model(m, "bias", {}, "v2")
+    assert ws.list_models(data_version="v2")["data_version"].tolist() == ["v2"]
+    assert len(ws.list_models()) == 2
+    ws.close()
