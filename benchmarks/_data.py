@@ -15,3 +15,10 @@ def require(path: Path) -> Path:
         print(f"skipped: {path} not found (set CINELENS_SHARED_DATA to the folder holding it)")
         sys.exit(0)
     return path
+
+
+def surprise_dataset(ratings, rating_scale=(1, 5)):
+    """A Surprise Dataset over the (user_id, item_id, rating) columns of a canonical frame."""
+    from surprise import Dataset, Reader
+
+    return Dataset.load_from_df(ratings[["user_id", "item_id", "rating"]], Reader(rating_scale=tuple(rating_scale)))

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from _data import ML100K, require  # noqa: E402
+from _data import ML100K, require, surprise_dataset  # noqa: E402
 
 from recsys_core.data.io import load_path  # noqa: E402
 from recsys_core.evaluation import KFold, evaluate, make_splitter, paired_test  # noqa: E402
@@ -35,12 +35,12 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
     require(ML100K)
-    from surprise import BaselineOnly, Dataset, Reader, accuracy
+    from surprise import BaselineOnly, accuracy
     from surprise.model_selection import cross_validate, train_test_split
 
     ds = load_path(ML100K)
     df = ds.ratings[["user_id", "item_id", "rating"]]
-    data = Dataset.load_from_df(df, Reader(rating_scale=(1, 5)))
+    data = surprise_dataset(df)
 
     # 1. metric agreement on identical predictions
     trainset, testset = train_test_split(data, test_size=0.2, random_state=args.seed)

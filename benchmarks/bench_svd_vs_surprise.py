@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from _data import ML100K, require  # noqa: E402
+from _data import ML100K, require, surprise_dataset  # noqa: E402
 
 from recsys_core.data.io import load_path  # noqa: E402
 from recsys_core.evaluation import KFold, compare  # noqa: E402
@@ -29,13 +29,11 @@ def main():
     args = ap.parse_args()
     require(ML100K)
     from surprise import SVD as SSVD
-    from surprise import Dataset, Reader
     from surprise.model_selection import KFold as SKFold
     from surprise.model_selection import cross_validate
 
     ds = load_path(ML100K)
-    df = ds.ratings[["user_id", "item_id", "rating"]]
-    data = Dataset.load_from_df(df, Reader(rating_scale=(1, 5)))
+    data = surprise_dataset(ds.ratings)
 
     t = time.perf_counter()
     cv = cross_validate(SSVD(random_state=args.seed), data, measures=["rmse", "mae"], cv=SKFold(5, random_state=args.seed))
