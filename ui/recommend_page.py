@@ -15,6 +15,7 @@ import streamlit as st
 
 from recsys_core.errors import UserError
 from recsys_core.models import REGISTRY, make_model
+from recsys_core.profiling.labels import genre_label
 from recsys_core.recommend import Engine, cold_scores, excluded_items
 from recsys_core.recommend.abtest import offline_ab
 from recsys_core.recommend.feedback import feedback_ratings, retrain
@@ -255,8 +256,10 @@ def tile_html(title: str, genres: list[str], size: int = 64) -> str:
 
 
 def genre_chips(genres: list[str]) -> str:
+    """Genre chips coloured by the genre itself and labelled in the UI language."""
+    L = lang()
     return " ".join(f"<span style='background:{genre_colour(g)};color:white;border-radius:6px;padding:0 6px;"
-                    f"font-size:0.8em'>{html.escape(g)}</span>" for g in genres)
+                    f"font-size:0.8em'>{html.escape(genre_label(g, L))}</span>" for g in genres)
 
 
 def film_card_html(row: dict, extra: str = "", highlight: bool = False) -> str:

@@ -231,3 +231,16 @@ def test_ratings_only_dataset_without_item_metadata(tmp_path, monkeypatch):
     at.button(key="rec_cold_go").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert "new-" in " ".join(s.value for s in at.success)
+
+
+def test_genre_chips_follow_the_ui_language(env):
+    at, _ = env
+    _fit(at)
+    cards = [m.value for m in at.markdown if m.value.startswith("**1. ")]
+    assert cards and any(g in cards[0] for g in ("剧情", "喜剧", "科幻", "动作"))
+    at.session_state["lang"] = "en"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    cards = [m.value for m in at.markdown if m.value.startswith("**1. ")]
+    assert cards and any(g in cards[0] for g in (">drama<", ">comedy<", ">sci-fi<", ">action<"))
+    assert not any(g in cards[0] for g in ("剧情", "喜剧", "科幻", "动作"))
