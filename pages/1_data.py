@@ -28,8 +28,10 @@ def labels(df) -> dict:
     return {c: st.column_config.Column(t(f"col.{c}")) for c in df.columns if f"col.{c}" in STRINGS}
 
 
-def show_table(df, key: str) -> None:
-    st.dataframe(df, hide_index=True, key=key, column_config=labels(df))
+def show_table(df) -> None:
+    # no widget key: a keyed dataframe keeps the headers of its first render when only the column_config
+    # labels change, so a language switch would leave Chinese headers on an English page
+    st.dataframe(df, hide_index=True, column_config=labels(df))
 
 
 def activate(version_id: str) -> None:
@@ -67,7 +69,7 @@ def overview() -> None:
         left.plotly_chart(dp.rating_histogram(ds, t("data.hist"), t("col.rating"), t("data.count")), key="data_hist_chart")
     right.markdown(f"**{t('data.top_films')}**")
     with right:
-        show_table(dp.top_films(ds), "data_top_films")
+        show_table(dp.top_films(ds))
     if ds.meta.get("suspicious_users"):
         sus = ds.meta["suspicious_users"]
         st.warning(t("data.suspicious_in_version", n=len(sus), ids=", ".join(map(str, sus[:10]))))
@@ -184,10 +186,10 @@ def show_report(report) -> None:
     joins = dp.joins_table(report)
     if not joins.empty:
         st.markdown(f"**{t('data.joins')}**")
-        show_table(joins, "data_joins_table")
+        show_table(joins)
     if report.suspicious_users:
         st.warning(t("data.suspicious", n=len(report.suspicious_users)))
-        show_table(pd.DataFrame(report.suspicious_users), "data_suspicious_table")
+        show_table(pd.DataFrame(report.suspicious_users))
 
 
 def upload_section() -> None:
@@ -217,7 +219,7 @@ def upload_section() -> None:
     delim = {"\t": "tab", " ": "space"}.get(src["delimiter"], src["delimiter"]) or "-"
     st.caption(t("data.detected_line", format=result.format, encoding=result.encoding or "-", delimiter=delim,
                  layout=result.layout or "-", tables=len(result.tables)))
-    show_table(result.describe(), "data_detected_table")
+    show_table(result.describe())
     for w in result.warnings:
         st.warning(w)
     overrides = mapping_forms(sig, result)
@@ -264,7 +266,7 @@ def versions_section() -> None:
     if vers.empty:
         st.info(t("data.no_versions"))
         return
-    show_table(vers, "data_versions_table")
+    show_table(vers)
     ids = vers["version_id"].tolist()
     current = active_version_id()
     pick = st.selectbox(t("data.version"), ids, index=ids.index(current) if current in ids else len(ids) - 1,
@@ -291,7 +293,7 @@ def versions_section() -> None:
         a = a_col.selectbox("A", ids, index=len(ids) - 2, key=K.DATA_CMP_A)
         b = b_col.selectbox("B", ids, index=len(ids) - 1, key=K.DATA_CMP_B)
         da, db = dataset(a), dataset(b)
-        show_table(dp.compare_table(da, db), "data_compare_table")
+        show_table(dp.compare_table(da, db))
         st.plotly_chart(dp.compare_histogram(da, db, f"A {a}", f"B {b}", t("data.hist"), t("col.rating"), t("data.count")),
                         key="data_compare_chart")
 
