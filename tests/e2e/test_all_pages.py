@@ -42,6 +42,10 @@ def test_every_page_renders_heading_and_main_output(browser, streamlit_server, s
         assert _main_content(page, button) >= 1
         assert page.locator("[data-testid='stException']").count() == 0
         assert page.locator("[data-testid='stDialog']").count() == 0  # e.g. "Page not found"
+        if url == "":
+            headers = page.locator("[data-testid='stDataFrame'] [role='columnheader']")
+            headers.first.wait_for(state="attached", timeout=60_000)
+            assert headers.all_inner_texts()[:4] == ["影片 ID", "片名", "评价数", "平均分"]
         page.screenshot(path=str(screenshot_dir / f"{url or 'data'}-zh.png"), full_page=True)
 
     # switch language in the sidebar, then every heading is English
@@ -54,5 +58,9 @@ def test_every_page_renders_heading_and_main_output(browser, streamlit_server, s
         wait_for_app(page)
         page.locator("h1").filter(has_text=en).first.wait_for(timeout=60_000)
         assert page.locator("[data-testid='stException']").count() == 0
+        if url == "":  # table headers follow the language too (they used to keep their first, Chinese render)
+            headers = page.locator("[data-testid='stDataFrame'] [role='columnheader']")
+            headers.filter(has_text="Film id").first.wait_for(state="attached", timeout=60_000)
+            assert headers.all_inner_texts()[:4] == ["Film id", "Title", "Ratings/reviews", "Mean rating"]
         page.screenshot(path=str(screenshot_dir / f"{url or 'data'}-en.png"), full_page=True)
     page.close()
