@@ -49,6 +49,8 @@ if go:
             st.stop()
 
 done = st.session_state.get(K.REV_DONE)
+if (not done or done[0] != version or done[1] != method) and U.has_result(version, method):
+    done = st.session_state[K.REV_DONE] = (version, method)   # scored before (saved in the workspace)
 if not done or done[0] != version or done[1] != method:
     st.info(t("rev.need_run"))
     st.stop()

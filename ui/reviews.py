@@ -71,6 +71,11 @@ def run_sentiment(version: str, method: str, progress=None) -> S.SentimentResult
     return S.score_dataset(dataset(version), method=method, workspace=workspace(), progress=progress)
 
 
+def has_result(version: str, method: str) -> bool:
+    """True when this version was already scored with this method (in this workspace, by any session)."""
+    return S.cached_result(dataset(version), method, workspace()) is not None
+
+
 def sentiment(version: str, method: str) -> S.SentimentResult:
     """Scores of every review of a version (cached in this process and in the workspace); read-only."""
     return _sentiment(_ws_key(), version, method)

@@ -961,6 +961,23 @@ def best_method(dataset) -> str:
     return "stars" if counts.min() >= MIN_POLAR_PER_CLASS else "snownlp"
 
 
+def _result_key(dataset, method: str, n_folds: int, random_state: int) -> str | None:
+    if not dataset.version:
+        return None
+    return f"{dataset.version}:{method}:{n_folds}:{random_state}:v{MODEL_VERSION}"
+
+
+def cached_result(dataset, method: str, workspace, n_folds: int = 5, random_state: int = 0) -> SentimentResult | None:
+    """The saved result of :func:`score_dataset` for this data version and method, or None (nothing is computed)."""
+    key = _result_key(dataset, method, n_folds, random_state) if workspace is not None else None
+    if key is None:
+        return None
+    hit = workspace.load_artifact("sentiment", key)
+    if isinstance(hit, SentimentResult) and hit.n == len(_dataset_reviews(dataset)):
+        return hit
+    return None
+
+
 def score_dataset(dataset, method: str = "auto", workspace=None, progress=None, n_folds: int = 5,
                   random_state: int = 0, tokens=None) -> SentimentResult:
     """Score every review of a dataset with one method; cached in the workspace per data version + method."""
@@ -971,11 +988,10 @@ def score_dataset(dataset, method: str = "auto", workspace=None, progress=None, 
     rev = _dataset_reviews(dataset)
     if rev.empty:
         raise UserError(f"dataset {dataset.name!r} has no review text; load a file with a text/comment column")
-    cache_key = None
-    if workspace is not None and dataset.version:
-        cache_key = f"{dataset.version}:{method}:{n_folds}:{random_state}:v{MODEL_VERSION}"
-        hit = workspace.load_artifact("sentiment", cache_key)
-        if isinstance(hit, SentimentResult) and hit.n == len(rev):
+    cache_key = _result_key(dataset, method, n_folds, random_state) if workspace is not None else None
+    if cache_key is not None:
+        hit = cached_result(dataset, method, workspace, n_folds, random_state)
+        if hit is not None:
             if progress is not None:
                 progress(1.0, "cached")
             return hit

@@ -83,6 +83,13 @@ def test_run_sentiment_and_read_the_views(env):
     assert at.radio(key="rev_method__en").value == "snownlp"
     assert any("baseline" in w.value for w in at.warning)
 
+    # a new session (another browser, or after a restart) shows the saved results without a new run
+    again = AppTest.from_file(PAGE, default_timeout=240)
+    again.run()
+    assert not again.exception, [e.value for e in again.exception]
+    assert not any("运行情感分析" in i.value for i in again.info)
+    assert {m.label: m.value for m in again.metric}["准确率"] == metrics["准确率"]
+
 
 def test_dataset_without_review_text_says_what_to_do(tmp_path, monkeypatch):
     from recsys_core.data.dataset import Dataset
