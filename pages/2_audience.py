@@ -5,7 +5,7 @@ import streamlit as st
 
 from recsys_core.profiling.audience import audience_mix, available_models, default_model, export_audience_csv
 from recsys_core.profiling.behaviour import TASKS
-from recsys_core.profiling.labels import genre_label
+from recsys_core.profiling.labels import genre_label, value_label
 from recsys_core.profiling.segments import group_persona
 from ui import audience as U
 from ui.i18n import lang, t
@@ -108,7 +108,8 @@ with tab_prof:
                         st.markdown(f"**{t('aud.prof.' + key_)}**{U.colon()}" + U.sep().join(map(str, lists[key_])))
                 if card["demographics"]:
                     st.markdown(f"**{t('aud.prof.demographics')}**{U.colon()}" +
-                                U.sep().join(f"{t('aud.demo.' + k)} {v}" for k, v in card["demographics"].items()))
+                                U.sep().join(f"{t('aud.demo.' + k)} {value_label(v, lang())}"
+                                            for k, v in card["demographics"].items()))
             with right:
                 fig = U.affinity_chart(card)
                 if fig is not None:

@@ -16,7 +16,7 @@ import streamlit as st
 from recsys_core.profiling import audience as A
 from recsys_core.profiling import behaviour as B
 from recsys_core.profiling import segments as S
-from recsys_core.profiling.labels import genre_label
+from recsys_core.profiling.labels import genre_label, value_label
 from recsys_core.profiling.profiles import build_profiles, population_summary, profile_card
 from recsys_core.store import default_path
 
@@ -418,7 +418,7 @@ def persona_lines(p: dict) -> list[str]:
         out.append(t("aud.persona.genres", genres=sep().join(
             f"{genre_label(g, L)} ×{p['genre_lifts'].get(g, 1):.1f}" for g in p["top_genres"])))
     d = p.get("demographics") or {}
-    parts = [f"{v['value']} ({100 * v['share']:.0f}%)" for k, v in d.items() if isinstance(v, dict)]
+    parts = [f"{value_label(v['value'], L)} ({100 * v['share']:.0f}%)" for k, v in d.items() if isinstance(v, dict)]
     if parts:
         out.append(t("aud.persona.demo", demo=("，" if L == "zh" else ", ").join(parts)))
     a = p.get("activity") or {}
@@ -476,7 +476,7 @@ def feature_label(f: str) -> str:
         return metric_label(f)
     col, _, value = f.partition(":")
     if value and col in DEMO_KEYS:
-        return f"{t('aud.demo.' + col)}:{value}"
+        return f"{t('aud.demo.' + col)}:{value_label(value, lang())}"
     return f
 
 

@@ -24,6 +24,32 @@ def genre_label(genre: str, lang: str = "zh") -> str:
     return _EN_ZH.get(g.lower(), g)
 
 
+# common demographic values, Chinese -> English (Douban-style tables and the demo data write them in Chinese,
+# MovieLens in English); a value outside the table is shown as it is
+VALUES_ZH_EN = {
+    "男": "male", "女": "female", "未知": "unknown",
+    "一线城市": "tier-1 city", "新一线城市": "new tier-1 city", "二线城市": "tier-2 city",
+    "三线及以下": "tier-3 and below", "三线城市": "tier-3 city",
+    "学生": "student", "教师": "educator", "医生护士": "healthcare", "管理人员": "executive",
+    "互联网从业者": "internet industry", "销售": "salesman", "企业职员": "office worker", "设计师": "designer",
+    "自由职业": "freelancer", "工程师": "engineer", "公务员": "civil servant", "个体经营": "self-employed",
+    "退休": "retired", "程序员": "programmer", "艺术家": "artist", "医生": "doctor", "律师": "lawyer",
+    "科学家": "scientist", "作家": "writer", "技术员": "technician", "家庭主妇": "homemaker",
+    "图书管理员": "librarian", "市场营销": "marketing", "娱乐业": "entertainment", "其他": "other", "无": "none",
+    "管理员": "administrator",
+}
+_VALUES_EN_ZH = {v: k for k, v in VALUES_ZH_EN.items()}
+_VALUES_EN_ZH.update({"m": "男", "f": "女", "other": "其他", "none": "无"})
+
+
+def value_label(value, lang: str = "zh") -> str:
+    """A demographic value (gender, city tier, occupation) in the UI language; unknown values as they are."""
+    v = str(value).strip()
+    if lang == "en":
+        return VALUES_ZH_EN.get(v, v)
+    return _VALUES_EN_ZH.get(v.lower(), v)
+
+
 # persona name parts: (zh, en)
 ACTIVITY = {"heavy": ("高频", "heavy"), "light": ("轻度", "light"), "regular": ("", "")}
 HABIT = {"harsh": ("挑剔", "critical"), "generous": ("宽容", "generous"), "neutral": ("", "")}

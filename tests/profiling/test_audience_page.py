@@ -198,6 +198,16 @@ def test_curve_note_and_feature_labels():
     assert feature_label("age_band:18-24") == "年龄段:18-24"
     assert feature_label("gender:女") == "性别:女"
     assert feature_label("recency_days") == "距最近一次（天）"
+    assert feature_label("occupation:student") == "职业:学生"   # MovieLens values read in Chinese too
+
+
+def test_demographic_values_in_both_languages():
+    from recsys_core.profiling.labels import value_label
+
+    assert [value_label(v, "en") for v in ("女", "男", "新一线城市", "学生", "退休")] == [
+        "female", "male", "new tier-1 city", "student", "retired"]
+    assert [value_label(v, "zh") for v in ("F", "M", "student", "engineer", "学生")] == ["女", "男", "学生", "工程师", "学生"]
+    assert value_label("火星", "en") == "火星" and value_label("astronaut", "zh") == "astronaut"
 
 
 def test_short_number():
