@@ -466,7 +466,8 @@ def ab_tab() -> None:
             st.caption(t("rec.ab.user_arm", user=user, arm=assign_arm(user)))
     fb = ws.feedback(data_version=version)
     summ = online_summary(fb[fb["arm"].notna()] if not fb.empty else fb, scale=scale)
-    st.dataframe(summ.rename(columns={"arm": t("rec.ab.arm"), "events": t("rec.ab.events"),
+    shown = summ.assign(like_rate=[f"{x:.1%}" if x == x else "—" for x in summ["like_rate"]])  # NaN: no events yet
+    st.dataframe(shown.rename(columns={"arm": t("rec.ab.arm"), "events": t("rec.ab.events"),
                                       "likes": t("rec.ab.likes"), "like_rate": t("rec.like_rate"),
                                       "visitors": t("rec.ab.visitors"), "models": t("rec.model")}),
                  hide_index=True, key=K.REC_AB_TABLE)

@@ -48,6 +48,8 @@ def test_side_by_side_online_arms_and_monitoring(at_ws):
     assert fb[["arm", "model_id", "action"]].values.tolist() == [[arm, served, "like"]]
     table = next(d.value for d in at.dataframe if "正向反馈" in d.value.columns).set_index("组")
     assert table.loc[arm, "反馈数"] == 1 and table.loc[arm, "正向反馈"] == 1
+    other = "B" if arm == "A" else "A"
+    assert table.loc[arm, "喜欢率"] == "100.0%" and table.loc[other, "喜欢率"] == "—"   # no events: a dash, not None
     assert any("还没有足够的反馈" in i.value for i in at.info)
     at.number_input(key="rec_ab_base").set_value(0.1)
     at.number_input(key="rec_ab_lift2").set_value(0.2).run()
