@@ -33,10 +33,12 @@ from recsys_core.recommend.monitoring import (
 )
 from ui import recommend_page as R
 from ui.i18n import lang, t
+from ui.models_page import keep_choices
 from ui.services import require_dataset, workspace
 from ui.state import K, init_state
 
 init_state()
+keep_choices("recommend", (K.REC_GENRES, K.REC_COLD_GENRES))   # genre labels follow the UI language
 st.title(f":material/recommend: {t('nav.recommend')}")
 st.caption(t("rec.intro"))
 ds = require_dataset()
@@ -131,7 +133,8 @@ def filters_ui(eng) -> tuple[Filters, dict]:
     with st.expander(t("rec.filters"), expanded=True):
         c1, c2, c3 = st.columns(3)
         with c1:
-            genres = st.multiselect(t("rec.f.genres"), cat.genre_names, key=K.REC_GENRES, placeholder=t("common.choose"))
+            genres = st.multiselect(t("rec.f.genres"), cat.genre_names, key=K.REC_GENRES, placeholder=t("common.choose"),
+                                    format_func=R.genre_name)
         yr = cat.year_range()
         with c2:
             years = st.slider(t("rec.f.years"), yr[0], yr[1], (yr[0], yr[1]), key=K.REC_YEARS) \
@@ -346,7 +349,8 @@ def cold_tab() -> None:
         model_id = models["model_id"].iloc[0]
     eng = R.engine(model_id)
     st.caption(t("rec.cold.intro", model=R.registered_name(model_id)))
-    genres = st.multiselect(t("rec.cold.genres"), eng.cat.genre_names, key=K.REC_COLD_GENRES, placeholder=t("common.choose"))
+    genres = st.multiselect(t("rec.cold.genres"), eng.cat.genre_names, key=K.REC_COLD_GENRES, placeholder=t("common.choose"),
+                            format_func=R.genre_name)
     picks = onboarding_items(eng.cat, genres, n=10)
     st.markdown(f"**{t('rec.cold.rate_these')}**")
     opts = rating_options()

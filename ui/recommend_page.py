@@ -255,6 +255,11 @@ def tile_html(title: str, genres: list[str], size: int = 64) -> str:
             f"font-weight:700;text-shadow:0 1px 2px rgba(0,0,0,.4)'>{initial}</div>")
 
 
+def genre_name(genre: str) -> str:
+    """A genre in the UI language (the data keeps its own names)."""
+    return genre_label(genre, lang())
+
+
 def genre_chips(genres: list[str]) -> str:
     """Genre chips coloured by the genre itself and labelled in the UI language."""
     L = lang()

@@ -48,3 +48,28 @@ def test_language_switch_keeps_choices(browser, streamlit_server, screenshot_dir
     assert _tags(genres) == ["喜剧"]
     assert page.locator("[data-testid='stException']").count() == 0
     page.close()
+
+
+def test_recommend_genre_filter_follows_the_language_and_keeps_the_choice(browser, streamlit_server):
+    srv = streamlit_server()
+    page = browser.new_page(viewport={"width": 1400, "height": 1400})
+    page.set_default_timeout(180_000)
+    page.goto(f"{srv.url}/recommend")
+    wait_for_app(page, 180_000)
+    page.get_by_role("button", name="训练并登记").click()
+    wait_for_app(page)
+    page.get_by_text("推荐 Top").first.wait_for()
+    genres = page.locator("[data-testid='stMultiSelect']").first
+    genres.click()
+    page.get_by_role("option", name="喜剧").click()
+    page.keyboard.press("Escape")
+    wait_for_app(page)
+    assert _tags(genres) == ["喜剧"]
+    page.get_by_text("English", exact=True).click()
+    page.get_by_text("Top 10 recommendations").first.wait_for(timeout=60_000)
+    wait_for_app(page)
+    assert _tags(page.locator("[data-testid='stMultiSelect']").first) == ["comedy"]
+    chips = page.locator("[data-testid='stMarkdownContainer'] span").all_inner_texts()
+    assert "comedy" in chips and "喜剧" not in chips   # the filtered list's genre chips are English too
+    assert page.locator("[data-testid='stException']").count() == 0
+    page.close()
