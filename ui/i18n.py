@@ -767,8 +767,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "models.trade_metric": ("准确度指标", "Accuracy metric"),
     "models.seconds_axis": ("训练 + 预测秒数（对数轴）", "Fit + predict seconds (log axis)"),
     "models.learning_title": ("学习曲线", "Learning curves"),
-    "models.learning_none": ("本次对比的模型没有记录学习曲线（AutoRec 会记录每轮损失）。",
-                             "None of these models records a learning curve (AutoRec records its loss per epoch)."),
+    "models.learning_none": ("本次对比的模型没有记录学习曲线（AutoRec 会记录每轮损失；SVD 在参数中勾选 "
+                             "learning_curve 后记录每轮误差）。",
+                             "None of these models records a learning curve (AutoRec records its loss per epoch; SVD "
+                             "does when its learning_curve parameter is ticked)."),
     "models.epoch": ("轮次", "Epoch"),
     "models.loss": ("损失", "Loss"),
     "models.sig_title": ("两个模型的差异是否显著", "Is the difference between two models real?"),
