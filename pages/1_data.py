@@ -266,7 +266,7 @@ def versions_section() -> None:
     if vers.empty:
         st.info(t("data.no_versions"))
         return
-    show_table(vers)
+    show_table(dp.versions_view(vers))
     ids = vers["version_id"].tolist()
     current = active_version_id()
     pick = st.selectbox(t("data.version"), ids, index=ids.index(current) if current in ids else len(ids) - 1,

@@ -3,6 +3,7 @@ saving versions.  The page (pages/1_data.py) only draws widgets and calls these.
 from __future__ import annotations
 
 import hashlib
+import re
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -16,6 +17,7 @@ from recsys_core.data.readers import ReadResult, read_upload
 from recsys_core.errors import UserError
 
 from . import charts
+from .i18n import STRINGS, t
 
 MAX_UPLOAD_MB = 500  # keep in sync with .streamlit/config.toml server.maxUploadSize
 ROLE_FIELDS = {
@@ -141,6 +143,32 @@ def rating_histogram(ds, title: str = "", xlabel: str = "rating", ylabel: str = 
     fig = go.Figure(go.Bar(x=[f"{v:g}" for v in counts.index], y=counts.values, marker_color=charts.PALETTE[0]))
     fig.update_layout(title=title, xaxis_title=xlabel, yaxis_title=ylabel)
     return charts.style(fig, height=300)
+
+
+_SUSPICIOUS_NOTE = re.compile(r"^dropped (\d+) suspicious users$")
+
+
+def version_note(note) -> str:
+    """A version's note in the UI language: the notes the app writes itself are translated, the user's kept."""
+    if not isinstance(note, str) or not note:
+        return ""
+    m = _SUSPICIOUS_NOTE.match(note)
+    if m:
+        return t("data.note.dropped_suspicious", n=int(m.group(1)))
+    key = f"data.note.{note}"
+    return t(key) if key in STRINGS else note
+
+
+def versions_view(vers: pd.DataFrame) -> pd.DataFrame:
+    """The version list as shown: kinds and the app's own notes in the UI language, a dash for no parent."""
+    out = vers.copy()
+    if "kind" in out:
+        out["kind"] = [t(f"data.kind.{k}") if f"data.kind.{k}" in STRINGS else k for k in out["kind"]]
+    if "parent" in out:
+        out["parent"] = [p if isinstance(p, str) and p else "—" for p in out["parent"]]
+    if "note" in out:
+        out["note"] = [version_note(n) for n in out["note"]]
+    return out
 
 
 def top_films(ds, n: int = 10) -> pd.DataFrame:

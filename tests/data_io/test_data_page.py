@@ -103,6 +103,10 @@ def test_versions_switch_compare_delete(app, tmp_path):
     at.file_uploader(key="data_upload").set_value(("r.csv", b"user_id,item_id,rating\n1,2,3\n1,3,4\n", "text/csv")).run()
     at.button(key="data_preview_btn").click().run()
     at.button(key="data_save_btn").click().run()
+    vers = frame(at, "kind")
+    assert vers["kind"].tolist() == ["演示数据", "原始上传", "清洗后"]
+    assert vers["parent"].tolist() == ["—", "—", "v2"]
+    assert vers["note"].tolist() == ["合成演示数据", "按读取原样保存的上传", "清洗后"]
     cmp = frame(at, "measure").set_index("measure")
     assert cmp.loc["interactions", "a"] == "2" and cmp.loc["interactions", "b"] == "2"
     assert cmp.loc["pairs_only_in_a", "a"] == "0"
