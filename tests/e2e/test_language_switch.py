@@ -13,6 +13,15 @@ def _tags(locator) -> list[str]:
     return [x.get_attribute("aria-label") for x in locator.locator("[data-tag]").all()]
 
 
+def _choose(page, multiselect, option: str) -> list[str]:
+    """Pick one option of a multiselect, close its list, wait for the rerun; returns the chosen tags."""
+    multiselect.click()
+    page.get_by_role("option", name=option).click()
+    page.keyboard.press("Escape")
+    wait_for_app(page)
+    return _tags(multiselect)
+
+
 def test_language_switch_keeps_choices(browser, streamlit_server, screenshot_dir):
     srv = streamlit_server()
     page = browser.new_page(viewport={"width": 1400, "height": 1400})
@@ -35,11 +44,7 @@ def test_language_switch_keeps_choices(browser, streamlit_server, screenshot_dir
     page.get_by_text("Describe a new film").click()
     wait_for_app(page)
     genres = page.locator(f"{PANEL} [data-testid='stMultiSelect']").first
-    genres.click()
-    page.get_by_role("option", name="Comedy").click()
-    page.keyboard.press("Escape")
-    wait_for_app(page)
-    assert _tags(genres) == ["comedy"]
+    assert _choose(page, genres, "Comedy") == ["comedy"]
     page.get_by_text("中文", exact=True).click()
     page.get_by_role("tab", name="目标受众").wait_for(timeout=60_000)
     wait_for_app(page)
@@ -59,12 +64,7 @@ def test_recommend_genre_filter_follows_the_language_and_keeps_the_choice(browse
     page.get_by_role("button", name="训练并登记").click()
     wait_for_app(page)
     page.get_by_text("推荐 Top").first.wait_for()
-    genres = page.locator("[data-testid='stMultiSelect']").first
-    genres.click()
-    page.get_by_role("option", name="喜剧").click()
-    page.keyboard.press("Escape")
-    wait_for_app(page)
-    assert _tags(genres) == ["喜剧"]
+    assert _choose(page, page.locator("[data-testid='stMultiSelect']").first, "喜剧") == ["喜剧"]
     page.get_by_text("English", exact=True).click()
     page.get_by_text("Top 10 recommendations").first.wait_for(timeout=60_000)
     wait_for_app(page)
