@@ -336,6 +336,8 @@ def translated(df: pd.DataFrame) -> pd.DataFrame:
             "not_interested": "rec.fb.not_interested", "total": "rec.mon.total", "name": "rec.col.algorithm",
             "data_version": "rec.col.data_version", "created": "rec.col.created", "note": "rec.col.note",
             "params": "rec.col.params", "ts": "rec.col.time", "kind": "rec.col.kind", "message": "rec.col.message"}
+    if "note" in df.columns:   # the registry's own notes are stored in English
+        df = df.assign(note=[note_text(n) if isinstance(n, str) else n for n in df["note"]])
     return df.rename(columns={c: t(keys[c]) for c in df.columns if c in keys})
 
 

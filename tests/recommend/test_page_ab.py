@@ -59,6 +59,8 @@ def test_side_by_side_online_arms_and_monitoring(at_ws):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["反馈事件"] == "1" and metrics["已登记模型"] == "2"
     assert int(metrics["已生成推荐列表"]) == len(ws.events(kind="recommendations_served"))
+    registry = next(d.value for d in at.dataframe if "备注" in d.value.columns)
+    assert set(registry["备注"]) == {"在推荐页训练"}    # stored in English, shown in the UI language
 
 
 def test_offline_ab_shows_the_same_numbers_as_the_library(at_ws):
