@@ -492,7 +492,6 @@ def _balanced_weights_k(cls: np.ndarray) -> np.ndarray:
 
 
 RIDGE_ALPHA_GRID = (1.0, 3.0, 10.0)   # ridge strength of the ordinal head (ordinal=True), by inner-CV ROC AUC
-WARM_START = True                    # inner-CV fits warm-started along the C grid, the final fit from the inner one
 # L-BFGS gradient tolerance, set a priori on the shipped demo data: 3e-4 gives the same inner-CV choices and
 # out-of-fold accuracy as scikit-learn's default 1e-4 there (within 0.001) in half the time; 1e-3 moved them
 LR_TOL = 3e-4
@@ -680,7 +679,7 @@ class FilmSentimentModel:
                     Xte = sp.hstack([B[te].multiply(r), D[te]], format="csr")
                 clf = None
                 for c in sorted(grid):      # C ascending, each fit warm-started from the previous solution
-                    clf = _fit_lr(Xtr, y[tr], w[tr], c, warm=clf if WARM_START else None)
+                    clf = _fit_lr(Xtr, y[tr], w[tr], c, warm=clf)
                     coef = clf.coef_[0].copy()
                     for b in betas:
                         clf.coef_ = ((1 - b) * np.abs(coef).mean() + b * coef)[None, :] if b < 1 else coef[None, :]
@@ -695,7 +694,7 @@ class FilmSentimentModel:
             _, (c, b), dec = best
         else:
             c, b = grid[len(grid) // 2], betas[0]
-        base.clf_ = _fit_lr(Xall, y, w, c, b, warm=warm_at.get(c) if WARM_START else None)
+        base.clf_ = _fit_lr(Xall, y, w, c, b, warm=warm_at.get(c))
         base.__dict__.pop("binary_", None)
         return base, c, b, dec
 
