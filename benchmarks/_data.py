@@ -17,6 +17,15 @@ def require(path: Path) -> Path:
     return path
 
 
+def ml100k():
+    """MovieLens 100K as a CineLens Dataset, read in place through the product's own reader (exits cleanly
+    when the shared data is absent)."""
+    require(ML100K)
+    from recsys_core.data.io import load_path
+
+    return load_path(ML100K)
+
+
 def surprise_dataset(ratings, rating_scale=(1, 5)):
     """A Surprise Dataset over the (user_id, item_id, rating) columns of a canonical frame."""
     from surprise import Dataset, Reader

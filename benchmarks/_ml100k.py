@@ -7,17 +7,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from _data import ML100K  # noqa: E402
+from _data import ml100k  # noqa: E402
 
 
 def load_ml100k():
     """(interactions, items) canonical frames through the product's own reader, or exit cleanly when absent."""
-    if not (ML100K / "u.data").exists():
-        print(f"MovieLens 100K not found at {ML100K}; nothing to benchmark.")
-        sys.exit(0)
-    from recsys_core.data.io import load_path
-
-    ds = load_path(ML100K)
+    ds = ml100k()
     return ds.interactions, ds.items
 
 

@@ -21,9 +21,8 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from _data import ML100K, require, surprise_dataset  # noqa: E402
+from _data import ml100k, surprise_dataset  # noqa: E402
 
-from recsys_core.data.io import load_path  # noqa: E402
 from recsys_core.evaluation import KFold, evaluate, make_splitter, paired_test  # noqa: E402
 from recsys_core.evaluation import metrics as M  # noqa: E402
 from recsys_core.models import BiasBaseline, Popularity  # noqa: E402
@@ -34,11 +33,10 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
-    require(ML100K)
     from surprise import BaselineOnly, accuracy
     from surprise.model_selection import cross_validate, train_test_split
 
-    ds = load_path(ML100K)
+    ds = ml100k()
     df = ds.ratings[["user_id", "item_id", "rating"]]
     data = surprise_dataset(df)
 

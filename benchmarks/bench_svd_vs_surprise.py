@@ -15,9 +15,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from _data import ML100K, require, surprise_dataset  # noqa: E402
+from _data import ml100k, surprise_dataset  # noqa: E402
 
-from recsys_core.data.io import load_path  # noqa: E402
 from recsys_core.evaluation import KFold, compare  # noqa: E402
 from recsys_core.models import SVD  # noqa: E402
 from recsys_core.trainset import Trainset  # noqa: E402
@@ -27,12 +26,11 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
-    require(ML100K)
     from surprise import SVD as SSVD
     from surprise.model_selection import KFold as SKFold
     from surprise.model_selection import cross_validate
 
-    ds = load_path(ML100K)
+    ds = ml100k()
     data = surprise_dataset(ds.ratings)
 
     t = time.perf_counter()
