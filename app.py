@@ -1,4 +1,5 @@
 """CineLens: the router and frame. Page config, sidebar (dataset, language), navigation."""
+
 from __future__ import annotations
 
 import streamlit as st
@@ -12,11 +13,11 @@ init_state()
 
 # (script, title key, icon, url path)
 PAGES = [
-    ("pages/1_data.py", "nav.data", ":material/database:", "data"),
-    ("pages/2_audience.py", "nav.audience", ":material/groups:", "audience"),
-    ("pages/3_reviews.py", "nav.reviews", ":material/reviews:", "reviews"),
-    ("pages/4_models.py", "nav.models", ":material/science:", "models"),
-    ("pages/5_recommend.py", "nav.recommend", ":material/recommend:", "recommend"),
+    ("views/1_data.py", "nav.data", ":material/database:", "data"),
+    ("views/2_audience.py", "nav.audience", ":material/groups:", "audience"),
+    ("views/3_reviews.py", "nav.reviews", ":material/reviews:", "reviews"),
+    ("views/4_models.py", "nav.models", ":material/science:", "models"),
+    ("views/5_recommend.py", "nav.recommend", ":material/recommend:", "recommend"),
 ]
 
 
@@ -24,8 +25,13 @@ def sidebar() -> None:
     with st.sidebar:
         st.markdown(f"### :material/movie: {t('app.title')}")
         st.caption(t("app.tagline"))
-        st.radio(t("app.language"), options=["zh", "en"], key=K.LANG, horizontal=True,
-                 format_func=lambda v: "中文" if v == "zh" else "English")
+        st.radio(
+            t("app.language"),
+            options=["zh", "en"],
+            key=K.LANG,
+            horizontal=True,
+            format_func=lambda v: "中文" if v == "zh" else "English",
+        )
         ws = workspace()
         versions = ws.list_versions()
         if versions.empty:
@@ -33,10 +39,17 @@ def sidebar() -> None:
             return
         current = active_version_id()
         ids = versions["version_id"].tolist()
-        labels = {r.version_id: t("app.version_label", version=r.version_id, name=r.name, rows=int(r.rows))
-                  for r in versions.itertuples()}
-        choice = st.selectbox(t("app.dataset"), ids, index=ids.index(current) if current in ids else len(ids) - 1,
-                              format_func=labels.get, key="sidebar_version_select")
+        labels = {
+            r.version_id: t("app.version_label", version=r.version_id, name=r.name, rows=int(r.rows))
+            for r in versions.itertuples()
+        }
+        choice = st.selectbox(
+            t("app.dataset"),
+            ids,
+            index=ids.index(current) if current in ids else len(ids) - 1,
+            format_func=labels.get,
+            key="sidebar_version_select",
+        )
         if choice != current:
             set_active_version(choice)
             st.rerun()
@@ -44,11 +57,14 @@ def sidebar() -> None:
         if ds.meta.get("synthetic"):
             st.caption(f":material/science: {t('app.synthetic')}")
         s = ds.summary()
-        st.caption(f"{t('common.users')} {s['users']:,} · {t('common.items')} {s['items']:,} · "
-                   f"{t('common.ratings')} {s['ratings']:,} · {t('common.reviews')} {s['reviews']:,}")
+        st.caption(
+            f"{t('common.users')} {s['users']:,} · {t('common.items')} {s['items']:,} · "
+            f"{t('common.ratings')} {s['ratings']:,} · {t('common.reviews')} {s['reviews']:,}"
+        )
 
 
 sidebar()
-nav = st.navigation([st.Page(path, title=t(key), icon=icon, url_path=url, default=(url == "data"))
-                     for path, key, icon, url in PAGES])
+nav = st.navigation(
+    [st.Page(path, title=t(key), icon=icon, url_path=url, default=(url == "data")) for path, key, icon, url in PAGES]
+)
 nav.run()

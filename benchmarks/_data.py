@@ -1,4 +1,5 @@
 """Locate the shared benchmark data (never copied into the repository)."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """MovieLens 100K loading shared by the model benchmarks (reads the files in place, never copies them)."""
+
 from __future__ import annotations
 
 import os
@@ -35,5 +36,7 @@ class FirstFolds:
 def machine_note() -> str:
     """One line on the machine's load, so numbers from a shared box can be read in context."""
     one, five, _ = os.getloadavg()
-    return (f"machine: {os.cpu_count()} cores, load average {one:.1f} (1 min) / {five:.1f} (5 min); "
-            f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}")
+    return (
+        f"machine: {os.cpu_count()} cores, load average {one:.1f} (1 min) / {five:.1f} (5 min); "
+        f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}"
+    )

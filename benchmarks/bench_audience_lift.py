@@ -10,6 +10,7 @@ Targets: lift@10% >= 5.0 and >= 1.3x popularity (which reaches about 3.9; SVD ab
 
     python benchmarks/bench_audience_lift.py [--items 20] [--seed 0] [--no-svd]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -50,9 +51,12 @@ def main(argv=None) -> int:
     print(f"{'ranking':<34}{'lift@10%':>10}{'x popularity':>14}")
     pop = base["popularity_lift_at_10pct"]
     for m, res, secs in rows:
-        print(f"{m + ' (who will watch and like)':<34}{res['lift_at_10pct']:>10.3f}{res['lift_at_10pct'] / pop:>14.2f}"
-              f"   ({secs:.1f}s incl. peers)" if m == models[0] else
-              f"{m + ' (who will watch and like)':<34}{res['lift_at_10pct']:>10.3f}{res['lift_at_10pct'] / pop:>14.2f}")
+        print(
+            f"{m + ' (who will watch and like)':<34}{res['lift_at_10pct']:>10.3f}{res['lift_at_10pct'] / pop:>14.2f}"
+            f"   ({secs:.1f}s incl. peers)"
+            if m == models[0]
+            else f"{m + ' (who will watch and like)':<34}{res['lift_at_10pct']:>10.3f}{res['lift_at_10pct'] / pop:>14.2f}"
+        )
     print(f"{'popularity (most active users)':<34}{pop:>10.3f}{1.0:>14.2f}")
     for p in peers:
         v = base[f"{p}_lift_at_10pct"]

@@ -10,6 +10,7 @@ values and mixed timestamp formats.
 
     python benchmarks/bench_clean_1m.py [--rows 1000000] [--keep FILE]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -56,8 +57,17 @@ def generate(path: Path, n: int, seed: int = 7, dirty: bool = True) -> None:
 def generate_reviews(path: Path, n: int, seed: int = 3) -> None:
     """Douban-style export: GBK, Chinese headers, short reviews (some with HTML), dates like 2021年3月31日."""
     rng = np.random.default_rng(seed)
-    texts = np.array(["这部电影真好看，强烈推荐！", "剧情一般，演员还行", "<b>太棒了</b>&amp;好看", "画面很美 但是节奏慢",
-                      "力荐", ""], dtype=object)
+    texts = np.array(
+        [
+            "这部电影真好看，强烈推荐！",
+            "剧情一般，演员还行",
+            "<b>太棒了</b>&amp;好看",
+            "画面很美 但是节奏慢",
+            "力荐",
+            "",
+        ],
+        dtype=object,
+    )
     u = rng.integers(1, 80_000, n).astype(str)
     m = rng.integers(1, 5_000, n).astype(str)
     r = rng.integers(1, 6, n).astype(str)
@@ -113,8 +123,10 @@ def main(argv=None) -> int:
         path = Path(args.keep) if args.keep else Path(d) / "ratings_1m.csv"
         t0 = time.perf_counter()
         generate(path, args.rows)
-        print(f"generated {args.rows:,} rows (+ duplicates) in {time.perf_counter() - t0:.1f}s: "
-              f"{os.path.getsize(path) / 1e6:.1f} MB")
+        print(
+            f"generated {args.rows:,} rows (+ duplicates) in {time.perf_counter() - t0:.1f}s: "
+            f"{os.path.getsize(path) / 1e6:.1f} MB"
+        )
         rows = [("cinelens load+clean (dirty)", run_child("cinelens", path))]
         for p in [x for x in args.peers.split(",") if x]:
             rows.append((f"{p} read only (dirty)", run_child(p, path)))

@@ -6,6 +6,7 @@ CineLens: tokenise once (dedicated jieba tokenizer with the films' titles and na
 matrix, then keywords for every film (TF-IDF as one sparse product; TextRank per film) and for each side.
 Peer: ``jieba.analyse.extract_tags`` / ``jieba.analyse.textrank`` called on every review.
 """
+
 from __future__ import annotations
 
 import argparse

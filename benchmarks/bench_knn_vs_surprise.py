@@ -6,6 +6,7 @@ faster at equal or better RMSE.
 
     python benchmarks/bench_knn_vs_surprise.py [--folds N]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -44,15 +45,21 @@ def main(argv=None):
 
             t0 = time.perf_counter()
             data = Dataset.load_from_df(train[["user_id", "item_id", "rating"]], Reader(rating_scale=(1, 5)))
-            algo = surprise.KNNBaseline(k=40, sim_options={"name": "pearson_baseline", "user_based": user_based,
-                                                           "shrinkage": 100}, verbose=False)
+            algo = surprise.KNNBaseline(
+                k=40,
+                sim_options={"name": "pearson_baseline", "user_based": user_based, "shrinkage": 100},
+                verbose=False,
+            )
             algo.fit(data.build_full_trainset())
             preds = algo.test(list(zip(test.user_id, test.item_id, test.rating)))
             theirs_s = time.perf_counter() - t0
             rows.append((f, kind, ours_rmse, ours_s, accuracy.rmse(preds, verbose=False), theirs_s))
             r = rows[-1]
-            print(f"fold {f} {kind:4s}-based: cinelens rmse {r[2]:.4f} in {r[3]:5.2f}s | "
-                  f"surprise KNNBaseline rmse {r[4]:.4f} in {r[5]:5.2f}s | {r[5] / r[3]:4.1f}x", flush=True)
+            print(
+                f"fold {f} {kind:4s}-based: cinelens rmse {r[2]:.4f} in {r[3]:5.2f}s | "
+                f"surprise KNNBaseline rmse {r[4]:.4f} in {r[5]:5.2f}s | {r[5] / r[3]:4.1f}x",
+                flush=True,
+            )
     print()
     print(f"{'':12s}{'cinelens rmse':>14s}{'s':>7s}{'surprise rmse':>15s}{'s':>7s}{'speed-up':>10s}")
     for kind in ("user", "item"):
@@ -60,8 +67,10 @@ def main(argv=None):
         o_r, o_s = np.mean([r[2] for r in sel]), np.mean([r[3] for r in sel])
         t_r, t_s = np.mean([r[4] for r in sel]), np.mean([r[5] for r in sel])
         ok = t_s / o_s >= 5 and o_r <= t_r + 1e-4
-        print(f"{kind + '-based':12s}{o_r:14.4f}{o_s:7.2f}{t_r:15.4f}{t_s:7.2f}{t_s / o_s:9.1f}x"
-              f"  (target >= 5x at <= RMSE: {'met' if ok else 'NOT met'})")
+        print(
+            f"{kind + '-based':12s}{o_r:14.4f}{o_s:7.2f}{t_r:15.4f}{t_s:7.2f}{t_s / o_s:9.1f}x"
+            f"  (target >= 5x at <= RMSE: {'met' if ok else 'NOT met'})"
+        )
     print(machine_note())
 
 

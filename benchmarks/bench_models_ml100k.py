@@ -6,6 +6,7 @@ KNNBaseline run on the same folds in the same process.
 
 Targets: best single model or blend RMSE <= 0.900; I-AutoRec RMSE <= 0.910.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -51,10 +52,20 @@ def run_peers(names, df, splitter):
             t0 = time.perf_counter()
             preds = algo.test(list(zip(test.user_id, test.item_id, test.rating)))
             test_s = time.perf_counter() - t0
-            rows.append({"model": f"surprise.{name}", "fold": f, "rmse": accuracy.rmse(preds, verbose=False),
-                         "mae": accuracy.mae(preds, verbose=False), "fit_seconds": fit_s, "test_seconds": test_s})
-            print(f"  surprise.{name} fold {f}: rmse {rows[-1]['rmse']:.4f}  fit {fit_s:.1f}s  test {test_s:.1f}s",
-                  flush=True)
+            rows.append(
+                {
+                    "model": f"surprise.{name}",
+                    "fold": f,
+                    "rmse": accuracy.rmse(preds, verbose=False),
+                    "mae": accuracy.mae(preds, verbose=False),
+                    "fit_seconds": fit_s,
+                    "test_seconds": test_s,
+                }
+            )
+            print(
+                f"  surprise.{name} fold {f}: rmse {rows[-1]['rmse']:.4f}  fit {fit_s:.1f}s  test {test_s:.1f}s",
+                flush=True,
+            )
     return pd.DataFrame(rows)
 
 
@@ -79,18 +90,28 @@ def main(argv=None):
             pass
         params.setdefault(model, {})[pname] = value
     models = {n: make_model(n, **params.get(n, {})) for n in names}
-    print(f"MovieLens 100K: {len(df)} ratings, {df.user_id.nunique()} users, {df.item_id.nunique()} items; "
-          f"KFold(5, seed=0), folds run: {splitter.n}", flush=True)
+    print(
+        f"MovieLens 100K: {len(df)} ratings, {df.user_id.nunique()} users, {df.item_id.nunique()} items; "
+        f"KFold(5, seed=0), folds run: {splitter.n}",
+        flush=True,
+    )
 
     results = []
     for name, model in models.items():
         t0 = time.perf_counter()
-        res = compare({name: model}, splitter, df, rating_scale=(1, 5), items_meta=items,
-                      metrics=("rmse", "mae", "ndcg", "coverage"))
+        res = compare(
+            {name: model},
+            splitter,
+            df,
+            rating_scale=(1, 5),
+            items_meta=items,
+            metrics=("rmse", "mae", "ndcg", "coverage"),
+        )
         results.append(res)
         s = summarise(res).iloc[0]
-        print(f"  {name}: rmse {s['rmse']:.4f}  ndcg@10 {s['ndcg@10']:.4f}  ({time.perf_counter() - t0:.0f}s)",
-              flush=True)
+        print(
+            f"  {name}: rmse {s['rmse']:.4f}  ndcg@10 {s['ndcg@10']:.4f}  ({time.perf_counter() - t0:.0f}s)", flush=True
+        )
     peers = [p.strip() for p in args.peers.split(",") if p.strip() and p.strip() != "none"]
     if peers:
         results.append(run_peers(peers, df, splitter))
@@ -105,8 +126,10 @@ def main(argv=None):
     ours = rated[~rated.model.str.startswith("surprise.")]
     if len(ours):
         best = ours.sort_values("rmse").iloc[0]
-        print(f"\nbest of ours: {best.model} RMSE {best.rmse:.4f} (target <= 0.900: "
-              f"{'met' if best.rmse <= 0.900 else 'NOT met'})")
+        print(
+            f"\nbest of ours: {best.model} RMSE {best.rmse:.4f} (target <= 0.900: "
+            f"{'met' if best.rmse <= 0.900 else 'NOT met'})"
+        )
     if "autorec-i" in set(table.model):
         r = float(table.set_index("model").loc["autorec-i", "rmse"])
         print(f"I-AutoRec RMSE {r:.4f} (target <= 0.910: {'met' if r <= 0.910 else 'NOT met'})")

@@ -7,6 +7,7 @@ Peer: Surprise's own way of getting a top-10 for one user, ``algo.predict`` for 
 
     python benchmarks/bench_recommend_latency.py [--users 100] [--path /work/shared/data/movielens-100k]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,8 +46,10 @@ def main() -> None:
     ts = Trainset.from_dataset(ds)
     users = list(ts.users_raw[: args.users])
     print(f"{ds.name}: {ts.n_users} users, {ts.n_items} films, {ts.n_ratings} ratings; {len(users)} users timed\n")
-    print(f"{'model':<10}{'fit s':>8}{'engine s':>10}{'plain p50/p95 ms':>20}{'MMR+novelty p50/p95 ms':>26}"
-          f"{'genre filter p50 ms':>21}")
+    print(
+        f"{'model':<10}{'fit s':>8}{'engine s':>10}{'plain p50/p95 ms':>20}{'MMR+novelty p50/p95 ms':>26}"
+        f"{'genre filter p50 ms':>21}"
+    )
     for name in [m for m in args.models.split(",") if m in REGISTRY]:
         t0 = time.perf_counter()
         model = make_model(name).fit(ts)
@@ -57,8 +60,10 @@ def main() -> None:
         plain = timed(lambda u, eng=eng: eng.recommend(u, 10), users)
         rerank = timed(lambda u, eng=eng: eng.recommend(u, 10, diversity=0.5, novelty=0.3), users)
         filt = timed(lambda u, eng=eng: eng.recommend(u, 10, filters=Filters(genres=("Comedy",), year_min=1990)), users)
-        print(f"{name:<10}{fit_s:>8.2f}{eng_s:>10.2f}{plain[0]:>12.1f} / {plain[1]:<6.1f}"
-              f"{rerank[0]:>17.1f} / {rerank[1]:<6.1f}{filt[0]:>14.1f}")
+        print(
+            f"{name:<10}{fit_s:>8.2f}{eng_s:>10.2f}{plain[0]:>12.1f} / {plain[1]:<6.1f}"
+            f"{rerank[0]:>17.1f} / {rerank[1]:<6.1f}{filt[0]:>14.1f}"
+        )
 
     # peer: Surprise's predict() loop over every unseen film for one user (its documented top-N recipe)
     from surprise import SVD as SSVD
@@ -76,8 +81,10 @@ def main() -> None:
         return sorted(preds, key=lambda p: -p.est)[:10]
 
     peer = timed(surprise_top10, users[:30])
-    print(f"\nSurprise SVD, predict() loop per user (no reasons, no re-ranking): p50 {peer[0]:.1f} ms, "
-          f"p95 {peer[1]:.1f} ms")
+    print(
+        f"\nSurprise SVD, predict() loop per user (no reasons, no re-ranking): p50 {peer[0]:.1f} ms, "
+        f"p95 {peer[1]:.1f} ms"
+    )
 
 
 if __name__ == "__main__":

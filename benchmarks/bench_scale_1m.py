@@ -9,6 +9,7 @@ The data: 6,040 users x 3,700 items (MovieLens-1M shape), 1,000,000 ratings on 1
 rank-8 taste model with user/item biases; users and items drawn with long-tailed popularity;
 items carry genres (from their taste cluster) and a year so the content model can run.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,15 +47,26 @@ def synthetic(seed: int = 0):
     bu = rng.normal(0, 0.35, N_USERS)
     bi = rng.normal(0, 0.45, N_ITEMS)
     r = 3.55 + bu[u] + bi[i] + np.einsum("ij,ij->i", P[u], Q[i]) + rng.normal(0, 0.8, len(u))
-    df = pd.DataFrame({"user_id": [f"u{x}" for x in u], "item_id": [f"m{x}" for x in i],
-                       "rating": np.clip(np.round(r), 1, 5).astype(float)})
+    df = pd.DataFrame(
+        {
+            "user_id": [f"u{x}" for x in u],
+            "item_id": [f"m{x}" for x in i],
+            "rating": np.clip(np.round(r), 1, 5).astype(float),
+        }
+    )
     genres = np.array(["Drama", "Comedy", "Action", "Thriller", "Romance", "Horror", "Sci-Fi", "Animation"])
     cluster = np.argmax(Q, axis=1)
-    items = pd.DataFrame({"item_id": [f"m{x}" for x in range(N_ITEMS)], "title": None,
-                          "genres": [[genres[c], genres[(c + 3) % 8]] if k % 3 == 0 else [genres[c]]
-                                     for k, c in enumerate(cluster)],
-                          "year": pd.array(1950 + rng.integers(0, 70, N_ITEMS), dtype="Int64"),
-                          "region": None, "synopsis": None, "people": [[] for _ in range(N_ITEMS)]})
+    items = pd.DataFrame(
+        {
+            "item_id": [f"m{x}" for x in range(N_ITEMS)],
+            "title": None,
+            "genres": [[genres[c], genres[(c + 3) % 8]] if k % 3 == 0 else [genres[c]] for k, c in enumerate(cluster)],
+            "year": pd.array(1950 + rng.integers(0, 70, N_ITEMS), dtype="Int64"),
+            "region": None,
+            "synopsis": None,
+            "people": [[] for _ in range(N_ITEMS)],
+        }
+    )
     return df, items
 
 
@@ -75,8 +87,11 @@ def one(name: str, data_dir: str):
     m.top_n_inner(np.arange(min(1000, ts.n_users)), 10)
     top_s = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"model": name, "fit_seconds": fit_s, "top10_1000_users_seconds": top_s,
-                      "peak_mb": peak, "data_mb": base}))
+    print(
+        json.dumps(
+            {"model": name, "fit_seconds": fit_s, "top10_1000_users_seconds": top_s, "peak_mb": peak, "data_mb": base}
+        )
+    )
 
 
 def main(argv=None):
@@ -96,15 +111,19 @@ def main(argv=None):
         df, items = synthetic()
         df.to_parquet(Path(d) / "ratings.parquet")
         items.to_pickle(Path(d) / "items.pkl")
-        print(f"synthetic: {len(df)} ratings, {df.user_id.nunique()} users, {df.item_id.nunique()} items "
-              f"(generated in {time.perf_counter() - t0:.1f}s); cap {args.cap:.0f}s per model", flush=True)
+        print(
+            f"synthetic: {len(df)} ratings, {df.user_id.nunique()} users, {df.item_id.nunique()} items "
+            f"(generated in {time.perf_counter() - t0:.1f}s); cap {args.cap:.0f}s per model",
+            flush=True,
+        )
         print(f"{'model':14s}{'fit s':>9s}{'top-10 s':>10s}{'peak MB':>9s}  verdict", flush=True)
         for name in [m.strip() for m in args.models.split(",") if m.strip()]:
             cmd = [sys.executable, __file__, "--one", name, "--data", d]
             t0 = time.perf_counter()
             try:
-                out = subprocess.run(cmd, capture_output=True, text=True, timeout=args.cap,
-                                     env={**os.environ, "PYTHONPATH": str(ROOT)})
+                out = subprocess.run(
+                    cmd, capture_output=True, text=True, timeout=args.cap, env={**os.environ, "PYTHONPATH": str(ROOT)}
+                )
             except subprocess.TimeoutExpired:
                 print(f"{name:14s}{'>' + format(args.cap, '.0f'):>9s}{'':>10s}{'':>9s}  over the cap", flush=True)
                 continue
@@ -114,8 +133,11 @@ def main(argv=None):
                 continue
             r = json.loads(out.stdout.strip().splitlines()[-1])
             ok = r["fit_seconds"] <= 120 and r["peak_mb"] <= 4096
-            print(f"{name:14s}{r['fit_seconds']:9.1f}{r['top10_1000_users_seconds']:10.2f}{r['peak_mb']:9.0f}  "
-                  f"{'within 2 min / 4 GB' if ok else 'OVER budget'}", flush=True)
+            print(
+                f"{name:14s}{r['fit_seconds']:9.1f}{r['top10_1000_users_seconds']:10.2f}{r['peak_mb']:9.0f}  "
+                f"{'within 2 min / 4 GB' if ok else 'OVER budget'}",
+                flush=True,
+            )
         one_min, five_min, _ = os.getloadavg()
         print(f"machine: {os.cpu_count()} cores, load average {one_min:.1f} / {five_min:.1f} (1 / 5 min)")
 

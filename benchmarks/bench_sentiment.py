@@ -9,6 +9,7 @@ configurations that were measured and not adopted (ordinal head on 3-star review
 Each film-domain row also shows the out-of-fold ROC AUC and, as a diagnostic only (it looks at the labels, so it
 is not a method), the best accuracy and balanced accuracy any single threshold on those scores could reach.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,8 +30,10 @@ from recsys_core.text.tokenize import get_tokenizer  # noqa: E402
 # the configuration measured before NB-LR, the ensemble, the inner-CV threshold and the lexicon features
 PREVIOUS = {"features": "tfidf", "threshold": "fixed", "extras": ()}
 # measured, not adopted (see the module docstring of recsys_core.text.sentiment)
-CANDIDATES = [("candidate: + ordinal head (3 stars)", {"ordinal": True}),
-              ("candidate: + general-domain column", {"extras": ("general", "lexicon")})]
+CANDIDATES = [
+    ("candidate: + ordinal head (3 stars)", {"ordinal": True}),
+    ("candidate: + general-domain column", {"extras": ("general", "lexicon")}),
+]
 DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "data" / "douban-dev"
 
 
@@ -41,9 +44,17 @@ def load_douban(folder: Path) -> Dataset:
         p = folder / name
         if p.exists():
             d = pd.read_csv(p, dtype={"user_id": str, "movie_id": str})
-            frames.append(pd.DataFrame({"user_id": d["user_id"], "item_id": d["movie_id"], "rating": d["rating"],
-                                        "timestamp": pd.to_datetime(d["comment_time"], errors="coerce"),
-                                        "text": d["comment"]}))
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "user_id": d["user_id"],
+                        "item_id": d["movie_id"],
+                        "rating": d["rating"],
+                        "timestamp": pd.to_datetime(d["comment_time"], errors="coerce"),
+                        "text": d["comment"],
+                    }
+                )
+            )
     if not frames:
         raise SystemExit(f"no review files in {folder}")
     items = []
@@ -95,8 +106,10 @@ def main() -> int:
     texts = rev["text"].astype(str).tolist()
     pol = S.star_polarity(rev["rating"], ds.rating_scale)
     polar = ~np.isnan(pol)
-    print(f"data: {args.data}  reviews={len(rev)}  polar (1-2 / 4-5 stars)={int(polar.sum())}  "
-          f"positive share={np.nanmean(pol):.3f}  cpus={os.cpu_count()}")
+    print(
+        f"data: {args.data}  reviews={len(rev)}  polar (1-2 / 4-5 stars)={int(polar.sum())}  "
+        f"positive share={np.nanmean(pol):.3f}  cpus={os.cpu_count()}"
+    )
 
     t = time.perf_counter()
     tok = get_tokenizer(ds)
@@ -104,8 +117,10 @@ def main() -> int:
     t = time.perf_counter()
     tokens = tok.cut_many(texts)
     t_tok = time.perf_counter() - t
-    print(f"jieba tokeniser with {len(tok.titles) + len(tok.names)} user words: init {t_init:.2f}s; "
-          f"tokenise {len(texts) / t_tok:,.0f} reviews/s")
+    print(
+        f"jieba tokeniser with {len(tok.titles) + len(tok.names)} user words: init {t_init:.2f}s; "
+        f"tokenise {len(texts) / t_tok:,.0f} reviews/s"
+    )
 
     rows = []
     configs = [("film-domain, adopted (OOF)", {}), ("film-domain, previous (OOF)", PREVIOUS)]
@@ -118,18 +133,27 @@ def main() -> int:
         t_oof = time.perf_counter() - t
         a = S.agreement(scores, rev["rating"], ds.rating_scale)
         models = list(info["models"].values())
-        inner = np.mean([m.inner_["acc_bal"] for m in models]) if all(hasattr(m, "inner_") for m in models) else float("nan")
-        print(f"{label}: train+score {len(texts) / t_oof:,.0f} reviews/s ({t_oof:.1f}s); per fold C {[m.C_ for m in models]}, "
-              f"threshold {[m.threshold_ for m in models]}; inner-CV mean(acc, bal.acc) {inner:.3f}")
+        inner = (
+            np.mean([m.inner_["acc_bal"] for m in models])
+            if all(hasattr(m, "inner_") for m in models)
+            else float("nan")
+        )
+        print(
+            f"{label}: train+score {len(texts) / t_oof:,.0f} reviews/s ({t_oof:.1f}s); per fold C {[m.C_ for m in models]}, "
+            f"threshold {[m.threshold_ for m in models]}; inner-CV mean(acc, bal.acc) {inner:.3f}"
+        )
         auc, best_acc, best_bal = threshold_diagnostics(pol[polar], scores[polar])
-        print(f"    OOF ROC AUC {auc:.4f}; diagnostic, any single threshold: best accuracy {best_acc:.3f}, "
-              f"best balanced accuracy {best_bal:.3f}")
+        print(
+            f"    OOF ROC AUC {auc:.4f}; diagnostic, any single threshold: best accuracy {best_acc:.3f}, "
+            f"best balanced accuracy {best_bal:.3f}"
+        )
         rows.append((label, a["accuracy"], a["balanced_accuracy"], a["n_eval"]))
         if not params:
             adopted_scores = scores
 
-    m = S.FilmSentimentModel().fit([texts[i] for i in np.flatnonzero(polar)],
-                                   [tokens[i] for i in np.flatnonzero(polar)], pol[polar].astype(int))
+    m = S.FilmSentimentModel().fit(
+        [texts[i] for i in np.flatnonzero(polar)], [tokens[i] for i in np.flatnonzero(polar)], pol[polar].astype(int)
+    )
     reps = max(1, 20000 // len(texts))
     t = time.perf_counter()
     for _ in range(reps):
@@ -138,12 +162,17 @@ def main() -> int:
     t = time.perf_counter()
     m.predict_proba(texts, tok.cut_many(texts))
     t_cold = time.perf_counter() - t
-    print(f"adopted model ({m.get_params()}) scoring: {len(texts) / t_warm:,.0f} reviews/s with cached tokens, "
-          f"{len(texts) / t_cold:,.0f} reviews/s including jieba")
+    print(
+        f"adopted model ({m.get_params()}) scoring: {len(texts) / t_warm:,.0f} reviews/s with cached tokens, "
+        f"{len(texts) / t_cold:,.0f} reviews/s including jieba"
+    )
     scores = adopted_scores
 
     from sklearn.metrics import brier_score_loss
-    print(f"adopted film-domain Brier score (lower is better; the inner-CV threshold shifts scores): {brier_score_loss(pol[polar], scores[polar]):.4f}")
+
+    print(
+        f"adopted film-domain Brier score (lower is better; the inner-CV threshold shifts scores): {brier_score_loss(pol[polar], scores[polar]):.4f}"
+    )
     lim = args.snownlp_limit or len(texts)
     t = time.perf_counter()
     sn = S.snownlp_scores(texts[:lim])

@@ -5,6 +5,7 @@
 Prints three rows: Surprise cross_validate on its own KFold; CineLens on its own seeded KFold
 (what ``python -m recsys_core evaluate ... --folds 5`` does); CineLens on Surprise's exact folds.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,7 +35,9 @@ def main():
     data = surprise_dataset(ds.ratings)
 
     t = time.perf_counter()
-    cv = cross_validate(SSVD(random_state=args.seed), data, measures=["rmse", "mae"], cv=SKFold(5, random_state=args.seed))
+    cv = cross_validate(
+        SSVD(random_state=args.seed), data, measures=["rmse", "mae"], cv=SKFold(5, random_state=args.seed)
+    )
     s_time = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -55,7 +58,9 @@ def main():
 
     print("MovieLens 100K, SVD (100 factors, 20 epochs, lr 0.005, reg 0.02), 5 folds")
     print(f"{'run':<44}{'RMSE':>8}{'MAE':>8}{'seconds':>10}")
-    print(f"{'Surprise cross_validate (its KFold)':<44}{np.mean(cv['test_rmse']):>8.4f}{np.mean(cv['test_mae']):>8.4f}{s_time:>10.1f}")
+    print(
+        f"{'Surprise cross_validate (its KFold)':<44}{np.mean(cv['test_rmse']):>8.4f}{np.mean(cv['test_mae']):>8.4f}{s_time:>10.1f}"
+    )
     print(f"{'CineLens evaluate (its KFold)':<44}{ours['rmse'].mean():>8.4f}{ours['mae'].mean():>8.4f}{o_time:>10.1f}")
     print(f"{'CineLens SVD on Surprise folds':<44}{np.mean(rmses):>8.4f}{'':>8}{'':>10}")
     print(f"difference in RMSE (CineLens evaluate - Surprise): {ours['rmse'].mean() - np.mean(cv['test_rmse']):+.4f}")

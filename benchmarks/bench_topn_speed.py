@@ -4,6 +4,7 @@ factors) versus looping Surprise's ``predict`` over the anti-testset, the slow p
 Both fit the same algorithm (surprise.SVD, seed 0) on all ratings; only producing the lists is timed.
 Target: >= 50x faster.
 """
+
 from __future__ import annotations
 
 import sys

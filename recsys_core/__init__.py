@@ -2,6 +2,7 @@
 
 Never imports streamlit; usable from a notebook or the command line.
 """
+
 from .data.dataset import Dataset
 from .trainset import Prediction, Trainset
 

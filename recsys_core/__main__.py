@@ -1,4 +1,5 @@
 """Command line: ``python -m recsys_core <command> ...``. Errors are one line on stderr, exit code 2."""
+
 from __future__ import annotations
 
 import argparse

@@ -12,6 +12,7 @@ Thread safety: one DuckDB connection per process and path; every call takes a cu
 lock, so several Streamlit sessions (threads of one server) share it safely. Writes that span
 several statements run in a transaction: a failure leaves the workspace as it was.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -212,8 +213,15 @@ class Workspace:
             raise UserError(f"invalid version id {version_id!r}")
         return f"data_{version_id}_{part}"
 
-    def add_version(self, dataset: Dataset, kind: str = "raw", parent: str | None = None, note: str = "",
-                    report: dict | None = None, upload_id: str | None = None) -> str:
+    def add_version(
+        self,
+        dataset: Dataset,
+        kind: str = "raw",
+        parent: str | None = None,
+        note: str = "",
+        report: dict | None = None,
+        upload_id: str | None = None,
+    ) -> str:
         """Store ``dataset`` as a new immutable version; returns its id ("v1", "v2", …)."""
         inter = dataset.interactions.copy()
         items = dataset.items
@@ -235,15 +243,32 @@ class Workspace:
             s = dataset.summary()
             c.execute(
                 "INSERT INTO versions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                [vid, dataset.name, kind, parent, _now(), s["users"], s["items"], s["interactions"], note,
-                 float(dataset.rating_scale[0]), float(dataset.rating_scale[1]), _json(list(dataset.sources)),
-                 _json(dataset.meta), _json(report) if report is not None else None, upload_id,
-                 items is not None, users is not None],
+                [
+                    vid,
+                    dataset.name,
+                    kind,
+                    parent,
+                    _now(),
+                    s["users"],
+                    s["items"],
+                    s["interactions"],
+                    note,
+                    float(dataset.rating_scale[0]),
+                    float(dataset.rating_scale[1]),
+                    _json(list(dataset.sources)),
+                    _json(dataset.meta),
+                    _json(report) if report is not None else None,
+                    upload_id,
+                    items is not None,
+                    users is not None,
+                ],
             )
             if _one(c.execute("SELECT value FROM settings WHERE key = 'active_version'")) is None:
                 c.execute("INSERT INTO settings VALUES ('active_version', ?)", [vid])
-        self.log_event("dataset_version_added", {"version_id": vid, "kind": kind, "name": dataset.name,
-                                                  "rows": s["interactions"], "parent": parent})
+        self.log_event(
+            "dataset_version_added",
+            {"version_id": vid, "kind": kind, "name": dataset.name, "rows": s["interactions"], "parent": parent},
+        )
         return vid
 
     def list_versions(self) -> pd.DataFrame:
@@ -262,9 +287,12 @@ class Workspace:
 
     def load_version(self, version_id: str) -> Dataset:
         with self._cursor() as c:
-            row = _one(c.execute(
-                "SELECT name, rating_lo, rating_hi, sources, meta, has_items, has_users FROM versions WHERE version_id = ?",
-                [version_id]))
+            row = _one(
+                c.execute(
+                    "SELECT name, rating_lo, rating_hi, sources, meta, has_items, has_users FROM versions WHERE version_id = ?",
+                    [version_id],
+                )
+            )
             if row is None:
                 raise UserError(f"dataset version {version_id} does not exist in this workspace")
             name, lo, hi, sources, meta, has_items, has_users = row
@@ -276,8 +304,16 @@ class Workspace:
         if items is not None:
             for col in ("genres", "people"):
                 items[col] = items[col].map(lambda v: [] if v is None else list(v))
-        return Dataset(inter, items, users, (lo, hi), name=name, sources=tuple(json.loads(sources or "[]")),
-                       version=version_id, meta=json.loads(meta or "{}"))
+        return Dataset(
+            inter,
+            items,
+            users,
+            (lo, hi),
+            name=name,
+            sources=tuple(json.loads(sources or "[]")),
+            version=version_id,
+            meta=json.loads(meta or "{}"),
+        )
 
     def get_report(self, version_id: str) -> dict | None:
         with self._cursor() as c:
@@ -322,17 +358,31 @@ class Workspace:
         digest = _sha256_file(path)
         params = model.get_params() if hasattr(model, "get_params") else {}
         with self._cursor() as c:
-            c.execute("INSERT INTO models VALUES (?,?,?,?,?,?,?,?,?)",
-                      [model_id, name, _json(params), _json(metrics or {}), data_version, _now(),
-                       str(path.relative_to(self.path)), digest, note])
+            c.execute(
+                "INSERT INTO models VALUES (?,?,?,?,?,?,?,?,?)",
+                [
+                    model_id,
+                    name,
+                    _json(params),
+                    _json(metrics or {}),
+                    data_version,
+                    _now(),
+                    str(path.relative_to(self.path)),
+                    digest,
+                    note,
+                ],
+            )
         self.log_event("model_registered", {"model_id": model_id, "name": name, "data_version": data_version})
         return model_id
 
     def list_models(self, data_version: str | None = None) -> pd.DataFrame:
         where, args = _where(data_version=data_version)
         with self._cursor() as c:
-            df = c.execute("SELECT model_id, name, params, metrics, data_version, created, path, sha256, note "
-                           f"FROM models{where} ORDER BY created", args).df()
+            df = c.execute(
+                "SELECT model_id, name, params, metrics, data_version, created, path, sha256, note "
+                f"FROM models{where} ORDER BY created",
+                args,
+            ).df()
         df["params"] = df["params"].map(lambda s: json.loads(s) if s else {})
         df["metrics"] = df["metrics"].map(lambda s: json.loads(s) if s else {})
         return df
@@ -360,12 +410,23 @@ class Workspace:
             (self.path / row[0]).unlink(missing_ok=True)
 
     # ------------------------------------------------------------------ feedback and events
-    def add_feedback(self, user_id, item_id, action: str, value: float | None = None, model_id: str | None = None,
-                     arm: str | None = None, session: str | None = None, data_version: str | None = None) -> int:
+    def add_feedback(
+        self,
+        user_id,
+        item_id,
+        action: str,
+        value: float | None = None,
+        model_id: str | None = None,
+        arm: str | None = None,
+        session: str | None = None,
+        data_version: str | None = None,
+    ) -> int:
         with self._cursor() as c:
             eid = _one(c.execute("SELECT nextval('feedback_seq')"))[0]
-            c.execute("INSERT INTO feedback VALUES (?,?,?,?,?,?,?,?,?,?)",
-                      [eid, _now(), str(user_id), str(item_id), action, value, model_id, arm, session, data_version])
+            c.execute(
+                "INSERT INTO feedback VALUES (?,?,?,?,?,?,?,?,?,?)",
+                [eid, _now(), str(user_id), str(item_id), action, value, model_id, arm, session, data_version],
+            )
         return int(eid)
 
     def feedback(self, data_version: str | None = None, user_id: str | None = None) -> pd.DataFrame:
@@ -388,14 +449,22 @@ class Workspace:
         return df
 
     # ------------------------------------------------------------------ segments
-    def save_segments(self, data_version: str, memberships: pd.DataFrame, personas: list[dict],
-                      params: dict | None = None) -> str:
+    def save_segments(
+        self, data_version: str, memberships: pd.DataFrame, personas: list[dict], params: dict | None = None
+    ) -> str:
         run_id = f"s-{_now():%Y%m%d%H%M%S}-{uuid.uuid4().hex[:6]}"
-        m = pd.DataFrame({"run_id": run_id, "user_id": memberships["user_id"].astype(str),
-                          "segment": memberships["segment"].astype(int)})
+        m = pd.DataFrame(
+            {
+                "run_id": run_id,
+                "user_id": memberships["user_id"].astype(str),
+                "segment": memberships["segment"].astype(int),
+            }
+        )
         with self._transaction() as c:
-            c.execute("INSERT INTO segment_runs VALUES (?,?,?,?,?)",
-                      [run_id, data_version, _now(), _json(params or {}), _json(personas)])
+            c.execute(
+                "INSERT INTO segment_runs VALUES (?,?,?,?,?)",
+                [run_id, data_version, _now(), _json(params or {}), _json(personas)],
+            )
             c.register("_m", m)
             c.execute("INSERT INTO segment_members SELECT * FROM _m")
             c.unregister("_m")
@@ -405,8 +474,12 @@ class Workspace:
     def segments(self, data_version: str):
         """(memberships, personas) of the latest segmentation of ``data_version``, or (None, None)."""
         with self._cursor() as c:
-            row = _one(c.execute("SELECT run_id, personas FROM segment_runs WHERE data_version = ? ORDER BY created DESC LIMIT 1",
-                            [data_version]))
+            row = _one(
+                c.execute(
+                    "SELECT run_id, personas FROM segment_runs WHERE data_version = ? ORDER BY created DESC LIMIT 1",
+                    [data_version],
+                )
+            )
             if row is None:
                 return None, None
             m = c.execute("SELECT user_id, segment FROM segment_members WHERE run_id = ?", [row[0]]).df()
@@ -450,8 +523,10 @@ class Workspace:
             pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
         tmp.replace(path)
         with self._cursor() as c:
-            c.execute("INSERT OR REPLACE INTO artifacts VALUES (?,?,?,?,?)",
-                      [kind, key, str(path.relative_to(self.path)), _sha256_file(path), _now()])
+            c.execute(
+                "INSERT OR REPLACE INTO artifacts VALUES (?,?,?,?,?)",
+                [kind, key, str(path.relative_to(self.path)), _sha256_file(path), _now()],
+            )
 
     def load_artifact(self, kind: str, key: str):
         with self._cursor() as c:
@@ -459,7 +534,11 @@ class Workspace:
         if row is None:
             return None
         path = (self.path / row[0]).resolve()
-        if (self.path / "artifacts").resolve() not in path.parents or not path.is_file() or _sha256_file(path) != row[1]:
+        if (
+            (self.path / "artifacts").resolve() not in path.parents
+            or not path.is_file()
+            or _sha256_file(path) != row[1]
+        ):
             return None
         with open(path, "rb") as f:
             return pickle.load(f)

@@ -1,4 +1,5 @@
 """Raw ids are mapped to contiguous inner ids once, here. Algorithms see integers only."""
+
 from __future__ import annotations
 
 from functools import cached_property
@@ -72,9 +73,14 @@ class Trainset:
         icat = pd.Categorical(d["item_id"].astype(str))
         ts = d["timestamp"].to_numpy() if "timestamp" in d else None
         return cls(
-            ucat.codes, icat.codes, d["rating"].to_numpy(dtype=float),
-            np.asarray(ucat.categories, dtype=object), np.asarray(icat.categories, dtype=object),
-            rating_scale, timestamps=ts, items_meta=items_meta,
+            ucat.codes,
+            icat.codes,
+            d["rating"].to_numpy(dtype=float),
+            np.asarray(ucat.categories, dtype=object),
+            np.asarray(icat.categories, dtype=object),
+            rating_scale,
+            timestamps=ts,
+            items_meta=items_meta,
         )
 
     @classmethod
@@ -129,14 +135,18 @@ class Trainset:
 
     def seen_items(self, inner_u: int) -> np.ndarray:
         c = self.csr
-        return c.indices[c.indptr[inner_u]:c.indptr[inner_u + 1]]
+        return c.indices[c.indptr[inner_u] : c.indptr[inner_u + 1]]
 
     def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame({
-            "user_id": self.users_raw[self.u],
-            "item_id": self.items_raw[self.i],
-            "rating": self.r,
-        })
+        return pd.DataFrame(
+            {
+                "user_id": self.users_raw[self.u],
+                "item_id": self.items_raw[self.i],
+                "rating": self.r,
+            }
+        )
 
     def __repr__(self) -> str:
-        return f"Trainset(users={self.n_users}, items={self.n_items}, ratings={self.n_ratings}, scale={self.rating_scale})"
+        return (
+            f"Trainset(users={self.n_users}, items={self.n_items}, ratings={self.n_ratings}, scale={self.rating_scale})"
+        )

@@ -1,4 +1,5 @@
 """Shared set-up for the page tests: a temporary workspace holding given datasets and an AppTest of one page."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -11,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def page_app(page: str, tmp_path, monkeypatch, *datasets, timeout: float = 180, run: bool = True):
-    """(AppTest of ``pages/<page>``, workspace, version ids). The last dataset is the active version.
+    """(AppTest of ``views/<page>``, workspace, version ids). The last dataset is the active version.
 
     With ``run`` the page is run once and must not raise.
     """
@@ -22,7 +23,7 @@ def page_app(page: str, tmp_path, monkeypatch, *datasets, timeout: float = 180, 
     versions = [ws.add_version(d, kind="raw") for d in datasets]
     if versions:
         ws.set_active(versions[-1])
-    at = AppTest.from_file(str(ROOT / "pages" / page), default_timeout=timeout)
+    at = AppTest.from_file(str(ROOT / "views" / page), default_timeout=timeout)
     if run:
         at.run()
         assert not at.exception, [e.value for e in at.exception]

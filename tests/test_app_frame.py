@@ -1,4 +1,5 @@
 """The frame: app.py seeds a new workspace with the demo data, shows it in the sidebar, switches language."""
+
 from pathlib import Path
 
 import pytest

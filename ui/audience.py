@@ -5,6 +5,7 @@ Other pages: ``segment_filter(version)`` draws a multiselect of the saved segmen
 ``K.SEGMENT_FILTER``) and returns the chosen user ids (or None when no filter is set);
 ``saved_segments(version)`` returns (memberships, personas) or (None, None).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -45,8 +46,9 @@ def _profiles(ws_key: str, version: str, opts) -> pd.DataFrame:
     ds = dataset(version)
     tags, text_sentiment = _opts(opts)
     ws = workspace()
-    return build_profiles(ds, tags=tags, cache_dir=ws.cache_dir("jieba") if tags else None,
-                          use_text_model=text_sentiment, workspace=ws)
+    return build_profiles(
+        ds, tags=tags, cache_dir=ws.cache_dir("jieba") if tags else None, use_text_model=text_sentiment, workspace=ws
+    )
 
 
 def _opts(opts) -> tuple[bool, bool]:
@@ -56,7 +58,7 @@ def _opts(opts) -> tuple[bool, bool]:
     return bool(opts), False
 
 
-BASIC_PROFILES = (False, False)   # the default view: no review tags, stars-based sentiment (cheap)
+BASIC_PROFILES = (False, False)  # the default view: no review tags, stars-based sentiment (cheap)
 
 
 def profiles(version: str, opts) -> pd.DataFrame:
@@ -65,12 +67,20 @@ def profiles(version: str, opts) -> pd.DataFrame:
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _segments(ws_key: str, version: str, opts, algorithm: str, k, include_demographics: bool,
-              include_reviews: bool, seed: int = 0) -> S.SegmentResult:
+def _segments(
+    ws_key: str, version: str, opts, algorithm: str, k, include_demographics: bool, include_reviews: bool, seed: int = 0
+) -> S.SegmentResult:
     ds = dataset(version)
     prof = _profiles(ws_key, version, opts)
-    return S.fit_segments(prof, k, algorithm, random_state=seed, include_demographics=include_demographics,
-                          include_reviews=include_reviews, ds=ds)
+    return S.fit_segments(
+        prof,
+        k,
+        algorithm,
+        random_state=seed,
+        include_demographics=include_demographics,
+        include_reviews=include_reviews,
+        ds=ds,
+    )
 
 
 def segments(version: str, opts, algorithm: str, k, include_demographics: bool, include_reviews: bool):
@@ -78,8 +88,9 @@ def segments(version: str, opts, algorithm: str, k, include_demographics: bool, 
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _segment_map(ws_key: str, version: str, opts, algorithm: str, k, demo: bool, reviews: bool,
-                 method: str) -> pd.DataFrame:
+def _segment_map(
+    ws_key: str, version: str, opts, algorithm: str, k, demo: bool, reviews: bool, method: str
+) -> pd.DataFrame:
     res = _segments(ws_key, version, opts, algorithm, k, demo, reviews)
     return S.segment_map(res, method)
 
@@ -141,8 +152,14 @@ def display_table(chosen: pd.DataFrame, memberships, personas) -> pd.DataFrame:
         names = persona_names(personas)
         seg_of = dict(zip(memberships["user_id"].astype(str), memberships["segment"].astype(int), strict=True))
         show[t("aud.tgt.segment")] = show["user_id"].map(lambda u: names.get(seg_of.get(u), "—"))
-    return show.rename(columns={"user_id": t("aud.col.user_id"), "score": t("aud.col.score"),
-                                "rank": t("aud.col.rank"), "percentile": t("aud.col.top_share")})
+    return show.rename(
+        columns={
+            "user_id": t("aud.col.user_id"),
+            "score": t("aud.col.score"),
+            "rank": t("aud.col.rank"),
+            "percentile": t("aud.col.top_share"),
+        }
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -168,10 +185,12 @@ def evaluate_many(version: str, model: str, n_items: int, seed: int = 0) -> dict
 
 def evaluate_table(res: dict) -> pd.DataFrame:
     peer = rating_peer()
-    rows = [{"model": model_label(res["model"]), "lift": res["lift_at_10pct"]},
-            {"model": model_label("popularity"), "lift": res["popularity_lift_at_10pct"]},
-            {"model": model_label(peer), "lift": res[f"{peer}_lift_at_10pct"]},
-            {"model": model_label("random"), "lift": res["random_lift_at_10pct"]}]
+    rows = [
+        {"model": model_label(res["model"]), "lift": res["lift_at_10pct"]},
+        {"model": model_label("popularity"), "lift": res["popularity_lift_at_10pct"]},
+        {"model": model_label(peer), "lift": res[f"{peer}_lift_at_10pct"]},
+        {"model": model_label("random"), "lift": res["random_lift_at_10pct"]},
+    ]
     df = pd.DataFrame(rows)
     df["lift"] = df["lift"].round(3)
     return df.rename(columns={"model": t("aud.tgt.model"), "lift": t("aud.tgt.lift10_col")})
@@ -209,21 +228,45 @@ def segment_filter(version: str, key: str = K.SEGMENT_FILTER, label: str | None 
     current = [s for s in (st.session_state.get(key) or []) if s in options]
     if st.session_state.get(key) != current:
         st.session_state[key] = current
-    chosen = st.multiselect(label or t("aud.seg.filter"), options, key=key, placeholder=t("aud.seg.filter_placeholder"),
-                            format_func=lambda s: f"{s} · {names.get(int(s), s)}")
+    chosen = st.multiselect(
+        label or t("aud.seg.filter"),
+        options,
+        key=key,
+        placeholder=t("aud.seg.filter_placeholder"),
+        format_func=lambda s: f"{s} · {names.get(int(s), s)}",
+    )
     if not chosen:
         return None
     return set(mem.loc[mem["segment"].isin(chosen), "user_id"].astype(str))
 
 
 # ---------------------------------------------------------------------------- display helpers
-METRIC_KEYS = ["n_ratings", "n_reviews", "active_days", "recency_days", "mean_rating", "rating_std",
-               "harshness", "sentiment", "age"]
+METRIC_KEYS = [
+    "n_ratings",
+    "n_reviews",
+    "active_days",
+    "recency_days",
+    "mean_rating",
+    "rating_std",
+    "harshness",
+    "sentiment",
+    "age",
+]
 
 
 # choice widgets whose labels follow the UI language (kept across a language switch, see keep_choices)
-LANGUAGE_LABELLED = (K.AUD_SEG_ALGO, K.AUD_SEG_KMODE, K.AUD_DIST_METRIC, K.AUD_BEH_TASK, K.AUD_BEH_GENRE,
-                     K.AUD_TGT_MODE, K.AUD_TGT_MODEL, K.AUD_TGT_GENRES, K.AUD_TGT_CUT, K.SEGMENT_FILTER)
+LANGUAGE_LABELLED = (
+    K.AUD_SEG_ALGO,
+    K.AUD_SEG_KMODE,
+    K.AUD_DIST_METRIC,
+    K.AUD_BEH_TASK,
+    K.AUD_BEH_GENRE,
+    K.AUD_TGT_MODE,
+    K.AUD_TGT_MODEL,
+    K.AUD_TGT_GENRES,
+    K.AUD_TGT_CUT,
+    K.SEGMENT_FILTER,
+)
 
 
 def metric_label(name: str) -> str:
@@ -247,8 +290,15 @@ def _round_rows(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 def population_table(prof: pd.DataFrame) -> pd.DataFrame:
     pop = _round_rows(population_summary(prof), ["mean", "median", "p25", "p75"])
     pop["metric"] = pop["metric"].map(metric_label)
-    return pop.rename(columns={"metric": t("aud.col.metric"), "mean": t("aud.col.mean"),
-                               "median": t("aud.col.median"), "p25": "P25", "p75": "P75"})
+    return pop.rename(
+        columns={
+            "metric": t("aud.col.metric"),
+            "mean": t("aud.col.mean"),
+            "median": t("aud.col.median"),
+            "p25": "P25",
+            "p75": "P75",
+        }
+    )
 
 
 def card(prof: pd.DataFrame, user_id: str) -> dict:
@@ -260,8 +310,14 @@ def card_metrics_table(c: dict) -> pd.DataFrame:
     m["metric"] = m["metric"].map(metric_label)
     m["percentile"] = (100 * m["percentile"]).round(0)
     m = m[["metric", "user", "population_median", "percentile"]]
-    return m.rename(columns={"metric": t("aud.col.metric"), "user": t("aud.col.user"),
-                             "population_median": t("aud.col.pop_median"), "percentile": t("aud.col.percentile")})
+    return m.rename(
+        columns={
+            "metric": t("aud.col.metric"),
+            "user": t("aud.col.user"),
+            "population_median": t("aud.col.pop_median"),
+            "percentile": t("aud.col.percentile"),
+        }
+    )
 
 
 def affinity_chart(c: dict, n: int = 12) -> go.Figure | None:
@@ -290,8 +346,9 @@ def population_genre_chart(prof: pd.DataFrame) -> go.Figure | None:
 
 def distribution_chart(prof: pd.DataFrame, column: str, user_value=None) -> go.Figure:
     v = pd.to_numeric(prof[column], errors="coerce").dropna()
-    fig = px.histogram(v.to_frame(metric_label(column)), x=metric_label(column), nbins=30,
-                       color_discrete_sequence=PALETTE)
+    fig = px.histogram(
+        v.to_frame(metric_label(column)), x=metric_label(column), nbins=30, color_discrete_sequence=PALETTE
+    )
     if user_value is not None and not pd.isna(user_value):
         fig.add_vline(x=float(user_value), line_color="crimson", annotation_text=t("aud.chart.this_user"))
     fig.update_layout(bargap=0.05, yaxis_title=t("common.users"))
@@ -299,10 +356,14 @@ def distribution_chart(prof: pd.DataFrame, column: str, user_value=None) -> go.F
 
 
 def silhouette_chart(curve: pd.DataFrame, chosen: int) -> go.Figure:
-    fig = px.line(curve, x="k", y="silhouette", markers=True, title=t("aud.seg.curve"),
-                  color_discrete_sequence=PALETTE)
-    fig.add_vline(x=chosen, line_dash="dot", line_color="crimson",
-                  annotation_text=t("aud.seg.curve_shown", k=int(chosen)), annotation_position="top right")
+    fig = px.line(curve, x="k", y="silhouette", markers=True, title=t("aud.seg.curve"), color_discrete_sequence=PALETTE)
+    fig.add_vline(
+        x=chosen,
+        line_dash="dot",
+        line_color="crimson",
+        annotation_text=t("aud.seg.curve_shown", k=int(chosen)),
+        annotation_position="top right",
+    )
     fig.update_layout(xaxis_title=t("aud.seg.curve_x"), yaxis_title=t("aud.seg.silhouette"), xaxis_dtick=1)
     return style(fig, 300)
 
@@ -342,8 +403,16 @@ def map_chart(xy: pd.DataFrame, names: dict) -> go.Figure:
     d = xy.copy()
     d = d.sort_values("segment", kind="stable")
     d["segment_name"] = d["segment"].map(lambda s: f"{s} · {names.get(int(s), s)}")
-    fig = px.scatter(d, x="x", y="y", color="segment_name", hover_data=["user_id"], title=t("aud.seg.map"),
-                     color_discrete_sequence=PALETTE, opacity=0.75)
+    fig = px.scatter(
+        d,
+        x="x",
+        y="y",
+        color="segment_name",
+        hover_data=["user_id"],
+        title=t("aud.seg.map"),
+        color_discrete_sequence=PALETTE,
+        opacity=0.75,
+    )
     fig.update_traces(marker=dict(size=6))
     fig.update_layout(xaxis_title="PC1", yaxis_title="PC2", legend_title_text="")
     return style(fig, 460)
@@ -352,12 +421,17 @@ def map_chart(xy: pd.DataFrame, names: dict) -> go.Figure:
 def comparison_charts(personas: list[dict]) -> list[go.Figure]:
     table = S.comparison_table(personas, lang())
     figs = []
-    for col, key in (("size", "aud.seg.size"), ("median_ratings", "aud.seg.median_ratings"),
-                     ("mean_rating", "aud.metric.mean_rating"), ("sentiment", "aud.metric.sentiment")):
+    for col, key in (
+        ("size", "aud.seg.size"),
+        ("median_ratings", "aud.seg.median_ratings"),
+        ("mean_rating", "aud.metric.mean_rating"),
+        ("sentiment", "aud.metric.sentiment"),
+    ):
         if table[col].notna().any():
             fig = px.bar(table, x="name", y=col, title=t(key), color="name", color_discrete_sequence=PALETTE)
-            fig.update_layout(showlegend=False, xaxis_title="", yaxis_title="",
-                              yaxis_tickformat=".0%" if col == "sentiment" else None)
+            fig.update_layout(
+                showlegend=False, xaxis_title="", yaxis_title="", yaxis_tickformat=".0%" if col == "sentiment" else None
+            )
             figs.append(style(fig, 280))
     return figs
 
@@ -392,12 +466,21 @@ def genre_heatmap(personas: list[dict]) -> go.Figure | None:
     if lt.empty:
         return None
     pv = lt.pivot_table(index="name", columns="genre", values="lift")
-    fig = px.imshow(pv, color_continuous_scale="RdBu_r", color_continuous_midpoint=1.0, aspect="auto",
-                    title=t("aud.seg.heatmap"), text_auto=".1f",
-                    labels=dict(x="", y="", color=t("aud.chart.lift")))
+    fig = px.imshow(
+        pv,
+        color_continuous_scale="RdBu_r",
+        color_continuous_midpoint=1.0,
+        aspect="auto",
+        title=t("aud.seg.heatmap"),
+        text_auto=".1f",
+        labels=dict(x="", y="", color=t("aud.chart.lift")),
+    )
     style(fig, max(280, 150 + 44 * len(pv)))
-    fig.update_layout(coloraxis_colorbar=dict(title=dict(text=t("aud.chart.lift"), side="top"), thickness=14,
-                                              len=0.9, y=0.45, yanchor="middle"))
+    fig.update_layout(
+        coloraxis_colorbar=dict(
+            title=dict(text=t("aud.chart.lift"), side="top"), thickness=14, len=0.9, y=0.45, yanchor="middle"
+        )
+    )
     return fig
 
 
@@ -415,16 +498,26 @@ def persona_lines(p: dict) -> list[str]:
     L = lang()
     out = [t("aud.persona.size", n=p["size"], share=100 * p["share"])]
     if p.get("top_genres"):
-        out.append(t("aud.persona.genres", genres=sep().join(
-            f"{genre_label(g, L)} ×{p['genre_lifts'].get(g, 1):.1f}" for g in p["top_genres"])))
+        out.append(
+            t(
+                "aud.persona.genres",
+                genres=sep().join(f"{genre_label(g, L)} ×{p['genre_lifts'].get(g, 1):.1f}" for g in p["top_genres"]),
+            )
+        )
     d = p.get("demographics") or {}
     parts = [f"{value_label(v['value'], L)} ({100 * v['share']:.0f}%)" for k, v in d.items() if isinstance(v, dict)]
     if parts:
         out.append(t("aud.persona.demo", demo=("，" if L == "zh" else ", ").join(parts)))
     a = p.get("activity") or {}
     h = p.get("habits") or {}
-    out.append(t("aud.persona.activity", ratings=a.get("median_ratings") or 0,
-                 mean=h.get("mean_rating") or float("nan"), harsh=h.get("harshness") or 0.0))
+    out.append(
+        t(
+            "aud.persona.activity",
+            ratings=a.get("median_ratings") or 0,
+            mean=h.get("mean_rating") or float("nan"),
+            harsh=h.get("harshness") or 0.0,
+        )
+    )
     if p.get("sentiment") is not None:
         out.append(t("aud.persona.sentiment", s=100 * p["sentiment"]))
     if p.get("tags"):
@@ -439,7 +532,9 @@ def behaviour_description(res: dict, task: str, genre: str | None, window: int) 
     if task == "active_next":
         return t("aud.beh.desc.active_next", days=window, cutoff=res.get("cutoff") or "")
     key = "aud.beh.desc.genre_like" if res.get("cutoff") else "aud.beh.desc.genre_like_random"
-    return t(key, genre=genre_label(genre or "", lang()), thr=f"{res.get('threshold', 4):g}", cutoff=res.get("cutoff") or "")
+    return t(
+        key, genre=genre_label(genre or "", lang()), thr=f"{res.get('threshold', 4):g}", cutoff=res.get("cutoff") or ""
+    )
 
 
 def behaviour_table(metrics: pd.DataFrame) -> pd.DataFrame:
@@ -450,8 +545,15 @@ def behaviour_table(metrics: pd.DataFrame) -> pd.DataFrame:
 
 
 def roc_chart(roc: pd.DataFrame) -> go.Figure:
-    fig = px.line(roc, x="fpr", y="tpr", color="model", title=t("aud.beh.roc"), color_discrete_sequence=PALETTE,
-                  category_orders={"model": list(dict.fromkeys(roc["model"]))})
+    fig = px.line(
+        roc,
+        x="fpr",
+        y="tpr",
+        color="model",
+        title=t("aud.beh.roc"),
+        color_discrete_sequence=PALETTE,
+        category_orders={"model": list(dict.fromkeys(roc["model"]))},
+    )
     fig.add_shape(type="line", x0=0, y0=0, x1=1, y1=1, line=dict(dash="dot", color="grey"))
     fig.update_layout(xaxis_title=t("aud.beh.fpr"), yaxis_title=t("aud.beh.tpr"), legend_title_text="")
     return style(fig, 380)
@@ -461,9 +563,17 @@ def importance_chart(imp: pd.DataFrame, n: int = 12, order: list | None = None) 
     """Top features per model; ``order`` = model order of the ROC chart so colours match."""
     top = imp.sort_values("importance", ascending=False).groupby("model", sort=False).head(n)
     top = top.assign(feature=top["feature"].map(feature_label))
-    fig = px.bar(top, x="importance", y="feature", color="model", barmode="group", orientation="h",
-                 title=t("aud.beh.importance"), color_discrete_sequence=PALETTE,
-                 category_orders={"model": order or list(dict.fromkeys(imp["model"]))})
+    fig = px.bar(
+        top,
+        x="importance",
+        y="feature",
+        color="model",
+        barmode="group",
+        orientation="h",
+        title=t("aud.beh.importance"),
+        color_discrete_sequence=PALETTE,
+        category_orders={"model": order or list(dict.fromkeys(imp["model"]))},
+    )
     fig.update_yaxes(autorange="reversed")
     fig.update_layout(legend_title_text="", yaxis_title="", xaxis_title=t("aud.beh.importance_axis"))
     return style(fig, 120 + 22 * top["feature"].nunique() * 1.5)
@@ -486,25 +596,41 @@ DEMO_KEYS = ("age_band", "gender", "city", "occupation")
 def gain_chart(curves: pd.DataFrame, names: dict) -> tuple[go.Figure, go.Figure]:
     c = curves.copy()
     c["model"] = c["model"].map(lambda m: names.get(m, m))
-    g = px.line(c, x="depth", y="gain", color="model", markers=True, title=t("aud.tgt.gain"),
-                color_discrete_sequence=PALETTE)
+    g = px.line(
+        c, x="depth", y="gain", color="model", markers=True, title=t("aud.tgt.gain"), color_discrete_sequence=PALETTE
+    )
     g.add_shape(type="line", x0=0, y0=0, x1=1, y1=1, line=dict(dash="dot", color="grey"))
-    g.update_layout(xaxis_title=t("aud.tgt.depth"), yaxis_title=t("aud.tgt.gain_axis"), xaxis_tickformat=".0%",
-                    yaxis_tickformat=".0%", legend_title_text="")
-    lf = px.line(c[c["depth"] > 0], x="depth", y="lift", color="model", markers=True, title=t("aud.tgt.lift"),
-                 color_discrete_sequence=PALETTE)
+    g.update_layout(
+        xaxis_title=t("aud.tgt.depth"),
+        yaxis_title=t("aud.tgt.gain_axis"),
+        xaxis_tickformat=".0%",
+        yaxis_tickformat=".0%",
+        legend_title_text="",
+    )
+    lf = px.line(
+        c[c["depth"] > 0],
+        x="depth",
+        y="lift",
+        color="model",
+        markers=True,
+        title=t("aud.tgt.lift"),
+        color_discrete_sequence=PALETTE,
+    )
     lf.add_hline(y=1.0, line_dash="dot", line_color="grey")
-    lf.update_layout(xaxis_title=t("aud.tgt.depth"), yaxis_title=t("aud.chart.lift"), xaxis_tickformat=".0%",
-                     legend_title_text="")
+    lf.update_layout(
+        xaxis_title=t("aud.tgt.depth"), yaxis_title=t("aud.chart.lift"), xaxis_tickformat=".0%", legend_title_text=""
+    )
     return style(g, 360), style(lf, 360)
 
 
 def mix_chart(mix: pd.DataFrame) -> go.Figure:
-    m = mix.melt(id_vars=["name"], value_vars=["audience_share", "population_share"], var_name="who",
-                 value_name="share")
+    m = mix.melt(
+        id_vars=["name"], value_vars=["audience_share", "population_share"], var_name="who", value_name="share"
+    )
     m["who"] = m["who"].map({"audience_share": t("aud.tgt.audience"), "population_share": t("aud.chart.population")})
-    fig = px.bar(m, x="name", y="share", color="who", barmode="group", title=t("aud.tgt.mix"),
-                 color_discrete_sequence=PALETTE)
+    fig = px.bar(
+        m, x="name", y="share", color="who", barmode="group", title=t("aud.tgt.mix"), color_discrete_sequence=PALETTE
+    )
     fig.update_layout(xaxis_title="", yaxis_title="", yaxis_tickformat=".0%", legend_title_text="")
     return style(fig, 340)
 

@@ -1,5 +1,6 @@
 """Helpers of the Data page: cached reading of uploads, mapping preview, summaries and charts,
-saving versions.  The page (pages/1_data.py) only draws widgets and calls these."""
+saving versions.  The page (views/1_data.py) only draws widgets and calls these."""
+
 from __future__ import annotations
 
 import hashlib
@@ -41,14 +42,18 @@ HEADERS = {"auto": None, "yes": True, "no": False}
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _read_cached(sig: str, encoding: str, delimiter: str, header: str, _files: tuple) -> ReadResult:
-    kw = {"encoding": None if encoding == "auto" else encoding, "delimiter": DELIMITERS[delimiter],
-          "has_header": HEADERS[header]}
+    kw = {
+        "encoding": None if encoding == "auto" else encoding,
+        "delimiter": DELIMITERS[delimiter],
+        "has_header": HEADERS[header],
+    }
     results = [read_upload(name, data, **kw) for name, data in _files]
     return ReadResult.combine(results)
 
 
-def read_files(files: list[tuple[str, bytes]], encoding: str = "auto", delimiter: str = "auto",
-               header: str = "auto") -> tuple[str, ReadResult]:
+def read_files(
+    files: list[tuple[str, bytes]], encoding: str = "auto", delimiter: str = "auto", header: str = "auto"
+) -> tuple[str, ReadResult]:
     """(signature, ReadResult) for uploaded files; raises UserError (nothing is stored).
 
     ``encoding`` / ``delimiter`` / ``header`` override the detection ("auto" detects).
@@ -62,7 +67,11 @@ def read_files(files: list[tuple[str, bytes]], encoding: str = "auto", delimiter
 
 def mapping_preview(table, role: str, mapping: dict, n: int = 5) -> pd.DataFrame:
     """First rows of a table renamed to the canonical fields (what the mapping would produce)."""
-    cols = {f: table.frame[c].head(n) for f, c in mapping.items() if c and c in table.frame.columns and f in ROLE_FIELDS.get(role, [])}
+    cols = {
+        f: table.frame[c].head(n)
+        for f, c in mapping.items()
+        if c and c in table.frame.columns and f in ROLE_FIELDS.get(role, [])
+    }
     return pd.DataFrame(cols)
 
 
@@ -95,11 +104,21 @@ def save_versions(ws, files: list[tuple[str, bytes]], raw_ds, ds, report, note: 
         up = upload_ids[0] if upload_ids else None
         raw_id = ws.add_version(raw_ds, kind="raw", note=note or "upload as read", upload_id=up)
         created.append(raw_id)
-        clean_id = ws.add_version(ds, kind="cleaned", parent=raw_id, note=note or "cleaned", report=report.to_dict(), upload_id=up)
+        clean_id = ws.add_version(
+            ds, kind="cleaned", parent=raw_id, note=note or "cleaned", report=report.to_dict(), upload_id=up
+        )
         created.append(clean_id)
         ws.set_active(clean_id)
-        ws.log_event("data_upload_saved", {"files": [n for n, _ in files], "raw": raw_id, "cleaned": clean_id,
-                                           "rows_in": report.rows_in, "rows_out": report.rows_out})
+        ws.log_event(
+            "data_upload_saved",
+            {
+                "files": [n for n, _ in files],
+                "raw": raw_id,
+                "cleaned": clean_id,
+                "rows_in": report.rows_in,
+                "rows_out": report.rows_out,
+            },
+        )
         return raw_id, clean_id
     except Exception:
         for v in created:
@@ -130,11 +149,20 @@ def drop_users_version(ws, ds, user_ids: list, note: str = "") -> str:
 
 # ------------------------------------------------------------------ summaries and charts
 
+
 def summary_numbers(ds) -> dict:
     s = ds.summary()
-    return {"users": s["users"], "items": s["items"], "ratings": s["ratings"], "reviews": s["reviews"],
-            "sparsity": s["sparsity"], "mean_rating": s["mean_rating"], "rating_scale": s["rating_scale"],
-            "first_time": s["first_time"], "last_time": s["last_time"]}
+    return {
+        "users": s["users"],
+        "items": s["items"],
+        "ratings": s["ratings"],
+        "reviews": s["reviews"],
+        "sparsity": s["sparsity"],
+        "mean_rating": s["mean_rating"],
+        "rating_scale": s["rating_scale"],
+        "first_time": s["first_time"],
+        "last_time": s["last_time"],
+    }
 
 
 def rating_histogram(ds, title: str = "", xlabel: str = "rating", ylabel: str = "count") -> go.Figure:
@@ -181,8 +209,9 @@ def top_films(ds, n: int = 10) -> pd.DataFrame:
     return g
 
 
-def compare_histogram(a, b, name_a: str, name_b: str, title: str = "", xlabel: str = "rating",
-                      ylabel: str = "count") -> go.Figure:
+def compare_histogram(
+    a, b, name_a: str, name_b: str, title: str = "", xlabel: str = "rating", ylabel: str = "count"
+) -> go.Figure:
     """Rating counts of two versions side by side."""
     fig = go.Figure()
     for ds, name, color in ((a, name_a, charts.PALETTE[0]), (b, name_b, charts.PALETTE[1])):
@@ -204,8 +233,15 @@ def step_detail(report, step, t) -> str:
     if not step.enabled and step.name != "out_of_range":
         return t("detail.off")
     (lo, hi), (tlo, thi) = report.detected_scale, report.normalised_to
-    return t(f"detail.{step.name}", dropped=step.rows_dropped, affected=step.rows_affected,
-             lo=f"{lo:g}", hi=f"{hi:g}", tlo=f"{tlo:g}", thi=f"{thi:g}")
+    return t(
+        f"detail.{step.name}",
+        dropped=step.rows_dropped,
+        affected=step.rows_affected,
+        lo=f"{lo:g}",
+        hi=f"{hi:g}",
+        tlo=f"{tlo:g}",
+        thi=f"{thi:g}",
+    )
 
 
 def joins_table(report) -> pd.DataFrame:
@@ -213,11 +249,17 @@ def joins_table(report) -> pd.DataFrame:
     rows = []
     for kind, d in report.joins.items():
         key = "films" if kind == "items" else "users"
-        rows.append({"table": kind, "in_interactions": d[f"{key}_in_interactions"], "in_metadata": d[f"{key}_in_metadata"],
-                     "without_metadata": d[f"{key}_without_metadata"],
-                     "examples_without_metadata": ", ".join(d["examples_without_metadata"]),
-                     "metadata_without_interactions": d["metadata_without_interactions"],
-                     "examples_unused": ", ".join(d["examples_metadata_without_interactions"])})
+        rows.append(
+            {
+                "table": kind,
+                "in_interactions": d[f"{key}_in_interactions"],
+                "in_metadata": d[f"{key}_in_metadata"],
+                "without_metadata": d[f"{key}_without_metadata"],
+                "examples_without_metadata": ", ".join(d["examples_without_metadata"]),
+                "metadata_without_interactions": d["metadata_without_interactions"],
+                "examples_unused": ", ".join(d["examples_metadata_without_interactions"]),
+            }
+        )
     return pd.DataFrame(rows)
 
 

@@ -5,6 +5,7 @@ Caching: one evaluation *cell* is (data version, model, params, protocol, fold).
 with ``st.cache_data`` so changing one model's parameters recomputes only that model, and the
 progress bar can advance per model and fold (progress lives outside the cached function).
 """
+
 from __future__ import annotations
 
 import json
@@ -54,8 +55,19 @@ MODEL_LABELS: dict[str, tuple[str, str]] = {
 DEFAULT_MODELS = ["baseline", "bias", "popularity", "svd"]
 SPLITS = ["kfold", "random", "temporal", "user"]
 CURVE_KS = (1, 2, 3, 5, 10, 15, 20)
-HEADLINE = ("rmse", "mae", "precision", "recall", "ndcg", "map", "hit_rate", "coverage", "diversity", "novelty",
-            "personalization")
+HEADLINE = (
+    "rmse",
+    "mae",
+    "precision",
+    "recall",
+    "ndcg",
+    "map",
+    "hit_rate",
+    "coverage",
+    "diversity",
+    "novelty",
+    "personalization",
+)
 
 
 class W:
@@ -108,8 +120,21 @@ def keep_choices(page: str, keys) -> None:
     st.session_state[memo] = now
 
 
-LANGUAGE_LABELLED = (W.MODELS, W.SPLIT, W.BAR_METRIC, W.CURVE_METRIC, W.TRADE_METRIC, W.SIG_A, W.SIG_B,
-                     W.SIG_METRIC, W.SIG_BY, W.SAVE_PICK, W.TUNE_MODEL, W.TUNE_METRIC, W.TUNE_METHOD)
+LANGUAGE_LABELLED = (
+    W.MODELS,
+    W.SPLIT,
+    W.BAR_METRIC,
+    W.CURVE_METRIC,
+    W.TRADE_METRIC,
+    W.SIG_A,
+    W.SIG_B,
+    W.SIG_METRIC,
+    W.SIG_BY,
+    W.SAVE_PICK,
+    W.TUNE_MODEL,
+    W.TUNE_METRIC,
+    W.TUNE_METHOD,
+)
 
 
 def param_key(model: str, param: str) -> str:
@@ -228,8 +253,9 @@ def protocol_dict(split: str, folds: int, test_size: float, leave_n: int, seed: 
 
 
 def _splitter(p: dict):
-    return make_splitter(p["split"], folds=p.get("folds", 5), test_size=p.get("test_size", 0.2),
-                         seed=p.get("seed", 0), n=p.get("n", 1))
+    return make_splitter(
+        p["split"], folds=p.get("folds", 5), test_size=p.get("test_size", 0.2), seed=p.get("seed", 0), n=p.get("n", 1)
+    )
 
 
 def n_folds(p: dict) -> int:
@@ -247,21 +273,29 @@ def _splits(_ds, version: str, protocol_json: str) -> list:
 
 
 @st.cache_data(show_spinner=False, max_entries=1024)
-def _cell(_ds, version: str, name: str, params_json: str, protocol_json: str, fold: int,
-          metrics: tuple, curve_ks: tuple | None) -> Evaluation:
+def _cell(
+    _ds,
+    version: str,
+    name: str,
+    params_json: str,
+    protocol_json: str,
+    fold: int,
+    metrics: tuple,
+    curve_ks: tuple | None,
+) -> Evaluation:
     p = json.loads(protocol_json)
     pairs = _splits(_ds, version, protocol_json)
     model = make_model(name, **json.loads(params_json))
-    ev = evaluate({name: model}, _splitter(p), _ds, metrics=metrics, k=p["k"], folds=[pairs[fold]],
-                  curve_ks=curve_ks)
+    ev = evaluate({name: model}, _splitter(p), _ds, metrics=metrics, k=p["k"], folds=[pairs[fold]], curve_ks=curve_ks)
     return ev.with_fold(fold)
 
 
 MODEL_FAILURES = (ValueError, TypeError, RuntimeError, ArithmeticError, MemoryError, KeyError, IndexError)
 
 
-def run_comparison(ds, version: str, configs: dict[str, dict], protocol: dict, progress=None,
-                   failures: dict | None = None) -> Evaluation:
+def run_comparison(
+    ds, version: str, configs: dict[str, dict], protocol: dict, progress=None, failures: dict | None = None
+) -> Evaluation:
     """Evaluate every configured model on every fold (cached per cell). ``progress(label, step, total)``.
 
     A model that fails (bad parameters, data it cannot handle) is skipped and its one-line reason is
@@ -329,8 +363,10 @@ def display_table(ev: Evaluation):
     def highlight(col):
         raw = next(c for c, r in rename.items() if r == col.name)
         winner = best.get(raw)
-        return ["background-color: #d9f2e3; font-weight: 600" if (winner is not None and m == winner) else ""
-                for m in df.index]
+        return [
+            "background-color: #d9f2e3; font-weight: 600" if (winner is not None and m == winner) else ""
+            for m in df.index
+        ]
 
     return shown.style.apply(highlight, axis=0).format(precision=4, na_rep="N/A")
 
@@ -339,20 +375,36 @@ def per_fold_frame(ev: Evaluation) -> pd.DataFrame:
     df = ev.folds.copy()
     df["fold"] = df["fold"] + 1
     df["model"] = df["model"].map(model_label)
-    return df.rename(columns={"model": t("models.model"), "fold": t("models.fold"),
-                              **{c: metric_name(c) for c in df.columns if c not in ("model", "fold")}})
+    return df.rename(
+        columns={
+            "model": t("models.model"),
+            "fold": t("models.fold"),
+            **{c: metric_name(c) for c in df.columns if c not in ("model", "fold")},
+        }
+    )
 
 
 # ---------------------------------------------------------------------------- charts
 def bar_chart(ev: Evaluation, column: str) -> go.Figure:
     g = ev.folds.groupby("model", sort=False)[column]
-    df = pd.DataFrame({"model": [model_label(m) for m in g.mean().index], "mean": g.mean().values,
-                       "std": g.std(ddof=1).fillna(0.0).values})
+    df = pd.DataFrame(
+        {
+            "model": [model_label(m) for m in g.mean().index],
+            "mean": g.mean().values,
+            "std": g.std(ddof=1).fillna(0.0).values,
+        }
+    )
     df = df[np.isfinite(df["mean"])]
-    fig = px.bar(df, x="model", y="mean", error_y="std" if n_fold_rows(ev) > 1 else None, color="model",
-                 color_discrete_sequence=PALETTE,
-                 title=t("models.bar_title", metric=metric_name(column)),
-                 labels={"model": t("models.model"), "mean": metric_name(column)})
+    fig = px.bar(
+        df,
+        x="model",
+        y="mean",
+        error_y="std" if n_fold_rows(ev) > 1 else None,
+        color="model",
+        color_discrete_sequence=PALETTE,
+        title=t("models.bar_title", metric=metric_name(column)),
+        labels={"model": t("models.model"), "mean": metric_name(column)},
+    )
     fig.update_layout(showlegend=False)
     return style(fig)
 
@@ -364,20 +416,40 @@ def n_fold_rows(ev: Evaluation) -> int:
 def curves_chart(ev: Evaluation, metric: str) -> go.Figure:
     c = ev.curves_mean()
     c = c.assign(model=c["model"].map(model_label))
-    fig = px.line(c, x="k", y=metric, color="model", markers=True, color_discrete_sequence=PALETTE,
-                  title=t("models.curve_title", metric=metric_name(metric)),
-                  labels={"k": "K", metric: metric_name(metric), "model": t("models.model")})
+    fig = px.line(
+        c,
+        x="k",
+        y=metric,
+        color="model",
+        markers=True,
+        color_discrete_sequence=PALETTE,
+        title=t("models.curve_title", metric=metric_name(metric)),
+        labels={"k": "K", metric: metric_name(metric), "model": t("models.model")},
+    )
     return _legend_below(style(fig))
 
 
 def tradeoff_chart(ev: Evaluation, column: str) -> go.Figure:
     s = summary_frame(ev)
-    df = pd.DataFrame({"model": [model_label(m) for m in s.index], "seconds": s["fit_seconds"] + s["test_seconds"],
-                       "value": s[column]})
+    df = pd.DataFrame(
+        {
+            "model": [model_label(m) for m in s.index],
+            "seconds": s["fit_seconds"] + s["test_seconds"],
+            "value": s[column],
+        }
+    )
     df = df[np.isfinite(df["value"])]
-    fig = px.scatter(df, x="seconds", y="value", text="model", color="model", log_x=True,
-                     color_discrete_sequence=PALETTE, title=t("models.trade_title", metric=metric_name(column)),
-                     labels={"seconds": t("models.seconds_axis"), "value": metric_name(column)})
+    fig = px.scatter(
+        df,
+        x="seconds",
+        y="value",
+        text="model",
+        color="model",
+        log_x=True,
+        color_discrete_sequence=PALETTE,
+        title=t("models.trade_title", metric=metric_name(column)),
+        labels={"seconds": t("models.seconds_axis"), "value": metric_name(column)},
+    )
     fig.update_traces(textposition="top center", marker=dict(size=12), cliponaxis=False)
     fig.update_layout(showlegend=False)
     if len(df):
@@ -390,14 +462,15 @@ def tradeoff_chart(ev: Evaluation, column: str) -> go.Figure:
 
 def log_ticks(lo: float, hi: float) -> dict:
     """Ticks 1-2-5 per decade between 10**lo and 10**hi, written in full ("0.05", "0.1", "2")."""
-    vals = [m * 10.0 ** e for e in range(math.floor(lo), math.ceil(hi) + 1) for m in (1, 2, 5)]
-    vals = [v for v in vals if 10 ** lo <= v <= 10 ** hi]
+    vals = [m * 10.0**e for e in range(math.floor(lo), math.ceil(hi) + 1) for m in (1, 2, 5)]
+    vals = [v for v in vals if 10**lo <= v <= 10**hi]
     return dict(tickvals=vals, ticktext=[f"{v:g}" for v in vals])
 
 
 def _legend_below(fig: go.Figure) -> go.Figure:
-    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.22, x=0, title_text=""),
-                      margin=dict(b=80), height=420)
+    fig.update_layout(
+        legend=dict(orientation="h", yanchor="top", y=-0.22, x=0, title_text=""), margin=dict(b=80), height=420
+    )
     return fig
 
 
@@ -407,9 +480,16 @@ def learning_chart(ev: Evaluation) -> go.Figure | None:
         return None
     df = lc.groupby(["model", "series", "epoch"], sort=False)["value"].mean().reset_index()
     df["model"] = df["model"].map(model_label)
-    fig = px.line(df, x="epoch", y="value", color="model", line_dash="series", color_discrete_sequence=PALETTE,
-                  title=t("models.learning_title"),
-                  labels={"epoch": t("models.epoch"), "value": t("models.loss"), "series": ""})
+    fig = px.line(
+        df,
+        x="epoch",
+        y="value",
+        color="model",
+        line_dash="series",
+        color_discrete_sequence=PALETTE,
+        title=t("models.learning_title"),
+        labels={"epoch": t("models.epoch"), "value": t("models.loss"), "series": ""},
+    )
     return _legend_below(style(fig))
 
 
@@ -442,9 +522,12 @@ def plain_summary(ev: Evaluation, language: str | None = None) -> list[str]:
         if len(order) > 1:
             second, sv = order.index[1], order.iloc[1]
             gap = abs(bv - sv)
-            return (f"{name} 最好的是 {lab[best]}（{_fmt(bv, col)}），领先第二名 {lab[second]} {_fmt(gap, col)}。" if zh
-                    else f"Best {name}: {lab[best]} ({_fmt(bv, col)}), ahead of {lab[second]} by {_fmt(gap, col)}.")
-        return (f"{name}：{lab[best]} 为 {_fmt(bv, col)}。" if zh else f"{name}: {lab[best]} scores {_fmt(bv, col)}.")
+            return (
+                f"{name} 最好的是 {lab[best]}（{_fmt(bv, col)}），领先第二名 {lab[second]} {_fmt(gap, col)}。"
+                if zh
+                else f"Best {name}: {lab[best]} ({_fmt(bv, col)}), ahead of {lab[second]} by {_fmt(gap, col)}."
+            )
+        return f"{name}：{lab[best]} 为 {_fmt(bv, col)}。" if zh else f"{name}: {lab[best]} scores {_fmt(bv, col)}."
 
     rank_col = metric_column("ndcg", ev.k)
     for col in ("rmse", rank_col, "coverage"):
@@ -454,15 +537,21 @@ def plain_summary(ev: Evaluation, language: str | None = None) -> list[str]:
                 out.append(sent)
     rankers = [lab[m] for m in s.index if "rmse" in s.columns and not np.isfinite(s.at[m, "rmse"])]
     if rankers:
-        out.append(f"{'、'.join(rankers)} 只排序、不预测评分，所以 RMSE/MAE 显示为 N/A。" if zh
-                   else f"{', '.join(rankers)} {'ranks' if len(rankers) == 1 else 'rank'} films but "
-                        f"{'does' if len(rankers) == 1 else 'do'} not predict ratings, so RMSE/MAE show N/A.")
+        out.append(
+            f"{'、'.join(rankers)} 只排序、不预测评分，所以 RMSE/MAE 显示为 N/A。"
+            if zh
+            else f"{', '.join(rankers)} {'ranks' if len(rankers) == 1 else 'rank'} films but "
+            f"{'does' if len(rankers) == 1 else 'do'} not predict ratings, so RMSE/MAE show N/A."
+        )
     if "rmse" in s.columns and s["rmse"].notna().any() and rank_col in s.columns and s[rank_col].notna().any():
         b_rmse, b_rank = s["rmse"].idxmin(), s[rank_col].idxmax()
         if b_rmse != b_rank:
-            out.append(f"评分预测最准的 {lab[b_rmse]} 不一定最会排序：{metric_label(rank_col, 'zh')} 最高的是 {lab[b_rank]}。"
-                       if zh else f"The most accurate rating predictor ({lab[b_rmse]}) is not the best ranker: "
-                       f"{lab[b_rank]} has the highest {metric_label(rank_col, 'en')}.")
+            out.append(
+                f"评分预测最准的 {lab[b_rmse]} 不一定最会排序：{metric_label(rank_col, 'zh')} 最高的是 {lab[b_rank]}。"
+                if zh
+                else f"The most accurate rating predictor ({lab[b_rmse]}) is not the best ranker: "
+                f"{lab[b_rank]} has the highest {metric_label(rank_col, 'en')}."
+            )
     secs = s["fit_seconds"] + s["test_seconds"]
     acc_col = "rmse" if ("rmse" in s.columns and s["rmse"].notna().any()) else rank_col
     if acc_col in s.columns and s[acc_col].notna().any() and len(s) > 1:
@@ -470,11 +559,14 @@ def plain_summary(ev: Evaluation, language: str | None = None) -> list[str]:
         fastest = secs.idxmin()
         if best != fastest and secs[fastest] > 0:
             ratio = secs[best] / secs[fastest]
-            out.append(f"取舍：最准的 {lab[best]} 训练加预测用时 {_fmt(secs[best], 'fit_seconds')}，"
-                       f"约为最快的 {lab[fastest]}（{_fmt(secs[fastest], 'fit_seconds')}）的 {ratio:.0f} 倍。" if zh
-                       else f"Trade-off: the most accurate, {lab[best]}, takes {_fmt(secs[best], 'fit_seconds')} to "
-                       f"train and predict, about {ratio:.0f}× the fastest, {lab[fastest]} "
-                       f"({_fmt(secs[fastest], 'fit_seconds')}).")
+            out.append(
+                f"取舍：最准的 {lab[best]} 训练加预测用时 {_fmt(secs[best], 'fit_seconds')}，"
+                f"约为最快的 {lab[fastest]}（{_fmt(secs[fastest], 'fit_seconds')}）的 {ratio:.0f} 倍。"
+                if zh
+                else f"Trade-off: the most accurate, {lab[best]}, takes {_fmt(secs[best], 'fit_seconds')} to "
+                f"train and predict, about {ratio:.0f}× the fastest, {lab[fastest]} "
+                f"({_fmt(secs[fastest], 'fit_seconds')})."
+            )
     if n_fold_rows(ev) > 1 and acc_col in s.columns:
         vals = s[acc_col].dropna().sort_values(ascending=lower_is_better(acc_col))
         if len(vals) > 1:
@@ -531,12 +623,21 @@ def parse_space_text(text: str, default):
 def tunable_params(name: str) -> dict:
     """Numeric and boolean parameters, plus categorical ones the model lists in ``param_choices``."""
     choices = param_choices(name)
-    return {p: d for p, d in default_params(name).items()
-            if isinstance(d, (int, float)) or p in choices}
+    return {p: d for p, d in default_params(name).items() if isinstance(d, (int, float)) or p in choices}
 
 
-def run_tuning(ds, version: str, name: str, base_params: dict, space: dict, method: str, n_iter: int,
-               protocol: dict, metric: str, progress=None):
+def run_tuning(
+    ds,
+    version: str,
+    name: str,
+    base_params: dict,
+    space: dict,
+    method: str,
+    n_iter: int,
+    protocol: dict,
+    metric: str,
+    progress=None,
+):
     """Grid / random search with the same cached cells as the comparison."""
     if method == "grid":
         cands = grid_candidates(space)
@@ -568,20 +669,33 @@ def tuning_frame(result) -> pd.DataFrame:
     """The search results sorted by rank, with translated headers (parameter names stay as they are)."""
     df = result.results.sort_values("rank")
     name = metric_name(result.metric)
-    rename = {"candidate": t("models.candidate"), "mean_score": t("models.mean_of", metric=name),
-              "std_score": t("models.std_of", metric=name), "mean_fit_seconds": t("models.fit_seconds"),
-              "rank": t("models.rank")}
+    rename = {
+        "candidate": t("models.candidate"),
+        "mean_score": t("models.mean_of", metric=name),
+        "std_score": t("models.std_of", metric=name),
+        "mean_fit_seconds": t("models.fit_seconds"),
+        "rank": t("models.rank"),
+    }
     rename.update({c: f"{t('models.fold')} {int(c.split('_')[1]) + 1}" for c in df.columns if c.startswith("fold_")})
     return df.rename(columns=rename)
 
 
 def tuning_chart(result, param: str) -> go.Figure:
     df = result.results
-    log_x = bool(df[param].dtype.kind in "if" and (df[param] > 0).all() and df[param].max() / max(df[param].min(), 1e-12) >= 20)
-    fig = px.scatter(df, x=param, y="mean_score", error_y="std_score" if df["std_score"].notna().any() else None,
-                     color="rank", color_continuous_scale="Viridis_r", log_x=log_x,
-                     title=t("models.tune_chart_title", metric=metric_name(result.metric), param=param),
-                     labels={"mean_score": metric_name(result.metric), "rank": t("models.rank")})
+    log_x = bool(
+        df[param].dtype.kind in "if" and (df[param] > 0).all() and df[param].max() / max(df[param].min(), 1e-12) >= 20
+    )
+    fig = px.scatter(
+        df,
+        x=param,
+        y="mean_score",
+        error_y="std_score" if df["std_score"].notna().any() else None,
+        color="rank",
+        color_continuous_scale="Viridis_r",
+        log_x=log_x,
+        title=t("models.tune_chart_title", metric=metric_name(result.metric), param=param),
+        labels={"mean_score": metric_name(result.metric), "rank": t("models.rank")},
+    )
     fig.update_traces(marker=dict(size=11))
     return style(fig)
 
@@ -591,8 +705,9 @@ def _clean_metrics(d: dict) -> dict:
     return {k: (None if (isinstance(v, float) and not math.isfinite(v)) else float(v)) for k, v in d.items()}
 
 
-def save_models(ws, ds, version: str, ev: Evaluation, names: list[str], configs: dict[str, dict],
-                progress=None) -> list[tuple[str, str, float]]:
+def save_models(
+    ws, ds, version: str, ev: Evaluation, names: list[str], configs: dict[str, dict], progress=None
+) -> list[tuple[str, str, float]]:
     """Refit each chosen model on all ratings of the version and register it. Returns (name, model_id, seconds)."""
     summary = summary_frame(ev)
     ts = Trainset.from_dataset(ds)
@@ -644,10 +759,16 @@ def registry_frame(ws, version: str, k: int = 10) -> pd.DataFrame:
     for r in df.itertuples():
         m = r.metrics or {}
         ndcg_key = rank_col if rank_col in m else next((c for c in m if c.startswith("ndcg@")), None)
-        rows.append({"model_id": r.model_id, t("models.model"): model_label(r.name), "RMSE": _num(m.get("rmse")),
-                     metric_label(ndcg_key or rank_col, lang()): _num(m.get(ndcg_key)) if ndcg_key else np.nan,
-                     t("models.created"): pd.Timestamp(r.created).strftime("%Y-%m-%d %H:%M"),
-                     t("models.params"): params_text(r.params)})
+        rows.append(
+            {
+                "model_id": r.model_id,
+                t("models.model"): model_label(r.name),
+                "RMSE": _num(m.get("rmse")),
+                metric_label(ndcg_key or rank_col, lang()): _num(m.get(ndcg_key)) if ndcg_key else np.nan,
+                t("models.created"): pd.Timestamp(r.created).strftime("%Y-%m-%d %H:%M"),
+                t("models.params"): params_text(r.params),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -666,7 +787,11 @@ def sample_recommendations(model, ds, n: int = 5):
     user = str(users.index[0])
     recs = model.recommend(user, n=n)
     titles = ds.item_titles()
-    return user, pd.DataFrame({t("models.model"): [model_label(model.name)] * len(recs),
-                               t("models.film_id"): [i for i, _ in recs],
-                               t("models.film_title"): [titles.get(i, i) for i, _ in recs],
-                               t("models.score"): [round(s, 4) for _, s in recs]})
+    return user, pd.DataFrame(
+        {
+            t("models.model"): [model_label(model.name)] * len(recs),
+            t("models.film_id"): [i for i, _ in recs],
+            t("models.film_title"): [titles.get(i, i) for i, _ in recs],
+            t("models.score"): [round(s, 4) for _, s in recs],
+        }
+    )

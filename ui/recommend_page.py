@@ -1,5 +1,6 @@
 """Helpers of the Recommend page: cached engines, model registry access, feedback callbacks,
 genre-coloured cards and charts. The page script only draws widgets and calls these."""
+
 from __future__ import annotations
 
 import hashlib
@@ -26,8 +27,24 @@ from .i18n import lang, t
 from .services import trainset, workspace
 from .state import K
 
-GENRE_COLOURS = ["#e4572e", "#29335c", "#f3a712", "#669bbc", "#a8c686", "#8e6c8a", "#2a9d8f", "#e76f51",
-                 "#264653", "#b5838d", "#6d597a", "#457b9d", "#ff9f1c", "#2b9348", "#9d0208", "#5e548e"]
+GENRE_COLOURS = [
+    "#e4572e",
+    "#29335c",
+    "#f3a712",
+    "#669bbc",
+    "#a8c686",
+    "#8e6c8a",
+    "#2a9d8f",
+    "#e76f51",
+    "#264653",
+    "#b5838d",
+    "#6d597a",
+    "#457b9d",
+    "#ff9f1c",
+    "#2b9348",
+    "#9d0208",
+    "#5e548e",
+]
 
 
 # ---------------------------------------------------------------------------- models
@@ -100,10 +117,13 @@ def retrain_and_register(version: str, ds, model_id: str, mode: str) -> tuple[st
     eng = engine(model_id)
     new_model, _, n = retrain(eng.model, ds.ratings, fb, ds.rating_scale, ds.items, mode=mode)
     name = registered_name(model_id)
-    new_id = ws.register_model(new_model, name, {"feedback_events": n}, version,
-                               note=f"retrained with {n} feedback events")
-    ws.log_event("model_retrained", {"model_id": new_id, "parent": model_id, "mode": mode, "feedback_events": n,
-                                     "data_version": version})
+    new_id = ws.register_model(
+        new_model, name, {"feedback_events": n}, version, note=f"retrained with {n} feedback events"
+    )
+    ws.log_event(
+        "model_retrained",
+        {"model_id": new_id, "parent": model_id, "mode": mode, "feedback_events": n, "data_version": version},
+    )
     return new_id, n
 
 
@@ -114,21 +134,37 @@ def registered_name(model_id: str) -> str:
 
 
 # ---------------------------------------------------------------------------- feedback
-def record_feedback(user_id: str, item_id: str, action: str, model_id: str | None, version: str,
-                    arm: str | None = None, value_key: str | None = None, value: float | None = None) -> None:
+def record_feedback(
+    user_id: str,
+    item_id: str,
+    action: str,
+    model_id: str | None,
+    version: str,
+    arm: str | None = None,
+    value_key: str | None = None,
+    value: float | None = None,
+) -> None:
     """Widget callback: store one feedback event in the workspace."""
     if value_key is not None:
         value = st.session_state.get(value_key)
         if value is None:
             return
     try:
-        workspace().add_feedback(user_id, item_id, action, value=None if value is None else float(value),
-                                 model_id=model_id, arm=arm, session=st.session_state.get(K.SESSION_ID),
-                                 data_version=version)
+        workspace().add_feedback(
+            user_id,
+            item_id,
+            action,
+            value=None if value is None else float(value),
+            model_id=model_id,
+            arm=arm,
+            session=st.session_state.get(K.SESSION_ID),
+            data_version=version,
+        )
         st.session_state[K.REC_FLASH] = (action, item_id)
     except Exception as e:  # noqa: BLE001 - shown to the user and logged, never a traceback
-        workspace().log_event("feedback_failed", {"message": str(e), "user_id": user_id, "item_id": item_id},
-                              level="error")
+        workspace().log_event(
+            "feedback_failed", {"message": str(e), "user_id": user_id, "item_id": item_id}, level="error"
+        )
         st.session_state[K.REC_FLASH] = ("error", str(e))
 
 
@@ -165,9 +201,17 @@ def log_served(model_id: str, user_id: str, n: int, source: str, arm: str | None
     if st.session_state.get(key) == signature:
         return
     st.session_state[key] = signature
-    workspace().log_event("recommendations_served", {"model_id": model_id, "user_id": user_id, "n": int(n),
-                                                      "source": source, "arm": arm,
-                                                      "session": st.session_state.get(K.SESSION_ID)})
+    workspace().log_event(
+        "recommendations_served",
+        {
+            "model_id": model_id,
+            "user_id": user_id,
+            "n": int(n),
+            "source": source,
+            "arm": arm,
+            "session": st.session_state.get(K.SESSION_ID),
+        },
+    )
 
 
 def log_error(kind: str, message: str, **payload) -> None:
@@ -177,8 +221,11 @@ def log_error(kind: str, message: str, **payload) -> None:
 def visitor_history(eng: Engine, fb: pd.DataFrame, scale) -> pd.DataFrame:
     """A cold-start visitor's ratings (from feedback) as history rows for :func:`history_cards`."""
     r = feedback_ratings(fb, scale)
-    rows = [{**eng.cat.item_row(int(j)), "rating": float(v), "timestamp": ts}
-            for j, v, ts in zip(eng.cat.inner(r["item_id"]), r["rating"], r["timestamp"], strict=False) if j >= 0]
+    rows = [
+        {**eng.cat.item_row(int(j)), "rating": float(v), "timestamp": ts}
+        for j, v, ts in zip(eng.cat.inner(r["item_id"]), r["rating"], r["timestamp"], strict=False)
+        if j >= 0
+    ]
     return pd.DataFrame(rows)
 
 
@@ -186,23 +233,35 @@ def feedback_view(fb: pd.DataFrame, eng: Engine, limit: int = 30) -> pd.DataFram
     """A user's latest feedback events with titles and translated actions."""
     titles = dict(zip(eng.cat.item_ids, eng.cat.titles, strict=False))
     view = fb.sort_values("event_id", ascending=False).head(limit)
-    return pd.DataFrame({
-        t("rec.col.time"): view["ts"], t("rec.col.title"): view["item_id"].map(lambda i: titles.get(i, i)),
-        t("rec.col.action"): view["action"].map(lambda a: t(f"rec.fb.{a}")), t("rec.col.value"): view["value"],
-        t("rec.model"): view["model_id"]})
+    return pd.DataFrame(
+        {
+            t("rec.col.time"): view["ts"],
+            t("rec.col.title"): view["item_id"].map(lambda i: titles.get(i, i)),
+            t("rec.col.action"): view["action"].map(lambda a: t(f"rec.fb.{a}")),
+            t("rec.col.value"): view["value"],
+            t("rec.model"): view["model_id"],
+        }
+    )
 
 
 def change_counts(d: pd.DataFrame) -> dict:
-    return {"entered": int((d["change"] == "entered").sum()), "left": int((d["change"] == "left").sum()),
-            "moved": int(d["change"].isin(["up", "down"]).sum())}
+    return {
+        "entered": int((d["change"] == "entered").sum()),
+        "left": int((d["change"] == "left").sum()),
+        "moved": int(d["change"].isin(["up", "down"]).sum()),
+    }
 
 
 def changes_view(d: pd.DataFrame, eng: Engine) -> pd.DataFrame:
     titles = dict(zip(eng.cat.item_ids, eng.cat.titles, strict=False))
-    return pd.DataFrame({
-        t("rec.col.title"): d["item_id"].map(lambda i: titles.get(i, i)),
-        t("rec.changes.before"): d["before"], t("rec.changes.after"): d["after"],
-        t("rec.changes.change"): d["change"].map(lambda c: t(f"rec.changes.{c}"))})
+    return pd.DataFrame(
+        {
+            t("rec.col.title"): d["item_id"].map(lambda i: titles.get(i, i)),
+            t("rec.changes.before"): d["before"],
+            t("rec.changes.after"): d["after"],
+            t("rec.changes.change"): d["change"].map(lambda c: t(f"rec.changes.{c}")),
+        }
+    )
 
 
 def offline_view(summary: pd.DataFrame, k: int) -> pd.DataFrame:
@@ -215,8 +274,17 @@ def _offline(ws_path: str, version: str, a: str, b: str, k: int, test_size: floa
     from .services import dataset
 
     ds = dataset(version)
-    res = offline_ab(ds.ratings, ds.rating_scale, make_model(a), make_model(b), names=(a, b), k=k,
-                     test_size=test_size, seed=seed, items_meta=ds.items)
+    res = offline_ab(
+        ds.ratings,
+        ds.rating_scale,
+        make_model(a),
+        make_model(b),
+        names=(a, b),
+        k=k,
+        test_size=test_size,
+        seed=seed,
+        items_meta=ds.items,
+    )
     return res.summary, res.diffs, res.split, res.per_user
 
 
@@ -226,10 +294,24 @@ def offline(version: str, a: str, b: str, k: int, test_size: float, seed: int = 
 
 # ---------------------------------------------------------------------------- cards
 # fixed colours for common genres (Chinese and MovieLens English names), so they never collide
-_KNOWN = [("剧情", "Drama"), ("喜剧", "Comedy"), ("动作", "Action"), ("悬疑", "Mystery"), ("犯罪", "Crime"),
-          ("爱情", "Romance"), ("惊悚", "Thriller"), ("家庭", "Children's"), ("奇幻", "Fantasy"),
-          ("冒险", "Adventure"), ("科幻", "Sci-Fi"), ("战争", "War"), ("历史", "Film-Noir"), ("动画", "Animation"),
-          ("恐怖", "Horror"), ("纪录片", "Documentary")]
+_KNOWN = [
+    ("剧情", "Drama"),
+    ("喜剧", "Comedy"),
+    ("动作", "Action"),
+    ("悬疑", "Mystery"),
+    ("犯罪", "Crime"),
+    ("爱情", "Romance"),
+    ("惊悚", "Thriller"),
+    ("家庭", "Children's"),
+    ("奇幻", "Fantasy"),
+    ("冒险", "Adventure"),
+    ("科幻", "Sci-Fi"),
+    ("战争", "War"),
+    ("历史", "Film-Noir"),
+    ("动画", "Animation"),
+    ("恐怖", "Horror"),
+    ("纪录片", "Documentary"),
+]
 _FIXED = {name: GENRE_COLOURS[k % len(GENRE_COLOURS)] for k, pair in enumerate(_KNOWN) for name in pair}
 
 
@@ -247,12 +329,17 @@ def tile_html(title: str, genres: list[str], size: int = 64) -> str:
         bg = cols[0]
     else:
         step = 100 / len(cols)
-        bg = "linear-gradient(135deg, " + ", ".join(
-            f"{c} {i * step:.0f}% {(i + 1) * step:.0f}%" for i, c in enumerate(cols)) + ")"
+        bg = (
+            "linear-gradient(135deg, "
+            + ", ".join(f"{c} {i * step:.0f}% {(i + 1) * step:.0f}%" for i, c in enumerate(cols))
+            + ")"
+        )
     initial = html.escape((title or "?").strip()[:1])
-    return (f"<div style='width:{size}px;height:{size}px;border-radius:8px;background:{bg};display:flex;"
-            f"align-items:center;justify-content:center;color:white;font-size:{size // 2.4:.0f}px;"
-            f"font-weight:700;text-shadow:0 1px 2px rgba(0,0,0,.4)'>{initial}</div>")
+    return (
+        f"<div style='width:{size}px;height:{size}px;border-radius:8px;background:{bg};display:flex;"
+        f"align-items:center;justify-content:center;color:white;font-size:{size // 2.4:.0f}px;"
+        f"font-weight:700;text-shadow:0 1px 2px rgba(0,0,0,.4)'>{initial}</div>"
+    )
 
 
 def genre_name(genre: str) -> str:
@@ -263,17 +350,22 @@ def genre_name(genre: str) -> str:
 def genre_chips(genres: list[str]) -> str:
     """Genre chips coloured by the genre itself and labelled in the UI language."""
     L = lang()
-    return " ".join(f"<span style='background:{genre_colour(g)};color:white;border-radius:6px;padding:0 6px;"
-                    f"font-size:0.8em'>{html.escape(genre_label(g, L))}</span>" for g in genres)
+    return " ".join(
+        f"<span style='background:{genre_colour(g)};color:white;border-radius:6px;padding:0 6px;"
+        f"font-size:0.8em'>{html.escape(genre_label(g, L))}</span>"
+        for g in genres
+    )
 
 
 def film_card_html(row: dict, extra: str = "", highlight: bool = False) -> str:
     year = f" ({int(row['year'])})" if row.get("year") is not None and pd.notna(row.get("year")) else ""
     border = "2px solid #2a9d8f" if highlight else "1px solid rgba(128,128,128,.25)"
-    return (f"<div style='display:flex;gap:10px;align-items:center;border:{border};border-radius:10px;"
-            f"padding:6px;margin-bottom:6px'>{tile_html(row.get('title', ''), list(row.get('genres') or []), 48)}"
-            f"<div><b>{html.escape(str(row.get('title', '')))}</b>{year}<br>{genre_chips(list(row.get('genres') or []))}"
-            f"{('<br>' + extra) if extra else ''}</div></div>")
+    return (
+        f"<div style='display:flex;gap:10px;align-items:center;border:{border};border-radius:10px;"
+        f"padding:6px;margin-bottom:6px'>{tile_html(row.get('title', ''), list(row.get('genres') or []), 48)}"
+        f"<div><b>{html.escape(str(row.get('title', '')))}</b>{year}<br>{genre_chips(list(row.get('genres') or []))}"
+        f"{('<br>' + extra) if extra else ''}</div></div>"
+    )
 
 
 def history_cards(df: pd.DataFrame, scale) -> str:
@@ -283,8 +375,13 @@ def history_cards(df: pd.DataFrame, scale) -> str:
     for r in df.to_dict("records"):
         stars = "★" * int(round((r["rating"] - scale[0]) / max(scale[1] - scale[0], 1e-9) * 4 + 1))
         when = pd.Timestamp(r["timestamp"]).strftime("%Y-%m-%d") if pd.notna(r.get("timestamp")) else ""
-        out.append(film_card_html(r, f"<span style='color:#f3a712'>{stars}</span> {r['rating']:g} "
-                                     f"<span style='color:gray;font-size:.8em'>{when}</span>"))
+        out.append(
+            film_card_html(
+                r,
+                f"<span style='color:#f3a712'>{stars}</span> {r['rating']:g} "
+                f"<span style='color:gray;font-size:.8em'>{when}</span>",
+            )
+        )
     return "".join(out)
 
 
@@ -294,10 +391,18 @@ def reason_text(row) -> str:
 
 # ---------------------------------------------------------------------------- charts
 def scores_chart(lst: pd.DataFrame) -> go.Figure:
-    d = lst.assign(label=[f"{r}. {tt}" for r, tt in zip(lst["rank"], lst["title"], strict=False)],
-                   reason=[t(f"rec.reason.{k}") for k in lst["reason_kind"]])
-    fig = px.scatter(d, x="score", y="label", color="reason", title=t("rec.chart.scores"),
-                 labels={"score": t("rec.score"), "label": "", "reason": t("rec.reason")})
+    d = lst.assign(
+        label=[f"{r}. {tt}" for r, tt in zip(lst["rank"], lst["title"], strict=False)],
+        reason=[t(f"rec.reason.{k}") for k in lst["reason_kind"]],
+    )
+    fig = px.scatter(
+        d,
+        x="score",
+        y="label",
+        color="reason",
+        title=t("rec.chart.scores"),
+        labels={"score": t("rec.score"), "label": "", "reason": t("rec.reason")},
+    )
     fig.update_yaxes(autorange="reversed")
     fig.update_traces(marker=dict(size=12))
     return _legend_below(style(fig, height=max(280, 28 * len(d) + 120)))
@@ -306,20 +411,38 @@ def scores_chart(lst: pd.DataFrame) -> go.Figure:
 def like_rate_chart(lr: pd.DataFrame, labels: dict) -> go.Figure:
     fmt = "%Y-%m-%d %H:00" if (lr["period"].dt.hour != 0).any() else "%Y-%m-%d"
     d = lr.assign(model=lr["model_id"].map(lambda m: labels.get(m, m)), period=lr["period"].dt.strftime(fmt))
-    fig = px.line(d, x="period", y="like_rate", color="model", markers=True, title=t("rec.mon.like_rate_chart"),
-                  labels={"period": t("rec.mon.period"), "like_rate": t("rec.like_rate"), "model": t("rec.model")},
-                  hover_data=["events", "likes"])
+    fig = px.line(
+        d,
+        x="period",
+        y="like_rate",
+        color="model",
+        markers=True,
+        title=t("rec.mon.like_rate_chart"),
+        labels={"period": t("rec.mon.period"), "like_rate": t("rec.like_rate"), "model": t("rec.model")},
+        hover_data=["events", "likes"],
+    )
     fig.update_yaxes(range=[0, 1.05], tickformat=".0%")
     fig.update_xaxes(type="category")
     return _legend_below(style(fig))
 
 
 def offline_chart(summary: pd.DataFrame) -> go.Figure:
-    d = summary.assign(err_plus=summary["ci_hi"] - summary["mean"], err_minus=summary["mean"] - summary["ci_lo"],
-                       arm_model=summary["arm"] + " · " + summary["model"])
-    fig = px.bar(d, x="metric", y="mean", color="arm_model", barmode="group", error_y="err_plus",
-                 error_y_minus="err_minus", title=t("rec.ab.offline_chart"),
-                 labels={"mean": t("rec.ab.mean"), "metric": "", "arm_model": t("rec.model")})
+    d = summary.assign(
+        err_plus=summary["ci_hi"] - summary["mean"],
+        err_minus=summary["mean"] - summary["ci_lo"],
+        arm_model=summary["arm"] + " · " + summary["model"],
+    )
+    fig = px.bar(
+        d,
+        x="metric",
+        y="mean",
+        color="arm_model",
+        barmode="group",
+        error_y="err_plus",
+        error_y_minus="err_minus",
+        title=t("rec.ab.offline_chart"),
+        labels={"mean": t("rec.ab.mean"), "metric": "", "arm_model": t("rec.model")},
+    )
     return _legend_below(style(fig))
 
 
@@ -331,12 +454,26 @@ def _legend_below(fig: go.Figure) -> go.Figure:
 
 def translated(df: pd.DataFrame) -> pd.DataFrame:
     """Monitoring tables with translated column names (unknown columns, e.g. metric names, stay as they are)."""
-    keys = {"model_id": "rec.col.model_id", "lists": "rec.mon.lists", "users": "rec.mon.users",
-            "last": "rec.mon.last", "like": "rec.fb.like", "dislike": "rec.fb.dislike", "rate": "rec.fb.rate",
-            "not_interested": "rec.fb.not_interested", "total": "rec.mon.total", "name": "rec.col.algorithm",
-            "data_version": "rec.col.data_version", "created": "rec.col.created", "note": "rec.col.note",
-            "params": "rec.col.params", "ts": "rec.col.time", "kind": "rec.col.kind", "message": "rec.col.message"}
-    if "note" in df.columns:   # the registry's own notes are stored in English
+    keys = {
+        "model_id": "rec.col.model_id",
+        "lists": "rec.mon.lists",
+        "users": "rec.mon.users",
+        "last": "rec.mon.last",
+        "like": "rec.fb.like",
+        "dislike": "rec.fb.dislike",
+        "rate": "rec.fb.rate",
+        "not_interested": "rec.fb.not_interested",
+        "total": "rec.mon.total",
+        "name": "rec.col.algorithm",
+        "data_version": "rec.col.data_version",
+        "created": "rec.col.created",
+        "note": "rec.col.note",
+        "params": "rec.col.params",
+        "ts": "rec.col.time",
+        "kind": "rec.col.kind",
+        "message": "rec.col.message",
+    }
+    if "note" in df.columns:  # the registry's own notes are stored in English
         df = df.assign(note=[note_text(n) if isinstance(n, str) else n for n in df["note"]])
     return df.rename(columns={c: t(keys[c]) for c in df.columns if c in keys})
 

@@ -1,5 +1,6 @@
 """Reviews page helpers: cached sentiment runs and keyword indexes (keyed by workspace + data version + method),
 display tables and charts. All computation lives in ``recsys_core.text``; this module only caches and draws."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -49,8 +50,9 @@ def sticky_radio(label: str, options: list, key: str, format_func, **kw):
     current = st.session_state.get(key)
     if current not in options:
         current = options[0]
-    value = st.radio(label, options, index=options.index(current), key=f"{key}__{lang()}",
-                     format_func=format_func, **kw)
+    value = st.radio(
+        label, options, index=options.index(current), key=f"{key}__{lang()}", format_func=format_func, **kw
+    )
     st.session_state[key] = value
     return value
 
@@ -130,22 +132,31 @@ def confusion_figure(metrics: dict) -> go.Figure | None:
     if cm is None:
         return None
     names = [_label_text(x) for x in S.LABELS]
-    fig = px.imshow(np.asarray(cm), x=names, y=names, text_auto=True, color_continuous_scale="Blues",
-                    labels=dict(x=t("rev.predicted"), y=t("rev.stars"), color="n"), title=t("rev.confusion"))
+    fig = px.imshow(
+        np.asarray(cm),
+        x=names,
+        y=names,
+        text_auto=True,
+        color_continuous_scale="Blues",
+        labels=dict(x=t("rev.predicted"), y=t("rev.stars"), color="n"),
+        title=t("rev.confusion"),
+    )
     return style(fig, height=340)
 
 
 def disagreement_table(res: S.SentimentResult, ds, n: int = 20) -> pd.DataFrame:
     d = S.disagreements(res.frame, ds.rating_scale, n=n)
     tt = titles(ds)
-    return pd.DataFrame({
-        t("rev.col.title"): d["item_id"].map(lambda i: tt.get(i, i)),
-        t("rev.col.rating"): d["rating"],
-        t("rev.col.score"): d["score"].round(3),
-        t("rev.col.label"): d["label"].map(_label_text),
-        t("rev.col.text"): d["text"],
-        t("rev.col.user"): d["user_id"],
-    })
+    return pd.DataFrame(
+        {
+            t("rev.col.title"): d["item_id"].map(lambda i: tt.get(i, i)),
+            t("rev.col.rating"): d["rating"],
+            t("rev.col.score"): d["score"].round(3),
+            t("rev.col.label"): d["label"].map(_label_text),
+            t("rev.col.text"): d["text"],
+            t("rev.col.user"): d["user_id"],
+        }
+    )
 
 
 def per_film_table(res: S.SentimentResult, ds) -> pd.DataFrame:
@@ -173,32 +184,38 @@ def film_summary(res: S.SentimentResult, item_id) -> dict:
 def distribution_figure(res: S.SentimentResult, item_id, title: str) -> go.Figure:
     h = S.score_histogram(res.frame, item_id, bins=10)
     h["bin"] = [f"{lo:.1f}–{hi:.1f}" for lo, hi in zip(h["lo"], h["hi"])]
-    color = ["negative" if hi <= S.NEUTRAL_BAND[0] else "positive" if lo >= S.NEUTRAL_BAND[1] else "neutral"
-             for lo, hi in zip(h["lo"], h["hi"])]
+    color = [
+        "negative" if hi <= S.NEUTRAL_BAND[0] else "positive" if lo >= S.NEUTRAL_BAND[1] else "neutral"
+        for lo, hi in zip(h["lo"], h["hi"])
+    ]
     fig = go.Figure(go.Bar(x=h["bin"], y=h["count"], marker_color=[LABEL_COLORS[c] for c in color]))
-    fig.update_layout(title=t("rev.distribution", title=title), xaxis_title=t("rev.col.score"),
-                      yaxis_title=t("rev.col.n"))
+    fig.update_layout(
+        title=t("rev.distribution", title=title), xaxis_title=t("rev.col.score"), yaxis_title=t("rev.col.n")
+    )
     return style(fig, height=320)
 
 
 def compare_table(res: S.SentimentResult, ds, a, b) -> pd.DataFrame:
     c = S.compare_items(res.frame, a, b)
-    return pd.DataFrame({
-        t("rev.col.film"): [film_label(ds, i) for i in c["item_id"]],
-        t("rev.col.n"): c["n"],
-        t("rev.col.mean"): c["mean_score"].round(3),
-        t("rev.col.pos"): c["positive_share"].round(3),
-        t("rev.col.neu"): c["neutral_share"].round(3),
-        t("rev.col.neg"): c["negative_share"].round(3),
-    })
+    return pd.DataFrame(
+        {
+            t("rev.col.film"): [film_label(ds, i) for i in c["item_id"]],
+            t("rev.col.n"): c["n"],
+            t("rev.col.mean"): c["mean_score"].round(3),
+            t("rev.col.pos"): c["positive_share"].round(3),
+            t("rev.col.neu"): c["neutral_share"].round(3),
+            t("rev.col.neg"): c["negative_share"].round(3),
+        }
+    )
 
 
 def compare_figure(res: S.SentimentResult, ds, a, b) -> go.Figure:
     c = S.compare_items(res.frame, a, b)
     fig = go.Figure()
     for lab, col in (("positive", "positive_share"), ("neutral", "neutral_share"), ("negative", "negative_share")):
-        fig.add_bar(name=_label_text(lab), x=[film_label(ds, i) for i in c["item_id"]], y=c[col],
-                    marker_color=LABEL_COLORS[lab])
+        fig.add_bar(
+            name=_label_text(lab), x=[film_label(ds, i) for i in c["item_id"]], y=c[col], marker_color=LABEL_COLORS[lab]
+        )
     fig.update_layout(barmode="stack", title=t("rev.compare"), yaxis_tickformat=".0%")
     return style(fig, height=320)
 
@@ -211,12 +228,18 @@ def trend_figure(res: S.SentimentResult, ds, items=None) -> go.Figure | None:
     if items:
         for k, item in enumerate(items):
             g = w[w["item_id"] == item]
-            fig.add_scatter(x=g["week"], y=g["mean_score"], mode="lines+markers", name=film_label(ds, item),
-                            line=dict(color=PALETTE[k % len(PALETTE)]))
+            fig.add_scatter(
+                x=g["week"],
+                y=g["mean_score"],
+                mode="lines+markers",
+                name=film_label(ds, item),
+                line=dict(color=PALETTE[k % len(PALETTE)]),
+            )
     else:
         fig.add_bar(x=w["week"], y=w["n"], name=t("rev.col.n"), yaxis="y2", marker_color="#dddddd")
-        fig.add_scatter(x=w["week"], y=w["mean_score"], mode="lines+markers", name=t("rev.col.mean"),
-                        line=dict(color=PALETTE[0]))
+        fig.add_scatter(
+            x=w["week"], y=w["mean_score"], mode="lines+markers", name=t("rev.col.mean"), line=dict(color=PALETTE[0])
+        )
         fig.update_layout(yaxis2=dict(overlaying="y", side="right", showgrid=False, title=t("rev.col.n")))
     fig.update_layout(title=t("rev.trend_title"), yaxis=dict(title=t("rev.col.mean"), range=[0, 1]))
     return style(fig, height=360)
@@ -224,44 +247,64 @@ def trend_figure(res: S.SentimentResult, ds, items=None) -> go.Figure | None:
 
 def segment_table(res: S.SentimentResult, memberships) -> pd.DataFrame:
     s = S.by_segment(res.frame, memberships)
-    return pd.DataFrame({
-        t("rev.col.segment"): [t("rev.segment_n", k=k) for k in s["segment"]],
-        t("rev.col.n"): s["n"].astype(int),
-        t("rev.col.mean"): s["mean_score"].astype(float).round(3),
-        t("rev.col.pos"): s["positive_share"].astype(float).round(3),
-        t("rev.col.neg"): s["negative_share"].astype(float).round(3),
-    })
+    return pd.DataFrame(
+        {
+            t("rev.col.segment"): [t("rev.segment_n", k=k) for k in s["segment"]],
+            t("rev.col.n"): s["n"].astype(int),
+            t("rev.col.mean"): s["mean_score"].astype(float).round(3),
+            t("rev.col.pos"): s["positive_share"].astype(float).round(3),
+            t("rev.col.neg"): s["negative_share"].astype(float).round(3),
+        }
+    )
 
 
 def segment_figure(table: pd.DataFrame) -> go.Figure:
-    fig = px.bar(table, x=t("rev.col.segment"), y=t("rev.col.mean"), title=t("rev.segment_title"),
-                 color_discrete_sequence=PALETTE, range_y=[0, 1])
+    fig = px.bar(
+        table,
+        x=t("rev.col.segment"),
+        y=t("rev.col.mean"),
+        title=t("rev.segment_title"),
+        color_discrete_sequence=PALETTE,
+        range_y=[0, 1],
+    )
     return style(fig, height=320)
 
 
 # ------------------------------------------------------------------------------------------- keywords
-def keyword_table(ri: KW.ReviewIndex, method: str, top: int, item=None, users=None, side=None,
-                  labels=None) -> tuple[pd.DataFrame, int]:
+def keyword_table(
+    ri: KW.ReviewIndex, method: str, top: int, item=None, users=None, side=None, labels=None
+) -> tuple[pd.DataFrame, int]:
     rows, contrast = KW.select_rows(ri.reviews, item=item, side=side, labels=labels, users=users)
     kw = KW.keywords(ri.index, rows, method=method, top=top, contrast_rows=contrast)
     return kw, int(rows.sum())
 
 
 def keyword_display(kw: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({t("rev.col.word"): kw["word"], t("rev.col.weight"): kw["score"].round(4),
-                         t("rev.col.in_reviews"): kw["reviews"]})
+    return pd.DataFrame(
+        {
+            t("rev.col.word"): kw["word"],
+            t("rev.col.weight"): kw["score"].round(4),
+            t("rev.col.in_reviews"): kw["reviews"],
+        }
+    )
 
 
 def keyword_bar(kw: pd.DataFrame, title: str) -> go.Figure:
-    fig = px.bar(kw, x="score", y="word", orientation="h", title=title, color_discrete_sequence=PALETTE,
-                 labels={"score": t("rev.col.weight"), "word": t("rev.col.word")})
+    fig = px.bar(
+        kw,
+        x="score",
+        y="word",
+        orientation="h",
+        title=title,
+        color_discrete_sequence=PALETTE,
+        labels={"score": t("rev.col.weight"), "word": t("rev.col.word")},
+    )
     fig.update_yaxes(autorange="reversed")
     return style(fig, height=max(300, 26 * len(kw) + 80))
 
 
 def keyword_treemap(kw: pd.DataFrame, title: str) -> go.Figure:
-    fig = px.treemap(kw, path=["word"], values="score", title=title, color="score",
-                     color_continuous_scale="Teal")
+    fig = px.treemap(kw, path=["word"], values="score", title=title, color="score", color_continuous_scale="Teal")
     return style(fig, height=420)
 
 
@@ -280,12 +323,14 @@ def aspect_table(ri: KW.ReviewIndex, res: S.SentimentResult | None, item=None, u
         f = res.frame if rows is None else res.frame[rows]
         scores, labels = f["score"].to_numpy(), f["label"].to_numpy()
     a = aspect_summary(rev["text"].astype(str).tolist(), scores=scores, labels=labels)
-    return pd.DataFrame({
-        t("rev.col.aspect"): a["aspect"] if lang() == "zh" else a["aspect"] + " · " + a["aspect_en"],
-        t("rev.col.mentions"): a["mentions"],
-        t("rev.col.share"): a["share"].round(3),
-        t("rev.col.mean"): a["mean_score"].round(3),
-        t("rev.col.pos"): a["positive_share"].round(3),
-        t("rev.col.neg"): a["negative_share"].round(3),
-        t("rev.col.net"): a["net"].round(3),
-    })
+    return pd.DataFrame(
+        {
+            t("rev.col.aspect"): a["aspect"] if lang() == "zh" else a["aspect"] + " · " + a["aspect_en"],
+            t("rev.col.mentions"): a["mentions"],
+            t("rev.col.share"): a["share"].round(3),
+            t("rev.col.mean"): a["mean_score"].round(3),
+            t("rev.col.pos"): a["positive_share"].round(3),
+            t("rev.col.neg"): a["negative_share"].round(3),
+            t("rev.col.net"): a["net"].round(3),
+        }
+    )

@@ -1,4 +1,5 @@
 """Cached services shared by the pages: the workspace, the demo data, the active dataset."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -26,27 +27,8 @@ def _workspace(path: str) -> Workspace:
     return ws
 
 
-def _route_through_app() -> None:
-    """Make sure every run goes through app.py's router.
-
-    With a top-level ``pages/`` folder, Streamlit starts a new server in its legacy multipage mode
-    until ``st.navigation`` has been called once; a first request straight to a page URL
-    (e.g. a bookmark of /models) would run that page without the frame (no sidebar, no language
-    switch). Leaving legacy mode, as ``st.navigation`` itself does, and rerunning sends the same
-    URL through app.py.
-    """
-    try:
-        from streamlit.runtime.pages_manager import PagesManager
-    except ImportError:  # pragma: no cover - layout of a future Streamlit
-        return
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
-
-
 def workspace() -> Workspace:
     """The workspace of this server process (created, and seeded with the demo data, on first start)."""
-    _route_through_app()
     return _workspace(str(default_path().resolve()))
 
 
@@ -89,7 +71,7 @@ def require_dataset(need_ratings: bool = True) -> Dataset:
     v = active_version_id()
     if v is None:
         st.info(t("common.need_data"))
-        st.page_link("pages/1_data.py", label=t("common.go_data"), icon="📂")
+        st.page_link("views/1_data.py", label=t("common.go_data"), icon="📂")
         st.stop()
     try:
         ds = dataset(v)
@@ -98,6 +80,6 @@ def require_dataset(need_ratings: bool = True) -> Dataset:
         st.stop()
     if need_ratings and ds.ratings.empty:
         st.warning(t("common.need_ratings"))
-        st.page_link("pages/1_data.py", label=t("common.go_data"), icon="📂")
+        st.page_link("views/1_data.py", label=t("common.go_data"), icon="📂")
         st.stop()
     return ds

@@ -1,28 +1,29 @@
 """Every session-state key in one place, with its default. Defaults are created inside
 ``init_state()`` (called by app.py on every run), never at import time."""
+
 from __future__ import annotations
 
 import streamlit as st
 
 
 class K:
-    LANG = "lang"                      # "zh" | "en"
-    VERSION = "dataset_version"        # active dataset version id for this session
+    LANG = "lang"  # "zh" | "en"
+    VERSION = "dataset_version"  # active dataset version id for this session
     SEGMENT_FILTER = "segment_filter"  # list[int] of segment ids chosen on the Audience page, or []
-    SESSION_ID = "session_id"          # random id of this browser session (feedback, A/B arms)
-    MODELS_EVAL = "models_eval"        # Evaluation of the last comparison on the Models page, or None
-    MODELS_RUN = "models_run"          # {"version", "configs", "protocol"} of that comparison, or None
-    MODELS_TUNING = "models_tuning"    # TuningResult of the last search on the Models page, or None
-    MODELS_LOADED = "models_loaded"    # {"model_id", "name", "seconds"} of the last registry reload, or None
+    SESSION_ID = "session_id"  # random id of this browser session (feedback, A/B arms)
+    MODELS_EVAL = "models_eval"  # Evaluation of the last comparison on the Models page, or None
+    MODELS_RUN = "models_run"  # {"version", "configs", "protocol"} of that comparison, or None
+    MODELS_TUNING = "models_tuning"  # TuningResult of the last search on the Models page, or None
+    MODELS_LOADED = "models_loaded"  # {"model_id", "name", "seconds"} of the last registry reload, or None
     # --- Data page (widget keys and page state) ---
-    DATA_UPLOAD = "data_upload"                # file uploader (several files make one dataset)
-    DATA_ENCODING = "data_encoding"            # encoding override ("auto" detects)
-    DATA_DELIMITER = "data_delimiter"          # delimiter override
-    DATA_HEADER = "data_header"                # header-row override
-    DATA_PREVIEW = "data_preview"              # {sig, raw, ds, report, options, overrides} of the last cleaning preview
-    DATA_SAVED = "data_saved"                  # message shown after the last save
-    DATA_MAP = "data_map_"                     # prefix of the column-mapping widgets
-    DATA_OPT = "data_opt_"                     # prefix of the cleaning-option widgets
+    DATA_UPLOAD = "data_upload"  # file uploader (several files make one dataset)
+    DATA_ENCODING = "data_encoding"  # encoding override ("auto" detects)
+    DATA_DELIMITER = "data_delimiter"  # delimiter override
+    DATA_HEADER = "data_header"  # header-row override
+    DATA_PREVIEW = "data_preview"  # {sig, raw, ds, report, options, overrides} of the last cleaning preview
+    DATA_SAVED = "data_saved"  # message shown after the last save
+    DATA_MAP = "data_map_"  # prefix of the column-mapping widgets
+    DATA_OPT = "data_opt_"  # prefix of the cleaning-option widgets
     DATA_PREVIEW_BTN = "data_preview_btn"
     DATA_SAVE_BTN = "data_save_btn"
     DATA_NOTE = "data_note"
@@ -34,15 +35,15 @@ class K:
     DATA_CMP_B = "data_cmp_b"
     DATA_DROP_SUSPICIOUS = "data_drop_suspicious"
     # --- Recommend page (widget keys and page state) ---
-    REC_MODEL = "rec_model"                    # registered model id chosen for browsing
-    REC_MODEL_PENDING = "rec_model_pending"    # model id to select on the next run (after fit / retrain)
+    REC_MODEL = "rec_model"  # registered model id chosen for browsing
+    REC_MODEL_PENDING = "rec_model_pending"  # model id to select on the next run (after fit / retrain)
     REC_NEW_MODEL = "rec_new_model"
     REC_FIT = "rec_fit"
     REC_FIND = "rec_find"
     REC_SEGMENT = "rec_segment"
     REC_SEG_USER = "rec_segment_user"
     REC_USER = "rec_user_id"
-    REC_CURRENT_USER = "rec_current_user"      # the user browsed last (used by the A/B tab)
+    REC_CURRENT_USER = "rec_current_user"  # the user browsed last (used by the A/B tab)
     REC_GENRES = "rec_genres"
     REC_YEARS = "rec_years"
     REC_REGIONS = "rec_regions"
@@ -50,20 +51,20 @@ class K:
     REC_EXCLUDE_SEEN = "rec_exclude_seen"
     REC_DIVERSITY = "rec_diversity"
     REC_NOVELTY = "rec_novelty"
-    REC_DIV_FEATURES = "rec_div_features"      # vectors MMR compares: auto | genres | latent | ratings
-    REC_FLASH = "rec_flash"                    # (action, item) of the last feedback click, shown once
-    REC_LAST_SERVED = "rec_last_served"        # prefix: signature of the last logged list per source
-    REC_FB = "rec_fb_"                         # prefix of the feedback buttons on browse cards
+    REC_DIV_FEATURES = "rec_div_features"  # vectors MMR compares: auto | genres | latent | ratings
+    REC_FLASH = "rec_flash"  # (action, item) of the last feedback click, shown once
+    REC_LAST_SERVED = "rec_last_served"  # prefix: signature of the last logged list per source
+    REC_FB = "rec_fb_"  # prefix of the feedback buttons on browse cards
     REC_FB_TABLE = "rec_fb_table"
     REC_SCORES_CHART = "rec_scores_chart"
     REC_RETRAIN_MODE = "rec_retrain_mode"
     REC_RETRAIN = "rec_retrain"
-    REC_CHANGES = "rec_changes"                # {user, from, to, n, before, after} of the last retrain
+    REC_CHANGES = "rec_changes"  # {user, from, to, n, before, after} of the last retrain
     REC_CHANGES_TABLE = "rec_changes_table"
     REC_COLD_GENRES = "rec_cold_genres"
-    REC_COLD_RATE = "rec_cold_rate_"           # prefix of the onboarding rating widgets
+    REC_COLD_RATE = "rec_cold_rate_"  # prefix of the onboarding rating widgets
     REC_COLD_GO = "rec_cold_go"
-    REC_COLD_USER = "rec_cold_user"            # {user, ratings, genres, model_id} of this session's visitor
+    REC_COLD_USER = "rec_cold_user"  # {user, ratings, genres, model_id} of this session's visitor
     REC_COLD_FB = "rec_cold_fb_"
     REC_SBS_A = "rec_sbs_a"
     REC_SBS_B = "rec_sbs_b"
@@ -72,7 +73,7 @@ class K:
     REC_OFF_K = "rec_off_k"
     REC_OFF_TEST = "rec_off_test"
     REC_OFF_RUN = "rec_off_run"
-    REC_OFFLINE = "rec_offline"                # (model a, model b, k, test share) of the last offline A/B
+    REC_OFFLINE = "rec_offline"  # (model a, model b, k, test share) of the last offline A/B
     REC_OFF_TABLE = "rec_off_table"
     REC_OFF_CHART = "rec_off_chart"
     REC_AB_ON = "rec_ab_on"
@@ -92,7 +93,7 @@ class K:
     REV_METHOD = "rev_method"
     REV_TABS = "rev_tabs"
     REV_RUN = "rev_run"
-    REV_DONE = "rev_done"                      # (version, method) of the last sentiment run, or None
+    REV_DONE = "rev_done"  # (version, method) of the last sentiment run, or None
     REV_ITEM = "rev_item"
     REV_CMP_A = "rev_cmp_a"
     REV_CMP_B = "rev_cmp_b"
@@ -105,7 +106,7 @@ class K:
     REV_KW_TOP = "rev_kw_top"
     REV_KW_CHART = "rev_kw_chart"
     # --- Audience page (widget keys and page state; run-states default to None) ---
-    AUD_PROFILES_RUN = "aud_profiles_run"      # (version, (tags, text sentiment)) of the profiles computed here
+    AUD_PROFILES_RUN = "aud_profiles_run"  # (version, (tags, text sentiment)) of the profiles computed here
     AUD_TAGS = "aud_tags"
     AUD_TEXT_SENT = "aud_text_sent"
     AUD_PROFILE_GO = "aud_profile_go"
@@ -117,16 +118,16 @@ class K:
     AUD_SEG_DEMO = "aud_seg_demo"
     AUD_SEG_REVIEWS = "aud_seg_reviews"
     AUD_SEG_GO = "aud_seg_go"
-    AUD_SEG_RUN = "aud_seg_run"                # params of the last segmentation run (dict) + run_id
+    AUD_SEG_RUN = "aud_seg_run"  # params of the last segmentation run (dict) + run_id
     AUD_SEG_MAP = "aud_seg_map"
-    CHOICES_LANG = "choices_lang"              # prefix: language a page's choice widgets were last drawn in
-    AUD_SEG_PICK = "aud_seg_pick"              # k picked under the silhouette curve (reruns segmentation)
-    AUD_SEG_PENDING = "aud_seg_pending"        # True once a k was picked: the page reruns segmentation
+    CHOICES_LANG = "choices_lang"  # prefix: language a page's choice widgets were last drawn in
+    AUD_SEG_PICK = "aud_seg_pick"  # k picked under the silhouette curve (reruns segmentation)
+    AUD_SEG_PENDING = "aud_seg_pending"  # True once a k was picked: the page reruns segmentation
     AUD_BEH_TASK = "aud_beh_task"
     AUD_BEH_GENRE = "aud_beh_genre"
     AUD_BEH_WINDOW = "aud_beh_window"
     AUD_BEH_GO = "aud_beh_go"
-    AUD_BEH_RUN = "aud_beh_run"                # (version, task, genre, window) of the last comparison
+    AUD_BEH_RUN = "aud_beh_run"  # (version, task, genre, window) of the last comparison
     AUD_TGT_MODE = "aud_tgt_mode"
     AUD_TGT_ITEM = "aud_tgt_item"
     AUD_TGT_GENRES = "aud_tgt_genres"
@@ -136,14 +137,14 @@ class K:
     AUD_TGT_N = "aud_tgt_n"
     AUD_TGT_THRESHOLD = "aud_tgt_threshold"
     AUD_TGT_GO = "aud_tgt_go"
-    AUD_TGT_RUN = "aud_tgt_run"                # request dict of the last audience shown
+    AUD_TGT_RUN = "aud_tgt_run"  # request dict of the last audience shown
     AUD_TGT_VALIDATE = "aud_tgt_validate"
-    AUD_TGT_VAL_RUN = "aud_tgt_val_run"        # (version, item, model) of the last validation shown
+    AUD_TGT_VAL_RUN = "aud_tgt_val_run"  # (version, item, model) of the last validation shown
     AUD_TGT_PSEUDO = "aud_tgt_pseudo"
     AUD_TGT_DOWNLOAD = "aud_tgt_download"
     AUD_TGT_BENCH_N = "aud_tgt_bench_n"
     AUD_TGT_BENCH_GO = "aud_tgt_bench_go"
-    AUD_TGT_BENCH_RUN = "aud_tgt_bench_run"    # (version, model, films) of the last many-film benchmark
+    AUD_TGT_BENCH_RUN = "aud_tgt_bench_run"  # (version, model, films) of the last many-film benchmark
 
 
 def _defaults() -> dict:

@@ -1,4 +1,5 @@
 """Sub-commands of ``python -m recsys_core``. Each module has ``add_parser(subparsers)`` and ``run(args) -> int``."""
+
 from __future__ import annotations
 
 import importlib

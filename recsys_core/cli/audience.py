@@ -1,5 +1,6 @@
 """``audience PATH --item ID``: rank the users most likely to watch and like a film;
 ``audience PATH --evaluate``: the offline lift benchmark (hide half of a film's likers)."""
+
 from __future__ import annotations
 
 import sys
@@ -26,14 +27,18 @@ def add_parser(sub):
     g.add_argument("--genres", help="describe a new film: comma-separated genres (cold start)")
     g.add_argument("--evaluate", action="store_true", help="run the offline lift benchmark")
     p.add_argument("--keywords", default="", help="with --genres: comma-separated keywords of the new film")
-    p.add_argument("--model", default="auto",
-                   help="scorer: auto (ease when available, else neighbour), neighbour, popularity, random, "
-                        "or a registry model")
+    p.add_argument(
+        "--model",
+        default="auto",
+        help="scorer: auto (ease when available, else neighbour), neighbour, popularity, random, or a registry model",
+    )
     p.add_argument("--top", type=int, default=100, help="keep the best N users (default 100)")
     p.add_argument("--threshold", type=float, help="keep users whose score is at least this")
     p.add_argument("--out", metavar="FILE", help="write the audience as CSV (user ids pseudonymised)")
     p.add_argument("--raw-ids", action="store_true", help="write raw user ids instead of pseudonyms")
-    p.add_argument("--workspace", help="workspace folder holding the pseudonym secret (default $CINELENS_WORKSPACE or ./workspace)")
+    p.add_argument(
+        "--workspace", help="workspace folder holding the pseudonym secret (default $CINELENS_WORKSPACE or ./workspace)"
+    )
     p.add_argument("--items", type=int, default=20, help="--evaluate: number of films sampled (default 20)")
     p.add_argument("--min-likers", type=int, default=30, help="--evaluate: films need at least this many likers")
     p.add_argument("--compare", default="", help="--evaluate: extra comma-separated scorers to report, e.g. svd")
@@ -63,13 +68,15 @@ def run(args) -> int:
     if extra:
         raise UserError("--compare only applies with --evaluate")
     if args.item is not None:
-        res = target_audience(ds, item_id=args.item, model=args.model, top=args.top, threshold=args.threshold,
-                              seed=args.seed)
+        res = target_audience(
+            ds, item_id=args.item, model=args.model, top=args.top, threshold=args.threshold, seed=args.seed
+        )
     else:
         genres = [g.strip() for g in args.genres.replace("，", ",").split(",") if g.strip()]
         kws = [k.strip() for k in args.keywords.replace("，", ",").split(",") if k.strip()]
-        res = target_audience(ds, genres=genres, keywords=kws, model=args.model, top=args.top,
-                              threshold=args.threshold, seed=args.seed)
+        res = target_audience(
+            ds, genres=genres, keywords=kws, model=args.model, top=args.top, threshold=args.threshold, seed=args.seed
+        )
     table = res.table
     what = f"film {res.item_id}" if res.item_id else "the described film"
     human = sys.stderr if args.json == "-" else sys.stdout  # keep stdout pure JSON with --json -
@@ -89,9 +96,16 @@ def run(args) -> int:
         if not args.raw_ids:
             users["user_id"] = pseudonymise(users["user_id"], secret)
             users = users.rename(columns={"user_id": "user_pseudonym"})
-        write_json({"item_id": res.item_id, "model": res.model, "pool": res.pool_size,
-                    "pseudonymised": not args.raw_ids, "users": users.to_dict("records")},
-                   args.json)
+        write_json(
+            {
+                "item_id": res.item_id,
+                "model": res.model,
+                "pool": res.pool_size,
+                "pseudonymised": not args.raw_ids,
+                "users": users.to_dict("records"),
+            },
+            args.json,
+        )
     return 0
 
 
@@ -106,8 +120,15 @@ def _evaluate(args, ds) -> int:
         if item:
             print(f"[{k + 1}/{n}] film {item}", file=sys.stderr)
 
-    res = evaluate_lift(ds, n_items=args.items, model=args.model, seed=args.seed, min_likers=args.min_likers,
-                        extra_models=extra, progress=progress)
+    res = evaluate_lift(
+        ds,
+        n_items=args.items,
+        model=args.model,
+        seed=args.seed,
+        min_likers=args.min_likers,
+        extra_models=extra,
+        progress=progress,
+    )
     human = sys.stderr if args.json == "-" else sys.stdout  # keep stdout pure JSON with --json -
     print(f"films {res['items']}  model {res['model']}", file=human)
     print(f"  lift@10%             {res['lift_at_10pct']:.3f}", file=human)

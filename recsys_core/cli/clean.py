@@ -1,4 +1,5 @@
 """``clean PATH [--out FILE] [--report FILE.json]``: read, clean and report on any supported input."""
+
 from __future__ import annotations
 
 import json
@@ -19,12 +20,22 @@ def add_parser(sub):
     p.add_argument("--report", metavar="FILE.json", help="write the cleaning report as JSON")
     p.add_argument("--map", metavar="FIELD=COL,...", help="column mapping, e.g. user=uid,item=film,rating=score")
     p.add_argument("--scale", metavar="LO,HI", help="normalise ratings to this scale, e.g. 1,5 (original kept)")
-    p.add_argument("--pairs", choices=["latest", "mean", "first", "keep"], default="latest",
-                   help="repeated user-film pairs: keep the latest, the mean, the first or all rows")
-    p.add_argument("--missing-ratings", choices=["keep", "drop"], default="keep",
-                   help="rows without a rating: keep as review-only rows or drop")
+    p.add_argument(
+        "--pairs",
+        choices=["latest", "mean", "first", "keep"],
+        default="latest",
+        help="repeated user-film pairs: keep the latest, the mean, the first or all rows",
+    )
+    p.add_argument(
+        "--missing-ratings",
+        choices=["keep", "drop"],
+        default="keep",
+        help="rows without a rating: keep as review-only rows or drop",
+    )
     p.add_argument("--text-max", type=int, default=2000, help="truncate (and flag) review texts longer than this")
-    p.add_argument("--drop-suspicious", action="store_true", help="drop users flagged as suspicious (default: flag only)")
+    p.add_argument(
+        "--drop-suspicious", action="store_true", help="drop users flagged as suspicious (default: flag only)"
+    )
     p.add_argument("--quiet", action="store_true", help="do not print the report")
     return p
 
@@ -44,14 +55,21 @@ def _scale(text):
 def run(args) -> int:
     if args.text_max < 0:
         raise UserError("--text-max must be 0 (no limit) or more")
-    opts = CleaningOptions(duplicate_pairs=args.pairs, missing_ratings=args.missing_ratings, target_scale=_scale(args.scale),
-                           text_max_len=args.text_max, drop_suspicious=args.drop_suspicious)
+    opts = CleaningOptions(
+        duplicate_pairs=args.pairs,
+        missing_ratings=args.missing_ratings,
+        target_scale=_scale(args.scale),
+        text_max_len=args.text_max,
+        drop_suspicious=args.drop_suspicious,
+    )
 
     def progress(frac, label=""):
         if not args.quiet and sys.stderr.isatty():
             print(f"\r[{frac:4.0%}] {label:<30}", end="", file=sys.stderr)
 
-    ds, report, _ = load_path_with_report(args.path, mapping=parse_mapping_arg(args.map), options=opts, progress=progress)
+    ds, report, _ = load_path_with_report(
+        args.path, mapping=parse_mapping_arg(args.map), options=opts, progress=progress
+    )
     if not args.quiet and sys.stderr.isatty():
         print(file=sys.stderr)
     rep = clean_json(report.to_dict())

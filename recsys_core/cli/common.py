@@ -1,4 +1,5 @@
 """Small helpers shared by the sub-commands."""
+
 from __future__ import annotations
 
 import json

@@ -5,6 +5,7 @@ temporal holdout (``--split temporal``: the latest ``--test-size`` of ratings by
 leave-last-n (``--split user --leave-n N``). Model parameters: ``--param svd.n_factors=50`` (repeatable).
 The JSON never contains NaN: metrics that do not apply (rating metrics of rankers) are null.
 """
+
 from __future__ import annotations
 
 import sys
@@ -26,12 +27,20 @@ TABLE_METRICS = ("rmse", "mae", "precision", "recall", "ndcg", "map", "hit_rate"
 def add_parser(sub):
     p = sub.add_parser("evaluate", help="compare recommenders with k-fold, random, temporal or per-user splits")
     p.add_argument("path")
-    p.add_argument("--models", default="baseline,svd",
-                   help=f"comma-separated (or 'all'): {', '.join(REGISTRY)}")
-    p.add_argument("--param", action="append", default=[], metavar="MODEL.NAME=VALUE",
-                   help="a model parameter, e.g. --param svd.n_factors=50 (repeatable)")
-    p.add_argument("--split", choices=["kfold", "random", "temporal", "user"], default=None,
-                   help="kfold (default), random holdout, temporal holdout, or per-user leave-last-n")
+    p.add_argument("--models", default="baseline,svd", help=f"comma-separated (or 'all'): {', '.join(REGISTRY)}")
+    p.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="MODEL.NAME=VALUE",
+        help="a model parameter, e.g. --param svd.n_factors=50 (repeatable)",
+    )
+    p.add_argument(
+        "--split",
+        choices=["kfold", "random", "temporal", "user"],
+        default=None,
+        help="kfold (default), random holdout, temporal holdout, or per-user leave-last-n",
+    )
     g = p.add_mutually_exclusive_group()
     g.add_argument("--folds", type=int, help="k-fold cross-validation with N folds (default 5)")
     g.add_argument("--test-size", type=float, help="test fraction of a random or temporal holdout (default 0.2)")
@@ -56,8 +65,7 @@ def splitter_from_args(args):
         raise UserError("--test-size must be between 0 and 1 (e.g. 0.2)")
     if args.leave_n < 1:
         raise UserError("--leave-n must be at least 1")
-    return make_splitter(split, folds=args.folds or 5, test_size=args.test_size or 0.2, seed=args.seed,
-                         n=args.leave_n)
+    return make_splitter(split, folds=args.folds or 5, test_size=args.test_size or 0.2, seed=args.seed, n=args.leave_n)
 
 
 def _mean_or_none(values) -> float | None:
@@ -94,11 +102,19 @@ def run(args) -> int:
         entry["folds"] = [{c: v for c, v in r.items() if c != "model"} for r in rows.to_dict("records")]
         out_models.append(entry)
     result = {
-        "dataset": {"path": str(args.path), "users": int(ds.ratings["user_id"].nunique()),
-                    "items": int(ds.ratings["item_id"].nunique()), "ratings": int(len(ds.ratings)),
-                    "rating_scale": list(ds.rating_scale)},
-        "protocol": {**splitter.describe(), "k": args.k, "relevance_threshold": ds.relevance_threshold,
-                     "diversity_basis": ev.diversity_basis},
+        "dataset": {
+            "path": str(args.path),
+            "users": int(ds.ratings["user_id"].nunique()),
+            "items": int(ds.ratings["item_id"].nunique()),
+            "ratings": int(len(ds.ratings)),
+            "rating_scale": list(ds.rating_scale),
+        },
+        "protocol": {
+            **splitter.describe(),
+            "k": args.k,
+            "relevance_threshold": ds.relevance_threshold,
+            "diversity_basis": ev.diversity_basis,
+        },
         "models": out_models,
     }
     shown = [metric_column(m, args.k) for m in TABLE_METRICS] + ["fit_seconds"]

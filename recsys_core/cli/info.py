@@ -1,4 +1,5 @@
 """``info PATH``: a one-screen summary of a dataset."""
+
 from __future__ import annotations
 
 from ..data.io import load_path

@@ -1,4 +1,5 @@
 """``keywords PATH [--method tfidf|textrank] [--top N] [--item ID] [--side positive|negative]``."""
+
 from __future__ import annotations
 
 from ..data.io import load_path
@@ -14,8 +15,11 @@ def add_parser(sub):
     p.add_argument("--method", default="tfidf", choices=METHODS)
     p.add_argument("--top", type=int, default=20, help="number of keywords (default 20)")
     p.add_argument("--item", metavar="ID", help="only reviews of this film")
-    p.add_argument("--side", choices=("positive", "negative"),
-                   help="only praise (positive) or complaints (negative), by review sentiment")
+    p.add_argument(
+        "--side",
+        choices=("positive", "negative"),
+        help="only praise (positive) or complaints (negative), by review sentiment",
+    )
     p.add_argument("--json", metavar="OUT", help="write the result as JSON to OUT ('-' for stdout)")
     return p
 
@@ -44,15 +48,19 @@ def run(args) -> int:
         "item_id": args.item,
         "side": args.side,
         "sentiment_method": method,
-        "keywords": [{"word": w, "score": float(s), "reviews": int(n)}
-                     for w, s, n in zip(kw["word"], kw["score"], kw["reviews"])],
+        "keywords": [
+            {"word": w, "score": float(s), "reviews": int(n)} for w, s, n in zip(kw["word"], kw["score"], kw["reviews"])
+        ],
         "aspects": asp.to_dict("records"),
     }
     if args.json:
         write_json(out, args.json)
         return 0
-    print(f"{out['n_reviews']} reviews · {args.method}" + (f" · film {args.item}" if args.item else "")
-          + (f" · {args.side} side ({method})" if args.side else ""))
+    print(
+        f"{out['n_reviews']} reviews · {args.method}"
+        + (f" · film {args.item}" if args.item else "")
+        + (f" · {args.side} side ({method})" if args.side else "")
+    )
     for r in kw.itertuples():
         print(f"  {r.word:<12} {r.score:8.4f}  in {r.reviews} reviews")
     print("aspects: " + ", ".join(f"{a} {m}" for a, m in zip(asp["aspect"], asp["mentions"]) if m))

@@ -1,4 +1,5 @@
 """Parsing of ``--param model.key=value`` and model lists, shared by ``evaluate`` and ``recommend``."""
+
 from __future__ import annotations
 
 import json
@@ -72,8 +73,9 @@ def parse_params(items: list[str] | None, names: list[str]) -> dict[str, dict]:
             raise UserError(f"--param {item!r} is for {model!r}, which is not in --models ({', '.join(names)})")
         defaults = make_model(model).get_params()
         if key not in defaults:
-            raise UserError(f"--param {item!r}: {model} has no parameter {key!r}; "
-                            f"valid: {', '.join(defaults) or 'none'}")
+            raise UserError(
+                f"--param {item!r}: {model} has no parameter {key!r}; valid: {', '.join(defaults) or 'none'}"
+            )
         out[model][key] = coerce_like(parse_value(value), defaults[key])
     return out
 

@@ -3,6 +3,7 @@
 ``fit_seconds`` is the model fit; ``recommend_seconds`` covers only producing the lists (batched
 top-N through the model's ``top_n_inner`` and one score lookup per batch), not loading or fitting.
 """
+
 from __future__ import annotations
 
 import time
@@ -24,8 +25,13 @@ def add_parser(sub):
     who.add_argument("--user", action="append", metavar="ID", help="a user id (repeatable)")
     who.add_argument("--all-users", action="store_true", help="every user with a rating")
     p.add_argument("--n", type=int, default=10, help="list length (default 10)")
-    p.add_argument("--param", action="append", default=[], metavar="MODEL.NAME=VALUE",
-                   help="a model parameter, e.g. --param svd.n_factors=50 (repeatable)")
+    p.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="MODEL.NAME=VALUE",
+        help="a model parameter, e.g. --param svd.n_factors=50 (repeatable)",
+    )
     p.add_argument("--include-seen", action="store_true", help="do not drop films the user already rated")
     p.add_argument("--json", metavar="OUT", help="write the lists as JSON ('-' for stdout)")
     return p

@@ -1,4 +1,5 @@
 """``segment PATH [--k auto|N]``: cluster users into audience segments and name their personas."""
+
 from __future__ import annotations
 
 import sys
@@ -49,8 +50,16 @@ def run(args) -> int:
     def progress(step, total, kk):
         print(f"[{step + 1}/{total}] silhouette for k={kk}", file=sys.stderr)
 
-    res = fit_segments(prof, k, args.algorithm, k_max=args.k_max, random_state=args.seed,
-                       include_demographics=not args.no_demographics, ds=ds, progress=progress)
+    res = fit_segments(
+        prof,
+        k,
+        args.algorithm,
+        k_max=args.k_max,
+        random_state=args.seed,
+        include_demographics=not args.no_demographics,
+        ds=ds,
+        progress=progress,
+    )
     out = {
         "k": res.k,
         "silhouette": res.silhouette,

@@ -1,4 +1,5 @@
 """``sentiment PATH [--method auto|snownlp|stars|general]``: score every review and measure agreement with stars."""
+
 from __future__ import annotations
 
 import sys
@@ -11,10 +12,14 @@ from .common import write_json
 def add_parser(sub):
     p = sub.add_parser("sentiment", help="Chinese review sentiment (film-domain model vs SnowNLP baseline)")
     p.add_argument("path", help="CSV/TSV file or folder with a review text column")
-    p.add_argument("--method", default="auto", choices=("auto",) + METHODS,
-                   help="stars: film-domain model trained on the file's own stars (out-of-fold); snownlp: the "
-                        "SnowNLP baseline; general: general-domain model; auto (default): stars when there are "
-                        "enough rated reviews, else snownlp")
+    p.add_argument(
+        "--method",
+        default="auto",
+        choices=("auto",) + METHODS,
+        help="stars: film-domain model trained on the file's own stars (out-of-fold); snownlp: the "
+        "SnowNLP baseline; general: general-domain model; auto (default): stars when there are "
+        "enough rated reviews, else snownlp",
+    )
     p.add_argument("--folds", type=int, default=5, help="folds for the out-of-fold scores (default 5)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", metavar="OUT", help="write the result as JSON to OUT ('-' for stdout)")
@@ -31,8 +36,13 @@ def run(args) -> int:
     if args.folds < 2:
         raise UserError("--folds must be at least 2")
     ds = load_path(args.path)
-    res = score_dataset(ds, method=args.method, n_folds=args.folds, random_state=args.seed,
-                        progress=_progress if sys.stderr.isatty() else None)
+    res = score_dataset(
+        ds,
+        method=args.method,
+        n_folds=args.folds,
+        random_state=args.seed,
+        progress=_progress if sys.stderr.isatty() else None,
+    )
     if sys.stderr.isatty():
         print(file=sys.stderr)
     items = per_item(res.frame)
@@ -44,8 +54,15 @@ def run(args) -> int:
         "reviews_per_second": res.reviews_per_second,
         "n_eval": res.metrics["n_eval"],
         "confusion": res.metrics["confusion"],
-        "per_item": [{"item_id": r.item_id, "n": int(r.n), "mean_score": float(r.mean_score),
-                      "positive_share": float(r.positive_share)} for r in items.itertuples()],
+        "per_item": [
+            {
+                "item_id": r.item_id,
+                "n": int(r.n),
+                "mean_score": float(r.mean_score),
+                "positive_share": float(r.positive_share),
+            }
+            for r in items.itertuples()
+        ],
     }
     if args.json:
         write_json(out, args.json)

@@ -8,6 +8,7 @@ except over *distinct* odd values), and reports rows in / out / affected with ex
 Nothing is ever dropped silently: suspicious users are only flagged unless the caller
 asks to drop them.
 """
+
 from __future__ import annotations
 
 import html
@@ -47,13 +48,19 @@ class RawTables:
 
 
 def _table_frame(t, role: str, mapping: dict) -> pd.DataFrame:
-    fields = {"interactions": INTERACTION_FIELDS + ["title", "genres", "year"], "items": ITEM_FIELDS, "users": USER_FIELDS}[role]
+    fields = {
+        "interactions": INTERACTION_FIELDS + ["title", "genres", "year"],
+        "items": ITEM_FIELDS,
+        "users": USER_FIELDS,
+    }[role]
     cols = {}
     for f, c in mapping.items():
         if not c or f not in fields:
             continue
         if c not in t.frame.columns:
-            raise UserError(f"{t.name}: column {c!r} (mapped to {f}) is not in the file - choose one of: {', '.join(map(str, t.frame.columns[:20]))}")
+            raise UserError(
+                f"{t.name}: column {c!r} (mapped to {f}) is not in the file - choose one of: {', '.join(map(str, t.frame.columns[:20]))}"
+            )
         cols[f] = t.frame[c]
     return pd.DataFrame(cols)
 
@@ -69,7 +76,9 @@ def apply_mapping(read_result, overrides: dict | None = None) -> RawTables:
     tables = list(read_result.tables)
     if overrides and all(isinstance(v, str) or v is None for v in overrides.values()):
         # a bare mapping for the main table
-        target = next((t for t in tables if t.role == "interactions"), None) or (tables[0] if len(tables) == 1 else None)
+        target = next((t for t in tables if t.role == "interactions"), None) or (
+            tables[0] if len(tables) == 1 else None
+        )
         if target is None:
             target = next((t for t in tables if t.role == "unknown"), tables[0])
         overrides = {target.name: {"role": "interactions", "mapping": overrides}}
@@ -87,16 +96,26 @@ def apply_mapping(read_result, overrides: dict | None = None) -> RawTables:
         needed = {"interactions": ["user_id", "item_id"], "items": ["item_id"], "users": ["user_id"]}[role]
         missing = [f for f in needed if f not in mapping]
         if missing:
-            raise UserError(f"{t.name}: no column chosen for {', '.join(missing)} - pick the {' and '.join(missing)} column(s) in the mapping")
+            raise UserError(
+                f"{t.name}: no column chosen for {', '.join(missing)} - pick the {' and '.join(missing)} column(s) in the mapping"
+            )
         used = [c for f, c in mapping.items() if f in ("user_id", "item_id")]
         if len(used) == 2 and used[0] == used[1]:
-            raise UserError(f"{t.name}: user and film cannot be the same column ({used[0]!r}) - choose two different columns")
+            raise UserError(
+                f"{t.name}: user and film cannot be the same column ({used[0]!r}) - choose two different columns"
+            )
         frame = _table_frame(t, role, mapping)
         sources.append(t.name)
         if role == "interactions":
             if main_info is None:
-                main_info = {"file": t.name, "format": t.format, "encoding": t.encoding,
-                             "delimiter": t.delimiter, "layout": t.layout, "mapping": mapping}
+                main_info = {
+                    "file": t.name,
+                    "format": t.format,
+                    "encoding": t.encoding,
+                    "delimiter": t.delimiter,
+                    "layout": t.layout,
+                    "mapping": mapping,
+                }
                 scale_hint = t.rating_scale
             meta_cols = [c for c in ("title", "genres", "year") if c in frame]
             if meta_cols:
@@ -109,8 +128,10 @@ def apply_mapping(read_result, overrides: dict | None = None) -> RawTables:
     if not inter:
         names = ", ".join(t.name for t in tables)
         cols = ", ".join(map(str, tables[0].frame.columns[:12])) if tables else ""
-        raise UserError(f"{names}: no user and film columns recognised (columns: {cols}) - map them on the Data page, "
-                        "or rename them user_id,item_id,rating, or pass --map user=COL,item=COL,rating=COL")
+        raise UserError(
+            f"{names}: no user and film columns recognised (columns: {cols}) - map them on the Data page, "
+            "or rename them user_id,item_id,rating, or pass --map user=COL,item=COL,rating=COL"
+        )
     interactions = pd.concat(inter, ignore_index=True) if len(inter) > 1 else inter[0].reset_index(drop=True)
     return RawTables(
         interactions,
@@ -142,20 +163,21 @@ def _combine_meta(frames: list, key: str) -> pd.DataFrame | None:
 # options and report
 # ---------------------------------------------------------------------------------------
 
+
 @dataclass
 class CleaningOptions:
     exact_duplicates: bool = True
     normalise_ids: bool = True
     parse_ratings: bool = True
-    unparseable_ratings: str = "drop"       # drop | blank (keep the row without a rating)
-    missing_ratings: str = "keep"           # keep (review-/view-only rows) | drop
-    target_scale: tuple | None = None       # None: keep the detected scale
-    rating_step: float | None = None        # round normalised ratings to this step (e.g. 0.5)
-    out_of_range: str = "drop"              # drop | clip | keep
+    unparseable_ratings: str = "drop"  # drop | blank (keep the row without a rating)
+    missing_ratings: str = "keep"  # keep (review-/view-only rows) | drop
+    target_scale: tuple | None = None  # None: keep the detected scale
+    rating_step: float | None = None  # round normalised ratings to this step (e.g. 0.5)
+    out_of_range: str = "drop"  # drop | clip | keep
     parse_timestamps: bool = True
     clean_text: bool = True
     text_max_len: int = 2000
-    duplicate_pairs: str = "latest"         # latest | mean | first | keep
+    duplicate_pairs: str = "latest"  # latest | mean | first | keep
     flag_suspicious: bool = True
     suspicious_min_count: int = 100
     suspicious_window_minutes: float = 10.0
@@ -172,8 +194,16 @@ class CleaningOptions:
     @classmethod
     def minimal(cls) -> CleaningOptions:
         """Only what the canonical table needs (ids present, ratings numeric)."""
-        return cls(exact_duplicates=False, parse_ratings=False, unparseable_ratings="blank", out_of_range="keep",
-                   clean_text=False, text_max_len=0, duplicate_pairs="keep", flag_suspicious=False)
+        return cls(
+            exact_duplicates=False,
+            parse_ratings=False,
+            unparseable_ratings="blank",
+            out_of_range="keep",
+            clean_text=False,
+            text_max_len=0,
+            duplicate_pairs="keep",
+            flag_suspicious=False,
+        )
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -216,9 +246,17 @@ class StepReport:
         return self.rows_in - self.rows_out
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "label": self.label, "enabled": self.enabled, "rows_in": self.rows_in,
-                "rows_out": self.rows_out, "rows_dropped": self.rows_dropped, "rows_affected": self.rows_affected,
-                "detail": self.detail, "examples": self.examples}
+        return {
+            "name": self.name,
+            "label": self.label,
+            "enabled": self.enabled,
+            "rows_in": self.rows_in,
+            "rows_out": self.rows_out,
+            "rows_dropped": self.rows_dropped,
+            "rows_affected": self.rows_affected,
+            "detail": self.detail,
+            "examples": self.examples,
+        }
 
 
 @dataclass
@@ -248,8 +286,10 @@ class CleaningReport:
             "rows_in": int(self.rows_in),
             "rows_out": int(self.rows_out),
             "steps": [_jsonable(s.to_dict()) for s in self.steps],
-            "rating_scale": {"detected": [float(x) for x in self.detected_scale],
-                             "normalised_to": [float(x) for x in self.normalised_to]},
+            "rating_scale": {
+                "detected": [float(x) for x in self.detected_scale],
+                "normalised_to": [float(x) for x in self.normalised_to],
+            },
             "joins": _jsonable(self.joins),
             "suspicious_users": _jsonable(self.suspicious_users),
             "options": _jsonable(self.options),
@@ -259,8 +299,19 @@ class CleaningReport:
     def table(self) -> pd.DataFrame:
         """One row per step: rows in, rows out, dropped, changed, detail."""
         return pd.DataFrame(
-            [{"step": s.name, "label": s.label, "enabled": s.enabled, "rows_in": s.rows_in, "rows_out": s.rows_out,
-              "dropped": s.rows_dropped, "changed": s.rows_affected, "detail": s.detail} for s in self.steps]
+            [
+                {
+                    "step": s.name,
+                    "label": s.label,
+                    "enabled": s.enabled,
+                    "rows_in": s.rows_in,
+                    "rows_out": s.rows_out,
+                    "dropped": s.rows_dropped,
+                    "changed": s.rows_affected,
+                    "detail": s.detail,
+                }
+                for s in self.steps
+            ]
         )
 
     def funnel(self) -> pd.DataFrame:
@@ -307,11 +358,36 @@ def _examples(df: pd.DataFrame, mask=None, n: int = 5, cols=None) -> list[dict]:
 # ---------------------------------------------------------------------------------------
 
 WORD_RATINGS = {
-    "力荐": 5.0, "推荐": 4.0, "还行": 3.0, "较差": 2.0, "很差": 1.0,
-    "力薦": 5.0, "推薦": 4.0, "還行": 3.0, "較差": 2.0,
-    "极好": 5.0, "很好": 4.0, "一般": 3.0, "差": 2.0, "极差": 1.0,
+    "力荐": 5.0,
+    "推荐": 4.0,
+    "还行": 3.0,
+    "较差": 2.0,
+    "很差": 1.0,
+    "力薦": 5.0,
+    "推薦": 4.0,
+    "還行": 3.0,
+    "較差": 2.0,
+    "极好": 5.0,
+    "很好": 4.0,
+    "一般": 3.0,
+    "差": 2.0,
+    "极差": 1.0,
 }
-CN_NUM = {"零": 0, "一": 1, "二": 2, "两": 2, "兩": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+CN_NUM = {
+    "零": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "兩": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+    "十": 10,
+}
 _NUM_RE = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)$")
 _NUM_UNIT_RE = re.compile(r"^([-+]?\d+(?:\.\d+)?)\s*(分|星|颗星|顆星|stars?|pts?|points?)$", re.I)
 _FRACTION_RE = re.compile(r"^(\d+(?:\.\d+)?)\s*/\s*(\d+(?:\.\d+)?)$")
@@ -368,7 +444,9 @@ def detect_rating_scale(r: pd.Series) -> tuple[float, float]:
     return (float(r.min()), float(r.max()))
 
 
-_CN_DATE_RE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?\s*(?:(\d{1,2})\s*[时點点:：]\s*(\d{1,2})?\s*分?\s*(?:(\d{1,2})\s*秒?)?)?")
+_CN_DATE_RE = re.compile(
+    r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?\s*(?:(\d{1,2})\s*[时點点:：]\s*(\d{1,2})?\s*分?\s*(?:(\d{1,2})\s*秒?)?)?"
+)
 _SLASH_DATE_RE = re.compile(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})")
 
 
@@ -415,18 +493,32 @@ def parse_timestamps(col: pd.Series) -> pd.Series:
         sub = col[rest]
         arr = pc.utf8_trim_whitespace(_as_arrow_text(sub))
         # 2021年3月31日 10点05分 -> 2021-3-31 10:05 ; 2021/3/31, 2021.3.31 -> 2021-3-31 (ISO 8601 allows 1-digit parts here)
-        arr = _on_rows(arr, "年", lambda a: pc.replace_substring_regex(
-            a, r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?", r"\1-\2-\3"))
-        arr = _on_rows(arr, ["时", "時", "点", "點"], lambda a: pc.replace_substring_regex(pc.replace_substring_regex(
-            a, r"(\d{1,2})\s*[时時点點]\s*(\d{1,2})\s*分\s*(\d{1,2})\s*秒", r"\1:\2:\3"),
-            r"(\d{1,2})\s*[时時点點]\s*(\d{1,2})\s*分?", r"\1:\2"))
-        arr = _on_rows(arr, ["/", "."], lambda a: pc.replace_substring_regex(
-            a, r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})", r"\1-\2-\3"))
+        arr = _on_rows(
+            arr,
+            "年",
+            lambda a: pc.replace_substring_regex(
+                a, r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?", r"\1-\2-\3"
+            ),
+        )
+        arr = _on_rows(
+            arr,
+            ["时", "時", "点", "點"],
+            lambda a: pc.replace_substring_regex(
+                pc.replace_substring_regex(a, r"(\d{1,2})\s*[时時点點]\s*(\d{1,2})\s*分\s*(\d{1,2})\s*秒", r"\1:\2:\3"),
+                r"(\d{1,2})\s*[时時点點]\s*(\d{1,2})\s*分?",
+                r"\1:\2",
+            ),
+        )
+        arr = _on_rows(
+            arr, ["/", "."], lambda a: pc.replace_substring_regex(a, r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})", r"\1-\2-\3")
+        )
         arr = _on_rows(arr, "：", lambda a: pc.replace_substring(a, "：", ":"))
         positions = np.flatnonzero(rest)
         # the common spellings through Arrow's strptime, the rest through pandas (ISO 8601 with offsets, then anything)
         got = np.full(len(arr), nat, dtype=np.int64)
-        todo = pc.is_valid(arr).to_numpy(zero_copy_only=False) & pc.not_equal(arr, "").fill_null(False).to_numpy(zero_copy_only=False)
+        todo = pc.is_valid(arr).to_numpy(zero_copy_only=False) & pc.not_equal(arr, "").fill_null(False).to_numpy(
+            zero_copy_only=False
+        )
         for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"):
             if not todo.any():
                 break
@@ -483,7 +575,7 @@ def _as_arrow_text(s: pd.Series) -> pa.Array:
 def _on_rows(arr, needles, fn):
     """Apply ``fn`` (Arrow array -> Arrow array) only to the rows containing one of ``needles``."""
     mask = None
-    for needle in ([needles] if isinstance(needles, str) else needles):
+    for needle in [needles] if isinstance(needles, str) else needles:
         m = pc.match_substring(arr, needle).fill_null(False)
         mask = m if mask is None else pc.or_(mask, m)
     if not pc.any(mask).as_py():
@@ -497,7 +589,9 @@ def clean_text_series(t: pd.Series, max_len: int = 2000) -> tuple[pd.Series, pd.
     Arrow (RE2) kernels over the whole column; only texts holding HTML entities go through Python.
     """
     arr = _as_arrow_text(t)
-    arr = _on_rows(arr, "<", lambda a: pc.replace_substring_regex(pc.replace_substring_regex(a, _ARROW_BR, " "), _ARROW_TAG, ""))
+    arr = _on_rows(
+        arr, "<", lambda a: pc.replace_substring_regex(pc.replace_substring_regex(a, _ARROW_BR, " "), _ARROW_TAG, "")
+    )
 
     def unescape(a):
         vals = a.to_pylist()
@@ -557,7 +651,9 @@ def normalise_ids_fast(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
     arr = _arrow_strings(s)
     if arr is None:
         after = normalise_id_series(s)
-        changed = (s.astype("string") != after.astype("string")).fillna(False).to_numpy(dtype=bool) & after.notna().to_numpy()
+        changed = (s.astype("string") != after.astype("string")).fillna(False).to_numpy(
+            dtype=bool
+        ) & after.notna().to_numpy()
         return after, changed
     trimmed = pc.utf8_trim_whitespace(arr)
     need = pc.or_(pc.not_equal(trimmed, arr), pc.ends_with(arr, ".0"))
@@ -577,6 +673,7 @@ def normalise_ids_fast(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
 # the pipeline
 # ---------------------------------------------------------------------------------------
 
+
 def clean(raw, options: CleaningOptions | dict | None = None, progress=None, *, name: str | None = None):
     """Clean raw tables (or a Dataset, or a read result) -> ``(Dataset, CleaningReport)``.
 
@@ -587,15 +684,24 @@ def clean(raw, options: CleaningOptions | dict | None = None, progress=None, *, 
     if isinstance(raw, ReadResult):
         raw = apply_mapping(raw)
     elif isinstance(raw, Dataset):
-        raw = RawTables(raw.interactions, raw.items, raw.users, raw.sources, dict(raw.meta.get("source", {})),
-                        tuple(raw.rating_scale), raw.name)
+        raw = RawTables(
+            raw.interactions,
+            raw.items,
+            raw.users,
+            raw.sources,
+            dict(raw.meta.get("source", {})),
+            tuple(raw.rating_scale),
+            raw.name,
+        )
     elif isinstance(raw, pd.DataFrame):
         raw = RawTables(raw)
     opts = options if isinstance(options, CleaningOptions) else CleaningOptions.from_dict(options)
     prog = progress or (lambda f, label="": None)
     df = raw.interactions
     if "user_id" not in df or "item_id" not in df:
-        raise UserError(f"{raw.name}: the interactions table has no user or film column - map the user and film columns")
+        raise UserError(
+            f"{raw.name}: the interactions table has no user or film column - map the user and film columns"
+        )
     df = df[[c for c in INTERACTION_FIELDS if c in df.columns]].reset_index(drop=True)
     rep = CleaningReport(source=dict(raw.source_info), rows_in=len(df), options=opts.to_dict())
     total = len(STEP_LABELS)
@@ -635,16 +741,30 @@ def clean(raw, options: CleaningOptions | dict | None = None, progress=None, *, 
             idx = before.index[changed][:3]
             ex += [{"column": c, "before": _jsonable(before.loc[i]), "after": _jsonable(after.loc[i])} for i in idx]
         df[c] = after
-    add(StepReport("normalise_ids", n, n, changed_total, ex[:5],
-                   f"{changed_total} ids re-spelt (e.g. ' 1', '1.0' -> '1')" if opts.normalise_ids else "off (ids only trimmed)",
-                   enabled=opts.normalise_ids))
+    add(
+        StepReport(
+            "normalise_ids",
+            n,
+            n,
+            changed_total,
+            ex[:5],
+            f"{changed_total} ids re-spelt (e.g. ' 1', '1.0' -> '1')"
+            if opts.normalise_ids
+            else "off (ids only trimmed)",
+            enabled=opts.normalise_ids,
+        )
+    )
 
     # 3 missing ids ---------------------------------------------------------------------
     n = len(df)
     miss = df["user_id"].isna() | df["item_id"].isna()
     ex = _examples(df, miss)
     df = df[~miss]
-    add(StepReport("missing_ids", n, len(df), int(miss.sum()), ex, f"{int(miss.sum())} rows without a user or film id dropped"))
+    add(
+        StepReport(
+            "missing_ids", n, len(df), int(miss.sum()), ex, f"{int(miss.sum())} rows without a user or film id dropped"
+        )
+    )
 
     # 4 ratings --------------------------------------------------------------------------
     n = len(df)
@@ -671,7 +791,8 @@ def clean(raw, options: CleaningOptions | dict | None = None, progress=None, *, 
                 parsed_n = int(vals.notna().sum())
         unparsed = odd & r.isna()
         ex = _examples(pd.DataFrame({"rating": r_raw, "parsed": r}), odd & r.notna(), 3) + _examples(
-            pd.DataFrame({"rating": r_raw, "parsed": r}), unparsed, 3)
+            pd.DataFrame({"rating": r_raw, "parsed": r}), unparsed, 3
+        )
         df = df.copy()
         df["rating"] = r
         if orig_rating is not None:
@@ -679,7 +800,8 @@ def clean(raw, options: CleaningOptions | dict | None = None, progress=None, *, 
         if opts.unparseable_ratings == "drop":
             df = df[~unparsed]
         detail = f"{parsed_n} text ratings parsed; {int(unparsed.sum())} unreadable " + (
-            "rows dropped" if opts.unparseable_ratings == "drop" else "kept without a rating")
+            "rows dropped" if opts.unparseable_ratings == "drop" else "kept without a rating"
+        )
         add(StepReport("parse_ratings", n, len(df), int(odd.sum()), ex, detail, enabled=opts.parse_ratings))
     else:
         df["rating"] = np.nan
@@ -691,10 +813,22 @@ def clean(raw, options: CleaningOptions | dict | None = None, progress=None, *, 
     if opts.missing_ratings == "drop":
         ex = _examples(df, miss)
         df = df[~miss]
-        add(StepReport("missing_ratings", n, len(df), int(miss.sum()), ex, f"{int(miss.sum())} rows without a rating dropped"))
+        add(
+            StepReport(
+                "missing_ratings", n, len(df), int(miss.sum()), ex, f"{int(miss.sum())} rows without a rating dropped"
+            )
+        )
     else:
-        add(StepReport("missing_ratings", n, n, int(miss.sum()), _examples(df, miss, 3),
-                       f"{int(miss.sum())} rows without a rating kept as review/view-only rows"))
+        add(
+            StepReport(
+                "missing_ratings",
+                n,
+                n,
+                int(miss.sum()),
+                _examples(df, miss, 3),
+                f"{int(miss.sum())} rows without a rating kept as review/view-only rows",
+            )
+        )
 
     # 6 scale -----------------------------------------------------------------------------
     n = len(df)
@@ -709,7 +843,9 @@ def clean(raw, options: CleaningOptions | dict | None = None, progress=None, *, 
     if target != detected and df["rating"].notna().any():
         (lo, hi), (tlo, thi) = detected, target
         if hi <= lo or thi <= tlo:
-            raise UserError(f"{raw.name}: rating scale {list(target)} is not a range - give the lowest and highest rating, e.g. 1,5")
+            raise UserError(
+                f"{raw.name}: rating scale {list(target)} is not a range - give the lowest and highest rating, e.g. 1,5"
+            )
         if "orig_rating" not in df:
             df["orig_rating"] = raw_rating if raw_rating is not None else df["rating"].astype(object)
         new = (df["rating"] - lo) / (hi - lo) * (thi - tlo) + tlo
@@ -718,8 +854,16 @@ def clean(raw, options: CleaningOptions | dict | None = None, progress=None, *, 
         ex = _examples(pd.DataFrame({"before": df["rating"], "after": new}), df["rating"].notna(), 5)
         changed = int((new != df["rating"]).fillna(False).sum())
         df["rating"] = new
-        add(StepReport("rating_scale", n, n, changed, ex,
-                       f"detected {detected[0]:g}-{detected[1]:g}, normalised to {tlo:g}-{thi:g} (original kept in orig_rating)"))
+        add(
+            StepReport(
+                "rating_scale",
+                n,
+                n,
+                changed,
+                ex,
+                f"detected {detected[0]:g}-{detected[1]:g}, normalised to {tlo:g}-{thi:g} (original kept in orig_rating)",
+            )
+        )
     else:
         add(StepReport("rating_scale", n, n, 0, [], f"detected {detected[0]:g}-{detected[1]:g}; kept"))
 
@@ -753,14 +897,35 @@ def clean(raw, options: CleaningOptions | dict | None = None, progress=None, *, 
         ex = _examples(pd.DataFrame({"timestamp": raw_ts}), bad)
         df = df.copy()
         df["timestamp"] = ts
-        add(StepReport("timestamps", n, n, int(bad.sum()), ex,
-                       f"{int(ts.notna().sum())} of {int(present.sum())} times read; {int(bad.sum())} unreadable left empty"))
+        add(
+            StepReport(
+                "timestamps",
+                n,
+                n,
+                int(bad.sum()),
+                ex,
+                f"{int(ts.notna().sum())} of {int(present.sum())} times read; {int(bad.sum())} unreadable left empty",
+            )
+        )
     else:
         if "timestamp" in df:
             df = df.copy()
-            df["timestamp"] = parse_timestamps(df["timestamp"]) if pd.api.types.is_datetime64_any_dtype(df["timestamp"].dtype) else pd.NaT
-        add(StepReport("timestamps", n, n, 0, [], "no time column" if "timestamp" not in raw.interactions else "off",
-                       enabled=opts.parse_timestamps))
+            df["timestamp"] = (
+                parse_timestamps(df["timestamp"])
+                if pd.api.types.is_datetime64_any_dtype(df["timestamp"].dtype)
+                else pd.NaT
+            )
+        add(
+            StepReport(
+                "timestamps",
+                n,
+                n,
+                0,
+                [],
+                "no time column" if "timestamp" not in raw.interactions else "off",
+                enabled=opts.parse_timestamps,
+            )
+        )
     if "timestamp" not in df:
         df["timestamp"] = pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]")
 
@@ -772,23 +937,47 @@ def clean(raw, options: CleaningOptions | dict | None = None, progress=None, *, 
         b_s = before.astype("string")
         a_s = pd.Series(after, index=before.index).astype("string")
         changed = ~((b_s == a_s).fillna(False).astype(bool) | (b_s.isna() & a_s.isna()))
-        ex = [{"before": _jsonable(before.loc[i])[:120] if isinstance(before.loc[i], str) else _jsonable(before.loc[i]),
-               "after": (after.loc[i] or "")[:120]} for i in changed[changed].index[:5]]
+        ex = [
+            {
+                "before": _jsonable(before.loc[i])[:120]
+                if isinstance(before.loc[i], str)
+                else _jsonable(before.loc[i]),
+                "after": (after.loc[i] or "")[:120],
+            }
+            for i in changed[changed].index[:5]
+        ]
         df = df.copy()
         df["text"] = after
         if trunc.any():
             df["orig_text_truncated"] = trunc
-        add(StepReport("review_text", n, n, int(changed.sum()), ex,
-                       f"{int(changed.sum())} texts cleaned (HTML, control characters, spaces); "
-                       f"{int(trunc.sum())} longer than {opts.text_max_len} characters truncated and flagged"))
+        add(
+            StepReport(
+                "review_text",
+                n,
+                n,
+                int(changed.sum()),
+                ex,
+                f"{int(changed.sum())} texts cleaned (HTML, control characters, spaces); "
+                f"{int(trunc.sum())} longer than {opts.text_max_len} characters truncated and flagged",
+            )
+        )
     else:
         if "text" not in df:
             df["text"] = None
         else:
             t = df["text"].astype(object)
             df["text"] = t.where(t.notna(), None)
-        add(StepReport("review_text", n, n, 0, [], "no text column" if "text" not in raw.interactions else "off",
-                       enabled=opts.clean_text))
+        add(
+            StepReport(
+                "review_text",
+                n,
+                n,
+                0,
+                [],
+                "no text column" if "text" not in raw.interactions else "off",
+                enabled=opts.clean_text,
+            )
+        )
 
     # 10 repeated pairs ---------------------------------------------------------------------------
     n = len(df)
@@ -797,11 +986,28 @@ def clean(raw, options: CleaningOptions | dict | None = None, progress=None, *, 
     if nd and opts.duplicate_pairs != "keep":
         ex = _examples(df[dup].sort_values(["user_id", "item_id"], kind="stable"), None, 6)
         df = _merge_pairs(df, dup, opts.duplicate_pairs)
-        add(StepReport("duplicate_pairs", n, len(df), nd, ex,
-                       f"{nd} rows shared a user-film pair; merged to {nd - (n - len(df))} rows (keep {opts.duplicate_pairs})"))
+        add(
+            StepReport(
+                "duplicate_pairs",
+                n,
+                len(df),
+                nd,
+                ex,
+                f"{nd} rows shared a user-film pair; merged to {nd - (n - len(df))} rows (keep {opts.duplicate_pairs})",
+            )
+        )
     else:
-        add(StepReport("duplicate_pairs", n, n, nd, _examples(df, dup, 4),
-                       f"{nd} rows share a user-film pair" + (" (kept)" if nd else ""), enabled=opts.duplicate_pairs != "keep"))
+        add(
+            StepReport(
+                "duplicate_pairs",
+                n,
+                n,
+                nd,
+                _examples(df, dup, 4),
+                f"{nd} rows share a user-film pair" + (" (kept)" if nd else ""),
+                enabled=opts.duplicate_pairs != "keep",
+            )
+        )
 
     # 11 suspicious users ---------------------------------------------------------------------------
     n = len(df)
@@ -829,10 +1035,20 @@ def clean(raw, options: CleaningOptions | dict | None = None, progress=None, *, 
     items_c = conform_items(items) if items is not None else None
     users_c = conform_users(users) if users is not None else None
     rep.joins = join_report(inter, items_c, users_c)
-    meta = {"cleaning": rep.to_dict(), "source": dict(raw.source_info),
-            "suspicious_users": [s["user_id"] for s in rep.suspicious_users]}
-    ds = Dataset(inter, items_c, users_c, tuple(float(x) for x in target), name=name or raw.name,
-                 sources=tuple(raw.sources), meta=meta)
+    meta = {
+        "cleaning": rep.to_dict(),
+        "source": dict(raw.source_info),
+        "suspicious_users": [s["user_id"] for s in rep.suspicious_users],
+    }
+    ds = Dataset(
+        inter,
+        items_c,
+        users_c,
+        tuple(float(x) for x in target),
+        name=name or raw.name,
+        sources=tuple(raw.sources),
+        meta=meta,
+    )
     rep.warnings += _join_warnings(rep.joins)
     ds.meta["cleaning"] = rep.to_dict()
     prog(1.0, "done")
@@ -889,9 +1105,16 @@ def suspicious_users(df: pd.DataFrame, min_count: int = 100, window_minutes: flo
                         flagged[code] = (float(rv[j + k]), int(t[j + k]), int(span[j]))
                 counts = np.bincount(ucode, minlength=len(uniques))
                 for code, (val, _tend, sp) in flagged.items():
-                    out.append({"user_id": str(uniques[code]), "ratings": int(counts[code]), "rating": val,
-                                "burst": int(min_count), "minutes": round(sp / 60e9, 2),
-                                "reason": f">= {min_count} ratings of {val:g} within {window_minutes:g} minutes"})
+                    out.append(
+                        {
+                            "user_id": str(uniques[code]),
+                            "ratings": int(counts[code]),
+                            "rating": val,
+                            "burst": int(min_count),
+                            "minutes": round(sp / 60e9, 2),
+                            "reason": f">= {min_count} ratings of {val:g} within {window_minutes:g} minutes",
+                        }
+                    )
     no_ts_users = pd.Series(ucode[~has_ts.to_numpy()])
     if len(no_ts_users):
         sub = pd.DataFrame({"u": no_ts_users.to_numpy(), "r": r["rating"].to_numpy()[~has_ts.to_numpy()]})
@@ -900,21 +1123,32 @@ def suspicious_users(df: pd.DataFrame, min_count: int = 100, window_minutes: flo
         for code, row in g[(g["size"] >= min_count) & (g["nunique"] == 1)].iterrows():
             uid = str(uniques[code])
             if uid not in seen:
-                out.append({"user_id": uid, "ratings": int(row["size"]), "rating": float(row["first"]), "burst": int(row["size"]),
-                            "minutes": None, "reason": f"{int(row['size'])} ratings, all {row['first']:g}, no times"})
+                out.append(
+                    {
+                        "user_id": uid,
+                        "ratings": int(row["size"]),
+                        "rating": float(row["first"]),
+                        "burst": int(row["size"]),
+                        "minutes": None,
+                        "reason": f"{int(row['size'])} ratings, all {row['first']:g}, no times",
+                    }
+                )
     out.sort(key=lambda d: -d["ratings"])
     return out
 
 
 def _canonical(df: pd.DataFrame) -> pd.DataFrame:
-    out = pd.DataFrame({
-        "user_id": df["user_id"].astype(object),
-        "item_id": df["item_id"].astype(object),
-        "rating": pd.to_numeric(df["rating"], errors="coerce").astype("float64"),
-        "timestamp": df["timestamp"] if pd.api.types.is_datetime64_any_dtype(df["timestamp"].dtype)
-        else pd.to_datetime(df["timestamp"], errors="coerce"),
-        "text": df["text"].astype(object),
-    })
+    out = pd.DataFrame(
+        {
+            "user_id": df["user_id"].astype(object),
+            "item_id": df["item_id"].astype(object),
+            "rating": pd.to_numeric(df["rating"], errors="coerce").astype("float64"),
+            "timestamp": df["timestamp"]
+            if pd.api.types.is_datetime64_any_dtype(df["timestamp"].dtype)
+            else pd.to_datetime(df["timestamp"], errors="coerce"),
+            "text": df["text"].astype(object),
+        }
+    )
     out["timestamp"] = out["timestamp"].astype("datetime64[ns]")
     out["text"] = out["text"].where(out["text"].notna(), None).astype(object)
     for c in df.columns:
@@ -938,7 +1172,9 @@ def _items_with_year(items):
         return None
     if "title" in items and ("year" not in items or items["year"].isna().all()):
         items = items.copy()
-        items["year"] = pd.to_numeric(items["title"].astype("string").str.extract(_YEAR_RE, expand=False), errors="coerce")
+        items["year"] = pd.to_numeric(
+            items["title"].astype("string").str.extract(_YEAR_RE, expand=False), errors="coerce"
+        )
     return items
 
 
@@ -950,19 +1186,27 @@ def join_report(inter: pd.DataFrame, items: pd.DataFrame | None, users: pd.DataF
         meta = pd.Index(items["item_id"])
         missing = ids_i.difference(meta)
         unused = meta.difference(ids_i)
-        out["items"] = {"films_in_interactions": int(len(ids_i)), "films_in_metadata": int(len(meta)),
-                        "films_without_metadata": int(len(missing)), "examples_without_metadata": [str(x) for x in missing[:5]],
-                        "metadata_without_interactions": int(len(unused)),
-                        "examples_metadata_without_interactions": [str(x) for x in unused[:5]]}
+        out["items"] = {
+            "films_in_interactions": int(len(ids_i)),
+            "films_in_metadata": int(len(meta)),
+            "films_without_metadata": int(len(missing)),
+            "examples_without_metadata": [str(x) for x in missing[:5]],
+            "metadata_without_interactions": int(len(unused)),
+            "examples_metadata_without_interactions": [str(x) for x in unused[:5]],
+        }
     if users is not None:
         ids_u = pd.Index(inter["user_id"].unique())
         meta = pd.Index(users["user_id"])
         missing = ids_u.difference(meta)
         unused = meta.difference(ids_u)
-        out["users"] = {"users_in_interactions": int(len(ids_u)), "users_in_metadata": int(len(meta)),
-                        "users_without_metadata": int(len(missing)), "examples_without_metadata": [str(x) for x in missing[:5]],
-                        "metadata_without_interactions": int(len(unused)),
-                        "examples_metadata_without_interactions": [str(x) for x in unused[:5]]}
+        out["users"] = {
+            "users_in_interactions": int(len(ids_u)),
+            "users_in_metadata": int(len(meta)),
+            "users_without_metadata": int(len(missing)),
+            "examples_without_metadata": [str(x) for x in missing[:5]],
+            "metadata_without_interactions": int(len(unused)),
+            "examples_metadata_without_interactions": [str(x) for x in unused[:5]],
+        }
     return out
 
 
@@ -970,10 +1214,14 @@ def _join_warnings(joins: dict) -> list[str]:
     w = []
     it = joins.get("items")
     if it and it["films_without_metadata"]:
-        w.append(f"{it['films_without_metadata']} of {it['films_in_interactions']} films have no row in the film table "
-                 f"(e.g. {', '.join(it['examples_without_metadata'][:3])})")
+        w.append(
+            f"{it['films_without_metadata']} of {it['films_in_interactions']} films have no row in the film table "
+            f"(e.g. {', '.join(it['examples_without_metadata'][:3])})"
+        )
     us = joins.get("users")
     if us and us["users_without_metadata"]:
-        w.append(f"{us['users_without_metadata']} of {us['users_in_interactions']} users have no row in the user table "
-                 f"(e.g. {', '.join(us['examples_without_metadata'][:3])})")
+        w.append(
+            f"{us['users_without_metadata']} of {us['users_in_interactions']} users have no row in the user table "
+            f"(e.g. {', '.join(us['examples_without_metadata'][:3])})"
+        )
     return w

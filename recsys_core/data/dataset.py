@@ -1,4 +1,5 @@
 """A dataset: canonical interactions plus optional item and user metadata."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace

@@ -3,6 +3,7 @@
 Everything here works on bytes / small text samples and returns plain values, so the
 readers can show the user *what* was detected and the user can override it.
 """
+
 from __future__ import annotations
 
 import csv
@@ -65,7 +66,11 @@ def detect_encoding(data: bytes) -> str:
             sample = sample[:cut]
         best = from_bytes(sample, cp_isolation=["gb18030", "big5", "cp1252", "latin_1"]).best()
         if best is not None:
-            candidates.append({"gb18030": "GB18030", "big5": "Big5", "cp1252": "Windows-1252", "latin_1": "Latin-1"}.get(best.encoding, "Latin-1"))
+            candidates.append(
+                {"gb18030": "GB18030", "big5": "Big5", "cp1252": "Windows-1252", "latin_1": "Latin-1"}.get(
+                    best.encoding, "Latin-1"
+                )
+            )
     except Exception:  # pragma: no cover - detector is optional
         pass
     for c in ("GB18030", "Big5", "Windows-1252"):
@@ -93,7 +98,9 @@ def detect_encoding(data: bytes) -> str:
 
 
 def _common_share(text: str, test) -> float:
-    chars = [c for c in text[:20000] if ord(c) > 0x7F and not (0xFF00 <= ord(c) <= 0xFFEF or 0x3000 <= ord(c) <= 0x303F)]
+    chars = [
+        c for c in text[:20000] if ord(c) > 0x7F and not (0xFF00 <= ord(c) <= 0xFFEF or 0x3000 <= ord(c) <= 0x303F)
+    ]
     if not chars:
         return 0.0
     return sum(1 for c in chars if test(c)) / len(chars)
@@ -154,6 +161,7 @@ def decode(data: bytes, label: str, filename: str = "file") -> str:
 # ---------------------------------------------------------------------------------------
 # container format
 # ---------------------------------------------------------------------------------------
+
 
 def sniff_format(filename: str, data: bytes) -> str:
     """One of csv, xlsx, xls, json, jsonl, parquet, zip, gzip, binary, empty."""
@@ -292,24 +300,135 @@ def sniff_header(rows: list[list[str]]) -> bool:
 FIELDS_INTERACTIONS = ["user_id", "item_id", "rating", "timestamp", "text"]
 FIELDS_ITEMS = ["item_id", "title", "genres", "year", "region", "synopsis", "people"]
 FIELDS_USERS = ["user_id", "age", "gender", "city", "occupation"]
-ALL_FIELDS = ["user_id", "item_id", "rating", "timestamp", "text", "title", "genres", "year",
-              "region", "synopsis", "people", "age", "age_band", "gender", "city", "occupation"]
+ALL_FIELDS = [
+    "user_id",
+    "item_id",
+    "rating",
+    "timestamp",
+    "text",
+    "title",
+    "genres",
+    "year",
+    "region",
+    "synopsis",
+    "people",
+    "age",
+    "age_band",
+    "gender",
+    "city",
+    "occupation",
+]
 
 _ALIAS_TABLE = {
-    "user_id": ["user_id", "userid", "user", "uid", "user_md5", "username", "user_name", "reviewer",
-                "reviewer_id", "member_id", "customer_id", "用户id", "用户", "用户名", "用户编号", "用戶id", "用戶"],
-    "item_id": ["item_id", "itemid", "movie_id", "movieid", "film_id", "filmid", "item", "movie", "film",
-                "mid", "iid", "subject_id", "douban_id", "电影id", "影片id", "电影编号", "影片编号", "电影",
-                "影片", "作品id", "電影id", "電影"],
-    "rating": ["rating", "ratings", "score", "stars", "star", "rate", "rating_score", "评分", "星级", "打分",
-               "分数", "评星", "評分", "星級"],
-    "timestamp": ["timestamp", "time", "date", "datetime", "comment_time", "created_at", "rated_at",
-                  "review_time", "时间", "日期", "评论时间", "评分时间", "時間", "日期时间"],
-    "text": ["text", "comment", "comments", "review", "review_text", "content", "tag", "短评", "评论",
-             "评论内容", "影评", "短評", "評論", "内容"],
-    "title": ["title", "name", "movie_name", "movie_title", "film_name", "item_name", "movie_name_cn", "movie_name_en",
-              "moviename", "电影名", "电影名称",
-              "片名", "名称", "标题", "影片名", "電影名"],
+    "user_id": [
+        "user_id",
+        "userid",
+        "user",
+        "uid",
+        "user_md5",
+        "username",
+        "user_name",
+        "reviewer",
+        "reviewer_id",
+        "member_id",
+        "customer_id",
+        "用户id",
+        "用户",
+        "用户名",
+        "用户编号",
+        "用戶id",
+        "用戶",
+    ],
+    "item_id": [
+        "item_id",
+        "itemid",
+        "movie_id",
+        "movieid",
+        "film_id",
+        "filmid",
+        "item",
+        "movie",
+        "film",
+        "mid",
+        "iid",
+        "subject_id",
+        "douban_id",
+        "电影id",
+        "影片id",
+        "电影编号",
+        "影片编号",
+        "电影",
+        "影片",
+        "作品id",
+        "電影id",
+        "電影",
+    ],
+    "rating": [
+        "rating",
+        "ratings",
+        "score",
+        "stars",
+        "star",
+        "rate",
+        "rating_score",
+        "评分",
+        "星级",
+        "打分",
+        "分数",
+        "评星",
+        "評分",
+        "星級",
+    ],
+    "timestamp": [
+        "timestamp",
+        "time",
+        "date",
+        "datetime",
+        "comment_time",
+        "created_at",
+        "rated_at",
+        "review_time",
+        "时间",
+        "日期",
+        "评论时间",
+        "评分时间",
+        "時間",
+        "日期时间",
+    ],
+    "text": [
+        "text",
+        "comment",
+        "comments",
+        "review",
+        "review_text",
+        "content",
+        "tag",
+        "短评",
+        "评论",
+        "评论内容",
+        "影评",
+        "短評",
+        "評論",
+        "内容",
+    ],
+    "title": [
+        "title",
+        "name",
+        "movie_name",
+        "movie_title",
+        "film_name",
+        "item_name",
+        "movie_name_cn",
+        "movie_name_en",
+        "moviename",
+        "电影名",
+        "电影名称",
+        "片名",
+        "名称",
+        "标题",
+        "影片名",
+        "電影名",
+    ],
     "genres": ["genres", "genre", "类型", "类别", "題材", "类型标签"],
     "year": ["year", "release_year", "年份", "上映年份"],
     "region": ["region", "regions", "country", "countries", "producing_regions", "地区", "国家", "制片国家"],
@@ -366,9 +485,9 @@ def role_of(mapping: dict) -> str:
 
 @dataclass
 class Layout:
-    name: str                        # e.g. "movielens-100k", "douban-comments", "generic"
-    role: str                        # interactions | items | users | unknown
-    mapping: dict = field(default_factory=dict)   # canonical field -> column of the frame
+    name: str  # e.g. "movielens-100k", "douban-comments", "generic"
+    role: str  # interactions | items | users | unknown
+    mapping: dict = field(default_factory=dict)  # canonical field -> column of the frame
     rating_scale: tuple | None = None
 
 
@@ -381,7 +500,11 @@ def detect_layout(filename: str, columns: list[str], has_header: bool) -> Layout
     if role == "interactions":
         if {"userid", "movieid", "rating", "timestamp"} <= norm and base == "ratings.csv":
             return Layout("movielens-latest", role, m)
-        if {"comment", "movieid", "userid"} <= norm or {"usermd5", "comment"} <= norm or {"username", "star", "comment"} <= norm:
+        if (
+            {"comment", "movieid", "userid"} <= norm
+            or {"usermd5", "comment"} <= norm
+            or {"username", "star", "comment"} <= norm
+        ):
             return Layout("douban-comments", role, m, (1.0, 5.0))
         return Layout("generic", role, m)
     if role == "items" and {"movieid", "title", "genres"} <= norm and base == "movies.csv":

@@ -5,6 +5,7 @@ leading apostrophe so spreadsheet programs never run it as a formula (CSV inject
 Numbers stay numbers: numeric columns are untouched, and text cells that are plain
 numbers (``-3``, ``+1.5``) are left as they are.
 """
+
 from __future__ import annotations
 
 import io
@@ -38,7 +39,11 @@ def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
     for c in out.columns:
         s = out[c]
-        if pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_datetime64_any_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):
+        if (
+            pd.api.types.is_numeric_dtype(s.dtype)
+            or pd.api.types.is_datetime64_any_dtype(s.dtype)
+            or pd.api.types.is_bool_dtype(s.dtype)
+        ):
             continue
         obj = s.astype(object)
         if obj.map(lambda v: isinstance(v, (list, tuple, np.ndarray))).any():

@@ -9,6 +9,7 @@
 
 Errors are :class:`recsys_core.errors.UserError` with one-line messages.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -19,8 +20,18 @@ from .dataset import Dataset
 from .readers import ReadResult, TableRead, read_path, read_upload
 
 __all__ = [
-    "load_path", "load_path_with_report", "read_upload", "read_path", "apply_mapping", "clean",
-    "CleaningOptions", "CleaningReport", "RawTables", "ReadResult", "TableRead", "parse_mapping_arg",
+    "load_path",
+    "load_path_with_report",
+    "read_upload",
+    "read_path",
+    "apply_mapping",
+    "clean",
+    "CleaningOptions",
+    "CleaningReport",
+    "RawTables",
+    "ReadResult",
+    "TableRead",
+    "parse_mapping_arg",
 ]
 
 
@@ -57,14 +68,23 @@ def parse_mapping_arg(text: str | None) -> dict | None:
     """``"user=uid,item=film,rating=score"`` -> ``{"user_id": "uid", "item_id": "film", "rating": "score"}``."""
     if not text:
         return None
-    short = {"user": "user_id", "item": "item_id", "film": "item_id", "movie": "item_id", "time": "timestamp",
-             "review": "text", "comment": "text"}
+    short = {
+        "user": "user_id",
+        "item": "item_id",
+        "film": "item_id",
+        "movie": "item_id",
+        "time": "timestamp",
+        "review": "text",
+        "comment": "text",
+    }
     out = {}
     for part in text.split(","):
         if not part.strip():
             continue
         if "=" not in part:
-            raise UserError(f"--map: {part.strip()!r} is not FIELD=COLUMN - write e.g. --map user=uid,item=film,rating=score")
+            raise UserError(
+                f"--map: {part.strip()!r} is not FIELD=COLUMN - write e.g. --map user=uid,item=film,rating=score"
+            )
         k, v = part.split("=", 1)
         k = short.get(k.strip().lower(), k.strip().lower())
         from .detect import ALL_FIELDS
@@ -97,8 +117,10 @@ def compare_datasets(a: Dataset, b: Dataset):
     common = both.index.intersection(other.index)
     ra, rb = both.loc[common], other.loc[common]
     changed = int((~((ra == rb) | (ra.isna() & rb.isna()))).sum())
-    rows += [{"measure": "pairs_only_in_a", "a": only_a, "b": None, "difference": None},
-             {"measure": "pairs_only_in_b", "a": None, "b": only_b, "difference": None},
-             {"measure": "pairs_with_changed_rating", "a": changed, "b": changed, "difference": None},
-             {"measure": "rating_scale", "a": str(list(a.rating_scale)), "b": str(list(b.rating_scale)), "difference": None}]
+    rows += [
+        {"measure": "pairs_only_in_a", "a": only_a, "b": None, "difference": None},
+        {"measure": "pairs_only_in_b", "a": None, "b": only_b, "difference": None},
+        {"measure": "pairs_with_changed_rating", "a": changed, "b": changed, "difference": None},
+        {"measure": "rating_scale", "a": str(list(a.rating_scale)), "b": str(list(b.rating_scale)), "difference": None},
+    ]
     return pd.DataFrame(rows)

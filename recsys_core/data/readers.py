@@ -8,6 +8,7 @@ files).  Cleaning happens later, in :mod:`recsys_core.data.cleaning`.
 Every problem with the input raises :class:`recsys_core.errors.UserError` with a one-line
 message naming the file, the problem and the fix.
 """
+
 from __future__ import annotations
 
 import csv
@@ -27,27 +28,79 @@ from . import detect
 from .detect import Layout
 
 MAX_UNCOMPRESSED = 4 * 1024**3
-SUPPORTED_EXT = {"csv", "tsv", "txt", "dat", "data", "tab", "json", "jsonl", "ndjson", "parquet", "xlsx", "xlsm", "zip", "gz"}
-ML100K_GENRES = ["unknown", "Action", "Adventure", "Animation", "Children's", "Comedy", "Crime", "Documentary",
-                 "Drama", "Fantasy", "Film-Noir", "Horror", "Musical", "Mystery", "Romance", "Sci-Fi", "Thriller",
-                 "War", "Western"]
+SUPPORTED_EXT = {
+    "csv",
+    "tsv",
+    "txt",
+    "dat",
+    "data",
+    "tab",
+    "json",
+    "jsonl",
+    "ndjson",
+    "parquet",
+    "xlsx",
+    "xlsm",
+    "zip",
+    "gz",
+}
+ML100K_GENRES = [
+    "unknown",
+    "Action",
+    "Adventure",
+    "Animation",
+    "Children's",
+    "Comedy",
+    "Crime",
+    "Documentary",
+    "Drama",
+    "Fantasy",
+    "Film-Noir",
+    "Horror",
+    "Musical",
+    "Mystery",
+    "Romance",
+    "Sci-Fi",
+    "Thriller",
+    "War",
+    "Western",
+]
 ML1M_AGE_BANDS = {"1": "<18", "18": "18-24", "25": "25-34", "35": "35-44", "45": "45-54", "50": "45-54", "56": "55+"}
-ML1M_OCCUPATIONS = ["other", "academic/educator", "artist", "clerical/admin", "college/grad student", "customer service",
-                    "doctor/health care", "executive/managerial", "farmer", "homemaker", "K-12 student", "lawyer",
-                    "programmer", "retired", "sales/marketing", "scientist", "self-employed", "technician/engineer",
-                    "tradesman/craftsman", "unemployed", "writer"]
+ML1M_OCCUPATIONS = [
+    "other",
+    "academic/educator",
+    "artist",
+    "clerical/admin",
+    "college/grad student",
+    "customer service",
+    "doctor/health care",
+    "executive/managerial",
+    "farmer",
+    "homemaker",
+    "K-12 student",
+    "lawyer",
+    "programmer",
+    "retired",
+    "sales/marketing",
+    "scientist",
+    "self-employed",
+    "technician/engineer",
+    "tradesman/craftsman",
+    "unemployed",
+    "writer",
+]
 
 
 @dataclass
 class TableRead:
-    name: str                      # file name ("ratings.csv", "ml.zip/ml-100k/u.data", "book.xlsx[Sheet1]")
-    frame: pd.DataFrame            # raw values
-    format: str                    # csv | xlsx | json | jsonl | parquet
+    name: str  # file name ("ratings.csv", "ml.zip/ml-100k/u.data", "book.xlsx[Sheet1]")
+    frame: pd.DataFrame  # raw values
+    format: str  # csv | xlsx | json | jsonl | parquet
     encoding: str | None = None
     delimiter: str | None = None
     has_header: bool = True
     layout: str = "generic"
-    role: str = "unknown"          # interactions | items | users | unknown
+    role: str = "unknown"  # interactions | items | users | unknown
     mapping: dict = field(default_factory=dict)
     rating_scale: tuple | None = None
     warnings: list = field(default_factory=list)
@@ -144,8 +197,15 @@ class ReadResult:
 # public entry points
 # ---------------------------------------------------------------------------------------
 
-def read_upload(filename: str, data: bytes, *, encoding: str | None = None, delimiter: str | None = None,
-                has_header: bool | None = None) -> ReadResult:
+
+def read_upload(
+    filename: str,
+    data: bytes,
+    *,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    has_header: bool | None = None,
+) -> ReadResult:
     """Read one uploaded file.  ``data`` is never modified."""
     filename = str(filename) or "upload"
     if not isinstance(data, (bytes, bytearray, memoryview)):
@@ -156,9 +216,13 @@ def read_upload(filename: str, data: bytes, *, encoding: str | None = None, deli
     if fmt == "empty":
         raise UserError(f"{filename}: the file is empty - choose a file with a header row and data rows")
     if fmt == "binary":
-        raise UserError(f"{filename}: looks like binary data, not a table - upload CSV, TSV, Excel (.xlsx), JSON, Parquet or a .zip of them")
+        raise UserError(
+            f"{filename}: looks like binary data, not a table - upload CSV, TSV, Excel (.xlsx), JSON, Parquet or a .zip of them"
+        )
     if fmt == "xls":
-        raise UserError(f"{filename}: old Excel .xls format is not supported - save it as .xlsx or CSV and upload again")
+        raise UserError(
+            f"{filename}: old Excel .xls format is not supported - save it as .xlsx or CSV and upload again"
+        )
     if fmt == "gzip":
         try:
             inner = gzip.decompress(data)
@@ -178,7 +242,9 @@ def read_upload(filename: str, data: bytes, *, encoding: str | None = None, deli
         frame, enc = _read_json(filename, data, fmt, encoding)
         result.tables = [_finish(filename, frame, fmt, encoding=enc)]
     else:
-        result.tables = [_read_text_table(filename, data, encoding=encoding, delimiter=delimiter, has_header=has_header)]
+        result.tables = [
+            _read_text_table(filename, data, encoding=encoding, delimiter=delimiter, has_header=has_header)
+        ]
     return result
 
 
@@ -190,7 +256,9 @@ def read_path(path, **kw) -> ReadResult:
     if p.is_dir():
         files = _select_folder_files(sorted(x for x in p.rglob("*") if x.is_file()), base=p)
         if not files:
-            raise UserError(f"{path}: the folder holds no data files (csv, tsv, dat, json, parquet, xlsx) - point at the file instead")
+            raise UserError(
+                f"{path}: the folder holds no data files (csv, tsv, dat, json, parquet, xlsx) - point at the file instead"
+            )
         scale = _manifest_scale(p / "manifest.json")
         results, errors = [], []
         for f in files:
@@ -202,7 +270,9 @@ def read_path(path, **kw) -> ReadResult:
             except UserError as e:
                 errors.append(str(e))
         if not results:
-            raise UserError(errors[0] if errors else f"{path}: the folder holds no readable data files - point at the file instead")
+            raise UserError(
+                errors[0] if errors else f"{path}: the folder holds no readable data files - point at the file instead"
+            )
         out = ReadResult.combine(results)
         out.filename = str(p)
         out.format = "folder"
@@ -224,6 +294,7 @@ def read_path(path, **kw) -> ReadResult:
 # folders and zips
 # ---------------------------------------------------------------------------------------
 
+
 def _manifest_scale(path: Path):
     """A CineLens dataset folder may declare its rating scale in manifest.json."""
     if not path.is_file():
@@ -244,6 +315,7 @@ _ML_SKIP = {"links.csv", "genome-scores.csv", "genome-tags.csv"}
 
 def _select_folder_files(names: list, base=None) -> list:
     """Keep data files; for a MovieLens 100K folder keep u.data / u.item / u.user only."""
+
     def bn(x):
         return str(x).replace("\\", "/").rsplit("/", 1)[-1].lower()
 
@@ -269,21 +341,29 @@ def _read_zip(filename: str, data: bytes) -> ReadResult:
         z = zipfile.ZipFile(io.BytesIO(data))
         bad = z.testzip()
     except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError) as e:
-        raise UserError(f"{filename}: the zip archive is corrupt or incomplete ({e}) - zip the files again and re-upload") from None
+        raise UserError(
+            f"{filename}: the zip archive is corrupt or incomplete ({e}) - zip the files again and re-upload"
+        ) from None
     if bad is not None:
-        raise UserError(f"{filename}: the zip archive is corrupt (member {bad} fails its checksum) - zip the files again and re-upload")
+        raise UserError(
+            f"{filename}: the zip archive is corrupt (member {bad} fails its checksum) - zip the files again and re-upload"
+        )
     infos = [i for i in z.infolist() if not i.is_dir()]
     if sum(i.file_size for i in infos) > MAX_UNCOMPRESSED:
         raise UserError(f"{filename}: the archive unpacks to more than 4 GB - upload the files separately")
     members = _select_folder_files([i.filename for i in infos])
     if not members:
-        raise UserError(f"{filename}: the archive holds no data files (csv, tsv, dat, json, parquet, xlsx) - add them and zip again")
+        raise UserError(
+            f"{filename}: the archive holds no data files (csv, tsv, dat, json, parquet, xlsx) - add them and zip again"
+        )
     results = []
     for m in members:
         try:
             payload = z.read(m)
         except (zipfile.BadZipFile, EOFError, OSError, RuntimeError, NotImplementedError) as e:
-            raise UserError(f"{filename}: member {m} cannot be unpacked ({e}) - zip the files again without a password") from None
+            raise UserError(
+                f"{filename}: member {m} cannot be unpacked ({e}) - zip the files again without a password"
+            ) from None
         if detect.sniff_format(m, payload) == "empty":
             continue
         results.append(read_upload(f"{filename}/{m}", payload))
@@ -320,7 +400,9 @@ def _read_text_table(filename, data, *, encoding=None, delimiter=None, has_heade
     if not text.strip():
         raise UserError(f"{filename}: the file is empty - choose a file with a header row and data rows")
     if "\x00" in text[:4096]:
-        raise UserError(f"{filename}: looks like binary data, not a table - upload CSV, TSV, Excel (.xlsx), JSON or Parquet")
+        raise UserError(
+            f"{filename}: looks like binary data, not a table - upload CSV, TSV, Excel (.xlsx), JSON or Parquet"
+        )
     base = _basename(filename)
     known = _KNOWN_HEADERLESS.get(base)
     if re.fullmatch(r"u\d\.(base|test)|u[ab]\.(base|test)", base):
@@ -331,8 +413,14 @@ def _read_text_table(filename, data, *, encoding=None, delimiter=None, has_heade
         has_header = detect.sniff_header(sample_rows)
         if known and sample_rows and not any(detect.normalise_header(c) in detect.ALIASES for c in sample_rows[0]):
             has_header = False
-    frame = _parse_delimited(filename, text, delim, has_header, quote=not (known or delim == "::"),
-                             fast=not known or known[1] == "interactions")
+    frame = _parse_delimited(
+        filename,
+        text,
+        delim,
+        has_header,
+        quote=not (known or delim == "::"),
+        fast=not known or known[1] == "interactions",
+    )
     del text
     if frame.shape[1] < 2:
         raise UserError(
@@ -374,8 +462,15 @@ def _parse_delimited(filename, text, delim, has_header, quote=True, fast=True) -
         # Arrow's multi-threaded parser: several times faster on big files; any doubt -> the C parser below,
         # which also gives the precise message for ragged rows
         try:
-            frame = pd.read_csv(io.BytesIO(text.encode("utf-8")), sep=sep, header=0 if has_header else None, dtype=str,
-                                keep_default_na=False, na_values=[""], engine="pyarrow")
+            frame = pd.read_csv(
+                io.BytesIO(text.encode("utf-8")),
+                sep=sep,
+                header=0 if has_header else None,
+                dtype=str,
+                keep_default_na=False,
+                na_values=[""],
+                engine="pyarrow",
+            )
             if not has_header:
                 frame.columns = [f"col{i + 1}" for i in range(frame.shape[1])]
             else:
@@ -408,7 +503,9 @@ def _parse_delimited(filename, text, delim, has_header, quote=True, fast=True) -
                 f"fix that line (quote text that contains '{dname}') or check the delimiter"
             ) from None
         msg = str(e).strip().splitlines()[-1][:160]
-        raise UserError(f"{filename}: cannot be parsed as a '{dname}'-separated table ({msg}) - check the file and the delimiter") from None
+        raise UserError(
+            f"{filename}: cannot be parsed as a '{dname}'-separated table ({msg}) - check the file and the delimiter"
+        ) from None
     if not has_header:
         frame.columns = [f"col{i + 1}" for i in range(frame.shape[1])]
     else:
@@ -438,18 +535,27 @@ def _apply_known(t: TableRead, base: str, known) -> TableRead:
         n = f.shape[1]
         if n < 5:
             return _finish(t.name, f, t.format, encoding=t.encoding, delimiter=t.delimiter, has_header=False, table=t)
-        flags = f.iloc[:, 5:5 + len(ML100K_GENRES)]
+        flags = f.iloc[:, 5 : 5 + len(ML100K_GENRES)]
         names = np.array(ML100K_GENRES[: flags.shape[1]], dtype=object)
         fl = flags.apply(pd.to_numeric, errors="coerce").fillna(0).to_numpy() > 0
         genres = ["|".join(names[row]) for row in fl]
         title = f.iloc[:, 1]
-        out = pd.DataFrame({"item_id": f.iloc[:, 0], "title": title, "genres": genres,
-                            "release_date": f.iloc[:, 2], "imdb_url": f.iloc[:, 4] if n > 4 else None})
+        out = pd.DataFrame(
+            {
+                "item_id": f.iloc[:, 0],
+                "title": title,
+                "genres": genres,
+                "release_date": f.iloc[:, 2],
+                "imdb_url": f.iloc[:, 4] if n > 4 else None,
+            }
+        )
         t.frame = out
         mapping = {"item_id": "item_id", "title": "title", "genres": "genres"}
     else:
         if f.shape[1] != len(cols):
-            t.warnings.append(f"{t.name}: expected {len(cols)} columns for {layout} but found {f.shape[1]}; please map the columns")
+            t.warnings.append(
+                f"{t.name}: expected {len(cols)} columns for {layout} but found {f.shape[1]}; please map the columns"
+            )
             return _finish(t.name, f, t.format, encoding=t.encoding, delimiter=t.delimiter, has_header=False, table=t)
         f.columns = cols
         mapping = {c: c for c in cols if c in detect.ALL_FIELDS}
@@ -473,10 +579,14 @@ def _apply_known(t: TableRead, base: str, known) -> TableRead:
 def _aggregate_tags(f: pd.DataFrame) -> pd.DataFrame:
     """Several tags for one user-film pair become one comma-joined text row."""
     g = f.dropna(subset=["text"]).groupby(["user_id", "item_id"], sort=False)
-    return pd.DataFrame({"text": g["text"].agg(lambda s: ", ".join(dict.fromkeys(s))), "timestamp": g["timestamp"].max()}).reset_index()
+    return pd.DataFrame(
+        {"text": g["text"].agg(lambda s: ", ".join(dict.fromkeys(s))), "timestamp": g["timestamp"].max()}
+    ).reset_index()
 
 
-def _finish(name, frame, fmt, encoding=None, delimiter=None, has_header=True, table: TableRead | None = None) -> TableRead:
+def _finish(
+    name, frame, fmt, encoding=None, delimiter=None, has_header=True, table: TableRead | None = None
+) -> TableRead:
     """Layout detection from column names, shared by every format."""
     if frame.shape[1] < 2:
         raise UserError(
@@ -493,8 +603,14 @@ def _finish(name, frame, fmt, encoding=None, delimiter=None, has_header=True, ta
         t.mapping = _guess_headerless(frame)
     if _basename(name) == "tags.csv" and lay.role == "interactions" and "text" in t.mapping:
         m = t.mapping
-        sub = frame.rename(columns={m["user_id"]: "user_id", m["item_id"]: "item_id", m["text"]: "text",
-                                    **({m["timestamp"]: "timestamp"} if "timestamp" in m else {})})
+        sub = frame.rename(
+            columns={
+                m["user_id"]: "user_id",
+                m["item_id"]: "item_id",
+                m["text"]: "text",
+                **({m["timestamp"]: "timestamp"} if "timestamp" in m else {}),
+            }
+        )
         if "timestamp" not in sub:
             sub["timestamp"] = None
         t.frame = _aggregate_tags(sub[["user_id", "item_id", "text", "timestamp"]])
@@ -521,12 +637,15 @@ def _guess_headerless(frame: pd.DataFrame) -> dict:
 # Excel, JSON, Parquet
 # ---------------------------------------------------------------------------------------
 
+
 def _read_xlsx(filename, data) -> list[TableRead]:
     try:
         sheets = pd.read_excel(io.BytesIO(data), sheet_name=None, header=None, dtype=object, engine="openpyxl")
     except Exception as e:  # openpyxl raises many types for corrupt files
         msg = str(e).splitlines()[0][:120] if str(e) else type(e).__name__
-        raise UserError(f"{filename}: the Excel file cannot be opened ({msg}) - open it in Excel and save it again as .xlsx") from None
+        raise UserError(
+            f"{filename}: the Excel file cannot be opened ({msg}) - open it in Excel and save it again as .xlsx"
+        ) from None
     tables, errors = [], []
     for sheet, raw in sheets.items():
         raw = raw.dropna(how="all").dropna(axis=1, how="all")
@@ -552,7 +671,11 @@ def _read_xlsx(filename, data) -> list[TableRead]:
         except UserError as e:
             errors.append(str(e))
     if not tables:
-        raise UserError(errors[0] if errors else f"{filename}: every sheet is empty - put the table in the first sheet with a header row")
+        raise UserError(
+            errors[0]
+            if errors
+            else f"{filename}: every sheet is empty - put the table in the first sheet with a header row"
+        )
     return tables
 
 
@@ -588,7 +711,9 @@ def _read_json(filename, data, fmt, encoding) -> tuple[pd.DataFrame, str]:
             ) from None
         records = _records(obj)
         if records is None:
-            raise UserError(f"{filename}: JSON holds no list of records - use [{{\"user\": ..., \"film\": ..., \"rating\": ...}}, ...] or JSON Lines")
+            raise UserError(
+                f'{filename}: JSON holds no list of records - use [{{"user": ..., "film": ..., "rating": ...}}, ...] or JSON Lines'
+            )
         frame = _records_frame(filename, records)
     else:
         frame = _json_lines(filename, text)
@@ -629,10 +754,18 @@ def _records_frame(filename, records) -> pd.DataFrame:
     if not records:
         raise UserError(f"{filename}: holds no records - add at least one record")
     if not all(isinstance(r, dict) for r in records[:1000]):
-        raise UserError(f"{filename}: the JSON list must hold objects (one per rating) - e.g. [{{\"user\": 1, \"film\": 2, \"rating\": 4}}]")
+        raise UserError(
+            f'{filename}: the JSON list must hold objects (one per rating) - e.g. [{{"user": 1, "film": 2, "rating": 4}}]'
+        )
     frame = pd.DataFrame.from_records([r for r in records if isinstance(r, dict)])
     for c in frame.columns:
         if frame[c].map(lambda v: isinstance(v, (dict, list))).any():
-            frame[c] = frame[c].map(lambda v: "|".join(map(str, v)) if isinstance(v, list) else (json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else v))
+            frame[c] = frame[c].map(
+                lambda v: (
+                    "|".join(map(str, v))
+                    if isinstance(v, list)
+                    else (json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else v)
+                )
+            )
     frame.columns = _clean_columns(frame.columns)
     return frame

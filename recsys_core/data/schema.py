@@ -17,6 +17,7 @@ Users (optional)::
 
     user_id str, age Int64, age_band str, gender str, city str, occupation str
 """
+
 from __future__ import annotations
 
 import math
@@ -136,7 +137,11 @@ def conform_items(df: pd.DataFrame | None) -> pd.DataFrame | None:
     out["title"] = df["title"].astype(object) if "title" in df else None
     for c in LIST_COLUMNS:
         out[c] = df[c].map(_as_list) if c in df else [[] for _ in range(len(df))]
-    out["year"] = pd.to_numeric(df["year"], errors="coerce").astype("Int64") if "year" in df else pd.array([pd.NA] * len(df), dtype="Int64")
+    out["year"] = (
+        pd.to_numeric(df["year"], errors="coerce").astype("Int64")
+        if "year" in df
+        else pd.array([pd.NA] * len(df), dtype="Int64")
+    )
     for c in ("region", "synopsis"):
         out[c] = df[c].astype(object).where(df[c].notna(), None) if c in df else None
     out = out[ITEM_COLUMNS]
@@ -159,7 +164,11 @@ def conform_users(df: pd.DataFrame | None) -> pd.DataFrame | None:
         return None
     out = pd.DataFrame(index=df.index)
     out["user_id"] = normalise_id_series(df["user_id"])
-    out["age"] = pd.to_numeric(df["age"], errors="coerce").astype("Int64") if "age" in df else pd.array([pd.NA] * len(df), dtype="Int64")
+    out["age"] = (
+        pd.to_numeric(df["age"], errors="coerce").astype("Int64")
+        if "age" in df
+        else pd.array([pd.NA] * len(df), dtype="Int64")
+    )
     if "age_band" in df:
         out["age_band"] = df["age_band"].astype(object).where(df["age_band"].notna(), None)
     else:

@@ -10,6 +10,7 @@ excluding items the user rated in training; ranking metrics are averaged over us
 one relevant test item; coverage / diversity / novelty / personalization use every list.
 NaN where a metric does not apply (rating metrics for rankers).
 """
+
 from __future__ import annotations
 
 import time
@@ -25,8 +26,19 @@ from ..trainset import Trainset
 from . import metrics as M
 
 DEFAULT_METRICS = ("rmse", "mae", "precision", "recall", "ndcg", "coverage")
-ALL_METRICS = ("rmse", "mae", "precision", "recall", "ndcg", "map", "hit_rate",
-               "coverage", "diversity", "novelty", "personalization")
+ALL_METRICS = (
+    "rmse",
+    "mae",
+    "precision",
+    "recall",
+    "ndcg",
+    "map",
+    "hit_rate",
+    "coverage",
+    "diversity",
+    "novelty",
+    "personalization",
+)
 RATING_METRICS = {"rmse", "mae"}
 AT_K_METRICS = {"precision", "recall", "ndcg", "map", "hit_rate"}
 LIST_METRICS = {"coverage", "diversity", "novelty", "personalization"}
@@ -128,25 +140,46 @@ class Evaluation:
         learning = cat([p.learning for p in parts])
         if learning.empty:
             learning = pd.DataFrame(columns=["model", "fold", "epoch", "series", "value"])
-        return cls(cat([p.folds for p in parts]), cat([p.users for p in parts]), curves, learning,
-                   dict(first.protocol), first.k, basis, params)
+        return cls(
+            cat([p.folds for p in parts]),
+            cat([p.users for p in parts]),
+            curves,
+            learning,
+            dict(first.protocol),
+            first.k,
+            basis,
+            params,
+        )
 
     def with_fold(self, fold: int) -> Evaluation:
         """A copy whose rows are labelled as fold ``fold`` (for single-fold runs of a larger split)."""
+
         def relabel(df):
             df = df.copy()
             if "fold" in df.columns:
                 df["fold"] = fold
             return df
 
-        return Evaluation(relabel(self.folds), relabel(self.users), relabel(self.curves), relabel(self.learning),
-                          dict(self.protocol), self.k, self.diversity_basis, dict(self.params))
+        return Evaluation(
+            relabel(self.folds),
+            relabel(self.users),
+            relabel(self.curves),
+            relabel(self.learning),
+            dict(self.protocol),
+            self.k,
+            self.diversity_basis,
+            dict(self.params),
+        )
 
     def curves_mean(self) -> pd.DataFrame:
         if self.curves.empty:
             return self.curves
-        return self.curves.groupby(["model", "k"], sort=False).mean(numeric_only=True).drop(
-            columns=["fold"], errors="ignore").reset_index()
+        return (
+            self.curves.groupby(["model", "k"], sort=False)
+            .mean(numeric_only=True)
+            .drop(columns=["fold"], errors="ignore")
+            .reset_index()
+        )
 
 
 def _learning_rows(model_name: str, fold: int, algo) -> list[dict]:
@@ -176,13 +209,24 @@ def _learning_rows(model_name: str, fold: int, algo) -> list[dict]:
     for e in range(arr.shape[0]):
         for j in range(arr.shape[1]):
             if np.isfinite(arr[e, j]):
-                rows.append({"model": model_name, "fold": fold, "epoch": e + 1, "series": names[j],
-                             "value": float(arr[e, j])})
+                rows.append(
+                    {"model": model_name, "fold": fold, "epoch": e + 1, "series": names[j], "value": float(arr[e, j])}
+                )
     return rows
 
 
-def _fold_run(model, train: pd.DataFrame, test: pd.DataFrame, rating_scale, k: int, metrics,
-              items_meta=None, curve_ks=None, personalization_users: int = 1000, seed: int = 0):
+def _fold_run(
+    model,
+    train: pd.DataFrame,
+    test: pd.DataFrame,
+    rating_scale,
+    k: int,
+    metrics,
+    items_meta=None,
+    curve_ks=None,
+    personalization_users: int = 1000,
+    seed: int = 0,
+):
     """Fit a fresh copy on ``train``, measure on ``test``. Returns (row, users_df, curves_df, fitted)."""
     metrics = set(metrics)
     ts = Trainset.from_frame(train, rating_scale, items_meta=items_meta)
@@ -248,12 +292,20 @@ def _fold_run(model, train: pd.DataFrame, test: pd.DataFrame, rating_scale, k: i
             row["diversity"] = M._nanmean(div)
         else:
             basis, div = None, np.full(len(test_users), np.nan)
-        row["personalization"] = (M.personalization(top, max_users=personalization_users, seed=seed)
-                                  if "personalization" in metrics else np.nan)
-        ranked = pd.DataFrame({"user_id": ts.users_raw[test_users].astype(str),
-                               "n_relevant": [len(s) for s in rel_sets],
-                               **{metric_column(n, k): per_user[n] for n in M.RANKING_NAMES},
-                               "novelty": nov, "diversity": div})
+        row["personalization"] = (
+            M.personalization(top, max_users=personalization_users, seed=seed)
+            if "personalization" in metrics
+            else np.nan
+        )
+        ranked = pd.DataFrame(
+            {
+                "user_id": ts.users_raw[test_users].astype(str),
+                "n_relevant": [len(s) for s in rel_sets],
+                **{metric_column(n, k): per_user[n] for n in M.RANKING_NAMES},
+                "novelty": nov,
+                "diversity": div,
+            }
+        )
         users_df = users_df.merge(ranked, on="user_id", how="left")
         if curve_ks:
             curves_df = M.ranking_curves(top_full, rel_sets, ks)
@@ -271,8 +323,9 @@ def _fold_run(model, train: pd.DataFrame, test: pd.DataFrame, rating_scale, k: i
     return row, users_df, curves_df, algo
 
 
-def evaluate_fold(model, train: pd.DataFrame, test: pd.DataFrame, rating_scale, k: int = 10,
-                  metrics=DEFAULT_METRICS, items_meta=None) -> dict:
+def evaluate_fold(
+    model, train: pd.DataFrame, test: pd.DataFrame, rating_scale, k: int = 10, metrics=DEFAULT_METRICS, items_meta=None
+) -> dict:
     """Fit a fresh copy of ``model`` on ``train`` and measure it on ``test`` (one row of metrics)."""
     row, _, _, _ = _fold_run(model, train, test, rating_scale, k, metrics, items_meta=items_meta)
     keep = {metric_column(m, k) for m in metrics} | set(TIME_COLUMNS)
@@ -290,9 +343,18 @@ def _resolve(dataset_or_df, rating_scale, items_meta):
     return df, tuple(float(x) for x in rating_scale), items_meta
 
 
-def evaluate(models: dict | list, splitter, dataset_or_df, metrics=ALL_METRICS, k: int = 10,
-             rating_scale=None, progress: Callable[[str, int, int], None] | None = None,
-             items_meta=None, curve_ks=DEFAULT_CURVE_KS, folds=None) -> Evaluation:
+def evaluate(
+    models: dict | list,
+    splitter,
+    dataset_or_df,
+    metrics=ALL_METRICS,
+    k: int = 10,
+    rating_scale=None,
+    progress: Callable[[str, int, int], None] | None = None,
+    items_meta=None,
+    curve_ks=DEFAULT_CURVE_KS,
+    folds=None,
+) -> Evaluation:
     """Evaluate every model on every fold of ``splitter`` and keep every level of detail.
 
     ``models``: {name: unfitted model} or a list (named by ``model.name``).
@@ -314,8 +376,9 @@ def evaluate(models: dict | list, splitter, dataset_or_df, metrics=ALL_METRICS, 
         for f, (train, test) in enumerate(folds):
             if progress:
                 progress(f"{name} · fold {f + 1}/{len(folds)}", step, total)
-            row, users_df, curves_df, algo = _fold_run(model, train, test, rating_scale, k, metrics,
-                                                       items_meta=items_meta, curve_ks=curve_ks, seed=seed)
+            row, users_df, curves_df, algo = _fold_run(
+                model, train, test, rating_scale, k, metrics, items_meta=items_meta, curve_ks=curve_ks, seed=seed
+            )
             basis = row.pop("_basis") or basis
             fold_rows.append({"model": name, "fold": f, **row})
             users_df.insert(0, "fold", f)
@@ -333,14 +396,18 @@ def evaluate(models: dict | list, splitter, dataset_or_df, metrics=ALL_METRICS, 
     fold_df = pd.DataFrame(fold_rows)
     fold_df = fold_df[[c for c in keep if c in fold_df.columns]] if len(fold_df) else pd.DataFrame(columns=keep)
     users = pd.concat(user_frames, ignore_index=True) if user_frames else pd.DataFrame()
-    curves = (pd.concat(curve_frames, ignore_index=True) if curve_frames
-              else pd.DataFrame(columns=["model", "fold", "k", *M.RANKING_NAMES]))
+    curves = (
+        pd.concat(curve_frames, ignore_index=True)
+        if curve_frames
+        else pd.DataFrame(columns=["model", "fold", "k", *M.RANKING_NAMES])
+    )
     learning = pd.DataFrame(learn_rows, columns=["model", "fold", "epoch", "series", "value"])
     protocol = dict(splitter.describe()) if splitter is not None and hasattr(splitter, "describe") else {}
     protocol.update({"k": int(k), "relevance_threshold": relevance_threshold(rating_scale)})
     params = {name: _jsonable_params(m) for name, m in models.items()}
-    return Evaluation(fold_df, users, curves, learning, protocol, int(k),
-                      basis if "diversity" in set(metrics) else None, params)
+    return Evaluation(
+        fold_df, users, curves, learning, protocol, int(k), basis if "diversity" in set(metrics) else None, params
+    )
 
 
 def _jsonable_params(model) -> dict:
@@ -354,17 +421,33 @@ def _jsonable_params(model) -> dict:
     return out
 
 
-def compare(models: dict | list, splitter, dataset_or_df, metrics=DEFAULT_METRICS, k: int = 10,
-            rating_scale=None, progress: Callable[[str, int, int], None] | None = None,
-            items_meta=None) -> pd.DataFrame:
+def compare(
+    models: dict | list,
+    splitter,
+    dataset_or_df,
+    metrics=DEFAULT_METRICS,
+    k: int = 10,
+    rating_scale=None,
+    progress: Callable[[str, int, int], None] | None = None,
+    items_meta=None,
+) -> pd.DataFrame:
     """Evaluate every model on every fold of ``splitter``.
 
     Returns one row per (model, fold) with columns model, fold, the metric columns,
     fit_seconds and test_seconds. NaN where a metric does not apply.
     For per-user rows and curves use :func:`evaluate`.
     """
-    ev = evaluate(models, splitter, dataset_or_df, metrics=metrics, k=k, rating_scale=rating_scale,
-                  progress=progress, items_meta=items_meta, curve_ks=None)
+    ev = evaluate(
+        models,
+        splitter,
+        dataset_or_df,
+        metrics=metrics,
+        k=k,
+        rating_scale=rating_scale,
+        progress=progress,
+        items_meta=items_meta,
+        curve_ks=None,
+    )
     return ev.folds
 
 

@@ -8,6 +8,7 @@ Beyond accuracy (over the lists of all users): :func:`coverage`, :func:`intra_li
 Vectorised per-user versions over inner-id top-N matrices: :func:`ranking_metrics_matrix`,
 :func:`ranking_curves` (precision / recall / NDCG for several K from one top-max(K) list).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -98,7 +99,7 @@ def _as_top(lists) -> np.ndarray:
     width = max((len(x) for x in lists), default=0)
     out = np.full((len(lists), width), -1, dtype=np.int64)
     for r, x in enumerate(lists):
-        out[r, :len(x)] = x
+        out[r, : len(x)] = x
     return out
 
 

@@ -4,6 +4,7 @@ Pairs are the same fold (``by="fold"``: paired t-test over per-fold values) or t
 (``by="user"``: each user's value averaged over the folds that tested them; Wilcoxon signed-rank by
 default, or a paired t-test).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -18,14 +19,36 @@ _TEST_NAMES = {
     "t": ("配对 t 检验", "paired t-test"),
     "wilcoxon": ("Wilcoxon 符号秩检验", "Wilcoxon signed-rank test"),
 }
-_METRIC_LABELS_ZH = {"rmse": "RMSE", "mae": "MAE", "precision": "准确率", "recall": "召回率", "ndcg": "NDCG",
-                     "map": "MAP", "hit_rate": "命中率", "coverage": "覆盖率", "diversity": "多样性",
-                     "novelty": "新颖度", "personalization": "个性化程度", "fit_seconds": "训练耗时",
-                     "test_seconds": "预测耗时"}
-_METRIC_LABELS_EN = {"precision": "Precision", "recall": "Recall", "hit_rate": "hit rate", "coverage": "coverage",
-                     "diversity": "diversity", "novelty": "novelty", "personalization": "personalization",
-                     "fit_seconds": "training time", "test_seconds": "prediction time", "map": "MAP",
-                     "rmse": "RMSE", "mae": "MAE", "ndcg": "NDCG"}
+_METRIC_LABELS_ZH = {
+    "rmse": "RMSE",
+    "mae": "MAE",
+    "precision": "准确率",
+    "recall": "召回率",
+    "ndcg": "NDCG",
+    "map": "MAP",
+    "hit_rate": "命中率",
+    "coverage": "覆盖率",
+    "diversity": "多样性",
+    "novelty": "新颖度",
+    "personalization": "个性化程度",
+    "fit_seconds": "训练耗时",
+    "test_seconds": "预测耗时",
+}
+_METRIC_LABELS_EN = {
+    "precision": "Precision",
+    "recall": "Recall",
+    "hit_rate": "hit rate",
+    "coverage": "coverage",
+    "diversity": "diversity",
+    "novelty": "novelty",
+    "personalization": "personalization",
+    "fit_seconds": "training time",
+    "test_seconds": "prediction time",
+    "map": "MAP",
+    "rmse": "RMSE",
+    "mae": "MAE",
+    "ndcg": "NDCG",
+}
 
 
 def metric_label(column: str, lang: str = "zh") -> str:
@@ -73,10 +96,23 @@ class PairedTest:
         return self.text_zh if lang == "zh" else self.text_en
 
     def as_dict(self) -> dict:
-        return {"model_a": self.model_a, "model_b": self.model_b, "metric": self.metric, "by": self.by,
-                "test": self.test, "n": self.n, "mean_a": self.mean_a, "mean_b": self.mean_b, "diff": self.diff,
-                "statistic": self.statistic, "p_value": self.p_value, "significant": self.significant,
-                "better": self.better, "text_zh": self.text_zh, "text_en": self.text_en}
+        return {
+            "model_a": self.model_a,
+            "model_b": self.model_b,
+            "metric": self.metric,
+            "by": self.by,
+            "test": self.test,
+            "n": self.n,
+            "mean_a": self.mean_a,
+            "mean_b": self.mean_b,
+            "diff": self.diff,
+            "statistic": self.statistic,
+            "p_value": self.p_value,
+            "significant": self.significant,
+            "better": self.better,
+            "text_zh": self.text_zh,
+            "text_en": self.text_en,
+        }
 
 
 def format_p(p: float, lang: str = "en") -> str:
@@ -109,12 +145,16 @@ def _sentences(a, b, column, mean_a, mean_b, p, alpha, test, by, n, lower) -> tu
     unit_zh = f"{n} 折" if by == "fold" else f"{n} 位用户"
     unit_en = f"{n} folds" if by == "fold" else f"{n} users"
     if not (np.isfinite(mean_a) and np.isfinite(mean_b)):
-        return (f"{a} 与 {b} 的 {zh_m} 无法比较（至少一个模型没有这个指标）。",
-                f"{a} and {b} cannot be compared on {en_m} (at least one has no value for it).")
+        return (
+            f"{a} 与 {b} 的 {zh_m} 无法比较（至少一个模型没有这个指标）。",
+            f"{a} and {b} cannot be compared on {en_m} (at least one has no value for it).",
+        )
     d = mean_a - mean_b
     if d == 0 and (not np.isfinite(p) or p >= 1):
-        return (f"{a} 与 {b} 的 {zh_m} 完全相同，没有差异（{format_p(1.0, 'zh')}）。",
-                f"{a} and {b} have the same {en_m}; there is no difference ({format_p(1.0, 'en')}).")
+        return (
+            f"{a} 与 {b} 的 {zh_m} 完全相同，没有差异（{format_p(1.0, 'zh')}）。",
+            f"{a} and {b} have the same {en_m}; there is no difference ({format_p(1.0, 'en')}).",
+        )
     hint_zh = "越低越好" if lower else "越高越好"
     a_better = (d < 0) if lower else (d > 0)
     dir_zh = "低" if d < 0 else "高"
@@ -125,25 +165,35 @@ def _sentences(a, b, column, mean_a, mean_b, p, alpha, test, by, n, lower) -> tu
         head_zh = "按用户平均，" + head_zh
     head_en = f"{a}'s {en_m} is {_fmt(d)} {dir_en} than {b}'s ({verdict_en})"
     if not np.isfinite(p):
-        return (f"{head_zh}，但样本太少，无法做显著性检验（需要至少 2 个配对值；单次划分请按用户检验）。",
-                f"{head_en}, but there are too few pairs to test it (need at least 2; with a single split, "
-                f"test across users).")
+        return (
+            f"{head_zh}，但样本太少，无法做显著性检验（需要至少 2 个配对值；单次划分请按用户检验）。",
+            f"{head_en}, but there are too few pairs to test it (need at least 2; with a single split, "
+            f"test across users).",
+        )
     how_zh = f"{format_p(p, 'zh')}，{t_zh}，{unit_zh}"
     how_en = f"{format_p(p, 'en')}, {t_en} over {unit_en}"
     if p < alpha:
-        return (f"{head_zh}，差异在统计上显著（{how_zh}）。",
-                f"{head_en}; the difference is unlikely to be chance ({how_en}).")
-    return (f"{head_zh}，但差异在统计上不显著（{how_zh}），可能只是随机波动。",
-            f"{head_en}, but the difference could well be chance ({how_en}).")
+        return (
+            f"{head_zh}，差异在统计上显著（{how_zh}）。",
+            f"{head_en}; the difference is unlikely to be chance ({how_en}).",
+        )
+    return (
+        f"{head_zh}，但差异在统计上不显著（{how_zh}），可能只是随机波动。",
+        f"{head_en}, but the difference could well be chance ({how_en}).",
+    )
 
 
 def _pairs(frame: pd.DataFrame, a: str, b: str, column: str, by: str) -> tuple[np.ndarray, np.ndarray]:
     if column not in frame.columns:
-        raise ValueError(f"metric {column!r} is not in the results; available: "
-                         f"{', '.join(c for c in frame.columns if c not in ('model', 'fold', 'user_id'))}")
+        raise ValueError(
+            f"metric {column!r} is not in the results; available: "
+            f"{', '.join(c for c in frame.columns if c not in ('model', 'fold', 'user_id'))}"
+        )
     for m in (a, b):
         if m not in set(frame["model"]):
-            raise ValueError(f"model {m!r} is not in the results; available: {', '.join(dict.fromkeys(frame['model']))}")
+            raise ValueError(
+                f"model {m!r} is not in the results; available: {', '.join(dict.fromkeys(frame['model']))}"
+            )
     if by == "fold":
         keys = ["fold"]
         xa = frame.loc[frame["model"] == a, [*keys, column]]
@@ -183,8 +233,16 @@ def paired_test_values(va, vb, test: str = "t") -> tuple[float, float]:
     raise ValueError(f"unknown test {test!r}; choose from: {', '.join(TESTS)}")
 
 
-def paired_test(results, model_a: str, model_b: str, metric: str, by: str = "fold", test: str | None = None,
-                alpha: float = 0.05, k: int | None = None) -> PairedTest:
+def paired_test(
+    results,
+    model_a: str,
+    model_b: str,
+    metric: str,
+    by: str = "fold",
+    test: str | None = None,
+    alpha: float = 0.05,
+    k: int | None = None,
+) -> PairedTest:
     """Paired test of ``metric`` between two models.
 
     ``results``: an :class:`~recsys_core.evaluation.compare.Evaluation`, or a per-fold / per-user
@@ -211,5 +269,4 @@ def paired_test(results, model_a: str, model_b: str, metric: str, by: str = "fol
     stat, p = paired_test_values(va, vb, test)
     lower = lower_is_better(column)
     zh, en = _sentences(model_a, model_b, column, mean_a, mean_b, p, alpha, test, by, len(va), lower)
-    return PairedTest(model_a, model_b, column, by, test, int(len(va)), mean_a, mean_b, stat, p, alpha,
-                      lower, zh, en)
+    return PairedTest(model_a, model_b, column, by, test, int(len(va)), mean_a, mean_b, stat, p, alpha, lower, zh, en)

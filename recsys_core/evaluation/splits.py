@@ -8,6 +8,7 @@
 :func:`make_splitter` builds one from the names used by the CLI and the Models page.
 Only rows with a rating take part; review/view-only rows are dropped.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -107,7 +108,7 @@ class Temporal:
             raise ValueError(f"only {len(d)} rated rows: too few for a {self.test_size:.0%} temporal holdout")
         order = _time_order(d)
         mask = np.zeros(len(d), dtype=bool)
-        mask[order[len(d) - n_test:]] = True
+        mask[order[len(d) - n_test :]] = True
         yield d[~mask], d[mask]
 
     def describe(self) -> dict:

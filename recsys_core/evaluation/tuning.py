@@ -5,6 +5,7 @@
 samples. Every candidate is evaluated on the same folds. The result is a table (one row per
 candidate, mean and std of the target metric over folds) plus the best parameters.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -136,9 +137,19 @@ def _make(model, params: dict):
     return getattr(model, "name", type(model).__name__), model.clone()
 
 
-def search(model, space: dict, data, splitter=None, metric: str = "rmse", k: int = 10, method: str = "grid",
-           n_iter: int = 10, seed: int = 0, rating_scale=None,
-           progress: Callable[[str, int, int], None] | None = None) -> TuningResult:
+def search(
+    model,
+    space: dict,
+    data,
+    splitter=None,
+    metric: str = "rmse",
+    k: int = 10,
+    method: str = "grid",
+    n_iter: int = 10,
+    seed: int = 0,
+    rating_scale=None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> TuningResult:
     """Evaluate candidates from ``space`` with cross-validation and rank them on ``metric``.
 
     ``model``: a registry name, a model class, or a model instance (its parameters are the base).
@@ -150,7 +161,9 @@ def search(model, space: dict, data, splitter=None, metric: str = "rmse", k: int
     valid = set(base.get_params())
     unknown = [key for key in space if key not in valid]
     if unknown:
-        raise ValueError(f"{name} has no parameter {', '.join(map(repr, unknown))}; valid: {', '.join(sorted(valid)) or 'none'}")
+        raise ValueError(
+            f"{name} has no parameter {', '.join(map(repr, unknown))}; valid: {', '.join(sorted(valid)) or 'none'}"
+        )
     metric_base = base_metric(metric)
     if "@" in metric:
         k = int(metric.split("@", 1)[1])
@@ -173,10 +186,22 @@ def search(model, space: dict, data, splitter=None, metric: str = "rmse", k: int
 
         def prog(label, step, _total, c=c):
             if progress and label != "done":
-                progress(f"{name} · {c + 1}/{len(cands)} · {label.split('·')[-1].strip()}", c * len(folds) + step, total)
+                progress(
+                    f"{name} · {c + 1}/{len(cands)} · {label.split('·')[-1].strip()}", c * len(folds) + step, total
+                )
 
-        ev = evaluate({name: algo}, splitter, df, metrics=(metric_base,), k=k, rating_scale=rating_scale,
-                      items_meta=items_meta, curve_ks=None, folds=folds, progress=prog)
+        ev = evaluate(
+            {name: algo},
+            splitter,
+            df,
+            metrics=(metric_base,),
+            k=k,
+            rating_scale=rating_scale,
+            items_meta=items_meta,
+            curve_ks=None,
+            folds=folds,
+            progress=prog,
+        )
         scores.append(ev.folds[column].to_numpy(float))
         fit_secs.append(ev.folds["fit_seconds"].to_numpy(float))
     if progress:
@@ -184,16 +209,27 @@ def search(model, space: dict, data, splitter=None, metric: str = "rmse", k: int
     return tabulate_candidates(name, list(space), cands, scores, fit_secs, column, base.get_params(), method)
 
 
-def tabulate_candidates(name: str, param_names: list[str], cands: list[dict], scores, fit_seconds, column: str,
-                        base_params: dict | None = None, method: str = "grid") -> TuningResult:
+def tabulate_candidates(
+    name: str,
+    param_names: list[str],
+    cands: list[dict],
+    scores,
+    fit_seconds,
+    column: str,
+    base_params: dict | None = None,
+    method: str = "grid",
+) -> TuningResult:
     """Build the results table and pick the best candidate from per-fold scores (one array per candidate)."""
     rows = []
     for c, (params, sc, fs) in enumerate(zip(cands, scores, fit_seconds, strict=True)):
         sc = np.asarray(sc, dtype=float)
-        row = {"candidate": c, **params,
-               "mean_score": float(np.nanmean(sc)) if np.isfinite(sc).any() else np.nan,
-               "std_score": float(np.nanstd(sc, ddof=1)) if np.isfinite(sc).sum() > 1 else np.nan,
-               "mean_fit_seconds": float(np.mean(fs)) if len(fs) else np.nan}
+        row = {
+            "candidate": c,
+            **params,
+            "mean_score": float(np.nanmean(sc)) if np.isfinite(sc).any() else np.nan,
+            "std_score": float(np.nanstd(sc, ddof=1)) if np.isfinite(sc).sum() > 1 else np.nan,
+            "mean_fit_seconds": float(np.mean(fs)) if len(fs) else np.nan,
+        }
         for f, s in enumerate(sc):
             row[f"fold_{f}"] = float(s)
         rows.append(row)
@@ -205,8 +241,9 @@ def tabulate_candidates(name: str, param_names: list[str], cands: list[dict], sc
         raise ValueError(f"no candidate produced a {column} value")
     best_idx = res.loc[ok, "mean_score"].idxmin() if lower else res.loc[ok, "mean_score"].idxmax()
     best = {key: _plain(res.at[best_idx, key]) for key in param_names}
-    return TuningResult(name, column, lower, res, best, float(res.at[best_idx, "mean_score"]),
-                        dict(base_params or {}), method)
+    return TuningResult(
+        name, column, lower, res, best, float(res.at[best_idx, "mean_score"]), dict(base_params or {}), method
+    )
 
 
 def _plain(v):

@@ -1,4 +1,5 @@
 """Model registry: CLI / UI name -> class. Add a model by adding one line here."""
+
 from __future__ import annotations
 
 from .autorec import IAutoRec, UAutoRec
@@ -41,6 +42,26 @@ def make_model(name: str, **params) -> Recommender:
     return REGISTRY[key](**params)
 
 
-__all__ = ["Recommender", "REGISTRY", "make_model", "GlobalMean", "BiasBaseline", "Popularity", "SVD",
-           "UserCF", "ItemCF", "SVDpp", "NMF", "SlopeOne", "CoClustering", "KNNBaseline",
-           "RandomPredictor", "ContentBased", "IAutoRec", "UAutoRec", "EASE", "ALS", "Hybrid"]
+__all__ = [
+    "Recommender",
+    "REGISTRY",
+    "make_model",
+    "GlobalMean",
+    "BiasBaseline",
+    "Popularity",
+    "SVD",
+    "UserCF",
+    "ItemCF",
+    "SVDpp",
+    "NMF",
+    "SlopeOne",
+    "CoClustering",
+    "KNNBaseline",
+    "RandomPredictor",
+    "ContentBased",
+    "IAutoRec",
+    "UAutoRec",
+    "EASE",
+    "ALS",
+    "Hybrid",
+]

@@ -19,6 +19,7 @@ learning-curve table reads). After training, predictions encode the
 full training rows (train + validation ratings). Output biases start at the damped column means,
 so a column that never appeared in the training part predicts its baseline.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -36,9 +37,17 @@ def _sigmoid(x):
 class _AutoRec(Recommender):
     item_based: bool = True
 
-    def __init__(self, hidden: int = 500, reg: float = 150.0, lr: float = 1e-3, epochs: int = 200,
-                 batch_size: int = 256, patience: int = 20, val_fraction: float = 0.1,
-                 random_state: int | None = 0):
+    def __init__(
+        self,
+        hidden: int = 500,
+        reg: float = 150.0,
+        lr: float = 1e-3,
+        epochs: int = 200,
+        batch_size: int = 256,
+        patience: int = 20,
+        val_fraction: float = 0.1,
+        random_state: int | None = 0,
+    ):
         self.hidden = hidden
         self.reg = reg
         self.lr = lr
@@ -103,16 +112,16 @@ class _AutoRec(Recommender):
         from threadpoolctl import threadpool_limits
 
         with threadpool_limits(limits=1, user_api="blas"):  # small products: threads only contend
-            params, curve, best = self._train(params, R, n_val, v_row, v_col, v_true, ts.rating_scale, rng,
-                                              dense_out, reg, bs)
+            params, curve, best = self._train(
+                params, R, n_val, v_row, v_col, v_true, ts.rating_scale, rng, dense_out, reg, bs
+            )
         self.loss_history_ = curve
-        self.loss_curve_ = {"train_rmse": [c["train_rmse"] for c in curve],
-                            "val_rmse": [c["val_rmse"] for c in curve]}
+        self.loss_curve_ = {"train_rmse": [c["train_rmse"] for c in curve], "val_rmse": [c["val_rmse"] for c in curve]}
         self.best_epoch_ = best
         self.params_ = params
         # encode the full training rows (train + validation ratings)
         Rfull = self._rows_matrix(ts.u, ts.i, ts.r, shape).astype(np.float32)
-        self.hidden_ = _sigmoid(np.asarray(Rfull @ params["V"]) + params["mu"])    # rows x hidden
+        self.hidden_ = _sigmoid(np.asarray(Rfull @ params["V"]) + params["mu"])  # rows x hidden
 
     def _train(self, params, R, n_val, v_row, v_col, v_true, scale, rng, dense_out, reg, bs):
         n_rows = R.shape[0]
@@ -128,7 +137,7 @@ class _AutoRec(Recommender):
             order = rng.permutation(rows_all)
             sse, cnt = 0.0, 0
             for a in range(0, n_rows, bs):
-                rows = order[a:a + bs]
+                rows = order[a : a + bs]
                 Rb = R[rows]
                 if Rb.nnz == 0:
                     continue
@@ -139,8 +148,8 @@ class _AutoRec(Recommender):
                 grads["W"] += np.float32(reg * frac) * params["W"]
                 grads["V"] += np.float32(reg * frac) * params["V"]
                 t += 1
-                step = lr * np.sqrt(1 - beta2 ** t) / (1 - beta1 ** t)
-                for k, g in grads.items():   # Adam, in place
+                step = lr * np.sqrt(1 - beta2**t) / (1 - beta1**t)
+                for k, g in grads.items():  # Adam, in place
                     g = g.astype(np.float32, copy=False)
                     m[k] *= beta1
                     m[k] += (1 - beta1) * g

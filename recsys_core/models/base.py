@@ -12,6 +12,7 @@ Conventions follow scikit-learn: ``__init__`` only stores keyword hyper-paramete
 validation happens in ``fit``; learned state ends in ``_``; ``random_state`` becomes an
 RNG inside ``fit`` so fitting twice gives the same model.
 """
+
 from __future__ import annotations
 
 import copy
@@ -35,8 +36,11 @@ class Recommender:
     @classmethod
     def _param_names(cls) -> list[str]:
         sig = inspect.signature(cls.__init__)
-        return [name for name, p in sig.parameters.items()
-                if name != "self" and p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        return [
+            name
+            for name, p in sig.parameters.items()
+            if name != "self" and p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ]
 
     def get_params(self) -> dict:
         return {p: getattr(self, p) for p in self._param_names()}
@@ -131,8 +135,11 @@ class Recommender:
             est = float(self._fallback_pairs(np.array([u]), np.array([i]))[0])
             if u < 0 or i < 0:
                 details["was_impossible"] = True
-                details["reason"] = "user and item are unknown" if (u < 0 and i < 0) else (
-                    "user is unknown" if u < 0 else "item is unknown")
+                details["reason"] = (
+                    "user and item are unknown"
+                    if (u < 0 and i < 0)
+                    else ("user is unknown" if u < 0 else "item is unknown")
+                )
             else:
                 details["score"] = float(self._score_users(np.array([u]))[0, i])
                 details["reason"] = "model ranks but does not predict ratings; estimate is the bias baseline"
@@ -194,8 +201,9 @@ class Recommender:
         top = _top_n(s, n)
         return [(ts.items_raw[i], float(s[i])) for i in top if np.isfinite(s[i])]
 
-    def top_n_inner(self, inner_uids: np.ndarray, n: int, exclude_seen: bool = True,
-                    batch: int = 1024, return_scores: bool = False):
+    def top_n_inner(
+        self, inner_uids: np.ndarray, n: int, exclude_seen: bool = True, batch: int = 1024, return_scores: bool = False
+    ):
         """Top-n inner item ids for many known users at once: (len(inner_uids), n), -1 padded.
 
         With ``return_scores`` also returns the matching (len, n) score matrix (-inf where padded).
@@ -206,7 +214,7 @@ class Recommender:
         scores = np.full((len(inner_uids), n), -np.inf) if return_scores else None
         csr = ts.csr
         for start in range(0, len(inner_uids), batch):
-            us = inner_uids[start:start + batch]
+            us = inner_uids[start : start + batch]
             S = np.array(self._score_users(us), dtype=float)  # a copy: models may return their own arrays
             S[~np.isfinite(S)] = -np.inf
             if exclude_seen:
@@ -214,9 +222,9 @@ class Recommender:
                 rows = np.repeat(np.arange(len(us)), np.diff(sub.indptr))
                 S[rows, sub.indices] = -np.inf
             idx, vals = _top_n_rows(S, n)
-            out[start:start + len(us)] = idx
+            out[start : start + len(us)] = idx
             if return_scores:
-                scores[start:start + len(us)] = vals
+                scores[start : start + len(us)] = vals
         return (out, scores) if return_scores else out
 
     def recommend_many(self, users, n: int = 10, exclude_seen: bool = True) -> dict:

@@ -1,4 +1,5 @@
 """Baselines: global mean, user/item bias, popularity."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -23,6 +23,7 @@ and alpha >= 0 fitted by least squares on the training residuals using *leave-on
 (the item itself removed from the profile), so RMSE is defined and honest. Ranking uses the
 predicted rating.
 """
+
 from __future__ import annotations
 
 import re
@@ -43,14 +44,16 @@ _JIEBA_LOCK = threading.Lock()
 _JIEBA_READY = False
 
 #: common Chinese function words and film-review filler (jieba's own TF-IDF stop list is English only)
-CHINESE_STOP_WORDS = frozenset("""
+CHINESE_STOP_WORDS = frozenset(
+    """
 的 了 是 在 我 有 和 就 不 人 都 一 一个 上 也 很 到 说 要 去 你 会 着 没有 看 好 自己 这 那 他 她 它 们
 我们 你们 他们 她们 这个 那个 这些 那些 什么 怎么 为什么 因为 所以 但是 但 而且 如果 就是 还是 还有 或者
 以及 而 与 及 并 被 把 让 给 对 从 向 于 之 其 或 等 啊 吧 呢 吗 嘛 哦 呀 哈 哈哈 啦 么 得 地 过 又 再 才
 只 太 更 最 非常 真的 真是 特别 比较 有点 一点 一些 一样 这样 那样 这么 那么 可以 可能 应该 已经 还是 觉得
 感觉 知道 出来 起来 下去 没 不是 不会 不能 电影 影片 片子 一部 这部 那部 部 片 剧情 导演 演员 故事 观众
 时候 时间 东西 事情 地方 然后 之后 以后 以前 其实 当然 虽然 不过 只是 还 也是 都是 就是 一直 一下 一次
-""".split())
+""".split()
+)
 
 
 def _ensure_jieba():
@@ -80,8 +83,15 @@ def tokenize(text) -> list[str]:
         tokens = (t.lower() for t in _WORD.findall(text))
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    return [t for t in tokens if len(t) >= 2 and t not in CHINESE_STOP_WORDS and t not in ENGLISH_STOP_WORDS
-            and not t.isdigit() and (_CJK.search(t) or t.isalnum() or "-" in t or "'" in t)]
+    return [
+        t
+        for t in tokens
+        if len(t) >= 2
+        and t not in CHINESE_STOP_WORDS
+        and t not in ENGLISH_STOP_WORDS
+        and not t.isdigit()
+        and (_CJK.search(t) or t.isalnum() or "-" in t or "'" in t)
+    ]
 
 
 def items_with_review_text(items: pd.DataFrame, interactions: pd.DataFrame, max_chars: int = 20000) -> pd.DataFrame:
@@ -133,9 +143,19 @@ class ContentBased(Recommender):
 
     name = "content"
 
-    def __init__(self, w_genres: float = 1.0, w_people: float = 0.5, w_year: float = 0.3, w_region: float = 0.3,
-                 w_text: float = 1.0, year_bucket: int = 10, max_features: int = 5000, min_df: int = 2,
-                 reg_u: float = 15.0, reg_i: float = 10.0):
+    def __init__(
+        self,
+        w_genres: float = 1.0,
+        w_people: float = 0.5,
+        w_year: float = 0.3,
+        w_region: float = 0.3,
+        w_text: float = 1.0,
+        year_bucket: int = 10,
+        max_features: int = 5000,
+        min_df: int = 2,
+        reg_u: float = 15.0,
+        reg_i: float = 10.0,
+    ):
         self.w_genres = w_genres
         self.w_people = w_people
         self.w_year = w_year
@@ -171,8 +191,10 @@ class ContentBased(Recommender):
         add(*_one_hot(years, "year"), self.w_year)
         add(*_one_hot([_as_list(v)[:1] for v in col("region")], "region"), self.w_region)
         if self.w_text:
-            docs = [" ".join(str(x) for x in (s, t) if x is not None and not (isinstance(x, float) and np.isnan(x)))
-                    for s, t in zip(col("synopsis"), col("item_text"))]
+            docs = [
+                " ".join(str(x) for x in (s, t) if x is not None and not (isinstance(x, float) and np.isnan(x)))
+                for s, t in zip(col("synopsis"), col("item_text"))
+            ]
             if any(d.strip() for d in docs):
                 M, labels = self._tfidf(docs)
                 add(M, labels, self.w_text)
@@ -187,9 +209,14 @@ class ContentBased(Recommender):
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         for min_df in dict.fromkeys((max(int(self.min_df), 1), 1)):
-            vec = TfidfVectorizer(tokenizer=tokenize, lowercase=False, token_pattern=None, min_df=min_df,
-                                  max_features=int(self.max_features) if self.max_features else None,
-                                  sublinear_tf=True)
+            vec = TfidfVectorizer(
+                tokenizer=tokenize,
+                lowercase=False,
+                token_pattern=None,
+                min_df=min_df,
+                max_features=int(self.max_features) if self.max_features else None,
+                sublinear_tf=True,
+            )
             try:
                 M = vec.fit_transform(docs)
             except ValueError:  # empty vocabulary
@@ -209,9 +236,9 @@ class ContentBased(Recommender):
 
         csr = ts.csr
         rows = np.repeat(np.arange(ts.n_users), np.diff(csr.indptr))
-        w = csr.data - (self.mu_ + self.bu_[rows])               # centred on the damped user mean
+        w = csr.data - (self.mu_ + self.bu_[rows])  # centred on the damped user mean
         Wm = sp.csr_matrix((w, csr.indices, csr.indptr), shape=csr.shape)
-        P = (Wm @ self.item_vectors_).tocsr()                    # unnormalised profiles (users x features)
+        P = (Wm @ self.item_vectors_).tocsr()  # unnormalised profiles (users x features)
         self.profiles_ = P
         self.profile_norms_ = np.sqrt(np.asarray(P.multiply(P).sum(axis=1)).ravel())
 
@@ -219,7 +246,7 @@ class ContentBased(Recommender):
         item_norm2 = np.asarray(self.item_vectors_.multiply(self.item_vectors_).sum(axis=1)).ravel()
         pv = np.asarray(P[rows].multiply(self.item_vectors_[csr.indices]).sum(axis=1)).ravel()
         num = pv - w * item_norm2[csr.indices]
-        norm2 = self.profile_norms_[rows] ** 2 - 2 * w * pv + w ** 2 * item_norm2[csr.indices]
+        norm2 = self.profile_norms_[rows] ** 2 - 2 * w * pv + w**2 * item_norm2[csr.indices]
         den = np.sqrt(np.clip(norm2, 0, None)) * np.sqrt(item_norm2[csr.indices])
         cos_loo = np.where(den > 1e-12, num / np.where(den > 1e-12, den, 1.0), 0.0)
         resid = csr.data - (self.mu_ + self.bu_[rows] + self.bi_[csr.indices])

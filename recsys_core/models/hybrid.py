@@ -10,6 +10,7 @@
 ``weights_`` ({member: weight}) and ``intercept_`` report the blend; ``val_rmse_`` the members'
 and the blend's RMSE on the validation split.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -41,8 +42,14 @@ class Hybrid(Recommender):
 
     name = "hybrid"
 
-    def __init__(self, members=DEFAULT_MEMBERS, member_params: dict | None = None, val_fraction: float = 0.1,
-                 ridge: float = 1e-3, random_state: int | None = 0):
+    def __init__(
+        self,
+        members=DEFAULT_MEMBERS,
+        member_params: dict | None = None,
+        val_fraction: float = 0.1,
+        ridge: float = 1e-3,
+        random_state: int | None = 0,
+    ):
         self.members = members
         self.member_params = member_params
         self.val_fraction = val_fraction
@@ -92,7 +99,7 @@ class Hybrid(Recommender):
         blend = np.clip(c + P @ w, lo, hi)
         self.val_rmse_ = {n: float(np.sqrt(np.mean((P[:, k] - y) ** 2))) for k, n in enumerate(names)}
         self.val_rmse_["hybrid"] = float(np.sqrt(np.mean((blend - y) ** 2)))
-        self.members_ = {n: m.fit(ts) for n, m in zip(names, models)}   # refit on the full training data
+        self.members_ = {n: m.fit(ts) for n, m in zip(names, models)}  # refit on the full training data
 
     def _active(self):
         return [(self.members_[n], w) for n, w in self.weights_.items() if w > 0]

@@ -8,6 +8,7 @@ ALS is our own numpy implementation: each half-step solves every user's (item's)
 least-squares system with a few conjugate-gradient steps run for all users at once on sparse
 matrices (the approach of the ``implicit`` package), warm-started from the previous iterate.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -21,7 +22,9 @@ def interaction_matrix(ts, threshold: float | None = None) -> sp.csr_matrix:
     """Binary users x items matrix: 1 where the user rated the item (at or above ``threshold``)."""
     csr = ts.csr
     keep = np.ones(len(csr.data), dtype=bool) if threshold is None else csr.data >= float(threshold)
-    X = sp.csr_matrix((keep.astype(float), csr.indices.copy(), csr.indptr.copy()), shape=csr.shape)  # never share the trainset's arrays
+    X = sp.csr_matrix(
+        (keep.astype(float), csr.indices.copy(), csr.indptr.copy()), shape=csr.shape
+    )  # never share the trainset's arrays
     X.eliminate_zeros()
     return X
 
@@ -50,8 +53,10 @@ class EASE(_Ranker):
         if float(self.reg) <= 0:
             raise ValueError("reg (the L2 penalty lambda) must be > 0")
         if ts.n_items > int(self.max_items):
-            raise ValueError(f"EASE needs an items x items matrix; {ts.n_items} items exceed max_items="
-                             f"{self.max_items} (raise it if you have the memory, or use ALS)")
+            raise ValueError(
+                f"EASE needs an items x items matrix; {ts.n_items} items exceed max_items="
+                f"{self.max_items} (raise it if you have the memory, or use ALS)"
+            )
         X = interaction_matrix(ts, self.threshold)
         self._set_popularity(X)
         G = np.asarray((X.T @ X).toarray(), dtype=float)
@@ -75,8 +80,16 @@ class ALS(_Ranker):
 
     name = "als"
 
-    def __init__(self, factors: int = 64, reg: float = 20.0, alpha: float = 1.0, iterations: int = 10,
-                 cg_steps: int = 3, threshold: float | None = None, random_state: int | None = 0):
+    def __init__(
+        self,
+        factors: int = 64,
+        reg: float = 20.0,
+        alpha: float = 1.0,
+        iterations: int = 10,
+        cg_steps: int = 3,
+        threshold: float | None = None,
+        random_state: int | None = 0,
+    ):
         self.factors = factors
         self.reg = reg
         self.alpha = alpha
@@ -117,7 +130,7 @@ class ALS(_Ranker):
             dots = np.empty(len(rows), dtype=Y.dtype)
             step = 200_000
             for a in range(0, len(rows), step):
-                dots[a:a + step] = np.einsum("nk,nk->n", Z[rows[a:a + step]], Y[cols[a:a + step]])
+                dots[a : a + step] = np.einsum("nk,nk->n", Z[rows[a : a + step]], Y[cols[a : a + step]])
             W = sp.csr_matrix((np.float32(alpha) * dots, cols, C.indptr), shape=C.shape)
             return out + W @ Y
 

@@ -26,6 +26,7 @@ Similarities are computed for all pairs at once from sparse/dense matrix product
 ``shrinkage`` multiplies every similarity by (n - 1) / (n - 1 + shrinkage), n = co-support
 (0 disables it); pairs with co-support below ``min_support`` get similarity 0.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -45,12 +46,14 @@ def _gram(A: sp.spmatrix, B: sp.spmatrix) -> np.ndarray:
 
 def _with_data(pattern: sp.csr_matrix, data: np.ndarray) -> sp.csr_matrix:
     """A csr matrix with the sparsity pattern of ``pattern`` and new values (explicit zeros kept)."""
-    return sp.csr_matrix((np.asarray(data, dtype=float), pattern.indices.copy(), pattern.indptr.copy()),
-                         shape=pattern.shape)
+    return sp.csr_matrix(
+        (np.asarray(data, dtype=float), pattern.indices.copy(), pattern.indptr.copy()), shape=pattern.shape
+    )
 
 
-def similarity_matrix(X, kind: str = "pearson", min_support: int = 1, shrinkage: float = 0.0,
-                      residuals=None) -> np.ndarray:
+def similarity_matrix(
+    X, kind: str = "pearson", min_support: int = 1, shrinkage: float = 0.0, residuals=None
+) -> np.ndarray:
     """All-pairs similarity between the *columns* (entities) of a sparse raters x entities matrix.
 
     ``residuals`` (same sparsity pattern as ``X``) is required for ``pearson_baseline``; for
@@ -65,12 +68,12 @@ def similarity_matrix(X, kind: str = "pearson", min_support: int = 1, shrinkage:
     freq = _gram(B, B)
     with np.errstate(divide="ignore", invalid="ignore"):
         if kind == "pearson":
-            X2 = _with_data(X, X.data ** 2)
+            X2 = _with_data(X, X.data**2)
             prods = _gram(X, X)
-            si = _gram(X, B)          # si[i, j] = sum of i's values over raters of both i and j
+            si = _gram(X, B)  # si[i, j] = sum of i's values over raters of both i and j
             sqi = _gram(X2, B)
             num = freq * prods - si * si.T
-            den = np.sqrt(np.clip(freq * sqi - si ** 2, 0, None) * np.clip(freq * sqi.T - si.T ** 2, 0, None))
+            den = np.sqrt(np.clip(freq * sqi - si**2, 0, None) * np.clip(freq * sqi.T - si.T**2, 0, None))
         else:
             if kind == "cosine":
                 V = X
@@ -82,7 +85,7 @@ def similarity_matrix(X, kind: str = "pearson", min_support: int = 1, shrinkage:
                 if residuals is None:
                     raise ValueError("pearson_baseline needs baseline residuals")
                 V = sp.csr_matrix(residuals, dtype=float)
-            V2 = _with_data(V, V.data ** 2)
+            V2 = _with_data(V, V.data**2)
             num = _gram(V, V)
             sq = _gram(V2, B)
             den = np.sqrt(sq * sq.T)
@@ -171,9 +174,18 @@ class _Neighbourhood:
 class _NeighbourCF(Recommender):
     user_based: bool = True
 
-    def __init__(self, sim: str = "pearson_baseline", k: int = 40, min_k: int = 1, min_support: int = 1,
-                 shrinkage: float = 100.0, damping: float = 0.5, reg_u: float = 15.0, reg_i: float = 10.0,
-                 bsl_epochs: int = 10):
+    def __init__(
+        self,
+        sim: str = "pearson_baseline",
+        k: int = 40,
+        min_k: int = 1,
+        min_support: int = 1,
+        shrinkage: float = 100.0,
+        damping: float = 0.5,
+        reg_u: float = 15.0,
+        reg_i: float = 10.0,
+        bsl_epochs: int = 10,
+    ):
         self.sim = sim
         self.k = k
         self.min_k = min_k
@@ -200,12 +212,13 @@ class _NeighbourCF(Recommender):
         rows = np.repeat(np.arange(ts.n_users), np.diff(csr.indptr))
         resid = _with_data(csr, csr.data - (self.mu_ + self.bu_[rows] + self.bi_[csr.indices]))  # users x items
         if self.user_based:
-            X = csr.T.tocsr()            # raters (items) x entities (users)
+            X = csr.T.tocsr()  # raters (items) x entities (users)
             Rx = resid.T.tocsr()
         else:
             X, Rx = csr, resid
-        S = similarity_matrix(X, self.sim, self.min_support, self.shrinkage,
-                              residuals=Rx if self.sim == "pearson_baseline" else None)
+        S = similarity_matrix(
+            X, self.sim, self.min_support, self.shrinkage, residuals=Rx if self.sim == "pearson_baseline" else None
+        )
         self.sim_ = S.astype(np.float32)
         # contexts x entities residuals: items x users for user-based, users x items for item-based
         self._nb = _Neighbourhood(self.sim_, Rx if self.user_based else resid, self.k, self.min_k, self.damping)

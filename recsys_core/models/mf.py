@@ -1,4 +1,5 @@
 """Matrix factorisation from Surprise, wrapped so that top-N uses the learned factors directly."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -17,8 +18,16 @@ def to_surprise_trainset(ts):
     for u, i, r in zip(ts.u.tolist(), ts.i.tolist(), ts.r.tolist()):
         ur[u].append((i, r))
         ir[i].append((u, r))
-    return STrainset(ur, ir, ts.n_users, ts.n_items, ts.n_ratings, ts.rating_scale,
-                     {u: u for u in range(ts.n_users)}, {i: i for i in range(ts.n_items)})
+    return STrainset(
+        ur,
+        ir,
+        ts.n_users,
+        ts.n_items,
+        ts.n_ratings,
+        ts.rating_scale,
+        {u: u for u in range(ts.n_users)},
+        {i: i for i in range(ts.n_items)},
+    )
 
 
 class SVD(Recommender):
@@ -26,9 +35,16 @@ class SVD(Recommender):
 
     name = "svd"
 
-    def __init__(self, n_factors: int = 100, n_epochs: int = 20, lr_all: float = 0.005,
-                 reg_all: float = 0.02, init_std_dev: float = 0.1, random_state: int | None = 0,
-                 learning_curve: bool = False):
+    def __init__(
+        self,
+        n_factors: int = 100,
+        n_epochs: int = 20,
+        lr_all: float = 0.005,
+        reg_all: float = 0.02,
+        init_std_dev: float = 0.1,
+        random_state: int | None = 0,
+        learning_curve: bool = False,
+    ):
         self.learning_curve = learning_curve
         self.n_factors = n_factors
         self.n_epochs = n_epochs
@@ -42,9 +58,14 @@ class SVD(Recommender):
 
         if int(self.n_factors) < 1 or int(self.n_epochs) < 1:
             raise ValueError("n_factors and n_epochs must be >= 1")
-        algo = SSVD(n_factors=int(self.n_factors), n_epochs=int(self.n_epochs), lr_all=float(self.lr_all),
-                    reg_all=float(self.reg_all), init_std_dev=float(self.init_std_dev),
-                    random_state=self.random_state)
+        algo = SSVD(
+            n_factors=int(self.n_factors),
+            n_epochs=int(self.n_epochs),
+            lr_all=float(self.lr_all),
+            reg_all=float(self.reg_all),
+            init_std_dev=float(self.init_std_dev),
+            random_state=self.random_state,
+        )
         algo.fit(to_surprise_trainset(ts))
         if self.learning_curve:
             self.loss_curve_ = self._epoch_curve(ts)
@@ -81,9 +102,14 @@ class SVD(Recommender):
         curve = {"epoch": [], "train": [], "validation": []}
         strain = to_surprise_trainset(sub)
         for e in marks:
-            algo = SSVD(n_factors=int(self.n_factors), n_epochs=e, lr_all=float(self.lr_all),
-                        reg_all=float(self.reg_all), init_std_dev=float(self.init_std_dev),
-                        random_state=self.random_state)
+            algo = SSVD(
+                n_factors=int(self.n_factors),
+                n_epochs=e,
+                lr_all=float(self.lr_all),
+                reg_all=float(self.reg_all),
+                init_std_dev=float(self.init_std_dev),
+                random_state=self.random_state,
+            )
             algo.fit(strain)
             pu, qi = np.asarray(algo.pu), np.asarray(algo.qi)
             bu, bi = np.asarray(algo.bu), np.asarray(algo.bi)

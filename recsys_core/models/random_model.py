@@ -5,6 +5,7 @@ The draw for a (user, item) pair is a deterministic function of ``random_state``
 (a counter-based hash), so ``predict``, ``predict_many`` and ``score`` agree with each other and a
 refit gives the same numbers. Ranking by these scores is a random ranking.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -51,8 +52,11 @@ class RandomPredictor(Recommender):
         self.mu_ = float(ts.r.mean())
         self.sigma_ = float(ts.r.std())
         seed = self.random_state
-        self.seed_ = int(np.random.default_rng(seed).integers(0, 2**62)) if seed is not None else \
-            int(np.random.default_rng().integers(0, 2**62))
+        self.seed_ = (
+            int(np.random.default_rng(seed).integers(0, 2**62))
+            if seed is not None
+            else int(np.random.default_rng().integers(0, 2**62))
+        )
 
     def _estimate_pairs(self, u, i):
         return self.mu_ + self.sigma_ * pair_normals(self.seed_, u, i)
@@ -65,5 +69,6 @@ class RandomPredictor(Recommender):
         return self._estimate_pairs(uu, ii).reshape(len(u), n)
 
     def _cold_scores(self):
-        return self.mu_ + self.sigma_ * pair_normals(self.seed_, np.full(self.trainset_.n_items, 2**32),
-                                                     np.arange(self.trainset_.n_items))
+        return self.mu_ + self.sigma_ * pair_normals(
+            self.seed_, np.full(self.trainset_.n_items, 2**32), np.arange(self.trainset_.n_items)
+        )

@@ -12,6 +12,7 @@ our inner ids) and then scores from the learned state with matrix operations:
 
 None of them falls back to per-pair ``predict`` calls.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -38,7 +39,7 @@ class _ByUserBlocks:
         out = np.empty(len(u))
         users, inv = np.unique(u, return_inverse=True)
         for a in range(0, len(users), self._block):
-            block = users[a:a + self._block]
+            block = users[a : a + self._block]
             S = self._score_users(block)
             sel = (inv >= a) & (inv < a + len(block))
             out[sel] = S[inv[sel] - a, i[sel]]
@@ -50,8 +51,16 @@ class SVDpp(Recommender):
 
     name = "svdpp"
 
-    def __init__(self, n_factors: int = 20, n_epochs: int = 20, lr_all: float = 0.007, reg_all: float = 0.02,
-                 init_std_dev: float = 0.1, cache_ratings: bool = True, random_state: int | None = 0):
+    def __init__(
+        self,
+        n_factors: int = 20,
+        n_epochs: int = 20,
+        lr_all: float = 0.007,
+        reg_all: float = 0.02,
+        init_std_dev: float = 0.1,
+        cache_ratings: bool = True,
+        random_state: int | None = 0,
+    ):
         self.n_factors = n_factors
         self.n_epochs = n_epochs
         self.lr_all = lr_all
@@ -64,9 +73,15 @@ class SVDpp(Recommender):
         from surprise import SVDpp as SSVDpp
 
         _check_positive_ints(n_factors=self.n_factors, n_epochs=self.n_epochs)
-        algo = SSVDpp(n_factors=int(self.n_factors), n_epochs=int(self.n_epochs), lr_all=float(self.lr_all),
-                      reg_all=float(self.reg_all), init_std_dev=float(self.init_std_dev),
-                      cache_ratings=bool(self.cache_ratings), random_state=self.random_state)
+        algo = SSVDpp(
+            n_factors=int(self.n_factors),
+            n_epochs=int(self.n_epochs),
+            lr_all=float(self.lr_all),
+            reg_all=float(self.reg_all),
+            init_std_dev=float(self.init_std_dev),
+            cache_ratings=bool(self.cache_ratings),
+            random_state=self.random_state,
+        )
         algo.fit(to_surprise_trainset(ts))
         self.mu_ = ts.global_mean
         self.bu_ = np.asarray(algo.bu, dtype=float)
@@ -97,9 +112,19 @@ class NMF(Recommender):
 
     name = "nmf"
 
-    def __init__(self, n_factors: int = 15, n_epochs: int = 50, biased: bool = False, reg_pu: float = 0.06,
-                 reg_qi: float = 0.06, reg_bu: float = 0.02, reg_bi: float = 0.02, lr_bu: float = 0.005,
-                 lr_bi: float = 0.005, random_state: int | None = 0):
+    def __init__(
+        self,
+        n_factors: int = 15,
+        n_epochs: int = 50,
+        biased: bool = False,
+        reg_pu: float = 0.06,
+        reg_qi: float = 0.06,
+        reg_bu: float = 0.02,
+        reg_bi: float = 0.02,
+        lr_bu: float = 0.005,
+        lr_bi: float = 0.005,
+        random_state: int | None = 0,
+    ):
         self.n_factors = n_factors
         self.n_epochs = n_epochs
         self.biased = biased
@@ -115,10 +140,18 @@ class NMF(Recommender):
         from surprise import NMF as SNMF
 
         _check_positive_ints(n_factors=self.n_factors, n_epochs=self.n_epochs)
-        algo = SNMF(n_factors=int(self.n_factors), n_epochs=int(self.n_epochs), biased=bool(self.biased),
-                    reg_pu=float(self.reg_pu), reg_qi=float(self.reg_qi), reg_bu=float(self.reg_bu),
-                    reg_bi=float(self.reg_bi), lr_bu=float(self.lr_bu), lr_bi=float(self.lr_bi),
-                    random_state=self.random_state)
+        algo = SNMF(
+            n_factors=int(self.n_factors),
+            n_epochs=int(self.n_epochs),
+            biased=bool(self.biased),
+            reg_pu=float(self.reg_pu),
+            reg_qi=float(self.reg_qi),
+            reg_bu=float(self.reg_bu),
+            reg_bi=float(self.reg_bi),
+            lr_bu=float(self.lr_bu),
+            lr_bi=float(self.lr_bi),
+            random_state=self.random_state,
+        )
         algo.fit(to_surprise_trainset(ts))
         self.pu_ = np.asarray(algo.pu, dtype=float)
         self.qi_ = np.asarray(algo.qi, dtype=float)
@@ -155,7 +188,9 @@ class SlopeOne(_ByUserBlocks, Recommender):
 
         algo = SSlopeOne()
         algo.fit(to_surprise_trainset(ts))
-        self.dev_t_ = np.ascontiguousarray(np.nan_to_num(np.asarray(algo.dev, dtype=float)).T)  # dev_t_[j, i] = dev[i, j]; 0/0 -> 0
+        self.dev_t_ = np.ascontiguousarray(
+            np.nan_to_num(np.asarray(algo.dev, dtype=float)).T
+        )  # dev_t_[j, i] = dev[i, j]; 0/0 -> 0
         self.support_t_ = np.ascontiguousarray((np.asarray(algo.freq) > 0).T.astype(float))
         self.user_mean_ = np.asarray(algo.user_mean, dtype=float)
         self._binary = ts.binary
@@ -183,8 +218,12 @@ class CoClustering(_ByUserBlocks, Recommender):
         from surprise import CoClustering as SCoClustering
 
         _check_positive_ints(n_cltr_u=self.n_cltr_u, n_cltr_i=self.n_cltr_i, n_epochs=self.n_epochs)
-        algo = SCoClustering(n_cltr_u=int(self.n_cltr_u), n_cltr_i=int(self.n_cltr_i),
-                             n_epochs=int(self.n_epochs), random_state=self.random_state)
+        algo = SCoClustering(
+            n_cltr_u=int(self.n_cltr_u),
+            n_cltr_i=int(self.n_cltr_i),
+            n_epochs=int(self.n_epochs),
+            random_state=self.random_state,
+        )
         algo.fit(to_surprise_trainset(ts))
         cu = np.asarray(algo.cltr_u, dtype=np.int64)
         ci = np.asarray(algo.cltr_i, dtype=np.int64)
@@ -194,13 +233,19 @@ class CoClustering(_ByUserBlocks, Recommender):
         self.item_offset_ = np.asarray(algo.item_mean, dtype=float) - np.asarray(algo.avg_cltr_i, dtype=float)[ci]
 
     def _estimate_pairs(self, u, i):
-        return (self.cocluster_mean_[self.user_cluster_[u], self.item_cluster_[i]]
-                + self.user_offset_[u] + self.item_offset_[i])
+        return (
+            self.cocluster_mean_[self.user_cluster_[u], self.item_cluster_[i]]
+            + self.user_offset_[u]
+            + self.item_offset_[i]
+        )
 
     def _score_users(self, u):
         u = np.asarray(u, dtype=np.int64)
-        return (self.cocluster_mean_[self.user_cluster_[u]][:, self.item_cluster_]
-                + self.user_offset_[u][:, None] + self.item_offset_[None, :])
+        return (
+            self.cocluster_mean_[self.user_cluster_[u]][:, self.item_cluster_]
+            + self.user_offset_[u][:, None]
+            + self.item_offset_[None, :]
+        )
 
 
 class KNNBaseline(_NeighbourCF):
@@ -213,9 +258,19 @@ class KNNBaseline(_NeighbourCF):
 
     name = "knnbaseline"
 
-    def __init__(self, k: int = 40, min_k: int = 1, sim: str = "pearson_baseline", user_based: bool = True,
-                 min_support: int = 1, shrinkage: float = 100.0, reg_u: float = 15.0, reg_i: float = 10.0,
-                 bsl_epochs: int = 10, damping: float = 0.0):
+    def __init__(
+        self,
+        k: int = 40,
+        min_k: int = 1,
+        sim: str = "pearson_baseline",
+        user_based: bool = True,
+        min_support: int = 1,
+        shrinkage: float = 100.0,
+        reg_u: float = 15.0,
+        reg_i: float = 10.0,
+        bsl_epochs: int = 10,
+        damping: float = 0.0,
+    ):
         self.k = k
         self.min_k = min_k
         self.sim = sim
@@ -235,12 +290,21 @@ class KNNBaseline(_NeighbourCF):
             raise ValueError(f"sim must be one of {', '.join(names)} (got {self.sim!r})")
         if int(self.k) < 1 or int(self.min_k) < 0:
             raise ValueError("k must be >= 1 and min_k >= 0")
-        sim_options = {"name": self.sim, "user_based": bool(self.user_based),
-                       "min_support": int(self.min_support), "shrinkage": float(self.shrinkage)}
-        bsl_options = {"method": "als", "reg_u": float(self.reg_u), "reg_i": float(self.reg_i),
-                       "n_epochs": int(self.bsl_epochs)}
-        algo = SKNNBaseline(k=int(self.k), min_k=int(self.min_k), sim_options=sim_options,
-                            bsl_options=bsl_options, verbose=False)
+        sim_options = {
+            "name": self.sim,
+            "user_based": bool(self.user_based),
+            "min_support": int(self.min_support),
+            "shrinkage": float(self.shrinkage),
+        }
+        bsl_options = {
+            "method": "als",
+            "reg_u": float(self.reg_u),
+            "reg_i": float(self.reg_i),
+            "n_epochs": int(self.bsl_epochs),
+        }
+        algo = SKNNBaseline(
+            k=int(self.k), min_k=int(self.min_k), sim_options=sim_options, bsl_options=bsl_options, verbose=False
+        )
         algo.fit(to_surprise_trainset(ts))
         self.mu_ = ts.global_mean
         self.bu_ = np.asarray(algo.bu, dtype=float)
@@ -252,7 +316,9 @@ class KNNBaseline(_NeighbourCF):
         resid = _with_data(csr, csr.data - (self.mu_ + self.bu_[rows] + self.bi_[csr.indices]))
         self.sim_ = S
         self.resid_ = resid
-        self._nb = _Neighbourhood(S, resid.T.tocsr() if self.user_based else resid, self.k, self.min_k, float(self.damping))
+        self._nb = _Neighbourhood(
+            S, resid.T.tocsr() if self.user_based else resid, self.k, self.min_k, float(self.damping)
+        )
 
 
 __all__ = ["SVDpp", "NMF", "SlopeOne", "CoClustering", "KNNBaseline"]

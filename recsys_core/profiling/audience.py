@@ -16,6 +16,7 @@ little). The scorers here rank by *who will watch and like*:
 Offline validation (:func:`evaluate_lift`) hides a random half of a film's likers, trains
 without them and measures how many of them land in the top 10 % of the ranked pool.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -54,8 +55,12 @@ def pseudonymise(ids: Iterable, secret: bytes, length: int = 16) -> list[str]:
     return out
 
 
-def export_audience_csv(audience: pd.DataFrame, secret: bytes | None = None, pseudonymise_ids: bool = True,
-                        columns: Iterable[str] | None = None) -> bytes:
+def export_audience_csv(
+    audience: pd.DataFrame,
+    secret: bytes | None = None,
+    pseudonymise_ids: bool = True,
+    columns: Iterable[str] | None = None,
+) -> bytes:
     """CSV bytes of an audience table; ``user_id`` replaced by a keyed pseudonym by default."""
     df = audience.copy()
     if columns is not None:
@@ -321,8 +326,13 @@ def _norm_genre(g: str) -> str:
     return str(g).strip().lower()
 
 
-def similar_items_for_description(items: pd.DataFrame, genres: Iterable[str] = (), keywords: Iterable[str] = (),
-                                  known_items: Iterable[str] | None = None, n: int = 20) -> pd.DataFrame:
+def similar_items_for_description(
+    items: pd.DataFrame,
+    genres: Iterable[str] = (),
+    keywords: Iterable[str] = (),
+    known_items: Iterable[str] | None = None,
+    n: int = 20,
+) -> pd.DataFrame:
     """Catalogue films closest to a described new film (genre Jaccard + keyword hits).
 
     Returns item_id, similarity (0..1], sorted, at most ``n`` rows, only films in ``known_items``.
@@ -339,9 +349,15 @@ def similar_items_for_description(items: pd.DataFrame, genres: Iterable[str] = (
     gsets = df["genres"].map(lambda gs: {_norm_genre(g) for g in (gs or [])})
     jac = gsets.map(lambda s: len(s & want) / len(s | want) if (s or want) and want else 0.0).to_numpy(float)
     if kws:
-        text = (df["title"].fillna("").astype(str) + " " + df["synopsis"].fillna("").astype(str) + " "
-                + df["people"].map(lambda p: " ".join(p or [])) + " "
-                + df["genres"].map(lambda p: " ".join(p or []))).str.lower()
+        text = (
+            df["title"].fillna("").astype(str)
+            + " "
+            + df["synopsis"].fillna("").astype(str)
+            + " "
+            + df["people"].map(lambda p: " ".join(p or []))
+            + " "
+            + df["genres"].map(lambda p: " ".join(p or []))
+        ).str.lower()
         hits = np.array([sum(1 for k in kws if k in t) for t in text], dtype=float) / len(kws)
     else:
         hits = np.zeros(len(df))
@@ -349,15 +365,17 @@ def similar_items_for_description(items: pd.DataFrame, genres: Iterable[str] = (
     out = pd.DataFrame({"item_id": df["item_id"].to_numpy(), "similarity": sim})
     out = out[out["similarity"] > 0].sort_values(["similarity", "item_id"], ascending=[False, True]).head(n)
     if out.empty:
-        raise ValueError("no film in the catalogue shares a genre or keyword with that description; "
-                         "try broader genres or other keywords")
+        raise ValueError(
+            "no film in the catalogue shares a genre or keyword with that description; "
+            "try broader genres or other keywords"
+        )
     return out.reset_index(drop=True)
 
 
 # ---------------------------------------------------------------------------- target audience
 @dataclass
 class AudienceResult:
-    table: pd.DataFrame          # user_id, score, rank, percentile (pool only, best first)
+    table: pd.DataFrame  # user_id, score, rank, percentile (pool only, best first)
     model: str
     item_id: str | None
     pool_size: int
@@ -368,17 +386,28 @@ def _rank_pool(ts: Trainset, scores: np.ndarray, pool_inner: np.ndarray, seed: i
     s = np.asarray(scores, dtype=float)[pool_inner]
     order = _order(s, np.random.default_rng(seed))
     n = len(order)
-    return pd.DataFrame({
-        "user_id": ts.users_raw[pool_inner[order]],
-        "score": s[order],
-        "rank": np.arange(1, n + 1),
-        "percentile": (np.arange(1, n + 1) / max(n, 1)),
-    })
+    return pd.DataFrame(
+        {
+            "user_id": ts.users_raw[pool_inner[order]],
+            "score": s[order],
+            "rank": np.arange(1, n + 1),
+            "percentile": (np.arange(1, n + 1) / max(n, 1)),
+        }
+    )
 
 
-def target_audience(ds, item_id: str | None = None, genres: Iterable[str] = (), keywords: Iterable[str] = (),
-                    model: str | None = None, top: int | None = None, threshold: float | None = None,
-                    seed: int = 0, scorer: AudienceScorer | None = None, n_similar: int = 20) -> AudienceResult:
+def target_audience(
+    ds,
+    item_id: str | None = None,
+    genres: Iterable[str] = (),
+    keywords: Iterable[str] = (),
+    model: str | None = None,
+    top: int | None = None,
+    threshold: float | None = None,
+    seed: int = 0,
+    scorer: AudienceScorer | None = None,
+    n_similar: int = 20,
+) -> AudienceResult:
     """Rank every user who has not rated the film (or, for a described new film, every user).
 
     ``top`` keeps the best N; ``threshold`` keeps scores >= threshold (applied after ranking).
@@ -393,8 +422,10 @@ def target_audience(ds, item_id: str | None = None, genres: Iterable[str] = (), 
     if item_id is not None:
         item_id = str(item_id).strip()
         if not ts.knows_item(item_id):
-            raise ValueError(f"film {item_id!r} has no ratings in this dataset; pick a rated film or describe "
-                             "a new one by genres and keywords")
+            raise ValueError(
+                f"film {item_id!r} has no ratings in this dataset; pick a rated film or describe "
+                "a new one by genres and keywords"
+            )
         j = ts.to_inner_iid(item_id)
         scores = scorer.scores_for_item(j)
         rated = np.zeros(ts.n_users, dtype=bool)
@@ -414,8 +445,9 @@ def target_audience(ds, item_id: str | None = None, genres: Iterable[str] = (), 
     return AudienceResult(table.reset_index(drop=True), scorer.name, item_id, pool_size, similar)
 
 
-def audience_mix(audience_users: Iterable[str], memberships: pd.DataFrame | None,
-                 names: dict | None = None) -> pd.DataFrame:
+def audience_mix(
+    audience_users: Iterable[str], memberships: pd.DataFrame | None, names: dict | None = None
+) -> pd.DataFrame:
     """Segment mix of an audience vs the whole population.
 
     Returns segment, name, audience_share, population_share, index (= audience/population * 100).
@@ -508,15 +540,27 @@ def _evaluate_split(ds, split: HoldoutSplit, models: list[str], seed: int, point
             c = gain_curve(s, target, points, np.random.default_rng(seed))
             c.insert(0, "model", name)
             curves.append(c)
-    out = {"item_id": split.item_id, "likers": int(split.likers), "hidden": int(target.sum()),
-           "pool": int(len(pool)), "lift": lifts}
+    out = {
+        "item_id": split.item_id,
+        "likers": int(split.likers),
+        "hidden": int(target.sum()),
+        "pool": int(len(pool)),
+        "lift": lifts,
+    }
     if points:
         out["curves"] = pd.concat(curves, ignore_index=True)
     return out
 
 
-def evaluate_lift(ds, n_items: int = 20, model: str | None = None, seed: int = 0, min_likers: int = 30,
-                  extra_models: Iterable[str] = (), progress: Callable[[int, int, str], None] | None = None) -> dict:
+def evaluate_lift(
+    ds,
+    n_items: int = 20,
+    model: str | None = None,
+    seed: int = 0,
+    min_likers: int = 30,
+    extra_models: Iterable[str] = (),
+    progress: Callable[[int, int, str], None] | None = None,
+) -> dict:
     """The offline audience benchmark (protocol of the ``audience --evaluate`` command).
 
     Samples ``n_items`` films with >= ``min_likers`` likers; for each hides a random half of its
@@ -528,8 +572,10 @@ def evaluate_lift(ds, n_items: int = 20, model: str | None = None, seed: int = 0
         model = default_model(int(ds.ratings["item_id"].nunique()))
     elig = eligible_items(ds, min_likers)
     if elig.empty:
-        raise ValueError(f"no film has at least {min_likers} likers (rating >= {ds.relevance_threshold:g}); "
-                         "use a larger dataset or lower --min-likers")
+        raise ValueError(
+            f"no film has at least {min_likers} likers (rating >= {ds.relevance_threshold:g}); "
+            "use a larger dataset or lower --min-likers"
+        )
     rng = np.random.default_rng(seed)
     n = min(int(n_items), len(elig))
     chosen = sorted(rng.choice(np.asarray(elig.index, dtype=object), size=n, replace=False).tolist())
@@ -540,20 +586,30 @@ def evaluate_lift(ds, n_items: int = 20, model: str | None = None, seed: int = 0
             progress(k, n, str(item))
         split = hide_likers(ds, item, rng)
         res = _evaluate_split(ds, split, names, seed)
-        row = {"item_id": item, "likers": res["likers"], "hidden": res["hidden"], "pool": res["pool"],
-               "lift_at_10pct": res["lift"][model],
-               "popularity_lift_at_10pct": res["lift"]["popularity"],
-               "random_lift_at_10pct": res["lift"]["random"]}
+        row = {
+            "item_id": item,
+            "likers": res["likers"],
+            "hidden": res["hidden"],
+            "pool": res["pool"],
+            "lift_at_10pct": res["lift"][model],
+            "popularity_lift_at_10pct": res["lift"]["popularity"],
+            "random_lift_at_10pct": res["lift"]["random"],
+        }
         for m in extra_models:
             row[f"{m}_lift_at_10pct"] = res["lift"][m]
         per_item.append(row)
     if progress:
         progress(n, n, "")
     df = pd.DataFrame(per_item)
-    out = {"items": n, "model": model, "seed": int(seed), "min_likers": int(min_likers),
-           "lift_at_10pct": float(df["lift_at_10pct"].mean()),
-           "popularity_lift_at_10pct": float(df["popularity_lift_at_10pct"].mean()),
-           "random_lift_at_10pct": float(df["random_lift_at_10pct"].mean())}
+    out = {
+        "items": n,
+        "model": model,
+        "seed": int(seed),
+        "min_likers": int(min_likers),
+        "lift_at_10pct": float(df["lift_at_10pct"].mean()),
+        "popularity_lift_at_10pct": float(df["popularity_lift_at_10pct"].mean()),
+        "random_lift_at_10pct": float(df["random_lift_at_10pct"].mean()),
+    }
     for m in extra_models:
         out[f"{m}_lift_at_10pct"] = float(df[f"{m}_lift_at_10pct"].mean())
     out["per_item"] = per_item

@@ -10,6 +10,7 @@ Tasks (features always come from the past, labels from the future, so nothing le
 * ``active_next`` – "will be active in the next ``window_days`` days": the future is the last
   window of the dataset; users with history before it are scored. Needs timestamps.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -21,14 +22,23 @@ from .profiles import build_profiles
 
 TASKS = ("genre_like", "active_next")
 MODELS = ("logistic", "tree", "forest")
-_NUMERIC = ["n_ratings", "n_reviews", "active_days", "recency_days", "mean_rating", "rating_std", "harshness",
-            "sentiment", "age"]
+_NUMERIC = [
+    "n_ratings",
+    "n_reviews",
+    "active_days",
+    "recency_days",
+    "mean_rating",
+    "rating_std",
+    "harshness",
+    "sentiment",
+    "age",
+]
 
 
 @dataclass
 class BehaviourTask:
-    X: pd.DataFrame          # index user_id, numeric features
-    y: pd.Series             # 0/1, same index
+    X: pd.DataFrame  # index user_id, numeric features
+    y: pd.Series  # 0/1, same index
     task: str
     description: str
     cutoff: object = None
@@ -53,8 +63,14 @@ def _history_features(hist_ds) -> pd.DataFrame:
     return X
 
 
-def make_task(ds, task: str = "genre_like", genre: str | None = None, window_days: int = 30,
-              future_share: float = 0.2, seed: int = 0) -> BehaviourTask:
+def make_task(
+    ds,
+    task: str = "genre_like",
+    genre: str | None = None,
+    window_days: int = 30,
+    future_share: float = 0.2,
+    seed: int = 0,
+) -> BehaviourTask:
     """Build features (from the past) and labels (from the future) for one task."""
     inter = ds.interactions
     if task == "active_next":
@@ -100,7 +116,9 @@ def make_task(ds, task: str = "genre_like", genre: str | None = None, window_day
         raise ValueError(f"no film has genre {genre!r}; pick a genre from the list")
     pos = set(future[(future["item_id"].isin(g_items)) & (future["rating"] >= ds.relevance_threshold)]["user_id"])
     y = pd.Series(X.index.isin(pos).astype(int), index=X.index, name="label")
-    desc = f"rates a {genre} film >= {ds.relevance_threshold:g}" + (f" after {cutoff:%Y-%m-%d}" if cutoff is not None else " in held-out ratings")
+    desc = f"rates a {genre} film >= {ds.relevance_threshold:g}" + (
+        f" after {cutoff:%Y-%m-%d}" if cutoff is not None else " in held-out ratings"
+    )
     return _checked(BehaviourTask(X, y, task, desc, cutoff))
 
 
@@ -109,8 +127,10 @@ def _checked(t: BehaviourTask) -> BehaviourTask:
     if len(t.y) < 20:
         raise ValueError(f"only {len(t.y)} users qualify for this task; need at least 20")
     if n_pos < 5 or len(t.y) - n_pos < 5:
-        raise ValueError(f"the task has {n_pos} positive and {len(t.y) - n_pos} negative users; "
-                         "pick another genre or window so both outcomes occur")
+        raise ValueError(
+            f"the task has {n_pos} positive and {len(t.y) - n_pos} negative users; "
+            "pick another genre or window so both outcomes occur"
+        )
     return t
 
 
@@ -148,9 +168,16 @@ def compare_models(task: BehaviourTask, models=MODELS, test_size: float = 0.25, 
         m = _make(name, seed)
         m.fit(Xtr, ytr)
         p = m.predict_proba(Xte)[:, 1]
-        rows.append({"model": name, "accuracy": float(accuracy_score(yte, (p >= 0.5).astype(int))),
-                     "auc": float(roc_auc_score(yte, p)), "train_users": int(len(ytr)),
-                     "test_users": int(len(yte)), "positive_rate": float(y.mean())})
+        rows.append(
+            {
+                "model": name,
+                "accuracy": float(accuracy_score(yte, (p >= 0.5).astype(int))),
+                "auc": float(roc_auc_score(yte, p)),
+                "train_users": int(len(ytr)),
+                "test_users": int(len(yte)),
+                "positive_rate": float(y.mean()),
+            }
+        )
         fpr, tpr, _ = roc_curve(yte, p)
         rocs.append(pd.DataFrame({"model": name, "fpr": fpr, "tpr": tpr}))
         if name == "logistic":
@@ -159,6 +186,8 @@ def compare_models(task: BehaviourTask, models=MODELS, test_size: float = 0.25, 
             imp = np.asarray(m.feature_importances_, dtype=float)
         imp = imp / imp.sum() if imp.sum() > 0 else imp
         imps.append(pd.DataFrame({"model": name, "feature": list(task.X.columns), "importance": imp}))
-    return {"metrics": pd.DataFrame(rows), "roc": pd.concat(rocs, ignore_index=True),
-            "importances": pd.concat(imps, ignore_index=True).sort_values(["model", "importance"],
-                                                                           ascending=[True, False])}
+    return {
+        "metrics": pd.DataFrame(rows),
+        "roc": pd.concat(rocs, ignore_index=True),
+        "importances": pd.concat(imps, ignore_index=True).sort_values(["model", "importance"], ascending=[True, False]),
+    }

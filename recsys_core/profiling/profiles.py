@@ -5,6 +5,7 @@ DataFrame with one row per user (``user_id`` first). Affinities are *normalised 
 population*: a user's share of ratings in a genre divided by the population's share, shrunk
 towards 1 for users with few ratings, so 1.0 means "as much as everybody else".
 """
+
 from __future__ import annotations
 
 import re
@@ -48,8 +49,18 @@ def activity_table(ds) -> pd.DataFrame:
         out["active_days"] = np.nan
         out["recency_days"] = np.nan
     out = out.reset_index()
-    return out[["user_id", "n_ratings", "n_reviews", "n_interactions", "first_seen", "last_seen",
-                "active_days", "recency_days"]]
+    return out[
+        [
+            "user_id",
+            "n_ratings",
+            "n_reviews",
+            "n_interactions",
+            "first_seen",
+            "last_seen",
+            "active_days",
+            "recency_days",
+        ]
+    ]
 
 
 def rating_habits(ds) -> pd.DataFrame:
@@ -64,11 +75,13 @@ def rating_habits(ds) -> pd.DataFrame:
     item_mean = r.groupby("item_id")["rating"].transform("mean")
     dev = r["rating"] - item_mean
     g = r.groupby("user_id")["rating"]
-    out = pd.DataFrame({
-        "mean_rating": g.mean(),
-        "rating_std": g.std(ddof=0),
-        "harshness": dev.groupby(r["user_id"]).mean(),
-    })
+    out = pd.DataFrame(
+        {
+            "mean_rating": g.mean(),
+            "rating_std": g.std(ddof=0),
+            "harshness": dev.groupby(r["user_id"]).mean(),
+        }
+    )
     return out.reset_index()
 
 
@@ -136,11 +149,13 @@ def top_affinities(aff: pd.DataFrame, n: int = 3, min_lift: float = 1.0) -> pd.S
 
 
 # ---------------------------------------------------------------------------- text: tags & sentiment
-_FALLBACK_STOP = set("""的 了 是 我 也 和 就 都 而 及 与 着 或 一个 没有 我们 你们 他们 她们 这个 那个 这部 那部 这样 那样
+_FALLBACK_STOP = set(
+    """的 了 是 我 也 和 就 都 而 及 与 着 或 一个 没有 我们 你们 他们 她们 这个 那个 这部 那部 这样 那样
 就是 还是 但是 不过 因为 所以 如果 虽然 然后 而且 还有 自己 什么 怎么 一部 电影 影片 片子 真的 非常 觉得 感觉 有点 一点 一些 可以
 还是 不是 没有 已经 比较 特别 这么 那么 实在 其实 确实 最后 看到 看完 看了 一下 之后 时候 开始 里面 出来 起来 一直 只是 不会 不能
 这种 那种 很多 太 很 又 在 有 不 人 都 被 把 给 让 对 也 吧 啊 呢 吗 呀 哦 嗯 啦 得 地 之 中 上 下 个 部 次 the a an and of to
-is it this that was for in on with film movie""".split())
+is it this that was for in on with film movie""".split()
+)
 
 
 _STOP_CACHE: dict[str, frozenset] = {}
@@ -164,8 +179,9 @@ def load_stopwords() -> frozenset:
 _WORD = re.compile(r"^[\u4e00-\u9fffA-Za-z][\u4e00-\u9fffA-Za-z0-9]*$")
 
 
-def tokenize(texts: Iterable[str], cache_dir: str | Path | None = None, ds=None, workspace=None,
-             cache_key: str | None = None) -> list[list[str]]:
+def tokenize(
+    texts: Iterable[str], cache_dir: str | Path | None = None, ds=None, workspace=None, cache_key: str | None = None
+) -> list[list[str]]:
     """Content tokens per text (stop words, digits, punctuation and single characters dropped).
 
     Uses the shared review tokenizer of :mod:`recsys_core.text.tokenize` when it is installed (one
@@ -180,8 +196,9 @@ def tokenize(texts: Iterable[str], cache_dir: str | Path | None = None, ds=None,
         get_tokenizer = None
     if get_tokenizer is not None:
         try:
-            raw = tokenize_reviews(texts, get_tokenizer(ds, tmp_dir=cache_dir), workspace=workspace,
-                                   cache_key=cache_key).tokens
+            raw = tokenize_reviews(
+                texts, get_tokenizer(ds, tmp_dir=cache_dir), workspace=workspace, cache_key=cache_key
+            ).tokens
         except (OSError, ValueError, TypeError, AttributeError):
             raw = None
     if raw is None:
@@ -288,8 +305,15 @@ def sentiment_tendency(ds, use_text_model: bool = True, workspace=None) -> tuple
 
 
 # ---------------------------------------------------------------------------- the profile table
-def build_profiles(ds, tags: bool = True, sentiment: bool = True, top_n_tags: int = 5,
-                   cache_dir: str | Path | None = None, use_text_model: bool = False, workspace=None) -> pd.DataFrame:
+def build_profiles(
+    ds,
+    tags: bool = True,
+    sentiment: bool = True,
+    top_n_tags: int = 5,
+    cache_dir: str | Path | None = None,
+    use_text_model: bool = False,
+    workspace=None,
+) -> pd.DataFrame:
     """One row per user: activity, habits, top genres/regions/decades, tags, sentiment, demographics.
 
     Affinity matrices are attached as ``profiles.attrs["affinity"][attribute]`` (DataFrames)
@@ -322,8 +346,17 @@ def build_profiles(ds, tags: bool = True, sentiment: bool = True, top_n_tags: in
     return prof
 
 
-NUMERIC_PROFILE_COLUMNS = ["n_ratings", "n_reviews", "active_days", "recency_days", "mean_rating",
-                           "rating_std", "harshness", "sentiment", "age"]
+NUMERIC_PROFILE_COLUMNS = [
+    "n_ratings",
+    "n_reviews",
+    "active_days",
+    "recency_days",
+    "mean_rating",
+    "rating_std",
+    "harshness",
+    "sentiment",
+    "age",
+]
 
 
 def population_summary(profiles: pd.DataFrame) -> pd.DataFrame:
@@ -332,8 +365,9 @@ def population_summary(profiles: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for c in cols:
         v = pd.to_numeric(profiles[c], errors="coerce").dropna().astype(float)
-        rows.append({"metric": c, "mean": v.mean(), "median": v.median(), "p25": v.quantile(0.25),
-                     "p75": v.quantile(0.75)})
+        rows.append(
+            {"metric": c, "mean": v.mean(), "median": v.median(), "p25": v.quantile(0.25), "p75": v.quantile(0.75)}
+        )
     return pd.DataFrame(rows)
 
 
@@ -355,10 +389,20 @@ def profile_card(profiles: pd.DataFrame, user_id, lang: str = "zh") -> dict:
             continue
         col = pd.to_numeric(profiles[c], errors="coerce").dropna().astype(float)
         pct = float((col < float(v)).mean() + 0.5 * (col == float(v)).mean())
-        metrics.append({"metric": c, "user": float(v), "population_median": float(pop.loc[c, "median"]),
-                        "population_mean": float(pop.loc[c, "mean"]), "percentile": pct})
-    lists = {k: list(row[k]) for k in ("top_genres", "top_regions", "top_decades", "tags")
-             if k in row.index and isinstance(row[k], list)}
+        metrics.append(
+            {
+                "metric": c,
+                "user": float(v),
+                "population_median": float(pop.loc[c, "median"]),
+                "population_mean": float(pop.loc[c, "mean"]),
+                "percentile": pct,
+            }
+        )
+    lists = {
+        k: list(row[k])
+        for k in ("top_genres", "top_regions", "top_decades", "tags")
+        if k in row.index and isinstance(row[k], list)
+    }
     if "top_genres" in lists:
         lists["top_genres_label"] = [genre_label(g, lang) for g in lists["top_genres"]]
     demographics = {c: row[c] for c in DEMOGRAPHIC_COLUMNS if c in row.index and not pd.isna(row[c])}
@@ -368,5 +412,10 @@ def profile_card(profiles: pd.DataFrame, user_id, lang: str = "zh") -> dict:
         gaff = pd.DataFrame({"genre": ga.columns, "lift": ga.loc[uid].to_numpy(float)})
         gaff["label"] = gaff["genre"].map(lambda g: genre_label(g, lang))
         gaff = gaff.sort_values("lift", ascending=False).reset_index(drop=True)
-    return {"user_id": uid, "metrics": pd.DataFrame(metrics), "lists": lists, "demographics": demographics,
-            "genre_affinity": gaff}
+    return {
+        "user_id": uid,
+        "metrics": pd.DataFrame(metrics),
+        "lists": lists,
+        "demographics": demographics,
+        "genre_affinity": gaff,
+    }

@@ -7,6 +7,7 @@ Pipeline::
 
 Everything is seeded (``random_state``) so the same data gives the same segments.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -23,14 +24,15 @@ _CATEGORICAL = ["age_band", "gender", "city"]
 # ---------------------------------------------------------------------------- features
 @dataclass
 class FeatureMatrix:
-    X: np.ndarray                 # scaled features (users x features)
+    X: np.ndarray  # scaled features (users x features)
     user_ids: np.ndarray
     columns: list[str]
-    groups: dict = field(default_factory=dict)   # feature -> group ("activity", "genre", "demographic", ...)
+    groups: dict = field(default_factory=dict)  # feature -> group ("activity", "genre", "demographic", ...)
 
 
-def segment_features(profiles: pd.DataFrame, include_demographics: bool = True, include_reviews: bool = False,
-                     genre_weight: float = 2.0) -> FeatureMatrix:
+def segment_features(
+    profiles: pd.DataFrame, include_demographics: bool = True, include_reviews: bool = False, genre_weight: float = 2.0
+) -> FeatureMatrix:
     """Numeric features for clustering (one row per user, in ``profiles`` order).
 
     * activity and habits: log1p(n_ratings), active_days, recency_days, mean_rating, rating_std, harshness
@@ -75,8 +77,9 @@ def segment_features(profiles: pd.DataFrame, include_demographics: bool = True, 
     if include_demographics:
         for c in _CATEGORICAL:
             if c in profiles and profiles[c].notna().any():
-                d = pd.get_dummies(profiles[c].astype(object).where(profiles[c].notna(), None), prefix=c,
-                                   prefix_sep=":", dtype=float)
+                d = pd.get_dummies(
+                    profiles[c].astype(object).where(profiles[c].notna(), None), prefix=c, prefix_sep=":", dtype=float
+                )
                 for name in d.columns:
                     add(name, d[name].to_numpy(), "demographic")
     if not cols:
@@ -105,8 +108,9 @@ def _model(algorithm: str, k: int, random_state: int):
     if algorithm == "gmm":
         from sklearn.mixture import GaussianMixture
 
-        return GaussianMixture(n_components=k, covariance_type="diag", n_init=3, random_state=random_state,
-                               reg_covar=1e-3)
+        return GaussianMixture(
+            n_components=k, covariance_type="diag", n_init=3, random_state=random_state, reg_covar=1e-3
+        )
     raise ValueError(f"unknown clustering algorithm {algorithm!r}; choose kmeans or gmm")
 
 
@@ -126,8 +130,9 @@ def _silhouette(X, labels, random_state, sample=3000) -> float:
     return float(silhouette_score(X, labels, **kw))
 
 
-def silhouette_curve(fm: FeatureMatrix, k_min: int = 2, k_max: int = 10, algorithm: str = "kmeans",
-                     random_state: int = 0, progress=None) -> pd.DataFrame:
+def silhouette_curve(
+    fm: FeatureMatrix, k_min: int = 2, k_max: int = 10, algorithm: str = "kmeans", random_state: int = 0, progress=None
+) -> pd.DataFrame:
     """Silhouette of the clustering for each k (columns k, silhouette)."""
     n = len(fm.X)
     if n < 3:
@@ -146,7 +151,7 @@ def silhouette_curve(fm: FeatureMatrix, k_min: int = 2, k_max: int = 10, algorit
 
 @dataclass
 class SegmentResult:
-    memberships: pd.DataFrame      # user_id, segment
+    memberships: pd.DataFrame  # user_id, segment
     k: int
     algorithm: str
     silhouette: float
@@ -156,9 +161,19 @@ class SegmentResult:
     params: dict = field(default_factory=dict)
 
 
-def fit_segments(profiles: pd.DataFrame, k: int | str = "auto", algorithm: str = "kmeans", k_max: int = 10,
-                 random_state: int = 0, include_demographics: bool = True, include_reviews: bool = False,
-                 genre_weight: float = 2.0, ds=None, lang_names: bool = True, progress=None) -> SegmentResult:
+def fit_segments(
+    profiles: pd.DataFrame,
+    k: int | str = "auto",
+    algorithm: str = "kmeans",
+    k_max: int = 10,
+    random_state: int = 0,
+    include_demographics: bool = True,
+    include_reviews: bool = False,
+    genre_weight: float = 2.0,
+    ds=None,
+    lang_names: bool = True,
+    progress=None,
+) -> SegmentResult:
     """Segment users; ``k="auto"`` picks the k with the best silhouette on 2..``k_max``.
 
     Segment ids are ordered by size (0 = largest). With ``ds`` given, personas are built too.
@@ -190,9 +205,15 @@ def fit_segments(profiles: pd.DataFrame, k: int | str = "auto", algorithm: str =
     lab = np.array([remap[x] for x in lab], dtype=int)
     sil = _silhouette(fm.X, lab, random_state)
     mem = pd.DataFrame({"user_id": fm.user_ids, "segment": lab})
-    params = {"k": int(len(order)), "algorithm": algorithm, "random_state": int(random_state),
-              "include_demographics": bool(include_demographics), "include_reviews": bool(include_reviews),
-              "genre_weight": float(genre_weight), "k_mode": "auto" if curve is not None else "fixed"}
+    params = {
+        "k": int(len(order)),
+        "algorithm": algorithm,
+        "random_state": int(random_state),
+        "include_demographics": bool(include_demographics),
+        "include_reviews": bool(include_reviews),
+        "genre_weight": float(genre_weight),
+        "k_mode": "auto" if curve is not None else "fixed",
+    }
     res = SegmentResult(mem, len(order), algorithm, sil, curve, fm, [], params)
     if ds is not None:
         res.personas = build_personas(ds, profiles, mem)
@@ -261,13 +282,19 @@ def build_personas(ds, profiles: pd.DataFrame, memberships: pd.DataFrame, n_genr
         if "age" in grp and grp["age"].notna().any():
             demo["age_median"] = float(pd.to_numeric(grp["age"], errors="coerce").median())
         p["demographics"] = demo
-        p["activity"] = {"median_ratings": float(grp["n_ratings"].median()),
-                         "median_reviews": float(grp["n_reviews"].median()),
-                         "median_recency_days": float(grp["recency_days"].median()) if grp["recency_days"].notna().any() else None,
-                         "relative_activity": float(grp["n_ratings"].median() / pop_med_ratings) if pop_med_ratings else None}
-        p["habits"] = {"mean_rating": float(grp["mean_rating"].mean()) if grp["mean_rating"].notna().any() else None,
-                       "harshness": float(grp["harshness"].mean()) if grp["harshness"].notna().any() else None}
-        p["sentiment"] = float(grp["sentiment"].mean()) if "sentiment" in grp and grp["sentiment"].notna().any() else None
+        p["activity"] = {
+            "median_ratings": float(grp["n_ratings"].median()),
+            "median_reviews": float(grp["n_reviews"].median()),
+            "median_recency_days": float(grp["recency_days"].median()) if grp["recency_days"].notna().any() else None,
+            "relative_activity": float(grp["n_ratings"].median() / pop_med_ratings) if pop_med_ratings else None,
+        }
+        p["habits"] = {
+            "mean_rating": float(grp["mean_rating"].mean()) if grp["mean_rating"].notna().any() else None,
+            "harshness": float(grp["harshness"].mean()) if grp["harshness"].notna().any() else None,
+        }
+        p["sentiment"] = (
+            float(grp["sentiment"].mean()) if "sentiment" in grp and grp["sentiment"].notna().any() else None
+        )
         if "tags" in grp:
             from collections import Counter
 
@@ -306,7 +333,11 @@ def name_personas(personas: list[dict], prof: pd.DataFrame | None = None) -> lis
     Base: activity (高频/轻度) + habit (挑剔/宽容) + top genre + 迷 (e.g. 高频科幻迷, "heavy sci-fi fans").
     Clashes add the second genre, then a demographic trait, then a number.
     """
-    harsh_sd = float(prof["harshness"].std()) if prof is not None and "harshness" in prof and prof["harshness"].notna().sum() > 1 else 0.0
+    harsh_sd = (
+        float(prof["harshness"].std())
+        if prof is not None and "harshness" in prof and prof["harshness"].notna().sum() > 1
+        else 0.0
+    )
 
     def make(p, depth):
         act, habit = _traits(p, harsh_sd)
@@ -330,7 +361,9 @@ def name_personas(personas: list[dict], prof: pd.DataFrame | None = None) -> lis
             d = p.get("demographics", {})
             extra_zh, extra_en = "", ""
             if "gender" in d and d["gender"]["share"] and d["gender"]["share"] >= 0.6:
-                extra_zh = f"{d['gender']['value']}性" if d["gender"]["value"] in ("男", "女") else str(d["gender"]["value"])
+                extra_zh = (
+                    f"{d['gender']['value']}性" if d["gender"]["value"] in ("男", "女") else str(d["gender"]["value"])
+                )
                 extra_en = {"男": "male", "女": "female"}.get(d["gender"]["value"], str(d["gender"]["value"]))
             elif "age_band" in d:
                 extra_zh = extra_en = str(d["age_band"]["value"])
@@ -367,14 +400,20 @@ def segment_map(res: SegmentResult, method: str = "pca", random_state: int = 0, 
 
         if len(X) > max_points:
             raise ValueError(f"t-SNE is limited to {max_points} users here; use PCA")
-        xy = TSNE(n_components=2, random_state=random_state, init="pca",
-                  perplexity=min(30.0, max(5.0, (len(X) - 1) / 3))).fit_transform(X)
+        xy = TSNE(
+            n_components=2, random_state=random_state, init="pca", perplexity=min(30.0, max(5.0, (len(X) - 1) / 3))
+        ).fit_transform(X)
     else:
         from sklearn.decomposition import PCA
 
-        xy = PCA(n_components=2, random_state=random_state).fit_transform(X) if X.shape[1] >= 2 else np.column_stack([X[:, 0], np.zeros(len(X))])
-    out = pd.DataFrame({"user_id": res.memberships["user_id"], "segment": res.memberships["segment"],
-                        "x": xy[:, 0], "y": xy[:, 1]})
+        xy = (
+            PCA(n_components=2, random_state=random_state).fit_transform(X)
+            if X.shape[1] >= 2
+            else np.column_stack([X[:, 0], np.zeros(len(X))])
+        )
+    out = pd.DataFrame(
+        {"user_id": res.memberships["user_id"], "segment": res.memberships["segment"], "x": xy[:, 0], "y": xy[:, 1]}
+    )
     return out
 
 
@@ -382,17 +421,19 @@ def comparison_table(personas: list[dict], lang: str = "zh") -> pd.DataFrame:
     """One row per segment for side-by-side charts (size, activity, habits, sentiment, top genres)."""
     rows = []
     for p in personas:
-        rows.append({
-            "segment": p["id"],
-            "name": p["name_zh"] if lang == "zh" else p["name_en"],
-            "size": p["size"],
-            "share": p["share"],
-            "median_ratings": p["activity"]["median_ratings"],
-            "mean_rating": p["habits"]["mean_rating"],
-            "harshness": p["habits"]["harshness"],
-            "sentiment": p.get("sentiment"),
-            "top_genres": "、".join(genre_label(g, lang) for g in p.get("top_genres", [])),
-        })
+        rows.append(
+            {
+                "segment": p["id"],
+                "name": p["name_zh"] if lang == "zh" else p["name_en"],
+                "size": p["size"],
+                "share": p["share"],
+                "median_ratings": p["activity"]["median_ratings"],
+                "mean_rating": p["habits"]["mean_rating"],
+                "harshness": p["habits"]["harshness"],
+                "sentiment": p.get("sentiment"),
+                "top_genres": "、".join(genre_label(g, lang) for g in p.get("top_genres", [])),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -401,8 +442,14 @@ def genre_lift_table(personas: list[dict], lang: str = "zh") -> pd.DataFrame:
     rows = []
     for p in personas:
         for g, v in p.get("genre_lifts", {}).items():
-            rows.append({"segment": p["id"], "name": p["name_zh"] if lang == "zh" else p["name_en"],
-                         "genre": genre_label(g, lang), "lift": v})
+            rows.append(
+                {
+                    "segment": p["id"],
+                    "name": p["name_zh"] if lang == "zh" else p["name_en"],
+                    "genre": genre_label(g, lang),
+                    "lift": v,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -410,12 +457,23 @@ def personas_summary(personas: list[dict]) -> list[dict]:
     """The JSON-friendly summary the CLI prints."""
     out = []
     for p in personas:
-        out.append({
-            "id": p["id"], "size": p["size"], "share": p["share"], "name": p["name"],
-            "name_zh": p["name_zh"], "name_en": p["name_en"], "top_genres": p.get("top_genres", []),
-            "demographics": {k: (v["value"] if isinstance(v, dict) else v) for k, v in p.get("demographics", {}).items()},
-            "median_ratings": p["activity"]["median_ratings"], "mean_rating": p["habits"]["mean_rating"],
-            "harshness": p["habits"]["harshness"], "sentiment": p.get("sentiment"),
-            "films": [f["title"] for f in p.get("films", [])],
-        })
+        out.append(
+            {
+                "id": p["id"],
+                "size": p["size"],
+                "share": p["share"],
+                "name": p["name"],
+                "name_zh": p["name_zh"],
+                "name_en": p["name_en"],
+                "top_genres": p.get("top_genres", []),
+                "demographics": {
+                    k: (v["value"] if isinstance(v, dict) else v) for k, v in p.get("demographics", {}).items()
+                },
+                "median_ratings": p["activity"]["median_ratings"],
+                "mean_rating": p["habits"]["mean_rating"],
+                "harshness": p["habits"]["harshness"],
+                "sentiment": p.get("sentiment"),
+                "films": [f["title"] for f in p.get("films", [])],
+            }
+        )
     return out

@@ -8,6 +8,7 @@
   :func:`online_summary` (feedback events and like-rate per arm), :func:`two_proportion_ztest`, and
   :func:`min_sample_size` (per arm, for a baseline rate and a detectable lift).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -33,9 +34,12 @@ def overlap(list_a, list_b) -> dict:
     a, b = [str(x) for x in list_a], [str(x) for x in list_b]
     sa, sb = set(a), set(b)
     union = sa | sb
-    return {"jaccard": len(sa & sb) / len(union) if union else float("nan"),
-            "shared": [x for x in a if x in sb], "only_a": [x for x in a if x not in sb],
-            "only_b": [x for x in b if x not in sa]}
+    return {
+        "jaccard": len(sa & sb) / len(union) if union else float("nan"),
+        "shared": [x for x in a if x in sb],
+        "only_a": [x for x in a if x not in sb],
+        "only_b": [x for x in b if x not in sa],
+    }
 
 
 # ---------------------------------------------------------------------------- online-style
@@ -79,8 +83,9 @@ def two_proportion_ztest(x_a: int, n_a: int, x_b: int, n_b: int) -> ZTest:
     return ZTest(pa, pb, int(n_a), int(n_b), float(z), float(2 * stats.norm.sf(abs(z))))
 
 
-def min_sample_size(baseline: float, lift: float, alpha: float = 0.05, power: float = 0.8,
-                    relative: bool = True) -> int:
+def min_sample_size(
+    baseline: float, lift: float, alpha: float = 0.05, power: float = 0.8, relative: bool = True
+) -> int:
     """Events per arm to detect a change from ``baseline`` to ``baseline x (1 + lift)`` (or
     ``baseline + lift`` when ``relative=False``) with a two-sided test at ``alpha`` and ``power``::
 
@@ -111,9 +116,16 @@ def online_summary(fb: pd.DataFrame, arms=("A", "B"), scale=(1.0, 5.0)) -> pd.Da
         d = fb[fb["arm"] == arm] if fb is not None and not fb.empty else pd.DataFrame(columns=["action", "value"])
         n = len(d)
         likes = int(positive(d["action"], d["value"], scale).sum()) if n else 0
-        rows.append({"arm": arm, "events": n, "likes": likes, "like_rate": likes / n if n else float("nan"),
-                     "visitors": int(d["user_id"].nunique()) if n else 0,
-                     "models": ", ".join(sorted({str(m) for m in d["model_id"].dropna()})) if n else ""})
+        rows.append(
+            {
+                "arm": arm,
+                "events": n,
+                "likes": likes,
+                "like_rate": likes / n if n else float("nan"),
+                "visitors": int(d["user_id"].nunique()) if n else 0,
+                "models": ", ".join(sorted({str(m) for m in d["model_id"].dropna()})) if n else "",
+            }
+        )
     return pd.DataFrame(rows, columns=["arm", "events", "likes", "like_rate", "visitors", "models"])
 
 
@@ -131,10 +143,14 @@ def online_verdict(summary: pd.DataFrame, lift: float = 0.1, alpha: float = 0.05
         zh = f"还没有足够的反馈：{a.arm} 组 {na} 条、{b.arm} 组 {nb} 条。"
         en = f"Not enough feedback yet: {na} events in arm {a.arm}, {nb} in arm {b.arm}."
     else:
-        head_zh = (f"{b.arm} 组喜欢率 {z.rate_b:.0%}（{nb} 条），{a.arm} 组 {z.rate_a:.0%}（{na} 条）；"
-                   f"双比例 z 检验 {format_p(z.p_value, 'zh')}，")
-        head_en = (f"Arm {b.arm} like-rate {z.rate_b:.0%} ({nb} events) vs arm {a.arm} {z.rate_a:.0%} ({na} events); "
-                   f"two-proportion z-test {format_p(z.p_value, 'en')}: ")
+        head_zh = (
+            f"{b.arm} 组喜欢率 {z.rate_b:.0%}（{nb} 条），{a.arm} 组 {z.rate_a:.0%}（{na} 条）；"
+            f"双比例 z 检验 {format_p(z.p_value, 'zh')}，"
+        )
+        head_en = (
+            f"Arm {b.arm} like-rate {z.rate_b:.0%} ({nb} events) vs arm {a.arm} {z.rate_a:.0%} ({na} events); "
+            f"two-proportion z-test {format_p(z.p_value, 'en')}: "
+        )
         if np.isfinite(z.p_value) and z.p_value < alpha:
             better = b.arm if z.diff > 0 else a.arm
             zh = head_zh + f"差异不太可能是偶然，{better} 组更好。"
@@ -143,12 +159,23 @@ def online_verdict(summary: pd.DataFrame, lift: float = 0.1, alpha: float = 0.05
             zh = head_zh + "差异可能只是随机波动。"
             en = head_en + "the difference could well be chance."
     if need is not None:
-        zh += (f" 以 {base:.0%} 的基线喜欢率、想检测 {lift:.0%} 的相对提升（功效 {power:.0%}，α={alpha}），"
-               f"每组至少需要约 {need:,} 条反馈。")
-        en += (f" To detect a {lift:.0%} relative lift from a {base:.0%} baseline (power {power:.0%}, alpha {alpha}) "
-               f"you need about {need:,} events per arm.")
-    return {"z": z.z, "p_value": z.p_value, "rate_a": z.rate_a, "rate_b": z.rate_b, "min_n": need,
-            "text_zh": zh, "text_en": en}
+        zh += (
+            f" 以 {base:.0%} 的基线喜欢率、想检测 {lift:.0%} 的相对提升（功效 {power:.0%}，α={alpha}），"
+            f"每组至少需要约 {need:,} 条反馈。"
+        )
+        en += (
+            f" To detect a {lift:.0%} relative lift from a {base:.0%} baseline (power {power:.0%}, alpha {alpha}) "
+            f"you need about {need:,} events per arm."
+        )
+    return {
+        "z": z.z,
+        "p_value": z.p_value,
+        "rate_a": z.rate_a,
+        "rate_b": z.rate_b,
+        "min_n": need,
+        "text_zh": zh,
+        "text_en": en,
+    }
 
 
 # ---------------------------------------------------------------------------- offline
@@ -156,9 +183,9 @@ def online_verdict(summary: pd.DataFrame, lift: float = 0.1, alpha: float = 0.05
 class OfflineAB:
     names: tuple[str, str]
     k: int
-    per_user: pd.DataFrame      # user_id, hit_rate_a, hit_rate_b, ndcg_a, ndcg_b
-    summary: pd.DataFrame       # arm, model, metric, mean, ci_lo, ci_hi
-    diffs: pd.DataFrame         # metric, diff (b - a), ci_lo, ci_hi, p_value, test, text_zh, text_en
+    per_user: pd.DataFrame  # user_id, hit_rate_a, hit_rate_b, ndcg_a, ndcg_b
+    summary: pd.DataFrame  # arm, model, metric, mean, ci_lo, ci_hi
+    diffs: pd.DataFrame  # metric, diff (b - a), ci_lo, ci_hi, p_value, test, text_zh, text_en
     split: dict
 
 
@@ -174,8 +201,9 @@ def bootstrap_ci(values, n_boot: int = 1000, seed: int = 0, level: float = 0.95,
     return float(np.quantile(means, q)), float(np.quantile(means, 1 - q))
 
 
-def _diff_text(metric: str, k: int, a: str, b: str, d: float, lo: float, hi: float, p: float, n: int,
-               alpha: float) -> tuple[str, str]:
+def _diff_text(
+    metric: str, k: int, a: str, b: str, d: float, lo: float, hi: float, p: float, n: int, alpha: float
+) -> tuple[str, str]:
     mz = {"hit_rate": "命中率", "ndcg": "NDCG"}[metric] + f"@{k}"
     me = {"hit_rate": "hit rate", "ndcg": "NDCG"}[metric] + f"@{k}"
     dir_zh = "高" if d > 0 else "低"
@@ -191,9 +219,20 @@ def _diff_text(metric: str, k: int, a: str, b: str, d: float, lo: float, hi: flo
     return (f"{head_zh}；{how_zh}，差异可能只是随机波动。", f"{head_en}; {how_en}: this could well be chance.")
 
 
-def offline_ab(ratings: pd.DataFrame, scale, model_a, model_b, names=("A", "B"), k: int = 10,
-               test_size: float = 0.2, seed: int = 0, n_boot: int = 1000, alpha: float = 0.05,
-               items_meta=None, progress=None) -> OfflineAB:
+def offline_ab(
+    ratings: pd.DataFrame,
+    scale,
+    model_a,
+    model_b,
+    names=("A", "B"),
+    k: int = 10,
+    test_size: float = 0.2,
+    seed: int = 0,
+    n_boot: int = 1000,
+    alpha: float = 0.05,
+    items_meta=None,
+    progress=None,
+) -> OfflineAB:
     """Fit unfitted ``model_a`` and ``model_b`` on one seeded holdout and compare them user by user.
 
     Relevant items: held-out films rated at/above the relevance threshold. Users: test users known
@@ -231,13 +270,26 @@ def offline_ab(ratings: pd.DataFrame, scale, model_a, model_b, names=("A", "B"),
         va, vb = per_user[f"{metric}_a"].to_numpy(), per_user[f"{metric}_b"].to_numpy()
         for arm, name, v in (("A", names[0], va), ("B", names[1], vb)):
             lo, hi = bootstrap_ci(v, idx=idx)
-            srows.append({"arm": arm, "model": name, "metric": metric, "mean": float(v.mean()), "ci_lo": lo, "ci_hi": hi})
+            srows.append(
+                {"arm": arm, "model": name, "metric": metric, "mean": float(v.mean()), "ci_lo": lo, "ci_hi": hi}
+            )
         d = vb - va
         lo, hi = bootstrap_ci(d, idx=idx)
         _, p = paired_test_values(vb, va, "wilcoxon")
         zh, en = _diff_text(metric, k, names[0], names[1], float(d.mean()), lo, hi, p, n, alpha)
-        drows.append({"metric": metric, "diff": float(d.mean()), "ci_lo": lo, "ci_hi": hi, "p_value": p,
-                      "test": "wilcoxon", "significant": bool(np.isfinite(p) and p < alpha),
-                      "text_zh": zh, "text_en": en})
-    return OfflineAB(tuple(names), int(k), per_user, pd.DataFrame(srows), pd.DataFrame(drows),
-                     {**splitter.describe(), "users": n})
+        drows.append(
+            {
+                "metric": metric,
+                "diff": float(d.mean()),
+                "ci_lo": lo,
+                "ci_hi": hi,
+                "p_value": p,
+                "test": "wilcoxon",
+                "significant": bool(np.isfinite(p) and p < alpha),
+                "text_zh": zh,
+                "text_en": en,
+            }
+        )
+    return OfflineAB(
+        tuple(names), int(k), per_user, pd.DataFrame(srows), pd.DataFrame(drows), {**splitter.describe(), "users": n}
+    )

@@ -6,6 +6,7 @@ matrix (so item-item cosine between any two sets of items is one small sparse pr
 n_items x n_items matrix is ever built). Everything the Recommend page lists, filters, re-ranks and
 explains reads from it, so a list refresh is pure numpy.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -21,15 +22,16 @@ from ..trainset import Trainset
 class Filters:
     """Which items may be listed. Empty tuples / None mean "no constraint"."""
 
-    genres: tuple[str, ...] = ()        # keep items with at least one of these genres
+    genres: tuple[str, ...] = ()  # keep items with at least one of these genres
     year_min: int | None = None
     year_max: int | None = None
-    regions: tuple[str, ...] = ()       # keep items from one of these regions
+    regions: tuple[str, ...] = ()  # keep items from one of these regions
     exclude_items: frozenset = field(default_factory=frozenset)  # raw item ids never listed
 
     def is_empty(self) -> bool:
-        return not (self.genres or self.regions or self.exclude_items) and self.year_min is None \
-            and self.year_max is None
+        return (
+            not (self.genres or self.regions or self.exclude_items) and self.year_min is None and self.year_max is None
+        )
 
 
 def _as_list(v) -> list:
@@ -54,8 +56,13 @@ class Catalogue:
             m = pd.DataFrame(index=pd.Index(list(ts.items_raw), name="item_id"))
         self.has_meta = meta is not None and len(meta) > 0
         titles = m["title"] if "title" in m else pd.Series([None] * n, index=m.index)
-        self.titles = np.array([str(t) if isinstance(t, str) and t.strip() else str(i)
-                                for i, t in zip(ts.items_raw, titles, strict=False)], dtype=object)
+        self.titles = np.array(
+            [
+                str(t) if isinstance(t, str) and t.strip() else str(i)
+                for i, t in zip(ts.items_raw, titles, strict=False)
+            ],
+            dtype=object,
+        )
         if "year" in m:
             self.years = pd.to_numeric(m["year"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         else:
@@ -99,9 +106,14 @@ class Catalogue:
 
     def item_row(self, j: int) -> dict:
         y = self.years[j]
-        return {"item_id": str(self.item_ids[j]), "title": self.titles[j],
-                "year": int(y) if np.isfinite(y) else None, "genres": list(self.genres[j]),
-                "region": self.regions[j] or None, "ratings": int(self.popularity[j])}
+        return {
+            "item_id": str(self.item_ids[j]),
+            "title": self.titles[j],
+            "year": int(y) if np.isfinite(y) else None,
+            "genres": list(self.genres[j]),
+            "region": self.regions[j] or None,
+            "ratings": int(self.popularity[j]),
+        }
 
     # ------------------------------------------------------------------ similarities
     def item_cosine(self, a, b) -> np.ndarray:

@@ -10,6 +10,7 @@
 * :func:`cold_scores` scores every item for the visitor: fold-in when the model has factors, else
   item-neighbour scoring (cosine over the rating matrix) blended with genre affinity.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -82,10 +83,10 @@ def has_factors(model) -> bool:
 
 @dataclass
 class ColdStart:
-    scores: np.ndarray           # over the catalogue's inner items
-    method: str                  # "fold-in" or "neighbours"
-    liked: np.ndarray            # inner ids the visitor liked (for reasons)
-    rated: np.ndarray            # inner ids the visitor rated (excluded from the list)
+    scores: np.ndarray  # over the catalogue's inner items
+    method: str  # "fold-in" or "neighbours"
+    liked: np.ndarray  # inner ids the visitor liked (for reasons)
+    rated: np.ndarray  # inner ids the visitor rated (excluded from the list)
 
 
 def genre_affinity(cat: Catalogue, pref_genres=(), rated=(), ratings=(), scale=(1.0, 5.0)) -> np.ndarray:
@@ -104,8 +105,9 @@ def genre_affinity(cat: Catalogue, pref_genres=(), rated=(), ratings=(), scale=(
     return out
 
 
-def cold_scores(model, cat: Catalogue, ratings: dict, pref_genres=(), reg: float = 0.5,
-                genre_weight: float = 0.15) -> ColdStart:
+def cold_scores(
+    model, cat: Catalogue, ratings: dict, pref_genres=(), reg: float = 0.5, genre_weight: float = 0.15
+) -> ColdStart:
     """Scores over all items for a visitor who gave ``ratings`` ({raw item id: rating}).
 
     Factor models (``qi_``, ``bi_``, ``mu_``): fold-in prediction mu + b_i + b_u + q_i . p_u.

@@ -12,6 +12,7 @@ The model decides which kind of reason comes first:
 When the preferred kind has nothing to say for an item, the next one is tried, so every item gets
 a reason.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -65,28 +66,37 @@ def _quote(titles: list[str], lang: str) -> str:
 def _item_reason(evidence) -> Reason:
     titles = [t for _, t, _ in evidence]
     s = evidence[0][2]
-    return Reason("item", f"因为你喜欢{_quote(titles, 'zh')}，它们和这部片很相似（相似度 {s:.2f}）",
-                  f"Because you liked {_quote(titles, 'en')}, which are similar (similarity {s:.2f})", list(evidence))
+    return Reason(
+        "item",
+        f"因为你喜欢{_quote(titles, 'zh')}，它们和这部片很相似（相似度 {s:.2f}）",
+        f"Because you liked {_quote(titles, 'en')}, which are similar (similarity {s:.2f})",
+        list(evidence),
+    )
 
 
 def _user_reason(evidence, n_total: int) -> Reason:
     ex = evidence[0][0]
-    return Reason("user", f"和你口味相近的 {n_total} 位观众（如用户 {ex}）给了它高于预期的评分",
-                  f"{n_total} viewers with taste like yours (e.g. user {ex}) rated it above expectation",
-                  list(evidence))
+    return Reason(
+        "user",
+        f"和你口味相近的 {n_total} 位观众（如用户 {ex}）给了它高于预期的评分",
+        f"{n_total} viewers with taste like yours (e.g. user {ex}) rated it above expectation",
+        list(evidence),
+    )
 
 
 def _latent_reason(evidence) -> Reason:
     titles = [t for _, t, _ in evidence]
     s = evidence[0][2]
-    return Reason("latent", f"在潜在因子空间里接近你喜欢的{_quote(titles, 'zh')}（余弦 {s:.2f}）",
-                  f"Close in latent-factor space to {_quote(titles, 'en')}, which you liked (cosine {s:.2f})",
-                  list(evidence))
+    return Reason(
+        "latent",
+        f"在潜在因子空间里接近你喜欢的{_quote(titles, 'zh')}（余弦 {s:.2f}）",
+        f"Close in latent-factor space to {_quote(titles, 'en')}, which you liked (cosine {s:.2f})",
+        list(evidence),
+    )
 
 
 def _popular_reason(count: int) -> Reason:
-    return Reason("popular", f"很多观众看过（{count} 人评分）", f"Popular: rated by {count} viewers",
-                  [])
+    return Reason("popular", f"很多观众看过（{count} 人评分）", f"Popular: rated by {count} viewers", [])
 
 
 class Explainer:
@@ -151,8 +161,11 @@ class Explainer:
             return None
         sims = self.latent[cand] @ self.latent[j]
         order = np.argsort(-sims, kind="stable")[:n]
-        ev = [(str(self.cat.item_ids[cand[o]]), self.cat.titles[cand[o]], float(sims[o]))
-              for o in order if sims[o] >= MIN_LATENT_COSINE]
+        ev = [
+            (str(self.cat.item_ids[cand[o]]), self.cat.titles[cand[o]], float(sims[o]))
+            for o in order
+            if sims[o] >= MIN_LATENT_COSINE
+        ]
         return _latent_reason(ev) if ev else None
 
     def _by_content_model(self, user, j: int, known: bool):
@@ -167,15 +180,23 @@ class Explainer:
                 groups.setdefault(kind, []).append(value)
         if not groups:
             return None
-        names = {"genre": ("类型", "genres"), "person": ("主创", "people"), "keyword": ("关键词", "keywords"),
-                 "year": ("年代", "era"), "region": ("地区", "region")}
+        names = {
+            "genre": ("类型", "genres"),
+            "person": ("主创", "people"),
+            "keyword": ("关键词", "keywords"),
+            "year": ("年代", "era"),
+            "region": ("地区", "region"),
+        }
         zh = [f"{names.get(k, (k, k))[0]} {'、'.join(v[:3])}" for k, v in groups.items()]
         en = [f"{names.get(k, (k, k))[1]} {', '.join(v[:3])}" for k, v in groups.items()]
-        return Reason("content", "与你的口味画像相符：" + "；".join(zh), "Matches your taste profile: " + "; ".join(en),
-                      [(label, None, float(w)) for label, w in pairs])
+        return Reason(
+            "content",
+            "与你的口味画像相符：" + "；".join(zh),
+            "Matches your taste profile: " + "; ".join(en),
+            [(label, None, float(w)) for label, w in pairs],
+        )
 
-    def _by_content(self, j: int, liked: np.ndarray, liked_genres: Counter, liked_people: Counter,
-                    pref_genres: tuple):
+    def _by_content(self, j: int, liked: np.ndarray, liked_genres: Counter, liked_people: Counter, pref_genres: tuple):
         cat = self.cat
         genres = cat.genres[j]
         shared = [g for g in genres if g in liked_genres or g in pref_genres]
@@ -218,7 +239,8 @@ class Explainer:
                         reason = self._by_latent(int(j), liked, n)
                     elif kind == "content":
                         reason = self._by_content_model(user, int(j), known) or self._by_content(
-                            int(j), liked, liked_genres, liked_people, tuple(pref_genres))
+                            int(j), liked, liked_genres, liked_people, tuple(pref_genres)
+                        )
                     else:
                         reason = _popular_reason(int(cat.popularity[j]))
                     if reason is not None:

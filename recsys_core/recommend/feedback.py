@@ -10,6 +10,7 @@ Actions (stored in the workspace's ``feedback`` table, one row per click):
 The latest event per (user, film) wins, so a visitor can change their mind. Feedback ratings replace
 the dataset's rating for the same (user, film).
 """
+
 from __future__ import annotations
 
 import copy
@@ -58,8 +59,9 @@ def feedback_ratings(fb: pd.DataFrame, scale) -> pd.DataFrame:
     for r in d.itertuples(index=False):
         val = action_rating(r.action, getattr(r, "value", None), scale)
         if val is not None:
-            rows.append({"user_id": r.user_id, "item_id": r.item_id, "rating": val,
-                         "timestamp": getattr(r, "ts", pd.NaT)})
+            rows.append(
+                {"user_id": r.user_id, "item_id": r.item_id, "rating": val, "timestamp": getattr(r, "ts", pd.NaT)}
+            )
     out = pd.DataFrame(rows, columns=["user_id", "item_id", "rating", "timestamp"])
     out["rating"] = out["rating"].astype(float)
     out["timestamp"] = pd.to_datetime(out["timestamp"]).astype("datetime64[ns]")
@@ -101,8 +103,13 @@ def supports_fold_in(model) -> bool:
 
     SVD++ (implicit ``yj_`` factors) and NMF (non-negative factors) score differently, so they refit.
     """
-    return (has_factors(model) and hasattr(model, "pu_") and hasattr(model, "bu_")
-            and not hasattr(model, "yj_") and getattr(model, "name", "") != "nmf")
+    return (
+        has_factors(model)
+        and hasattr(model, "pu_")
+        and hasattr(model, "bu_")
+        and not hasattr(model, "yj_")
+        and getattr(model, "name", "") != "nmf"
+    )
 
 
 def fold_in_update(model, new_ts: Trainset, users, reg: float = 0.5):
@@ -176,6 +183,13 @@ def list_changes(before: list[str], after: list[str]) -> pd.DataFrame:
             ch = "down"
         else:
             ch = "same"
-        rows.append({"item_id": x, "before": float(rb) if rb else np.nan, "after": float(ra) if ra else np.nan,
-                     "change": ch, "move": float(rb - ra) if (rb and ra) else np.nan})
+        rows.append(
+            {
+                "item_id": x,
+                "before": float(rb) if rb else np.nan,
+                "after": float(ra) if ra else np.nan,
+                "change": ch,
+                "move": float(rb - ra) if (rb and ra) else np.nan,
+            }
+        )
     return pd.DataFrame(rows, columns=["item_id", "before", "after", "change", "move"])

@@ -4,6 +4,7 @@
 once; :meth:`Engine.recommend` is pure numpy on top of ``model.score(user)`` (one matrix product for
 factor models), so a list refreshes in milliseconds on MovieLens-100K-sized data.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -15,8 +16,20 @@ from .explain import Explainer
 from .rerank import cosine_matrix, minmax, mmr, novelty_adjusted
 
 FEATURE_KINDS = ("auto", "genres", "latent", "ratings")
-LIST_COLUMNS = ["rank", "item_id", "title", "year", "genres", "region", "score", "base_rank", "popularity",
-                "reason_kind", "reason_zh", "reason_en"]
+LIST_COLUMNS = [
+    "rank",
+    "item_id",
+    "title",
+    "year",
+    "genres",
+    "region",
+    "score",
+    "base_rank",
+    "popularity",
+    "reason_kind",
+    "reason_zh",
+    "reason_en",
+]
 
 
 class Engine:
@@ -55,10 +68,21 @@ class Engine:
     def scores(self, user) -> np.ndarray:
         return np.asarray(self.model.score(str(user)), dtype=float)
 
-    def recommend(self, user, n: int = 10, filters: Filters | None = None, exclude_seen: bool = True,
-                  diversity: float = 0.0, novelty: float = 0.0, features: str = "auto", pool: int = 100,
-                  scores: np.ndarray | None = None, explain: bool = True, liked=None,
-                  pref_genres=()) -> pd.DataFrame:
+    def recommend(
+        self,
+        user,
+        n: int = 10,
+        filters: Filters | None = None,
+        exclude_seen: bool = True,
+        diversity: float = 0.0,
+        novelty: float = 0.0,
+        features: str = "auto",
+        pool: int = 100,
+        scores: np.ndarray | None = None,
+        explain: bool = True,
+        liked=None,
+        pref_genres=(),
+    ) -> pd.DataFrame:
         """Top-``n`` rows (see ``LIST_COLUMNS``) for ``user``.
 
         ``diversity`` in [0, 1] (0 = pure relevance, MMR with lam = 1 - diversity over a pool of the
@@ -95,9 +119,15 @@ class Engine:
         rows = []
         for rank, j in enumerate(chosen, start=1):
             info = cat.item_row(int(j))
-            rows.append({"rank": rank, **{k: info[k] for k in ("item_id", "title", "year", "genres", "region")},
-                         "score": float(shown[j]), "base_rank": int(base_rank[j]),
-                         "popularity": int(cat.popularity[j])})
+            rows.append(
+                {
+                    "rank": rank,
+                    **{k: info[k] for k in ("item_id", "title", "year", "genres", "region")},
+                    "score": float(shown[j]),
+                    "base_rank": int(base_rank[j]),
+                    "popularity": int(cat.popularity[j]),
+                }
+            )
         out = pd.DataFrame(rows)
         if explain:
             reasons = self.explainer.explain(user, out["item_id"].tolist(), liked=liked, pref_genres=pref_genres)
@@ -126,12 +156,19 @@ def user_history(ds_ratings: pd.DataFrame, cat: Catalogue, user, n: int = 8) -> 
         for r in df.itertuples(index=False):
             j = idx.get(r.item_id)
             info = cat.item_row(j) if j is not None else {"year": None, "genres": [], "region": None}
-            rows.append({"item_id": r.item_id, "title": titles.get(r.item_id, r.item_id), "year": info["year"],
-                         "genres": info["genres"], "region": info["region"], "rating": float(r.rating),
-                         "timestamp": r.timestamp})
+            rows.append(
+                {
+                    "item_id": r.item_id,
+                    "title": titles.get(r.item_id, r.item_id),
+                    "year": info["year"],
+                    "genres": info["genres"],
+                    "region": info["region"],
+                    "rating": float(r.rating),
+                    "timestamp": r.timestamp,
+                }
+            )
         return pd.DataFrame(rows)
 
     recent = h.sort_values(["timestamp", "item_id"], ascending=[False, True], na_position="last").head(n)
-    top = h.sort_values(["rating", "timestamp", "item_id"], ascending=[False, False, True],
-                        na_position="last").head(n)
+    top = h.sort_values(["rating", "timestamp", "item_id"], ascending=[False, False, True], na_position="last").head(n)
     return enrich(recent), enrich(top)

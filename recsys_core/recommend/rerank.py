@@ -7,6 +7,7 @@ Maximal Marginal Relevance (Carbonell & Goldstein 1998) picks items one at a tim
 ``lam = 1`` keeps the relevance order; smaller values trade relevance for items unlike those
 already chosen. The page's diversity slider ``d`` in [0, 1] maps to ``lam = 1 - d``.
 """
+
 from __future__ import annotations
 
 import numpy as np

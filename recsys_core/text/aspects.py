@@ -5,6 +5,7 @@ so it does not depend on how jieba cut the sentence). Each aspect gets the numbe
 mention it and the sentiment of those reviews (mean score, positive and negative share, net = positive -
 negative share).
 """
+
 from __future__ import annotations
 
 import re
@@ -56,8 +57,16 @@ def aspect_summary(texts, scores=None, labels=None, aspects: dict | None = None)
     for name, (en, _) in aspects.items():
         hit = m[name].to_numpy() if len(m) else np.zeros(0, dtype=bool)
         k = int(hit.sum())
-        row = {"aspect": name, "aspect_en": en, "mentions": k, "share": k / n,
-               "mean_score": np.nan, "positive_share": np.nan, "negative_share": np.nan, "net": np.nan}
+        row = {
+            "aspect": name,
+            "aspect_en": en,
+            "mentions": k,
+            "share": k / n,
+            "mean_score": np.nan,
+            "positive_share": np.nan,
+            "negative_share": np.nan,
+            "net": np.nan,
+        }
         if k and scores is not None:
             row["mean_score"] = float(np.nanmean(scores[hit]))
         if k and labels is not None:

@@ -14,6 +14,7 @@ Stop words come from ``data/stopwords_zh.txt``. With ``contrast=True`` (the defa
 multiplied by how much more often it appears on this side than on the other, so words both sides use equally
 (``剧情``) sink and words that are specific to the praise or to the complaints rise.
 """
+
 from __future__ import annotations
 
 import os
@@ -58,11 +59,11 @@ def _keep(word: str, stop: frozenset) -> bool:
 class KeywordIndex:
     """One dataset's reviews as a sparse count matrix over kept words, plus co-occurrence edges for TextRank."""
 
-    vocab: np.ndarray            # words (object array)
-    counts: sp.csr_matrix        # reviews x words, term counts
-    idf: np.ndarray              # jieba idf per word
-    textrank_ok: np.ndarray      # bool per word: passes the TextRank POS filter
-    edge_review: np.ndarray      # TextRank co-occurrences: review position, word a, word b (a != b)
+    vocab: np.ndarray  # words (object array)
+    counts: sp.csr_matrix  # reviews x words, term counts
+    idf: np.ndarray  # jieba idf per word
+    textrank_ok: np.ndarray  # bool per word: passes the TextRank POS filter
+    edge_review: np.ndarray  # TextRank co-occurrences: review position, word a, word b (a != b)
     edge_a: np.ndarray
     edge_b: np.ndarray
 
@@ -71,8 +72,13 @@ class KeywordIndex:
         return int(self.counts.shape[0])
 
 
-def build_index(tokens: list[list[str]], tokenizer: ReviewTokenizer, stopwords: frozenset | None = None,
-                pos: tuple = TEXTRANK_POS, span: int = TEXTRANK_SPAN) -> KeywordIndex:
+def build_index(
+    tokens: list[list[str]],
+    tokenizer: ReviewTokenizer,
+    stopwords: frozenset | None = None,
+    pos: tuple = TEXTRANK_POS,
+    span: int = TEXTRANK_SPAN,
+) -> KeywordIndex:
     """Count kept words per review and collect TextRank co-occurrences (one pass over the tokens)."""
     stop = load_stopwords() if stopwords is None else stopwords
     allowed = frozenset(pos)
@@ -89,8 +95,9 @@ def build_index(tokens: list[list[str]], tokenizer: ReviewTokenizer, stopwords: 
     review = np.repeat(np.arange(len(tokens), dtype=np.int64), lengths)
     tr_ok = np.fromiter((tokenizer.tag(w) in allowed for w in kept_words), dtype=bool, count=len(kept_words))
     m = ids >= 0
-    counts = sp.csr_matrix((np.ones(int(m.sum()), dtype=np.float32), (review[m], ids[m])),
-                           shape=(len(tokens), len(kept_words)))
+    counts = sp.csr_matrix(
+        (np.ones(int(m.sum()), dtype=np.float32), (review[m], ids[m])), shape=(len(tokens), len(kept_words))
+    )
     counts.sum_duplicates()
     # jieba TextRank: pair each filtered word with filtered words in the next span-1 positions of its review
     ok = np.zeros(len(ids), dtype=bool)
@@ -140,10 +147,9 @@ def _pagerank(index: KeywordIndex, mask: np.ndarray, d: float = 0.85, iters: int
     if len(a) == 0:
         return scores
     nodes, inv = np.unique(np.concatenate([a, b]), return_inverse=True)
-    ia, ib = inv[: len(a)], inv[len(a):]
+    ia, ib = inv[: len(a)], inv[len(a) :]
     k = len(nodes)
-    w = sp.coo_matrix((np.ones(2 * len(a)), (np.concatenate([ia, ib]), np.concatenate([ib, ia]))),
-                      shape=(k, k)).tocsr()
+    w = sp.coo_matrix((np.ones(2 * len(a)), (np.concatenate([ia, ib]), np.concatenate([ib, ia]))), shape=(k, k)).tocsr()
     out_sum = np.asarray(w.sum(axis=1)).ravel()
     ws = np.full(k, 1.0 / k)
     for _ in range(iters):
@@ -154,8 +160,9 @@ def _pagerank(index: KeywordIndex, mask: np.ndarray, d: float = 0.85, iters: int
     return scores
 
 
-def keywords(index: KeywordIndex, rows=None, method: str = "tfidf", top: int = 20, contrast_rows=None,
-             min_reviews: int = 1) -> pd.DataFrame:
+def keywords(
+    index: KeywordIndex, rows=None, method: str = "tfidf", top: int = 20, contrast_rows=None, min_reviews: int = 1
+) -> pd.DataFrame:
     """Top keywords of the reviews selected by ``rows`` (bool mask or positions; None = all).
 
     Returns ``word, score, reviews`` (number of selected reviews containing the word), best first. With
@@ -164,8 +171,9 @@ def keywords(index: KeywordIndex, rows=None, method: str = "tfidf", top: int = 2
     if method not in METHODS:
         raise UserError(f"unknown keyword method {method!r}; choose tfidf or textrank")
     mask = _rows_mask(index, rows)
-    empty = pd.DataFrame({"word": pd.Series(dtype=object), "score": pd.Series(dtype=float),
-                          "reviews": pd.Series(dtype="int64")})
+    empty = pd.DataFrame(
+        {"word": pd.Series(dtype=object), "score": pd.Series(dtype=float), "reviews": pd.Series(dtype="int64")}
+    )
     if not mask.any() or len(index.vocab) == 0:
         return empty
     sub = index.counts[mask]
@@ -190,8 +198,9 @@ def keywords(index: KeywordIndex, rows=None, method: str = "tfidf", top: int = 2
     return pd.DataFrame({"word": index.vocab[order], "score": score[order], "reviews": df[order]})
 
 
-def keywords_by_group(index: KeywordIndex, groups, method: str = "tfidf", top: int = 10,
-                      min_group: int = 1) -> pd.DataFrame:
+def keywords_by_group(
+    index: KeywordIndex, groups, method: str = "tfidf", top: int = 10, min_group: int = 1
+) -> pd.DataFrame:
     """Keywords for every value of ``groups`` (array aligned with the reviews, e.g. item ids or segments).
 
     TF-IDF for all groups is one sparse product (groups x reviews) @ (reviews x words).
@@ -201,8 +210,10 @@ def keywords_by_group(index: KeywordIndex, groups, method: str = "tfidf", top: i
     valid = codes >= 0
     rows = []
     if method == "tfidf":
-        g = sp.csr_matrix((np.ones(valid.sum(), dtype=np.float32), (codes[valid], np.flatnonzero(valid))),
-                          shape=(len(uniques), index.n_reviews))
+        g = sp.csr_matrix(
+            (np.ones(valid.sum(), dtype=np.float32), (codes[valid], np.flatnonzero(valid))),
+            shape=(len(uniques), index.n_reviews),
+        )
         tf = (g @ index.counts).tocsr()
         sizes = np.bincount(codes[valid], minlength=len(uniques))
         for gi, name in enumerate(uniques):
@@ -254,8 +265,15 @@ def word_cloud_image(freqs: dict[str, float], width: int = 800, height: int = 40
     from wordcloud import WordCloud
 
     path, face = font
-    kwargs = dict(font_path=path, width=width, height=height, background_color="white", random_state=seed,
-                  prefer_horizontal=0.95, collocations=False)
+    kwargs = dict(
+        font_path=path,
+        width=width,
+        height=height,
+        background_color="white",
+        random_state=seed,
+        prefer_horizontal=0.95,
+        collocations=False,
+    )
     if face:
         _ensure_face(path, face)
         path = _face_file(path, face)
@@ -306,8 +324,9 @@ def dataset_index(dataset, workspace=None, progress=None) -> ReviewIndex:
     if rev.empty:
         raise UserError(f"dataset {dataset.name!r} has no review text; load a file with a text/comment column")
     tok = get_tokenizer(dataset, tmp_dir=workspace.cache_dir("jieba") if workspace is not None else None)
-    toks = tokenize_reviews(rev["text"].astype(str).tolist(), tok, workspace=workspace,
-                            cache_key=dataset.version, progress=progress).tokens
+    toks = tokenize_reviews(
+        rev["text"].astype(str).tolist(), tok, workspace=workspace, cache_key=dataset.version, progress=progress
+    ).tokens
     return ReviewIndex(rev, toks, build_index(toks, tok), tok)
 
 

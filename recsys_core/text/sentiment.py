@@ -42,6 +42,7 @@ model on 35k reviews first, about 30 s); feature-augmentation domain adaptation 
 2007; +0.01 ROC AUC for the TF-IDF learner alone with 8k corpus reviews, but ~16 s per fit at one fixed C); character
 1-4-grams, word trigrams, min_df=1 (no gain, min_df=1 four times slower).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -61,16 +62,20 @@ from .tokenize import ReviewTokenizer, get_tokenizer, tokenize_reviews
 METHODS = ("stars", "general", "snownlp")
 NEUTRAL_BAND = (0.4, 0.6)
 LABELS = ("negative", "neutral", "positive")
-MIN_POLAR_PER_CLASS = 5          # below this the film-domain model cannot be trained honestly
+MIN_POLAR_PER_CLASS = 5  # below this the film-domain model cannot be trained honestly
 METHOD_LABELS = {
-    "stars": ("影评领域模型（用本数据集的星级训练，交叉验证打分）",
-              "Film-domain model (trained on this dataset's stars, out-of-fold scores)"),
-    "general": ("通用领域模型（SnowNLP 自带的商品/酒店评论语料训练，非影评）",
-                "General-domain model (trained on SnowNLP's bundled product/hotel reviews, not film reviews)"),
+    "stars": (
+        "影评领域模型（用本数据集的星级训练，交叉验证打分）",
+        "Film-domain model (trained on this dataset's stars, out-of-fold scores)",
+    ),
+    "general": (
+        "通用领域模型（SnowNLP 自带的商品/酒店评论语料训练，非影评）",
+        "General-domain model (trained on SnowNLP's bundled product/hotel reviews, not film reviews)",
+    ),
     "snownlp": ("SnowNLP 基线（商品/酒店评论训练）", "SnowNLP baseline (trained on product/hotel reviews)"),
 }
 MODEL_VERSION = "4"
-C_GRID = (1.0, 4.0, 16.0, 64.0)   # inverse L2 strength tried by inner cross-validation (C="auto")
+C_GRID = (1.0, 4.0, 16.0, 64.0)  # inverse L2 strength tried by inner cross-validation (C="auto")
 
 
 # ----------------------------------------------------------------------------------------------- star labels
@@ -130,7 +135,7 @@ def word_ngrams(tokens: list[str], n: int = 2) -> list[str]:
     toks = [t for t in tokens if t.strip()]
     out = list(toks)
     for k in range(2, n + 1):
-        out.extend(" ".join(toks[i:i + k]) for i in range(len(toks) - k + 1))
+        out.extend(" ".join(toks[i : i + k]) for i in range(len(toks) - k + 1))
     return out
 
 
@@ -143,7 +148,7 @@ def char_ngrams(text: str, ngram_range=(1, 3)) -> list[str]:
     lo, hi = ngram_range
     out = []
     for n in range(lo, hi + 1):
-        out.extend(t[i:i + n] for i in range(len(t) - n + 1))
+        out.extend(t[i : i + n] for i in range(len(t) - n + 1))
     return out
 
 
@@ -279,7 +284,7 @@ class CodeTfidf:
     def fit_transform(self, docs: CodedDocs) -> sp.csr_matrix:
         n = len(docs)
         terms, tf = np.unique(docs.codes, return_counts=True)
-        full = self._counts(docs, terms)                 # duplicates summed: one entry per (doc, term)
+        full = self._counts(docs, terms)  # duplicates summed: one entry per (doc, term)
         df = np.bincount(full.indices, minlength=len(terms))
         keep = df >= self.min_df
         if self.max_features is not None and keep.sum() > self.max_features:
@@ -335,8 +340,9 @@ class BinaryGrams:
         return self.transform(wgrams, cgrams)
 
     def transform(self, wgrams: CodedDocs, cgrams: CodedDocs) -> sp.csr_matrix:
-        m = sp.hstack([CodeTfidf._counts(wgrams, self.word_.vocab_), CodeTfidf._counts(cgrams, self.char_.vocab_)],
-                      format="csr")
+        m = sp.hstack(
+            [CodeTfidf._counts(wgrams, self.word_.vocab_), CodeTfidf._counts(cgrams, self.char_.vocab_)], format="csr"
+        )
         m.data[:] = 1.0
         return m
 
@@ -352,8 +358,9 @@ def nb_log_count_ratio(X, y, alpha: float = 1.0) -> np.ndarray:
 
 
 # ---- negation-aware polarity lexicon (data/sentiment_lexicon_zh.txt)
-LEXICON_PATH = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-                            "data", "sentiment_lexicon_zh.txt")
+LEXICON_PATH = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "data", "sentiment_lexicon_zh.txt"
+)
 NEGATIONS = frozenset({"不", "没", "没有", "别", "无", "未", "非", "毫无", "并不", "不是", "不太", "不够", "不怎么"})
 _lexicon_memo: dict[str, dict[str, int]] = {}
 
@@ -391,7 +398,7 @@ def lexicon_counts(tokens, lexicon: dict[str, int] | None = None, window: int = 
             else:
                 pol = lex.get(t)
                 if pol is None and len(t) > 1 and t[0] in "不没别" and t[1:] in lex:
-                    pol = -lex[t[1:]]          # 不好看 kept whole by jieba
+                    pol = -lex[t[1:]]  # 不好看 kept whole by jieba
                 if pol is not None:
                     if j - last_neg <= window:
                         pol = -pol
@@ -429,8 +436,8 @@ def _acc_bal(y, p, t) -> float:
 
 
 THRESHOLD_GRID = tuple(np.round(np.arange(0.10, 0.9001, 0.02), 2))
-NB_BETA_GRID = (0.25, 1.0)           # Wang & Manning interpolation between the MNB-like mean weight and the LR weight
-NB_C_GRID = (0.03, 0.1, 0.3, 1.0)   # NB-scaled presence features are not length-normalised: stronger L2 than TF-IDF
+NB_BETA_GRID = (0.25, 1.0)  # Wang & Manning interpolation between the MNB-like mean weight and the LR weight
+NB_C_GRID = (0.03, 0.1, 0.3, 1.0)  # NB-scaled presence features are not length-normalised: stronger L2 than TF-IDF
 
 
 class _Base:
@@ -449,7 +456,7 @@ class _Base:
         else:
             self.features_ = BinaryGrams(self.min_df)
             B = self.features_.fit_transform(wg, cg)
-            self.binary_ = B          # kept only while fitting (inner CV), dropped before the model is stored
+            self.binary_ = B  # kept only while fitting (inner CV), dropped before the model is stored
             self.r_ = nb_log_count_ratio(B, y)
             X = sp.csr_matrix(B.multiply(self.r_[None, :].astype(np.float32)))
         return self._with_dense(X, dense, fit=True)
@@ -491,7 +498,7 @@ def _balanced_weights_k(cls: np.ndarray) -> np.ndarray:
     return w
 
 
-RIDGE_ALPHA_GRID = (1.0, 3.0, 10.0)   # ridge strength of the ordinal head (ordinal=True), by inner-CV ROC AUC
+RIDGE_ALPHA_GRID = (1.0, 3.0, 10.0)  # ridge strength of the ordinal head (ordinal=True), by inner-CV ROC AUC
 # L-BFGS gradient tolerance, set a priori on the shipped demo data: 3e-4 gives the same inner-CV choices and
 # out-of-fold accuracy as scikit-learn's default 1e-4 there (within 0.001) in half the time; 1e-3 moved them
 LR_TOL = 3e-4
@@ -539,10 +546,20 @@ class FilmSentimentModel:
     alpha by inner-CV ROC AUC on the polar reviews, Platt-calibrated like the others.
     """
 
-    def __init__(self, C: float | str = "auto", word_n: int = 2, char_ngrams=(1, 3), min_df: int = 2,
-                 calibration_folds: int = 3, prior: str = "empirical", random_state: int = 0,
-                 features: str = "ensemble", threshold: str = "inner-cv", extras=("lexicon",),
-                 ordinal: bool = False):
+    def __init__(
+        self,
+        C: float | str = "auto",
+        word_n: int = 2,
+        char_ngrams=(1, 3),
+        min_df: int = 2,
+        calibration_folds: int = 3,
+        prior: str = "empirical",
+        random_state: int = 0,
+        features: str = "ensemble",
+        threshold: str = "inner-cv",
+        extras=("lexicon",),
+        ordinal: bool = False,
+    ):
         self.C = C
         self.prior = prior
         self.word_n = word_n
@@ -556,10 +573,19 @@ class FilmSentimentModel:
         self.ordinal = ordinal
 
     def get_params(self) -> dict:
-        return {"C": self.C, "word_n": self.word_n, "char_ngrams": list(self.char_ngrams), "min_df": self.min_df,
-                "calibration_folds": self.calibration_folds, "prior": self.prior,
-                "random_state": self.random_state, "features": self.features, "threshold": self.threshold,
-                "extras": list(self.extras), "ordinal": getattr(self, "ordinal", False)}
+        return {
+            "C": self.C,
+            "word_n": self.word_n,
+            "char_ngrams": list(self.char_ngrams),
+            "min_df": self.min_df,
+            "calibration_folds": self.calibration_folds,
+            "prior": self.prior,
+            "random_state": self.random_state,
+            "features": self.features,
+            "threshold": self.threshold,
+            "extras": list(self.extras),
+            "ordinal": getattr(self, "ordinal", False),
+        }
 
     def grams(self, texts, tokens):
         wg, cg = review_grams(texts, tokens, self.word_n, self.char_ngrams)
@@ -646,8 +672,11 @@ class FilmSentimentModel:
 
             p = np.mean(probs, axis=0)
             # inner-CV evidence for choosing between configurations (never the outer out-of-fold score)
-            self.inner_ = {"auc": float(roc_auc_score(y, p)), "acc_bal": _acc_bal(y, p, self.threshold_),
-                           "accuracy": float(((p >= self.threshold_) == (y == 1)).mean())}
+            self.inner_ = {
+                "auc": float(roc_auc_score(y, p)),
+                "acc_bal": _acc_bal(y, p, self.threshold_),
+                "accuracy": float(((p >= self.threshold_) == (y == 1)).mean()),
+            }
         return self
 
     def _fit_clf(self, kind, grams, y, w, k):
@@ -661,7 +690,7 @@ class FilmSentimentModel:
         base = _Base(kind, self.min_df)
         Xall = base.fit_features(grams, y)
         dec = None
-        warm_at: dict = {}          # C -> solution of the last inner split (starts the final fit)
+        warm_at: dict = {}  # C -> solution of the last inner split (starts the final fit)
         if k >= 2:
             from sklearn.metrics import roc_auc_score
             from sklearn.model_selection import StratifiedKFold
@@ -671,14 +700,14 @@ class FilmSentimentModel:
             for tr, te in splits:
                 if kind == "tfidf":
                     Xtr, Xte = Xall[tr], Xall[te]
-                else:                # the NB ratio uses labels: learnt on the inner training part only
+                else:  # the NB ratio uses labels: learnt on the inner training part only
                     B = base.binary_
-                    D = Xall[:, B.shape[1]:]     # the dense columns (lexicon, ...), as in the final model
+                    D = Xall[:, B.shape[1] :]  # the dense columns (lexicon, ...), as in the final model
                     r = nb_log_count_ratio(B[tr], y[tr]).astype(np.float32)[None, :]
                     Xtr = sp.hstack([B[tr].multiply(r), D[tr]], format="csr")
                     Xte = sp.hstack([B[te].multiply(r), D[te]], format="csr")
                 clf = None
-                for c in sorted(grid):      # C ascending, each fit warm-started from the previous solution
+                for c in sorted(grid):  # C ascending, each fit warm-started from the previous solution
                     clf = _fit_lr(Xtr, y[tr], w[tr], c, warm=clf)
                     coef = clf.coef_[0].copy()
                     for b in betas:
@@ -709,7 +738,7 @@ class FilmSentimentModel:
         polar = ~np.isnan(yfull)
         rated = np.flatnonzero(~np.isnan(stars) | polar)
         s = np.where(np.isnan(stars[rated]), yfull[rated], stars[rated])
-        cls = np.where(polar[rated], yfull[rated], 2).astype(int)      # 0 / 1 / 2 = 3 stars
+        cls = np.where(polar[rated], yfull[rated], 2).astype(int)  # 0 / 1 / 2 = 3 stars
         g = _take(grams, rated)
         base = _Base("tfidf", self.min_df)
         y_pol = np.where(cls == 2, 0, cls)
@@ -771,9 +800,11 @@ def assign_folds(polarity: np.ndarray, n_folds: int = 5, random_state: int = 0) 
     y = polarity[lab].astype(int)
     k = int(min(n_folds, np.bincount(y, minlength=2).min())) if len(lab) else 0
     if k < 2:
-        raise UserError(f"too few rated reviews to train the film-domain model (need at least "
-                        f"{MIN_POLAR_PER_CLASS} with 1-2 stars and {MIN_POLAR_PER_CLASS} with 4-5 stars); "
-                        "use --method snownlp or general")
+        raise UserError(
+            f"too few rated reviews to train the film-domain model (need at least "
+            f"{MIN_POLAR_PER_CLASS} with 1-2 stars and {MIN_POLAR_PER_CLASS} with 4-5 stars); "
+            "use --method snownlp or general"
+        )
     for f, (_, te) in enumerate(StratifiedKFold(k, shuffle=True, random_state=random_state).split(lab, y)):
         folds[lab[te]] = f
     rest = np.flatnonzero(np.isnan(polarity))
@@ -782,8 +813,16 @@ def assign_folds(polarity: np.ndarray, n_folds: int = 5, random_state: int = 0) 
     return folds
 
 
-def oof_scores(texts, tokens, polarity, n_folds: int = 5, random_state: int = 0, params: dict | None = None,
-               progress=None, stars=None):
+def oof_scores(
+    texts,
+    tokens,
+    polarity,
+    n_folds: int = 5,
+    random_state: int = 0,
+    params: dict | None = None,
+    progress=None,
+    stars=None,
+):
     """Out-of-fold P(positive) for every review and the fold each one was scored in.
 
     Each fold ``k`` is scored by a model trained only on labelled reviews of the other folds, so no review is
@@ -852,7 +891,7 @@ def _corpus_digest() -> str:
     return h.hexdigest()[:12]
 
 
-GENERAL_MAX_CHARS = 200   # long product reviews are cut: film reviews are short, and it keeps training quick
+GENERAL_MAX_CHARS = 200  # long product reviews are cut: film reviews are short, and it keeps training quick
 _general_memo: dict[str, FilmSentimentModel] = {}
 
 
@@ -878,8 +917,9 @@ def general_model(workspace=None, tokenizer: ReviewTokenizer | None = None, prog
         tok = tokenizer or get_tokenizer(None)
         sub = (lambda fr, msg: progress(0.8 * fr, "general-tokenise")) if progress else None
         tokens = tok.cut_many(texts, progress=sub)
-        model = FilmSentimentModel(min_df=3, calibration_folds=3, features="tfidf", threshold="fixed",
-                                   extras=()).fit(texts, tokens, np.asarray(y))
+        model = FilmSentimentModel(min_df=3, calibration_folds=3, features="tfidf", threshold="fixed", extras=()).fit(
+            texts, tokens, np.asarray(y)
+        )
         if workspace is not None:
             workspace.save_artifact("sentiment-model", key, model)
     if progress is not None:
@@ -893,7 +933,7 @@ def general_model(workspace=None, tokenizer: ReviewTokenizer | None = None, prog
 class SentimentResult:
     """Scores of every review of a dataset and their agreement with the stars."""
 
-    frame: pd.DataFrame          # user_id, item_id, rating, timestamp, text, score, label, stars, fold
+    frame: pd.DataFrame  # user_id, item_id, rating, timestamp, text, score, label, stars, fold
     method: str
     metrics: dict
     seconds: float
@@ -918,18 +958,28 @@ def agreement(scores, ratings, scale) -> dict:
     scores = np.asarray(scores, dtype=float)
     pol = star_polarity(ratings, scale)
     m = ~np.isnan(pol) & ~np.isnan(scores)
-    out: dict = {"n_eval": int(m.sum()), "accuracy": None, "balanced_accuracy": None,
-                 "confusion": None, "confusion3": None, "positive_share_stars": None,
-                 "predicted_positive_share": None}
+    out: dict = {
+        "n_eval": int(m.sum()),
+        "accuracy": None,
+        "balanced_accuracy": None,
+        "confusion": None,
+        "confusion3": None,
+        "positive_share_stars": None,
+        "predicted_positive_share": None,
+    }
     if m.sum():
         y = pol[m].astype(int)
         p = (scores[m] >= 0.5).astype(int)
         cm = np.zeros((2, 2), dtype=int)
         np.add.at(cm, (y, p), 1)
         recalls = [cm[c, c] / cm[c].sum() for c in (0, 1) if cm[c].sum()]
-        out.update(accuracy=float((y == p).mean()), balanced_accuracy=float(np.mean(recalls)),
-                   confusion=cm.tolist(), positive_share_stars=float(y.mean()),
-                   predicted_positive_share=float(p.mean()))
+        out.update(
+            accuracy=float((y == p).mean()),
+            balanced_accuracy=float(np.mean(recalls)),
+            confusion=cm.tolist(),
+            positive_share_stars=float(y.mean()),
+            predicted_positive_share=float(p.mean()),
+        )
     sc = star_class(ratings, scale)
     lab = label_scores(scores)
     r = np.array([s is not None for s in sc]) & ~np.isnan(scores)
@@ -977,8 +1027,9 @@ def cached_result(dataset, method: str, workspace, n_folds: int = 5, random_stat
     return None
 
 
-def score_dataset(dataset, method: str = "auto", workspace=None, progress=None, n_folds: int = 5,
-                  random_state: int = 0, tokens=None) -> SentimentResult:
+def score_dataset(
+    dataset, method: str = "auto", workspace=None, progress=None, n_folds: int = 5, random_state: int = 0, tokens=None
+) -> SentimentResult:
     """Score every review of a dataset with one method; cached in the workspace per data version + method."""
     if method == "auto":
         method = best_method(dataset)
@@ -1017,12 +1068,19 @@ def score_dataset(dataset, method: str = "auto", workspace=None, progress=None, 
         scores = snownlp_scores(texts, progress=sub(0.0, 1.0))
     else:
         if tokens is None:
-            tokens = tokenize_reviews(texts, tok, workspace=workspace, cache_key=dataset.version,
-                                      progress=sub(0.0, 0.3)).tokens
+            tokens = tokenize_reviews(
+                texts, tok, workspace=workspace, cache_key=dataset.version, progress=sub(0.0, 0.3)
+            ).tokens
         if method == "stars":
-            scores, folds, _ = oof_scores(texts, tokens, pol, n_folds=n_folds, random_state=random_state,
-                                          progress=sub(0.3, 0.9 if workspace is not None else 1.0),
-                                          stars=star_value(rev["rating"], dataset.rating_scale))
+            scores, folds, _ = oof_scores(
+                texts,
+                tokens,
+                pol,
+                n_folds=n_folds,
+                random_state=random_state,
+                progress=sub(0.3, 0.9 if workspace is not None else 1.0),
+                stars=star_value(rev["rating"], dataset.rating_scale),
+            )
             notes.append("out-of-fold")
             if workspace is not None and dataset.version:
                 # the model trained on every rated review, kept for scoring new reviews or other sources
@@ -1064,8 +1122,9 @@ def film_model(dataset, workspace, texts=None, tokens=None, random_state: int = 
         tokens = tokenize_reviews(texts, tok, workspace=workspace, cache_key=dataset.version).tokens
     pol = star_polarity(rev["rating"], dataset.rating_scale)
     idx = np.flatnonzero(~np.isnan(pol))
-    model = FilmSentimentModel(random_state=random_state).fit([texts[i] for i in idx], [tokens[i] for i in idx],
-                                                             pol[idx].astype(int))
+    model = FilmSentimentModel(random_state=random_state).fit(
+        [texts[i] for i in idx], [tokens[i] for i in idx], pol[idx].astype(int)
+    )
     workspace.save_artifact("sentiment-model", key, model)
     return model
 
@@ -1076,15 +1135,21 @@ def disagreements(frame: pd.DataFrame, scale, n: int = 20) -> pd.DataFrame:
     pol = star_polarity(frame["rating"], scale)
     gap = np.abs(frame["score"].to_numpy(dtype=float) - pol)
     out = frame.assign(gap=gap)
-    out = out[~np.isnan(gap)].sort_values(["gap", "user_id", "item_id"], ascending=[False, True, True], kind="mergesort")
+    out = out[~np.isnan(gap)].sort_values(
+        ["gap", "user_id", "item_id"], ascending=[False, True, True], kind="mergesort"
+    )
     return out.head(n).reset_index(drop=True)
 
 
 def per_item(frame: pd.DataFrame, titles: dict | None = None, min_reviews: int = 1) -> pd.DataFrame:
     """One row per film: n, mean_score, positive_share, negative_share (share of labels)."""
     g = frame.assign(pos=frame["label"].eq("positive"), neg=frame["label"].eq("negative"))
-    out = g.groupby("item_id", sort=False).agg(n=("score", "size"), mean_score=("score", "mean"),
-                                               positive_share=("pos", "mean"), negative_share=("neg", "mean"))
+    out = g.groupby("item_id", sort=False).agg(
+        n=("score", "size"),
+        mean_score=("score", "mean"),
+        positive_share=("pos", "mean"),
+        negative_share=("neg", "mean"),
+    )
     out = out[out["n"] >= min_reviews].reset_index()
     if titles:
         out.insert(1, "title", out["item_id"].map(titles).fillna(out["item_id"]))
@@ -1109,8 +1174,11 @@ def weekly_trend(frame: pd.DataFrame, item_ids=None) -> pd.DataFrame:
     week = (ts - pd.to_timedelta(ts.dt.day_of_week, unit="D")).dt.normalize()
     keys = ["week", "item_id"] if item_ids is not None else ["week"]
     g = f.assign(week=week.values, pos=f["label"].eq("positive"))
-    out = g.groupby(keys).agg(n=("score", "size"), mean_score=("score", "mean"),
-                              positive_share=("pos", "mean")).reset_index()
+    out = (
+        g.groupby(keys)
+        .agg(n=("score", "size"), mean_score=("score", "mean"), positive_share=("pos", "mean"))
+        .reset_index()
+    )
     return out
 
 
@@ -1121,8 +1189,16 @@ def by_segment(frame: pd.DataFrame, memberships: pd.DataFrame | None) -> pd.Data
     m = memberships[["user_id", "segment"]].drop_duplicates("user_id")
     f = frame.merge(m, on="user_id", how="inner")
     g = f.assign(pos=f["label"].eq("positive"), neg=f["label"].eq("negative"))
-    return g.groupby("segment").agg(n=("score", "size"), mean_score=("score", "mean"),
-                                    positive_share=("pos", "mean"), negative_share=("neg", "mean")).reset_index()
+    return (
+        g.groupby("segment")
+        .agg(
+            n=("score", "size"),
+            mean_score=("score", "mean"),
+            positive_share=("pos", "mean"),
+            negative_share=("neg", "mean"),
+        )
+        .reset_index()
+    )
 
 
 def compare_items(frame: pd.DataFrame, a: str, b: str) -> pd.DataFrame:
@@ -1130,9 +1206,14 @@ def compare_items(frame: pd.DataFrame, a: str, b: str) -> pd.DataFrame:
     rows = []
     for item in (a, b):
         f = frame[frame["item_id"] == item]
-        rows.append({"item_id": item, "n": int(len(f)),
-                     "mean_score": float(f["score"].mean()) if len(f) else None,
-                     "positive_share": float(f["label"].eq("positive").mean()) if len(f) else None,
-                     "neutral_share": float(f["label"].eq("neutral").mean()) if len(f) else None,
-                     "negative_share": float(f["label"].eq("negative").mean()) if len(f) else None})
+        rows.append(
+            {
+                "item_id": item,
+                "n": int(len(f)),
+                "mean_score": float(f["score"].mean()) if len(f) else None,
+                "positive_share": float(f["label"].eq("positive").mean()) if len(f) else None,
+                "neutral_share": float(f["label"].eq("neutral").mean()) if len(f) else None,
+                "negative_share": float(f["label"].eq("negative").mean()) if len(f) else None,
+            }
+        )
     return pd.DataFrame(rows)

@@ -7,6 +7,7 @@
 * Part-of-speech tags come from the same dictionaries (jieba's own tag table plus the user words' tags), so
   TextRank can filter by POS without a second, slower ``jieba.posseg`` pass.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -21,12 +22,12 @@ import numpy as np
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 STOPWORDS_PATH = DATA_DIR / "stopwords_zh.txt"
 
-_HAS_WORD = re.compile(r"[\w\u4e00-\u9fff]")      # a token carries a letter, digit or CJK character
+_HAS_WORD = re.compile(r"[\w\u4e00-\u9fff]")  # a token carries a letter, digit or CJK character
 _ASCII_ALPHA = re.compile(r"^[A-Za-z][A-Za-z'\-]*$")
 _DIGITS = re.compile(r"^[0-9.%]+$")
 _SPLIT_PEOPLE = re.compile(r"[|/,，、;；]")
-_JIEBA_WORD = re.compile(r"^[\u4E00-\u9FD5a-zA-Z0-9+#&._%\-]+$")   # what jieba can keep as one token
-_USER_FREQ = 2000   # high enough that a title or name beats the route through its own pieces
+_JIEBA_WORD = re.compile(r"^[\u4E00-\u9FD5a-zA-Z0-9+#&._%\-]+$")  # what jieba can keep as one token
+_USER_FREQ = 2000  # high enough that a title or name beats the route through its own pieces
 _TITLE_CN = re.compile(r"^([\u4e00-\u9fff0-9０-９：:·・!！？?\-—]+)")
 
 _lock = threading.Lock()
@@ -120,7 +121,7 @@ class ReviewTokenizer:
 
         import jieba
 
-        jieba.setLogLevel(logging.WARNING)   # no "Building prefix dict ..." chatter on stderr
+        jieba.setLogLevel(logging.WARNING)  # no "Building prefix dict ..." chatter on stderr
         self.titles = sorted(set(titles))
         self.names = sorted(set(names))
         self.key = dictionary_key([f"t:{w}" for w in self.titles] + [f"n:{w}" for w in self.names])
@@ -154,7 +155,7 @@ class ReviewTokenizer:
         n = len(texts)
         lcut = self._jieba.lcut
         for start in range(0, n, chunk):
-            for text in texts[start:start + chunk]:
+            for text in texts[start : start + chunk]:
                 out.append([w for w in lcut(text if isinstance(text, str) else "", HMM=False) if not w.isspace()])
             if progress is not None:
                 progress(min(start + chunk, n) / max(n, 1), "tokenise")
@@ -172,7 +173,7 @@ def get_tokenizer(dataset=None, tmp_dir: str | Path | None = None) -> ReviewToke
         tok = _tokenizers.get(key)
         if tok is None:
             tok = ReviewTokenizer(titles, names, tmp_dir=tmp_dir)
-            if len(_tokenizers) >= 4:   # each holds a copy of jieba's ~350k-word dictionary
+            if len(_tokenizers) >= 4:  # each holds a copy of jieba's ~350k-word dictionary
                 _tokenizers.pop(next(iter(_tokenizers)))
             _tokenizers[key] = tok
     return tok
@@ -199,8 +200,9 @@ def texts_key(texts) -> str:
     return h.hexdigest()[:16]
 
 
-def tokenize_reviews(texts, tokenizer: ReviewTokenizer | None = None, workspace=None, cache_key: str | None = None,
-                     progress=None) -> TokenizedReviews:
+def tokenize_reviews(
+    texts, tokenizer: ReviewTokenizer | None = None, workspace=None, cache_key: str | None = None, progress=None
+) -> TokenizedReviews:
     """Tokenise review texts once; with a workspace, the tokens are cached as an artifact.
 
     ``cache_key`` names the data (e.g. the dataset version); the text content hash and the dictionary key are

@@ -9,8 +9,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_cli(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, "-m", "recsys_core", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "recsys_core", *args], cwd=cwd, capture_output=True, text=True, timeout=300
+    )
 
 
 @pytest.fixture
@@ -33,12 +34,15 @@ def test_info_counts(ratings_csv):
     assert s["rating_scale"] == [1.0, 5.0]
 
 
-@pytest.mark.parametrize("args,needle", [
-    (("info", "/no/such/file.csv"), "no such file"),
-    (("evaluate", "{csv}", "--models", "nope"), "unknown model 'nope'"),
-    (("evaluate", "{csv}", "--k", "0"), "--k must be at least 1"),
-    (("frobnicate",), "invalid choice"),
-])
+@pytest.mark.parametrize(
+    "args,needle",
+    [
+        (("info", "/no/such/file.csv"), "no such file"),
+        (("evaluate", "{csv}", "--models", "nope"), "unknown model 'nope'"),
+        (("evaluate", "{csv}", "--k", "0"), "--k must be at least 1"),
+        (("frobnicate",), "invalid choice"),
+    ],
+)
 def test_errors_are_one_line_exit_2(ratings_csv, args, needle):
     r = run_cli(*[a.format(csv=ratings_csv) for a in args])
     assert r.returncode == 2
@@ -56,8 +60,20 @@ def test_empty_file_is_a_clear_error(tmp_path):
 
 def test_evaluate_json_contract(ratings_csv, tmp_path):
     out = tmp_path / "out.json"
-    r = run_cli("evaluate", str(ratings_csv), "--models", "baseline,bias", "--folds", "3", "--seed", "1",
-                "--k", "5", "--json", str(out))
+    r = run_cli(
+        "evaluate",
+        str(ratings_csv),
+        "--models",
+        "baseline,bias",
+        "--folds",
+        "3",
+        "--seed",
+        "1",
+        "--k",
+        "5",
+        "--json",
+        str(out),
+    )
     assert r.returncode == 0, r.stderr
     res = json.loads(out.read_text())
     assert res["dataset"]["ratings"] == 80 and res["dataset"]["rating_scale"] == [1.0, 5.0]
@@ -89,5 +105,7 @@ def test_evaluate_movielens_svd_close_to_surprise():
     # 2 folds keeps the test quick; the 5-fold comparison is benchmarks/bench_svd_vs_surprise.py
     ours = compare({"svd": OurSVD(random_state=0)}, OurKFold(2, seed=0), ds)["rmse"].mean()
     data = Dataset.load_from_df(ds.ratings[["user_id", "item_id", "rating"]], Reader(rating_scale=(1, 5)))
-    theirs = cross_validate(SVD(random_state=0), data, measures=["rmse"], cv=KFold(2, random_state=0))["test_rmse"].mean()
+    theirs = cross_validate(SVD(random_state=0), data, measures=["rmse"], cv=KFold(2, random_state=0))[
+        "test_rmse"
+    ].mean()
     assert ours == pytest.approx(theirs, abs=0.01)

@@ -1,4 +1,5 @@
 """The extended evaluate command and the recommend command, run as a user would (subprocess)."""
+
 import json
 import math
 import subprocess
@@ -14,14 +15,14 @@ TINY = ROOT / "tests" / "data" / "tiny_ratings.csv"  # 6 users x 6 films, 24 rat
 
 
 def run_cli(*args):
-    return subprocess.run([sys.executable, "-m", "recsys_core", *map(str, args)], cwd=ROOT, capture_output=True,
-                          text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "recsys_core", *map(str, args)], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
 
 
 def test_evaluate_json_has_extended_metrics_and_nulls(tmp_path):
     out = tmp_path / "out.json"
-    r = run_cli("evaluate", TINY, "--models", "baseline,popularity", "--folds", "3", "--k", "3",
-                "--json", out)
+    r = run_cli("evaluate", TINY, "--models", "baseline,popularity", "--folds", "3", "--k", "3", "--json", out)
     assert r.returncode == 0, r.stderr
     text = out.read_text()
     assert "NaN" not in text and "Infinity" not in text
@@ -40,8 +41,22 @@ def test_evaluate_json_has_extended_metrics_and_nulls(tmp_path):
 
 def test_evaluate_params_are_typed_and_splits_selectable(tmp_path):
     out = tmp_path / "out.json"
-    r = run_cli("evaluate", TINY, "--models", "bias", "--param", "bias.reg_u=5", "--param", "bias.n_epochs=3.0",
-                "--split", "user", "--leave-n", "1", "--json", out)
+    r = run_cli(
+        "evaluate",
+        TINY,
+        "--models",
+        "bias",
+        "--param",
+        "bias.reg_u=5",
+        "--param",
+        "bias.n_epochs=3.0",
+        "--split",
+        "user",
+        "--leave-n",
+        "1",
+        "--json",
+        out,
+    )
     assert r.returncode == 0, r.stderr
     res = json.loads(out.read_text())
     params = res["models"][0]["params"]
@@ -54,13 +69,16 @@ def test_evaluate_params_are_typed_and_splits_selectable(tmp_path):
     assert res["protocol"]["kind"] == "temporal" and res["protocol"]["test_size"] == 0.25
 
 
-@pytest.mark.parametrize("args,needle", [
-    (("--models", "bias", "--param", "bias.nope=1"), "has no parameter 'nope'"),
-    (("--models", "bias", "--param", "svd.n_factors=2"), "not in --models"),
-    (("--models", "bias", "--param", "reg_u"), "MODEL.NAME=VALUE"),
-    (("--models", "bias", "--split", "user", "--folds", "3"), "--folds only applies"),
-    (("--models", "bias", "--split", "weird"), "invalid choice"),
-])
+@pytest.mark.parametrize(
+    "args,needle",
+    [
+        (("--models", "bias", "--param", "bias.nope=1"), "has no parameter 'nope'"),
+        (("--models", "bias", "--param", "svd.n_factors=2"), "not in --models"),
+        (("--models", "bias", "--param", "reg_u"), "MODEL.NAME=VALUE"),
+        (("--models", "bias", "--split", "user", "--folds", "3"), "--folds only applies"),
+        (("--models", "bias", "--split", "weird"), "invalid choice"),
+    ],
+)
 def test_evaluate_errors_are_one_line(args, needle, capsys):
     # in-process through the same entry point as ``python -m recsys_core`` (fast; no subprocess)
     try:

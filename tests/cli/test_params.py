@@ -4,10 +4,19 @@ from recsys_core.cli.params import coerce_like, parse_models, parse_params, pars
 from recsys_core.errors import UserError
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("500", 500), ("0.01", 0.01), ("true", True), ("No", False), ("none", None), ("[1, 2]", [1, 2]),
-    ("pearson", "pearson"), ("'cosine'", "cosine"),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("500", 500),
+        ("0.01", 0.01),
+        ("true", True),
+        ("No", False),
+        ("none", None),
+        ("[1, 2]", [1, 2]),
+        ("pearson", "pearson"),
+        ("'cosine'", "cosine"),
+    ],
+)
 def test_parse_value(text, expected):
     assert parse_value(text) == expected
 

@@ -1,4 +1,5 @@
 """The shipped synthetic demo data: reproducible, well-formed, and with real structure to find."""
+
 from __future__ import annotations
 
 import json
@@ -36,6 +37,7 @@ def _frames(d):
 
 
 # ---------------------------------------------------------------- determinism
+
 
 def test_same_seed_gives_identical_frames():
     a, b = demo.generate(7, **SMALL), demo.generate(7, **SMALL)
@@ -78,6 +80,7 @@ def test_load_missing_folder_says_what_to_do(tmp_path):
 
 # ---------------------------------------------------------------- the shipped copy
 
+
 def test_shipped_files_equal_generate_with_default_seed(ds, shipped):
     for x, y in zip(_frames(ds), _frames(shipped), strict=True):
         pd.testing.assert_frame_equal(x, y)
@@ -100,6 +103,7 @@ def test_shipped_manifest_and_size(shipped):
 
 
 # ---------------------------------------------------------------- shapes and ranges
+
 
 def test_counts(ds):
     s = ds.summary()
@@ -164,6 +168,7 @@ def test_timestamps_span_three_years(ds):
 
 # ---------------------------------------------------------------- reviews
 
+
 def _has_any(texts: pd.Series, fragments) -> pd.Series:
     return texts.map(lambda t: any(f in t for f in fragments))
 
@@ -213,10 +218,13 @@ def test_films_do_not_share_the_same_reviews(ds):
 
 # ---------------------------------------------------------------- planted structure
 
+
 def test_bias_and_svd_beat_the_global_mean(ds):
     train, test = next(Holdout(0.2, seed=0).split(ds.interactions))
-    rmse = {m.name: evaluate_fold(m, train, test, ds.rating_scale, metrics=("rmse",))["rmse"]
-            for m in (GlobalMean(), BiasBaseline(), SVD(random_state=0))}
+    rmse = {
+        m.name: evaluate_fold(m, train, test, ds.rating_scale, metrics=("rmse",))["rmse"]
+        for m in (GlobalMean(), BiasBaseline(), SVD(random_state=0))
+    }
     assert rmse["bias"] < rmse["baseline"] - 0.1
     assert rmse["svd"] < rmse["bias"] - 0.02
 

@@ -1,4 +1,5 @@
 """Each cleaning step on a tiny hand-made table, with hand-computed results."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -35,8 +36,15 @@ def test_exact_duplicates_dropped_and_reported():
 
 
 def test_id_normalisation_and_missing_ids():
-    r = raw([[" 1", "7.0", "4", None, None], ["1", "7", "5", None, None], [None, "8", "3", None, None],
-             ["2", "  ", "3", None, None], ["nan", "9", "2", None, None]])
+    r = raw(
+        [
+            [" 1", "7.0", "4", None, None],
+            ["1", "7", "5", None, None],
+            [None, "8", "3", None, None],
+            ["2", "  ", "3", None, None],
+            ["nan", "9", "2", None, None],
+        ]
+    )
     ds, rep = clean(r, {"duplicate_pairs": "keep"})
     s = step(rep, "normalise_ids")
     assert s.rows_affected == 2  # " 1" -> "1", "7.0" -> "7"
@@ -45,11 +53,28 @@ def test_id_normalisation_and_missing_ids():
     assert ds.interactions[["user_id", "item_id"]].values.tolist() == [["1", "7"], ["1", "7"]]
 
 
-@pytest.mark.parametrize("text,value", [
-    ("4.0", 4.0), (" 3 ", 3.0), ("★★★", 3.0), ("★★★☆☆", 3.0), ("★★★★½", 4.5), ("五星", 5.0), ("三星半", 3.5),
-    ("力荐", 5.0), ("推荐", 4.0), ("还行", 3.0), ("较差", 2.0), ("很差", 1.0), ("4分", 4.0), ("8/10", 4.0),
-    ("allstar40 rating", 4.0), ("４", 4.0), (3, 3.0),
-])
+@pytest.mark.parametrize(
+    "text,value",
+    [
+        ("4.0", 4.0),
+        (" 3 ", 3.0),
+        ("★★★", 3.0),
+        ("★★★☆☆", 3.0),
+        ("★★★★½", 4.5),
+        ("五星", 5.0),
+        ("三星半", 3.5),
+        ("力荐", 5.0),
+        ("推荐", 4.0),
+        ("还行", 3.0),
+        ("较差", 2.0),
+        ("很差", 1.0),
+        ("4分", 4.0),
+        ("8/10", 4.0),
+        ("allstar40 rating", 4.0),
+        ("４", 4.0),
+        (3, 3.0),
+    ],
+)
 def test_parse_rating_text(text, value):
     assert parse_rating_text(text) == pytest.approx(value)
 
@@ -60,9 +85,17 @@ def test_parse_rating_text_unreadable(text):
 
 
 def test_non_numeric_ratings_parsed_else_dropped_with_examples():
-    r = raw([["1", "a", "4.0", None, None], ["2", "a", " 3 ", None, None], ["3", "a", "★★★", None, None],
-             ["4", "a", "五星", None, None], ["5", "a", "力荐", None, None], ["6", "a", "???", None, None],
-             ["7", "a", "很差", None, None]])
+    r = raw(
+        [
+            ["1", "a", "4.0", None, None],
+            ["2", "a", " 3 ", None, None],
+            ["3", "a", "★★★", None, None],
+            ["4", "a", "五星", None, None],
+            ["5", "a", "力荐", None, None],
+            ["6", "a", "???", None, None],
+            ["7", "a", "很差", None, None],
+        ]
+    )
     ds, rep = clean(r)
     s = step(rep, "parse_ratings")
     assert (s.rows_in, s.rows_out) == (7, 6)
@@ -117,7 +150,10 @@ def test_half_star_to_one_five_with_rounding():
 
 
 def test_out_of_range_drop_clip_keep():
-    rows = [[str(u), "a", "3", None, None] for u in range(300)] + [["x", "a", "7", None, None], ["y", "a", "-1", None, None]]
+    rows = [[str(u), "a", "3", None, None] for u in range(300)] + [
+        ["x", "a", "7", None, None],
+        ["y", "a", "-1", None, None],
+    ]
     ds, rep = clean(raw(rows))
     assert rep.detected_scale == (1.0, 5.0)  # 300 of 302 ratings (> 99%) are on 1-5
     s = step(rep, "out_of_range")
@@ -129,12 +165,37 @@ def test_out_of_range_drop_clip_keep():
 
 
 def test_timestamps_every_form():
-    s = pd.Series(["1617235200", "1617235200000", "2021-03-31T10:00:00", "2021-03-31 10:00:00+08:00",
-                   "2021年3月31日", "2021年3月31日 10:05", "2021/3/31", "20210331", "not a date", None, ""], dtype=object)
+    s = pd.Series(
+        [
+            "1617235200",
+            "1617235200000",
+            "2021-03-31T10:00:00",
+            "2021-03-31 10:00:00+08:00",
+            "2021年3月31日",
+            "2021年3月31日 10:05",
+            "2021/3/31",
+            "20210331",
+            "not a date",
+            None,
+            "",
+        ],
+        dtype=object,
+    )
     ts = parse_timestamps(s)
     got = [None if pd.isna(t) else t.strftime("%Y-%m-%d %H:%M") for t in ts]
-    assert got == ["2021-04-01 00:00", "2021-04-01 00:00", "2021-03-31 10:00", "2021-03-31 02:00", "2021-03-31 00:00",
-                   "2021-03-31 10:05", "2021-03-31 00:00", "2021-03-31 00:00", None, None, None]
+    assert got == [
+        "2021-04-01 00:00",
+        "2021-04-01 00:00",
+        "2021-03-31 10:00",
+        "2021-03-31 02:00",
+        "2021-03-31 00:00",
+        "2021-03-31 10:05",
+        "2021-03-31 00:00",
+        "2021-03-31 00:00",
+        None,
+        None,
+        None,
+    ]
     nums = parse_timestamps(pd.Series([881250949, 1617235200000]))
     assert nums.dt.strftime("%Y-%m-%d").tolist() == ["1997-12-04", "2021-04-01"]
 
@@ -161,8 +222,12 @@ def test_text_cleaning_and_truncation():
 
 
 def test_repeated_pairs_latest_mean_first():
-    rows = [["1", "a", "2", "2021-01-01", "旧"], ["1", "a", "4", "2021-03-01", None], ["1", "a", "3", "2021-02-01", None],
-            ["2", "a", "5", "2021-01-01", None]]
+    rows = [
+        ["1", "a", "2", "2021-01-01", "旧"],
+        ["1", "a", "4", "2021-03-01", None],
+        ["1", "a", "3", "2021-02-01", None],
+        ["2", "a", "5", "2021-01-01", None],
+    ]
     ds, rep = clean(raw(rows))
     s = step(rep, "duplicate_pairs")
     assert (s.rows_in, s.rows_out, s.rows_affected) == (4, 2, 3)
@@ -189,13 +254,26 @@ def test_suspicious_users_flagged_never_dropped_silently():
     ds, rep = clean(raw(rows), {"drop_suspicious": True})
     assert len(ds.interactions) == 120 and set(ds.interactions["user_id"]) == {"fan"}
     # without times: many ratings, all identical
-    df = pd.DataFrame({"user_id": ["u"] * 100 + ["v"] * 100, "item_id": [str(i) for i in range(200)],
-                       "rating": [3.0] * 100 + [3.0, 4.0] * 50, "timestamp": pd.NaT})
+    df = pd.DataFrame(
+        {
+            "user_id": ["u"] * 100 + ["v"] * 100,
+            "item_id": [str(i) for i in range(200)],
+            "rating": [3.0] * 100 + [3.0, 4.0] * 50,
+            "timestamp": pd.NaT,
+        }
+    )
     assert [s["user_id"] for s in suspicious_users(df, 100)] == ["u"]
 
 
 def test_report_shape_and_funnel():
-    r = raw([["1", "a", "4", None, None], ["1", "a", "4", None, None], [None, "b", "3", None, None], ["2", "b", "x", None, None]])
+    r = raw(
+        [
+            ["1", "a", "4", None, None],
+            ["1", "a", "4", None, None],
+            [None, "b", "3", None, None],
+            ["2", "b", "x", None, None],
+        ]
+    )
     ds, rep = clean(r)
     d = rep.to_dict()
     assert set(d) >= {"source", "rows_in", "rows_out", "steps", "rating_scale"}

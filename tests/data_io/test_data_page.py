@@ -1,4 +1,5 @@
 """Data page AppTest: upload -> map -> clean -> save, versions and bad input."""
+
 from pathlib import Path
 
 import pytest
@@ -7,14 +8,16 @@ from streamlit.testing.v1 import AppTest
 from recsys_core.store import open_workspace
 
 ROOT = Path(__file__).resolve().parents[2]
-GBK = "用户ID,电影ID,评分,短评,时间\n1,10,力荐,<b>好看</b>,2021年3月31日\n1,10,4,,2021-04-02\n2,11,★★★,一般,\n,12,3,,\n3,12,x,,\n".encode("gbk")
+GBK = "用户ID,电影ID,评分,短评,时间\n1,10,力荐,<b>好看</b>,2021年3月31日\n1,10,4,,2021-04-02\n2,11,★★★,一般,\n,12,3,,\n3,12,x,,\n".encode(
+    "gbk"
+)
 
 
 PAGE_SCRIPT = """
 import runpy
 from ui.state import init_state
 init_state()
-runpy.run_path("pages/1_data.py", run_name="__main__")
+runpy.run_path("views/1_data.py", run_name="__main__")
 """
 
 
@@ -84,7 +87,11 @@ def test_unknown_columns_mapping_form_and_saved_mapping(app, tmp_path):
     assert prev.columns.tolist() == ["user_id", "item_id", "rating"] and prev["user_id"].tolist() == ["x", "z"]
     [t for t in at.text_input if t.key and t.key.endswith("_name")][0].set_value("odd").run()
     [b for b in at.button if b.key and b.key.endswith("_save") and b.key.startswith("data_map_")][0].click().run()
-    assert open_workspace(tmp_path / "ws").mappings()["odd"]["mapping"] == {"user_id": "a", "item_id": "b", "rating": "c"}
+    assert open_workspace(tmp_path / "ws").mappings()["odd"]["mapping"] == {
+        "user_id": "a",
+        "item_id": "b",
+        "rating": "c",
+    }
     at.button(key="data_preview_btn").click().run()
     assert metric(at, "输出行数") == "2"
 
@@ -100,7 +107,9 @@ def test_bad_upload_one_line_error_and_workspace_unchanged(app, tmp_path):
 
 def test_versions_switch_compare_delete(app, tmp_path):
     at = app
-    at.file_uploader(key="data_upload").set_value(("r.csv", b"user_id,item_id,rating\n1,2,3\n1,3,4\n", "text/csv")).run()
+    at.file_uploader(key="data_upload").set_value(
+        ("r.csv", b"user_id,item_id,rating\n1,2,3\n1,3,4\n", "text/csv")
+    ).run()
     at.button(key="data_preview_btn").click().run()
     at.button(key="data_save_btn").click().run()
     vers = frame(at, "kind")
@@ -138,7 +147,9 @@ def test_several_files_one_dataset_with_join_report(app, tmp_path):
     at = app
     ratings = "用户ID,电影ID,评分\n1,10,4\n1,99,5\n2,10,3\n".encode()
     films = "电影ID,片名,类型\n10,甲,剧情\n11,乙,喜剧\n".encode()
-    at.file_uploader(key="data_upload").set_value([("ratings.csv", ratings, "text/csv"), ("films.csv", films, "text/csv")]).run()
+    at.file_uploader(key="data_upload").set_value(
+        [("ratings.csv", ratings, "text/csv"), ("films.csv", films, "text/csv")]
+    ).run()
     roles = frame(at, "encoding").set_index("table")["role"].to_dict()
     assert roles == {"ratings.csv": "interactions", "films.csv": "items"}
     at.button(key="data_preview_btn").click().run()

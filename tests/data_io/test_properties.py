@@ -1,5 +1,6 @@
 """Whatever the bytes, reading + cleaning gives a clean canonical table or a one-line UserError,
 and the input is never modified."""
+
 import string
 
 import numpy as np
@@ -11,7 +12,9 @@ from recsys_core.data.cleaning import RawTables, clean
 from recsys_core.data.io import apply_mapping, read_upload
 from recsys_core.errors import UserError
 
-NAMES = st.sampled_from(["r.csv", "r.tsv", "r.txt", "r.dat", "r.json", "r.jsonl", "r.xlsx", "r.zip", "r.parquet", "u.data", "x"])
+NAMES = st.sampled_from(
+    ["r.csv", "r.tsv", "r.txt", "r.dat", "r.json", "r.jsonl", "r.xlsx", "r.zip", "r.parquet", "u.data", "x"]
+)
 
 
 def check_dataset(ds):
@@ -57,10 +60,12 @@ cell = st.one_of(
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(rows=st.lists(st.lists(cell, min_size=3, max_size=5), min_size=0, max_size=12),
-       sep=st.sampled_from([",", "\t", ";", "|", "::"]),
-       header=st.sampled_from(["user_id{s}item_id{s}rating", "用户ID{s}电影ID{s}评分{s}时间", "a{s}b{s}c", ""]),
-       enc=st.sampled_from(["utf-8", "utf-8-sig", "gbk", "gb18030"]))
+@given(
+    rows=st.lists(st.lists(cell, min_size=3, max_size=5), min_size=0, max_size=12),
+    sep=st.sampled_from([",", "\t", ";", "|", "::"]),
+    header=st.sampled_from(["user_id{s}item_id{s}rating", "用户ID{s}电影ID{s}评分{s}时间", "a{s}b{s}c", ""]),
+    enc=st.sampled_from(["utf-8", "utf-8-sig", "gbk", "gb18030"]),
+)
 def test_table_like_text(rows, sep, header, enc):
     lines = ([header.format(s=sep)] if header else []) + [sep.join(r) for r in rows]
     text = "\n".join(lines) + "\n"
@@ -72,12 +77,27 @@ def test_table_like_text(rows, sep, header, enc):
 
 
 @settings(max_examples=60, deadline=None)
-@given(users=st.lists(st.one_of(st.none(), st.integers(0, 5), st.floats(0, 5), st.just(float("nan")), st.text(max_size=3)), min_size=1, max_size=20),
-       ratings=st.lists(st.one_of(st.none(), st.floats(-3, 120), st.just(float("nan")), st.sampled_from(["力荐", "x", " 4 ", "★★"])), min_size=1, max_size=20))
+@given(
+    users=st.lists(
+        st.one_of(st.none(), st.integers(0, 5), st.floats(0, 5), st.just(float("nan")), st.text(max_size=3)),
+        min_size=1,
+        max_size=20,
+    ),
+    ratings=st.lists(
+        st.one_of(st.none(), st.floats(-3, 120), st.just(float("nan")), st.sampled_from(["力荐", "x", " 4 ", "★★"])),
+        min_size=1,
+        max_size=20,
+    ),
+)
 def test_cleaner_on_typed_frames(users, ratings):
     n = min(len(users), len(ratings))
-    df = pd.DataFrame({"user_id": pd.Series(users[:n], dtype=object), "item_id": pd.Series(np.arange(n) % 3, dtype=object),
-                       "rating": pd.Series(ratings[:n], dtype=object)})
+    df = pd.DataFrame(
+        {
+            "user_id": pd.Series(users[:n], dtype=object),
+            "item_id": pd.Series(np.arange(n) % 3, dtype=object),
+            "rating": pd.Series(ratings[:n], dtype=object),
+        }
+    )
     before = df.copy()
     try:
         ds, rep = clean(RawTables(df))
@@ -90,7 +110,9 @@ def test_cleaner_on_typed_frames(users, ratings):
     assert rep.rows_out == len(ds.interactions) <= n
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(data=st.binary(max_size=300), name=st.sampled_from(["r.csv", "r.json", "r.zip", "r.xlsx"]))
 def test_load_path_leaves_the_file_untouched(tmp_path, data, name):
     import os

@@ -1,4 +1,5 @@
 """Readers: one fixture per format and encoding, layouts, bad input."""
+
 import gzip
 import io
 import json
@@ -22,15 +23,22 @@ TW_CSV = "用戶ID,電影ID,評分,短評\nu1,m1,5,這部電影真好看\nu2,m2,
 # encodings
 # ---------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("label,data", [
-    ("UTF-8", CN_CSV.encode("utf-8")),
-    ("UTF-8-BOM", CN_CSV.encode("utf-8-sig")),
-    ("GBK", CN_CSV.encode("gbk")),
-    ("GB18030", (CN_CSV + "u3,m3,4,𠀀好,2021-01-01\n").encode("gb18030")),
-    ("Big5", TW_CSV.encode("big5")),
-    ("Latin-1", "item,title\n1,Misérables, Les (1995)\n2,Café Society\n".replace(", Les", " Les").encode("latin-1")),
-    ("UTF-16", CN_CSV.encode("utf-16")),
-])
+
+@pytest.mark.parametrize(
+    "label,data",
+    [
+        ("UTF-8", CN_CSV.encode("utf-8")),
+        ("UTF-8-BOM", CN_CSV.encode("utf-8-sig")),
+        ("GBK", CN_CSV.encode("gbk")),
+        ("GB18030", (CN_CSV + "u3,m3,4,𠀀好,2021-01-01\n").encode("gb18030")),
+        ("Big5", TW_CSV.encode("big5")),
+        (
+            "Latin-1",
+            "item,title\n1,Misérables, Les (1995)\n2,Café Society\n".replace(", Les", " Les").encode("latin-1"),
+        ),
+        ("UTF-16", CN_CSV.encode("utf-16")),
+    ],
+)
 def test_encoding_detected_and_text_decoded(label, data):
     assert detect.detect_encoding(data) == label
     r = read_upload("ratings.csv", data)
@@ -44,7 +52,13 @@ def test_encoding_detected_and_text_decoded(label, data):
         assert t.role == "interactions"
     else:
         assert t.frame["短评"].iloc[0] == "很好看"
-        assert t.mapping == {"user_id": "用户ID", "item_id": "电影ID", "rating": "评分", "text": "短评", "timestamp": "时间"}
+        assert t.mapping == {
+            "user_id": "用户ID",
+            "item_id": "电影ID",
+            "rating": "评分",
+            "text": "短评",
+            "timestamp": "时间",
+        }
 
 
 def test_gbk_upload_cleans_to_expected_counts():
@@ -64,7 +78,9 @@ def test_gbk_upload_cleans_to_expected_counts():
 ROWS = [("1", "10", "4"), ("1", "11", "5"), ("2", "10", "3")]
 
 
-@pytest.mark.parametrize("name,delim", [("r.csv", ","), ("r.tsv", "\t"), ("r.txt", "|"), ("r.csv", ";"), ("r.dat", "::")])
+@pytest.mark.parametrize(
+    "name,delim", [("r.csv", ","), ("r.tsv", "\t"), ("r.txt", "|"), ("r.csv", ";"), ("r.dat", "::")]
+)
 def test_delimiters(name, delim):
     text = delim.join(["user_id", "item_id", "rating"]) + "\n" + "\n".join(delim.join(r) for r in ROWS) + "\n"
     t = read_upload(name, text.encode()).tables[0]
@@ -85,15 +101,23 @@ def load_path_from_bytes(name, data, tmp=None):
 
 
 def _frame():
-    return pd.DataFrame({"userId": [1, 1, 2], "movieId": [10, 11, 10], "rating": [4.0, 5.0, 3.5],
-                         "timestamp": [1600000000, 1600000100, 1600000200]})
+    return pd.DataFrame(
+        {
+            "userId": [1, 1, 2],
+            "movieId": [10, 11, 10],
+            "rating": [4.0, 5.0, 3.5],
+            "timestamp": [1600000000, 1600000100, 1600000200],
+        }
+    )
 
 
 def test_xlsx_reader():
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as xw:
         _frame().to_excel(xw, sheet_name="ratings", index=False)
-        pd.DataFrame({"movieId": [10, 11], "title": ["甲 (2001)", "乙 (1999)"]}).to_excel(xw, sheet_name="films", index=False)
+        pd.DataFrame({"movieId": [10, 11], "title": ["甲 (2001)", "乙 (1999)"]}).to_excel(
+            xw, sheet_name="films", index=False
+        )
     r = read_upload("book.xlsx", buf.getvalue())
     assert r.format == "xlsx"
     roles = {t.name: t.role for t in r.tables}
@@ -127,11 +151,18 @@ def test_parquet():
 
 def _ml100k_bytes():
     u_data = "1\t10\t4\t881250949\n1\t11\t5\t881250950\n2\t10\t3\t881250951\n"
-    u_item = ("10|Misérables, Les (1995)|01-Jan-1995||http://x|0|0|0|0|0|1|0|0|1|0|0|0|0|0|0|0|0|0|0\n"
-              "11|Toy (1995)|01-Jan-1995||http://y|0|0|0|1|1|1|0|0|0|0|0|0|0|0|0|0|0|0|0\n")
+    u_item = (
+        "10|Misérables, Les (1995)|01-Jan-1995||http://x|0|0|0|0|0|1|0|0|1|0|0|0|0|0|0|0|0|0|0\n"
+        "11|Toy (1995)|01-Jan-1995||http://y|0|0|0|1|1|1|0|0|0|0|0|0|0|0|0|0|0|0|0\n"
+    )
     u_user = "1|24|M|technician|85711\n2|53|F|other|94043\n"
-    return {"u.data": u_data.encode(), "u.item": u_item.encode("latin-1"), "u.user": u_user.encode(),
-            "u1.base": u_data.encode(), "README": b"readme"}
+    return {
+        "u.data": u_data.encode(),
+        "u.item": u_item.encode("latin-1"),
+        "u.user": u_user.encode(),
+        "u1.base": u_data.encode(),
+        "README": b"readme",
+    }
 
 
 def test_zip_with_movielens_folder():
@@ -141,7 +172,11 @@ def test_zip_with_movielens_folder():
             z.writestr(f"ml-100k/{n}", b)
     r = read_upload("ml-100k.zip", buf.getvalue())
     assert r.format == "zip"
-    assert sorted(t.name for t in r.tables) == ["ml-100k.zip/ml-100k/u.data", "ml-100k.zip/ml-100k/u.item", "ml-100k.zip/ml-100k/u.user"]
+    assert sorted(t.name for t in r.tables) == [
+        "ml-100k.zip/ml-100k/u.data",
+        "ml-100k.zip/ml-100k/u.item",
+        "ml-100k.zip/ml-100k/u.user",
+    ]
     assert {t.layout for t in r.tables} == {"movielens-100k"}
     item = next(t for t in r.tables if t.name.endswith("u.item"))
     assert item.encoding == "Latin-1"
@@ -167,7 +202,11 @@ def test_folder_and_gzip(tmp_path):
 
 def test_movielens_1m_dat_and_latest(tmp_path):
     (tmp_path / "ratings.dat").write_text("1::1193::5::978300760\n1::661::3::978302109\n2::1193::4::978300275\n")
-    (tmp_path / "movies.dat").write_bytes("1193::One Flew Over the Cuckoo's Nest (1975)::Drama\n661::James and the Giant Peach (1996)::Animation|Children's|Musical\n".encode("latin-1"))
+    (tmp_path / "movies.dat").write_bytes(
+        "1193::One Flew Over the Cuckoo's Nest (1975)::Drama\n661::James and the Giant Peach (1996)::Animation|Children's|Musical\n".encode(
+            "latin-1"
+        )
+    )
     (tmp_path / "users.dat").write_text("1::F::1::10::48067\n2::M::56::16::70072\n")
     r = read_path(tmp_path)
     assert {t.layout for t in r.tables} == {"movielens-1m"}
@@ -178,8 +217,12 @@ def test_movielens_1m_dat_and_latest(tmp_path):
     assert u.loc["1", "age_band"] == "<18" and u.loc["2", "occupation"] == "self-employed"
     latest = tmp_path / "latest"
     latest.mkdir()
-    (latest / "ratings.csv").write_text("userId,movieId,rating,timestamp\n1,1,4.5,964982703\n1,3,0.5,964981247\n2,1,3.0,964982224\n")
-    (latest / "movies.csv").write_text('movieId,title,genres\n1,Toy Story (1995),Adventure|Animation\n3,"Grumpier Old Men, The (1995)",Comedy|Romance\n')
+    (latest / "ratings.csv").write_text(
+        "userId,movieId,rating,timestamp\n1,1,4.5,964982703\n1,3,0.5,964981247\n2,1,3.0,964982224\n"
+    )
+    (latest / "movies.csv").write_text(
+        'movieId,title,genres\n1,Toy Story (1995),Adventure|Animation\n3,"Grumpier Old Men, The (1995)",Comedy|Romance\n'
+    )
     (latest / "tags.csv").write_text("userId,movieId,tag,timestamp\n1,1,funny,1445714994\n1,1,pixar,1445714996\n")
     (latest / "links.csv").write_text("movieId,imdbId,tmdbId\n1,0114709,862\n")
     r = read_path(latest)
@@ -237,6 +280,7 @@ def test_several_files_make_one_dataset_with_join_report(tmp_path):
 # bad input: one line naming the file, the problem and the fix
 # ---------------------------------------------------------------------------------------
 
+
 def _corrupt_zip():
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
@@ -245,20 +289,23 @@ def _corrupt_zip():
     return bytes(b[: len(b) // 2])
 
 
-@pytest.mark.parametrize("name,data,needle", [
-    ("empty.csv", b"", "empty"),
-    ("blank.csv", b"\n\n  \n", "empty"),
-    ("head.csv", b"user_id,item_id,rating\n", "no data rows"),
-    ("junk.csv", bytes(range(256)) * 4, "binary"),
-    ("cut.json", b'[{"user": 1, "item": 2, "rating": 3}, {"user": 2, "it', "invalid JSON"),
-    ("bad.jsonl", b'{"user": 1}\n{"user": \n', "line 2"),
-    ("broken.zip", _corrupt_zip(), "corrupt"),
-    ("one.csv", b"justonecolumn\na\nb\n", "one column"),
-    ("ragged.csv", b"user,item,rating\n1,2,3\n1,2,3,4,5\n", "line 3 has 5 fields"),
-    ("book.xlsx", b"PK\x03\x04not really a workbook", "Excel"),
-    ("old.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, ".xls"),
-    ("bad.parquet", b"PAR1 nonsense", "Parquet"),
-])
+@pytest.mark.parametrize(
+    "name,data,needle",
+    [
+        ("empty.csv", b"", "empty"),
+        ("blank.csv", b"\n\n  \n", "empty"),
+        ("head.csv", b"user_id,item_id,rating\n", "no data rows"),
+        ("junk.csv", bytes(range(256)) * 4, "binary"),
+        ("cut.json", b'[{"user": 1, "item": 2, "rating": 3}, {"user": 2, "it', "invalid JSON"),
+        ("bad.jsonl", b'{"user": 1}\n{"user": \n', "line 2"),
+        ("broken.zip", _corrupt_zip(), "corrupt"),
+        ("one.csv", b"justonecolumn\na\nb\n", "one column"),
+        ("ragged.csv", b"user,item,rating\n1,2,3\n1,2,3,4,5\n", "line 3 has 5 fields"),
+        ("book.xlsx", b"PK\x03\x04not really a workbook", "Excel"),
+        ("old.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, ".xls"),
+        ("bad.parquet", b"PAR1 nonsense", "Parquet"),
+    ],
+)
 def test_bad_input_messages(name, data, needle):
     with pytest.raises(UserError) as e:
         read_upload(name, data)
@@ -271,6 +318,7 @@ def test_bad_input_messages(name, data, needle):
 # ---------------------------------------------------------------------------------------
 # real data (skipped when absent)
 # ---------------------------------------------------------------------------------------
+
 
 def test_real_movielens_100k_recognised():
     ml = SHARED / "movielens-100k"
@@ -293,7 +341,13 @@ def test_real_douban_recognised():
         pytest.skip("Douban dev data not available")
     t = read_path(f).tables[0]
     assert t.layout == "douban-comments"
-    assert t.mapping == {"user_id": "user_id", "item_id": "movie_id", "rating": "rating", "text": "comment", "timestamp": "comment_time"}
+    assert t.mapping == {
+        "user_id": "user_id",
+        "item_id": "movie_id",
+        "rating": "rating",
+        "text": "comment",
+        "timestamp": "comment_time",
+    }
     ds = load_path(f)
     assert len(ds.interactions) == 2508 and len(ds.ratings) == 2327
     assert ds.interactions["user_id"].nunique() == 2236
@@ -303,9 +357,11 @@ def test_real_douban_recognised():
 
 
 def test_dmsc_style_comments_use_the_title_as_film_id():
-    text = ("ID,Movie_Name_EN,Movie_Name_CN,Crawl_Date,Number,Username,Date,Star,Comment,Like\n"
-            "0,Avengers,复仇者联盟,2017-01-22,1,然潘,2015-05-13,3,连奥创都知道整容要去韩国。,2404\n"
-            "1,Avengers,复仇者联盟,2017-01-22,2,影志,2015-04-30,4,好看,1231\n")
+    text = (
+        "ID,Movie_Name_EN,Movie_Name_CN,Crawl_Date,Number,Username,Date,Star,Comment,Like\n"
+        "0,Avengers,复仇者联盟,2017-01-22,1,然潘,2015-05-13,3,连奥创都知道整容要去韩国。,2404\n"
+        "1,Avengers,复仇者联盟,2017-01-22,2,影志,2015-04-30,4,好看,1231\n"
+    )
     t = read_upload("DMSC.csv", text.encode("utf-8")).tables[0]
     assert t.layout == "douban-comments" and t.role == "interactions"
     assert t.mapping["item_id"] == "Movie_Name_CN" and t.mapping["user_id"] == "Username"

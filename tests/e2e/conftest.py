@@ -1,4 +1,5 @@
 """Shared fixtures for the real-browser tests: a Streamlit server factory and a headless Chromium."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Start the real app on a fresh workspace and open every page in headless Chromium, in Chinese and English."""
+
 from __future__ import annotations
 
 from .helpers import wait_for_app

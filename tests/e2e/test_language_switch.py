@@ -2,6 +2,7 @@
 
 Streamlit matches a select widget's value by its displayed label, so without care a language switch
 drops every choice whose label is translated (the Models page used to forget its models)."""
+
 from __future__ import annotations
 
 from .helpers import wait_for_app
@@ -70,6 +71,6 @@ def test_recommend_genre_filter_follows_the_language_and_keeps_the_choice(browse
     wait_for_app(page)
     assert _tags(page.locator("[data-testid='stMultiSelect']").first) == ["comedy"]
     chips = page.locator("[data-testid='stMarkdownContainer'] span").all_inner_texts()
-    assert "comedy" in chips and "喜剧" not in chips   # the filtered list's genre chips are English too
+    assert "comedy" in chips and "喜剧" not in chips  # the filtered list's genre chips are English too
     assert page.locator("[data-testid='stException']").count() == 0
     page.close()

@@ -1,5 +1,6 @@
 """Real browser: open Recommend, fit a model, choose a user, like a film, retrain, restart the server with the
 same workspace, reload, and find the feedback and the new model version still there."""
+
 from __future__ import annotations
 
 from .helpers import wait_for_app

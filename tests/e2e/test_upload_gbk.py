@@ -1,5 +1,6 @@
 """Real browser: upload a GBK-encoded CSV with Chinese headers on the Data page, clean it, save it,
 and check the detected encoding and the cleaned counts shown."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -11,10 +12,10 @@ from .helpers import ROOT, wait_for_app
 ROWS = [
     "用户ID,电影ID,评分,短评,时间",
     "1,10,力荐,<b>好看</b>,2021年3月31日",
-    "1,10,4,,2021-04-02",       # same user and film again: the latest is kept
+    "1,10,4,,2021-04-02",  # same user and film again: the latest is kept
     "2,11,★★★,一般,1617235200",
-    ",12,3,没有用户,",          # no user id: dropped
-    "3,12,x,看不懂,",           # unreadable rating: dropped
+    ",12,3,没有用户,",  # no user id: dropped
+    "3,12,x,看不懂,",  # unreadable rating: dropped
     "4,13,五星,太棒了,2021-05-01",
 ]
 
@@ -28,7 +29,11 @@ def _metrics(page) -> dict:
 
 
 def test_upload_gbk_csv_shows_cleaned_counts(browser, streamlit_server, screenshot_dir, tmp_path):
-    missing = [p for p in ("2_audience.py", "3_reviews.py", "4_models.py", "5_recommend.py") if not (ROOT / "pages" / p).exists()]
+    missing = [
+        p
+        for p in ("2_audience.py", "3_reviews.py", "4_models.py", "5_recommend.py")
+        if not (ROOT / "views" / p).exists()
+    ]
     if missing:
         pytest.skip(f"the app router needs every page; missing: {', '.join(missing)}")
     src = Path(tmp_path) / "影评_gbk.csv"

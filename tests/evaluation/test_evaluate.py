@@ -10,12 +10,17 @@ from tests.models.contract import planted_frame
 
 
 def tiny_split():
-    train = pd.DataFrame({"user_id": ["a", "a", "b", "b", "c", "c", "c"],
-                          "item_id": ["x", "y", "x", "z", "y", "w", "z"],
-                          "rating": [5.0, 3.0, 4.0, 2.0, 1.0, 4.0, 3.0]})
+    train = pd.DataFrame(
+        {
+            "user_id": ["a", "a", "b", "b", "c", "c", "c"],
+            "item_id": ["x", "y", "x", "z", "y", "w", "z"],
+            "rating": [5.0, 3.0, 4.0, 2.0, 1.0, 4.0, 3.0],
+        }
+    )
     test = pd.DataFrame({"user_id": ["a", "b", "d"], "item_id": ["z", "w", "x"], "rating": [4.0, 5.0, 3.0]})
-    items = pd.DataFrame({"item_id": ["x", "y", "z", "w"],
-                          "genres": [["Drama"], ["Comedy"], ["Drama", "Comedy"], ["Action"]]})
+    items = pd.DataFrame(
+        {"item_id": ["x", "y", "z", "w"], "genres": [["Drama"], ["Comedy"], ["Drama", "Comedy"], ["Action"]]}
+    )
     return train, test, items
 
 
@@ -87,8 +92,18 @@ def test_rating_metrics_hand_value_and_per_user_rows():
 def test_compare_keeps_its_original_columns():
     df = planted_frame()
     res = compare([GlobalMean(), BiasBaseline()], KFold(2, seed=0), df, k=5)
-    assert list(res.columns) == ["model", "fold", "rmse", "mae", "precision@5", "recall@5", "ndcg@5",
-                                 "coverage", "fit_seconds", "test_seconds"]
+    assert list(res.columns) == [
+        "model",
+        "fold",
+        "rmse",
+        "mae",
+        "precision@5",
+        "recall@5",
+        "ndcg@5",
+        "coverage",
+        "fit_seconds",
+        "test_seconds",
+    ]
     assert len(res) == 4
 
 

@@ -1,4 +1,5 @@
 """Hand-worked examples for the ranking and beyond-accuracy metrics."""
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -26,7 +27,7 @@ def test_matrix_version_matches_list_versions():
     rel = [{0, 1, 2}, {2}, set()]
     per = M.ranking_metrics_matrix(top, rel, 4)
     assert per["map"][0] == pytest.approx(5 / 9)
-    assert per["map"][1] == pytest.approx(1 / 4)        # one hit at rank 4: (1/4) / min(1, 4)
+    assert per["map"][1] == pytest.approx(1 / 4)  # one hit at rank 4: (1/4) / min(1, 4)
     assert per["hit_rate"][:2] == pytest.approx([1.0, 1.0])
     assert per["precision"][0] == pytest.approx(2 / 4)
     assert per["recall"][0] == pytest.approx(2 / 3)
@@ -60,8 +61,8 @@ def test_intra_list_diversity_genres_hand_value():
     expected = ((1 - 0) + 2 * (1 - 1 / np.sqrt(2))) / 3
     d = M.intra_list_diversity([[0, 1, 2], [0, 0, -1], [1, -1, -1]], F)
     assert d[0] == pytest.approx(expected)
-    assert d[1] == pytest.approx(0.0)      # the same vector twice
-    assert np.isnan(d[2])                  # a single item has no pairs
+    assert d[1] == pytest.approx(0.0)  # the same vector twice
+    assert np.isnan(d[2])  # a single item has no pairs
     ds = M.intra_list_diversity([[0, 1, 2]], sp.csr_matrix(F))
     assert ds[0] == pytest.approx(expected)
 

@@ -1,4 +1,5 @@
 """Properties of the vectorised metrics: they agree with the one-list definitions and stay in range."""
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -14,7 +15,7 @@ rels = st.lists(st.sets(st.integers(0, n_items - 1), max_size=5), min_size=8, ma
 @given(lists, rels, st.integers(1, 6))
 def test_matrix_metrics_match_list_definitions(lsts, rel_sets, k):
     top = M._as_top(lsts)
-    rel_sets = rel_sets[:len(lsts)]
+    rel_sets = rel_sets[: len(lsts)]
     per = M.ranking_metrics_matrix(top, rel_sets, k)
     for row, (lst, rel) in enumerate(zip(lsts, rel_sets, strict=True)):
         if not rel:

@@ -1,4 +1,5 @@
 """AppTest of the Models page: compare two fast models, read the numbers in the table, test, tune, save, reload."""
+
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from tests.models.contract import planted_frame
 from tests.pages import page_app
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGE = str(ROOT / "pages" / "4_models.py")
+PAGE = str(ROOT / "views" / "4_models.py")
 
 
 @pytest.fixture
@@ -33,8 +34,11 @@ def test_compare_baseline_and_bias_shows_the_computed_metrics(page):
     at.button(key="models_train").click().run()
     assert not at.exception, [e.value for e in at.exception]
     table = at.dataframe[0].value
-    expected = evaluate({"baseline": GlobalMean(), "bias": BiasBaseline()}, KFold(3, 0),
-                        ws.load_version(v), k=5).summary(with_std=False).set_index("model")
+    expected = (
+        evaluate({"baseline": GlobalMean(), "bias": BiasBaseline()}, KFold(3, 0), ws.load_version(v), k=5)
+        .summary(with_std=False)
+        .set_index("model")
+    )
     assert list(table.index) == ["全局均值 · baseline", "用户/影片偏置 · bias"]
     assert table["RMSE"].tolist() == pytest.approx(expected["rmse"].tolist())
     assert table["NDCG@5"].tolist() == pytest.approx(expected["ndcg@5"].tolist())
@@ -66,7 +70,9 @@ def test_tuning_and_use_best_parameters(page):
     assert not at.exception
     best = at.session_state["models_tuning"]["result"].best_params
     assert at.number_input(key="models_param__bias__reg_u").value == pytest.approx(best["reg_u"])
-    assert any(f"reg_u = {best['reg_u']:g}, reg_i = 10" in x.value and "用户/影片偏置 · bias" in x.value for x in at.toast)
+    assert any(
+        f"reg_u = {best['reg_u']:g}, reg_i = 10" in x.value and "用户/影片偏置 · bias" in x.value for x in at.toast
+    )
     assert "bias" in at.multiselect(key="models_select").value
 
 
@@ -88,7 +94,9 @@ def test_save_and_reload_without_retraining(page):
     assert any("未重新训练" in s.value for s in at.success)
     reg = next(d.value for d in at.dataframe if "模型编号" in d.value.columns)
     assert reg["RMSE"].iloc[0] == pytest.approx(models["metrics"].iloc[0]["rmse"])
-    assert at.selectbox(key="models_registry_pick").options == [f"{m} · 用户/影片偏置 · bias" for m in models["model_id"]]
+    assert at.selectbox(key="models_registry_pick").options == [
+        f"{m} · 用户/影片偏置 · bias" for m in models["model_id"]
+    ]
     assert reg["模型编号"].tolist() == models["model_id"].tolist()
     assert reg["参数"].iloc[0] == ", ".join(f"{k} = {v:g}" for k, v in models["params"].iloc[0].items())
     recs = at.dataframe[-1].value

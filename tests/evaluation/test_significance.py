@@ -10,8 +10,9 @@ from tests.models.contract import planted_frame
 
 def folds_frame(a_vals, b_vals, metric="rmse"):
     n = len(a_vals)
-    return pd.DataFrame({"model": ["A"] * n + ["B"] * n, "fold": list(range(n)) * 2,
-                         metric: list(a_vals) + list(b_vals)})
+    return pd.DataFrame(
+        {"model": ["A"] * n + ["B"] * n, "fold": list(range(n)) * 2, metric: list(a_vals) + list(b_vals)}
+    )
 
 
 def test_identical_models_give_p_one():
@@ -54,12 +55,17 @@ def test_single_fold_explains_why_no_test():
 
 def test_wilcoxon_across_users_on_real_evaluation():
     df = planted_frame()
-    ev = evaluate({"mean": GlobalMean(), "bias": BiasBaseline()}, KFold(3, seed=0), df,
-                  metrics=("rmse", "mae", "ndcg"), k=5)
+    ev = evaluate(
+        {"mean": GlobalMean(), "bias": BiasBaseline()}, KFold(3, seed=0), df, metrics=("rmse", "mae", "ndcg"), k=5
+    )
     t = paired_test(ev, "bias", "mean", "rmse", by="user")
     assert t.test == "wilcoxon" and t.n == df["user_id"].nunique()
     assert t.p_value < 0.05 and t.better == "bias"
-    assert t.text_zh.startswith("按用户平均，bias 的 RMSE 比") and "mean per-user RMSE" in t.text_en and "Wilcoxon" in t.text_en
+    assert (
+        t.text_zh.startswith("按用户平均，bias 的 RMSE 比")
+        and "mean per-user RMSE" in t.text_en
+        and "Wilcoxon" in t.text_en
+    )
     same = paired_test(ev, "bias", "bias", "ndcg", by="user")
     assert same.p_value == 1.0
 

@@ -7,13 +7,25 @@ from recsys_core.evaluation.splits import Holdout, KFold, Temporal, UserLeaveLas
 
 def frame():
     # user a: 4 ratings, b: 2, c: 1; timestamps deliberately not in row order; one view-only row
-    return pd.DataFrame({
-        "user_id": ["a", "a", "a", "a", "b", "b", "c", "a"],
-        "item_id": ["1", "2", "3", "4", "1", "2", "3", "5"],
-        "rating": [5.0, 4.0, 3.0, 2.0, 1.0, 2.0, 3.0, np.nan],
-        "timestamp": pd.to_datetime(["2024-01-05", "2024-01-01", "2024-01-09", "2024-01-03",
-                                     "2024-01-08", "2024-01-02", "2024-01-07", "2024-01-10"]),
-    })
+    return pd.DataFrame(
+        {
+            "user_id": ["a", "a", "a", "a", "b", "b", "c", "a"],
+            "item_id": ["1", "2", "3", "4", "1", "2", "3", "5"],
+            "rating": [5.0, 4.0, 3.0, 2.0, 1.0, 2.0, 3.0, np.nan],
+            "timestamp": pd.to_datetime(
+                [
+                    "2024-01-05",
+                    "2024-01-01",
+                    "2024-01-09",
+                    "2024-01-03",
+                    "2024-01-08",
+                    "2024-01-02",
+                    "2024-01-07",
+                    "2024-01-10",
+                ]
+            ),
+        }
+    )
 
 
 def test_temporal_puts_latest_rows_in_test():
@@ -45,8 +57,16 @@ def test_leave_last_n_counts_on_larger_data():
     rng = np.random.default_rng(3)
     n_users = 40
     counts = rng.integers(1, 9, size=n_users)
-    rows = [(f"u{u}", f"i{j}", float(rng.integers(1, 6)), pd.Timestamp("2024-01-01") + pd.Timedelta(hours=int(rng.integers(0, 10000))))
-            for u in range(n_users) for j in range(counts[u])]
+    rows = [
+        (
+            f"u{u}",
+            f"i{j}",
+            float(rng.integers(1, 6)),
+            pd.Timestamp("2024-01-01") + pd.Timedelta(hours=int(rng.integers(0, 10000))),
+        )
+        for u in range(n_users)
+        for j in range(counts[u])
+    ]
     df = pd.DataFrame(rows, columns=["user_id", "item_id", "rating", "timestamp"])
     train, test = next(UserLeaveLastN(n=2).split(df))
     per_user = test.groupby("user_id").size()

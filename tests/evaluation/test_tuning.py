@@ -21,8 +21,13 @@ def planted_bias(seed=0):
 def test_grid_search_finds_known_best_regularisation():
     df = planted_bias()
     seen = []
-    res = grid_search("bias", {"reg_u": [0.5, 200.0], "reg_i": [0.5, 200.0]}, df, splitter=KFold(3, 0),
-                      progress=lambda label, step, total: seen.append((step, total)))
+    res = grid_search(
+        "bias",
+        {"reg_u": [0.5, 200.0], "reg_i": [0.5, 200.0]},
+        df,
+        splitter=KFold(3, 0),
+        progress=lambda label, step, total: seen.append((step, total)),
+    )
     assert res.best_params == {"reg_u": 0.5, "reg_i": 0.5}
     assert len(res.results) == 4
     assert res.results.loc[res.results["rank"] == 1, "mean_score"].iloc[0] == pytest.approx(res.best_score)
@@ -37,7 +42,9 @@ def test_random_search_is_seeded_and_in_range():
     df = planted_bias()
     a = random_search("bias", {"reg_u": Range(0.1, 100, log=True), "n_epochs": (1, 5)}, df, n_iter=3, seed=4)
     b = random_search("bias", {"reg_u": Range(0.1, 100, log=True), "n_epochs": (1, 5)}, df, n_iter=3, seed=4)
-    pd.testing.assert_frame_equal(a.results.drop(columns="mean_fit_seconds"), b.results.drop(columns="mean_fit_seconds"))
+    pd.testing.assert_frame_equal(
+        a.results.drop(columns="mean_fit_seconds"), b.results.drop(columns="mean_fit_seconds")
+    )
     assert a.results["reg_u"].between(0.1, 100).all()
     assert set(a.results["n_epochs"]) <= {1, 2, 3, 4, 5}
 

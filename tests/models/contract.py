@@ -1,5 +1,6 @@
 """The contract every recommender passes. A model's test class inherits ``ModelContract``
 and defines ``make_model(self)`` returning an unfitted model (seeded where it has randomness)."""
+
 from __future__ import annotations
 
 import numpy as np

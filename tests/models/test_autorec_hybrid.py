@@ -40,8 +40,12 @@ def _numeric_grad(p, Rb, key, idx, dense, eps=1e-3):
 def test_gradients_match_finite_differences(dense):
     rng = np.random.default_rng(0)
     Rb = sp.csr_matrix(np.array([[5.0, 0, 3.0, 0], [0, 4.0, 0, 1.0], [2.0, 0, 0, 5.0]]))
-    p = {"V": rng.normal(0, 0.3, (4, 3)), "mu": rng.normal(0, 0.1, 3), "W": rng.normal(0, 0.3, (4, 3)),
-         "b": np.full(4, 3.0)}
+    p = {
+        "V": rng.normal(0, 0.3, (4, 3)),
+        "mu": rng.normal(0, 0.1, 3),
+        "W": rng.normal(0, 0.3, (4, 3)),
+        "b": np.full(4, 3.0),
+    }
     grads, sse = _AutoRec._grads(p, Rb, dense)
     # SSE by hand from the definition
     H = _sigmoid(Rb.toarray() @ p["V"] + p["mu"])
@@ -109,7 +113,7 @@ def test_blend_weights_recover_a_planted_blend():
 def test_blend_weights_are_non_negative():
     rng = np.random.default_rng(1)
     P = rng.normal(3, 1, (300, 2))
-    y = 2.0 * P[:, 0] - 1.0 * P[:, 1]          # the best unconstrained weight on P[:,1] is negative
+    y = 2.0 * P[:, 0] - 1.0 * P[:, 1]  # the best unconstrained weight on P[:,1] is negative
     w, _ = learn_blend_weights(P, y)
     assert (w >= 0).all() and w[1] == 0.0
 

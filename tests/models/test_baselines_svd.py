@@ -29,8 +29,13 @@ class TestSVD(ModelContract):
 
 
 def tiny():
-    df = pd.DataFrame({"user_id": ["a", "a", "b", "b", "c"], "item_id": ["x", "y", "x", "z", "z"],
-                       "rating": [5.0, 3.0, 4.0, 2.0, 1.0]})
+    df = pd.DataFrame(
+        {
+            "user_id": ["a", "a", "b", "b", "c"],
+            "item_id": ["x", "y", "x", "z", "z"],
+            "rating": [5.0, 3.0, 4.0, 2.0, 1.0],
+        }
+    )
     return Trainset.from_frame(df, (1, 5))
 
 
@@ -86,8 +91,14 @@ def test_models_beat_global_mean_on_planted_structure():
     from recsys_core.evaluation import Holdout, compare, summarise
 
     df = planted_frame(seed=3)
-    res = summarise(compare([GlobalMean(), BiasBaseline(), SVD(n_factors=10, n_epochs=40, random_state=0)],
-                            Holdout(0.2, seed=0), df, rating_scale=(1, 5)))
+    res = summarise(
+        compare(
+            [GlobalMean(), BiasBaseline(), SVD(n_factors=10, n_epochs=40, random_state=0)],
+            Holdout(0.2, seed=0),
+            df,
+            rating_scale=(1, 5),
+        )
+    )
     rm = dict(zip(res.model, res.rmse))
     assert rm["svd"] < rm["baseline"] - 0.2
     assert rm["bias"] < rm["baseline"]
@@ -109,16 +120,26 @@ def test_learning_curve_reaches_the_evaluation_table():
     from recsys_core.evaluation import Holdout
     from recsys_core.evaluation.compare import evaluate
 
-    ev = evaluate({"svd": SVD(n_factors=4, n_epochs=3, random_state=0, learning_curve=True)},
-                  Holdout(0.2, seed=0), planted_frame(), rating_scale=(1, 5))
+    ev = evaluate(
+        {"svd": SVD(n_factors=4, n_epochs=3, random_state=0, learning_curve=True)},
+        Holdout(0.2, seed=0),
+        planted_frame(),
+        rating_scale=(1, 5),
+    )
     lc = ev.learning
     assert sorted(lc["epoch"].unique().tolist()) == [1, 2, 3]
     assert set(lc["series"]) == {"train", "validation"}
 
 
 def test_trainset_items_carry_only_training_reviews():
-    train = pd.DataFrame({"user_id": ["a", "b", "c"], "item_id": ["x", "x", "y"], "rating": [5.0, 4.0, np.nan],
-                          "text": ["剧情好", None, "特效差"]})
+    train = pd.DataFrame(
+        {
+            "user_id": ["a", "b", "c"],
+            "item_id": ["x", "x", "y"],
+            "rating": [5.0, 4.0, np.nan],
+            "text": ["剧情好", None, "特效差"],
+        }
+    )
     items = pd.DataFrame({"item_id": ["x", "y", "z"], "title": ["甲", "乙", "丙"]})
     ts = Trainset.from_frame(train, (1, 5), items_meta=items)
     texts = dict(zip(ts.items_meta.item_id, ts.items_meta.item_text))

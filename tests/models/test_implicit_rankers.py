@@ -21,9 +21,13 @@ class TestALS(ModelContract):
 
 
 def tiny():
-    df = pd.DataFrame({"user_id": ["a", "a", "b", "b", "b", "c", "c"],
-                       "item_id": ["x", "y", "x", "y", "z", "y", "z"],
-                       "rating": [5.0, 4.0, 3.0, 5.0, 1.0, 4.0, 2.0]})
+    df = pd.DataFrame(
+        {
+            "user_id": ["a", "a", "b", "b", "b", "c", "c"],
+            "item_id": ["x", "y", "x", "y", "z", "y", "z"],
+            "rating": [5.0, 4.0, 3.0, 5.0, 1.0, 4.0, 2.0],
+        }
+    )
     return Trainset.from_frame(df, (1, 5))
 
 
@@ -32,7 +36,7 @@ def test_ease_closed_form_matches_numpy_inverse():
     m = EASE(reg=2.0).fit(ts)
     X = interaction_matrix(ts).toarray()
     P = np.linalg.inv(X.T @ X + 2.0 * np.eye(3))
-    B = np.eye(3) - P / np.diag(P)[None, :]      # Steck 2019, eq. 8
+    B = np.eye(3) - P / np.diag(P)[None, :]  # Steck 2019, eq. 8
     np.testing.assert_allclose(m.B_, B, atol=1e-12)
     np.testing.assert_allclose(np.diag(m.B_), 0.0)
     np.testing.assert_allclose(m.score("a"), X[ts.to_inner_uid("a")] @ B)
@@ -41,8 +45,13 @@ def test_ease_closed_form_matches_numpy_inverse():
 def test_ease_hand_value_two_items():
     # items x,y both rated by users a,b; G = [[2,2],[2,2]] + 1*I = [[3,2],[2,3]]; P = [[3,-2],[-2,3]]/5
     # B_xy = -P_xy / P_yy = (2/5)/(3/5) = 2/3
-    df = pd.DataFrame({"user_id": ["a", "a", "b", "b", "c"], "item_id": ["x", "y", "x", "y", "z"],
-                       "rating": [4.0, 4.0, 4.0, 4.0, 4.0]})
+    df = pd.DataFrame(
+        {
+            "user_id": ["a", "a", "b", "b", "c"],
+            "item_id": ["x", "y", "x", "y", "z"],
+            "rating": [4.0, 4.0, 4.0, 4.0, 4.0],
+        }
+    )
     m = EASE(reg=1.0).fit(Trainset.from_frame(df, (1, 5)))
     ts = m.trainset_
     assert m.B_[ts.to_inner_iid("x"), ts.to_inner_iid("y")] == pytest.approx(2 / 3)
@@ -51,7 +60,7 @@ def test_ease_hand_value_two_items():
 def test_threshold_keeps_only_liked_ratings():
     ts = tiny()
     X = interaction_matrix(ts, threshold=4).toarray()
-    assert X.sum() == 4          # ratings >= 4: a-x (5), a-y (4), b-y (5), c-y (4)
+    assert X.sum() == 4  # ratings >= 4: a-x (5), a-y (4), b-y (5), c-y (4)
     assert X[ts.to_inner_uid("b"), ts.to_inner_iid("z")] == 0
 
 

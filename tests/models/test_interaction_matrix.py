@@ -6,7 +6,9 @@ from recsys_core.trainset import Trainset
 
 
 def test_thresholded_matrix_leaves_the_trainset_untouched():
-    df = pd.DataFrame({"user_id": ["a", "a", "b", "b"], "item_id": ["x", "y", "x", "z"], "rating": [5.0, 2.0, 1.0, 4.0]})
+    df = pd.DataFrame(
+        {"user_id": ["a", "a", "b", "b"], "item_id": ["x", "y", "x", "z"], "rating": [5.0, 2.0, 1.0, 4.0]}
+    )
     ts = Trainset.from_frame(df, (1, 5))
     before = ts.csr.toarray().copy()
     X = interaction_matrix(ts, threshold=4)

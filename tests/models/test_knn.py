@@ -32,9 +32,7 @@ class TestUserCFPearson(ModelContract):
 
 
 # raters (users) x entities (items); 0 = not rated
-X = sp.csr_matrix(np.array([[5.0, 3.0, 0.0],
-                            [4.0, 0.0, 2.0],
-                            [1.0, 2.0, 4.0]]))
+X = sp.csr_matrix(np.array([[5.0, 3.0, 0.0], [4.0, 0.0, 2.0], [1.0, 2.0, 4.0]]))
 
 
 def test_cosine_by_hand():
@@ -42,7 +40,7 @@ def test_cosine_by_hand():
     # i0,i1 share u0,u2: (5*3 + 1*2) / sqrt((25+1) * (9+4)); i0,i2 share u1,u2: (4*2+1*4)/sqrt((16+1)*(4+16))
     assert S[0, 1] == pytest.approx(17 / np.sqrt(26 * 13))
     assert S[0, 2] == pytest.approx(12 / np.sqrt(17 * 20))
-    assert S[1, 2] == pytest.approx(1.0)      # one common rater: 2*4 / sqrt(4*16)
+    assert S[1, 2] == pytest.approx(1.0)  # one common rater: 2*4 / sqrt(4*16)
     assert S[1, 0] == S[0, 1] and S[0, 0] == 0.0
 
 
@@ -67,8 +65,8 @@ def test_adjusted_cosine_by_hand():
 
 def test_shrinkage_and_min_support():
     S = similarity_matrix(X, "cosine", shrinkage=1.0)
-    assert S[0, 1] == pytest.approx(17 / np.sqrt(26 * 13) * (1 / (1 + 1)))   # (n-1)/(n-1+shrinkage), n=2
-    assert S[1, 2] == 0.0                                                    # n=1 -> factor 0
+    assert S[0, 1] == pytest.approx(17 / np.sqrt(26 * 13) * (1 / (1 + 1)))  # (n-1)/(n-1+shrinkage), n=2
+    assert S[1, 2] == 0.0  # n=1 -> factor 0
     assert not similarity_matrix(X, "cosine", min_support=3).any()
 
 
@@ -91,10 +89,10 @@ def test_knn_deviation_by_hand():
     M = np.array([[0.5, 0.2, -0.3]])
     rv = np.array([1.0, -1.0, 2.0])
     assert _knn_deviation(M, rv, k=2, min_k=1)[0] == pytest.approx(0.3 / 0.7)
-    assert _knn_deviation(M, rv, k=3, min_k=1)[0] == pytest.approx(0.3 / 0.7)   # negative sims ignored
+    assert _knn_deviation(M, rv, k=3, min_k=1)[0] == pytest.approx(0.3 / 0.7)  # negative sims ignored
     assert _knn_deviation(M, rv, k=1, min_k=1)[0] == pytest.approx(1.0)
-    assert _knn_deviation(M, rv, k=3, min_k=3)[0] == 0.0                         # too few neighbours
-    assert _knn_deviation(M, rv, k=2, min_k=1, damping=0.3)[0] == pytest.approx(0.3 / 1.0)   # damped mass
+    assert _knn_deviation(M, rv, k=3, min_k=3)[0] == 0.0  # too few neighbours
+    assert _knn_deviation(M, rv, k=2, min_k=1, damping=0.3)[0] == pytest.approx(0.3 / 1.0)  # damped mass
 
 
 @pytest.mark.parametrize("cls,user_based", [(ItemCF, False), (UserCF, True)])
@@ -103,19 +101,19 @@ def test_matches_surprise_knnbaseline(cls, user_based):
 
     ts = Trainset.from_frame(planted_frame(), (1, 5))
     ours = cls(k=7, damping=0.0).fit(ts)
-    theirs = KNNBaseline(k=7, sim_options={"name": "pearson_baseline", "user_based": user_based},
-                         verbose=False).fit(to_surprise_trainset(ts))
+    theirs = KNNBaseline(k=7, sim_options={"name": "pearson_baseline", "user_based": user_based}, verbose=False).fit(
+        to_surprise_trainset(ts)
+    )
     rng = np.random.default_rng(0)
     u = rng.integers(0, ts.n_users, 300)
     i = rng.integers(0, ts.n_items, 300)
-    unrated = np.asarray(ts.binary[u, i]).ravel() == 0   # Surprise counts an entity as its own neighbour
+    unrated = np.asarray(ts.binary[u, i]).ravel() == 0  # Surprise counts an entity as its own neighbour
     u, i = u[unrated], i[unrated]
     est = ours._estimate_pairs(u, i)
     ref = np.array([theirs.estimate(a, b)[0] for a, b in zip(u.tolist(), i.tolist())])
     np.testing.assert_allclose(est, ref, atol=1e-5)
     # scoring a whole row gives the same numbers as the pairs
-    np.testing.assert_allclose(ours._score_users(np.array([u[0]]))[0][i[u == u[0]]],
-                               est[u == u[0]], atol=1e-9)
+    np.testing.assert_allclose(ours._score_users(np.array([u[0]]))[0][i[u == u[0]]], est[u == u[0]], atol=1e-9)
 
 
 def test_neighbours_and_reasons():
@@ -137,8 +135,10 @@ def test_neighbours_and_reasons():
     assert all(v in raters for v, _ in ur)
 
 
-@pytest.mark.parametrize("model,margin", [(ItemCF(), 0.2), (UserCF(), 0.2), (ItemCF(sim="adjusted_cosine"), 0.2),
-                                          (UserCF(sim="cosine"), 0.1)])
+@pytest.mark.parametrize(
+    "model,margin",
+    [(ItemCF(), 0.2), (UserCF(), 0.2), (ItemCF(sim="adjusted_cosine"), 0.2), (UserCF(sim="cosine"), 0.1)],
+)
 def test_beats_global_mean_on_planted(model, margin):
     res = planted_scores(model)
     assert res["model"]["rmse"] < res["baseline"]["rmse"] - margin

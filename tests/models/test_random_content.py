@@ -15,13 +15,17 @@ def planted_items(n_items: int = 40) -> pd.DataFrame:
     rows = []
     for i in range(n_items):
         first = i < n_items // 2
-        rows.append({
-            "item_id": f"i{i}", "title": f"Film {i}",
-            "genres": ["Romance", "Drama"] if first else ["Action", "Thriller"],
-            "year": 1995 + i % 20, "region": "中国大陆" if i % 2 else "美国",
-            "synopsis": ("一段浪漫的爱情故事，恋人在海边重逢" if first else "特工卷入枪战与爆炸，展开追逐和复仇"),
-            "people": [f"director{i % 5}"],
-        })
+        rows.append(
+            {
+                "item_id": f"i{i}",
+                "title": f"Film {i}",
+                "genres": ["Romance", "Drama"] if first else ["Action", "Thriller"],
+                "year": 1995 + i % 20,
+                "region": "中国大陆" if i % 2 else "美国",
+                "synopsis": ("一段浪漫的爱情故事，恋人在海边重逢" if first else "特工卷入枪战与爆炸，展开追逐和复仇"),
+                "people": [f"director{i % 5}"],
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -75,11 +79,13 @@ def test_content_needs_metadata():
 def test_content_vectors_cosine_by_hand():
     # genres only: x = {A}, y = {A, B}, z = {B}; user a likes x (5) and dislikes z (1); global mean 3 and
     # (with a huge reg_u) no user bias, so a's weights are +2 and -2
-    df = pd.DataFrame({"user_id": ["a", "a", "b", "b"], "item_id": ["x", "z", "y", "x"],
-                       "rating": [5.0, 1.0, 3.0, 3.0]})
+    df = pd.DataFrame(
+        {"user_id": ["a", "a", "b", "b"], "item_id": ["x", "z", "y", "x"], "rating": [5.0, 1.0, 3.0, 3.0]}
+    )
     items = pd.DataFrame({"item_id": ["x", "y", "z"], "genres": [["A"], ["A", "B"], ["B"]]})
     m = ContentBased(w_people=0, w_year=0, w_region=0, w_text=0, reg_u=1e12).fit(
-        Trainset.from_frame(df, (1, 5), items_meta=items))
+        Trainset.from_frame(df, (1, 5), items_meta=items)
+    )
     ts = m.trainset_
     # profile of a = (+2) * [1, 0] + (-2) * [0, 1] = [2, -2]; y = [1, 1]/sqrt2 -> cosine 0; x -> 1/sqrt2
     cos = m._cosines(np.array([ts.to_inner_uid("a")]))[0]
@@ -97,7 +103,7 @@ def test_content_cold_start_and_reasons():
     recs = m.recommend_for_items(["i1", "i2"], n=5)
     assert len(recs) == 5 and all(int(i[1:]) < 20 for i, _ in recs)
     assert "i1" not in {i for i, _ in recs}
-    reasons = m.item_reasons("u0", "i3", n=3)   # u0 is in the romance group
+    reasons = m.item_reasons("u0", "i3", n=3)  # u0 is in the romance group
     labels = [r for r, _ in reasons]
     assert labels and any(lab.startswith(("genre:", "keyword:")) for lab in labels)
     assert m.alpha_ > 0

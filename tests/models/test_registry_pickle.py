@@ -1,5 +1,6 @@
 """Every registered model fits through the registry, survives pickling (the workspace stores
 fitted models as pickles) and scores identically afterwards."""
+
 import pickle
 
 import numpy as np
@@ -12,9 +13,12 @@ from .contract import planted_frame
 from .test_random_content import planted_items
 
 FAST = {
-    "svd": {"n_factors": 4, "n_epochs": 5}, "svdpp": {"n_factors": 3, "n_epochs": 3},
-    "nmf": {"n_factors": 3, "n_epochs": 5}, "als": {"factors": 4, "iterations": 2},
-    "autorec-i": {"hidden": 8, "epochs": 3}, "autorec-u": {"hidden": 8, "epochs": 3},
+    "svd": {"n_factors": 4, "n_epochs": 5},
+    "svdpp": {"n_factors": 3, "n_epochs": 3},
+    "nmf": {"n_factors": 3, "n_epochs": 5},
+    "als": {"factors": 4, "iterations": 2},
+    "autorec-i": {"hidden": 8, "epochs": 3},
+    "autorec-u": {"hidden": 8, "epochs": 3},
     "hybrid": {"members": ("bias", "itemcf")},
 }
 
@@ -34,6 +38,24 @@ def test_fit_pickle_round_trip(ts, name):
 
 
 def test_expected_names_are_registered():
-    expected = {"baseline", "bias", "popularity", "random", "usercf", "itemcf", "svd", "svdpp", "nmf", "slopeone",
-                "coclustering", "knnbaseline", "content", "autorec-i", "autorec-u", "ease", "als", "hybrid"}
+    expected = {
+        "baseline",
+        "bias",
+        "popularity",
+        "random",
+        "usercf",
+        "itemcf",
+        "svd",
+        "svdpp",
+        "nmf",
+        "slopeone",
+        "coclustering",
+        "knnbaseline",
+        "content",
+        "autorec-i",
+        "autorec-u",
+        "ease",
+        "als",
+        "hybrid",
+    }
     assert expected <= set(REGISTRY)

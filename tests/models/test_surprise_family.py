@@ -57,17 +57,29 @@ def _surprise_estimates(algo, u, i):
     return np.array(out, dtype=float)
 
 
-@pytest.mark.parametrize("ours,theirs", [
-    (lambda: SVDpp(n_factors=4, n_epochs=4, random_state=0),
-     lambda s: s.SVDpp(n_factors=4, n_epochs=4, lr_all=0.007, reg_all=0.02, random_state=0)),
-    (lambda: NMF(n_factors=4, n_epochs=10, random_state=0), lambda s: s.NMF(n_factors=4, n_epochs=10, random_state=0)),
-    (lambda: NMF(n_factors=4, n_epochs=10, biased=True, random_state=0),
-     lambda s: s.NMF(n_factors=4, n_epochs=10, biased=True, random_state=0)),
-    (lambda: SlopeOne(), lambda s: s.SlopeOne()),
-    (lambda: CoClustering(random_state=0), lambda s: s.CoClustering(random_state=0)),
-    (lambda: KNNBaseline(k=7, user_based=False),
-     lambda s: s.KNNBaseline(k=7, sim_options={"name": "pearson_baseline", "user_based": False}, verbose=False)),
-])
+@pytest.mark.parametrize(
+    "ours,theirs",
+    [
+        (
+            lambda: SVDpp(n_factors=4, n_epochs=4, random_state=0),
+            lambda s: s.SVDpp(n_factors=4, n_epochs=4, lr_all=0.007, reg_all=0.02, random_state=0),
+        ),
+        (
+            lambda: NMF(n_factors=4, n_epochs=10, random_state=0),
+            lambda s: s.NMF(n_factors=4, n_epochs=10, random_state=0),
+        ),
+        (
+            lambda: NMF(n_factors=4, n_epochs=10, biased=True, random_state=0),
+            lambda s: s.NMF(n_factors=4, n_epochs=10, biased=True, random_state=0),
+        ),
+        (lambda: SlopeOne(), lambda s: s.SlopeOne()),
+        (lambda: CoClustering(random_state=0), lambda s: s.CoClustering(random_state=0)),
+        (
+            lambda: KNNBaseline(k=7, user_based=False),
+            lambda s: s.KNNBaseline(k=7, sim_options={"name": "pearson_baseline", "user_based": False}, verbose=False),
+        ),
+    ],
+)
 def test_vectorised_scores_equal_surprise_estimates(ts, ours, theirs):
     """Same trainset, same seed: our matrix reconstruction reproduces Surprise's own estimate()."""
     import surprise
@@ -100,8 +112,13 @@ def test_slopeone_hand_example():
     import pandas as pd
 
     # u a: x=5, y=3 ; u b: x=4, z=2 ; u c: y=2, z=4
-    df = pd.DataFrame({"user_id": ["a", "a", "b", "b", "c", "c"], "item_id": ["x", "y", "x", "z", "y", "z"],
-                       "rating": [5.0, 3.0, 4.0, 2.0, 2.0, 4.0]})
+    df = pd.DataFrame(
+        {
+            "user_id": ["a", "a", "b", "b", "c", "c"],
+            "item_id": ["x", "y", "x", "z", "y", "z"],
+            "rating": [5.0, 3.0, 4.0, 2.0, 2.0, 4.0],
+        }
+    )
     m = SlopeOne().fit(Trainset.from_frame(df, (1, 5)))
     # a on z: mean_a = 4; dev(z,x) = 2-4 = -2 (user b), dev(z,y) = 4-2 = +2 (user c) -> 4 + (-2+2)/2 = 4
     assert m.predict("a", "z").estimate == pytest.approx(4.0)
@@ -116,9 +133,16 @@ def test_bad_params_are_clear():
         KNNBaseline(sim="nope").fit(Trainset.from_frame(planted_frame(), (1, 5)))
 
 
-@pytest.mark.parametrize("model", [SVDpp(n_factors=5, n_epochs=30, random_state=0), SlopeOne(),
-                                   CoClustering(n_cltr_u=2, n_cltr_i=2, random_state=0), KNNBaseline(),
-                                   NMF(n_factors=4, n_epochs=50, biased=True, random_state=0)])
+@pytest.mark.parametrize(
+    "model",
+    [
+        SVDpp(n_factors=5, n_epochs=30, random_state=0),
+        SlopeOne(),
+        CoClustering(n_cltr_u=2, n_cltr_i=2, random_state=0),
+        KNNBaseline(),
+        NMF(n_factors=4, n_epochs=50, biased=True, random_state=0),
+    ],
+)
 def test_beats_global_mean_on_planted(model):
     res = planted_scores(model)
     assert res["model"]["rmse"] < res["baseline"]["rmse"]

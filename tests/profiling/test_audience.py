@@ -23,7 +23,7 @@ from recsys_core.store import open_workspace
 
 def test_lift_by_hand():
     # 20 users in the pool, 4 of them targets; top 10 % = 2 users, 1 of them a target
-    scores = np.arange(20, 0, -1).astype(float)      # user 0 ranked first
+    scores = np.arange(20, 0, -1).astype(float)  # user 0 ranked first
     target = np.zeros(20, dtype=bool)
     target[[1, 5, 11, 19]] = True
     # share in top 2 = 1/2; base rate = 4/20 -> lift 2.5
@@ -49,17 +49,18 @@ def test_pseudonyms_stable_and_secret_dependent(tmp_path):
     secret = ws.secret("pseudonym")
     ids = ["1", "2", "U0001", "0123456789abcdef"]
     a = pseudonymise(ids, secret)
-    assert a == pseudonymise(ids, ws.secret("pseudonym"))          # stable for the same secret
-    assert all(p != raw for p, raw in zip(a, ids, strict=True))                    # never the raw id
+    assert a == pseudonymise(ids, ws.secret("pseudonym"))  # stable for the same secret
+    assert all(p != raw for p, raw in zip(a, ids, strict=True))  # never the raw id
     assert len(set(a)) == len(ids) and all(len(p) == 16 for p in a)
-    assert pseudonymise(ids, b"another secret") != a                  # differs for another secret
+    assert pseudonymise(ids, b"another secret") != a  # differs for another secret
     table = pd.DataFrame({"user_id": ids, "score": [4.0, 3.0, 2.0, 1.0], "rank": [1, 2, 3, 4]})
     csv = pd.read_csv(io.BytesIO(export_audience_csv(table, secret)), dtype=str, encoding="utf-8-sig")
     assert "user_id" not in csv.columns
     assert csv["user_pseudonym"].tolist() == a
     assert not set(csv["user_pseudonym"]) & set(ids)
-    raw = pd.read_csv(io.BytesIO(export_audience_csv(table, None, pseudonymise_ids=False)), dtype=str,
-                      encoding="utf-8-sig")
+    raw = pd.read_csv(
+        io.BytesIO(export_audience_csv(table, None, pseudonymise_ids=False)), dtype=str, encoding="utf-8-sig"
+    )
     assert raw["user_id"].tolist() == ids
     with pytest.raises(ValueError):
         export_audience_csv(table, None)
@@ -130,8 +131,9 @@ def test_unknown_inputs(planted):
 
 
 def test_registry_model_scorer_ranks_by_prediction():
-    inter = pd.DataFrame({"user_id": ["a", "a", "b", "b", "c"], "item_id": ["x", "y", "x", "z", "z"],
-                          "rating": [5, 1, 2, 5, 4]})
+    inter = pd.DataFrame(
+        {"user_id": ["a", "a", "b", "b", "c"], "item_id": ["x", "y", "x", "z", "z"], "rating": [5, 1, 2, 5, 4]}
+    )
     ds = Dataset.from_frames(inter)
     res = target_audience(ds, item_id="y", model="bias")
     assert set(res.table["user_id"]) == {"b", "c"}

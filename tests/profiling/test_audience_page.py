@@ -1,4 +1,5 @@
 """AppTest of the Audience page on a small planted dataset in a temporary workspace."""
+
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from ..pages import page_app
 from .conftest import planted_dataset
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGE = str(ROOT / "pages" / "2_audience.py")
+PAGE = str(ROOT / "views" / "2_audience.py")
 
 
 @pytest.fixture
@@ -133,8 +134,16 @@ def test_many_film_benchmark_matches_the_command(tmp_path, monkeypatch):
     exp = evaluate_lift(ws.load_version("v1"), n_items=3, model="neighbour", seed=0, extra_models=[rating_peer()])
     shown = _df(at, "前 10% 提升")
     assert shown["前 10% 提升"].tolist() == pytest.approx(
-        [round(exp[k], 3) for k in ("lift_at_10pct", "popularity_lift_at_10pct", f"{rating_peer()}_lift_at_10pct",
-                                    "random_lift_at_10pct")])
+        [
+            round(exp[k], 3)
+            for k in (
+                "lift_at_10pct",
+                "popularity_lift_at_10pct",
+                f"{rating_peer()}_lift_at_10pct",
+                "random_lift_at_10pct",
+            )
+        ]
+    )
     assert "3 部影片" in " ".join(m.value for m in at.markdown)
 
 
@@ -190,23 +199,35 @@ def test_curve_note_and_feature_labels():
     from ui.audience import curve_note, feature_label
 
     two = pd.DataFrame({"k": [2, 3, 4, 5], "silhouette": [0.30, 0.20, 0.25, 0.10]})
-    assert curve_note(two) == ("轮廓系数最高的是 k=2（0.300），即把用户一分为二；若需要更细的分群，"
-                               "k≥3 中最高的是 k=4（0.250），可在下方选择。")
+    assert curve_note(two) == (
+        "轮廓系数最高的是 k=2（0.300），即把用户一分为二；若需要更细的分群，k≥3 中最高的是 k=4（0.250），可在下方选择。"
+    )
     four = pd.DataFrame({"k": [2, 3, 4], "silhouette": [0.1, 0.2, 0.3]})
     assert curve_note(four) == "轮廓系数最高的是 k=4（0.300）。"
     assert curve_note(None) is None
     assert feature_label("age_band:18-24") == "年龄段:18-24"
     assert feature_label("gender:女") == "性别:女"
     assert feature_label("recency_days") == "距最近一次（天）"
-    assert feature_label("occupation:student") == "职业:学生"   # MovieLens values read in Chinese too
+    assert feature_label("occupation:student") == "职业:学生"  # MovieLens values read in Chinese too
 
 
 def test_demographic_values_in_both_languages():
     from recsys_core.profiling.labels import value_label
 
     assert [value_label(v, "en") for v in ("女", "男", "新一线城市", "学生", "退休")] == [
-        "female", "male", "new tier-1 city", "student", "retired"]
-    assert [value_label(v, "zh") for v in ("F", "M", "student", "engineer", "学生")] == ["女", "男", "学生", "工程师", "学生"]
+        "female",
+        "male",
+        "new tier-1 city",
+        "student",
+        "retired",
+    ]
+    assert [value_label(v, "zh") for v in ("F", "M", "student", "engineer", "学生")] == [
+        "女",
+        "男",
+        "学生",
+        "工程师",
+        "学生",
+    ]
     assert value_label("火星", "en") == "火星" and value_label("astronaut", "zh") == "astronaut"
 
 

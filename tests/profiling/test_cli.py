@@ -1,4 +1,5 @@
 """The segment and audience commands, run as a user would (python -m recsys_core ...)."""
+
 import json
 import os
 import subprocess
@@ -18,8 +19,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def run_cli(*args):
     """A real ``python -m recsys_core`` process."""
-    return subprocess.run([sys.executable, "-m", "recsys_core", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300, env=dict(os.environ))
+    return subprocess.run(
+        [sys.executable, "-m", "recsys_core", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=dict(os.environ),
+    )
 
 
 def run_main(capsys, *args):
@@ -53,7 +60,10 @@ def test_segment_json(folder, tmp_path, capsys):
     assert res["k"] == 3 and 0 < res["silhouette"] <= 1
     assert [s["size"] for s in res["segments"]] == [40, 40, 40]
     assert {frozenset(s["top_genres"][:2]) for s in res["segments"]} == {
-        frozenset({"科幻", "动作"}), frozenset({"爱情", "剧情"}), frozenset({"喜剧", "动画"})}
+        frozenset({"科幻", "动作"}),
+        frozenset({"爱情", "剧情"}),
+        frozenset({"喜剧", "动画"}),
+    }
     assert len({s["name"] for s in res["segments"]}) == 3
     assert [c["k"] for c in res["silhouette_curve"]] == [2, 3, 4, 5]
 
@@ -62,14 +72,27 @@ def test_audience_export_pseudonymised_by_default(folder, tmp_path):
     d, truth = folder
     ws_path = tmp_path / "ws"
     out = tmp_path / "aud.csv"
-    r = run_cli("audience", str(d), "--item", "F25", "--model", "neighbour", "--top", "5", "--out", str(out),
-                "--workspace", str(ws_path))
+    r = run_cli(
+        "audience",
+        str(d),
+        "--item",
+        "F25",
+        "--model",
+        "neighbour",
+        "--top",
+        "5",
+        "--out",
+        str(out),
+        "--workspace",
+        str(ws_path),
+    )
     assert r.returncode == 0, r.stderr
     got = pd.read_csv(out, dtype=str, encoding="utf-8-sig")
     assert list(got.columns) == ["user_pseudonym", "score", "rank", "percentile"] and len(got) == 5
     raw_out = tmp_path / "raw.csv"
-    r = run_cli("audience", str(d), "--item", "F25", "--model", "neighbour", "--top", "5", "--out", str(raw_out),
-                "--raw-ids")
+    r = run_cli(
+        "audience", str(d), "--item", "F25", "--model", "neighbour", "--top", "5", "--out", str(raw_out), "--raw-ids"
+    )
     assert r.returncode == 0, r.stderr
     raw = pd.read_csv(raw_out, dtype=str, encoding="utf-8-sig")
     assert not set(raw["user_id"]) & set(got["user_pseudonym"])
@@ -82,8 +105,22 @@ def test_audience_export_pseudonymised_by_default(folder, tmp_path):
 def test_audience_evaluate_json(folder, tmp_path, capsys):
     d, _ = folder
     out = tmp_path / "ev.json"
-    code, _, err = run_main(capsys, "audience", d, "--evaluate", "--items", "2", "--model", "neighbour",
-                            "--min-likers", "5", "--seed", "3", "--json", out)
+    code, _, err = run_main(
+        capsys,
+        "audience",
+        d,
+        "--evaluate",
+        "--items",
+        "2",
+        "--model",
+        "neighbour",
+        "--min-likers",
+        "5",
+        "--seed",
+        "3",
+        "--json",
+        out,
+    )
     assert code == 0, err
     res = json.loads(out.read_text(encoding="utf-8"))
     assert {"items", "lift_at_10pct", "popularity_lift_at_10pct", "random_lift_at_10pct", "per_item"} <= set(res)
@@ -91,12 +128,15 @@ def test_audience_evaluate_json(folder, tmp_path, capsys):
     assert res["lift_at_10pct"] > res["popularity_lift_at_10pct"]
 
 
-@pytest.mark.parametrize("args,needle", [
-    (("segment", "{d}", "--k", "x"), "--k must be 'auto' or a whole number"),
-    (("audience", "{d}", "--item", "nope"), "has no ratings in this dataset"),
-    (("audience", "{d}", "--item", "F00", "--model", "nope"), "unknown --model 'nope'"),
-    (("audience", "{d}", "--evaluate", "--min-likers", "999"), "no film has at least 999 likers"),
-])
+@pytest.mark.parametrize(
+    "args,needle",
+    [
+        (("segment", "{d}", "--k", "x"), "--k must be 'auto' or a whole number"),
+        (("audience", "{d}", "--item", "nope"), "has no ratings in this dataset"),
+        (("audience", "{d}", "--item", "F00", "--model", "nope"), "unknown --model 'nope'"),
+        (("audience", "{d}", "--evaluate", "--min-likers", "999"), "no film has at least 999 likers"),
+    ],
+)
 def test_errors_are_one_line(folder, args, needle, capsys):
     d, _ = folder
     code, _, err = run_main(capsys, *[a.format(d=d) for a in args])

@@ -60,8 +60,11 @@ def test_features_are_scaled_and_one_hot(profiles):
 
 def test_names_are_unique_and_built_from_traits():
     base = {"activity": {"relative_activity": 2.0}, "habits": {"harshness": 0.0}, "demographics": {}}
-    ps = [dict(base, id=0, top_genres=["科幻", "动作"]), dict(base, id=1, top_genres=["科幻", "爱情"]),
-          dict(base, id=2, top_genres=["Comedy"], activity={"relative_activity": 0.5})]
+    ps = [
+        dict(base, id=0, top_genres=["科幻", "动作"]),
+        dict(base, id=1, top_genres=["科幻", "爱情"]),
+        dict(base, id=2, top_genres=["Comedy"], activity={"relative_activity": 0.5}),
+    ]
     name_personas(ps)
     assert ps[0]["name_zh"] == "高频科幻·动作迷" and ps[0]["name_en"] == "heavy sci-fi & action fans"
     assert ps[1]["name_zh"] == "高频科幻·爱情迷"

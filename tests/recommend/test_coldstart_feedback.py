@@ -74,8 +74,19 @@ def test_new_user_id_is_stable_and_prefixed():
 
 
 def _fb(rows):
-    return pd.DataFrame([{"event_id": k + 1, "ts": pd.Timestamp("2025-01-01") + pd.Timedelta(minutes=k),
-                          "user_id": u, "item_id": i, "action": a, "value": v} for k, (u, i, a, v) in enumerate(rows)])
+    return pd.DataFrame(
+        [
+            {
+                "event_id": k + 1,
+                "ts": pd.Timestamp("2025-01-01") + pd.Timedelta(minutes=k),
+                "user_id": u,
+                "item_id": i,
+                "action": a,
+                "value": v,
+            }
+            for k, (u, i, a, v) in enumerate(rows)
+        ]
+    )
 
 
 def test_feedback_to_training_frame_mapping():
@@ -84,14 +95,27 @@ def test_feedback_to_training_frame_mapping():
     assert action_rating("like", None, (1, 10)) == pytest.approx(9.1)
     assert action_rating("rate", 7, (1, 5)) == 5.0
     assert action_rating("not_interested", None, (1, 5)) is None
-    ratings = pd.DataFrame({"user_id": ["a", "a", "b"], "item_id": ["x", "y", "x"], "rating": [3.0, 4.0, 2.0],
-                            "timestamp": pd.to_datetime(["2024-01-01"] * 3)})
-    fb = _fb([("a", "x", "like", None), ("a", "z", "rate", 2.0), ("b", "y", "dislike", None),
-              ("b", "x", "not_interested", None), ("a", "y", "like", None), ("a", "y", "dislike", None)])
+    ratings = pd.DataFrame(
+        {
+            "user_id": ["a", "a", "b"],
+            "item_id": ["x", "y", "x"],
+            "rating": [3.0, 4.0, 2.0],
+            "timestamp": pd.to_datetime(["2024-01-01"] * 3),
+        }
+    )
+    fb = _fb(
+        [
+            ("a", "x", "like", None),
+            ("a", "z", "rate", 2.0),
+            ("b", "y", "dislike", None),
+            ("b", "x", "not_interested", None),
+            ("a", "y", "like", None),
+            ("a", "y", "dislike", None),
+        ]
+    )
     fr = training_frame(ratings, fb, (1, 5))
     got = {(u, i): r for u, i, r in zip(fr["user_id"], fr["item_id"], fr["rating"], strict=False)}
-    assert got == pytest.approx({("a", "x"): 4.6, ("a", "y"): 1.4, ("a", "z"): 2.0, ("b", "y"): 1.4,
-                                 ("b", "x"): 2.0})
+    assert got == pytest.approx({("a", "x"): 4.6, ("a", "y"): 1.4, ("a", "z"): 2.0, ("b", "y"): 1.4, ("b", "x"): 2.0})
     assert list(fr.columns) == ["user_id", "item_id", "rating", "timestamp", "text"]
     assert excluded_items(fb) == {"b": {"x"}}
     assert excluded_items(fb, "a") == set()
@@ -111,7 +135,9 @@ def test_retrain_refit_and_fold_in_move_the_liked_film_out_and_add_new_users():
     for mode in ("refit", "fold-in"):
         m2, frame, n_used = retrain(svd, ds.ratings, fb, ds.rating_scale, ds.items, mode=mode)
         assert n_used == 3
-        assert len(frame) == len(ds.ratings) + 3 - int(((ds.ratings.user_id == "u01") & (ds.ratings.item_id == liked)).sum())
+        assert len(frame) == len(ds.ratings) + 3 - int(
+            ((ds.ratings.user_id == "u01") & (ds.ratings.item_id == liked)).sum()
+        )
         assert m2.trainset_.knows_user("new-1")
         after = [i for i, _ in m2.recommend("u01", 5)]
         assert liked not in after  # now seen

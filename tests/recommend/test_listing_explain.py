@@ -67,11 +67,16 @@ def test_diversity_raises_genre_spread_and_novelty_lowers_popularity(svd_engine)
 
 
 def _hand_trainset():
-    inter = pd.DataFrame({"user_id": ["u1", "u1", "u2", "u2", "u3", "u3"],
-                          "item_id": ["i1", "i2", "i1", "i3", "i2", "i3"],
-                          "rating": [5.0, 5.0, 4.0, 4.0, 2.0, 5.0]})
-    items = pd.DataFrame({"item_id": ["i1", "i2", "i3"], "title": ["甲", "乙", "丙"],
-                          "genres": ["剧情", "喜剧", "剧情|科幻"]})
+    inter = pd.DataFrame(
+        {
+            "user_id": ["u1", "u1", "u2", "u2", "u3", "u3"],
+            "item_id": ["i1", "i2", "i1", "i3", "i2", "i3"],
+            "rating": [5.0, 5.0, 4.0, 4.0, 2.0, 5.0],
+        }
+    )
+    items = pd.DataFrame(
+        {"item_id": ["i1", "i2", "i3"], "title": ["甲", "乙", "丙"], "genres": ["剧情", "喜剧", "剧情|科幻"]}
+    )
     d = Dataset.from_frames(inter, items=items, rating_scale=(1, 5))
     return d, Trainset.from_dataset(d)
 

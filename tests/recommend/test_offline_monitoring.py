@@ -18,8 +18,16 @@ from .fixtures import tiny_dataset
 
 def test_offline_ab_per_user_metrics_cis_and_words():
     ds = tiny_dataset()
-    res = offline_ab(ds.ratings, ds.rating_scale, make_model("popularity"), make_model("bias"),
-                     names=("popularity", "bias"), k=5, n_boot=300, seed=3)
+    res = offline_ab(
+        ds.ratings,
+        ds.rating_scale,
+        make_model("popularity"),
+        make_model("bias"),
+        names=("popularity", "bias"),
+        k=5,
+        n_boot=300,
+        seed=3,
+    )
     pu = res.per_user
     assert list(pu.columns) == ["user_id", "hit_rate_a", "hit_rate_b", "ndcg_a", "ndcg_b"]
     assert len(pu) == res.split["users"] >= 2
@@ -49,8 +57,12 @@ def test_monitoring_tables_from_a_real_workspace(tmp_path):
     ws.log_event("recommendations_served", {"model_id": "m1", "user_id": "u2", "n": 10, "source": "browse"})
     ws.log_event("recommendations_served", {"model_id": "m2", "user_id": "u1", "n": 5, "source": "cold"})
     ws.log_event("retrain_failed", {"message": "boom"}, level="error")
-    for u, i, a, v, m in [("u1", "x", "like", None, "m1"), ("u1", "y", "dislike", None, "m1"),
-                          ("u2", "x", "rate", 5.0, "m1"), ("u2", "z", "not_interested", None, "m2")]:
+    for u, i, a, v, m in [
+        ("u1", "x", "like", None, "m1"),
+        ("u1", "y", "dislike", None, "m1"),
+        ("u2", "x", "rate", 5.0, "m1"),
+        ("u2", "z", "not_interested", None, "m2"),
+    ]:
         ws.add_feedback(u, i, a, v, model_id=m, data_version="v1")
     ev = ws.events()
     assert len(served_table(ev)) == 3
@@ -63,7 +75,9 @@ def test_monitoring_tables_from_a_real_workspace(tmp_path):
     assert lr.loc["m1", "like_rate"] == pytest.approx(2 / 3) and lr.loc["m2", "like_rate"] == 0.0
     err = errors_table(ws.events(level="error"))
     assert err["message"].tolist() == ["boom"]
-    ws.register_model(make_model("bias"), "bias", {"ndcg@10": 0.1, "note": "x"}, "v1", note="retrained with 3 feedback events")
+    ws.register_model(
+        make_model("bias"), "bias", {"ndcg@10": 0.1, "note": "x"}, "v1", note="retrained with 3 feedback events"
+    )
     reg = registry_table(ws.list_models())
     assert reg.loc[0, "note"] == "retrained with 3 feedback events" and reg.loc[0, "ndcg@10"] == pytest.approx(0.1)
     ws.close()

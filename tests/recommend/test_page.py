@@ -1,4 +1,5 @@
 """AppTest of the Recommend page on a tiny dataset in a temporary workspace (browse, feedback, retrain, cold start)."""
+
 from pathlib import Path
 
 import pandas as pd
@@ -12,7 +13,7 @@ from ..pages import page_app
 from .fixtures import tiny_dataset
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGE = str(ROOT / "pages" / "5_recommend.py")
+PAGE = str(ROOT / "views" / "5_recommend.py")
 
 
 @pytest.fixture
@@ -79,8 +80,12 @@ def test_browse_lists_top_n_with_reasons_filters_and_segments(env):
     assert "找不到用户 nobody" in " ".join(w.value for w in at.warning)
 
     # segments saved by the Audience page make the segment picker appear
-    ws.save_segments("v1", pd.DataFrame({"user_id": ["u03", "u05", "u04"], "segment": [0, 0, 1]}),
-                     [{"segment": 0, "name_zh": "剧情迷", "name_en": "Drama fans"}, {"segment": 1}], {})
+    ws.save_segments(
+        "v1",
+        pd.DataFrame({"user_id": ["u03", "u05", "u04"], "segment": [0, 0, 1]}),
+        [{"segment": 0, "name_zh": "剧情迷", "name_en": "Drama fans"}, {"segment": 1}],
+        {},
+    )
     at.run()
     at.radio(key="rec_find").set_value("segment").run()
     assert at.selectbox(key="rec_segment_user").options == ["u03", "u05"]
@@ -149,10 +154,12 @@ def test_cold_start_visitor_gets_a_list_and_is_saved(env):
     model_id = ws.list_models()["model_id"].iloc[0]
     eng = Engine(ws.load_model(model_id))
     cs = cold_scores(eng.model, eng.cat, ratings, ["科幻"])
-    exp = eng.recommend(uid, 10, Filters(exclude_items=frozenset(ratings)), scores=cs.scores, liked=cs.liked,
-                        pref_genres=["科幻"])
-    cold_like = [b.key.removeprefix("rec_cold_fb_like_") for b in at.button
-                 if b.key and b.key.startswith("rec_cold_fb_like_")]
+    exp = eng.recommend(
+        uid, 10, Filters(exclude_items=frozenset(ratings)), scores=cs.scores, liked=cs.liked, pref_genres=["科幻"]
+    )
+    cold_like = [
+        b.key.removeprefix("rec_cold_fb_like_") for b in at.button if b.key and b.key.startswith("rec_cold_fb_like_")
+    ]
     assert cold_like == exp["item_id"].tolist()
     assert not set(ratings) & set(cold_like)
     # the visitor can be browsed by id afterwards
@@ -171,15 +178,32 @@ def test_english_page_has_every_string_translated(env):
     at.run()
     _fit(at)
     at.button(key=f"rec_fb_like_{_expected(ws, 'u01')[2]['item_id'].iloc[0]}").click().run()
-    texts = [e.value for kind in ("title", "subheader", "caption", "info", "markdown", "success", "warning")
-             for e in getattr(at, kind)]
-    texts += [w.label for kind in ("button", "selectbox", "multiselect", "slider", "text_input",
-                                   "checkbox", "number_input", "toggle") for w in getattr(at, kind)]
+    texts = [
+        e.value
+        for kind in ("title", "subheader", "caption", "info", "markdown", "success", "warning")
+        for e in getattr(at, kind)
+    ]
+    texts += [
+        w.label
+        for kind in ("button", "selectbox", "multiselect", "slider", "text_input", "checkbox", "number_input", "toggle")
+        for w in getattr(at, kind)
+    ]
     texts += [tab.label for tab in at.tabs]
     assert "Recommend" in " ".join(texts) and "Top 10 recommendations" in texts
     leaked = [s for s in texts if re.search(r"\brec\.[a-z_]+", str(s))]
     assert leaked == []
-    data_words = ("影片", "影", "剧情", "喜剧", "科幻", "动作", "中国", "美国", "日本", "导演")  # titles, genres, regions
+    data_words = (
+        "影片",
+        "影",
+        "剧情",
+        "喜剧",
+        "科幻",
+        "动作",
+        "中国",
+        "美国",
+        "日本",
+        "导演",
+    )  # titles, genres, regions
     chinese = [s for s in texts if re.search(r"[\u4e00-\u9fff]", re.sub("|".join(data_words), "", str(s)))]
     assert chinese == []
 

@@ -1,4 +1,5 @@
 """AppTest of the Recommend page's A/B and monitoring tabs on a tiny dataset in a temporary workspace."""
+
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from ..pages import page_app
 from .fixtures import tiny_dataset
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGE = str(ROOT / "pages" / "5_recommend.py")
+PAGE = str(ROOT / "views" / "5_recommend.py")
 
 
 @pytest.fixture
@@ -49,7 +50,7 @@ def test_side_by_side_online_arms_and_monitoring(at_ws):
     table = next(d.value for d in at.dataframe if "正向反馈" in d.value.columns).set_index("组")
     assert table.loc[arm, "反馈数"] == 1 and table.loc[arm, "正向反馈"] == 1
     other = "B" if arm == "A" else "A"
-    assert table.loc[arm, "喜欢率"] == "100.0%" and table.loc[other, "喜欢率"] == "—"   # no events: a dash, not None
+    assert table.loc[arm, "喜欢率"] == "100.0%" and table.loc[other, "喜欢率"] == "—"  # no events: a dash, not None
     assert any("还没有足够的反馈" in i.value for i in at.info)
     at.number_input(key="rec_ab_base").set_value(0.1)
     at.number_input(key="rec_ab_lift2").set_value(0.2).run()
@@ -60,7 +61,7 @@ def test_side_by_side_online_arms_and_monitoring(at_ws):
     assert metrics["反馈事件"] == "1" and metrics["已登记模型"] == "2"
     assert int(metrics["已生成推荐列表"]) == len(ws.events(kind="recommendations_served"))
     registry = next(d.value for d in at.dataframe if "备注" in d.value.columns)
-    assert set(registry["备注"]) == {"在推荐页训练"}    # stored in English, shown in the UI language
+    assert set(registry["备注"]) == {"在推荐页训练"}  # stored in English, shown in the UI language
 
 
 def test_offline_ab_shows_the_same_numbers_as_the_library(at_ws):
@@ -71,8 +72,17 @@ def test_offline_ab_shows_the_same_numbers_as_the_library(at_ws):
     at.button(key="rec_off_run").click().run()
     assert not at.exception, [e.value for e in at.exception]
     ds = tiny_dataset()
-    exp = offline_ab(ds.ratings, ds.rating_scale, make_model("popularity"), make_model("bias"),
-                     names=("popularity", "bias"), k=5, test_size=0.2, seed=0, items_meta=ds.items)
+    exp = offline_ab(
+        ds.ratings,
+        ds.rating_scale,
+        make_model("popularity"),
+        make_model("bias"),
+        names=("popularity", "bias"),
+        k=5,
+        test_size=0.2,
+        seed=0,
+        items_meta=ds.items,
+    )
     table = next(d.value for d in at.dataframe if "95% 下限" in d.value.columns)
     assert table["均值"].tolist() == pytest.approx(exp.summary["mean"].tolist())
     assert table["95% 下限"].tolist() == pytest.approx(exp.summary["ci_lo"].tolist())

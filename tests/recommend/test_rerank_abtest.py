@@ -18,9 +18,7 @@ from recsys_core.recommend.rerank import cosine_matrix, minmax, mmr, novelty_adj
 
 # ---------------------------------------------------------------------------- MMR
 REL = [1.0, 0.9, 0.5]
-SIM = np.array([[1.0, 0.9, 0.0],
-                [0.9, 1.0, 0.1],
-                [0.0, 0.1, 1.0]])
+SIM = np.array([[1.0, 0.9, 0.0], [0.9, 1.0, 0.1], [0.0, 0.1, 1.0]])
 
 
 def test_mmr_pure_relevance_keeps_the_order():
@@ -56,7 +54,7 @@ def test_two_proportion_ztest_by_hand_and_against_scipy_chi2():
     assert r.z == pytest.approx(2.12398, abs=1e-4)
     assert r.p_value == pytest.approx(0.033669, abs=1e-5)
     chi2, p, _, _ = stats.chi2_contingency([[45, 55], [60, 40]], correction=False)
-    assert r.z ** 2 == pytest.approx(chi2)
+    assert r.z**2 == pytest.approx(chi2)
     assert r.p_value == pytest.approx(p)
 
 
@@ -94,11 +92,15 @@ def test_overlap_jaccard_and_shared_items():
 
 
 def test_online_summary_counts_likes_per_arm_and_verdict_words():
-    fb = pd.DataFrame({"user_id": ["1", "1", "2", "3", "3", "4"],
-                       "action": ["like", "dislike", "rate", "rate", "not_interested", "like"],
-                       "value": [None, None, 5.0, 2.0, None, None],
-                       "model_id": ["ma", "ma", "ma", "mb", "mb", "mb"],
-                       "arm": ["A", "A", "A", "B", "B", "B"]})
+    fb = pd.DataFrame(
+        {
+            "user_id": ["1", "1", "2", "3", "3", "4"],
+            "action": ["like", "dislike", "rate", "rate", "not_interested", "like"],
+            "value": [None, None, 5.0, 2.0, None, None],
+            "model_id": ["ma", "ma", "ma", "mb", "mb", "mb"],
+            "arm": ["A", "A", "A", "B", "B", "B"],
+        }
+    )
     s = online_summary(fb, scale=(1, 5))
     assert s["events"].tolist() == [3, 3]
     assert s["likes"].tolist() == [2, 1]  # a like and a 5-star rating; one like in B

@@ -10,8 +10,15 @@ from recsys_core.store import Workspace, open_workspace
 
 
 def small_dataset(name="t"):
-    inter = pd.DataFrame({"user_id": ["a", "a", "b"], "item_id": ["x", "y", "x"], "rating": [4.0, 2.0, None],
-                          "timestamp": ["2024-01-01", "2024-01-02", None], "text": [None, "一般", "好看"]})
+    inter = pd.DataFrame(
+        {
+            "user_id": ["a", "a", "b"],
+            "item_id": ["x", "y", "x"],
+            "rating": [4.0, 2.0, None],
+            "timestamp": ["2024-01-01", "2024-01-02", None],
+            "text": [None, "一般", "好看"],
+        }
+    )
     items = pd.DataFrame({"item_id": ["x", "y"], "title": ["甲", "乙"], "genres": ["剧情|喜剧", "科幻"]})
     return Dataset.from_frames(inter, items=items, name=name)
 

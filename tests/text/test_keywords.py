@@ -68,8 +68,9 @@ def test_keywords_by_film_one_sparse_product(ri):
 
 def test_aspect_summary_hand_counted():
     texts = ["剧情紧凑，特效震撼", "特效五毛", "配乐好听", "还行"]
-    a = aspect_summary(texts, scores=[0.9, 0.1, 0.8, 0.5],
-                       labels=["positive", "negative", "positive", "neutral"]).set_index("aspect")
+    a = aspect_summary(
+        texts, scores=[0.9, 0.1, 0.8, 0.5], labels=["positive", "negative", "positive", "neutral"]
+    ).set_index("aspect")
     assert a.loc["特效", "mentions"] == 2 and a.loc["特效", "share"] == pytest.approx(0.5)
     assert a.loc["特效", "mean_score"] == pytest.approx(0.5) and a.loc["特效", "net"] == pytest.approx(0.0)
     assert a.loc["剧情", "mentions"] == 1 and a.loc["配乐", "positive_share"] == pytest.approx(1.0)

@@ -1,4 +1,5 @@
 """AppTest of the Reviews page on the small Chinese fixture in a temporary workspace."""
+
 from pathlib import Path
 
 import pandas as pd
@@ -9,7 +10,7 @@ from recsys_core.store import open_workspace
 from recsys_core.text import sentiment as S
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGE = str(ROOT / "pages" / "3_reviews.py")
+PAGE = str(ROOT / "views" / "3_reviews.py")
 
 
 @pytest.fixture
@@ -20,8 +21,12 @@ def env(tmp_path, monkeypatch, zh_dataset):
     ws = open_workspace(path)
     version = ws.add_version(zh_dataset, kind="raw")
     ws.set_active(version)
-    ws.save_segments(version, pd.DataFrame({"user_id": [f"u{i:02d}" for i in range(1, 21)],
-                                            "segment": [i % 2 for i in range(1, 21)]}), [], {})
+    ws.save_segments(
+        version,
+        pd.DataFrame({"user_id": [f"u{i:02d}" for i in range(1, 21)], "segment": [i % 2 for i in range(1, 21)]}),
+        [],
+        {},
+    )
     at = AppTest.from_file(PAGE, default_timeout=240)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
@@ -38,7 +43,7 @@ def test_run_sentiment_and_read_the_views(env):
     assert at.radio(key="rev_method__zh").value == "stars"
     at.button(key="rev_run").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    expected = S.score_dataset(ds, "stars", workspace=ws)      # cached by the page run: same numbers
+    expected = S.score_dataset(ds, "stars", workspace=ws)  # cached by the page run: same numbers
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["准确率"] == f"{expected.metrics['accuracy']:.3f}"
     assert metrics["平衡准确率"] == f"{expected.metrics['balanced_accuracy']:.3f}"
@@ -49,8 +54,10 @@ def test_run_sentiment_and_read_the_views(env):
     assert films["短评数"].sum() == 46
     row = films[films["影片"] == "M1"].iloc[0]
     assert row["片名"] == "神域之心"
-    assert row["平均情感分"] == pytest.approx(round(expected.frame.loc[expected.frame.item_id == "M1", "score"].mean(), 3))
-    m1 = expected.frame[expected.frame.item_id == "M2"]     # the film with most reviews is selected first
+    assert row["平均情感分"] == pytest.approx(
+        round(expected.frame.loc[expected.frame.item_id == "M1", "score"].mean(), 3)
+    )
+    m1 = expected.frame[expected.frame.item_id == "M2"]  # the film with most reviews is selected first
     assert metrics["短评数"] == str(len(m1))
     assert metrics["平均情感分"] == f"{m1['score'].mean():.3f}"
     seg = _df(at, "人群")

@@ -18,7 +18,13 @@ def test_star_polarity_on_1_5_and_1_10_scales():
 
 def test_labels_use_the_neutral_band():
     assert S.label_scores([0.1, 0.399, 0.4, 0.59, 0.6, 0.95]).tolist() == [
-        "negative", "negative", "neutral", "neutral", "positive", "positive"]
+        "negative",
+        "negative",
+        "neutral",
+        "neutral",
+        "positive",
+        "positive",
+    ]
 
 
 def test_agreement_hand_computed():
@@ -49,8 +55,8 @@ def test_out_of_fold_never_scores_a_review_with_a_model_trained_on_it(zh_dataset
     assert set(folds.tolist()) == {0, 1, 2, 3}
     assert not np.isnan(scores).any()
     for f, trained in info["trained_on"].items():
-        assert not (folds[trained] == f).any()           # model f never saw a review of fold f
-        assert np.isnan(pol[trained]).sum() == 0         # 3-star reviews are never training data
+        assert not (folds[trained] == f).any()  # model f never saw a review of fold f
+        assert np.isnan(pol[trained]).sum() == 0  # 3-star reviews are never training data
         assert len(trained) == int(((folds != f) & ~np.isnan(pol)).sum())
     # stratified: every fold has both sides
     for f in range(4):
@@ -59,7 +65,7 @@ def test_out_of_fold_never_scores_a_review_with_a_model_trained_on_it(zh_dataset
     s2, f2, _ = S.oof_scores(texts, tokens, pol, n_folds=4, random_state=0)
     assert (f2 == folds).all() and np.allclose(s2, scores)
     a = S.agreement(scores, rev["rating"], zh_dataset.rating_scale)
-    assert a["accuracy"] >= 0.7   # the fixture's sides use clearly different words
+    assert a["accuracy"] >= 0.7  # the fixture's sides use clearly different words
 
 
 def test_too_few_rated_reviews_is_a_clear_error():
@@ -90,9 +96,10 @@ def test_score_dataset_and_workspace_cache(tmp_path, zh_dataset):
     assert res.metrics["n_eval"] == 44
     model = ws.load_artifact("sentiment-model", f"{ds.version}:stars:0:v{S.MODEL_VERSION}")
     assert isinstance(model, S.FilmSentimentModel)
-    p = model.predict_proba(["剧情精彩，特效震撼，推荐", "剧情无聊，特效五毛，失望"],
-                            [["剧情", "精彩", "，", "特效", "震撼", "，", "推荐"],
-                             ["剧情", "无聊", "，", "特效", "五毛", "，", "失望"]])
+    p = model.predict_proba(
+        ["剧情精彩，特效震撼，推荐", "剧情无聊，特效五毛，失望"],
+        [["剧情", "精彩", "，", "特效", "震撼", "，", "推荐"], ["剧情", "无聊", "，", "特效", "五毛", "，", "失望"]],
+    )
     assert p[0] > 0.5 > p[1]
     seen = []
     again = S.score_dataset(ds, "stars", workspace=ws, n_folds=4, progress=lambda f, m: seen.append(m))
@@ -111,14 +118,16 @@ def test_best_method_without_stars_is_snownlp(zh_dataset):
 
 
 def _frame():
-    return pd.DataFrame({
-        "user_id": ["a", "b", "c", "d", "e"],
-        "item_id": ["M1", "M1", "M2", "M2", "M2"],
-        "rating": [5.0, 1.0, 4.0, 2.0, 3.0],
-        "timestamp": pd.to_datetime(["2024-03-04", "2024-03-10", "2024-03-11", "2024-03-12", None]),
-        "text": ["t1", "t2", "t3", "t4", "t5"],
-        "score": [0.1, 0.2, 0.9, 0.7, 0.5],
-    }).assign(label=lambda d: S.label_scores(d["score"]))
+    return pd.DataFrame(
+        {
+            "user_id": ["a", "b", "c", "d", "e"],
+            "item_id": ["M1", "M1", "M2", "M2", "M2"],
+            "rating": [5.0, 1.0, 4.0, 2.0, 3.0],
+            "timestamp": pd.to_datetime(["2024-03-04", "2024-03-10", "2024-03-11", "2024-03-12", None]),
+            "text": ["t1", "t2", "t3", "t4", "t5"],
+            "score": [0.1, 0.2, 0.9, 0.7, 0.5],
+        }
+    ).assign(label=lambda d: S.label_scores(d["score"]))
 
 
 def test_views_hand_computed():
@@ -150,15 +159,19 @@ def test_code_tfidf_matches_scikit_learn_on_string_ngrams(zh_dataset):
     rev = zh_dataset.reviews.reset_index(drop=True)
     texts = rev["text"].tolist() + ["  剧情  好 ", ""]
     tokens = get_tokenizer(zh_dataset).cut_many(texts)
-    for codes, grams in ((S.char_codes(texts), [S.char_ngrams(x) for x in texts]),
-                         (S.word_codes(tokens), [S.word_ngrams(t) for t in tokens])):
+    for codes, grams in (
+        (S.char_codes(texts), [S.char_ngrams(x) for x in texts]),
+        (S.word_codes(tokens), [S.word_ngrams(t) for t in tokens]),
+    ):
         ours = S.CodeTfidf(min_df=2).fit_transform(codes)
         ref = TfidfVectorizer(analyzer=S._identity, sublinear_tf=True, min_df=2).fit_transform(grams)
         assert ours.shape == ref.shape
         # same vectors up to column order: identical Gram matrices
         assert np.allclose((ours @ ours.T).toarray(), (ref @ ref.T).toarray(), atol=1e-5)
     sub = S.char_codes(texts).take([3, 0])
-    assert sub.codes.tolist() == np.concatenate([S.char_codes([texts[3]]).codes, S.char_codes([texts[0]]).codes]).tolist()
+    assert (
+        sub.codes.tolist() == np.concatenate([S.char_codes([texts[3]]).codes, S.char_codes([texts[0]]).codes]).tolist()
+    )
 
 
 def test_nb_log_count_ratio_hand_computed():
@@ -170,7 +183,8 @@ def test_nb_log_count_ratio_hand_computed():
     import scipy.sparse as sp
 
     assert S.nb_log_count_ratio(sp.csr_matrix(X), np.array([1, 1, 0, 0]), alpha=0.5) == pytest.approx(
-        [np.log((2.5 / 4.5) / (0.5 / 4.5)), 0.0, np.log((0.5 / 4.5) / (2.5 / 4.5))])
+        [np.log((2.5 / 4.5) / (0.5 / 4.5)), 0.0, np.log((0.5 / 4.5) / (2.5 / 4.5))]
+    )
 
 
 def test_binary_grams_are_presence_of_kept_ngrams():
@@ -184,8 +198,17 @@ def test_binary_grams_are_presence_of_kept_ngrams():
 def test_lexicon_counts_flip_after_negation():
     lex = S.load_lexicon()
     assert lex["好看"] == 1 and lex["无聊"] == -1
-    c = S.lexicon_counts([["不", "好看"], ["剧情", "精彩", "，", "但", "结局", "烂"], ["并不", "难看"],
-                          ["不好看"], ["不是", "很", "好看"], ["不", "知道", "为什么", "，", "很", "好看"], []])
+    c = S.lexicon_counts(
+        [
+            ["不", "好看"],
+            ["剧情", "精彩", "，", "但", "结局", "烂"],
+            ["并不", "难看"],
+            ["不好看"],
+            ["不是", "很", "好看"],
+            ["不", "知道", "为什么", "，", "很", "好看"],
+            [],
+        ]
+    )
     assert c.tolist() == [[0, 1], [1, 1], [1, 0], [0, 1], [0, 1], [1, 0], [0, 0]]
 
 
@@ -238,15 +261,16 @@ def test_ordinal_head_trains_on_middle_stars_and_keeps_out_of_fold_guarantee(zh_
     tokens = get_tokenizer(zh_dataset).cut_many(texts)
     pol = S.star_polarity(rev["rating"], zh_dataset.rating_scale)
     stars = S.star_value(rev["rating"], zh_dataset.rating_scale)
-    scores, folds, info = S.oof_scores(texts, tokens, pol, n_folds=4, random_state=0, params={"ordinal": True},
-                                       stars=stars)
+    scores, folds, info = S.oof_scores(
+        texts, tokens, pol, n_folds=4, random_state=0, params={"ordinal": True}, stars=stars
+    )
     assert not np.isnan(scores).any() and ((scores >= 0) & (scores <= 1)).all()
     middle = np.isnan(pol) & ~np.isnan(stars)
     assert middle.any()
     for f, trained in info["trained_on"].items():
-        assert not (folds[trained] == f).any()            # model f never saw a review of fold f, 3 stars included
+        assert not (folds[trained] == f).any()  # model f never saw a review of fold f, 3 stars included
         assert len(trained) == int(((folds != f) & ~np.isnan(stars)).sum())
-        assert len(info["models"][f].bases_) == 3         # tf-idf LR, NB-LR, ridge on the star value
+        assert len(info["models"][f].bases_) == 3  # tf-idf LR, NB-LR, ridge on the star value
     # without ordinal=True the stars are ignored: 3-star reviews never train
     _, _, plain = S.oof_scores(texts, tokens, pol, n_folds=4, random_state=0, stars=stars)
     for trained in plain["trained_on"].values():

@@ -31,9 +31,10 @@ def test_user_words_do_not_leak_into_global_or_other_datasets(zh_dataset):
 def test_names_with_a_middle_dot_contribute_their_parts():
     import pandas as pd
 
-    ds = Dataset.from_frames(pd.DataFrame({"user_id": ["u"], "item_id": ["m"], "rating": [5.0]}),
-                             items=pd.DataFrame({"item_id": ["m"], "title": ["公民凯恩 Citizen Kane"],
-                                                 "people": [["奥逊·威尔斯"]]}))
+    ds = Dataset.from_frames(
+        pd.DataFrame({"user_id": ["u"], "item_id": ["m"], "rating": [5.0]}),
+        items=pd.DataFrame({"item_id": ["m"], "title": ["公民凯恩 Citizen Kane"], "people": [["奥逊·威尔斯"]]}),
+    )
     titles, names = dictionary_words(ds)
     assert titles == ["公民凯恩"]
     assert names == ["奥逊", "威尔斯"]

@@ -1,4 +1,5 @@
 """Recommend: browse a user's list with reasons, cold start, feedback loop, A/B tests and monitoring."""
+
 from __future__ import annotations
 
 import json
@@ -38,7 +39,7 @@ from ui.services import require_dataset, workspace
 from ui.state import K, init_state
 
 init_state()
-keep_choices("recommend", (K.REC_GENRES, K.REC_COLD_GENRES))   # genre labels follow the UI language
+keep_choices("recommend", (K.REC_GENRES, K.REC_COLD_GENRES))  # genre labels follow the UI language
 st.title(f":material/recommend: {t('nav.recommend')}")
 st.caption(t("rec.intro"))
 ds = require_dataset()
@@ -70,8 +71,7 @@ def model_picker() -> str | None:
     with c2:
         name = st.selectbox(t("rec.new_model"), names, index=names.index(default), key=K.REC_NEW_MODEL)
     with c3:
-        fit = st.button(t("rec.fit"), key=K.REC_FIT, type="primary" if not ids else "secondary",
-                        width="stretch")
+        fit = st.button(t("rec.fit"), key=K.REC_FIT, type="primary" if not ids else "secondary", width="stretch")
     if fit:
         with st.status(t("rec.fitting", name=name), expanded=False) as s:
             try:
@@ -100,8 +100,13 @@ def pick_user(eng) -> str | None:
         st.caption(t("rec.no_segments"))
         mode = "id"
     else:
-        mode = st.radio(t("rec.find"), ["id", "segment"], key=K.REC_FIND, horizontal=True,
-                        format_func={m: t(f"rec.find.{m}") for m in ("id", "segment")}.get)
+        mode = st.radio(
+            t("rec.find"),
+            ["id", "segment"],
+            key=K.REC_FIND,
+            horizontal=True,
+            format_func={m: t(f"rec.find.{m}") for m in ("id", "segment")}.get,
+        )
     if mode == "segment":
         segs = sorted(mem["segment"].unique().tolist())
         names = {}
@@ -114,8 +119,12 @@ def pick_user(eng) -> str | None:
             st.session_state[K.REC_SEGMENT] = chosen[0]  # start from the segment picked on the Audience page
         c1, c2 = st.columns(2)
         with c1:
-            seg = st.selectbox(t("rec.segment"), segs, key=K.REC_SEGMENT,
-                               format_func={s: f"{s} · {names.get(int(s)) or t('rec.segment_n', k=s)}" for s in segs}.get)
+            seg = st.selectbox(
+                t("rec.segment"),
+                segs,
+                key=K.REC_SEGMENT,
+                format_func={s: f"{s} · {names.get(int(s)) or t('rec.segment_n', k=s)}" for s in segs}.get,
+            )
         members = sorted(mem.loc[mem["segment"] == seg, "user_id"].astype(str).tolist())[:500]
         if st.session_state.get(K.REC_SEG_USER) not in members:
             st.session_state.pop(K.REC_SEG_USER, None)
@@ -133,35 +142,58 @@ def filters_ui(eng) -> tuple[Filters, dict]:
     with st.expander(t("rec.filters"), expanded=True):
         c1, c2, c3 = st.columns(3)
         with c1:
-            genres = st.multiselect(t("rec.f.genres"), cat.genre_names, key=K.REC_GENRES, placeholder=t("common.choose"),
-                                    format_func=R.genre_name)
+            genres = st.multiselect(
+                t("rec.f.genres"),
+                cat.genre_names,
+                key=K.REC_GENRES,
+                placeholder=t("common.choose"),
+                format_func=R.genre_name,
+            )
         yr = cat.year_range()
         with c2:
-            years = st.slider(t("rec.f.years"), yr[0], yr[1], (yr[0], yr[1]), key=K.REC_YEARS) \
-                if yr and yr[0] < yr[1] else None
+            years = (
+                st.slider(t("rec.f.years"), yr[0], yr[1], (yr[0], yr[1]), key=K.REC_YEARS)
+                if yr and yr[0] < yr[1]
+                else None
+            )
         with c3:
-            regions = st.multiselect(t("rec.f.regions"), cat.region_names, key=K.REC_REGIONS, placeholder=t("common.choose"))
+            regions = st.multiselect(
+                t("rec.f.regions"), cat.region_names, key=K.REC_REGIONS, placeholder=t("common.choose")
+            )
         c1, c2, c3, c4, c5 = st.columns([1, 1, 1.2, 1.2, 1.2])
         with c1:
             n = st.number_input(t("rec.f.n"), 1, 50, 10, key=K.REC_N)
         with c2:
             exclude_seen = st.checkbox(t("rec.f.exclude_seen"), value=True, key=K.REC_EXCLUDE_SEEN)
         with c3:
-            diversity = st.slider(t("rec.f.diversity"), 0.0, 1.0, 0.0, 0.1, key=K.REC_DIVERSITY,
-                                  help=t("rec.f.diversity_help"))
+            diversity = st.slider(
+                t("rec.f.diversity"), 0.0, 1.0, 0.0, 0.1, key=K.REC_DIVERSITY, help=t("rec.f.diversity_help")
+            )
         with c4:
             kinds = ["auto", "genres", "latent", "ratings"]
-            features = st.selectbox(t("rec.f.features"), kinds, key=K.REC_DIV_FEATURES,
-                                    format_func={k: t(f"rec.f.features.{k}") for k in kinds}.get,
-                                    help=t("rec.f.features_help"))
+            features = st.selectbox(
+                t("rec.f.features"),
+                kinds,
+                key=K.REC_DIV_FEATURES,
+                format_func={k: t(f"rec.f.features.{k}") for k in kinds}.get,
+                help=t("rec.f.features_help"),
+            )
         with c5:
-            novelty = st.slider(t("rec.f.novelty"), 0.0, 1.0, 0.0, 0.1, key=K.REC_NOVELTY,
-                                help=t("rec.f.novelty_help"))
+            novelty = st.slider(t("rec.f.novelty"), 0.0, 1.0, 0.0, 0.1, key=K.REC_NOVELTY, help=t("rec.f.novelty_help"))
     year_filtered = years is not None and yr is not None and tuple(years) != tuple(yr)
-    f = Filters(genres=tuple(genres), regions=tuple(regions),
-                year_min=int(years[0]) if year_filtered else None, year_max=int(years[1]) if year_filtered else None)
-    return f, {"n": int(n), "exclude_seen": bool(exclude_seen), "diversity": float(diversity),
-               "novelty": float(novelty), "features": features}
+    f = Filters(
+        genres=tuple(genres),
+        regions=tuple(regions),
+        year_min=int(years[0]) if year_filtered else None,
+        year_max=int(years[1]) if year_filtered else None,
+    )
+    return f, {
+        "n": int(n),
+        "exclude_seen": bool(exclude_seen),
+        "diversity": float(diversity),
+        "novelty": float(novelty),
+        "features": features,
+    }
 
 
 def make_list(eng, user: str, f: Filters, opts: dict):
@@ -170,18 +202,30 @@ def make_list(eng, user: str, f: Filters, opts: dict):
     visitor = None
     t0 = time.perf_counter()
     if eng.knows(user):
-        lst = eng.recommend(user, opts["n"], Filters(f.genres, f.year_min, f.year_max, f.regions, frozenset(excluded)),
-                            exclude_seen=opts["exclude_seen"], diversity=opts["diversity"], novelty=opts["novelty"],
-                            features=opts.get("features", "auto"))
+        lst = eng.recommend(
+            user,
+            opts["n"],
+            Filters(f.genres, f.year_min, f.year_max, f.regions, frozenset(excluded)),
+            exclude_seen=opts["exclude_seen"],
+            diversity=opts["diversity"],
+            novelty=opts["novelty"],
+            features=opts.get("features", "auto"),
+        )
     else:
         visitor = R.visitor_state(eng, version, user, scale)
         if visitor is None:
             return None, None, 0.0
         rated = {str(eng.cat.item_ids[j]) for j in visitor.rated}
-        lst = eng.recommend(user, opts["n"], Filters(f.genres, f.year_min, f.year_max, f.regions,
-                                                     frozenset(excluded | rated)),
-                            diversity=opts["diversity"], novelty=opts["novelty"], scores=visitor.scores,
-                            liked=visitor.liked, features=opts.get("features", "auto"))
+        lst = eng.recommend(
+            user,
+            opts["n"],
+            Filters(f.genres, f.year_min, f.year_max, f.regions, frozenset(excluded | rated)),
+            diversity=opts["diversity"],
+            novelty=opts["novelty"],
+            scores=visitor.scores,
+            liked=visitor.liked,
+            features=opts.get("features", "auto"),
+        )
     return lst, visitor, (time.perf_counter() - t0) * 1000
 
 
@@ -203,24 +247,50 @@ def rec_cards(lst: pd.DataFrame, user: str, model_id: str, arm: str | None, pref
             with c1:
                 year = f" ({row['year']})" if row["year"] is not None and pd.notna(row["year"]) else ""
                 star = " :material/star:" if item in highlight else ""
-                st.markdown(f"**{row['rank']}. {row['title']}**{year}{star} &nbsp; {R.genre_chips(row['genres'])}",
-                            unsafe_allow_html=True)
+                st.markdown(
+                    f"**{row['rank']}. {row['title']}**{year}{star} &nbsp; {R.genre_chips(row['genres'])}",
+                    unsafe_allow_html=True,
+                )
                 moved = ""
                 if row["base_rank"] != row["rank"]:
                     moved = " · " + t("rec.moved", base=row["base_rank"])
-                st.caption(f"{t('rec.score')} **{row['score']:.2f}**{moved} · :material/lightbulb: {R.reason_text(row)}")
+                st.caption(
+                    f"{t('rec.score')} **{row['score']:.2f}**{moved} · :material/lightbulb: {R.reason_text(row)}"
+                )
                 b1, b2, b3, b4, _ = st.columns([1, 1, 1, 2.2, 1.5], vertical_alignment="center")
                 common = dict(user_id=user, item_id=item, model_id=model_id, version=version, arm=arm)
-                b1.button(":material/thumb_up:", help=t("rec.fb.like"), key=f"{prefix}like_{item}",
-                          on_click=R.record_feedback, kwargs={**common, "action": "like"})
-                b2.button(":material/thumb_down:", help=t("rec.fb.dislike"), key=f"{prefix}dislike_{item}",
-                          on_click=R.record_feedback, kwargs={**common, "action": "dislike"})
-                b3.button(":material/block:", help=t("rec.fb.not_interested"), key=f"{prefix}ni_{item}",
-                          on_click=R.record_feedback, kwargs={**common, "action": "not_interested"})
+                b1.button(
+                    ":material/thumb_up:",
+                    help=t("rec.fb.like"),
+                    key=f"{prefix}like_{item}",
+                    on_click=R.record_feedback,
+                    kwargs={**common, "action": "like"},
+                )
+                b2.button(
+                    ":material/thumb_down:",
+                    help=t("rec.fb.dislike"),
+                    key=f"{prefix}dislike_{item}",
+                    on_click=R.record_feedback,
+                    kwargs={**common, "action": "dislike"},
+                )
+                b3.button(
+                    ":material/block:",
+                    help=t("rec.fb.not_interested"),
+                    key=f"{prefix}ni_{item}",
+                    on_click=R.record_feedback,
+                    kwargs={**common, "action": "not_interested"},
+                )
                 rkey = f"{prefix}rate_{item}"
-                b4.selectbox(t("rec.fb.rate"), rating_options(), index=None, key=rkey,
-                             placeholder=t("rec.fb.rate"), label_visibility="collapsed",
-                             on_change=R.record_feedback, kwargs={**common, "action": "rate", "value_key": rkey})
+                b4.selectbox(
+                    t("rec.fb.rate"),
+                    rating_options(),
+                    index=None,
+                    key=rkey,
+                    placeholder=t("rec.fb.rate"),
+                    label_visibility="collapsed",
+                    on_change=R.record_feedback,
+                    kwargs={**common, "action": "rate", "value_key": rkey},
+                )
 
 
 def current_arm_model(model_id: str, user: str) -> tuple[str, str | None]:
@@ -259,8 +329,14 @@ def browse_tab() -> None:
     if lst is None:
         st.warning(t("rec.unknown_user", user=user))
         return
-    R.log_served(served_id, user, len(lst), "browse", arm,
-                 (served_id, user, f, tuple(sorted(opts.items())), tuple(lst["item_id"])))
+    R.log_served(
+        served_id,
+        user,
+        len(lst),
+        "browse",
+        arm,
+        (served_id, user, f, tuple(sorted(opts.items())), tuple(lst["item_id"])),
+    )
 
     left, right = st.columns([2, 3])
     with left:
@@ -301,8 +377,13 @@ def retrain_block(eng, model_id: str, user: str, f: Filters, opts: dict, lst: pd
     modes = ["refit", "fold-in"] if supports_fold_in(eng.model) else ["refit"]
     c1, c2 = st.columns([2, 2], vertical_alignment="bottom")
     with c1:
-        mode = st.radio(t("rec.retrain.mode"), modes, key=K.REC_RETRAIN_MODE, horizontal=True,
-                        format_func={m: t(f"rec.retrain.{m}") for m in modes}.get)
+        mode = st.radio(
+            t("rec.retrain.mode"),
+            modes,
+            key=K.REC_RETRAIN_MODE,
+            horizontal=True,
+            format_func={m: t(f"rec.retrain.{m}") for m in modes}.get,
+        )
     with c2:
         go = st.button(t("rec.retrain.button"), key=K.REC_RETRAIN, disabled=n_fb == 0, width="stretch")
     if not go:
@@ -317,9 +398,14 @@ def retrain_block(eng, model_id: str, user: str, f: Filters, opts: dict, lst: pd
             s.update(label=t("common.error", msg=e), state="error")
             return
         s.update(label=t("rec.retrain.done", n=n), state="complete")
-    st.session_state[K.REC_CHANGES] = {"user": user, "from": model_id, "to": new_id, "n": n,
-                                       "before": lst["item_id"].tolist(),
-                                       "after": [] if after is None else after["item_id"].tolist()}
+    st.session_state[K.REC_CHANGES] = {
+        "user": user,
+        "from": model_id,
+        "to": new_id,
+        "n": n,
+        "before": lst["item_id"].tolist(),
+        "after": [] if after is None else after["item_id"].tolist(),
+    }
     st.session_state[K.REC_MODEL_PENDING] = new_id
     st.rerun()
 
@@ -349,8 +435,13 @@ def cold_tab() -> None:
         model_id = models["model_id"].iloc[0]
     eng = R.engine(model_id)
     st.caption(t("rec.cold.intro", model=R.registered_name(model_id)))
-    genres = st.multiselect(t("rec.cold.genres"), eng.cat.genre_names, key=K.REC_COLD_GENRES, placeholder=t("common.choose"),
-                            format_func=R.genre_name)
+    genres = st.multiselect(
+        t("rec.cold.genres"),
+        eng.cat.genre_names,
+        key=K.REC_COLD_GENRES,
+        placeholder=t("common.choose"),
+        format_func=R.genre_name,
+    )
     picks = onboarding_items(eng.cat, genres, n=10)
     st.markdown(f"**{t('rec.cold.rate_these')}**")
     opts = rating_options()
@@ -360,8 +451,14 @@ def cold_tab() -> None:
         with cols[k % 2], st.container(border=True):
             a, b = st.columns([3, 2], vertical_alignment="center")
             a.markdown(R.film_card_html(info), unsafe_allow_html=True)
-            b.selectbox(t("rec.fb.rate"), opts, index=None, key=f"{K.REC_COLD_RATE}{item}",
-                        placeholder=t("rec.cold.unseen"), label_visibility="collapsed")
+            b.selectbox(
+                t("rec.fb.rate"),
+                opts,
+                index=None,
+                key=f"{K.REC_COLD_RATE}{item}",
+                placeholder=t("rec.cold.unseen"),
+                label_visibility="collapsed",
+            )
     if st.button(t("rec.cold.go"), key=K.REC_COLD_GO, type="secondary"):
         ratings = {i: st.session_state.get(f"{K.REC_COLD_RATE}{i}") for i in picks}
         ratings = {i: float(v) for i, v in ratings.items() if v is not None}
@@ -370,21 +467,32 @@ def cold_tab() -> None:
         else:
             uid = new_user_id(f"{st.session_state[K.SESSION_ID]}|{json.dumps(ratings, sort_keys=True)}")
             for i, v in ratings.items():
-                ws.add_feedback(uid, i, "rate", v, model_id=model_id, session=st.session_state[K.SESSION_ID],
-                                data_version=version)
-            ws.log_event("visitor_created", {"user_id": uid, "ratings": len(ratings), "genres": genres,
-                                             "data_version": version})
-            st.session_state[K.REC_COLD_USER] = {"user": uid, "ratings": ratings, "genres": genres,
-                                                 "model_id": model_id}
+                ws.add_feedback(
+                    uid, i, "rate", v, model_id=model_id, session=st.session_state[K.SESSION_ID], data_version=version
+                )
+            ws.log_event(
+                "visitor_created", {"user_id": uid, "ratings": len(ratings), "genres": genres, "data_version": version}
+            )
+            st.session_state[K.REC_COLD_USER] = {
+                "user": uid,
+                "ratings": ratings,
+                "genres": genres,
+                "model_id": model_id,
+            }
     cold = st.session_state.get(K.REC_COLD_USER)
     if not cold:
         return
     eng = R.engine(cold["model_id"])
     cs = cold_scores(eng.model, eng.cat, cold["ratings"], cold["genres"])
-    lst = eng.recommend(cold["user"], 10, Filters(exclude_items=frozenset(cold["ratings"])), scores=cs.scores,
-                        liked=cs.liked, pref_genres=cold["genres"])
-    R.log_served(cold["model_id"], cold["user"], len(lst), "cold-start", None,
-                 (cold["user"], tuple(lst["item_id"])))
+    lst = eng.recommend(
+        cold["user"],
+        10,
+        Filters(exclude_items=frozenset(cold["ratings"])),
+        scores=cs.scores,
+        liked=cs.liked,
+        pref_genres=cold["genres"],
+    )
+    R.log_served(cold["model_id"], cold["user"], len(lst), "cold-start", None, (cold["user"], tuple(lst["item_id"])))
     st.success(t("rec.cold.saved", user=cold["user"], n=len(cold["ratings"])))
     st.caption(t(f"rec.cold.method.{cs.method}"))
     rec_cards(lst, cold["user"], cold["model_id"], None, K.REC_COLD_FB)
@@ -403,34 +511,47 @@ def ab_tab() -> None:
         st.info(t("rec.enter_user"))
     else:
         c1, c2 = st.columns(2)
-        a = c1.selectbox(t("rec.ab.model_a"), ids, index=min(1, len(ids) - 1), format_func=labels.get,
-                         key=K.REC_SBS_A)
+        a = c1.selectbox(t("rec.ab.model_a"), ids, index=min(1, len(ids) - 1), format_func=labels.get, key=K.REC_SBS_A)
         b = c2.selectbox(t("rec.ab.model_b"), ids, index=0, format_func=labels.get, key=K.REC_SBS_B)
         n = int(st.session_state.get(K.REC_N) or 10)
-        la, _, _ = make_list(R.engine(a), user, Filters(), {"n": n, "exclude_seen": True, "diversity": 0.0,
-                                                            "novelty": 0.0})
-        lb, _, _ = make_list(R.engine(b), user, Filters(), {"n": n, "exclude_seen": True, "diversity": 0.0,
-                                                            "novelty": 0.0})
+        la, _, _ = make_list(
+            R.engine(a), user, Filters(), {"n": n, "exclude_seen": True, "diversity": 0.0, "novelty": 0.0}
+        )
+        lb, _, _ = make_list(
+            R.engine(b), user, Filters(), {"n": n, "exclude_seen": True, "diversity": 0.0, "novelty": 0.0}
+        )
         if la is None or lb is None:
             st.warning(t("rec.unknown_user", user=user))
         else:
             o = overlap(la["item_id"], lb["item_id"])
-            st.metric(t("rec.ab.jaccard", user=user), f"{o['jaccard']:.2f}",
-                      help=t("rec.ab.jaccard_help", shared=len(o["shared"])))
+            st.metric(
+                t("rec.ab.jaccard", user=user),
+                f"{o['jaccard']:.2f}",
+                help=t("rec.ab.jaccard_help", shared=len(o["shared"])),
+            )
             shared = set(o["shared"])
             with c1:
-                st.markdown("".join(R.film_card_html(r, R.reason_text(r), r["item_id"] in shared)
-                                    for r in la.to_dict("records")), unsafe_allow_html=True)
+                st.markdown(
+                    "".join(
+                        R.film_card_html(r, R.reason_text(r), r["item_id"] in shared) for r in la.to_dict("records")
+                    ),
+                    unsafe_allow_html=True,
+                )
             with c2:
-                st.markdown("".join(R.film_card_html(r, R.reason_text(r), r["item_id"] in shared)
-                                    for r in lb.to_dict("records")), unsafe_allow_html=True)
+                st.markdown(
+                    "".join(
+                        R.film_card_html(r, R.reason_text(r), r["item_id"] in shared) for r in lb.to_dict("records")
+                    ),
+                    unsafe_allow_html=True,
+                )
 
     st.subheader(t("rec.ab.offline"))
     st.caption(t("rec.ab.offline_help"))
     names = list(REGISTRY)
     c1, c2, c3, c4 = st.columns(4)
-    oa = c1.selectbox(t("rec.ab.model_a"), names, index=names.index("popularity") if "popularity" in names else 0,
-                      key=K.REC_OFF_A)
+    oa = c1.selectbox(
+        t("rec.ab.model_a"), names, index=names.index("popularity") if "popularity" in names else 0, key=K.REC_OFF_A
+    )
     ob = c2.selectbox(t("rec.ab.model_b"), names, index=names.index(R.default_model_name()), key=K.REC_OFF_B)
     k = c3.number_input("K", 1, 50, 10, key=K.REC_OFF_K)
     test = c4.slider(t("rec.ab.test_share"), 0.1, 0.5, 0.2, 0.05, key=K.REC_OFF_TEST)
@@ -449,10 +570,20 @@ def ab_tab() -> None:
         summary, diffs, split, _ = R.offline(version, *args)
         st.caption(t("rec.ab.split", users=split["users"], test=split["test_size"], seed=split["seed"]))
         show = R.offline_view(summary, args[2])
-        st.dataframe(show.rename(columns={"arm": t("rec.ab.arm"), "model": t("rec.model"), "metric": t("rec.ab.metric"),
-                                          "mean": t("rec.ab.mean"), "ci_lo": t("rec.ab.ci_lo"),
-                                          "ci_hi": t("rec.ab.ci_hi")}),
-                     hide_index=True, key=K.REC_OFF_TABLE)
+        st.dataframe(
+            show.rename(
+                columns={
+                    "arm": t("rec.ab.arm"),
+                    "model": t("rec.model"),
+                    "metric": t("rec.ab.metric"),
+                    "mean": t("rec.ab.mean"),
+                    "ci_lo": t("rec.ab.ci_lo"),
+                    "ci_hi": t("rec.ab.ci_hi"),
+                }
+            ),
+            hide_index=True,
+            key=K.REC_OFF_TABLE,
+        )
         st.plotly_chart(R.offline_chart(show), key=K.REC_OFF_CHART)
         for r in diffs.to_dict("records"):
             (st.success if r["significant"] else st.info)(r["text_zh"] if lang() == "zh" else r["text_en"])
@@ -471,10 +602,20 @@ def ab_tab() -> None:
     fb = ws.feedback(data_version=version)
     summ = online_summary(fb[fb["arm"].notna()] if not fb.empty else fb, scale=scale)
     shown = summ.assign(like_rate=[f"{x:.1%}" if x == x else "—" for x in summ["like_rate"]])  # NaN: no events yet
-    st.dataframe(shown.rename(columns={"arm": t("rec.ab.arm"), "events": t("rec.ab.events"),
-                                      "likes": t("rec.ab.likes"), "like_rate": t("rec.like_rate"),
-                                      "visitors": t("rec.ab.visitors"), "models": t("rec.model")}),
-                 hide_index=True, key=K.REC_AB_TABLE)
+    st.dataframe(
+        shown.rename(
+            columns={
+                "arm": t("rec.ab.arm"),
+                "events": t("rec.ab.events"),
+                "likes": t("rec.ab.likes"),
+                "like_rate": t("rec.like_rate"),
+                "visitors": t("rec.ab.visitors"),
+                "models": t("rec.model"),
+            }
+        ),
+        hide_index=True,
+        key=K.REC_AB_TABLE,
+    )
     lift = st.slider(t("rec.ab.lift"), 0.05, 0.5, 0.1, 0.05, key=K.REC_AB_LIFT, format="%.2f")
     v = online_verdict(summ, lift=lift)
     st.info(v["text_zh"] if lang() == "zh" else v["text_en"])
@@ -506,8 +647,14 @@ def monitoring_tab() -> None:
     st.subheader(t("rec.mon.feedback_by_model"))
     st.dataframe(R.translated(feedback_counts(fb)), hide_index=True, key=K.REC_MON_FB)
     lr = like_rate_over_time(fb, scale, freq=st.session_state.get(K.REC_MON_FREQ) or "D")
-    st.radio(t("rec.mon.freq"), ["h", "D", "W"], index=1, key=K.REC_MON_FREQ, horizontal=True,
-             format_func={f: t(f"rec.mon.freq.{f}") for f in ("h", "D", "W")}.get)
+    st.radio(
+        t("rec.mon.freq"),
+        ["h", "D", "W"],
+        index=1,
+        key=K.REC_MON_FREQ,
+        horizontal=True,
+        format_func={f: t(f"rec.mon.freq.{f}") for f in ("h", "D", "W")}.get,
+    )
     if lr.empty:
         st.caption(t("rec.no_feedback"))
     else:
@@ -522,8 +669,9 @@ def monitoring_tab() -> None:
         st.dataframe(R.translated(err), hide_index=True, key=K.REC_MON_ERRORS)
 
 
-tab_browse, tab_cold, tab_ab, tab_mon = st.tabs([t("rec.tab.browse"), t("rec.tab.cold"), t("rec.tab.ab"),
-                                                 t("rec.tab.monitor")])
+tab_browse, tab_cold, tab_ab, tab_mon = st.tabs(
+    [t("rec.tab.browse"), t("rec.tab.cold"), t("rec.tab.ab"), t("rec.tab.monitor")]
+)
 with tab_browse:
     browse_tab()
 with tab_cold:

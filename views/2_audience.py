@@ -1,4 +1,5 @@
 """Audience: user profiles, segments with personas, behaviour prediction, a film's target audience."""
+
 from __future__ import annotations
 
 import streamlit as st
@@ -21,8 +22,9 @@ ds = require_dataset()
 version = ds.version
 ws = workspace()
 
-tab_prof, tab_seg, tab_beh, tab_tgt = st.tabs([t("aud.tab.profiles"), t("aud.tab.segments"),
-                                                t("aud.tab.behaviour"), t("aud.tab.target")])
+tab_prof, tab_seg, tab_beh, tab_tgt = st.tabs(
+    [t("aud.tab.profiles"), t("aud.tab.segments"), t("aud.tab.behaviour"), t("aud.tab.target")]
+)
 
 
 def ready_profiles():
@@ -96,9 +98,12 @@ with tab_prof:
                 for k, name in enumerate(["n_ratings", "mean_rating", "harshness"]):
                     if name in m.index:
                         diff = m.loc[name, "user"] - m.loc[name, "population_median"]
-                        cols[k].metric(U.metric_label(name), U.short_number(m.loc[name, "user"]),
-                                       delta=f"{'+' if diff >= 0 else ''}{U.short_number(diff)} "
-                                             f"{t('aud.prof.vs_median')}", delta_color="off")
+                        cols[k].metric(
+                            U.metric_label(name),
+                            U.short_number(m.loc[name, "user"]),
+                            delta=f"{'+' if diff >= 0 else ''}{U.short_number(diff)} {t('aud.prof.vs_median')}",
+                            delta_color="off",
+                        )
                 st.dataframe(U.card_metrics_table(card), hide_index=True, key="aud_card_table")
                 lists = card["lists"]
                 if lists.get("top_genres_label"):
@@ -107,9 +112,12 @@ with tab_prof:
                     if lists.get(key_):
                         st.markdown(f"**{t('aud.prof.' + key_)}**{U.colon()}" + U.sep().join(map(str, lists[key_])))
                 if card["demographics"]:
-                    st.markdown(f"**{t('aud.prof.demographics')}**{U.colon()}" +
-                                U.sep().join(f"{t('aud.demo.' + k)} {value_label(v, lang())}"
-                                            for k, v in card["demographics"].items()))
+                    st.markdown(
+                        f"**{t('aud.prof.demographics')}**{U.colon()}"
+                        + U.sep().join(
+                            f"{t('aud.demo.' + k)} {value_label(v, lang())}" for k, v in card["demographics"].items()
+                        )
+                    )
             with right:
                 fig = U.affinity_chart(card)
                 if fig is not None:
@@ -123,14 +131,21 @@ with tab_prof:
 with tab_seg:
     c1, c2, c3 = st.columns(3)
     with c1:
-        algo = st.selectbox(t("aud.seg.algo"), ["kmeans", "gmm"], key=K.AUD_SEG_ALGO,
-                            format_func=lambda a: t(f"aud.seg.algo.{a}"))
+        algo = st.selectbox(
+            t("aud.seg.algo"), ["kmeans", "gmm"], key=K.AUD_SEG_ALGO, format_func=lambda a: t(f"aud.seg.algo.{a}")
+        )
     with c2:
-        kmode = st.radio(t("aud.seg.kmode"), ["auto", "fixed"], key=K.AUD_SEG_KMODE, horizontal=True,
-                         format_func=lambda m: t(f"aud.seg.kmode.{m}"))
+        kmode = st.radio(
+            t("aud.seg.kmode"),
+            ["auto", "fixed"],
+            key=K.AUD_SEG_KMODE,
+            horizontal=True,
+            format_func=lambda m: t(f"aud.seg.kmode.{m}"),
+        )
     with c3:
-        kval = st.number_input(t("aud.seg.k"), min_value=2, max_value=20, value=6, step=1, key=K.AUD_SEG_K,
-                               disabled=kmode == "auto")
+        kval = st.number_input(
+            t("aud.seg.k"), min_value=2, max_value=20, value=6, step=1, key=K.AUD_SEG_K, disabled=kmode == "auto"
+        )
     c4, c5, c6 = st.columns([1, 1, 1])
     with c4:
         demo_on = st.checkbox(t("aud.seg.demo"), value=True, key=K.AUD_SEG_DEMO)
@@ -152,12 +167,27 @@ with tab_seg:
                 status.write(t("aud.seg.clustering"))
                 res = U.segments(version, opts, algo, k_arg, demo_on, rev_on)
                 run_id = ws.save_segments(version, res.memberships, res.personas, res.params)
-                same = all(prev.get(f) == v for f, v in (("version", version), ("tags", tags), ("algo", algo),
-                                                         ("demo", demo_on), ("reviews", rev_on)))
+                same = all(
+                    prev.get(f) == v
+                    for f, v in (
+                        ("version", version),
+                        ("tags", tags),
+                        ("algo", algo),
+                        ("demo", demo_on),
+                        ("reviews", rev_on),
+                    )
+                )
                 curve = res.curve if res.curve is not None else (prev.get("curve") if same else None)
-                st.session_state[K.AUD_SEG_RUN] = {"version": version, "tags": tags, "algo": algo, "k": k_arg,
-                                                   "demo": demo_on, "reviews": rev_on, "run_id": run_id,
-                                                   "curve": curve}
+                st.session_state[K.AUD_SEG_RUN] = {
+                    "version": version,
+                    "tags": tags,
+                    "algo": algo,
+                    "k": k_arg,
+                    "demo": demo_on,
+                    "reviews": rev_on,
+                    "run_id": run_id,
+                    "curve": curve,
+                }
                 status.update(label=t("aud.seg.done", k=res.k, run_id=run_id), state="complete")
             except ValueError as e:
                 status.update(label=t("common.error", msg=e), state="error")
@@ -188,11 +218,22 @@ with tab_seg:
             sil = dict(zip(ks, curve["silhouette"], strict=True))
             if st.session_state.get(K.AUD_SEG_PICK) != res.k:
                 st.session_state[K.AUD_SEG_PICK] = res.k if res.k in ks else None
-            st.columns([1, 2])[0].selectbox(t("aud.seg.pick"), ks, key=K.AUD_SEG_PICK, on_change=U.pick_k, help=t("aud.seg.pick_help"),
-                         format_func=lambda x: f"k = {x}（{sil[x]:.3f}）" if lang() == "zh" else f"k = {x} ({sil[x]:.3f})")
+            st.columns([1, 2])[0].selectbox(
+                t("aud.seg.pick"),
+                ks,
+                key=K.AUD_SEG_PICK,
+                on_change=U.pick_k,
+                help=t("aud.seg.pick_help"),
+                format_func=lambda x: f"k = {x}（{sil[x]:.3f}）" if lang() == "zh" else f"k = {x} ({sil[x]:.3f})",
+            )
         U.persona_cards(res.personas)
-        method = st.radio(t("aud.seg.map_method"), ["pca", "tsne"], key=K.AUD_SEG_MAP, horizontal=True,
-                          format_func=lambda m: m.upper().replace("TSNE", "t-SNE"))
+        method = st.radio(
+            t("aud.seg.map_method"),
+            ["pca", "tsne"],
+            key=K.AUD_SEG_MAP,
+            horizontal=True,
+            format_func=lambda m: m.upper().replace("TSNE", "t-SNE"),
+        )
         try:
             with st.spinner(t("aud.seg.mapping")):
                 xy = U.segment_map(version, run["tags"], run["algo"], run["k"], run["demo"], run["reviews"], method)
@@ -217,11 +258,13 @@ with tab_beh:
     window = 30
     with c2:
         if task == "genre_like":
-            genre = st.selectbox(t("aud.beh.genre"), genres, key=K.AUD_BEH_GENRE,
-                                 format_func=lambda g: genre_label(g, lang()))
+            genre = st.selectbox(
+                t("aud.beh.genre"), genres, key=K.AUD_BEH_GENRE, format_func=lambda g: genre_label(g, lang())
+            )
         else:
-            window = int(st.number_input(t("aud.beh.window"), min_value=7, max_value=365, value=30, step=1,
-                                         key=K.AUD_BEH_WINDOW))
+            window = int(
+                st.number_input(t("aud.beh.window"), min_value=7, max_value=365, value=30, step=1, key=K.AUD_BEH_WINDOW)
+            )
     with c3:
         beh_go = st.button(t("aud.beh.go"), key=K.AUD_BEH_GO, type="primary")
     if beh_go:
@@ -257,33 +300,51 @@ with tab_tgt:
     models = available_models()
     c1, c2 = st.columns([1, 2])
     with c1:
-        mode = st.radio(t("aud.tgt.mode"), ["film", "new"], key=K.AUD_TGT_MODE,
-                        format_func=lambda m: t(f"aud.tgt.mode.{m}"), horizontal=True)
+        mode = st.radio(
+            t("aud.tgt.mode"),
+            ["film", "new"],
+            key=K.AUD_TGT_MODE,
+            format_func=lambda m: t(f"aud.tgt.mode.{m}"),
+            horizontal=True,
+        )
         if K.AUD_TGT_MODEL not in st.session_state:
             st.session_state[K.AUD_TGT_MODEL] = default_model(len(film_ids))
-        model = st.selectbox(t("aud.tgt.model"), models, key=K.AUD_TGT_MODEL, format_func=U.model_label,
-                             help=t("aud.tgt.model_help"))
+        model = st.selectbox(
+            t("aud.tgt.model"), models, key=K.AUD_TGT_MODEL, format_func=U.model_label, help=t("aud.tgt.model_help")
+        )
     with c2:
         item, g_sel, kw = None, [], []
         if mode == "film":
             item = st.selectbox(t("aud.tgt.film"), film_ids, key=K.AUD_TGT_ITEM, format_func=film_labels.get)
         else:
-            g_sel = st.multiselect(t("aud.tgt.genres"), U.genre_options(version), key=K.AUD_TGT_GENRES,
-                                   format_func=lambda g: genre_label(g, lang()), placeholder=t("common.choose"))
+            g_sel = st.multiselect(
+                t("aud.tgt.genres"),
+                U.genre_options(version),
+                key=K.AUD_TGT_GENRES,
+                format_func=lambda g: genre_label(g, lang()),
+                placeholder=t("common.choose"),
+            )
             kw_text = st.text_input(t("aud.tgt.keywords"), key=K.AUD_TGT_KEYWORDS, help=t("aud.tgt.keywords_help"))
             kw = U.parse_keywords(kw_text)
     c3, c4, c5 = st.columns([1, 1, 1])
     with c3:
-        cut_mode = st.radio(t("aud.tgt.cut"), ["top", "threshold"], key=K.AUD_TGT_CUT, horizontal=True,
-                            format_func=lambda m: t(f"aud.tgt.cut.{m}"))
+        cut_mode = st.radio(
+            t("aud.tgt.cut"),
+            ["top", "threshold"],
+            key=K.AUD_TGT_CUT,
+            horizontal=True,
+            format_func=lambda m: t(f"aud.tgt.cut.{m}"),
+        )
     with c4:
         if cut_mode == "top":
-            top_n = int(st.number_input(t("aud.tgt.n"), min_value=1, max_value=100000, value=100, step=10,
-                                        key=K.AUD_TGT_N))
+            top_n = int(
+                st.number_input(t("aud.tgt.n"), min_value=1, max_value=100000, value=100, step=10, key=K.AUD_TGT_N)
+            )
             thr = None
         else:
-            thr = float(st.number_input(t("aud.tgt.threshold"), value=0.0, step=0.1, key=K.AUD_TGT_THRESHOLD,
-                                        format="%.3f"))
+            thr = float(
+                st.number_input(t("aud.tgt.threshold"), value=0.0, step=0.1, key=K.AUD_TGT_THRESHOLD, format="%.3f")
+            )
             top_n = None
     with c5:
         tgt_go = st.button(t("aud.tgt.go"), key=K.AUD_TGT_GO, type="primary")
@@ -291,8 +352,13 @@ with tab_tgt:
         if mode == "new" and not g_sel and not kw:
             st.warning(t("aud.tgt.need_description"))
         else:
-            req = {"version": version, "model": model, "item": item if mode == "film" else None,
-                   "genres": tuple(g_sel), "keywords": tuple(kw)}
+            req = {
+                "version": version,
+                "model": model,
+                "item": item if mode == "film" else None,
+                "genres": tuple(g_sel),
+                "keywords": tuple(kw),
+            }
             with st.status(t("aud.tgt.running"), expanded=False) as status:
                 try:
                     U.audience(version, model, req["item"], req["genres"], req["keywords"])
@@ -313,8 +379,12 @@ with tab_tgt:
         st.caption(t("aud.tgt.result_sub", pool=pool_size, model=U.model_label(req["model"])))
         mem, personas = U.saved_segments(version)
         show = U.display_table(chosen, mem, personas)
-        st.dataframe(show.head(500), hide_index=True, key="aud_tgt_table",
-                     column_config={t("aud.col.top_share"): st.column_config.NumberColumn(format="%.2f%%")})
+        st.dataframe(
+            show.head(500),
+            hide_index=True,
+            key="aud_tgt_table",
+            column_config={t("aud.col.top_share"): st.column_config.NumberColumn(format="%.2f%%")},
+        )
         if similar is not None:
             sim = similar.assign(title=similar["item_id"].map(lambda i: titles.get(i, i)))
             st.caption(t("aud.tgt.similar", films=U.sep().join(f"《{x}》" for x in sim["title"].head(8))))
@@ -333,7 +403,9 @@ with tab_tgt:
                 p = group_persona(ds, prof, chosen["user_id"].tolist())
                 if p is not None:
                     with st.container(border=True):
-                        st.markdown(f"**{t('aud.tgt.persona')}**{U.colon()}{p['name_zh'] if lang() == 'zh' else p['name_en']}")
+                        st.markdown(
+                            f"**{t('aud.tgt.persona')}**{U.colon()}{p['name_zh'] if lang() == 'zh' else p['name_en']}"
+                        )
                         for line in U.persona_lines(p):
                             st.markdown(f"- {line}")
         # export
@@ -342,8 +414,13 @@ with tab_tgt:
             pseudo = st.checkbox(t("aud.tgt.pseudo"), value=True, key=K.AUD_TGT_PSEUDO, help=t("aud.tgt.pseudo_help"))
         with e2:
             data = export_audience_csv(chosen, ws.secret("pseudonym") if pseudo else None, pseudonymise_ids=pseudo)
-            st.download_button(t("common.download_csv"), data=data, mime="text/csv", key=K.AUD_TGT_DOWNLOAD,
-                               file_name=f"audience_{req['item'] or 'new'}_{version}.csv")
+            st.download_button(
+                t("common.download_csv"),
+                data=data,
+                mime="text/csv",
+                key=K.AUD_TGT_DOWNLOAD,
+                file_name=f"audience_{req['item'] or 'new'}_{version}.csv",
+            )
         # validation
         if req["item"]:
             st.subheader(t("aud.tgt.validate_title"))
@@ -378,8 +455,11 @@ with tab_tgt:
     st.caption(t("aud.tgt.bench_help"))
     b1, b2 = st.columns([1, 1])
     with b1:
-        n_films = int(st.number_input(t("aud.tgt.bench_items"), min_value=1, max_value=200, value=10, step=1,
-                                      key=K.AUD_TGT_BENCH_N))
+        n_films = int(
+            st.number_input(
+                t("aud.tgt.bench_items"), min_value=1, max_value=200, value=10, step=1, key=K.AUD_TGT_BENCH_N
+            )
+        )
     with b2:
         bench_go = st.button(t("aud.tgt.bench_go"), key=K.AUD_TGT_BENCH_GO)
     if bench_go:

@@ -1,4 +1,5 @@
 """模型对比 / Models: choose models, parameters and protocol; train; compare; tune; save and reload."""
+
 from __future__ import annotations
 
 import json
@@ -29,6 +30,7 @@ def one_line(e: Exception) -> str:
 def progress_into(bar):
     def cb(label, step, total):
         bar.progress(min(step / total, 1.0) if total else 1.0, text=label)
+
     return cb
 
 
@@ -37,8 +39,13 @@ tab_cmp, tab_tune, tab_reg = st.tabs([t("models.tab_compare"), t("models.tab_tun
 # ============================================================================ compare
 with tab_cmp:
     st.session_state.setdefault(W.MODELS, [m for m in mp.DEFAULT_MODELS if m in mp.available_models()])
-    chosen = st.multiselect(t("models.choose"), mp.available_models(), format_func=mp.model_label, key=W.MODELS,
-                            placeholder=t("models.pick_placeholder"))
+    chosen = st.multiselect(
+        t("models.choose"),
+        mp.available_models(),
+        format_func=mp.model_label,
+        key=W.MODELS,
+        placeholder=t("models.pick_placeholder"),
+    )
     configs = {}
     for name in chosen:
         with st.expander(t("models.params_of", model=mp.model_label(name))):
@@ -50,8 +57,9 @@ with tab_cmp:
         split = st.selectbox(t("models.split"), mp.SPLITS, format_func=lambda s: t(f"models.split_{s}"), key=W.SPLIT)
     with c2:
         folds = st.slider(t("models.folds"), 2, 10, 5, key=W.FOLDS, disabled=split != "kfold")
-        test_size = st.slider(t("models.test_size"), 0.05, 0.5, 0.2, 0.05, key=W.TEST_SIZE,
-                              disabled=split not in ("random", "temporal"))
+        test_size = st.slider(
+            t("models.test_size"), 0.05, 0.5, 0.2, 0.05, key=W.TEST_SIZE, disabled=split not in ("random", "temporal")
+        )
     with c3:
         leave_n = st.number_input(t("models.leave_n"), 1, 20, 1, key=W.LEAVE_N, disabled=split != "user")
         k = st.number_input(t("models.k"), 1, 50, 10, key=W.K)
@@ -71,8 +79,12 @@ with tab_cmp:
             else:
                 ok_configs = {n: c for n, c in configs.items() if n not in failed}
                 st.session_state[K.MODELS_EVAL] = ev
-                st.session_state[K.MODELS_RUN] = {"version": version, "configs": ok_configs, "requested": configs,
-                                                  "protocol": protocol}
+                st.session_state[K.MODELS_RUN] = {
+                    "version": version,
+                    "configs": ok_configs,
+                    "requested": configs,
+                    "protocol": protocol,
+                }
                 status.update(label=t("models.trained"), state="complete", expanded=bool(failed))
             for name, msg in failed.items():
                 st.warning(t("models.model_failed", model=mp.model_label(name), msg=msg))
@@ -85,8 +97,9 @@ with tab_cmp:
     run = st.session_state.get(K.MODELS_RUN)
     if ev is not None and run and run["version"] == version:
         st.subheader(t("models.results"))
-        if json.dumps([run.get("requested", run["configs"]), run["protocol"]], sort_keys=True, default=str) != json.dumps(
-                [configs, protocol], sort_keys=True, default=str):
+        if json.dumps(
+            [run.get("requested", run["configs"]), run["protocol"]], sort_keys=True, default=str
+        ) != json.dumps([configs, protocol], sort_keys=True, default=str):
             st.info(t("models.stale"))
         st.dataframe(mp.display_table(ev), placeholder="N/A")
         st.caption(t("models.results_hint"))
@@ -98,13 +111,21 @@ with tab_cmp:
         cols = mp.metric_columns(ev)
         g1, g2 = st.columns(2)
         with g1:
-            bar_metric = st.selectbox(t("models.bar_metric"), cols + ["fit_seconds", "test_seconds"],
-                                      format_func=mp.metric_name, key=W.BAR_METRIC)
+            bar_metric = st.selectbox(
+                t("models.bar_metric"),
+                cols + ["fit_seconds", "test_seconds"],
+                format_func=mp.metric_name,
+                key=W.BAR_METRIC,
+            )
             st.plotly_chart(mp.bar_chart(ev, bar_metric), key="models_chart_bar")
         with g2:
             st.session_state.setdefault(W.CURVE_METRIC, "ndcg")
-            curve_metric = st.selectbox(t("models.curve_metric"), ["precision", "recall", "ndcg", "map", "hit_rate"],
-                                        format_func=mp.metric_name, key=W.CURVE_METRIC)
+            curve_metric = st.selectbox(
+                t("models.curve_metric"),
+                ["precision", "recall", "ndcg", "map", "hit_rate"],
+                format_func=mp.metric_name,
+                key=W.CURVE_METRIC,
+            )
             st.plotly_chart(mp.curves_chart(ev, curve_metric), key="models_chart_curves")
         g3, g4 = st.columns(2)
         with g3:
@@ -130,8 +151,13 @@ with tab_cmp:
         with s3:
             sig_metric = st.selectbox(t("models.sig_metric"), cols, format_func=mp.metric_name, key=W.SIG_METRIC)
         with s4:
-            by = st.radio(t("models.sig_by"), ["fold", "user"], format_func=lambda v: t(f"models.by_{v}"),
-                          key=W.SIG_BY, horizontal=True)
+            by = st.radio(
+                t("models.sig_by"),
+                ["fold", "user"],
+                format_func=lambda v: t(f"models.by_{v}"),
+                key=W.SIG_BY,
+                horizontal=True,
+            )
         if a == b:
             st.caption(t("models.sig_same"))
         else:
@@ -141,12 +167,22 @@ with tab_cmp:
         with st.expander(t("models.per_fold")):
             per_fold = mp.per_fold_frame(ev)
             st.dataframe(per_fold, hide_index=True)
-            st.download_button(t("common.download_csv"), per_fold.to_csv(index=False).encode("utf-8-sig"),
-                               file_name=f"cinelens_models_{version}.csv", mime="text/csv", key=W.DOWNLOAD)
+            st.download_button(
+                t("common.download_csv"),
+                per_fold.to_csv(index=False).encode("utf-8-sig"),
+                file_name=f"cinelens_models_{version}.csv",
+                mime="text/csv",
+                key=W.DOWNLOAD,
+            )
 
         st.markdown(f"**{t('models.save_title')}**")
-        to_save = st.multiselect(t("models.save_pick"), models_run, format_func=mp.model_label, key=W.SAVE_PICK,
-                                 placeholder=t("models.pick_placeholder"))
+        to_save = st.multiselect(
+            t("models.save_pick"),
+            models_run,
+            format_func=mp.model_label,
+            key=W.SAVE_PICK,
+            placeholder=t("models.pick_placeholder"),
+        )
         if st.button(t("models.save"), key=W.SAVE, disabled=not to_save):
             with st.status(t("models.saving"), expanded=True) as status:
                 bar = st.progress(0.0)
@@ -166,14 +202,24 @@ with tab_tune:
     u1, u2, u3 = st.columns(3)
     with u1:
         tname = st.selectbox(t("models.tune_model"), tunable, format_func=mp.model_label, key=W.TUNE_MODEL)
-    metric_options = (["rmse", "mae"] if mp.predicts_ratings(tname) else []) + ["ndcg", "precision", "recall",
-                                                                                "map", "hit_rate"]
+    metric_options = (["rmse", "mae"] if mp.predicts_ratings(tname) else []) + [
+        "ndcg",
+        "precision",
+        "recall",
+        "map",
+        "hit_rate",
+    ]
     with u2:
         tmetric = st.selectbox(t("models.tune_metric"), metric_options, format_func=mp.metric_name, key=W.TUNE_METRIC)
         tfolds = st.slider(t("models.tune_folds"), 2, 5, 3, key=W.TUNE_FOLDS)
     with u3:
-        method = st.radio(t("models.tune_method"), ["grid", "random"], format_func=lambda v: t(f"models.{v}"),
-                          key=W.TUNE_METHOD, horizontal=True)
+        method = st.radio(
+            t("models.tune_method"),
+            ["grid", "random"],
+            format_func=lambda v: t(f"models.{v}"),
+            key=W.TUNE_METHOD,
+            horizontal=True,
+        )
         n_iter = st.number_input(t("models.tune_iter"), 2, 50, 8, key=W.TUNE_ITER, disabled=method != "random")
 
     space, bad = {}, None
@@ -185,8 +231,9 @@ with tab_tune:
         with pc1:
             use = st.checkbox(t("models.tune_on", param=p), key=on_key)
         with pc2:
-            text = st.text_input(t("models.tune_values", param=p), key=val_key, disabled=not use,
-                                 help=t("models.tune_values_help"))
+            text = st.text_input(
+                t("models.tune_values", param=p), key=val_key, disabled=not use, help=t("models.tune_values_help")
+            )
         if use:
             try:
                 space[p] = mp.parse_space_text(text, d)
@@ -200,8 +247,9 @@ with tab_tune:
         with st.status(t("models.tuning"), expanded=True) as status:
             bar = st.progress(0.0)
             try:
-                res = mp.run_tuning(ds, version, tname, base, space, method, int(n_iter), tprotocol, tmetric,
-                                    progress_into(bar))
+                res = mp.run_tuning(
+                    ds, version, tname, base, space, method, int(n_iter), tprotocol, tmetric, progress_into(bar)
+                )
             except FAILURES as e:
                 status.update(label=t("models.failed"), state="error")
                 st.error(t("common.error", msg=one_line(e)))
@@ -214,10 +262,17 @@ with tab_tune:
     tuned = st.session_state.get(K.MODELS_TUNING)
     if tuned and tuned["version"] == version:
         res = tuned["result"]
-        st.success(t("models.tune_best", params=mp.params_text(res.best_params),
-                     metric=mp.metric_name(res.metric), score=res.best_score))
-        st.button(t("models.tune_apply"), key=W.TUNE_APPLY, on_click=mp.set_params_in_form,
-                  args=(res.model, res.best_params))
+        st.success(
+            t(
+                "models.tune_best",
+                params=mp.params_text(res.best_params),
+                metric=mp.metric_name(res.metric),
+                score=res.best_score,
+            )
+        )
+        st.button(
+            t("models.tune_apply"), key=W.TUNE_APPLY, on_click=mp.set_params_in_form, args=(res.model, res.best_params)
+        )
         st.dataframe(mp.tuning_frame(res), hide_index=True)
         if res.param_names:
             pchart = st.selectbox(t("models.tune_chart_param"), res.param_names, key=W.TUNE_PARAM_CHART)
@@ -233,20 +288,33 @@ with tab_reg:
     else:
         st.dataframe(reg.rename(columns={"model_id": t("models.model_id")}), hide_index=True, placeholder="N/A")
         names = dict(zip(reg["model_id"], reg[t("models.model")], strict=True))
-        pick = st.selectbox(t("models.registry_pick"), reg["model_id"].tolist(), key=W.REG_PICK,
-                            format_func=lambda m: f"{m} · {names.get(m, '')}")
+        pick = st.selectbox(
+            t("models.registry_pick"),
+            reg["model_id"].tolist(),
+            key=W.REG_PICK,
+            format_func=lambda m: f"{m} · {names.get(m, '')}",
+        )
         if st.button(t("models.registry_load"), key=W.REG_LOAD):
             try:
                 model, secs = mp.load_registered(ws, pick)
             except FAILURES as e:
                 st.error(t("common.error", msg=one_line(e)))
             else:
-                st.session_state[K.MODELS_LOADED] = {"model_id": pick, "name": model.name, "seconds": secs,
-                                                     "sample": mp.sample_recommendations(model, ds)}
+                st.session_state[K.MODELS_LOADED] = {
+                    "model_id": pick,
+                    "name": model.name,
+                    "seconds": secs,
+                    "sample": mp.sample_recommendations(model, ds),
+                }
         loaded = st.session_state.get(K.MODELS_LOADED)
         if loaded and loaded["model_id"] in set(reg["model_id"]):
-            st.success(t("models.loaded", model=f"{mp.model_label(loaded['name'])} ({loaded['model_id']})",
-                         seconds=loaded["seconds"]))
+            st.success(
+                t(
+                    "models.loaded",
+                    model=f"{mp.model_label(loaded['name'])} ({loaded['model_id']})",
+                    seconds=loaded["seconds"],
+                )
+            )
             user, table = loaded["sample"]
             if user is not None:
                 st.markdown(t("models.sample_recs", user=user))

@@ -1,4 +1,5 @@
 """Reviews: sentiment (film-domain model vs the SnowNLP baseline), agreement with stars, views, keywords."""
+
 from __future__ import annotations
 
 import streamlit as st
@@ -17,7 +18,7 @@ ds = require_dataset(need_ratings=False)
 version = ds.version
 if ds.reviews.empty:
     st.info(t("rev.no_reviews"))
-    U.page_link("pages/1_data.py", t("common.go_data"), "📂")
+    U.page_link("views/1_data.py", t("common.go_data"), "📂")
     st.stop()
 
 # ---------------------------------------------------------------------------- method + run
@@ -42,15 +43,18 @@ if go:
         try:
             res = U.run_sentiment(version, method, progress=progress)
             st.session_state[K.REV_DONE] = (version, method)
-            status.update(label=t("rev.done", n=res.n, sec=res.seconds, rate=res.reviews_per_second),
-                          state="complete", expanded=False)
+            status.update(
+                label=t("rev.done", n=res.n, sec=res.seconds, rate=res.reviews_per_second),
+                state="complete",
+                expanded=False,
+            )
         except UserError as e:
             status.update(label=t("common.error", msg=e), state="error")
             st.stop()
 
 done = st.session_state.get(K.REV_DONE)
 if (not done or done[0] != version or done[1] != method) and U.has_result(version, method):
-    done = st.session_state[K.REV_DONE] = (version, method)   # scored before (saved in the workspace)
+    done = st.session_state[K.REV_DONE] = (version, method)  # scored before (saved in the workspace)
 if not done or done[0] != version or done[1] != method:
     st.info(t("rev.need_run"))
     st.stop()
@@ -63,9 +67,10 @@ elif method == "general":
 else:
     st.caption(t("rev.oof_note", k=int(res.frame["fold"].max()) + 1))
 
-tab_agree, tab_films, tab_trend, tab_seg, tab_kw = st.tabs([
-    t("rev.tab.agreement"), t("rev.tab.films"), t("rev.tab.trend"), t("rev.tab.segments"), t("rev.tab.keywords")],
-    key=K.REV_TABS)
+tab_agree, tab_films, tab_trend, tab_seg, tab_kw = st.tabs(
+    [t("rev.tab.agreement"), t("rev.tab.films"), t("rev.tab.trend"), t("rev.tab.segments"), t("rev.tab.keywords")],
+    key=K.REV_TABS,
+)
 
 # ---------------------------------------------------------------------------- agreement
 with tab_agree:
@@ -100,19 +105,30 @@ with tab_films:
     st.subheader(t("rev.compare"))
     ca, cb = st.columns(2)
     with ca:
-        a_item = st.selectbox(t("rev.compare_a"), films, index=0, key=K.REV_CMP_A,
-                              format_func=lambda i: U.film_label(ds, i))
+        a_item = st.selectbox(
+            t("rev.compare_a"), films, index=0, key=K.REV_CMP_A, format_func=lambda i: U.film_label(ds, i)
+        )
     with cb:
-        b_item = st.selectbox(t("rev.compare_b"), films, index=min(1, len(films) - 1), key=K.REV_CMP_B,
-                              format_func=lambda i: U.film_label(ds, i))
+        b_item = st.selectbox(
+            t("rev.compare_b"),
+            films,
+            index=min(1, len(films) - 1),
+            key=K.REV_CMP_B,
+            format_func=lambda i: U.film_label(ds, i),
+        )
     st.dataframe(U.compare_table(res, ds, a_item, b_item), hide_index=True, key="rev_compare_table")
     st.plotly_chart(U.compare_figure(res, ds, a_item, b_item), key="rev_compare_chart")
 
 # ---------------------------------------------------------------------------- trend
 with tab_trend:
-    chosen = st.multiselect(t("rev.trend_films"), films, key=K.REV_TREND_ITEMS,
-                            format_func=lambda i: U.film_label(ds, i), max_selections=5,
-                            placeholder=t("common.choose"))
+    chosen = st.multiselect(
+        t("rev.trend_films"),
+        films,
+        key=K.REV_TREND_ITEMS,
+        format_func=lambda i: U.film_label(ds, i),
+        max_selections=5,
+        placeholder=t("common.choose"),
+    )
     fig = U.trend_figure(res, ds, chosen)
     if fig is None:
         st.info(t("rev.no_time"))
@@ -124,7 +140,7 @@ memberships, _personas = U.saved_segments(version)
 with tab_seg:
     if memberships is None or len(memberships) == 0:
         st.info(t("rev.no_segments"))
-        U.page_link("pages/2_audience.py", t("rev.go_audience"), "👥")
+        U.page_link("views/2_audience.py", t("rev.go_audience"), "👥")
     else:
         seg = U.segment_table(res, memberships)
         st.dataframe(seg, hide_index=True, key="rev_segment_table")
@@ -135,14 +151,19 @@ with tab_kw:
     ri = U.review_index(version)
     k1, k2, k3, k4 = st.columns([1, 1, 1, 1])
     with k1:
-        kw_method = st.radio(t("rev.kw.method"), ["tfidf", "textrank"], key=K.REV_KW_METHOD,
-                             format_func=lambda x: {"tfidf": "TF-IDF", "textrank": "TextRank"}[x])
+        kw_method = st.radio(
+            t("rev.kw.method"),
+            ["tfidf", "textrank"],
+            key=K.REV_KW_METHOD,
+            format_func=lambda x: {"tfidf": "TF-IDF", "textrank": "TextRank"}[x],
+        )
     with k2:
         scopes = ["all", "film", "segment"]
         scope = U.sticky_radio(t("rev.kw.scope"), scopes, K.REV_KW_SCOPE, lambda s: t(f"rev.kw.scope.{s}"))
     with k3:
-        side = U.sticky_radio(t("rev.kw.side"), ["all", "positive", "negative"], K.REV_KW_SIDE,
-                              lambda s: t(f"rev.kw.side.{s}"))
+        side = U.sticky_radio(
+            t("rev.kw.side"), ["all", "positive", "negative"], K.REV_KW_SIDE, lambda s: t(f"rev.kw.side.{s}")
+        )
     with k4:
         top = st.slider(t("rev.kw.top"), 5, 50, 20, key=K.REV_KW_TOP)
     item_sel = users = None
@@ -153,17 +174,26 @@ with tab_kw:
             st.info(t("rev.kw.no_segments"))
         else:
             segs = sorted(memberships["segment"].unique().tolist())
-            seg_sel = st.selectbox(t("rev.col.segment"), segs, key=K.REV_KW_SEGMENT,
-                                   format_func=lambda k: t("rev.segment_n", k=k))
+            seg_sel = st.selectbox(
+                t("rev.col.segment"), segs, key=K.REV_KW_SEGMENT, format_func=lambda k: t("rev.segment_n", k=k)
+            )
             users = memberships.loc[memberships["segment"] == seg_sel, "user_id"].tolist()
-    kw, n_rows = U.keyword_table(ri, kw_method, top, item=item_sel, users=users,
-                                 side=None if side == "all" else side, labels=res.frame["label"].to_numpy())
+    kw, n_rows = U.keyword_table(
+        ri,
+        kw_method,
+        top,
+        item=item_sel,
+        users=users,
+        side=None if side == "all" else side,
+        labels=res.frame["label"].to_numpy(),
+    )
     if kw.empty:
         st.info(t("rev.kw.none"))
     else:
         title = t("rev.kw.title", n=n_rows)
-        chart = U.sticky_radio(t("rev.kw.chart"), ["bar", "treemap", "cloud"], K.REV_KW_CHART,
-                               lambda c: t(f"rev.kw.{c}"), horizontal=True)
+        chart = U.sticky_radio(
+            t("rev.kw.chart"), ["bar", "treemap", "cloud"], K.REV_KW_CHART, lambda c: t(f"rev.kw.{c}"), horizontal=True
+        )
         kc1, kc2 = st.columns([1, 2])
         with kc1:
             st.dataframe(U.keyword_display(kw), hide_index=True, key="rev_kw_table")

@@ -1,5 +1,6 @@
 """Data page: what is loaded, upload -> detect -> map -> clean (preview + report) -> save as a version;
 versions (switch, compare, delete) and exports."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -12,9 +13,31 @@ from ui.i18n import t
 from ui.services import active_version_id, dataset, set_active_version, workspace
 from ui.state import K
 
-UPLOAD_TYPES = ["csv", "tsv", "txt", "dat", "data", "item", "user", "json", "jsonl", "ndjson", "parquet", "xlsx", "zip", "gz"]
+UPLOAD_TYPES = [
+    "csv",
+    "tsv",
+    "txt",
+    "dat",
+    "data",
+    "item",
+    "user",
+    "json",
+    "jsonl",
+    "ndjson",
+    "parquet",
+    "xlsx",
+    "zip",
+    "gz",
+]
 ROLES = ["interactions", "items", "users", "ignore"]
-SCALES = {"detected": None, "1-5": (1.0, 5.0), "0.5-5": (0.5, 5.0), "0-5": (0.0, 5.0), "1-10": (1.0, 10.0), "0-10": (0.0, 10.0)}
+SCALES = {
+    "detected": None,
+    "1-5": (1.0, 5.0),
+    "0.5-5": (0.5, 5.0),
+    "0-5": (0.0, 5.0),
+    "1-10": (1.0, 10.0),
+    "0-10": (0.0, 10.0),
+}
 
 st.title(f":material/database: {t('data.title')}")
 st.caption(t("data.intro"))
@@ -61,12 +84,21 @@ def overview() -> None:
     c[3].metric(t("common.reviews"), f"{s['reviews']:,}")
     c[4].metric(t("data.sparsity"), "-" if s["sparsity"] is None else f"{s['sparsity']:.2%}")
     lo, hi = s["rating_scale"]
-    st.caption(t("data.scale_line", lo=f"{lo:g}", hi=f"{hi:g}",
-                 mean="-" if s["mean_rating"] is None else f"{s['mean_rating']:.2f}",
-                 first=(s["first_time"] or "-")[:10], last=(s["last_time"] or "-")[:10]))
+    st.caption(
+        t(
+            "data.scale_line",
+            lo=f"{lo:g}",
+            hi=f"{hi:g}",
+            mean="-" if s["mean_rating"] is None else f"{s['mean_rating']:.2f}",
+            first=(s["first_time"] or "-")[:10],
+            last=(s["last_time"] or "-")[:10],
+        )
+    )
     left, right = st.columns(2)
     if s["ratings"]:
-        left.plotly_chart(dp.rating_histogram(ds, t("data.hist"), t("col.rating"), t("data.count")), key="data_hist_chart")
+        left.plotly_chart(
+            dp.rating_histogram(ds, t("data.hist"), t("col.rating"), t("data.count")), key="data_hist_chart"
+        )
     right.markdown(f"**{t('data.top_films')}**")
     with right:
         show_table(dp.top_films(ds))
@@ -94,27 +126,59 @@ def options_form() -> CleaningOptions:
         exact = c1.checkbox(t("opt.exact"), value=True, key=f"{K.DATA_OPT}exact")
         ids = c1.checkbox(t("opt.ids"), value=True, key=f"{K.DATA_OPT}ids")
         parse = c1.checkbox(t("opt.parse"), value=True, key=f"{K.DATA_OPT}parse")
-        unparse = c1.selectbox(t("opt.unparseable"), ["drop", "blank"], key=f"{K.DATA_OPT}unparse",
-                               format_func=lambda v: t(f"opt.unparseable.{v}"))
-        missing = c2.selectbox(t("opt.missing"), ["keep", "drop"], key=f"{K.DATA_OPT}missing",
-                               format_func=lambda v: t(f"opt.missing.{v}"))
-        pairs = c2.selectbox(t("opt.pairs"), ["latest", "mean", "first", "keep"], key=f"{K.DATA_OPT}pairs",
-                             format_func=lambda v: t(f"opt.pairs.{v}"))
-        oor = c2.selectbox(t("opt.oor"), ["drop", "clip", "keep"], key=f"{K.DATA_OPT}oor",
-                           format_func=lambda v: t(f"opt.oor.{v}"))
-        scale = c3.selectbox(t("opt.scale"), list(SCALES), key=f"{K.DATA_OPT}scale",
-                             format_func=lambda v: t("opt.scale.detected") if v == "detected" else v)
-        step = c3.selectbox(t("opt.step"), [0.0, 0.5, 1.0], key=f"{K.DATA_OPT}step",
-                            format_func=lambda v: t("opt.step.none") if not v else f"{v:g}")
+        unparse = c1.selectbox(
+            t("opt.unparseable"),
+            ["drop", "blank"],
+            key=f"{K.DATA_OPT}unparse",
+            format_func=lambda v: t(f"opt.unparseable.{v}"),
+        )
+        missing = c2.selectbox(
+            t("opt.missing"), ["keep", "drop"], key=f"{K.DATA_OPT}missing", format_func=lambda v: t(f"opt.missing.{v}")
+        )
+        pairs = c2.selectbox(
+            t("opt.pairs"),
+            ["latest", "mean", "first", "keep"],
+            key=f"{K.DATA_OPT}pairs",
+            format_func=lambda v: t(f"opt.pairs.{v}"),
+        )
+        oor = c2.selectbox(
+            t("opt.oor"), ["drop", "clip", "keep"], key=f"{K.DATA_OPT}oor", format_func=lambda v: t(f"opt.oor.{v}")
+        )
+        scale = c3.selectbox(
+            t("opt.scale"),
+            list(SCALES),
+            key=f"{K.DATA_OPT}scale",
+            format_func=lambda v: t("opt.scale.detected") if v == "detected" else v,
+        )
+        step = c3.selectbox(
+            t("opt.step"),
+            [0.0, 0.5, 1.0],
+            key=f"{K.DATA_OPT}step",
+            format_func=lambda v: t("opt.step.none") if not v else f"{v:g}",
+        )
         ts = c3.checkbox(t("opt.timestamps"), value=True, key=f"{K.DATA_OPT}ts")
         text = c3.checkbox(t("opt.text"), value=True, key=f"{K.DATA_OPT}text")
-        maxlen = c3.number_input(t("opt.maxlen"), min_value=0, max_value=100000, value=2000, step=100, key=f"{K.DATA_OPT}maxlen")
+        maxlen = c3.number_input(
+            t("opt.maxlen"), min_value=0, max_value=100000, value=2000, step=100, key=f"{K.DATA_OPT}maxlen"
+        )
         sus = c2.checkbox(t("opt.suspicious"), value=True, key=f"{K.DATA_OPT}sus")
         drop_sus = c2.checkbox(t("opt.drop_suspicious"), value=False, key=f"{K.DATA_OPT}drop_sus")
-    return CleaningOptions(exact_duplicates=exact, normalise_ids=ids, parse_ratings=parse, unparseable_ratings=unparse,
-                           missing_ratings=missing, target_scale=SCALES[scale], rating_step=step or None,
-                           out_of_range=oor, parse_timestamps=ts, clean_text=text, text_max_len=int(maxlen),
-                           duplicate_pairs=pairs, flag_suspicious=sus, drop_suspicious=drop_sus)
+    return CleaningOptions(
+        exact_duplicates=exact,
+        normalise_ids=ids,
+        parse_ratings=parse,
+        unparseable_ratings=unparse,
+        missing_ratings=missing,
+        target_scale=SCALES[scale],
+        rating_step=step or None,
+        out_of_range=oor,
+        parse_timestamps=ts,
+        clean_text=text,
+        text_max_len=int(maxlen),
+        duplicate_pairs=pairs,
+        flag_suspicious=sus,
+        drop_suspicious=drop_sus,
+    )
 
 
 def mapping_forms(sig, result) -> dict:
@@ -133,8 +197,13 @@ def mapping_forms(sig, result) -> dict:
             if role0 == "unknown":
                 st.info(t("data.need_mapping"))
                 role0 = "interactions"
-            role = st.selectbox(t("data.role"), ROLES, index=ROLES.index(role0), key=f"{K.DATA_MAP}{sig}_{i}_role",
-                                format_func=lambda r: t(f"data.role.{r}"))
+            role = st.selectbox(
+                t("data.role"),
+                ROLES,
+                index=ROLES.index(role0),
+                key=f"{K.DATA_MAP}{sig}_{i}_role",
+                format_func=lambda r: t(f"data.role.{r}"),
+            )
             if role == "ignore":
                 overrides[tb.name] = {"role": "ignore", "mapping": {}}
                 continue
@@ -144,15 +213,21 @@ def mapping_forms(sig, result) -> dict:
             grid = st.columns(4)
             for j, f in enumerate(dp.ROLE_FIELDS[role]):
                 cur = base.get(f)
-                choice = grid[j % 4].selectbox(t(f"field.{f}"), cols, index=cols.index(cur) if cur in cols else 0,
-                                               key=f"{K.DATA_MAP}{sig}_{i}_{role}_{f}")
+                choice = grid[j % 4].selectbox(
+                    t(f"field.{f}"),
+                    cols,
+                    index=cols.index(cur) if cur in cols else 0,
+                    key=f"{K.DATA_MAP}{sig}_{i}_{role}_{f}",
+                )
                 if choice != none:
                     mapping[f] = choice
             overrides[tb.name] = {"role": role, "mapping": mapping}
             st.caption(t("data.live_preview"))
             st.dataframe(dp.mapping_preview(tb, role, mapping), hide_index=True, key=f"{K.DATA_MAP}{sig}_{i}_preview")
             n1, n2 = st.columns([3, 1])
-            name = n1.text_input(t("data.mapping_name"), key=f"{K.DATA_MAP}{sig}_{i}_name", placeholder=t("data.mapping_name_ph"))
+            name = n1.text_input(
+                t("data.mapping_name"), key=f"{K.DATA_MAP}{sig}_{i}_name", placeholder=t("data.mapping_name_ph")
+            )
             if n2.button(t("data.mapping_save"), key=f"{K.DATA_MAP}{sig}_{i}_save", disabled=not name.strip()):
                 ws.save_mapping(name.strip(), {"role": role, "mapping": mapping, "columns": cols[1:]})
                 st.success(t("data.mapping_saved", name=name.strip()))
@@ -164,15 +239,28 @@ def show_report(report) -> None:
     c[0].metric(t("data.rows_in"), f"{report.rows_in:,}")
     c[1].metric(t("data.rows_out"), f"{report.rows_out:,}")
     c[2].metric(t("data.rows_dropped"), f"{report.rows_in - report.rows_out:,}")
-    c[3].metric(t("data.scale"), f"{report.detected_scale[0]:g}-{report.detected_scale[1]:g} → "
-                f"{report.normalised_to[0]:g}-{report.normalised_to[1]:g}")
+    c[3].metric(
+        t("data.scale"),
+        f"{report.detected_scale[0]:g}-{report.detected_scale[1]:g} → "
+        f"{report.normalised_to[0]:g}-{report.normalised_to[1]:g}",
+    )
     table = report.table()
     table["label"] = table["step"].map(lambda s: t(f"step.{s}"))
     table["detail"] = [dp.step_detail(report, s, t) for s in report.steps]
-    st.dataframe(table[["label", "rows_in", "rows_out", "dropped", "changed", "detail"]].rename(columns={
-        "label": t("data.col.step"), "rows_in": t("data.rows_in"), "rows_out": t("data.rows_out"),
-        "dropped": t("data.rows_dropped"), "changed": t("data.col.changed"), "detail": t("data.col.detail")}),
-        hide_index=True, key="data_report_table")
+    st.dataframe(
+        table[["label", "rows_in", "rows_out", "dropped", "changed", "detail"]].rename(
+            columns={
+                "label": t("data.col.step"),
+                "rows_in": t("data.rows_in"),
+                "rows_out": t("data.rows_out"),
+                "dropped": t("data.rows_dropped"),
+                "changed": t("data.col.changed"),
+                "detail": t("data.col.detail"),
+            }
+        ),
+        hide_index=True,
+        key="data_report_table",
+    )
     labels = {s: t(f"step.{s}") for s in table["step"]}
     labels["input"] = t("data.funnel_input")
     st.plotly_chart(dp.funnel_chart(report, labels), key="data_funnel_chart")
@@ -203,12 +291,21 @@ def upload_section() -> None:
     files = [(f.name, f.getvalue()) for f in uploaded]
     with st.expander(t("data.overrides")):
         o1, o2, o3 = st.columns(3)
-        enc = o1.selectbox(t("data.encoding"), dp.ENCODINGS, key=K.DATA_ENCODING,
-                           format_func=lambda v: t("data.auto") if v == "auto" else v)
-        delim = o2.selectbox(t("data.delimiter"), list(dp.DELIMITERS), key=K.DATA_DELIMITER,
-                             format_func=lambda v: t("data.auto") if v == "auto" else v)
-        header = o3.selectbox(t("data.header"), list(dp.HEADERS), key=K.DATA_HEADER,
-                              format_func=lambda v: t(f"data.header.{v}"))
+        enc = o1.selectbox(
+            t("data.encoding"),
+            dp.ENCODINGS,
+            key=K.DATA_ENCODING,
+            format_func=lambda v: t("data.auto") if v == "auto" else v,
+        )
+        delim = o2.selectbox(
+            t("data.delimiter"),
+            list(dp.DELIMITERS),
+            key=K.DATA_DELIMITER,
+            format_func=lambda v: t("data.auto") if v == "auto" else v,
+        )
+        header = o3.selectbox(
+            t("data.header"), list(dp.HEADERS), key=K.DATA_HEADER, format_func=lambda v: t(f"data.header.{v}")
+        )
     try:
         sig, result = dp.read_files(files, enc, delim, header)
     except UserError as e:
@@ -217,8 +314,16 @@ def upload_section() -> None:
     st.markdown(f"**{t('data.detected')}**")
     src = result.source_info()
     delim = {"\t": "tab", " ": "space"}.get(src["delimiter"], src["delimiter"]) or "-"
-    st.caption(t("data.detected_line", format=result.format, encoding=result.encoding or "-", delimiter=delim,
-                 layout=result.layout or "-", tables=len(result.tables)))
+    st.caption(
+        t(
+            "data.detected_line",
+            format=result.format,
+            encoding=result.encoding or "-",
+            delimiter=delim,
+            layout=result.layout or "-",
+            tables=len(result.tables),
+        )
+    )
     show_table(result.describe())
     for w in result.warnings:
         st.warning(w)
@@ -227,16 +332,23 @@ def upload_section() -> None:
     if st.button(t("data.preview_btn"), key=K.DATA_PREVIEW_BTN, type="primary"):
         bar = st.progress(0.0, text=t("data.cleaning"))
         try:
-            raw_ds, ds, report = dp.run_cleaning(result, overrides, opts,
-                                                 progress=lambda f, label="": bar.progress(min(max(f, 0.0), 1.0), text=label))
+            raw_ds, ds, report = dp.run_cleaning(
+                result, overrides, opts, progress=lambda f, label="": bar.progress(min(max(f, 0.0), 1.0), text=label)
+            )
         except UserError as e:
             bar.empty()
             st.session_state[K.DATA_PREVIEW] = None
             st.error(t("data.clean_failed", msg=e))
             return
         bar.empty()
-        st.session_state[K.DATA_PREVIEW] = {"sig": sig, "raw": raw_ds, "ds": ds, "report": report,
-                                            "options": opts.to_dict(), "overrides": overrides}
+        st.session_state[K.DATA_PREVIEW] = {
+            "sig": sig,
+            "raw": raw_ds,
+            "ds": ds,
+            "report": report,
+            "options": opts.to_dict(),
+            "overrides": overrides,
+        }
     prev = st.session_state.get(K.DATA_PREVIEW)
     if not prev or prev["sig"] != sig:
         return
@@ -245,8 +357,14 @@ def upload_section() -> None:
     if stale:
         st.info(t("data.stale"))
     show_report(prev["report"])
-    st.download_button(t("common.download_json"), data=dp.report_json(prev["report"]), file_name="cleaning_report.json",
-                       mime="application/json", key="data_report_json", on_click="ignore")
+    st.download_button(
+        t("common.download_json"),
+        data=dp.report_json(prev["report"]),
+        file_name="cleaning_report.json",
+        mime="application/json",
+        key="data_report_json",
+        on_click="ignore",
+    )
     note = st.text_input(t("data.note"), key=K.DATA_NOTE)
     if st.button(t("data.save_btn"), key=K.DATA_SAVE_BTN, type="primary", disabled=stale):
         try:
@@ -269,8 +387,9 @@ def versions_section() -> None:
     show_table(dp.versions_view(vers))
     ids = vers["version_id"].tolist()
     current = active_version_id()
-    pick = st.selectbox(t("data.version"), ids, index=ids.index(current) if current in ids else len(ids) - 1,
-                        key=K.DATA_VERSION_PICK)
+    pick = st.selectbox(
+        t("data.version"), ids, index=ids.index(current) if current in ids else len(ids) - 1, key=K.DATA_VERSION_PICK
+    )
     c1, c2 = st.columns(2)
     if c1.button(t("data.activate"), key=K.DATA_ACTIVATE, disabled=pick == current):
         activate(pick)
@@ -294,8 +413,10 @@ def versions_section() -> None:
         b = b_col.selectbox("B", ids, index=len(ids) - 1, key=K.DATA_CMP_B)
         da, db = dataset(a), dataset(b)
         show_table(dp.compare_table(da, db))
-        st.plotly_chart(dp.compare_histogram(da, db, f"A {a}", f"B {b}", t("data.hist"), t("col.rating"), t("data.count")),
-                        key="data_compare_chart")
+        st.plotly_chart(
+            dp.compare_histogram(da, db, f"A {a}", f"B {b}", t("data.hist"), t("col.rating"), t("data.count")),
+            key="data_compare_chart",
+        )
 
 
 # ------------------------------------------------------------------ exports
@@ -307,25 +428,42 @@ def export_section() -> None:
     ds = dataset(v)
     st.caption(t("data.export_note"))
     c1, c2, c3 = st.columns(3)
-    c1.download_button(t("data.export_csv"), data=lambda: dp.export_csv(ds), file_name=f"{ds.name}_{v}.csv",
-                       mime="text/csv", key="data_export_csv", on_click="ignore")
+    c1.download_button(
+        t("data.export_csv"),
+        data=lambda: dp.export_csv(ds),
+        file_name=f"{ds.name}_{v}.csv",
+        mime="text/csv",
+        key="data_export_csv",
+        on_click="ignore",
+    )
     try:
-        c2.download_button(t("data.export_xlsx"), data=lambda: dp.export_excel(ds), file_name=f"{ds.name}_{v}.xlsx",
-                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                           key="data_export_xlsx", on_click="ignore")
+        c2.download_button(
+            t("data.export_xlsx"),
+            data=lambda: dp.export_excel(ds),
+            file_name=f"{ds.name}_{v}.xlsx",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            key="data_export_xlsx",
+            on_click="ignore",
+        )
     except UserError as e:
         c2.warning(str(e))
     rep = ws.get_report(v)
     if rep:
         import json
 
-        c3.download_button(t("data.export_report"), data=json.dumps(rep, ensure_ascii=False, indent=2).encode("utf-8"),
-                           file_name=f"{ds.name}_{v}_report.json", mime="application/json", key="data_export_report",
-                           on_click="ignore")
+        c3.download_button(
+            t("data.export_report"),
+            data=json.dumps(rep, ensure_ascii=False, indent=2).encode("utf-8"),
+            file_name=f"{ds.name}_{v}_report.json",
+            mime="application/json",
+            key="data_export_report",
+            on_click="ignore",
+        )
 
 
-tab_over, tab_up, tab_ver, tab_exp = st.tabs([t("data.tab.overview"), t("data.tab.upload"), t("data.tab.versions"),
-                                              t("data.tab.export")])
+tab_over, tab_up, tab_ver, tab_exp = st.tabs(
+    [t("data.tab.overview"), t("data.tab.upload"), t("data.tab.versions"), t("data.tab.export")]
+)
 with tab_over:
     overview()
 with tab_up:
