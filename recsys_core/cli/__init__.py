@@ -14,6 +14,7 @@ COMMANDS = [
     "audience",
     "sentiment",
     "keywords",
+    "synth",
 ]
 
 
