@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui.i18n import t
-from ui.services import active_version_id, dataset, set_active_version, workspace
+from ui.services import active_version_id, choose_version, dataset, workspace
 from ui.state import K, init_state
 
 st.set_page_config(page_title="CineLens 影镜", page_icon=":material/movie:", layout="wide")
@@ -37,22 +37,25 @@ def sidebar() -> None:
         if versions.empty:
             st.info(t("app.no_dataset"))
             return
-        current = active_version_id()
         ids = versions["version_id"].tolist()
+        current = active_version_id()
+        if current not in ids:  # no default yet: the newest version
+            current = ids[-1]
+            choose_version(current)
         labels = {
             r.version_id: t("app.version_label", version=r.version_id, name=r.name, rows=int(r.rows))
             for r in versions.itertuples()
         }
+        # the picker shows this session's version, whatever changed it (a save, a switch on the Data page)
+        if st.session_state.get(K.SIDEBAR_VERSION) != current:
+            st.session_state[K.SIDEBAR_VERSION] = current
         choice = st.selectbox(
             t("app.dataset"),
             ids,
-            index=ids.index(current) if current in ids else len(ids) - 1,
             format_func=labels.get,
-            key="sidebar_version_select",
+            key=K.SIDEBAR_VERSION,
+            on_change=lambda: choose_version(st.session_state[K.SIDEBAR_VERSION]),
         )
-        if choice != current:
-            set_active_version(choice)
-            st.rerun()
         ds = dataset(choice)
         if ds.meta.get("synthetic"):
             st.caption(f":material/science: {t('app.synthetic')}")

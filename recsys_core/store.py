@@ -144,14 +144,20 @@ class Workspace:
                 "close it or set CINELENS_WORKSPACE to another folder"
             ) from None
         self._lock = threading.RLock()
+        self._tx = threading.local()  # the cursor of this thread's open transaction, if any
         self._closed = False
         with self._cursor() as c:
             c.execute(_SCHEMA)
+            c.execute("ALTER TABLE models ADD COLUMN IF NOT EXISTS label VARCHAR")
 
     # ------------------------------------------------------------------ plumbing
     @contextmanager
     def _cursor(self):
         with self._lock:
+            open_tx = getattr(self._tx, "cursor", None)
+            if open_tx is not None:  # inside transaction(): every statement joins it
+                yield open_tx
+                return
             cur = self._con.cursor()
             try:
                 yield cur
@@ -160,14 +166,26 @@ class Workspace:
 
     @contextmanager
     def _transaction(self):
-        with self._cursor() as c:
-            c.execute("BEGIN TRANSACTION")
-            try:
-                yield c
-            except BaseException:
-                c.execute("ROLLBACK")
-                raise
-            c.execute("COMMIT")
+        with self._lock:
+            if getattr(self._tx, "cursor", None) is not None:  # nested: part of the outer transaction
+                yield self._tx.cursor
+                return
+            with self._cursor() as c:
+                c.execute("BEGIN TRANSACTION")
+                self._tx.cursor = c
+                try:
+                    yield c
+                except BaseException:
+                    c.execute("ROLLBACK")
+                    raise
+                else:
+                    c.execute("COMMIT")
+                finally:
+                    self._tx.cursor = None
+
+    def transaction(self):
+        """All workspace writes inside ``with ws.transaction():`` commit together or not at all."""
+        return self._transaction()
 
     def close(self) -> None:
         with self._lock:
@@ -348,7 +366,16 @@ class Workspace:
         self.log_event("dataset_version_deleted", {"version_id": version_id})
 
     # ------------------------------------------------------------------ model registry
-    def register_model(self, model, name: str, metrics: dict | None, data_version: str | None, note: str = "") -> str:
+    def register_model(
+        self,
+        model,
+        name: str,
+        metrics: dict | None,
+        data_version: str | None,
+        note: str = "",
+        label: str | None = None,
+    ) -> str:
+        """Store a fitted model; ``name`` is the algorithm, ``label`` the readable name people see."""
         model_id = f"m-{_now():%Y%m%d%H%M%S}-{uuid.uuid4().hex[:6]}"
         path = self.path / "models" / f"{model_id}.pkl"
         tmp = path.with_suffix(".part")
@@ -359,7 +386,8 @@ class Workspace:
         params = model.get_params() if hasattr(model, "get_params") else {}
         with self._cursor() as c:
             c.execute(
-                "INSERT INTO models VALUES (?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO models (model_id, name, params, metrics, data_version, created, path, sha256, note, label) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?)",
                 [
                     model_id,
                     name,
@@ -370,6 +398,7 @@ class Workspace:
                     str(path.relative_to(self.path)),
                     digest,
                     note,
+                    label,
                 ],
             )
         self.log_event("model_registered", {"model_id": model_id, "name": name, "data_version": data_version})
@@ -379,7 +408,7 @@ class Workspace:
         where, args = _where(data_version=data_version)
         with self._cursor() as c:
             df = c.execute(
-                "SELECT model_id, name, params, metrics, data_version, created, path, sha256, note "
+                "SELECT model_id, name, params, metrics, data_version, created, path, sha256, note, label "
                 f"FROM models{where} ORDER BY created",
                 args,
             ).df()
@@ -401,6 +430,18 @@ class Workspace:
             raise UserError(f"model file for {model_id} was modified outside CineLens (sha256 mismatch); retrain it")
         with open(path, "rb") as f:
             return pickle.load(f)
+
+    def rename_model(self, model_id: str, label: str) -> None:
+        label = " ".join(str(label).split())
+        if not label:
+            raise UserError("a model name cannot be empty - type a name or keep the current one")
+        if len(label) > 120:
+            raise UserError(f"a model name has at most 120 characters (got {len(label)})")
+        with self._cursor() as c:
+            if _one(c.execute("SELECT 1 FROM models WHERE model_id = ?", [model_id])) is None:
+                raise UserError(f"model {model_id} is not in this workspace's registry")
+            c.execute("UPDATE models SET label = ? WHERE model_id = ?", [label, model_id])
+        self.log_event("model_renamed", {"model_id": model_id, "label": label})
 
     def delete_model(self, model_id: str) -> None:
         with self._cursor() as c:

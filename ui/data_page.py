@@ -10,7 +10,6 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from recsys_core.data.cleaning import CleaningOptions, apply_mapping, clean
 from recsys_core.data.detect import ALL_FIELDS
 from recsys_core.data.export import dataset_tables, to_csv_bytes, to_excel_bytes
 from recsys_core.data.io import compare_datasets
@@ -83,68 +82,6 @@ def saved_mapping_for(table, saved: dict) -> str | None:
         if mp and set(mp.values()) <= cols:
             return name
     return None
-
-
-def run_cleaning(result: ReadResult, overrides: dict, options: CleaningOptions, progress=None):
-    """(raw dataset, cleaned dataset, report).  The raw version keeps every parsable row as written."""
-    raw_tables = apply_mapping(result, overrides)
-    raw_ds, _ = clean(raw_tables, CleaningOptions.minimal())
-    ds, report = clean(raw_tables, options, progress)
-    return raw_ds, ds, report
-
-
-def save_versions(ws, files: list[tuple[str, bytes]], raw_ds, ds, report, note: str = "") -> tuple[str, str]:
-    """Keep the upload bytes, add a raw version and a cleaned child version, make the cleaned one active.
-
-    On failure the versions created so far are removed again.
-    """
-    created = []
-    try:
-        upload_ids = [ws.save_upload(name, data) for name, data in files]
-        up = upload_ids[0] if upload_ids else None
-        raw_id = ws.add_version(raw_ds, kind="raw", note=note or "upload as read", upload_id=up)
-        created.append(raw_id)
-        clean_id = ws.add_version(
-            ds, kind="cleaned", parent=raw_id, note=note or "cleaned", report=report.to_dict(), upload_id=up
-        )
-        created.append(clean_id)
-        ws.set_active(clean_id)
-        ws.log_event(
-            "data_upload_saved",
-            {
-                "files": [n for n, _ in files],
-                "raw": raw_id,
-                "cleaned": clean_id,
-                "rows_in": report.rows_in,
-                "rows_out": report.rows_out,
-            },
-        )
-        return raw_id, clean_id
-    except Exception:
-        for v in created:
-            try:
-                ws.delete_version(v)
-            except Exception:  # pragma: no cover - best effort rollback
-                pass
-        raise
-
-
-def drop_users_version(ws, ds, user_ids: list, note: str = "") -> str:
-    """A new cleaned version without these users (the current version stays as it is)."""
-    from dataclasses import replace
-
-    drop = set(map(str, user_ids))
-    inter = ds.interactions[~ds.interactions["user_id"].isin(drop)].reset_index(drop=True)
-    if inter.empty:
-        raise UserError("dropping these users would leave no rows - keep at least one user")
-    meta = dict(ds.meta)
-    meta["suspicious_users"] = [u for u in meta.get("suspicious_users", []) if str(u) not in drop]
-    meta["dropped_users"] = sorted(drop)
-    users = ds.users[~ds.users["user_id"].isin(drop)].reset_index(drop=True) if ds.users is not None else None
-    new = replace(ds, interactions=inter, users=users, version=None, meta=meta)
-    vid = ws.add_version(new, kind="cleaned", parent=ds.version, note=note or f"dropped {len(drop)} suspicious users")
-    ws.set_active(vid)
-    return vid
 
 
 # ------------------------------------------------------------------ summaries and charts

@@ -558,7 +558,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "data.no_versions": ("还没有版本。", "No versions yet."),
     "data.version": ("版本", "Version"),
-    "data.activate": ("设为当前数据集", "Make active"),
+    "data.activate": ("在本会话中使用", "Use in this session"),
+    "data.make_default": ("设为默认（新会话）", "Make default for new sessions"),
+    "data.version_scope": (
+        "本会话使用 {current}；新会话默认打开 {default}。切换只影响本会话。",
+        "This session uses {current}; new sessions open on {default}. Switching affects this session only.",
+    ),
     "data.delete_confirm": ("确认删除 {version}", "Yes, delete {version}"),
     "data.delete": ("删除版本", "Delete version"),
     "data.version_report": ("{version} 的清洗报告", "Cleaning report of {version}"),

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from recsys_core.app import Lab
 from recsys_core.data.dataset import Dataset
 from recsys_core.errors import UserError
 from recsys_core.store import Workspace, default_path, open_workspace
@@ -51,19 +52,24 @@ def trainset(version_id: str) -> Trainset:
     return _trainset(str(default_path().resolve()), version_id)
 
 
+def lab() -> Lab:
+    """The application facade over this server's workspace."""
+    return Lab(workspace())
+
+
 def active_version_id() -> str | None:
-    ws = workspace()
-    v = st.session_state.get(K.VERSION)
-    if v and ws.has_version(v):
-        return v
-    v = ws.active_version()
+    """This session's dataset version: its own choice, or the workspace default for a new session."""
+    v = lab().session_version(st.session_state.get(K.VERSION))
     st.session_state[K.VERSION] = v
     return v
 
 
-def set_active_version(version_id: str) -> None:
-    workspace().set_active(version_id)
+def choose_version(version_id: str | None) -> None:
+    """Switch this session (only) to a dataset version; other sessions and the default stay as they are."""
     st.session_state[K.VERSION] = version_id
+    # pickers that show the session's version follow it on the next run
+    for key in (K.DATA_VERSION_PICK, K.DATA_DELETE_CONFIRM):
+        st.session_state.pop(key, None)
 
 
 def require_dataset(need_ratings: bool = True) -> Dataset:

@@ -8,7 +8,8 @@ import streamlit as st
 
 class K:
     LANG = "lang"  # "zh" | "en"
-    VERSION = "dataset_version"  # active dataset version id for this session
+    VERSION = "dataset_version"  # this session's dataset version (the workspace default is only where it starts)
+    SIDEBAR_VERSION = "sidebar_version_select"  # the sidebar's dataset picker (mirrors VERSION)
     SEGMENT_FILTER = "segment_filter"  # list[int] of segment ids chosen on the Audience page, or []
     SESSION_ID = "session_id"  # random id of this browser session (feedback, A/B arms)
     MODELS_EVAL = "models_eval"  # Evaluation of the last comparison on the Models page, or None
@@ -28,7 +29,8 @@ class K:
     DATA_SAVE_BTN = "data_save_btn"
     DATA_NOTE = "data_note"
     DATA_VERSION_PICK = "data_version_pick"
-    DATA_ACTIVATE = "data_activate"
+    DATA_ACTIVATE = "data_activate"  # "use in this session"
+    DATA_MAKE_DEFAULT = "data_make_default"  # "make default for new sessions"
     DATA_DELETE = "data_delete"
     DATA_DELETE_CONFIRM = "data_delete_confirm"
     DATA_CMP_A = "data_cmp_a"

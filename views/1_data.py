@@ -10,7 +10,7 @@ from recsys_core.data.cleaning import CleaningOptions
 from recsys_core.errors import UserError
 from ui import data_page as dp
 from ui.i18n import t
-from ui.services import active_version_id, dataset, set_active_version, workspace
+from ui.services import active_version_id, choose_version, dataset, lab, workspace
 from ui.state import K
 
 UPLOAD_TYPES = [
@@ -57,13 +57,6 @@ def show_table(df) -> None:
     st.dataframe(df, hide_index=True, column_config=labels(df))
 
 
-def activate(version_id: str) -> None:
-    set_active_version(version_id)
-    # let the sidebar and the version picker follow the new active version
-    for key in ("sidebar_version_select", K.DATA_VERSION_PICK, K.DATA_DELETE_CONFIRM):
-        st.session_state.pop(key, None)
-
-
 # ------------------------------------------------------------------ overview of the active version
 def overview() -> None:
     v = active_version_id()
@@ -107,11 +100,11 @@ def overview() -> None:
         st.warning(t("data.suspicious_in_version", n=len(sus), ids=", ".join(map(str, sus[:10]))))
         if st.button(t("data.drop_suspicious_btn", n=len(sus)), key=K.DATA_DROP_SUSPICIOUS):
             try:
-                vid = dp.drop_users_version(ws, ds, sus)
+                vid = lab().drop_users(ds, sus)
             except UserError as e:
                 st.error(t("common.error", msg=e))
                 return
-            activate(vid)
+            choose_version(vid)
             st.session_state[K.DATA_SAVED] = t("data.dropped_saved", n=len(sus), version=vid)
             st.rerun()
     flash = st.session_state.get(K.DATA_SAVED)
@@ -332,7 +325,7 @@ def upload_section() -> None:
     if st.button(t("data.preview_btn"), key=K.DATA_PREVIEW_BTN, type="primary"):
         bar = st.progress(0.0, text=t("data.cleaning"))
         try:
-            raw_ds, ds, report = dp.run_cleaning(
+            raw_ds, ds, report = lab().clean_upload(
                 result, overrides, opts, progress=lambda f, label="": bar.progress(min(max(f, 0.0), 1.0), text=label)
             )
         except UserError as e:
@@ -368,13 +361,13 @@ def upload_section() -> None:
     note = st.text_input(t("data.note"), key=K.DATA_NOTE)
     if st.button(t("data.save_btn"), key=K.DATA_SAVE_BTN, type="primary", disabled=stale):
         try:
-            raw_id, clean_id = dp.save_versions(ws, files, prev["raw"], prev["ds"], prev["report"], note=note)
+            saved = lab().save_upload(files, prev["raw"], prev["ds"], prev["report"], note=note)
         except UserError as e:
             st.error(t("data.save_failed", msg=e))
             return
-        activate(clean_id)
+        choose_version(saved.cleaned)
         st.session_state[K.DATA_PREVIEW] = None
-        st.session_state[K.DATA_SAVED] = t("data.saved", raw=raw_id, clean=clean_id, rows=prev["report"].rows_out)
+        st.session_state[K.DATA_SAVED] = t("data.saved", raw=saved.raw, clean=saved.cleaned, rows=saved.rows)
         st.rerun()
 
 
@@ -386,19 +379,24 @@ def versions_section() -> None:
         return
     show_table(dp.versions_view(vers))
     ids = vers["version_id"].tolist()
-    current = active_version_id()
-    pick = st.selectbox(
-        t("data.version"), ids, index=ids.index(current) if current in ids else len(ids) - 1, key=K.DATA_VERSION_PICK
-    )
-    c1, c2 = st.columns(2)
+    current, default = active_version_id(), lab().default_version()
+    st.caption(t("data.version_scope", current=current or "—", default=default or "—"))
+    # the picker starts on this session's version; the buttons and the confirmation all read the same pick
+    if st.session_state.get(K.DATA_VERSION_PICK) not in ids:
+        st.session_state[K.DATA_VERSION_PICK] = current if current in ids else ids[-1]
+    pick = st.selectbox(t("data.version"), ids, key=K.DATA_VERSION_PICK)
+    c1, c2, c3 = st.columns(3)
     if c1.button(t("data.activate"), key=K.DATA_ACTIVATE, disabled=pick == current):
-        activate(pick)
+        choose_version(pick)
         st.rerun()
-    confirm = c2.checkbox(t("data.delete_confirm", version=pick), key=K.DATA_DELETE_CONFIRM)
-    if c2.button(t("data.delete"), key=K.DATA_DELETE, disabled=not confirm):
-        ws.delete_version(pick)
-        st.session_state[K.VERSION] = None
-        st.session_state.pop("sidebar_version_select", None)
+    if c2.button(t("data.make_default"), key=K.DATA_MAKE_DEFAULT, disabled=pick == default):
+        lab().make_default(pick)
+        st.rerun()
+    confirm = c3.checkbox(t("data.delete_confirm", version=pick), key=K.DATA_DELETE_CONFIRM)
+    if c3.button(t("data.delete"), key=K.DATA_DELETE, disabled=not confirm):
+        lab().delete_version(pick)
+        if pick == current:
+            choose_version(None)
         st.session_state.pop(K.DATA_DELETE_CONFIRM, None)
         st.session_state.pop(K.DATA_VERSION_PICK, None)
         st.rerun()

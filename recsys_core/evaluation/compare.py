@@ -171,6 +171,30 @@ class Evaluation:
             dict(self.params),
         )
 
+    def relabelled(self, model: str, fold: int) -> Evaluation:
+        """A copy whose rows are labelled as (``model``, ``fold``); the same object when they already are."""
+        if len(self.folds) and (self.folds["model"] == model).all() and (self.folds["fold"] == fold).all():
+            return self
+
+        def relabel(df):
+            df = df.copy()
+            if "model" in df.columns:
+                df["model"] = model
+            if "fold" in df.columns:
+                df["fold"] = fold
+            return df
+
+        return Evaluation(
+            relabel(self.folds),
+            relabel(self.users),
+            relabel(self.curves),
+            relabel(self.learning),
+            dict(self.protocol),
+            self.k,
+            self.diversity_basis,
+            dict(self.params),
+        )
+
     def curves_mean(self) -> pd.DataFrame:
         if self.curves.empty:
             return self.curves
@@ -343,6 +367,54 @@ def _resolve(dataset_or_df, rating_scale, items_meta):
     return df, tuple(float(x) for x in rating_scale), items_meta
 
 
+@dataclass(frozen=True)
+class Cell:
+    """One unit of an experiment: a model configuration on one fold.
+
+    ``label`` names the configuration in the results (a model name, or a tuning candidate);
+    ``model`` and ``params`` say what runs. ``step`` / ``total`` count cells for progress.
+    """
+
+    label: str
+    model: str
+    params: tuple
+    fold: int
+    n_folds: int
+    step: int
+    total: int
+
+    @property
+    def params_dict(self) -> dict:
+        return dict(self.params)
+
+
+CellHook = Callable[[Cell, Callable[[], "Evaluation"]], "Evaluation"]
+CELL_FAILURES = (ValueError, TypeError, RuntimeError, ArithmeticError, MemoryError, KeyError, IndexError)
+
+
+def _progress_hook(progress) -> CellHook:
+    def hook(cell: Cell, compute):
+        progress(f"{cell.label} · fold {cell.fold + 1}/{cell.n_folds}", cell.step, cell.total)
+        return compute()
+
+    return hook
+
+
+def _one_cell(model, label, f, train, test, rating_scale, k, metrics, items_meta, curve_ks, seed) -> Evaluation:
+    """Fit ``model`` on one fold and measure it: an Evaluation of this single (model, fold) cell."""
+    row, users_df, curves_df, algo = _fold_run(
+        model, train, test, rating_scale, k, metrics, items_meta=items_meta, curve_ks=curve_ks, seed=seed
+    )
+    basis = row.pop("_basis")
+    users_df.insert(0, "fold", f)
+    users_df.insert(0, "model", label)
+    if len(curves_df):
+        curves_df.insert(0, "fold", f)
+        curves_df.insert(0, "model", label)
+    learning = pd.DataFrame(_learning_rows(label, f, algo), columns=["model", "fold", "epoch", "series", "value"])
+    return Evaluation(pd.DataFrame([{"model": label, "fold": f, **row}]), users_df, curves_df, learning, {}, k, basis)
+
+
 def evaluate(
     models: dict | list,
     splitter,
@@ -354,12 +426,20 @@ def evaluate(
     items_meta=None,
     curve_ks=DEFAULT_CURVE_KS,
     folds=None,
+    on_cell: CellHook | None = None,
+    failures: dict | None = None,
 ) -> Evaluation:
     """Evaluate every model on every fold of ``splitter`` and keep every level of detail.
 
-    ``models``: {name: unfitted model} or a list (named by ``model.name``).
+    This is the one experiment loop (comparisons, tuning, the app and the command line all run here).
+
+    ``models``: {label: unfitted model} or a list (named by ``model.name``).
     ``progress(label, step, total)`` is called before each (model, fold) and once at the end.
     ``folds``: pre-computed list of (train, test) pairs (skips ``splitter.split``).
+    ``on_cell(cell, compute)``: called for every (model, fold) cell instead of ``compute()``; it returns
+    the cell's Evaluation (it may show progress, print, or return a cached result for the same cell).
+    ``failures``: when given, a model that fails is skipped and ``failures[label]`` gets its one-line reason;
+    without it the error propagates.
     """
     df, rating_scale, items_meta = _resolve(dataset_or_df, rating_scale, items_meta)
     if isinstance(models, (list, tuple)):
@@ -368,40 +448,46 @@ def evaluate(
         raise ValueError("K must be at least 1")
     folds = list(folds) if folds is not None else list(splitter.split(df))
     seed = int(getattr(splitter, "seed", 0) or 0)
+    hook = on_cell or (_progress_hook(progress) if progress else (lambda cell, compute: compute()))
     total = len(models) * len(folds)
-    fold_rows, user_frames, curve_frames, learn_rows = [], [], [], []
-    basis = None
+    parts: list[Evaluation] = []
     step = 0
-    for name, model in models.items():
+    for label, model in models.items():
+        done = []
         for f, (train, test) in enumerate(folds):
-            if progress:
-                progress(f"{name} · fold {f + 1}/{len(folds)}", step, total)
-            row, users_df, curves_df, algo = _fold_run(
-                model, train, test, rating_scale, k, metrics, items_meta=items_meta, curve_ks=curve_ks, seed=seed
-            )
-            basis = row.pop("_basis") or basis
-            fold_rows.append({"model": name, "fold": f, **row})
-            users_df.insert(0, "fold", f)
-            users_df.insert(0, "model", name)
-            user_frames.append(users_df)
-            if len(curves_df):
-                curves_df.insert(0, "fold", f)
-                curves_df.insert(0, "model", name)
-                curve_frames.append(curves_df)
-            learn_rows.extend(_learning_rows(name, f, algo))
+            cell = Cell(label, model.name, tuple(model.get_params().items()), f, len(folds), step, total)
             step += 1
+
+            def compute(model=model, label=label, f=f, train=train, test=test):
+                return _one_cell(model, label, f, train, test, rating_scale, k, metrics, items_meta, curve_ks, seed)
+
+            try:
+                done.append(hook(cell, compute).relabelled(label, f))
+            except CELL_FAILURES as e:
+                if failures is None:
+                    raise
+                failures[label] = (str(e).splitlines() or [type(e).__name__])[0]
+                step += len(folds) - f - 1
+                done = []
+                break
+        parts.extend(done)
     if progress:
         progress("done", total, total)
+    return _assemble(parts, models, splitter, metrics, k, rating_scale)
+
+
+def _assemble(parts, models, splitter, metrics, k, rating_scale) -> Evaluation:
+    """Join the cells of a run into one Evaluation with the run's protocol and parameters."""
     keep = ["model", "fold", *[metric_column(m, k) for m in ALL_METRICS if m in set(metrics)], *TIME_COLUMNS]
-    fold_df = pd.DataFrame(fold_rows)
-    fold_df = fold_df[[c for c in keep if c in fold_df.columns]] if len(fold_df) else pd.DataFrame(columns=keep)
-    users = pd.concat(user_frames, ignore_index=True) if user_frames else pd.DataFrame()
-    curves = (
-        pd.concat(curve_frames, ignore_index=True)
-        if curve_frames
-        else pd.DataFrame(columns=["model", "fold", "k", *M.RANKING_NAMES])
-    )
-    learning = pd.DataFrame(learn_rows, columns=["model", "fold", "epoch", "series", "value"])
+    if parts:
+        ev = Evaluation.concat(parts)
+        fold_df = ev.folds[[c for c in keep if c in ev.folds.columns]]
+        users, curves, learning, basis = ev.users, ev.curves, ev.learning, ev.diversity_basis
+    else:
+        fold_df, users = pd.DataFrame(columns=keep), pd.DataFrame()
+        curves = pd.DataFrame(columns=["model", "fold", "k", *M.RANKING_NAMES])
+        learning = pd.DataFrame(columns=["model", "fold", "epoch", "series", "value"])
+        basis = None
     protocol = dict(splitter.describe()) if splitter is not None and hasattr(splitter, "describe") else {}
     protocol.update({"k": int(k), "relevance_threshold": relevance_threshold(rating_scale)})
     params = {name: _jsonable_params(m) for name, m in models.items()}

@@ -149,6 +149,8 @@ def search(
     seed: int = 0,
     rating_scale=None,
     progress: Callable[[str, int, int], None] | None = None,
+    folds=None,
+    on_cell=None,
 ) -> TuningResult:
     """Evaluate candidates from ``space`` with cross-validation and rank them on ``metric``.
 
@@ -156,6 +158,7 @@ def search(
     ``data``: a Dataset or an interactions frame. ``splitter``: default 3-fold CV with ``seed``.
     ``metric``: ``rmse``, ``mae`` or a ranking metric (``ndcg`` / ``ndcg@10`` …).
     ``progress(label, step, total)`` is called before each (candidate, fold).
+    ``folds`` (pre-computed (train, test) pairs) and ``on_cell`` are passed to :func:`evaluate`, the one loop.
     """
     name, base = _make(model, {})
     valid = set(base.get_params())
@@ -178,34 +181,23 @@ def search(
         raise ValueError("method must be 'grid' or 'random'")
     df, rating_scale, items_meta = _resolve(data, rating_scale, None)
     splitter = splitter or KFold(3, seed)
-    folds = list(splitter.split(df))
-    total = len(cands) * len(folds)
-    scores, fit_secs = [], []
-    for c, params in enumerate(cands):
-        algo = base.clone().set_params(**params)
-
-        def prog(label, step, _total, c=c):
-            if progress and label != "done":
-                progress(
-                    f"{name} · {c + 1}/{len(cands)} · {label.split('·')[-1].strip()}", c * len(folds) + step, total
-                )
-
-        ev = evaluate(
-            {name: algo},
-            splitter,
-            df,
-            metrics=(metric_base,),
-            k=k,
-            rating_scale=rating_scale,
-            items_meta=items_meta,
-            curve_ks=None,
-            folds=folds,
-            progress=prog,
-        )
-        scores.append(ev.folds[column].to_numpy(float))
-        fit_secs.append(ev.folds["fit_seconds"].to_numpy(float))
-    if progress:
-        progress("done", total, total)
+    labels = [f"{name} #{c + 1}/{len(cands)}" for c in range(len(cands))]
+    ev = evaluate(
+        {lab: base.clone().set_params(**params) for lab, params in zip(labels, cands, strict=True)},
+        splitter,
+        df,
+        metrics=(metric_base,),
+        k=k,
+        rating_scale=rating_scale,
+        items_meta=items_meta,
+        curve_ks=None,
+        folds=folds,
+        progress=progress,
+        on_cell=on_cell,
+    )
+    by = ev.folds.groupby("model", sort=False)
+    scores = [by.get_group(lab)[column].to_numpy(float) for lab in labels]
+    fit_secs = [by.get_group(lab)["fit_seconds"].to_numpy(float) for lab in labels]
     return tabulate_candidates(name, list(space), cands, scores, fit_secs, column, base.get_params(), method)
 
 

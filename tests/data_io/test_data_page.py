@@ -65,7 +65,7 @@ def test_upload_clean_save(app, tmp_path):
     v = ws.list_versions()
     assert v["kind"].tolist() == ["demo", "raw", "cleaned"]
     assert v["rows"].tolist()[1:] == [4, 2]  # the raw version keeps every row with both ids
-    assert ws.active_version() == "v3"
+    assert ws.active_version() == "v1"  # saving switches this session only; the default stays
     ds = ws.load_version("v3")
     assert ds.interactions["rating"].tolist() == [4.0, 3.0]
     assert ds.interactions["text"].tolist() == ["好看", "一般"]
@@ -121,8 +121,13 @@ def test_versions_switch_compare_delete(app, tmp_path):
     assert cmp.loc["pairs_only_in_a", "a"] == "0"
     at.selectbox(key="data_version_pick").set_value("v1").run()
     at.button(key="data_activate").click().run()
-    assert open_workspace(tmp_path / "ws").active_version() == "v1"
+    assert at.session_state["dataset_version"] == "v1"
     assert metric(at, "用户") == "800"
+    assert at.button(key="data_activate").disabled and at.button(key="data_make_default").disabled
+    at.selectbox(key="data_version_pick").set_value("v3").run()
+    at.button(key="data_make_default").click().run()
+    assert open_workspace(tmp_path / "ws").active_version() == "v3"
+    assert at.session_state["dataset_version"] == "v1"  # making a default does not switch this session
     at.selectbox(key="data_version_pick").set_value("v2").run()
     at.checkbox(key="data_delete_confirm").check().run()
     at.button(key="data_delete").click().run()
@@ -189,7 +194,7 @@ def test_suspicious_users_flagged_then_dropped_as_a_new_version(app, tmp_path):
     ws = open_workspace(tmp_path / "ws")
     v = ws.list_versions()
     assert v["version_id"].tolist() == ["v1", "v2", "v3", "v4"] and v["parent"].tolist()[-1] == "v3"
-    assert ws.active_version() == "v4"
+    assert at.session_state["dataset_version"] == "v4" and ws.active_version() == "v1"
     assert set(ws.load_version("v4").interactions["user_id"]) == {"fan"}
     assert len(ws.load_version("v3").interactions) == 140  # the flagged version is unchanged
     assert metric(at, "用户") == "1"
