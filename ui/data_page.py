@@ -4,7 +4,6 @@ saving versions.  The page (views/1_data.py) only draws widgets and calls these.
 from __future__ import annotations
 
 import hashlib
-import re
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -17,7 +16,7 @@ from recsys_core.data.readers import ReadResult, read_upload
 from recsys_core.errors import UserError
 
 from . import charts
-from .i18n import STRINGS, t
+from .i18n import app_note, has, note_text, t
 
 MAX_UPLOAD_MB = 500  # keep in sync with .streamlit/config.toml server.maxUploadSize
 ROLE_FIELDS = {
@@ -110,25 +109,16 @@ def rating_histogram(ds, title: str = "", xlabel: str = "rating", ylabel: str = 
     return charts.style(fig, height=300)
 
 
-_SUSPICIOUS_NOTE = re.compile(r"^dropped (\d+) suspicious users$")
-
-
 def version_note(note) -> str:
     """A version's note in the UI language: the notes the app writes itself are translated, the user's kept."""
-    if not isinstance(note, str) or not note:
-        return ""
-    m = _SUSPICIOUS_NOTE.match(note)
-    if m:
-        return t("data.note.dropped_suspicious", n=int(m.group(1)))
-    key = f"data.note.{note}"
-    return t(key) if key in STRINGS else note
+    return note_text(note, "data.note")
 
 
 def versions_view(vers: pd.DataFrame) -> pd.DataFrame:
     """The version list as shown: kinds and the app's own notes in the UI language, a dash for no parent."""
     out = vers.copy()
     if "kind" in out:
-        out["kind"] = [t(f"data.kind.{k}") if f"data.kind.{k}" in STRINGS else k for k in out["kind"]]
+        out["kind"] = [t(f"data.kind.{k}") if has(f"data.kind.{k}") else k for k in out["kind"]]
     if "parent" in out:
         out["parent"] = [p if isinstance(p, str) and p else "—" for p in out["parent"]]
     if "note" in out:

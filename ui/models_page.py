@@ -21,37 +21,17 @@ import streamlit as st
 from recsys_core.cli.params import coerce_like, parse_value
 from recsys_core.evaluation import Evaluation, evaluate, paired_test
 from recsys_core.evaluation.compare import ALL_METRICS, base_metric, lower_is_better, metric_column
-from recsys_core.evaluation.significance import metric_label
 from recsys_core.evaluation.splits import make_splitter
 from recsys_core.evaluation.tuning import Range, grid_candidates, random_candidates, tabulate_candidates
 from recsys_core.models import REGISTRY, make_model
 from recsys_core.trainset import Trainset
 
+from . import sentences
 from .charts import PALETTE, style
 from .i18n import lang, t
 from .state import K
 
 # ---------------------------------------------------------------------------- names and keys
-MODEL_LABELS: dict[str, tuple[str, str]] = {
-    "baseline": ("全局均值", "Global mean"),
-    "bias": ("用户/影片偏置", "User/item bias"),
-    "popularity": ("热门度", "Popularity"),
-    "random": ("随机推荐", "Random"),
-    "usercf": ("基于用户的协同过滤", "User-based CF"),
-    "itemcf": ("基于影片的协同过滤", "Item-based CF"),
-    "svd": ("SVD 矩阵分解", "SVD"),
-    "svdpp": ("SVD++", "SVD++"),
-    "nmf": ("非负矩阵分解", "NMF"),
-    "slopeone": ("Slope One", "Slope One"),
-    "coclustering": ("协同聚类", "Co-clustering"),
-    "knnbaseline": ("KNN 基线", "KNN baseline"),
-    "content": ("基于内容", "Content-based"),
-    "autorec-i": ("AutoRec（影片）", "I-AutoRec"),
-    "autorec-u": ("AutoRec（用户）", "U-AutoRec"),
-    "ease": ("EASE 排序", "EASE"),
-    "als": ("ALS 隐式反馈", "ALS (implicit)"),
-    "hybrid": ("混合模型", "Hybrid blend"),
-}
 DEFAULT_MODELS = ["baseline", "bias", "popularity", "svd"]
 SPLITS = ["kfold", "random", "temporal", "user"]
 CURVE_KS = (1, 2, 3, 5, 10, 15, 20)
@@ -146,9 +126,7 @@ def tune_key(model: str, param: str, what: str = "values") -> str:
 
 
 def model_label(name: str) -> str:
-    zh, en = MODEL_LABELS.get(name, (name, name))
-    text = zh if lang() == "zh" else en
-    return text if text.lower() == name else f"{text} · {name}"
+    return sentences.model_name(name, lang())
 
 
 def available_models() -> list[str]:
@@ -164,9 +142,8 @@ def predicts_ratings(name: str) -> bool:
 
 
 def metric_name(column: str) -> str:
-    """Metric label in the UI language; English labels start with a capital ("Hit rate@10", "Coverage")."""
-    label = metric_label(column, lang())
-    return label[:1].upper() + label[1:] if lang() == "en" else label
+    """Metric label in the UI language ("命中率@10", "Hit rate@10", "Coverage")."""
+    return sentences.metric_name(column, lang())
 
 
 # ---------------------------------------------------------------------------- parameter forms
@@ -334,9 +311,12 @@ def metric_columns(ev: Evaluation) -> list[str]:
 
 
 def summary_frame(ev: Evaluation) -> pd.DataFrame:
-    """Mean over folds: rows = models (raw names, in run order), columns = metrics and seconds."""
+    """Mean over folds: rows = models (raw names, in run order), columns = metrics and seconds
+    (``total_seconds`` = fit + test, the column the summary's "fastest" refers to)."""
     cols = metric_columns(ev) + ["fit_seconds", "test_seconds"]
-    return ev.folds.groupby("model", sort=False)[cols].mean().reindex(ev.models)
+    out = ev.folds.groupby("model", sort=False)[cols].mean().reindex(ev.models)
+    out["total_seconds"] = out["fit_seconds"] + out["test_seconds"]
+    return out
 
 
 def best_per_column(df: pd.DataFrame) -> dict[str, str | None]:
@@ -434,7 +414,7 @@ def tradeoff_chart(ev: Evaluation, column: str) -> go.Figure:
     df = pd.DataFrame(
         {
             "model": [model_label(m) for m in s.index],
-            "seconds": s["fit_seconds"] + s["test_seconds"],
+            "seconds": s["total_seconds"],
             "value": s[column],
         }
     )
@@ -494,99 +474,27 @@ def learning_chart(ev: Evaluation) -> go.Figure | None:
 
 
 # ---------------------------------------------------------------------------- plain-language summary
-def _fmt(v: float, column: str) -> str:
-    b = base_metric(column)
-    if b in ("coverage", "hit_rate", "precision", "recall"):
-        return f"{v:.1%}"
-    if b.endswith("_seconds"):
-        return f"{v:.2f}s" if v >= 0.01 else f"{v * 1000:.1f}ms"
-    return f"{v:.3f}"
-
-
 def plain_summary(ev: Evaluation, language: str | None = None) -> list[str]:
     """A few sentences generated from the numbers: winners, margins, trade-offs, caveats."""
-    zh = (language or lang()) == "zh"
+    language = language or lang()
     s = summary_frame(ev)
-    if s.empty:
-        return []
-    lab = {m: model_label(m) for m in s.index}
-    out: list[str] = []
-
-    def winner_sentence(col):
-        vals = s[col].dropna()
-        if vals.empty:
-            return None
-        order = vals.sort_values(ascending=lower_is_better(col))
-        best, bv = order.index[0], order.iloc[0]
-        name = metric_label(col, "zh" if zh else "en")
-        if len(order) > 1:
-            second, sv = order.index[1], order.iloc[1]
-            gap = abs(bv - sv)
-            return (
-                f"{name} 最好的是 {lab[best]}（{_fmt(bv, col)}），领先第二名 {lab[second]} {_fmt(gap, col)}。"
-                if zh
-                else f"Best {name}: {lab[best]} ({_fmt(bv, col)}), ahead of {lab[second]} by {_fmt(gap, col)}."
-            )
-        return f"{name}：{lab[best]} 为 {_fmt(bv, col)}。" if zh else f"{name}: {lab[best]} scores {_fmt(bv, col)}."
-
     rank_col = metric_column("ndcg", ev.k)
-    for col in ("rmse", rank_col, "coverage"):
-        if col in s.columns:
-            sent = winner_sentence(col)
-            if sent:
-                out.append(sent)
-    rankers = [lab[m] for m in s.index if "rmse" in s.columns and not np.isfinite(s.at[m, "rmse"])]
-    if rankers:
-        out.append(
-            f"{'、'.join(rankers)} 只排序、不预测评分，所以 RMSE/MAE 显示为 N/A。"
-            if zh
-            else f"{', '.join(rankers)} {'ranks' if len(rankers) == 1 else 'rank'} films but "
-            f"{'does' if len(rankers) == 1 else 'do'} not predict ratings, so RMSE/MAE show N/A."
-        )
-    if "rmse" in s.columns and s["rmse"].notna().any() and rank_col in s.columns and s[rank_col].notna().any():
-        b_rmse, b_rank = s["rmse"].idxmin(), s[rank_col].idxmax()
-        if b_rmse != b_rank:
-            out.append(
-                f"评分预测最准的 {lab[b_rmse]} 不一定最会排序：{metric_label(rank_col, 'zh')} 最高的是 {lab[b_rank]}。"
-                if zh
-                else f"The most accurate rating predictor ({lab[b_rmse]}) is not the best ranker: "
-                f"{lab[b_rank]} has the highest {metric_label(rank_col, 'en')}."
-            )
-    secs = s["fit_seconds"] + s["test_seconds"]
-    acc_col = "rmse" if ("rmse" in s.columns and s["rmse"].notna().any()) else rank_col
-    if acc_col in s.columns and s[acc_col].notna().any() and len(s) > 1:
-        best = s[acc_col].idxmin() if lower_is_better(acc_col) else s[acc_col].idxmax()
-        fastest = secs.idxmin()
-        if best != fastest and secs[fastest] > 0:
-            ratio = secs[best] / secs[fastest]
-            out.append(
-                f"取舍：最准的 {lab[best]} 训练加预测用时 {_fmt(secs[best], 'fit_seconds')}，"
-                f"约为最快的 {lab[fastest]}（{_fmt(secs[fastest], 'fit_seconds')}）的 {ratio:.0f} 倍。"
-                if zh
-                else f"Trade-off: the most accurate, {lab[best]}, takes {_fmt(secs[best], 'fit_seconds')} to "
-                f"train and predict, about {ratio:.0f}× the fastest, {lab[fastest]} "
-                f"({_fmt(secs[fastest], 'fit_seconds')})."
-            )
+    has_rmse = "rmse" in s.columns and s["rmse"].notna().any()
+    acc_col = "rmse" if has_rmse else rank_col
+    paired = None
     if n_fold_rows(ev) > 1 and acc_col in s.columns:
         vals = s[acc_col].dropna().sort_values(ascending=lower_is_better(acc_col))
         if len(vals) > 1:
-            test = paired_test(ev, vals.index[0], vals.index[1], acc_col, by="fold")
-            out.append(_relabel(test.text("zh" if zh else "en"), lab))
-    if ev.diversity_basis:
+            paired = paired_test(ev, vals.index[0], vals.index[1], acc_col, by="fold")
+    out = sentences.models_summary(s, rank_col, language, paired)
+    if ev.diversity_basis and out:
         out.append(t("models.diversity_basis_" + ev.diversity_basis))
     return out
 
 
-def _relabel(text: str, labels: dict) -> str:
-    for raw, label in sorted(labels.items(), key=lambda kv: -len(kv[0])):
-        if raw != label:
-            text = text.replace(f"{raw} ", f"{label} ", 1).replace(f"{raw}'s", f"{label}'s")
-    return text
-
-
 def significance_text(ev: Evaluation, a: str, b: str, column: str, by: str) -> tuple[str, float]:
     res = paired_test(ev, a, b, column, by=by)
-    return _relabel(res.text(lang()), {a: model_label(a), b: model_label(b)}), res.p_value
+    return sentences.paired_sentence(res, lang()), res.p_value
 
 
 # ---------------------------------------------------------------------------- tuning
@@ -764,7 +672,7 @@ def registry_frame(ws, version: str, k: int = 10) -> pd.DataFrame:
                 "model_id": r.model_id,
                 t("models.model"): model_label(r.name),
                 "RMSE": _num(m.get("rmse")),
-                metric_label(ndcg_key or rank_col, lang()): _num(m.get(ndcg_key)) if ndcg_key else np.nan,
+                metric_name(ndcg_key or rank_col): _num(m.get(ndcg_key)) if ndcg_key else np.nan,
                 t("models.created"): pd.Timestamp(r.created).strftime("%Y-%m-%d %H:%M"),
                 t("models.params"): params_text(r.params),
             }

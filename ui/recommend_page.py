@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import html
 import json
-import re
 
 import numpy as np
 import pandas as pd
@@ -22,8 +21,9 @@ from recsys_core.recommend.abtest import offline_ab
 from recsys_core.recommend.feedback import feedback_ratings, retrain
 from recsys_core.store import default_path
 
+from . import sentences
 from .charts import style
-from .i18n import lang, t
+from .i18n import app_note, lang, note_text, t
 from .services import trainset, workspace
 from .state import K
 
@@ -61,20 +61,13 @@ def registered_models(version: str) -> pd.DataFrame:
     return df.sort_values("created", ascending=False).reset_index(drop=True)
 
 
-def note_text(note: str | None) -> str:
-    """Registry notes are stored in English; show the known ones in the UI language."""
-    if not note:
-        return ""
-    m = re.fullmatch(r"retrained with (\d+) feedback events", note)
-    if m:
-        return t("rec.note.retrained", n=int(m.group(1)))
-    if note == "fitted on the Recommend page":
-        return t("rec.note.fitted")
-    return note
+def registry_note(note) -> str:
+    """A registry note in the UI language (the app's own codes are translated, the user's kept)."""
+    return note_text(note, "rec.note")
 
 
 def model_label(row) -> str:
-    note = f" · {note_text(row.get('note'))}" if row.get("note") else ""
+    note = f" · {registry_note(row.get('note'))}" if row.get("note") else ""
     created = pd.Timestamp(row["created"]).strftime("%m-%d %H:%M:%S")
     return f"{row['name']} · {row['model_id'][-6:]} · {created}{note}"
 
@@ -106,7 +99,7 @@ def engine(model_id: str) -> Engine:
 
 def fit_and_register(version: str, name: str) -> str:
     model = make_model(name).fit(trainset(version))
-    return workspace().register_model(model, name, {}, version, note="fitted on the Recommend page")
+    return workspace().register_model(model, name, {}, version, note=app_note("fitted"))
 
 
 def retrain_and_register(version: str, ds, model_id: str, mode: str) -> tuple[str, int]:
@@ -117,9 +110,7 @@ def retrain_and_register(version: str, ds, model_id: str, mode: str) -> tuple[st
     eng = engine(model_id)
     new_model, _, n = retrain(eng.model, ds.ratings, fb, ds.rating_scale, ds.items, mode=mode)
     name = registered_name(model_id)
-    new_id = ws.register_model(
-        new_model, name, {"feedback_events": n}, version, note=f"retrained with {n} feedback events"
-    )
+    new_id = ws.register_model(new_model, name, {"feedback_events": n}, version, note=app_note("retrained", n))
     ws.log_event(
         "model_retrained",
         {"model_id": new_id, "parent": model_id, "mode": mode, "feedback_events": n, "data_version": version},
@@ -386,7 +377,7 @@ def history_cards(df: pd.DataFrame, scale) -> str:
 
 
 def reason_text(row) -> str:
-    return row["reason_zh"] if lang() == "zh" else row["reason_en"]
+    return sentences.reason_sentence(row.get("reason"), lang())
 
 
 # ---------------------------------------------------------------------------- charts
@@ -473,8 +464,8 @@ def translated(df: pd.DataFrame) -> pd.DataFrame:
         "kind": "rec.col.kind",
         "message": "rec.col.message",
     }
-    if "note" in df.columns:  # the registry's own notes are stored in English
-        df = df.assign(note=[note_text(n) if isinstance(n, str) else n for n in df["note"]])
+    if "note" in df.columns:
+        df = df.assign(note=[registry_note(n) if isinstance(n, str) else n for n in df["note"]])
     return df.rename(columns={c: t(keys[c]) for c in df.columns if c in keys})
 
 

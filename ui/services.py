@@ -12,7 +12,7 @@ from recsys_core.errors import UserError
 from recsys_core.store import Workspace, default_path, open_workspace
 from recsys_core.trainset import Trainset
 
-from .i18n import t
+from .i18n import app_note, t
 from .state import K
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
@@ -24,7 +24,7 @@ def _workspace(path: str) -> Workspace:
     if ws.list_versions().empty and DEMO_DIR.exists():
         from recsys_core.data.demo import load as load_demo
 
-        ws.add_version(load_demo(DEMO_DIR), kind="demo", note="synthetic demo data")
+        ws.add_version(load_demo(DEMO_DIR), kind="demo", note=app_note("demo"))
     return ws
 
 

@@ -9,7 +9,7 @@ import streamlit as st
 from recsys_core.data.cleaning import CleaningOptions
 from recsys_core.errors import UserError
 from ui import data_page as dp
-from ui.i18n import t
+from ui.i18n import has, t
 from ui.services import active_version_id, choose_version, dataset, lab, workspace
 from ui.state import K
 
@@ -46,9 +46,7 @@ ws = workspace()
 
 def labels(df) -> dict:
     """Column headers in the UI language (the frame keeps its own column names)."""
-    from ui.i18n import STRINGS
-
-    return {c: st.column_config.Column(t(f"col.{c}")) for c in df.columns if f"col.{c}" in STRINGS}
+    return {c: st.column_config.Column(t(f"col.{c}")) for c in df.columns if has(f"col.{c}")}
 
 
 def show_table(df) -> None:

@@ -192,7 +192,11 @@ with tab_kw:
     else:
         title = t("rev.kw.title", n=n_rows)
         chart = U.sticky_radio(
-            t("rev.kw.chart"), ["bar", "treemap", "cloud"], K.REV_KW_CHART, lambda c: t(f"rev.kw.{c}"), horizontal=True
+            t("rev.kw.chart"),
+            ["bar", "treemap", "cloud"],
+            K.REV_KW_CHART,
+            lambda c: t(f"rev.kw.chart.{c}"),
+            horizontal=True,
         )
         kc1, kc2 = st.columns([1, 2])
         with kc1:

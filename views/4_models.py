@@ -216,7 +216,7 @@ with tab_tune:
         method = st.radio(
             t("models.tune_method"),
             ["grid", "random"],
-            format_func=lambda v: t(f"models.{v}"),
+            format_func=lambda v: t(f"models.search.{v}"),
             key=W.TUNE_METHOD,
             horizontal=True,
         )

@@ -33,6 +33,7 @@ from recsys_core.recommend.monitoring import (
     served_table,
 )
 from ui import recommend_page as R
+from ui import sentences
 from ui.i18n import lang, t
 from ui.models_page import keep_choices
 from ui.services import require_dataset, workspace
@@ -586,7 +587,11 @@ def ab_tab() -> None:
         )
         st.plotly_chart(R.offline_chart(show), key=K.REC_OFF_CHART)
         for r in diffs.to_dict("records"):
-            (st.success if r["significant"] else st.info)(r["text_zh"] if lang() == "zh" else r["text_en"])
+            (st.success if r["significant"] else st.info)(
+                sentences.offline_diff_sentence(
+                    r, sentences.model_name(args[0], lang()), sentences.model_name(args[1], lang()), args[2], lang()
+                )
+            )
 
     st.subheader(t("rec.ab.online"))
     st.caption(t("rec.ab.online_help"))
@@ -618,7 +623,7 @@ def ab_tab() -> None:
     )
     lift = st.slider(t("rec.ab.lift"), 0.05, 0.5, 0.1, 0.05, key=K.REC_AB_LIFT, format="%.2f")
     v = online_verdict(summ, lift=lift)
-    st.info(v["text_zh"] if lang() == "zh" else v["text_en"])
+    st.info(sentences.online_verdict_sentence(v, lang()))
     with st.expander(t("rec.ab.calculator")):
         c1, c2 = st.columns(2)
         base = c1.number_input(t("rec.ab.baseline"), 0.01, 0.99, 0.3, 0.01, key=K.REC_AB_BASE)

@@ -21,7 +21,7 @@ from scipy import stats
 
 from ..data.dataset import relevance_threshold
 from ..evaluation import metrics as M
-from ..evaluation.significance import format_p, paired_test_values
+from ..evaluation.significance import paired_test_values
 from ..evaluation.splits import Holdout
 from ..trainset import Trainset
 
@@ -130,7 +130,11 @@ def online_summary(fb: pd.DataFrame, arms=("A", "B"), scale=(1.0, 5.0)) -> pd.Da
 
 
 def online_verdict(summary: pd.DataFrame, lift: float = 0.1, alpha: float = 0.05, power: float = 0.8) -> dict:
-    """z-test between the first two arms of :func:`online_summary`, plus the sample needed, in words."""
+    """z-test between the first two arms of :func:`online_summary`, plus the sample needed.
+
+    ``verdict``: ``too_little`` (an arm has no events), ``significant`` or ``chance``; ``better`` is
+    the better arm when significant. The UI words it from its catalogue.
+    """
     a, b = summary.iloc[0], summary.iloc[1]
     z = two_proportion_ztest(int(a.likes), int(a.events), int(b.likes), int(b.events))
     base = a.like_rate if np.isfinite(a.like_rate) and 0 < a.like_rate < 1 else 0.5
@@ -140,41 +144,27 @@ def online_verdict(summary: pd.DataFrame, lift: float = 0.1, alpha: float = 0.05
         need = None
     na, nb = int(a.events), int(b.events)
     if na == 0 or nb == 0:
-        zh = f"还没有足够的反馈：{a.arm} 组 {na} 条、{b.arm} 组 {nb} 条。"
-        en = f"Not enough feedback yet: {na} events in arm {a.arm}, {nb} in arm {b.arm}."
+        verdict, better = "too_little", None
+    elif np.isfinite(z.p_value) and z.p_value < alpha:
+        verdict, better = "significant", (b.arm if z.diff > 0 else a.arm)
     else:
-        head_zh = (
-            f"{b.arm} 组喜欢率 {z.rate_b:.0%}（{nb} 条），{a.arm} 组 {z.rate_a:.0%}（{na} 条）；"
-            f"双比例 z 检验 {format_p(z.p_value, 'zh')}，"
-        )
-        head_en = (
-            f"Arm {b.arm} like-rate {z.rate_b:.0%} ({nb} events) vs arm {a.arm} {z.rate_a:.0%} ({na} events); "
-            f"two-proportion z-test {format_p(z.p_value, 'en')}: "
-        )
-        if np.isfinite(z.p_value) and z.p_value < alpha:
-            better = b.arm if z.diff > 0 else a.arm
-            zh = head_zh + f"差异不太可能是偶然，{better} 组更好。"
-            en = head_en + f"the difference is unlikely to be chance; arm {better} does better."
-        else:
-            zh = head_zh + "差异可能只是随机波动。"
-            en = head_en + "the difference could well be chance."
-    if need is not None:
-        zh += (
-            f" 以 {base:.0%} 的基线喜欢率、想检测 {lift:.0%} 的相对提升（功效 {power:.0%}，α={alpha}），"
-            f"每组至少需要约 {need:,} 条反馈。"
-        )
-        en += (
-            f" To detect a {lift:.0%} relative lift from a {base:.0%} baseline (power {power:.0%}, alpha {alpha}) "
-            f"you need about {need:,} events per arm."
-        )
+        verdict, better = "chance", None
     return {
+        "arm_a": str(a.arm),
+        "arm_b": str(b.arm),
+        "events_a": na,
+        "events_b": nb,
         "z": z.z,
         "p_value": z.p_value,
         "rate_a": z.rate_a,
         "rate_b": z.rate_b,
+        "verdict": verdict,
+        "better": better,
         "min_n": need,
-        "text_zh": zh,
-        "text_en": en,
+        "base": float(base),
+        "lift": float(lift),
+        "power": float(power),
+        "alpha": float(alpha),
     }
 
 
@@ -185,7 +175,7 @@ class OfflineAB:
     k: int
     per_user: pd.DataFrame  # user_id, hit_rate_a, hit_rate_b, ndcg_a, ndcg_b
     summary: pd.DataFrame  # arm, model, metric, mean, ci_lo, ci_hi
-    diffs: pd.DataFrame  # metric, diff (b - a), ci_lo, ci_hi, p_value, test, text_zh, text_en
+    diffs: pd.DataFrame  # metric, diff (b - a), ci_lo, ci_hi, p_value, test, significant, users
     split: dict
 
 
@@ -199,24 +189,6 @@ def bootstrap_ci(values, n_boot: int = 1000, seed: int = 0, level: float = 0.95,
     means = v[idx].mean(axis=1)
     q = (1 - level) / 2
     return float(np.quantile(means, q)), float(np.quantile(means, 1 - q))
-
-
-def _diff_text(
-    metric: str, k: int, a: str, b: str, d: float, lo: float, hi: float, p: float, n: int, alpha: float
-) -> tuple[str, str]:
-    mz = {"hit_rate": "命中率", "ndcg": "NDCG"}[metric] + f"@{k}"
-    me = {"hit_rate": "hit rate", "ndcg": "NDCG"}[metric] + f"@{k}"
-    dir_zh = "高" if d > 0 else "低"
-    dir_en = "higher" if d > 0 else "lower"
-    head_zh = f"{b} 的 {mz} 比 {a} {dir_zh} {abs(d):.3f}（差值 95% 置信区间 {lo:+.3f} 到 {hi:+.3f}）"
-    head_en = f"{b}'s {me} is {abs(d):.3f} {dir_en} than {a}'s (95% CI of the difference {lo:+.3f} to {hi:+.3f})"
-    if d == 0:
-        return (f"{a} 与 {b} 的 {mz} 相同。", f"{a} and {b} have the same {me}.")
-    how_zh = f"{n} 位用户的 Wilcoxon 配对检验 {format_p(p, 'zh')}"
-    how_en = f"a Wilcoxon signed-rank test over {n} users gives {format_p(p, 'en')}"
-    if np.isfinite(p) and p < alpha:
-        return (f"{head_zh}；{how_zh}，差异不太可能是偶然。", f"{head_en}; {how_en}: unlikely to be chance.")
-    return (f"{head_zh}；{how_zh}，差异可能只是随机波动。", f"{head_en}; {how_en}: this could well be chance.")
 
 
 def offline_ab(
@@ -276,7 +248,6 @@ def offline_ab(
         d = vb - va
         lo, hi = bootstrap_ci(d, idx=idx)
         _, p = paired_test_values(vb, va, "wilcoxon")
-        zh, en = _diff_text(metric, k, names[0], names[1], float(d.mean()), lo, hi, p, n, alpha)
         drows.append(
             {
                 "metric": metric,
@@ -286,8 +257,7 @@ def offline_ab(
                 "p_value": p,
                 "test": "wilcoxon",
                 "significant": bool(np.isfinite(p) and p < alpha),
-                "text_zh": zh,
-                "text_en": en,
+                "users": n,
             }
         )
     return OfflineAB(

@@ -1,4 +1,4 @@
-"""Reasons in words for recommended items, for any model.
+"""Reasons for recommended items, for any model, as data (the UI words them).
 
 The model decides which kind of reason comes first:
 
@@ -28,13 +28,28 @@ MIN_LATENT_COSINE = 0.1  # weaker latent neighbours do not make a convincing rea
 
 @dataclass(frozen=True)
 class Reason:
-    kind: str
-    text_zh: str
-    text_en: str
-    evidence: list = field(default_factory=list)  # [(raw id, title or None, similarity)]
+    """Why an item is recommended, as data; the UI words it from its catalogue.
 
-    def text(self, lang: str = "zh") -> str:
-        return self.text_zh if lang == "zh" else self.text_en
+    ``kind``: item | user | latent | content | popular. ``evidence``: [(raw id, title or None,
+    similarity)] (films for item/latent, users for user, genres for content). ``count``: similar
+    viewers (user) or raters (popular). ``features``: for content, ((feature kind, (values, ...)), ...)
+    with kinds genre | person | keyword | year | region; ``source`` says whether they come from the
+    content model's taste profile ("profile") or from films the user liked ("liked").
+    """
+
+    kind: str
+    evidence: list = field(default_factory=list)
+    count: int = 0
+    features: tuple = ()
+    source: str = ""
+
+    @property
+    def titles(self) -> list[str]:
+        return [t for _, t, _ in self.evidence if t]
+
+    @property
+    def similarity(self) -> float:
+        return float(self.evidence[0][2]) if self.evidence else float("nan")
 
 
 def liked_items(cat: Catalogue, user, threshold: float | None = None) -> np.ndarray:
@@ -57,46 +72,20 @@ def liked_items(cat: Catalogue, user, threshold: float | None = None) -> np.ndar
     return liked.astype(np.int64)
 
 
-def _quote(titles: list[str], lang: str) -> str:
-    if lang == "zh":
-        return "".join(f"《{t}》" for t in titles)
-    return " and ".join(f"“{t}”" for t in titles)
-
-
 def _item_reason(evidence) -> Reason:
-    titles = [t for _, t, _ in evidence]
-    s = evidence[0][2]
-    return Reason(
-        "item",
-        f"因为你喜欢{_quote(titles, 'zh')}，它们和这部片很相似（相似度 {s:.2f}）",
-        f"Because you liked {_quote(titles, 'en')}, which are similar (similarity {s:.2f})",
-        list(evidence),
-    )
+    return Reason("item", list(evidence))
 
 
 def _user_reason(evidence, n_total: int) -> Reason:
-    ex = evidence[0][0]
-    return Reason(
-        "user",
-        f"和你口味相近的 {n_total} 位观众（如用户 {ex}）给了它高于预期的评分",
-        f"{n_total} viewers with taste like yours (e.g. user {ex}) rated it above expectation",
-        list(evidence),
-    )
+    return Reason("user", list(evidence), count=int(n_total))
 
 
 def _latent_reason(evidence) -> Reason:
-    titles = [t for _, t, _ in evidence]
-    s = evidence[0][2]
-    return Reason(
-        "latent",
-        f"在潜在因子空间里接近你喜欢的{_quote(titles, 'zh')}（余弦 {s:.2f}）",
-        f"Close in latent-factor space to {_quote(titles, 'en')}, which you liked (cosine {s:.2f})",
-        list(evidence),
-    )
+    return Reason("latent", list(evidence))
 
 
 def _popular_reason(count: int) -> Reason:
-    return Reason("popular", f"很多观众看过（{count} 人评分）", f"Popular: rated by {count} viewers", [])
+    return Reason("popular", [], count=int(count))
 
 
 class Explainer:
@@ -180,20 +169,11 @@ class Explainer:
                 groups.setdefault(kind, []).append(value)
         if not groups:
             return None
-        names = {
-            "genre": ("类型", "genres"),
-            "person": ("主创", "people"),
-            "keyword": ("关键词", "keywords"),
-            "year": ("年代", "era"),
-            "region": ("地区", "region"),
-        }
-        zh = [f"{names.get(k, (k, k))[0]} {'、'.join(v[:3])}" for k, v in groups.items()]
-        en = [f"{names.get(k, (k, k))[1]} {', '.join(v[:3])}" for k, v in groups.items()]
         return Reason(
             "content",
-            "与你的口味画像相符：" + "；".join(zh),
-            "Matches your taste profile: " + "; ".join(en),
             [(label, None, float(w)) for label, w in pairs],
+            features=tuple((k, tuple(v[:3])) for k, v in groups.items()),
+            source="profile",
         )
 
     def _by_content(self, j: int, liked: np.ndarray, liked_genres: Counter, liked_people: Counter, pref_genres: tuple):
@@ -204,15 +184,13 @@ class Explainer:
         people = [p for p in cat.people[j] if p in liked_people]
         if not shared and not people:
             return None
-        zh, en = [], []
+        feats = []
         if shared:
-            zh.append(f"和你喜欢的影片同属{'、'.join(shared[:3])}")
-            en.append(f"shares genres you like: {', '.join(shared[:3])}")
+            feats.append(("genre", tuple(shared[:3])))
         if people:
-            zh.append(f"有你看好的主创：{'、'.join(people[:2])}")
-            en.append(f"features people from films you liked: {', '.join(people[:2])}")
+            feats.append(("person", tuple(people[:2])))
         ev = [(g, None, float(liked_genres.get(g, 0))) for g in shared[:3]]
-        return Reason("content", "；".join(zh), ("; ".join(en)).capitalize(), ev)
+        return Reason("content", ev, features=tuple(feats), source="liked")
 
     # ------------------------------------------------------------------ public
     def explain(self, user, items, liked=None, n: int = 2, pref_genres=()) -> dict[str, Reason]:

@@ -27,8 +27,7 @@ LIST_COLUMNS = [
     "base_rank",
     "popularity",
     "reason_kind",
-    "reason_zh",
-    "reason_en",
+    "reason",
 ]
 
 
@@ -132,10 +131,9 @@ class Engine:
         if explain:
             reasons = self.explainer.explain(user, out["item_id"].tolist(), liked=liked, pref_genres=pref_genres)
             out["reason_kind"] = [reasons[i].kind for i in out["item_id"]]
-            out["reason_zh"] = [reasons[i].text_zh for i in out["item_id"]]
-            out["reason_en"] = [reasons[i].text_en for i in out["item_id"]]
+            out["reason"] = [reasons[i] for i in out["item_id"]]
         else:
-            out["reason_kind"] = out["reason_zh"] = out["reason_en"] = None
+            out["reason_kind"] = out["reason"] = None
         return out[LIST_COLUMNS]
 
 

@@ -3,9 +3,14 @@ import pandas as pd
 import pytest
 
 from recsys_core.evaluation import KFold, evaluate, paired_test
-from recsys_core.evaluation.significance import format_p, paired_test_values
+from recsys_core.evaluation.significance import paired_test_values
 from recsys_core.models import BiasBaseline, GlobalMean
 from tests.models.contract import planted_frame
+from ui.sentences import fmt_p, paired_sentence
+
+
+def words(t):
+    return paired_sentence(t, "zh"), paired_sentence(t, "en")
 
 
 def folds_frame(a_vals, b_vals, metric="rmse"):
@@ -18,7 +23,8 @@ def folds_frame(a_vals, b_vals, metric="rmse"):
 def test_identical_models_give_p_one():
     t = paired_test(folds_frame([0.9, 0.95, 0.92], [0.9, 0.95, 0.92]), "A", "B", "rmse")
     assert t.p_value == 1.0 and not t.significant and t.better is None
-    assert "完全相同" in t.text_zh and "no difference" in t.text_en
+    zh, en = words(t)
+    assert t.verdict == "identical" and "完全相同" in zh and "no difference" in en
 
 
 def test_t_test_hand_value():
@@ -28,8 +34,16 @@ def test_t_test_hand_value():
     assert t.p_value == pytest.approx(0.07418, abs=1e-4)
     assert not t.significant
     assert t.better == "A"
-    assert t.text_zh.startswith("A 的 RMSE 比 B 低 0.020") and "不显著" in t.text_zh
-    assert "could well be chance" in t.text_en and "p = 0.074" in t.text_en
+    zh, en = words(t)
+    assert t.verdict == "chance"
+    assert (
+        zh
+        == "A 的 RMSE 比 B 低 0.020（越低越好，即更好），但差异在统计上不显著（p=0.074，配对 t 检验，3 折），可能只是随机波动。"
+    )
+    assert en == (
+        "A's RMSE is 0.020 lower than B's (lower is better, so better), but the difference could well be chance "
+        "(p = 0.074, paired t-test over 3 folds)."
+    )
 
 
 def test_clearly_different_is_significant():
@@ -37,20 +51,23 @@ def test_clearly_different_is_significant():
     base = rng.normal(0.9, 0.02, 10)
     t = paired_test(folds_frame(base, base + 0.05 + rng.normal(0, 0.005, 10)), "A", "B", "rmse")
     assert t.p_value < 0.05 and t.significant and t.better == "A"
-    assert "显著" in t.text_zh and "不显著" not in t.text_zh
-    assert "unlikely to be chance" in t.text_en
+    zh, en = words(t)
+    assert t.verdict == "significant"
+    assert "显著" in zh and "不显著" not in zh
+    assert "unlikely to be chance" in en
 
 
 def test_higher_is_better_wording():
     t = paired_test(folds_frame([0.30, 0.32, 0.31], [0.30, 0.30, 0.30], "ndcg@10"), "A", "B", "ndcg", k=10)
     assert t.metric == "ndcg@10" and t.better == "A"
-    assert "高 0.010" in t.text_zh and "更好" in t.text_zh
+    zh, _ = words(t)
+    assert zh.startswith("A 的 NDCG@10 比 B 高 0.010（越高越好，即更好）")
 
 
 def test_single_fold_explains_why_no_test():
     t = paired_test(folds_frame([0.9], [0.95]), "A", "B", "rmse")
     assert np.isnan(t.p_value)
-    assert "too few" in t.text_en
+    assert t.verdict == "untestable" and "too few" in words(t)[1]
 
 
 def test_wilcoxon_across_users_on_real_evaluation():
@@ -61,11 +78,9 @@ def test_wilcoxon_across_users_on_real_evaluation():
     t = paired_test(ev, "bias", "mean", "rmse", by="user")
     assert t.test == "wilcoxon" and t.n == df["user_id"].nunique()
     assert t.p_value < 0.05 and t.better == "bias"
-    assert (
-        t.text_zh.startswith("按用户平均，bias 的 RMSE 比")
-        and "mean per-user RMSE" in t.text_en
-        and "Wilcoxon" in t.text_en
-    )
+    zh, en = words(t)
+    assert zh.startswith("按用户平均，用户/影片偏置 · bias 的 RMSE 比 mean 低")
+    assert en.startswith("User/item bias · bias's mean per-user RMSE is") and "Wilcoxon" in en
     same = paired_test(ev, "bias", "bias", "ndcg", by="user")
     assert same.p_value == 1.0
 
@@ -77,6 +92,6 @@ def test_wilcoxon_values_match_scipy_hand_case():
 
 
 def test_format_p():
-    assert format_p(0.0004) == "p < 0.001"
-    assert format_p(0.003, "zh") == "p=0.003"
-    assert format_p(0.21) == "p = 0.21"
+    assert fmt_p(0.0004, "en") == "p < 0.001"
+    assert fmt_p(0.003, "zh") == "p=0.003"
+    assert fmt_p(0.21, "en") == "p = 0.21"

@@ -6,10 +6,12 @@ from recsys_core.data.dataset import Dataset
 from recsys_core.evaluation.metrics import intra_list_diversity
 from recsys_core.models import make_model
 from recsys_core.models.knn import ItemCF, UserCF
+from recsys_core.profiling.labels import genre_label
 from recsys_core.recommend.catalogue import Catalogue, Filters
 from recsys_core.recommend.explain import Explainer
 from recsys_core.recommend.listing import LIST_COLUMNS, Engine, user_history
 from recsys_core.trainset import Trainset
+from ui.sentences import reason_sentence
 
 from .fixtures import tiny_dataset
 
@@ -90,15 +92,20 @@ def test_generic_item_reason_uses_cosine_over_the_rating_matrix():
     assert r.kind == "item"
     assert [e[0] for e in r.evidence] == ["i1", "i2"]
     assert r.evidence[0][2] == pytest.approx(16 / 41)
-    assert "《甲》《乙》" in r.text_zh and "0.39" in r.text_en
+    assert r.titles == ["甲", "乙"] and r.similarity == pytest.approx(16 / 41)
+    assert reason_sentence(r, "zh") == "因为你喜欢《甲》、《乙》，它们和这部片很相似（相似度 0.39）"
+    assert reason_sentence(r, "en") == "Because you liked “甲”, “乙”, which are similar (similarity 0.39)"
 
 
 def test_content_and_popular_reasons_for_a_visitor():
     d, ts = _hand_trainset()
     ex = Explainer(make_model("bias").fit(ts), Catalogue(ts, d.items))
     out = ex.explain("visitor", ["i3", "i2"], pref_genres=("科幻",))
-    assert out["i3"].kind == "content" and "科幻" in out["i3"].text_zh and "sci" not in out["i3"].text_en
-    assert out["i2"].kind == "popular" and out["i2"].text_en == "Popular: rated by 2 viewers"
+    assert out["i3"].kind == "content" and out["i3"].features == (("genre", ("科幻",)),)
+    assert reason_sentence(out["i3"], "zh") == "和你喜欢的影片同属科幻"
+    assert reason_sentence(out["i3"], "en") == "Shares genres you like: sci-fi"
+    assert out["i2"].kind == "popular" and out["i2"].count == 2
+    assert reason_sentence(out["i2"], "en") == "Popular: rated by 2 viewers"
 
 
 def test_model_specific_reasons(ds):
@@ -115,7 +122,7 @@ def test_model_specific_reasons(ds):
     r = Explainer(ucf, cat).explain("u01", items)[items[0]]
     assert r.kind in ("user", "item")
     if r.kind == "user":
-        assert "viewers with taste like yours" in r.text_en
+        assert "viewers with taste like yours" in reason_sentence(r, "en")
     svd = make_model("svd", n_factors=4, n_epochs=30).fit(ts)
     assert Explainer(svd, cat).order()[0] == "latent"
 
@@ -139,4 +146,6 @@ def test_content_model_reasons_use_its_own_features(ds):
     r = reasons[items[0]]
     assert r.kind == "content" and [e[0] for e in r.evidence] == [f for f, _ in feats]
     genre = next(f.split(":", 1)[1] for f, _ in feats if f.startswith("genre:"))
-    assert f"类型 {genre}" in r.text_zh and f"genres {genre}" in r.text_en
+    assert r.source == "profile" and ("genre",) == tuple(k for k, _ in r.features if k == "genre")
+    assert f"类型 {genre_label(genre, 'zh')}" in reason_sentence(r, "zh")
+    assert f"genres {genre_label(genre, 'en')}" in reason_sentence(r, "en")

@@ -12,6 +12,7 @@ from recsys_core.recommend.monitoring import (
     served_table,
 )
 from recsys_core.store import open_workspace
+from ui.sentences import offline_diff_sentence
 
 from .fixtures import tiny_dataset
 
@@ -40,7 +41,11 @@ def test_offline_ab_per_user_metrics_cis_and_words():
     d = res.diffs.set_index("metric")
     assert d.loc["ndcg", "diff"] == pytest.approx((pu["ndcg_b"] - pu["ndcg_a"]).mean())
     assert 0 <= d.loc["ndcg", "p_value"] <= 1
-    assert "Wilcoxon" in d.loc["ndcg", "text_en"] and "用户" in d.loc["ndcg", "text_zh"]
+    assert d.loc["ndcg", "users"] == len(pu) and d.loc["ndcg", "test"] == "wilcoxon"
+    row = d.reset_index().iloc[1].to_dict()
+    en = offline_diff_sentence(row, "A", "B", 5, "en")
+    assert f"a Wilcoxon signed-rank test over {len(pu)} users" in en and en.startswith("B's NDCG@5 is")
+    assert f"{len(pu)} 位用户的 Wilcoxon 配对检验" in offline_diff_sentence(row, "A", "B", 5, "zh")
 
 
 def test_offline_ab_identical_models_have_no_difference():

@@ -8,6 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from recsys_core.recommend import Engine, Filters, cold_scores
 from recsys_core.store import open_workspace
+from ui.sentences import reason_sentence
 
 from ..pages import page_app
 from .fixtures import tiny_dataset
@@ -56,7 +57,7 @@ def test_browse_lists_top_n_with_reasons_filters_and_segments(env):
     _, _, exp = _expected(ws, "u01")
     assert [title for _, title in _cards(at)] == exp["title"].tolist()
     captions = " ".join(c.value for c in at.caption)
-    assert exp["reason_zh"].iloc[0] in captions and f"{exp['score'].iloc[0]:.2f}" in captions
+    assert reason_sentence(exp["reason"].iloc[0], "zh") in captions and f"{exp['score'].iloc[0]:.2f}" in captions
     # history cards show the user's top-rated film
     top = tiny_dataset().ratings.query("user_id == 'u01'").sort_values("rating", ascending=False)
     assert any("影片" in m.value and "★" in m.value for m in at.markdown)
@@ -117,7 +118,7 @@ def test_feedback_is_stored_and_retrain_registers_a_new_version_and_shows_change
     models = ws.list_models().sort_values("created")
     assert len(models) == 2
     new = models.iloc[-1]
-    assert new["note"] == "retrained with 3 feedback events" and new["metrics"] == {"feedback_events": 3}
+    assert new["note"] == "retrained:3" and new["metrics"] == {"feedback_events": 3}
     assert at.selectbox(key="rec_model").value == new["model_id"]
     assert any("列表变化" in s.value for s in at.subheader)
     shown = [t for _, t in _cards(at)]

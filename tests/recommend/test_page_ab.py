@@ -7,6 +7,7 @@ import pytest
 from recsys_core.models import make_model
 from recsys_core.recommend import assign_arm
 from recsys_core.recommend.abtest import offline_ab
+from ui.sentences import model_name, offline_diff_sentence
 
 from ..pages import page_app
 from .fixtures import tiny_dataset
@@ -87,5 +88,5 @@ def test_offline_ab_shows_the_same_numbers_as_the_library(at_ws):
     assert table["均值"].tolist() == pytest.approx(exp.summary["mean"].tolist())
     assert table["95% 下限"].tolist() == pytest.approx(exp.summary["ci_lo"].tolist())
     texts = " ".join(m.value for m in [*at.info, *at.success])
-    for t in exp.diffs["text_zh"]:
-        assert t in texts
+    for row in exp.diffs.to_dict("records"):
+        assert offline_diff_sentence(row, model_name("popularity", "zh"), model_name("bias", "zh"), 5, "zh") in texts

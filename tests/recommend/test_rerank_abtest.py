@@ -15,6 +15,7 @@ from recsys_core.recommend.abtest import (
     two_proportion_ztest,
 )
 from recsys_core.recommend.rerank import cosine_matrix, minmax, mmr, novelty_adjusted
+from ui.sentences import online_verdict_sentence
 
 # ---------------------------------------------------------------------------- MMR
 REL = [1.0, 0.9, 0.5]
@@ -107,7 +108,9 @@ def test_online_summary_counts_likes_per_arm_and_verdict_words():
     assert s["like_rate"].tolist() == pytest.approx([2 / 3, 1 / 3])
     v = online_verdict(s, lift=0.1)
     assert v["p_value"] == pytest.approx(two_proportion_ztest(2, 3, 1, 3).p_value)
-    assert "could well be chance" in v["text_en"] and "随机波动" in v["text_zh"]
+    assert v["verdict"] == "chance" and v["better"] is None
+    assert "could well be chance" in online_verdict_sentence(v, "en")
+    assert "随机波动" in online_verdict_sentence(v, "zh")
     assert v["min_n"] == min_sample_size(2 / 3, 0.1)
 
 
