@@ -16,7 +16,7 @@ from recsys_core.data.readers import ReadResult, read_upload
 from recsys_core.errors import UserError
 
 from . import charts
-from .i18n import app_note, has, note_text, t
+from .i18n import has, note_text, t
 
 MAX_UPLOAD_MB = 500  # keep in sync with .streamlit/config.toml server.maxUploadSize
 ROLE_FIELDS = {

@@ -20,12 +20,14 @@ from . import experiment as X
 from . import serving
 from .names import generated_name
 
-NOTE_FITTED = "fitted on the Recommend page"
-NOTE_SAVED = "saved from the Models page"
+# Notes the lab writes on versions and models are codes ("code" or "code:count"); the UI words them
+# from its catalogue (data.note.<code>, rec.note.<code>) and shows any other note as the user wrote it.
+NOTE_FITTED = "fitted"
+NOTE_SAVED = "saved"
 
 
 def _retrained_note(n: int) -> str:
-    return f"retrained with {n} feedback events"
+    return f"retrained:{int(n)}"
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,7 @@ class Lab:
         with ws.transaction():
             upload_ids = [ws.save_upload(name, data) for name, data in files]
             up = upload_ids[0] if upload_ids else None
-            raw_id = ws.add_version(raw_ds, kind="raw", note=note or "upload as read", upload_id=up)
+            raw_id = ws.add_version(raw_ds, kind="raw", note=note or "raw", upload_id=up)
             clean_id = ws.add_version(
                 ds, kind="cleaned", parent=raw_id, note=note or "cleaned", report=report.to_dict(), upload_id=up
             )
@@ -121,7 +123,7 @@ class Lab:
         meta["dropped_users"] = sorted(drop)
         users = ds.users[~ds.users["user_id"].isin(drop)].reset_index(drop=True) if ds.users is not None else None
         new = replace(ds, interactions=inter, users=users, version=None, meta=meta)
-        note = note or f"dropped {len(drop)} suspicious users"
+        note = note or f"dropped_suspicious:{len(drop)}"
         return self.ws.add_version(new, kind="cleaned", parent=ds.version, note=note)
 
     # ------------------------------------------------------------------ experiments

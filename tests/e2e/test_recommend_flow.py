@@ -86,6 +86,6 @@ def test_like_retrain_restart_keeps_feedback_and_model_version(browser, streamli
     fb = ws.feedback()
     assert fb[["user_id", "action"]].values.tolist() == [[USER, "like"]]
     models = ws.list_models().sort_values("created")
-    assert models["note"].tolist()[-1] == "retrained with 1 feedback events"
+    assert models["note"].tolist()[-1] == "retrained:1"
     assert fb["model_id"].iloc[0] == models["model_id"].iloc[0]
     ws.close()
