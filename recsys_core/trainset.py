@@ -94,6 +94,14 @@ class Trainset:
     def knows_item(self, raw) -> bool:
         return raw in self._iid
 
+    def inner_user(self, raw) -> int:
+        """Inner id of a raw user id, -1 when the trainset does not know the user."""
+        return self._uid.get(str(raw), -1)
+
+    def inner_item(self, raw) -> int:
+        """Inner id of a raw item id, -1 when the trainset does not know the item."""
+        return self._iid.get(str(raw), -1)
+
     def to_inner_uid(self, raw) -> int:
         return self._uid[raw]
 

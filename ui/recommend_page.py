@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from recsys_core.errors import UserError
-from recsys_core.models import REGISTRY, make_model
+from recsys_core.models import REGISTRY, Recommender, make_model
 from recsys_core.profiling.labels import genre_label
 from recsys_core.recommend import Engine, cold_scores, excluded_items
 from recsys_core.recommend.abtest import offline_ab
@@ -75,7 +75,7 @@ def model_label(row) -> str:
 @st.cache_resource(show_spinner=False, max_entries=6)
 def _engine(ws_path: str, model_id: str) -> Engine:
     model = workspace().load_model(model_id)
-    if not hasattr(model, "score") or not hasattr(model, "_check_fitted"):
+    if not isinstance(model, Recommender):
         raise UserError(f"registered model {model_id} is not a recommender that can produce lists; pick another")
     items = None
     if getattr(getattr(model, "trainset_", None), "items_meta", None) is None:

@@ -1,7 +1,8 @@
 """``recommend PATH --model NAME (--user ID | --all-users) [--n N] [--json OUT]``: fit on all ratings, list top-N.
 
-``fit_seconds`` is the model fit; ``recommend_seconds`` covers only producing the lists (batched
-top-N through the model's ``top_n_inner`` and one score lookup per batch), not loading or fitting.
+``fit_seconds`` is the model fit; ``recommend_seconds`` covers only producing the lists (the models'
+one top-N path, ``recommend_many`` -> ``top_n_inner``, scoring users in blocks of a few thousand),
+not loading or fitting.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def add_parser(sub):
 
 
 def batched_lists(model, users: list[str], n: int, exclude_seen: bool = True) -> dict:
-    """{user: [(item, score), ...]}: top-N and their scores come from one batched score matrix."""
+    """{user: [(item, score), ...]}: top-N and their scores from the model's blockwise batch top-N."""
     return model.recommend_many(users, n, exclude_seen)
 
 

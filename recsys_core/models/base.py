@@ -5,8 +5,13 @@ A model implements ``_fit(trainset)`` and at least one of
 * ``_score_users(inner_uids) -> ndarray (len(inner_uids), n_items)``  (scores over all items)
 * ``_estimate_pairs(inner_uids, inner_iids) -> ndarray``             (both ids known)
 
-Everything else (``predict``, ``score``, ``recommend``, unknown-id fallbacks, clipping,
-batch top-N) is written once here, on top of those two.
+Everything else (``predict``, ``score``/``score_users``, ``recommend``, unknown-id fallbacks,
+clipping, batch top-N) is written once here, on top of those two. Top-N has one path,
+:func:`top_n`, used by ``recommend``, the blockwise ``top_n_inner`` / ``recommend_many`` (batch
+lists, evaluation, the CLI) and the Recommend page's listing engine.
+
+Optional capabilities (fold-in, reasons, audience scoring, cost envelope) are declared in
+:mod:`recsys_core.models.capabilities`.
 
 Conventions follow scikit-learn: ``__init__`` only stores keyword hyper-parameters;
 validation happens in ``fit``; learned state ends in ``_``; ``random_state`` becomes an
@@ -24,6 +29,12 @@ import numpy as np
 from ..trainset import Prediction, Trainset
 
 _BIAS_DAMPING = 10.0
+#: users scored at once by batch top-N (a block of a few thousand users, never all of them)
+TOP_N_BLOCK = 2048
+#: upper bound on one block's users x items score array (the block shrinks for large catalogues)
+TOP_N_BLOCK_BYTES = 64 * 1024 * 1024
+#: ``details['reason']`` of a ranking-only model's ``predict``
+RANKS_ONLY = "model ranks but does not predict ratings; estimate is the bias baseline"
 
 
 class Recommender:
@@ -85,11 +96,16 @@ class Recommender:
         self.fallback_bu_ = bu
         self.fallback_bi_ = bi
 
-    def _check_fitted(self) -> Trainset:
+    def check_fitted(self) -> Trainset:
+        """The training set the model was fitted on; RuntimeError when it is not fitted yet."""
         ts = getattr(self, "trainset_", None)
         if ts is None:
             raise RuntimeError(f"{type(self).__name__} is not fitted yet; call fit(trainset) first")
         return ts
+
+    @property
+    def is_fitted(self) -> bool:
+        return getattr(self, "trainset_", None) is not None
 
     # ------------------------------------------------------------------ scoring primitives
     def _score_users(self, inner_uids: np.ndarray) -> np.ndarray:
@@ -126,10 +142,10 @@ class Recommender:
     # ------------------------------------------------------------------ public API
     def predict(self, user, item, r_ui: float | None = None, clip: bool = True) -> Prediction:
         """Estimate one rating; unknown user/item falls back with ``details['was_impossible']``."""
-        ts = self._check_fitted()
+        ts = self.check_fitted()
         user, item = str(user), str(item)
-        u = ts._uid.get(user, -1)
-        i = ts._iid.get(item, -1)
+        u = ts.inner_user(user)
+        i = ts.inner_item(item)
         details: dict = {"was_impossible": False}
         if u < 0 or i < 0 or not self.predicts_ratings:
             est = float(self._fallback_pairs(np.array([u]), np.array([i]))[0])
@@ -142,7 +158,7 @@ class Recommender:
                 )
             else:
                 details["score"] = float(self._score_users(np.array([u]))[0, i])
-                details["reason"] = "model ranks but does not predict ratings; estimate is the bias baseline"
+                details["reason"] = RANKS_ONLY
         else:
             est = float(self._estimate_pairs(np.array([u]), np.array([i]))[0])
             if not np.isfinite(est):
@@ -158,7 +174,7 @@ class Recommender:
 
         Returns (estimates, was_impossible). Non-rating models return the bias baseline.
         """
-        ts = self._check_fitted()
+        ts = self.check_fitted()
         uu = ts.inner_uids([str(x) for x in users])
         ii = ts.inner_iids([str(x) for x in items])
         known = (uu >= 0) & (ii >= 0)
@@ -177,20 +193,30 @@ class Recommender:
             est = self._clip(est)
         return est, impossible
 
+    def score_users(self, inner_uids) -> np.ndarray:
+        """Scores over all trainset items for known users (inner ids): a fresh
+        ``(len(inner_uids), n_items)`` float array, -inf where the model cannot score a pair.
+
+        Callers pass blocks of users (see :meth:`top_n_inner`), never every user at once.
+        """
+        self.check_fitted()
+        S = np.array(self._score_users(np.asarray(inner_uids, dtype=np.int64)), dtype=float, ndmin=2)
+        S[~np.isfinite(S)] = -np.inf
+        return S
+
     def score(self, user) -> np.ndarray:
         """Scores over all trainset items (in inner-id order); cold scores for unknown users."""
-        ts = self._check_fitted()
-        u = ts._uid.get(str(user), -1)
+        ts = self.check_fitted()
+        u = ts.inner_user(user)
         if u < 0:
             return np.asarray(self._cold_scores(), dtype=float).copy()
-        s = np.asarray(self._score_users(np.array([u]))[0], dtype=float)
-        return np.where(np.isfinite(s), s, -np.inf)
+        return self.score_users([u])[0]
 
     def recommend(self, user, n: int = 10, exclude_seen: bool = True, candidates=None) -> list[tuple[str, float]]:
         """Top-n (raw item id, score) for one user, written once on top of :meth:`score`."""
-        ts = self._check_fitted()
-        s = self.score(user).copy()
-        u = ts._uid.get(str(user), -1)
+        ts = self.check_fitted()
+        s = self.score(user)
+        u = ts.inner_user(user)
         if exclude_seen and u >= 0:
             s[ts.seen_items(u)] = -np.inf
         if candidates is not None:
@@ -198,38 +224,45 @@ class Recommender:
             idx = ts.inner_iids([str(c) for c in candidates])
             mask[idx[idx >= 0]] = True
             s[~mask] = -np.inf
-        top = _top_n(s, n)
-        return [(ts.items_raw[i], float(s[i])) for i in top if np.isfinite(s[i])]
+        top, vals = top_n(s, n)
+        return [(ts.items_raw[i], float(v)) for i, v in zip(top, vals)]
 
     def top_n_inner(
-        self, inner_uids: np.ndarray, n: int, exclude_seen: bool = True, batch: int = 1024, return_scores: bool = False
+        self,
+        inner_uids: np.ndarray,
+        n: int,
+        exclude_seen: bool = True,
+        block: int = TOP_N_BLOCK,
+        return_scores: bool = False,
     ):
-        """Top-n inner item ids for many known users at once: (len(inner_uids), n), -1 padded.
+        """Top-n inner item ids for many known users: ``(len(inner_uids), n)``, -1 padded.
 
-        With ``return_scores`` also returns the matching (len, n) score matrix (-inf where padded).
+        Users are scored in blocks of at most ``block`` users (fewer when the catalogue is large,
+        so one block's scores stay under :data:`TOP_N_BLOCK_BYTES`); the full users x items score
+        matrix never exists. With ``return_scores`` also returns the matching ``(len, n)`` scores
+        (-inf where padded).
         """
-        ts = self._check_fitted()
+        ts = self.check_fitted()
         inner_uids = np.asarray(inner_uids, dtype=np.int64)
         out = np.full((len(inner_uids), n), -1, dtype=np.int64)
         scores = np.full((len(inner_uids), n), -np.inf) if return_scores else None
         csr = ts.csr
-        for start in range(0, len(inner_uids), batch):
-            us = inner_uids[start : start + batch]
-            S = np.array(self._score_users(us), dtype=float)  # a copy: models may return their own arrays
-            S[~np.isfinite(S)] = -np.inf
+        rows = max(1, min(int(block), TOP_N_BLOCK_BYTES // max(8 * ts.n_items, 1)))
+        for start in range(0, len(inner_uids), rows):
+            us = inner_uids[start : start + rows]
+            S = self.score_users(us)
             if exclude_seen:
                 sub = csr[us]
-                rows = np.repeat(np.arange(len(us)), np.diff(sub.indptr))
-                S[rows, sub.indices] = -np.inf
-            idx, vals = _top_n_rows(S, n)
+                S[np.repeat(np.arange(len(us)), np.diff(sub.indptr)), sub.indices] = -np.inf
+            idx, vals = top_n(S, n)
             out[start : start + len(us)] = idx
             if return_scores:
                 scores[start : start + len(us)] = vals
         return (out, scores) if return_scores else out
 
     def recommend_many(self, users, n: int = 10, exclude_seen: bool = True) -> dict:
-        """{raw user: [(raw item, score), ...]} for many users, batched."""
-        ts = self._check_fitted()
+        """{raw user: [(raw item, score), ...]} for many users, through :meth:`top_n_inner`."""
+        ts = self.check_fitted()
         users = [str(x) for x in users]
         inner = ts.inner_uids(users)
         result: dict = {}
@@ -247,26 +280,42 @@ class Recommender:
         return result
 
 
-def _top_n(s: np.ndarray, n: int) -> np.ndarray:
-    n = min(n, len(s))
-    if n <= 0:
-        return np.array([], dtype=np.int64)
-    idx = np.argpartition(-s, n - 1)[:n]
-    return idx[np.lexsort((idx, -s[idx]))]
+def top_n(scores: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The one top-N selection: the ``n`` best finite scores, best first, ties by lower index.
 
-
-def _top_n_rows(S: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Row-wise top-n (indices, scores), best first, ties by lower index; -1 / -inf where padded."""
-    n_items = S.shape[1]
+    ``scores`` is one row ``(n_items,)`` or a block of rows ``(rows, n_items)``; NaN counts as -inf.
+    For a block, returns ``(rows, n)`` indices and scores, padded with -1 / -inf where a row has
+    fewer than ``n`` finite scores. For one row, returns only the finite entries (length <= n).
+    """
+    S = np.asarray(scores, dtype=float)
+    one = S.ndim == 1
+    S = np.atleast_2d(S)
+    if np.isnan(S).any():
+        S = np.where(np.isnan(S), -np.inf, S)
+    n = max(int(n), 0)
+    n_rows, n_items = S.shape
     k = min(n, n_items)
-    idx = np.argpartition(-S, k - 1, axis=1)[:, :k] if k < n_items else np.tile(np.arange(n_items), (S.shape[0], 1))
+    if k == 0:
+        idx = np.zeros((n_rows, 0), dtype=np.int64)
+    elif k < n_items:
+        idx = np.argpartition(-S, k - 1, axis=1)[:, :k]
+        kth = np.take_along_axis(S, idx, axis=1).min(axis=1)
+        # rows where equal scores straddle the cut: pick the lower indices (a stable sort of that row)
+        crowded = np.isfinite(kth) & ((S >= kth[:, None]).sum(axis=1) > k)
+        for r in np.flatnonzero(crowded):
+            idx[r] = np.argsort(-S[r], kind="stable")[:k]
+    else:
+        idx = np.tile(np.arange(n_items), (n_rows, 1))
     vals = np.take_along_axis(S, idx, axis=1)
     order = np.lexsort((idx, -vals), axis=1)
     idx = np.take_along_axis(idx, order, axis=1)
     vals = np.take_along_axis(vals, order, axis=1)
-    idx = np.where(np.isfinite(vals), idx, -1)
+    finite = np.isfinite(vals)
+    if one:
+        return idx[0][finite[0]].astype(np.int64), vals[0][finite[0]]
+    idx = np.where(finite, idx, -1).astype(np.int64)
+    vals = np.where(finite, vals, -np.inf)
     if k < n:
-        pad = n - k
-        idx = np.hstack([idx, np.full((S.shape[0], pad), -1)])
-        vals = np.hstack([vals, np.full((S.shape[0], pad), -np.inf)])
+        idx = np.hstack([idx, np.full((n_rows, n - k), -1, dtype=np.int64)])
+        vals = np.hstack([vals, np.full((n_rows, n - k), -np.inf)])
     return idx, vals

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .base import Recommender
+from .base import Recommender, top_n
 from .baselines import BiasBaseline
 
 NO_METADATA = "content model needs item metadata (genres/synopsis)"
@@ -278,7 +278,7 @@ class ContentBased(Recommender):
     # -------------------------------------------------------------- explanations and cold start
     def profile_from_items(self, liked_items) -> np.ndarray:
         """A profile (feature vector) from raw item ids a new user likes: the mean of their vectors."""
-        ts = self._check_fitted()
+        ts = self.check_fitted()
         idx = ts.inner_iids([str(x) for x in liked_items])
         idx = idx[idx >= 0]
         if not len(idx):
@@ -295,20 +295,20 @@ class ContentBased(Recommender):
 
     def recommend_for_items(self, liked_items, n: int = 10) -> list[tuple[str, float]]:
         """Cold start: top-n (raw item, cosine) for someone who likes ``liked_items`` (those excluded)."""
-        ts = self._check_fitted()
+        ts = self.check_fitted()
         s = self.score_profile(self.profile_from_items(liked_items))
         idx = ts.inner_iids([str(x) for x in liked_items])
         s[idx[idx >= 0]] = -np.inf
-        order = np.lexsort((np.arange(len(s)), -s))[:n]
-        return [(ts.items_raw[j], float(s[j])) for j in order if np.isfinite(s[j])]
+        top, vals = top_n(s, n)
+        return [(ts.items_raw[j], float(v)) for j, v in zip(top, vals)]
 
-    def item_reasons(self, user, item, n: int = 3) -> list[tuple[str, float]]:
+    def feature_reasons(self, user, item, n: int = 3) -> list[tuple[str, float]]:
         """Features the user's profile shares with ``item``: [(feature, contribution)], largest first.
 
         Features are labelled ``genre:…``, ``person:…``, ``year:…``, ``region:…`` or ``keyword:…``.
         """
-        ts = self._check_fitted()
-        u, i = ts._uid.get(str(user), -1), ts._iid.get(str(item), -1)
+        ts = self.check_fitted()
+        u, i = ts.inner_user(user), ts.inner_item(item)
         if u < 0 or i < 0:
             return []
         contrib = self.profiles_[u].multiply(self.item_vectors_[i]).tocoo()

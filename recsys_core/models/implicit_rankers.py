@@ -70,6 +70,10 @@ class EASE(_Ranker):
     def _score_users(self, u):
         return np.asarray(self.X_[np.asarray(u)] @ self.B_)
 
+    def score_users_for_item(self, inner_item: int) -> np.ndarray:
+        """ScoresUsersForItem: every user's score for one item is one sparse product, X B[:, j]."""
+        return np.asarray(self.X_ @ np.asarray(self.B_)[:, int(inner_item)], dtype=float).ravel()
+
     def item_vectors(self) -> np.ndarray:
         return self.B_
 

@@ -246,14 +246,11 @@ class _NeighbourCF(Recommender):
         return self.mu_ + self.bi_
 
     # -------------------------------------------------------------- inspection
-    def _raw_entities(self):
-        ts = self._check_fitted()
-        return (ts.users_raw, ts._uid) if self.user_based else (ts.items_raw, ts._iid)
-
     def neighbours(self, raw_id, n: int = 10) -> list[tuple[str, float]]:
         """The ``n`` most similar users (usercf) or items (itemcf) to ``raw_id``: [(raw id, sim)]."""
-        raws, index = self._raw_entities()
-        e = index.get(str(raw_id), -1)
+        ts = self.check_fitted()
+        raws = ts.users_raw if self.user_based else ts.items_raw
+        e = ts.inner_user(raw_id) if self.user_based else ts.inner_item(raw_id)
         if e < 0:
             return []
         s = self.sim_[e].astype(float)
@@ -271,11 +268,12 @@ class UserCF(_NeighbourCF):
 
     name = "usercf"
     user_based = True
+    neighbour_kind = "user"  # ExplainsByNeighbours
 
-    def user_reasons(self, user, item, n: int = 3) -> list[tuple[str, float]]:
+    def neighbour_reasons(self, user, item, n: int = 3) -> list[tuple[str, float]]:
         """Similar users who rated ``item`` above their baseline: [(raw user, sim)], most similar first."""
-        ts = self._check_fitted()
-        u, i = ts._uid.get(str(user), -1), ts._iid.get(str(item), -1)
+        ts = self.check_fitted()
+        u, i = ts.inner_user(user), ts.inner_item(item)
         if u < 0 or i < 0:
             return []
         csc = self.resid_.tocsc()
@@ -292,11 +290,12 @@ class ItemCF(_NeighbourCF):
 
     name = "itemcf"
     user_based = False
+    neighbour_kind = "item"  # ExplainsByNeighbours
 
-    def item_reasons(self, user, item, n: int = 3) -> list[tuple[str, float]]:
+    def neighbour_reasons(self, user, item, n: int = 3) -> list[tuple[str, float]]:
         """Items the user liked (rated above baseline) most similar to ``item``: [(raw item, sim)]."""
-        ts = self._check_fitted()
-        u, i = ts._uid.get(str(user), -1), ts._iid.get(str(item), -1)
+        ts = self.check_fitted()
+        u, i = ts.inner_user(user), ts.inner_item(item)
         if u < 0 or i < 0:
             return []
         R = self.resid_

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections import defaultdict
 
 import numpy as np
@@ -30,7 +31,32 @@ def to_surprise_trainset(ts):
     )
 
 
-class SVD(Recommender):
+def fold_in_user(
+    qi: np.ndarray, bi: np.ndarray, mu: float, items, ratings, reg: float = 0.5
+) -> tuple[float, np.ndarray]:
+    """(b_u, p_u) for a user with ``ratings`` of inner ``items`` under fixed item factors: the ridge
+    regression  min sum_j (r_j - mu - b_j - b_u - q_j . p_u)^2 + reg (b_u^2 + |p_u|^2)."""
+    items = np.asarray(items, dtype=np.int64)
+    r = np.asarray(ratings, dtype=float)
+    f = qi.shape[1]
+    if len(items) == 0:
+        return 0.0, np.zeros(f)
+    A = np.hstack([np.ones((len(items), 1)), qi[items]])
+    y = r - mu - bi[items]
+    x = np.linalg.solve(A.T @ A + float(reg) * np.eye(f + 1), A.T @ y)
+    return float(x[0]), x[1:]
+
+
+class FactorFoldIn:
+    """:class:`~recsys_core.models.capabilities.FoldsIn` for biased factor models
+    (score = mu + b_i + b_u + q_i . p_u with learned ``mu_``, ``bi_``, ``qi_``)."""
+
+    def fold_in(self, items, ratings, reg: float = 0.5) -> np.ndarray:
+        bu, pu = fold_in_user(self.qi_, self.bi_, self.mu_, items, ratings, reg=reg)
+        return self.mu_ + bu + self.bi_ + self.qi_ @ pu
+
+
+class SVD(FactorFoldIn, Recommender):
     """Funk SVD with biases (Surprise's ``SVD``); ``score`` is one matrix product over its factors."""
 
     name = "svd"
@@ -134,3 +160,30 @@ class SVD(Recommender):
     def item_vectors(self) -> np.ndarray:
         """Latent item factors (for latent-neighbour explanations)."""
         return self.qi_
+
+    def fold_in_users(self, trainset, users, reg: float = 0.5) -> "SVD":
+        """FoldsInFeedback: a copy fitted on ``trainset`` (the same films in the same order) whose raw
+        ``users``, and every user new to the model, got (b_u, p_u) by :func:`fold_in_user`; item factors
+        and the other users' factors are unchanged."""
+        old = self.check_fitted()
+        if list(trainset.items_raw) != list(old.items_raw):
+            raise ValueError("feedback touched films outside the model's catalogue; refit instead of folding in")
+        m = copy.copy(self)
+        pu = np.zeros((trainset.n_users, self.pu_.shape[1]))
+        bu = np.zeros(trainset.n_users)
+        old_idx = old.inner_uids(list(trainset.users_raw))
+        known = old_idx >= 0
+        pu[known] = self.pu_[old_idx[known]]
+        bu[known] = self.bu_[old_idx[known]]
+        todo = {str(u) for u in users} | {str(u) for u, k in zip(trainset.users_raw, known) if not k}
+        csr = trainset.csr
+        for raw in todo:
+            u = trainset.inner_user(raw)
+            if u < 0:
+                continue
+            sl = slice(csr.indptr[u], csr.indptr[u + 1])
+            bu[u], pu[u] = fold_in_user(self.qi_, self.bi_, self.mu_, csr.indices[sl], csr.data[sl], reg=reg)
+        m.pu_, m.bu_ = pu, bu
+        m.trainset_ = trainset
+        m._fit_fallback(trainset)
+        return m

@@ -19,7 +19,7 @@ import numpy as np
 
 from .base import Recommender
 from .knn import _NeighbourCF, _Neighbourhood, _with_data
-from .mf import to_surprise_trainset
+from .mf import FactorFoldIn, to_surprise_trainset
 
 
 def _check_positive_ints(**values):
@@ -46,7 +46,7 @@ class _ByUserBlocks:
         return out
 
 
-class SVDpp(Recommender):
+class SVDpp(FactorFoldIn, Recommender):
     """SVD++ (Koren 2008) from Surprise: factors plus implicit feedback of the items a user rated."""
 
     name = "svdpp"
@@ -107,7 +107,7 @@ class SVDpp(Recommender):
         return self.qi_
 
 
-class NMF(Recommender):
+class NMF(FactorFoldIn, Recommender):
     """Non-negative matrix factorisation (Luo et al. 2014) from Surprise."""
 
     name = "nmf"

@@ -9,7 +9,8 @@ little). The scorers here rank by *who will watch and like*:
   likers, shrunk, top-k); a user's score is the sum of the neighbour weights of the films
   they watched, with films they did not like counting half.
 * any implicit ranker of :data:`recsys_core.models.REGISTRY` (``ease`` when present), via the
-  model contract (one column of ``_score_users``).
+  model contract: one column of ``score_users`` over blocks of users, or one product when the model
+  declares :class:`~recsys_core.models.capabilities.ScoresUsersForItem`.
 * baselines: ``popularity`` (rank users by how many films they rated), ``random``, and any
   rating model (``svd``, ``bias``), which ranks by predicted rating.
 
@@ -30,6 +31,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from ..models.capabilities import ScoresUsersForItem
 from ..trainset import Trainset
 
 BUILTIN_SCORERS = ("neighbour", "popularity", "random")
@@ -251,12 +253,12 @@ class ModelAudience(AudienceScorer):
     def scores_for_item(self, j, batch: int = 1024):
         ts = self.ts_
         m = self.model_
-        if hasattr(m, "B_") and hasattr(m, "X_"):  # EASE-like: scores = X B, one column is X B[:, j]
-            return np.asarray(m.X_ @ np.asarray(m.B_)[:, j], dtype=float).ravel()
+        if isinstance(m, ScoresUsersForItem):  # e.g. EASE: one column of X B is X B[:, j]
+            return np.asarray(m.score_users_for_item(int(j)), dtype=float).ravel()
         out = np.empty(ts.n_users)
         for s in range(0, ts.n_users, batch):
             us = np.arange(s, min(s + batch, ts.n_users))
-            out[us] = np.asarray(self.model_._score_users(us), dtype=float)[:, j]
+            out[us] = m.score_users(us)[:, j]
         return out
 
     def scores_for_items(self, items, weights, batch: int = 1024):
@@ -265,7 +267,7 @@ class ModelAudience(AudienceScorer):
         cols = np.empty((ts.n_users, len(items)))
         for s in range(0, ts.n_users, batch):
             us = np.arange(s, min(s + batch, ts.n_users))
-            cols[us] = np.asarray(self.model_._score_users(us), dtype=float)[:, items]
+            cols[us] = self.model_.score_users(us)[:, items]
         cols = np.where(np.isfinite(cols), cols, np.nan)
         mu = np.nanmean(cols, axis=0)
         sd = np.nanstd(cols, axis=0)

@@ -10,7 +10,7 @@ from .abtest import (
     two_proportion_ztest,
 )
 from .catalogue import Catalogue, Filters
-from .coldstart import cold_scores, fold_in, new_user_id, onboarding_items
+from .coldstart import cold_scores, new_user_id, onboarding_items
 from .explain import Explainer, Reason, liked_items
 from .feedback import (
     ACTIONS,
@@ -36,7 +36,6 @@ __all__ = [
     "Catalogue",
     "Filters",
     "cold_scores",
-    "fold_in",
     "new_user_id",
     "onboarding_items",
     "Explainer",

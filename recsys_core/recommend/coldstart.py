@@ -2,13 +2,14 @@
 
 * :func:`onboarding_items` draws a diverse popular set: the most-rated films of each genre in turn
   (the visitor's favourite genres first), without duplicates.
-* :func:`fold_in` solves a ridge regression for a new user's bias and factor vector given a factor
-  model's item factors, without refitting anything::
+* fold-in (:func:`recsys_core.models.mf.fold_in_user` for factor models) solves a ridge regression
+  for a new user's bias and factor vector given the item factors, without refitting anything::
 
       min_{b_u, p_u}  sum_j (r_j - mu - b_j - b_u - q_j . p_u)^2 + reg * (b_u^2 + |p_u|^2)
 
-* :func:`cold_scores` scores every item for the visitor: fold-in when the model has factors, else
-  item-neighbour scoring (cosine over the rating matrix) blended with genre affinity.
+* :func:`cold_scores` scores every item for the visitor: the model's own fold-in when it declares
+  :class:`~recsys_core.models.capabilities.FoldsIn`, else item-neighbour scoring (cosine over the
+  rating matrix); both blended with genre affinity.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..models.capabilities import FoldsIn
 from .catalogue import Catalogue
 
 
@@ -64,23 +66,6 @@ def onboarding_items(cat: Catalogue, genres=(), n: int = 10, min_ratings: int = 
     return [str(cat.item_ids[j]) for j in taken[:n]]
 
 
-def fold_in(qi: np.ndarray, bi: np.ndarray, mu: float, items, ratings, reg: float = 0.5) -> tuple[float, np.ndarray]:
-    """(b_u, p_u) for a user with ``ratings`` of inner ``items`` under fixed item factors."""
-    items = np.asarray(items, dtype=np.int64)
-    r = np.asarray(ratings, dtype=float)
-    f = qi.shape[1]
-    if len(items) == 0:
-        return 0.0, np.zeros(f)
-    A = np.hstack([np.ones((len(items), 1)), qi[items]])
-    y = r - mu - bi[items]
-    x = np.linalg.solve(A.T @ A + float(reg) * np.eye(f + 1), A.T @ y)
-    return float(x[0]), x[1:]
-
-
-def has_factors(model) -> bool:
-    return all(hasattr(model, a) for a in ("qi_", "bi_", "mu_"))
-
-
 @dataclass
 class ColdStart:
     scores: np.ndarray  # over the catalogue's inner items
@@ -110,8 +95,8 @@ def cold_scores(
 ) -> ColdStart:
     """Scores over all items for a visitor who gave ``ratings`` ({raw item id: rating}).
 
-    Factor models (``qi_``, ``bi_``, ``mu_``): fold-in prediction mu + b_i + b_u + q_i . p_u.
-    Others: the visitor's mean plus the similarity-weighted mean-centred ratings of the rated films
+    Models that declare :class:`FoldsIn` (SVD, SVD++, NMF): their fold-in scores
+    (mu + b_i + b_u + q_i . p_u for the factor models). Others: the visitor's mean plus the similarity-weighted mean-centred ratings of the rated films
     (item-neighbour scoring). Both add ``genre_weight`` x (scale width) x genre affinity.
     """
     lo, hi = cat.ts.rating_scale
@@ -120,9 +105,8 @@ def cold_scores(
     keep = idx >= 0
     items = idx[keep]
     r = np.array([float(ratings[k]) for k in raw], dtype=float)[keep]
-    if has_factors(model) and len(items):
-        bu, pu = fold_in(model.qi_, model.bi_, model.mu_, items, r, reg=reg)
-        s = model.mu_ + bu + model.bi_ + model.qi_ @ pu
+    if isinstance(model, FoldsIn) and len(items):
+        s = np.asarray(model.fold_in(items, r, reg=reg), dtype=float)
         method = "fold-in"
     else:
         mean = float(r.mean()) if len(r) else cat.ts.global_mean

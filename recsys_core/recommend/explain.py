@@ -2,12 +2,17 @@
 
 The model decides which kind of reason comes first:
 
-* ``item``    films the user liked that are similar (ItemCF's ``item_reasons``; for any other model
-              a generic cosine over the rating matrix, from the :class:`Catalogue`)
-* ``user``    similar users who liked it (UserCF's ``user_reasons``)
-* ``content`` shared genres or people with the films the user liked
-* ``latent``  close in latent-factor space to a film the user liked (SVD-like ``item_vectors()``)
+* ``item``    films the user liked that are similar (the model's ``neighbour_reasons`` when it declares
+              item neighbours; for any other model a generic cosine over the rating matrix, from
+              the :class:`Catalogue`)
+* ``user``    similar users who liked it (a model declaring user neighbours)
+* ``content`` shared features: the model's ``feature_reasons`` when it declares them, else shared
+              genres or people with the films the user liked
+* ``latent``  close in latent-factor space to a film the user liked (models with ``item_vectors()``)
 * ``popular`` last resort: many people rated it
+
+Which kinds a model offers comes from its declared capabilities
+(:mod:`recsys_core.models.capabilities`), never from its name.
 
 When the preferred kind has nothing to say for an item, the next one is tried, so every item gets
 a reason.
@@ -21,6 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..data.dataset import relevance_threshold
+from ..models.capabilities import ExplainsByFeatures, ExplainsByNeighbours, HasItemVectors
 from .catalogue import Catalogue
 
 MIN_LATENT_COSINE = 0.1  # weaker latent neighbours do not make a convincing reason
@@ -59,7 +65,7 @@ def liked_items(cat: Catalogue, user, threshold: float | None = None) -> np.ndar
     own mean; unknown users have none.
     """
     ts = cat.ts
-    u = ts._uid.get(str(user), -1)
+    u = ts.inner_user(user)
     if u < 0:
         return np.array([], dtype=np.int64)
     c = ts.csr
@@ -95,7 +101,7 @@ class Explainer:
         self.model = model
         self.cat = cat
         vec = None
-        if hasattr(model, "item_vectors"):
+        if isinstance(model, HasItemVectors):
             try:
                 vec = np.asarray(model.item_vectors(), dtype=float)
             except Exception:  # noqa: BLE001 - a model without factors simply has no latent reasons
@@ -106,13 +112,16 @@ class Explainer:
         else:
             self.latent = None
 
+    def _neighbour_kind(self) -> str | None:
+        return self.model.neighbour_kind if isinstance(self.model, ExplainsByNeighbours) else None
+
     def order(self) -> list[str]:
         m = self.model
-        if getattr(m, "name", "") == "content":
+        if isinstance(m, ExplainsByFeatures):
             return ["content", "item", "popular"]
-        if hasattr(m, "item_reasons"):
+        if self._neighbour_kind() == "item":
             return ["item", "content", "popular"]
-        if hasattr(m, "user_reasons"):
+        if self._neighbour_kind() == "user":
             return ["user", "item", "content", "popular"]
         if self.latent is not None:
             return ["latent", "item", "content", "popular"]
@@ -121,8 +130,8 @@ class Explainer:
     # ------------------------------------------------------------------ kinds
     def _by_item(self, user, j: int, liked: np.ndarray, n: int, known: bool):
         cat = self.cat
-        if known and hasattr(self.model, "item_reasons"):
-            pairs = self.model.item_reasons(user, cat.item_ids[j], n)
+        if known and self._neighbour_kind() == "item":
+            pairs = self.model.neighbour_reasons(user, cat.item_ids[j], n)
             idx = cat.inner([p[0] for p in pairs])
             ev = [(str(p[0]), cat.titles[k], float(p[1])) for p, k in zip(pairs, idx, strict=False) if k >= 0]
             return _item_reason(ev) if ev else None
@@ -135,9 +144,9 @@ class Explainer:
         return _item_reason(ev) if ev else None
 
     def _by_user(self, user, j: int, n: int, known: bool):
-        if not known or not hasattr(self.model, "user_reasons"):
+        if not known or self._neighbour_kind() != "user":
             return None
-        pairs = self.model.user_reasons(user, self.cat.item_ids[j], max(n, 20))
+        pairs = self.model.neighbour_reasons(user, self.cat.item_ids[j], max(n, 20))
         if not pairs:
             return None
         return _user_reason([(str(p[0]), None, float(p[1])) for p in pairs[:n]], len(pairs))
@@ -159,9 +168,9 @@ class Explainer:
 
     def _by_content_model(self, user, j: int, known: bool):
         """A content model's own feature reasons ("genre:…", "person:…", "keyword:…", "year:…", "region:…")."""
-        if not known or getattr(self.model, "name", "") != "content" or not hasattr(self.model, "item_reasons"):
+        if not known or not isinstance(self.model, ExplainsByFeatures):
             return None
-        pairs = self.model.item_reasons(user, self.cat.item_ids[j], 6)
+        pairs = self.model.feature_reasons(user, self.cat.item_ids[j], 6)
         groups: dict[str, list[str]] = {}
         for label, _ in pairs:
             kind, _, value = str(label).partition(":")

@@ -13,13 +13,11 @@ the dataset's rating for the same (user, film).
 
 from __future__ import annotations
 
-import copy
-
 import numpy as np
 import pandas as pd
 
+from ..models.capabilities import FoldsInFeedback
 from ..trainset import Trainset
-from .coldstart import fold_in, has_factors
 
 ACTIONS = ("like", "dislike", "rate", "not_interested")
 LIKE_QUANTILE = 0.9
@@ -99,50 +97,22 @@ def training_frame(ratings: pd.DataFrame, fb: pd.DataFrame, scale) -> pd.DataFra
 
 
 def supports_fold_in(model) -> bool:
-    """True for plain biased matrix factorisation (score = mu + b_u + b_i + q_i . p_u), e.g. ``svd``.
-
-    SVD++ (implicit ``yj_`` factors) and NMF (non-negative factors) score differently, so they refit.
-    """
-    return (
-        has_factors(model)
-        and hasattr(model, "pu_")
-        and hasattr(model, "bu_")
-        and not hasattr(model, "yj_")
-        and getattr(model, "name", "") != "nmf"
-    )
+    """True when the model folds feedback in without a refit (it declares
+    :class:`~recsys_core.models.capabilities.FoldsInFeedback`; today plain biased SVD). SVD++ and NMF
+    score differently from the plain factor product, so they refit."""
+    return isinstance(model, FoldsInFeedback)
 
 
 def fold_in_update(model, new_ts: Trainset, users, reg: float = 0.5):
-    """A copy of a fitted factor model whose trainset is ``new_ts`` and whose ``users`` (raw ids)
-    got new (b_u, p_u) by :func:`fold_in`; item factors and other users are unchanged.
+    """A copy of a fitted model whose trainset is ``new_ts`` and whose ``users`` (raw ids) were
+    re-solved by fold-in; items and other users are unchanged.
 
     Needs the same item catalogue in the same order (feedback only on known films).
     """
-    old = model._check_fitted()
+    model.check_fitted()
     if not supports_fold_in(model):
         raise ValueError(f"{getattr(model, 'name', type(model).__name__)} has no factors to fold in; refit it")
-    if list(new_ts.items_raw) != list(old.items_raw):
-        raise ValueError("feedback touched films outside the model's catalogue; refit instead of folding in")
-    m = copy.copy(model)
-    f = model.pu_.shape[1]
-    pu = np.zeros((new_ts.n_users, f))
-    bu = np.zeros(new_ts.n_users)
-    old_idx = old.inner_uids(list(new_ts.users_raw))
-    known = old_idx >= 0
-    pu[known] = model.pu_[old_idx[known]]
-    bu[known] = model.bu_[old_idx[known]]
-    todo = set(str(u) for u in users) | {str(u) for u, k in zip(new_ts.users_raw, known, strict=False) if not k}
-    csr = new_ts.csr
-    for raw in todo:
-        u = new_ts._uid.get(raw, -1)
-        if u < 0:
-            continue
-        sl = slice(csr.indptr[u], csr.indptr[u + 1])
-        bu[u], pu[u] = fold_in(model.qi_, model.bi_, model.mu_, csr.indices[sl], csr.data[sl], reg=reg)
-    m.pu_, m.bu_ = pu, bu
-    m.trainset_ = new_ts
-    m._fit_fallback(new_ts)
-    return m
+    return model.fold_in_users(new_ts, users, reg=reg)
 
 
 def retrain(model, ratings: pd.DataFrame, fb: pd.DataFrame, scale, items_meta=None, mode: str = "refit"):

@@ -2,7 +2,8 @@
 
 :class:`Engine` bundles a fitted model with its :class:`Catalogue` and :class:`Explainer`, built
 once; :meth:`Engine.recommend` is pure numpy on top of ``model.score(user)`` (one matrix product for
-factor models), so a list refreshes in milliseconds on MovieLens-100K-sized data.
+factor models) and the models' one top-N selection (:func:`recsys_core.models.base.top_n`), so a
+list refreshes in milliseconds on MovieLens-100K-sized data.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..models.base import _top_n
+from ..models.base import top_n
 from .catalogue import Catalogue, Filters
 from .explain import Explainer
 from .rerank import cosine_matrix, minmax, mmr, novelty_adjusted
@@ -33,7 +34,7 @@ LIST_COLUMNS = [
 
 class Engine:
     def __init__(self, model, items_meta: pd.DataFrame | None = None, model_id: str | None = None):
-        ts = model._check_fitted()
+        ts = model.check_fitted()
         self.model = model
         self.model_id = model_id
         self.cat = Catalogue(ts, items_meta)
@@ -93,24 +94,24 @@ class Engine:
         s = self.scores(user) if scores is None else np.asarray(scores, dtype=float).copy()
         raw_scores = s.copy()
         allowed = cat.mask(filters) & np.isfinite(s)
-        u = self.ts._uid.get(str(user), -1)
+        u = self.ts.inner_user(user)
         if exclude_seen and u >= 0:
             allowed[self.ts.seen_items(u)] = False
         s = np.where(allowed, s, -np.inf)
         if not allowed.any() or n <= 0:
             return pd.DataFrame(columns=LIST_COLUMNS)
-        base_order = _top_n(s, int(allowed.sum()))
+        base_order, _ = top_n(s, int(allowed.sum()))
         base_rank = np.full(cat.n_items, -1)
         base_rank[base_order] = np.arange(1, len(base_order) + 1)
         adj = novelty_adjusted(s, cat.pop_norm, novelty)
         adj = np.where(allowed, adj, -np.inf)
         if diversity > 0:
-            cand = _top_n(adj, min(max(int(pool), n), int(allowed.sum())))
+            cand, _ = top_n(adj, min(max(int(pool), n), int(allowed.sum())))
             rel = minmax(adj[cand])
             picked = mmr(rel, self._pool_similarity(cand, features), n, 1.0 - float(diversity))
             chosen = cand[picked]
         else:
-            chosen = _top_n(adj, min(n, int(allowed.sum())))
+            chosen, _ = top_n(adj, min(n, int(allowed.sum())))
         shown = raw_scores
         if getattr(self.model, "predicts_ratings", False):
             lo, hi = self.ts.rating_scale

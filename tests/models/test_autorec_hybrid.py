@@ -127,7 +127,7 @@ def test_hybrid_reports_weights_and_refits_on_full_data():
     assert all(mm.trainset_ is ts for mm in m.members_.values())
     assert m.val_rmse_["hybrid"] <= min(v for k, v in m.val_rmse_.items() if k != "hybrid") + 1e-9
     u = ts.to_inner_uid("u2")
-    blend = m.intercept_ + sum(w * m.members_[n]._score_users(np.array([u]))[0] for n, w in m.weights_.items())
+    blend = m.intercept_ + sum(w * m.members_[n].score_users([u])[0] for n, w in m.weights_.items())
     np.testing.assert_allclose(m.score("u2"), blend)
 
 

@@ -109,11 +109,11 @@ def test_matches_surprise_knnbaseline(cls, user_based):
     i = rng.integers(0, ts.n_items, 300)
     unrated = np.asarray(ts.binary[u, i]).ravel() == 0  # Surprise counts an entity as its own neighbour
     u, i = u[unrated], i[unrated]
-    est = ours._estimate_pairs(u, i)
+    est = ours.predict_many(ts.users_raw[u], ts.items_raw[i], clip=False)[0]
     ref = np.array([theirs.estimate(a, b)[0] for a, b in zip(u.tolist(), i.tolist())])
     np.testing.assert_allclose(est, ref, atol=1e-5)
     # scoring a whole row gives the same numbers as the pairs
-    np.testing.assert_allclose(ours._score_users(np.array([u[0]]))[0][i[u == u[0]]], est[u == u[0]], atol=1e-9)
+    np.testing.assert_allclose(ours.score_users([u[0]])[0][i[u == u[0]]], est[u == u[0]], atol=1e-9)
 
 
 def test_neighbours_and_reasons():
@@ -125,12 +125,12 @@ def test_neighbours_and_reasons():
     assert sum(int(i[1:]) < 20 for i, _ in nb) >= 4
     assert [s for _, s in nb] == sorted((s for _, s in nb), reverse=True)
     assert m.neighbours("nope") == []
-    reasons = m.item_reasons("u0", "i5", n=3)
+    reasons = m.neighbour_reasons("u0", "i5", n=3)
     seen = set(ts.items_raw[ts.seen_items(ts.to_inner_uid("u0"))])
     assert 0 < len(reasons) <= 3 and all(i in seen for i, _ in reasons)
     uc = UserCF().fit(ts)
     assert uc.neighbours("u0", 3)[0][0] != "u0"
-    ur = uc.user_reasons("u0", "i5", n=3)
+    ur = uc.neighbour_reasons("u0", "i5", n=3)
     raters = set(ts.to_frame().query("item_id == 'i5'").user_id)
     assert all(v in raters for v, _ in ur)
 

@@ -6,27 +6,8 @@ from recsys_core.models import ContentBased, RandomPredictor
 from recsys_core.models.content import NO_METADATA, items_with_review_text, tokenize
 from recsys_core.trainset import Trainset
 
-from .contract import ModelContract, planted_frame
+from .contract import ModelContract, planted_frame, planted_items
 from .helpers import planted_scores
-
-
-def planted_items(n_items: int = 40) -> pd.DataFrame:
-    """Metadata that mirrors the planted taste groups: items 0..19 romance, 20..39 action."""
-    rows = []
-    for i in range(n_items):
-        first = i < n_items // 2
-        rows.append(
-            {
-                "item_id": f"i{i}",
-                "title": f"Film {i}",
-                "genres": ["Romance", "Drama"] if first else ["Action", "Thriller"],
-                "year": 1995 + i % 20,
-                "region": "中国大陆" if i % 2 else "美国",
-                "synopsis": ("一段浪漫的爱情故事，恋人在海边重逢" if first else "特工卷入枪战与爆炸，展开追逐和复仇"),
-                "people": [f"director{i % 5}"],
-            }
-        )
-    return pd.DataFrame(rows)
 
 
 class TestRandom(ModelContract):
@@ -38,17 +19,13 @@ class TestContent(ModelContract):
     def make_model(self):
         return ContentBased()
 
-    @pytest.fixture(scope="class")
-    def trainset(self, frame):
-        return Trainset.from_frame(frame, (1, 5), items_meta=planted_items())
-
 
 def test_random_is_normal_with_training_moments_and_seeded():
     ts = Trainset.from_frame(planted_frame(), (1, 5))
     m = RandomPredictor(random_state=1).fit(ts)
     assert m.mu_ == pytest.approx(ts.r.mean())
     assert m.sigma_ == pytest.approx(ts.r.std())
-    draws = m._score_users(np.arange(ts.n_users)).ravel()
+    draws = m.score_users(np.arange(ts.n_users)).ravel()
     assert draws.mean() == pytest.approx(m.mu_, abs=0.05)
     assert draws.std() == pytest.approx(m.sigma_, rel=0.05)
     other = RandomPredictor(random_state=2).fit(ts)
@@ -94,7 +71,7 @@ def test_content_vectors_cosine_by_hand():
     assert cos[ts.to_inner_iid("z")] == pytest.approx(-1 / np.sqrt(2))
     # shared features of a's profile and y: A contributes 2 * (1/sqrt2) / |profile| = sqrt2 / (2 sqrt2) = 0.5;
     # B contributes -0.5 and is not a reason
-    assert m.item_reasons("a", "y") == [("genre:A", pytest.approx(0.5))]
+    assert m.feature_reasons("a", "y") == [("genre:A", pytest.approx(0.5))]
 
 
 def test_content_cold_start_and_reasons():
@@ -103,7 +80,7 @@ def test_content_cold_start_and_reasons():
     recs = m.recommend_for_items(["i1", "i2"], n=5)
     assert len(recs) == 5 and all(int(i[1:]) < 20 for i, _ in recs)
     assert "i1" not in {i for i, _ in recs}
-    reasons = m.item_reasons("u0", "i3", n=3)  # u0 is in the romance group
+    reasons = m.feature_reasons("u0", "i3", n=3)  # u0 is in the romance group
     labels = [r for r, _ in reasons]
     assert labels and any(lab.startswith(("genre:", "keyword:")) for lab in labels)
     assert m.alpha_ > 0

@@ -9,18 +9,8 @@ import pytest
 from recsys_core.models import REGISTRY, make_model
 from recsys_core.trainset import Trainset
 
-from .contract import planted_frame
-from .test_random_content import planted_items
-
-FAST = {
-    "svd": {"n_factors": 4, "n_epochs": 5},
-    "svdpp": {"n_factors": 3, "n_epochs": 3},
-    "nmf": {"n_factors": 3, "n_epochs": 5},
-    "als": {"factors": 4, "iterations": 2},
-    "autorec-i": {"hidden": 8, "epochs": 3},
-    "autorec-u": {"hidden": 8, "epochs": 3},
-    "hybrid": {"members": ("bias", "itemcf")},
-}
+from .contract import FAST_PARAMS as FAST
+from .contract import planted_frame, planted_items
 
 
 @pytest.fixture(scope="module")

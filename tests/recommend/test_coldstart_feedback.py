@@ -3,8 +3,9 @@ import pandas as pd
 import pytest
 
 from recsys_core.models import make_model
+from recsys_core.models.mf import fold_in_user as fold_in
 from recsys_core.recommend.catalogue import Catalogue
-from recsys_core.recommend.coldstart import cold_scores, fold_in, new_user_id, onboarding_items
+from recsys_core.recommend.coldstart import cold_scores, new_user_id, onboarding_items
 from recsys_core.recommend.feedback import (
     action_rating,
     excluded_items,

@@ -114,7 +114,7 @@ def test_model_specific_reasons(ds):
     icf = ItemCF(sim="cosine", k=10, shrinkage=0).fit(ts)
     items = [i for i, _ in icf.recommend("u01", 3)]
     reasons = Explainer(icf, cat).explain("u01", items)
-    expected = icf.item_reasons("u01", items[0], 2)
+    expected = icf.neighbour_reasons("u01", items[0], 2)
     assert reasons[items[0]].kind == "item"
     assert [e[0] for e in reasons[items[0]].evidence] == [e[0] for e in expected]
     ucf = UserCF(sim="cosine", k=10, shrinkage=0).fit(ts)
@@ -142,7 +142,7 @@ def test_content_model_reasons_use_its_own_features(ds):
     model = make_model("content").fit(ts)
     items = [i for i, _ in model.recommend("u01", 3)]
     reasons = Explainer(model, Catalogue(ts, ds.items)).explain("u01", items)
-    feats = model.item_reasons("u01", items[0], 6)
+    feats = model.feature_reasons("u01", items[0], 6)
     r = reasons[items[0]]
     assert r.kind == "content" and [e[0] for e in r.evidence] == [f for f, _ in feats]
     genre = next(f.split(":", 1)[1] for f, _ in feats if f.startswith("genre:"))
