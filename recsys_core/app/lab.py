@@ -12,7 +12,7 @@ import pandas as pd
 
 from ..data.cleaning import CleaningOptions, apply_mapping, clean
 from ..errors import UserError
-from ..models import make_model
+from ..models import Recommender, make_model
 from ..recommend import Engine, Filters, new_user_id
 from ..recommend.feedback import retrain
 from ..trainset import Trainset
@@ -200,7 +200,7 @@ class Lab:
     def engine(self, model_id: str) -> Engine:
         """The listing engine of a registered model (items from its dataset version when the model lacks them)."""
         model = self.ws.load_model(model_id)
-        if not hasattr(model, "score") or not hasattr(model, "_check_fitted"):
+        if not isinstance(model, Recommender):
             raise UserError(f"registered model {model_id} is not a recommender that can produce lists; pick another")
         items = None
         if getattr(getattr(model, "trainset_", None), "items_meta", None) is None:
