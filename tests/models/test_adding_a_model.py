@@ -46,6 +46,13 @@ class ItemAverage(Recommender):
     def _score_users(self, u):
         return np.tile(self.item_mean_, (len(u), 1))
 
+    @classmethod
+    def cost(cls, n_users: int, n_items: int, n_ratings: int, **params):
+        """HasCostEnvelope: one float per film to keep, one pass over the ratings to fit."""
+        from recsys_core.models.cost import Cost
+
+        return Cost(memory_bytes=8 * n_items + 16 * n_ratings, fit_seconds=1e-8 * n_ratings)
+
 
 # ---------------------------------------------------------------------------- "the registration line"
 @pytest.fixture
@@ -60,7 +67,7 @@ globals().update(contract_classes({"item-average": ItemAverage}))
 
 def test_the_throwaway_model_got_the_contract():
     assert "TestContract_item_average" in globals()
-    assert capabilities(ItemAverage) == ("rating_prediction",)
+    assert capabilities(ItemAverage) == ("rating_prediction", "cost_envelope")
 
 
 def test_registered_model_is_made_by_name_and_fits(registered):
