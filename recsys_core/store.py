@@ -4,8 +4,9 @@ Layout of a workspace folder::
 
     cinelens.duckdb     catalogue + dataset tables + registry + feedback + events
     uploads/<sha256>/   raw uploaded bytes, exactly as received (never modified)
-    models/<id>.pkl     fitted models written by the workspace (sha256 recorded)
-    artifacts/          pickled caches (e.g. trained sentiment models), sha256 recorded
+    models/<id>.npz     fitted models written by the workspace (sha256 recorded); arrays + JSON state, see
+                        recsys_core.safestore (never a bare pickle: a workspace folder is data, not code)
+    artifacts/<k>.npz   cached results (e.g. trained sentiment models), same format, sha256 recorded
     cache/<name>/       scratch folders (jieba's cache, ...)
 
 Thread safety: one DuckDB connection per process and path; every call takes a cursor under a
@@ -18,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import pickle
 import secrets
 import threading
 import uuid
@@ -29,6 +29,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from . import safestore
 from .data.dataset import Dataset
 from .errors import UserError
 
@@ -77,6 +78,16 @@ def _sha256_file(path: Path) -> str:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+@contextmanager
+def _removed_on_error(path: Path):
+    """Delete ``path`` when the block fails (a file written for a database row that was never committed)."""
+    try:
+        yield
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
 
 
 def _one(result):
@@ -377,14 +388,11 @@ class Workspace:
     ) -> str:
         """Store a fitted model; ``name`` is the algorithm, ``label`` the readable name people see."""
         model_id = f"m-{_now():%Y%m%d%H%M%S}-{uuid.uuid4().hex[:6]}"
-        path = self.path / "models" / f"{model_id}.pkl"
-        tmp = path.with_suffix(".part")
-        with open(tmp, "wb") as f:
-            pickle.dump(model, f, protocol=pickle.HIGHEST_PROTOCOL)
-        tmp.replace(path)
+        path = self.path / "models" / f"{model_id}.npz"
+        safestore.save(model, path)
         digest = _sha256_file(path)
         params = model.get_params() if hasattr(model, "get_params") else {}
-        with self._cursor() as c:
+        with self._cursor() as c, _removed_on_error(path):
             c.execute(
                 "INSERT INTO models (model_id, name, params, metrics, data_version, created, path, sha256, note, label) "
                 "VALUES (?,?,?,?,?,?,?,?,?,?)",
@@ -426,10 +434,14 @@ class Workspace:
         models_dir = (self.path / "models").resolve()
         if models_dir not in path.parents or not path.is_file():
             raise UserError(f"model file for {model_id} is missing or outside the workspace; retrain it")
+        if path.suffix != ".npz":
+            raise safestore.UntrustedState(
+                f"model {model_id} was saved as a pickle by an older CineLens, which is never loaded "
+                "(a pickle can run code); retrain it"
+            )
         if _sha256_file(path) != row[1]:
             raise UserError(f"model file for {model_id} was modified outside CineLens (sha256 mismatch); retrain it")
-        with open(path, "rb") as f:
-            return pickle.load(f)
+        return safestore.load(path, what=f"model {model_id}")
 
     def rename_model(self, model_id: str, label: str) -> None:
         label = " ".join(str(label).split())
@@ -558,11 +570,8 @@ class Workspace:
     # ------------------------------------------------------------------ artifacts
     def save_artifact(self, kind: str, key: str, obj) -> None:
         digest_key = hashlib.sha256(f"{kind}\x00{key}".encode()).hexdigest()[:24]
-        path = self.path / "artifacts" / f"{digest_key}.pkl"
-        tmp = path.with_suffix(".part")
-        with open(tmp, "wb") as f:
-            pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
-        tmp.replace(path)
+        path = self.path / "artifacts" / f"{digest_key}.npz"
+        safestore.save(obj, path)
         with self._cursor() as c:
             c.execute(
                 "INSERT OR REPLACE INTO artifacts VALUES (?,?,?,?,?)",
@@ -577,9 +586,13 @@ class Workspace:
         path = (self.path / row[0]).resolve()
         if (
             (self.path / "artifacts").resolve() not in path.parents
+            or path.suffix != ".npz"
             or not path.is_file()
             or _sha256_file(path) != row[1]
         ):
             return None
-        with open(path, "rb") as f:
-            return pickle.load(f)
+        try:
+            return safestore.load(path, what=f"cached {kind}")
+        except UserError as e:  # a cache: recompute instead, and say why in the event log
+            self.log_event("artifact_refused", {"kind": kind, "key": key, "reason": str(e)}, level="warning")
+            return None

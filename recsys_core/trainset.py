@@ -46,6 +46,9 @@ class Trainset:
     global_mean : float
     """
 
+    #: not saved by recsys_core.safestore (rebuilt from users_raw / items_raw on load)
+    _state_skip = ("_uid", "_iid")
+
     def __init__(self, u, i, r, users_raw, items_raw, rating_scale, timestamps=None, items_meta=None):
         self.u = np.asarray(u, dtype=np.int32)
         self.i = np.asarray(i, dtype=np.int32)
@@ -59,6 +62,10 @@ class Trainset:
         self.n_items = len(self.items_raw)
         self.n_ratings = len(self.r)
         self.global_mean = float(self.r.mean()) if self.n_ratings else float(np.mean(self.rating_scale))
+        self._uid = {raw: k for k, raw in enumerate(self.users_raw)}
+        self._iid = {raw: k for k, raw in enumerate(self.items_raw)}
+
+    def _after_state_load(self) -> None:
         self._uid = {raw: k for k, raw in enumerate(self.users_raw)}
         self._iid = {raw: k for k, raw in enumerate(self.items_raw)}
 

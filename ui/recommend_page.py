@@ -209,6 +209,17 @@ def log_error(kind: str, message: str, **payload) -> None:
     workspace().log_event(kind, {"message": message, **payload}, level="error")
 
 
+def engine_or_error(model_id: str) -> Engine | None:
+    """The engine of a registered model, or None after saying why it cannot be loaded (e.g. a model file that
+    fails its checks: it is never loaded, and the Fit button above retrains)."""
+    try:
+        return engine(model_id)
+    except UserError as e:
+        log_error("model_load_failed", str(e), model_id=model_id)
+        st.error(t("common.error", msg=e))
+        return None
+
+
 def visitor_history(eng: Engine, fb: pd.DataFrame, scale) -> pd.DataFrame:
     """A cold-start visitor's ratings (from feedback) as history rows for :func:`history_cards`."""
     r = feedback_ratings(fb, scale)

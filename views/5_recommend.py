@@ -310,11 +310,8 @@ def browse_tab() -> None:
     model_id = model_picker()
     if model_id is None:
         return
-    try:
-        eng = R.engine(model_id)
-    except UserError as e:
-        R.log_error("model_load_failed", str(e), model_id=model_id)
-        st.error(t("common.error", msg=e))
+    eng = R.engine_or_error(model_id)
+    if eng is None:
         return
     user = pick_user(eng)
     if not user:
@@ -434,7 +431,9 @@ def cold_tab() -> None:
     model_id = st.session_state.get(K.REC_MODEL) or models["model_id"].iloc[0]
     if model_id not in models["model_id"].tolist():
         model_id = models["model_id"].iloc[0]
-    eng = R.engine(model_id)
+    eng = R.engine_or_error(model_id)
+    if eng is None:
+        return
     st.caption(t("rec.cold.intro", model=R.registered_name(model_id)))
     genres = st.multiselect(
         t("rec.cold.genres"),
@@ -515,13 +514,13 @@ def ab_tab() -> None:
         a = c1.selectbox(t("rec.ab.model_a"), ids, index=min(1, len(ids) - 1), format_func=labels.get, key=K.REC_SBS_A)
         b = c2.selectbox(t("rec.ab.model_b"), ids, index=0, format_func=labels.get, key=K.REC_SBS_B)
         n = int(st.session_state.get(K.REC_N) or 10)
-        la, _, _ = make_list(
-            R.engine(a), user, Filters(), {"n": n, "exclude_seen": True, "diversity": 0.0, "novelty": 0.0}
-        )
-        lb, _, _ = make_list(
-            R.engine(b), user, Filters(), {"n": n, "exclude_seen": True, "diversity": 0.0, "novelty": 0.0}
-        )
-        if la is None or lb is None:
+        ea, eb = R.engine_or_error(a), R.engine_or_error(b)
+        opts = {"n": n, "exclude_seen": True, "diversity": 0.0, "novelty": 0.0}
+        la, _, _ = make_list(ea, user, Filters(), opts) if ea is not None else (None, None, None)
+        lb, _, _ = make_list(eb, user, Filters(), opts) if eb is not None else (None, None, None)
+        if ea is None or eb is None:
+            pass
+        elif la is None or lb is None:
             st.warning(t("rec.unknown_user", user=user))
         else:
             o = overlap(la["item_id"], lb["item_id"])
