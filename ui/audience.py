@@ -24,6 +24,7 @@ from recsys_core.store import default_path
 from .charts import PALETTE
 from .charts import style as _base_style
 from .i18n import lang, t
+from .markup import md_text
 from .services import dataset, workspace
 from .state import K
 
@@ -444,9 +445,9 @@ def persona_cards(personas: list[dict]) -> None:
     for k, p in enumerate(personas):
         seg = int(p.get("segment", p.get("id", k)))
         with cols[k % 2].container(border=True):
-            st.markdown(f"#### {p.get('id', seg)} · {names.get(seg, seg)}")
+            st.markdown(f"#### {md_text(p.get('id', seg))} · {md_text(names.get(seg, seg))}")
             for line in persona_lines(p):
-                st.markdown(f"- {line}")
+                st.markdown(f"- {md_text(line)}")
 
 
 def persona_comparison(personas: list[dict]) -> None:

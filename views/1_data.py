@@ -10,6 +10,7 @@ from recsys_core.data.cleaning import CleaningOptions
 from recsys_core.errors import UserError
 from ui import data_page as dp
 from ui.i18n import has, t
+from ui.markup import md_text
 from ui.services import active_version_id, choose_version, dataset, lab, workspace
 from ui.state import K
 
@@ -67,7 +68,7 @@ def overview() -> None:
         st.error(t("common.error", msg=e))
         return
     s = dp.summary_numbers(ds)
-    st.subheader(t("data.summary_title", version=v, name=ds.name))
+    st.subheader(t("data.summary_title", version=v, name=md_text(ds.name)))
     c = st.columns(5)
     c[0].metric(t("common.users"), f"{s['users']:,}")
     c[1].metric(t("common.items"), f"{s['items']:,}")

@@ -10,6 +10,7 @@ from recsys_core.profiling.labels import genre_label, value_label
 from recsys_core.profiling.segments import group_persona
 from ui import audience as U
 from ui.i18n import lang, t
+from ui.markup import md_text
 from ui.models_page import keep_choices
 from ui.services import require_dataset, workspace
 from ui.state import K, init_state
@@ -387,7 +388,7 @@ with tab_tgt:
         )
         if similar is not None:
             sim = similar.assign(title=similar["item_id"].map(lambda i: titles.get(i, i)))
-            st.caption(t("aud.tgt.similar", films=U.sep().join(f"《{x}》" for x in sim["title"].head(8))))
+            st.caption(t("aud.tgt.similar", films=U.sep().join(f"《{md_text(x)}》" for x in sim["title"].head(8))))
         left, right = st.columns(2)
         with left:
             if mem is not None:
@@ -407,7 +408,7 @@ with tab_tgt:
                             f"**{t('aud.tgt.persona')}**{U.colon()}{p['name_zh'] if lang() == 'zh' else p['name_en']}"
                         )
                         for line in U.persona_lines(p):
-                            st.markdown(f"- {line}")
+                            st.markdown(f"- {md_text(line)}")
         # export
         e1, e2 = st.columns([1, 1])
         with e1:

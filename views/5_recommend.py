@@ -35,6 +35,7 @@ from recsys_core.recommend.monitoring import (
 from ui import recommend_page as R
 from ui import sentences
 from ui.i18n import lang, t
+from ui.markup import html_text, md_text
 from ui.models_page import keep_choices
 from ui.services import require_dataset, workspace
 from ui.state import K, init_state
@@ -246,17 +247,17 @@ def rec_cards(lst: pd.DataFrame, user: str, model_id: str, arm: str | None, pref
             with c0:
                 st.markdown(R.tile_html(row["title"], row["genres"], 56), unsafe_allow_html=True)
             with c1:
-                year = f" ({row['year']})" if row["year"] is not None and pd.notna(row["year"]) else ""
+                year = f" ({md_text(row['year'])})" if row["year"] is not None and pd.notna(row["year"]) else ""
                 star = " :material/star:" if item in highlight else ""
                 st.markdown(
-                    f"**{row['rank']}. {row['title']}**{year}{star} &nbsp; {R.genre_chips(row['genres'])}",
+                    f"**{row['rank']}. {md_text(row['title'])}**{year}{star} &nbsp; {R.genre_chips(row['genres'])}",
                     unsafe_allow_html=True,
                 )
                 moved = ""
                 if row["base_rank"] != row["rank"]:
                     moved = " · " + t("rec.moved", base=row["base_rank"])
                 st.caption(
-                    f"{t('rec.score')} **{row['score']:.2f}**{moved} · :material/lightbulb: {R.reason_text(row)}"
+                    f"{t('rec.score')} **{row['score']:.2f}**{moved} · :material/lightbulb: {md_text(R.reason_text(row))}"
                 )
                 b1, b2, b3, b4, _ = st.columns([1, 1, 1, 2.2, 1.5], vertical_alignment="center")
                 common = dict(user_id=user, item_id=item, model_id=model_id, version=version, arm=arm)
@@ -325,7 +326,7 @@ def browse_tab() -> None:
     f, opts = filters_ui(eng)
     lst, visitor, ms = make_list(eng, user, f, opts)
     if lst is None:
-        st.warning(t("rec.unknown_user", user=user))
+        st.warning(t("rec.unknown_user", user=md_text(user)))
         return
     R.log_served(
         served_id,
@@ -434,7 +435,7 @@ def cold_tab() -> None:
     eng = R.engine_or_error(model_id)
     if eng is None:
         return
-    st.caption(t("rec.cold.intro", model=R.registered_name(model_id)))
+    st.caption(t("rec.cold.intro", model=md_text(R.registered_name(model_id))))
     genres = st.multiselect(
         t("rec.cold.genres"),
         eng.cat.genre_names,
@@ -493,7 +494,7 @@ def cold_tab() -> None:
         pref_genres=cold["genres"],
     )
     R.log_served(cold["model_id"], cold["user"], len(lst), "cold-start", None, (cold["user"], tuple(lst["item_id"])))
-    st.success(t("rec.cold.saved", user=cold["user"], n=len(cold["ratings"])))
+    st.success(t("rec.cold.saved", user=md_text(cold["user"]), n=len(cold["ratings"])))
     st.caption(t(f"rec.cold.method.{cs.method}"))
     rec_cards(lst, cold["user"], cold["model_id"], None, K.REC_COLD_FB)
 
@@ -521,11 +522,11 @@ def ab_tab() -> None:
         if ea is None or eb is None:
             pass
         elif la is None or lb is None:
-            st.warning(t("rec.unknown_user", user=user))
+            st.warning(t("rec.unknown_user", user=md_text(user)))
         else:
             o = overlap(la["item_id"], lb["item_id"])
             st.metric(
-                t("rec.ab.jaccard", user=user),
+                t("rec.ab.jaccard", user=md_text(user)),
                 f"{o['jaccard']:.2f}",
                 help=t("rec.ab.jaccard_help", shared=len(o["shared"])),
             )
@@ -533,14 +534,16 @@ def ab_tab() -> None:
             with c1:
                 st.markdown(
                     "".join(
-                        R.film_card_html(r, R.reason_text(r), r["item_id"] in shared) for r in la.to_dict("records")
+                        R.film_card_html(r, html_text(R.reason_text(r)), r["item_id"] in shared)
+                        for r in la.to_dict("records")
                     ),
                     unsafe_allow_html=True,
                 )
             with c2:
                 st.markdown(
                     "".join(
-                        R.film_card_html(r, R.reason_text(r), r["item_id"] in shared) for r in lb.to_dict("records")
+                        R.film_card_html(r, html_text(R.reason_text(r)), r["item_id"] in shared)
+                        for r in lb.to_dict("records")
                     ),
                     unsafe_allow_html=True,
                 )
