@@ -6,6 +6,7 @@ import json
 
 import streamlit as st
 
+from recsys_core.data.export import to_csv_bytes
 from recsys_core.errors import UserError
 from ui import models_page as mp
 from ui.i18n import t
@@ -169,7 +170,7 @@ with tab_cmp:
             st.dataframe(per_fold, hide_index=True)
             st.download_button(
                 t("common.download_csv"),
-                per_fold.to_csv(index=False).encode("utf-8-sig"),
+                to_csv_bytes(per_fold),
                 file_name=f"cinelens_models_{version}.csv",
                 mime="text/csv",
                 key=W.DOWNLOAD,

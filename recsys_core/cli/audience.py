@@ -4,14 +4,14 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
+from ..data.export import write_export
 from ..data.io import load_path
 from ..errors import UserError
 from ..profiling.audience import (
+    audience_export_frame,
     available_models,
     evaluate_lift,
-    export_audience_csv,
     make_scorer,
     pseudonymise,
     target_audience,
@@ -89,7 +89,7 @@ def run(args) -> int:
 
         secret = open_workspace(args.workspace).secret("pseudonym")
     if args.out:
-        Path(args.out).write_bytes(export_audience_csv(table, secret, pseudonymise_ids=not args.raw_ids))
+        write_export(audience_export_frame(table, secret, not args.raw_ids), args.out)
         print(f"wrote {args.out} ({'raw ids' if args.raw_ids else 'pseudonymised ids'})", file=human)
     if args.json:
         users = table.copy()

@@ -1,7 +1,13 @@
 """Export tables as CSV (UTF-8 with BOM, so Excel shows Chinese) and Excel, safely.
 
-Any *text* cell starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return gets a
-leading apostrophe so spreadsheet programs never run it as a formula (CSV injection).
+Every CSV/Excel download of the app and every ``--out`` of the command line goes through
+:func:`export_bytes` / :func:`write_export` (OWASP's CSV-injection advice):
+
+* any *text* cell (and header) starting with ``=``, ``+``, ``-``, ``@``, tab, carriage return or NUL (or
+  their full-width forms) gets a leading apostrophe, so spreadsheet programs never run it as a formula;
+* NUL and other control characters (not tab, CR, LF) inside text cells are removed (they end the cell early in
+  many readers, and Excel refuses them).
+
 Numbers stay numbers: numeric columns are untouched, and text cells that are plain
 numbers (``-3``, ``+1.5``) are left as they are.
 """
@@ -17,14 +23,20 @@ import pandas as pd
 
 from ..errors import UserError
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\x00", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 _PLAIN_NUMBER = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$")
 EXCEL_MAX_ROWS = 1_048_575
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # never text; Excel refuses them
+
+
 def neutralise_cell(v):
-    if isinstance(v, str) and v and v[0] in FORMULA_PREFIXES and not _PLAIN_NUMBER.match(v):
-        return "'" + v
+    if isinstance(v, str) and v:
+        if v[0] in FORMULA_PREFIXES and not _PLAIN_NUMBER.match(v):
+            v = "'" + v
+        if _CONTROL.search(v):
+            v = _CONTROL.sub("", v)
     return v
 
 
@@ -49,7 +61,9 @@ def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
         if obj.map(lambda v: isinstance(v, (list, tuple, np.ndarray))).any():
             obj = obj.map(_flatten)
         st = obj.where(obj.map(lambda v: isinstance(v, str)), None)
-        risky = st.astype("string").str.match(r"^[=+\-@\t\r]", na=False)
+        risky = st.astype("string").str.contains(
+            r"^[=+\-@\t\r\uff1d\uff0b\uff0d\uff20]|[\x00-\x08\x0b\x0c\x0e-\x1f]", na=False
+        )
         if risky.any():
             obj = obj.copy()
             obj[risky] = obj[risky].map(neutralise_cell)
@@ -92,6 +106,31 @@ def to_excel_bytes(sheets: dict[str, pd.DataFrame] | pd.DataFrame) -> bytes:
     return buf.getvalue()
 
 
+def export_bytes(tables: dict[str, pd.DataFrame] | pd.DataFrame, fmt: str = "csv") -> bytes:
+    """The one export function: ``fmt`` "csv" (first table) or "xlsx" (one sheet per table), neutralised."""
+    if fmt == "xlsx":
+        return to_excel_bytes(tables)
+    if isinstance(tables, dict):
+        tables = next(iter(tables.values()))
+    return to_csv_bytes(tables)
+
+
+def write_export(tables: dict[str, pd.DataFrame] | pd.DataFrame, path) -> Path:
+    """Write an export to ``path`` (.xlsx/.xlsm as a workbook, anything else as CSV), neutralised; a temporary
+    name is written first, so a failed write never leaves half a file."""
+    p = Path(path)
+    fmt = "xlsx" if p.suffix.lower() in (".xlsx", ".xlsm") else "csv"
+    data = export_bytes(tables, fmt)
+    tmp = p.with_name(p.name + ".part")
+    try:
+        tmp.write_bytes(data)
+        tmp.replace(p)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise UserError(f"{p}: cannot write the file ({e.strerror}) - choose another folder") from None
+    return p
+
+
 def dataset_tables(ds) -> dict[str, pd.DataFrame]:
     out = {"interactions": ds.interactions}
     if ds.items is not None:
@@ -104,15 +143,9 @@ def dataset_tables(ds) -> dict[str, pd.DataFrame]:
 def export_dataset(ds, path, table: str = "interactions") -> Path:
     """Write the interactions (or every table, for .xlsx) to ``path`` (.csv or .xlsx)."""
     p = Path(path)
-    ext = p.suffix.lower()
-    try:
-        if ext in (".xlsx", ".xlsm"):
-            p.write_bytes(to_excel_bytes(dataset_tables(ds)))
-        else:
-            tables = dataset_tables(ds)
-            if table not in tables:
-                raise UserError(f"{p.name}: the dataset has no {table} table - export interactions instead")
-            p.write_bytes(to_csv_bytes(tables[table]))
-    except OSError as e:
-        raise UserError(f"{p}: cannot write the file ({e.strerror}) - choose another folder") from None
-    return p
+    tables = dataset_tables(ds)
+    if p.suffix.lower() in (".xlsx", ".xlsm"):
+        return write_export(tables, p)
+    if table not in tables:
+        raise UserError(f"{p.name}: the dataset has no {table} table - export interactions instead")
+    return write_export(tables[table], p)

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import io
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from ..data.export import to_csv_bytes
 from ..models.capabilities import ScoresUsersForItem
 from ..trainset import Trainset
 
@@ -57,24 +57,32 @@ def pseudonymise(ids: Iterable, secret: bytes, length: int = 16) -> list[str]:
     return out
 
 
+def audience_export_frame(
+    audience: pd.DataFrame,
+    secret: bytes | None = None,
+    pseudonymise_ids: bool = True,
+    columns: Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """The audience table as exported: ``user_id`` replaced by a keyed pseudonym by default."""
+    df = audience.copy()
+    if columns is not None:
+        df = df[[c for c in columns if c in df.columns]]
+    if pseudonymise_ids:
+        if secret is None:
+            raise ValueError("pseudonymising needs the pseudonym key (recsys_core.keys.derived_key('pseudonym'))")
+        df["user_id"] = pseudonymise(df["user_id"], secret)
+        df = df.rename(columns={"user_id": "user_pseudonym"})
+    return df
+
+
 def export_audience_csv(
     audience: pd.DataFrame,
     secret: bytes | None = None,
     pseudonymise_ids: bool = True,
     columns: Iterable[str] | None = None,
 ) -> bytes:
-    """CSV bytes of an audience table; ``user_id`` replaced by a keyed pseudonym by default."""
-    df = audience.copy()
-    if columns is not None:
-        df = df[[c for c in columns if c in df.columns]]
-    if pseudonymise_ids:
-        if secret is None:
-            raise ValueError("pseudonymising needs the workspace secret (ws.secret('pseudonym'))")
-        df["user_id"] = pseudonymise(df["user_id"], secret)
-        df = df.rename(columns={"user_id": "user_pseudonym"})
-    buf = io.StringIO()
-    df.to_csv(buf, index=False)
-    return buf.getvalue().encode("utf-8-sig")
+    """CSV bytes of an audience table (pseudonymised by default), cells neutralised like every export."""
+    return to_csv_bytes(audience_export_frame(audience, secret, pseudonymise_ids, columns))
 
 
 # ---------------------------------------------------------------------------- lift
