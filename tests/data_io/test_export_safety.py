@@ -82,7 +82,9 @@ def test_audience_export_is_neutralised_with_and_without_pseudonyms(df, pseudo):
     cells = csv_cells(data)
     _assert_safe(cells)
     if not pseudo:  # raw ids are still there, only defused
-        assert {c.lstrip("'") for c in cells} >= {re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", "", u) for u in aud["user_id"]} - {""}
+        assert {c.lstrip("'") for c in cells} >= {
+            re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", "", u) for u in aud["user_id"]
+        } - {""}
 
 
 def _dataset(ids: list[str], titles: list[str]) -> Dataset:
