@@ -33,10 +33,10 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # never text; Excel refu
 
 def neutralise_cell(v):
     if isinstance(v, str) and v:
-        if v[0] in FORMULA_PREFIXES and not _PLAIN_NUMBER.match(v):
-            v = "'" + v
         if _CONTROL.search(v):
             v = _CONTROL.sub("", v)
+        if v and v[0] in FORMULA_PREFIXES and not _PLAIN_NUMBER.match(v):
+            v = "'" + v
     return v
 
 
