@@ -17,6 +17,7 @@ from recsys_core.errors import UserError
 
 from . import charts
 from .i18n import has, note_text, t
+from .state import K
 
 MAX_UPLOAD_MB = 500  # keep in sync with .streamlit/config.toml server.maxUploadSize
 ROLE_FIELDS = {
@@ -38,8 +39,7 @@ DELIMITERS = {"auto": None, ",": ",", "tab": "\t", ";": ";", "|": "|", "::": "::
 HEADERS = {"auto": None, "yes": True, "no": False}
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _read_cached(sig: str, encoding: str, delimiter: str, header: str, _files: tuple) -> ReadResult:
+def _read(encoding: str, delimiter: str, header: str, _files: tuple) -> ReadResult:
     kw = {
         "encoding": None if encoding == "auto" else encoding,
         "delimiter": DELIMITERS[delimiter],
@@ -60,7 +60,14 @@ def read_files(
         raise UserError("no file chosen - upload a ratings file")
     sig = files_signature(files)
     sig = hashlib.sha256(f"{sig}|{encoding}|{delimiter}|{header}".encode()).hexdigest()[:16]
-    return sig, _read_cached(sig, encoding, delimiter, header, tuple(files))
+    # held by this session only (never a server-wide cache): replaced by the next upload, gone with the session
+    held = st.session_state.get(K.DATA_PARSED)
+    if held is not None and held[0] == sig:
+        return sig, held[1]
+    st.session_state.pop(K.DATA_PARSED, None)  # let the previous upload go before parsing the next one
+    result = _read(encoding, delimiter, header, tuple(files))
+    st.session_state[K.DATA_PARSED] = (sig, result)
+    return sig, result
 
 
 def mapping_preview(table, role: str, mapping: dict, n: int = 5) -> pd.DataFrame:

@@ -21,6 +21,7 @@ class K:
     DATA_ENCODING = "data_encoding"  # encoding override ("auto" detects)
     DATA_DELIMITER = "data_delimiter"  # delimiter override
     DATA_HEADER = "data_header"  # header-row override
+    DATA_PARSED = "data_parsed"  # (signature, ReadResult) of this session's current upload (not shared)
     DATA_PREVIEW = "data_preview"  # {sig, raw, ds, report, options, overrides} of the last cleaning preview
     DATA_SAVED = "data_saved"  # message shown after the last save
     DATA_MAP = "data_map_"  # prefix of the column-mapping widgets

@@ -17,6 +17,7 @@ import io
 import json
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,10 +25,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import UserError
-from . import detect
+from . import detect, limits
 from .detect import Layout
 
-MAX_UNCOMPRESSED = 4 * 1024**3
 SUPPORTED_EXT = {
     "csv",
     "tsv",
@@ -211,6 +211,7 @@ def read_upload(
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise UserError(f"{filename}: expected file contents as bytes - upload the file again")
     data = bytes(data)
+    limits.check_bytes(filename, len(data))
     fmt = detect.sniff_format(filename, data)
     result = ReadResult(filename, fmt)
     if fmt == "empty":
@@ -225,8 +226,9 @@ def read_upload(
         )
     if fmt == "gzip":
         try:
-            inner = gzip.decompress(data)
-        except (OSError, EOFError) as e:
+            with gzip.GzipFile(fileobj=io.BytesIO(data)) as gz:
+                inner = limits.read_capped(gz, filename)
+        except (OSError, EOFError, zlib.error) as e:
             raise UserError(f"{filename}: the gzip archive is corrupt ({e}) - compress the file again") from None
         inner_name = filename[:-3] if filename.lower().endswith(".gz") else filename + ".csv"
         r = read_upload(inner_name, inner, encoding=encoding, delimiter=delimiter, has_header=has_header)
@@ -339,31 +341,34 @@ def _select_folder_files(names: list, base=None) -> list:
 def _read_zip(filename: str, data: bytes) -> ReadResult:
     try:
         z = zipfile.ZipFile(io.BytesIO(data))
-        bad = z.testzip()
     except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError) as e:
         raise UserError(
             f"{filename}: the zip archive is corrupt or incomplete ({e}) - zip the files again and re-upload"
         ) from None
-    if bad is not None:
-        raise UserError(
-            f"{filename}: the zip archive is corrupt (member {bad} fails its checksum) - zip the files again and re-upload"
-        )
     infos = [i for i in z.infolist() if not i.is_dir()]
-    if sum(i.file_size for i in infos) > MAX_UNCOMPRESSED:
-        raise UserError(f"{filename}: the archive unpacks to more than 4 GB - upload the files separately")
     members = _select_folder_files([i.filename for i in infos])
+    # declared sizes bound what a member can unpack to (the zip reader stops there); checked before reading
+    chosen = set(members)
+    limits.check_bytes(filename, sum(i.file_size for i in infos if i.filename in chosen))
     if not members:
         raise UserError(
             f"{filename}: the archive holds no data files (csv, tsv, dat, json, parquet, xlsx) - add them and zip again"
         )
     results = []
+    budget = limits.current().max_bytes
     for m in members:
         try:
-            payload = z.read(m)
-        except (zipfile.BadZipFile, EOFError, OSError, RuntimeError, NotImplementedError) as e:
+            with z.open(m) as f:  # a stream: unpacked in blocks, refused as soon as the budget is spent
+                payload = limits.read_capped(f, filename, budget)
+        except zipfile.BadZipFile as e:
+            raise UserError(
+                f"{filename}: the zip archive is corrupt (member {m}: {e}) - zip the files again and re-upload"
+            ) from None
+        except (EOFError, OSError, RuntimeError, NotImplementedError, zlib.error) as e:
             raise UserError(
                 f"{filename}: member {m} cannot be unpacked ({e}) - zip the files again without a password"
             ) from None
+        budget -= len(payload)
         if detect.sniff_format(m, payload) == "empty":
             continue
         results.append(read_upload(f"{filename}/{m}", payload))
@@ -403,6 +408,7 @@ def _read_text_table(filename, data, *, encoding=None, delimiter=None, has_heade
         raise UserError(
             f"{filename}: looks like binary data, not a table - upload CSV, TSV, Excel (.xlsx), JSON or Parquet"
         )
+    _check_text_shape(filename, text)
     base = _basename(filename)
     known = _KNOWN_HEADERLESS.get(base)
     if re.fullmatch(r"u\d\.(base|test)|u[ab]\.(base|test)", base):
@@ -435,6 +441,15 @@ def _read_text_table(filename, data, *, encoding=None, delimiter=None, has_heade
     if known and not has_header:
         return _apply_known(t, base, known)
     return _finish(filename, frame, "csv", encoding=enc, delimiter=delim, has_header=has_header, table=t)
+
+
+def _check_text_shape(filename: str, text: str) -> None:
+    """Header width and row count, from the raw text before any parsing (cheap even for hostile files)."""
+    end = text.find("\n")
+    first = text[: end if end >= 0 else len(text)]
+    widest = max(first.count(d) for d in (",", "\t", ";", "|", " ")) + 1
+    limits.check_columns(filename, widest)
+    limits.check_rows(filename, text.count("\n") - 1)
 
 
 def _sample_rows(text: str, delim: str) -> list[list[str]]:
@@ -588,6 +603,8 @@ def _finish(
     name, frame, fmt, encoding=None, delimiter=None, has_header=True, table: TableRead | None = None
 ) -> TableRead:
     """Layout detection from column names, shared by every format."""
+    limits.check_columns(name, frame.shape[1])
+    limits.check_rows(name, len(frame))
     if frame.shape[1] < 2:
         raise UserError(
             f"{name}: found only one column - a table needs at least a user column and a film column; "
@@ -638,7 +655,28 @@ def _guess_headerless(frame: pd.DataFrame) -> dict:
 # ---------------------------------------------------------------------------------------
 
 
+def _check_xlsx_size(filename, data) -> None:
+    """Unpacked size of the workbook and every sheet's declared dimensions, before a cell is parsed."""
+    import openpyxl
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            limits.check_bytes(filename, sum(i.file_size for i in z.infolist()))
+        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    except UserError:
+        raise
+    except Exception:  # noqa: BLE001 - a corrupt workbook gets its message from the reader below
+        return
+    try:
+        for ws in wb.worksheets:
+            limits.check_rows(f"{filename}[{ws.title}]", int(ws.max_row or 0))
+            limits.check_columns(f"{filename}[{ws.title}]", int(ws.max_column or 0))
+    finally:
+        wb.close()
+
+
 def _read_xlsx(filename, data) -> list[TableRead]:
+    _check_xlsx_size(filename, data)
     try:
         sheets = pd.read_excel(io.BytesIO(data), sheet_name=None, header=None, dtype=object, engine="openpyxl")
     except Exception as e:  # openpyxl raises many types for corrupt files
@@ -679,7 +717,24 @@ def _read_xlsx(filename, data) -> list[TableRead]:
     return tables
 
 
+def _check_parquet_size(filename, data) -> None:
+    """Rows, columns and unpacked bytes from the row-group metadata, before any column is read."""
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.ParquetFile(io.BytesIO(data)).metadata
+    except Exception:  # noqa: BLE001 - a corrupt file gets its message from the reader below
+        return
+    limits.check_rows(filename, meta.num_rows)
+    limits.check_columns(filename, meta.num_columns)
+    # encoded pages can be far smaller than the table in memory (dictionary / run-length encoding): every cell
+    # takes at least 8 bytes once read
+    encoded = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    limits.check_bytes(filename, max(encoded, meta.num_rows * meta.num_columns * 8))
+
+
 def _read_parquet(filename, data) -> pd.DataFrame:
+    _check_parquet_size(filename, data)
     try:
         frame = pd.read_parquet(io.BytesIO(data))
     except Exception as e:
@@ -697,7 +752,7 @@ def _read_json(filename, data, fmt, encoding) -> tuple[pd.DataFrame, str]:
         raise UserError(f"{filename}: the file is empty - choose a file with records")
     if fmt == "json":
         try:
-            obj = json.loads(text)
+            obj = _loads(filename, text)
         except json.JSONDecodeError as e:
             # maybe JSON Lines after all
             if text.startswith("{") and "\n" in text:
@@ -720,6 +775,18 @@ def _read_json(filename, data, fmt, encoding) -> tuple[pd.DataFrame, str]:
     return frame, enc
 
 
+def _loads(filename, text: str):
+    """json.loads with the nesting-depth limit (deeper input would end in a RecursionError)."""
+    try:
+        obj = json.loads(text)
+    except RecursionError:
+        raise limits.refuse(
+            filename, f"the JSON is nested more than {limits.current().max_json_depth} levels deep", "max_json_depth"
+        ) from None
+    limits.check_json_depth(filename, obj)
+    return obj
+
+
 def _json_lines(filename, text) -> pd.DataFrame:
     records = []
     for no, line in enumerate(text.splitlines(), 1):
@@ -727,7 +794,7 @@ def _json_lines(filename, text) -> pd.DataFrame:
         if not s:
             continue
         try:
-            obj = json.loads(s)
+            obj = _loads(filename, s)
         except json.JSONDecodeError as e:
             raise UserError(f"{filename}: line {no} is not valid JSON ({e.msg}) - fix or delete that line") from None
         if not isinstance(obj, dict):
