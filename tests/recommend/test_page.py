@@ -58,7 +58,9 @@ def test_browse_lists_top_n_with_reasons_filters_and_segments(env):
     _, _, exp = _expected(ws, "u01")
     assert [title for _, title in _cards(at)] == exp["title"].tolist()
     captions = " ".join(c.value for c in at.caption)
-    assert md_text(reason_sentence(exp["reason"].iloc[0], "zh")) in captions and f"{exp['score'].iloc[0]:.2f}" in captions
+    assert (
+        md_text(reason_sentence(exp["reason"].iloc[0], "zh")) in captions and f"{exp['score'].iloc[0]:.2f}" in captions
+    )
     # history cards show the user's top-rated film
     top = tiny_dataset().ratings.query("user_id == 'u01'").sort_values("rating", ascending=False)
     assert any("影片" in m.value and "★" in m.value for m in at.markdown)
