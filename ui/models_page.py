@@ -18,17 +18,17 @@ import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
+from recsys_core.app import experiment as X
 from recsys_core.cli.params import coerce_like, parse_value
-from recsys_core.evaluation import Evaluation, evaluate, paired_test
+from recsys_core.evaluation import Evaluation, paired_test
 from recsys_core.evaluation.compare import ALL_METRICS, base_metric, lower_is_better, metric_column
-from recsys_core.evaluation.splits import make_splitter
-from recsys_core.evaluation.tuning import Range, grid_candidates, random_candidates, tabulate_candidates
+from recsys_core.evaluation.tuning import Range
 from recsys_core.models import REGISTRY, make_model
-from recsys_core.trainset import Trainset
 
 from . import sentences
 from .charts import PALETTE, style
 from .i18n import lang, t
+from .services import lab
 from .state import K
 
 # ---------------------------------------------------------------------------- names and keys
@@ -217,26 +217,7 @@ def set_params_in_form(name: str, params: dict) -> None:
 
 
 # ---------------------------------------------------------------------------- protocol and cached cells
-def protocol_dict(split: str, folds: int, test_size: float, leave_n: int, seed: int, k: int) -> dict:
-    """Only the settings that matter for the chosen split (so equal protocols share cache entries)."""
-    p = {"split": split, "seed": int(seed), "k": int(k)}
-    if split == "kfold":
-        p["folds"] = int(folds)
-    elif split in ("random", "temporal"):
-        p["test_size"] = float(test_size)
-    else:
-        p["n"] = int(leave_n)
-    return p
-
-
-def _splitter(p: dict):
-    return make_splitter(
-        p["split"], folds=p.get("folds", 5), test_size=p.get("test_size", 0.2), seed=p.get("seed", 0), n=p.get("n", 1)
-    )
-
-
-def n_folds(p: dict) -> int:
-    return int(p["folds"]) if p["split"] == "kfold" else 1
+protocol_dict = X.protocol_dict
 
 
 def _dumps(obj) -> str:
@@ -246,63 +227,47 @@ def _dumps(obj) -> str:
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _splits(_ds, version: str, protocol_json: str) -> list:
     """The (train, test) pairs of a protocol on a dataset version; shared read-only."""
-    return list(_splitter(json.loads(protocol_json)).split(_ds.interactions))
+    return X.make_folds(_ds, json.loads(protocol_json))
 
 
 @st.cache_data(show_spinner=False, max_entries=1024)
 def _cell(
-    _ds,
-    version: str,
-    name: str,
-    params_json: str,
-    protocol_json: str,
-    fold: int,
-    metrics: tuple,
-    curve_ks: tuple | None,
+    version: str, name: str, params_json: str, protocol_json: str, fold: int, metrics: tuple, curve_ks, _compute
 ) -> Evaluation:
-    p = json.loads(protocol_json)
-    pairs = _splits(_ds, version, protocol_json)
-    model = make_model(name, **json.loads(params_json))
-    ev = evaluate({name: model}, _splitter(p), _ds, metrics=metrics, k=p["k"], folds=[pairs[fold]], curve_ks=curve_ks)
-    return ev.with_fold(fold)
+    """One (model, params, fold) cell of an experiment, computed by the facade's loop on a cache miss."""
+    return _compute()
 
 
-MODEL_FAILURES = (ValueError, TypeError, RuntimeError, ArithmeticError, MemoryError, KeyError, IndexError)
-
-
-def run_comparison(
-    ds, version: str, configs: dict[str, dict], protocol: dict, progress=None, failures: dict | None = None
-) -> Evaluation:
-    """Evaluate every configured model on every fold (cached per cell). ``progress(label, step, total)``.
-
-    A model that fails (bad parameters, data it cannot handle) is skipped and its one-line reason is
-    put in ``failures[name]``; the split itself failing, or every model failing, raises ValueError.
-    """
+def _hook(version: str, protocol: dict, metrics: tuple, curve_ks, progress, numbered: bool = False):
+    """The per-cell hook the Models page gives the experiment loop: progress, then the cached cell."""
     pj = _dumps(protocol)
-    nf = n_folds(protocol)
-    _splits(ds, version, pj)  # a split that cannot be made fails here, once, for everybody
-    total = len(configs) * nf
-    parts, step = [], 0
-    failures = {} if failures is None else failures
-    for name, params in configs.items():
-        model_parts = []
-        for f in range(nf):
-            if progress:
-                progress(f"{model_label(name)} · {t('models.fold')} {f + 1}/{nf}", step, total)
-            step += 1
-            try:
-                model_parts.append(_cell(ds, version, name, _dumps(params), pj, f, tuple(ALL_METRICS), CURVE_KS))
-            except MODEL_FAILURES as e:
-                failures[name] = (str(e).splitlines() or [type(e).__name__])[0]
-                step += nf - f - 1
-                break
-        else:
-            parts.extend(model_parts)
+
+    def on_cell(cell, compute):
+        if progress:
+            fold = f"{t('models.fold')} {cell.fold + 1}/{cell.n_folds}"
+            which = (
+                f"{cell.step // cell.n_folds + 1}/{cell.total // cell.n_folds}" if numbered else model_label(cell.model)
+            )
+            progress(f"{which} · {fold}", cell.step, cell.total)
+        return _cell(version, cell.model, _dumps(cell.params_dict), pj, cell.fold, metrics, curve_ks, compute)
+
+    return on_cell
+
+
+def run_comparison(ds, version: str, configs: dict[str, dict], protocol: dict, progress=None):
+    """The facade's experiment with cached cells. ``progress(label, step, total)``.
+
+    Returns an ExperimentResult (models that failed are in ``failures``); the split itself failing, or
+    every model failing, raises ValueError.
+    """
+    folds = _splits(ds, version, _dumps(protocol))  # a split that cannot be made fails here, once
+    hook = _hook(version, protocol, tuple(ALL_METRICS), CURVE_KS, progress)
+    res = lab().experiment(ds, configs, protocol, on_cell=hook, folds=folds, curve_ks=CURVE_KS)
     if progress:
-        progress(t("models.done"), total, total)
-    if not parts:
-        raise ValueError("; ".join(f"{model_label(n)}: {msg}" for n, msg in failures.items()) or "no model to run")
-    return Evaluation.concat(parts)
+        progress(t("models.done"), 1, 1)
+    if res.evaluation is None:
+        raise ValueError("; ".join(f"{model_label(n)}: {msg}" for n, msg in res.failures.items()) or "no model to run")
+    return res
 
 
 # ---------------------------------------------------------------------------- tables
@@ -546,31 +511,13 @@ def run_tuning(
     metric: str,
     progress=None,
 ):
-    """Grid / random search with the same cached cells as the comparison."""
-    if method == "grid":
-        cands = grid_candidates(space)
-    else:
-        cands = random_candidates(space, n_iter, protocol.get("seed", 0))
-    pj = _dumps(protocol)
-    nf = n_folds(protocol)
-    column = metric_column(base_metric(metric), protocol["k"])
-    total = len(cands) * nf
-    scores, fits, step = [], [], 0
-    for c, cand in enumerate(cands):
-        params = {**base_params, **cand}
-        sc, fs = [], []
-        for f in range(nf):
-            if progress:
-                progress(f"{c + 1}/{len(cands)} · {t('models.fold')} {f + 1}/{nf}", step, total)
-            ev = _cell(ds, version, name, _dumps(params), pj, f, (base_metric(metric),), None)
-            sc.append(float(ev.folds[column].iloc[0]))
-            fs.append(float(ev.folds["fit_seconds"].iloc[0]))
-            step += 1
-        scores.append(sc)
-        fits.append(fs)
+    """Grid / random search through the facade's loop, with the same cached cells as the comparison."""
+    folds = _splits(ds, version, _dumps(protocol))
+    hook = _hook(version, protocol, (base_metric(metric),), None, progress, numbered=True)
+    res = lab().tune(ds, name, base_params, space, method, n_iter, protocol, metric, on_cell=hook, folds=folds)
     if progress:
-        progress(t("models.done"), total, total)
-    return tabulate_candidates(name, list(space), cands, scores, fits, column, base_params, method)
+        progress(t("models.done"), 1, 1)
+    return res
 
 
 def tuning_frame(result) -> pd.DataFrame:
@@ -609,31 +556,16 @@ def tuning_chart(result, param: str) -> go.Figure:
 
 
 # ---------------------------------------------------------------------------- registry
-def _clean_metrics(d: dict) -> dict:
-    return {k: (None if (isinstance(v, float) and not math.isfinite(v)) else float(v)) for k, v in d.items()}
+def save_models(ds, ev: Evaluation, names: list[str], configs: dict[str, dict], progress=None) -> list:
+    """Refit and register the chosen models through the facade; returns its ``Registered`` records."""
 
-
-def save_models(
-    ws, ds, version: str, ev: Evaluation, names: list[str], configs: dict[str, dict], progress=None
-) -> list[tuple[str, str, float]]:
-    """Refit each chosen model on all ratings of the version and register it. Returns (name, model_id, seconds)."""
-    summary = summary_frame(ev)
-    ts = Trainset.from_dataset(ds)
-    out = []
-    for j, name in enumerate(names):
+    def on_model(name, j, total):
         if progress:
-            progress(model_label(name), j, len(names))
-        model = make_model(name, **configs.get(name, {}))
-        t0 = time.perf_counter()
-        model.fit(ts)
-        secs = time.perf_counter() - t0
-        metrics = _clean_metrics(summary.loc[name].to_dict()) if name in summary.index else {}
-        metrics["full_fit_seconds"] = secs
-        note = _dumps(ev.protocol)
-        model_id = ws.register_model(model, name, metrics, version, note=note)
-        out.append((name, model_id, secs))
+            progress(model_label(name), j, total)
+
+    out = lab().save_models(ds, ev, names, configs, on_model)
     if progress:
-        progress(t("models.done"), len(names), len(names))
+        progress(t("models.done"), 1, 1)
     return out
 
 

@@ -73,16 +73,16 @@ with tab_cmp:
             bar = st.progress(0.0)
             failed: dict = {}
             try:
-                ev = mp.run_comparison(ds, version, configs, protocol, progress_into(bar), failures=failed)
+                res = mp.run_comparison(ds, version, configs, protocol, progress_into(bar))
             except FAILURES as e:
                 status.update(label=t("models.failed"), state="error")
                 st.error(t("common.error", msg=one_line(e)))
             else:
-                ok_configs = {n: c for n, c in configs.items() if n not in failed}
-                st.session_state[K.MODELS_EVAL] = ev
+                failed = res.failures
+                st.session_state[K.MODELS_EVAL] = res.evaluation
                 st.session_state[K.MODELS_RUN] = {
                     "version": version,
-                    "configs": ok_configs,
+                    "configs": res.ok_configs,
                     "requested": configs,
                     "protocol": protocol,
                 }
@@ -188,14 +188,14 @@ with tab_cmp:
             with st.status(t("models.saving"), expanded=True) as status:
                 bar = st.progress(0.0)
                 try:
-                    saved = mp.save_models(workspace(), ds, version, ev, to_save, run["configs"], progress_into(bar))
+                    saved = mp.save_models(ds, ev, to_save, run["configs"], progress_into(bar))
                 except FAILURES as e:
                     status.update(label=t("models.failed"), state="error")
                     st.error(t("common.error", msg=one_line(e)))
                 else:
                     status.update(label=t("models.saved_all"), state="complete")
-                    for name, model_id, secs in saved:
-                        st.success(t("models.saved", model=mp.model_label(name), model_id=model_id, seconds=secs))
+                    for r in saved:
+                        st.success(t("models.saved", model=r.label, model_id=r.model_id, seconds=r.seconds))
 
 # ============================================================================ tuning
 with tab_tune:

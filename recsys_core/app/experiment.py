@@ -67,11 +67,13 @@ def run_experiment(
     folds: list | None = None,
     metrics=ALL_METRICS,
     curve_ks=DEFAULT_CURVE_KS,
+    skip_failures: bool = True,
 ) -> ExperimentResult:
-    """Every configured model ({name: params}) on every fold; a failing model is skipped with its reason."""
+    """Every configured model ({name: params}) on every fold; a failing model is skipped with its reason
+    (or, without ``skip_failures``, its error propagates)."""
     folds = make_folds(ds, protocol) if folds is None else folds
     models = {name: make_model(name, **params) for name, params in configs.items()}
-    failures: dict = {}
+    failures: dict | None = {} if skip_failures else None
     ev = evaluate(
         models,
         splitter_for(protocol),
@@ -83,7 +85,7 @@ def run_experiment(
         on_cell=on_cell,
         failures=failures,
     )
-    return ExperimentResult(ev if len(ev.folds) else None, failures, dict(configs))
+    return ExperimentResult(ev if len(ev.folds) else None, failures or {}, dict(configs))
 
 
 def run_search(

@@ -12,11 +12,11 @@ import sys
 
 import numpy as np
 
+from ..app import Lab, protocol_dict, splitter_for
 from ..data.io import load_path
 from ..errors import UserError
-from ..evaluation import ALL_METRICS, evaluate
+from ..evaluation import ALL_METRICS
 from ..evaluation.compare import metric_column
-from ..evaluation.splits import make_splitter
 from ..models import REGISTRY
 from .common import write_json
 from .params import build_models, parse_models, parse_params
@@ -51,7 +51,7 @@ def add_parser(sub):
     return p
 
 
-def splitter_from_args(args):
+def protocol_from_args(args) -> dict:
     split = args.split
     if split is None:
         split = "random" if args.test_size is not None else "kfold"
@@ -65,7 +65,7 @@ def splitter_from_args(args):
         raise UserError("--test-size must be between 0 and 1 (e.g. 0.2)")
     if args.leave_n < 1:
         raise UserError("--leave-n must be at least 1")
-    return make_splitter(split, folds=args.folds or 5, test_size=args.test_size or 0.2, seed=args.seed, n=args.leave_n)
+    return protocol_dict(split, args.folds or 5, args.test_size or 0.2, args.leave_n, args.seed, args.k)
 
 
 def _mean_or_none(values) -> float | None:
@@ -78,19 +78,24 @@ def run(args) -> int:
     params = parse_params(args.param, names)
     if args.k < 1:
         raise UserError("--k must be at least 1")
-    splitter = splitter_from_args(args)
-    models = build_models(names, params)
+    protocol = protocol_from_args(args)
+    models = build_models(names, params)  # parameters are checked before the data is read
     ds = load_path(args.path)
     if ds.ratings.empty:
         raise UserError(f"{args.path} has no ratings to evaluate on")
 
-    def progress(msg, step, total):
-        print(f"[{step}/{total}] {msg}", file=sys.stderr)
+    def on_cell(cell, compute):
+        print(f"[{cell.step}/{cell.total}] {cell.label} · fold {cell.fold + 1}/{cell.n_folds}", file=sys.stderr)
+        return compute()
 
+    configs = {name: m.get_params() for name, m in models.items()}
     try:
-        ev = evaluate(models, splitter, ds, metrics=ALL_METRICS, k=args.k, progress=progress, curve_ks=None)
+        ev = Lab().experiment(ds, configs, protocol, on_cell=on_cell, curve_ks=None, skip_failures=False).evaluation
     except (ValueError, TypeError, RuntimeError, ArithmeticError) as e:  # a split or a model that cannot run
         raise UserError((str(e).splitlines() or [type(e).__name__])[0]) from None
+    total = len(models) * (protocol.get("folds") or 1)
+    print(f"[{total}/{total}] done", file=sys.stderr)
+    splitter = splitter_for(protocol)
     res = ev.folds
     metric_cols = [metric_column(m, args.k) for m in ALL_METRICS]
     out_models = []

@@ -151,26 +151,6 @@ class Evaluation:
             params,
         )
 
-    def with_fold(self, fold: int) -> Evaluation:
-        """A copy whose rows are labelled as fold ``fold`` (for single-fold runs of a larger split)."""
-
-        def relabel(df):
-            df = df.copy()
-            if "fold" in df.columns:
-                df["fold"] = fold
-            return df
-
-        return Evaluation(
-            relabel(self.folds),
-            relabel(self.users),
-            relabel(self.curves),
-            relabel(self.learning),
-            dict(self.protocol),
-            self.k,
-            self.diversity_basis,
-            dict(self.params),
-        )
-
     def relabelled(self, model: str, fold: int) -> Evaluation:
         """A copy whose rows are labelled as (``model``, ``fold``); the same object when they already are."""
         if len(self.folds) and (self.folds["model"] == model).all() and (self.folds["fold"] == fold).all():
