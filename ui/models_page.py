@@ -590,8 +590,9 @@ def _num(x) -> float:
         return np.nan
 
 
-def registry_frame(ws, version: str, k: int = 10) -> pd.DataFrame:
-    df = ws.list_models(data_version=version)
+def registry_frame(version: str, k: int = 10) -> pd.DataFrame:
+    """The version's registered models, oldest first, under their readable names."""
+    df = lab().models(version).iloc[::-1]
     if df.empty:
         return df
     rank_col = metric_column("ndcg", k)
@@ -602,6 +603,7 @@ def registry_frame(ws, version: str, k: int = 10) -> pd.DataFrame:
         rows.append(
             {
                 "model_id": r.model_id,
+                t("rec.col.model_name"): r.display,
                 t("models.model"): model_label(r.name),
                 "RMSE": _num(m.get("rmse")),
                 metric_name(ndcg_key or rank_col): _num(m.get(ndcg_key)) if ndcg_key else np.nan,

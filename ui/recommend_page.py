@@ -5,26 +5,25 @@ from __future__ import annotations
 
 import hashlib
 import html
-import json
 
-import numpy as np
 import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
+from recsys_core.app import ABState
+from recsys_core.app.serving import HIDING_ACTIONS
 from recsys_core.errors import UserError
-from recsys_core.models import REGISTRY, Recommender, make_model
+from recsys_core.models import REGISTRY, make_model
 from recsys_core.profiling.labels import genre_label
-from recsys_core.recommend import Engine, cold_scores, excluded_items
+from recsys_core.recommend import Engine, feedback_ratings
 from recsys_core.recommend.abtest import offline_ab
-from recsys_core.recommend.feedback import feedback_ratings, retrain
 from recsys_core.store import default_path
 
 from . import sentences
 from .charts import style
-from .i18n import app_note, lang, note_text, t
-from .services import trainset, workspace
+from .i18n import lang, note_text, t
+from .services import dataset, lab, workspace
 from .state import K
 
 GENRE_COLOURS = [
@@ -56,9 +55,8 @@ def default_model_name() -> str:
 
 
 def registered_models(version: str) -> pd.DataFrame:
-    """Registered models of a dataset version, newest first."""
-    df = workspace().list_models(data_version=version)
-    return df.sort_values("created", ascending=False).reset_index(drop=True)
+    """Registered models of a dataset version, newest first, with their readable ``display`` names."""
+    return lab().models(version)
 
 
 def registry_note(note) -> str:
@@ -67,29 +65,13 @@ def registry_note(note) -> str:
 
 
 def model_label(row) -> str:
-    note = f" · {registry_note(row.get('note'))}" if row.get("note") else ""
-    created = pd.Timestamp(row["created"]).strftime("%m-%d %H:%M:%S")
-    return f"{row['name']} · {row['model_id'][-6:]} · {created}{note}"
+    """A registered model as people see it: its (generated or chosen) name."""
+    return str(row["display"])
 
 
 @st.cache_resource(show_spinner=False, max_entries=6)
 def _engine(ws_path: str, model_id: str) -> Engine:
-    model = workspace().load_model(model_id)
-    if not isinstance(model, Recommender):
-        raise UserError(f"registered model {model_id} is not a recommender that can produce lists; pick another")
-    items = None
-    if getattr(getattr(model, "trainset_", None), "items_meta", None) is None:
-        # models fitted elsewhere (Models page, CLI) may lack item metadata: use their dataset version's
-        row = workspace().list_models().query("model_id == @model_id")
-        dv = row["data_version"].iloc[0] if len(row) else None
-        if dv and workspace().has_version(dv):
-            from .services import dataset
-
-            items = dataset(dv).items
-    try:
-        return Engine(model, items, model_id=model_id)
-    except RuntimeError as e:  # not fitted
-        raise UserError(f"registered model {model_id} cannot produce lists ({e}); fit a new one") from None
+    return lab().engine(model_id)
 
 
 def engine(model_id: str) -> Engine:
@@ -98,30 +80,27 @@ def engine(model_id: str) -> Engine:
 
 
 def fit_and_register(version: str, name: str) -> str:
-    model = make_model(name).fit(trainset(version))
-    return workspace().register_model(model, name, {}, version, note=app_note("fitted"))
+    return lab().fit_and_register(dataset(version), name).model_id
 
 
 def retrain_and_register(version: str, ds, model_id: str, mode: str) -> tuple[str, int]:
-    ws = workspace()
-    fb = ws.feedback(data_version=version)
-    if fb.empty:
-        raise UserError("no feedback yet for this dataset version: like or rate a few films first")
-    eng = engine(model_id)
-    new_model, _, n = retrain(eng.model, ds.ratings, fb, ds.rating_scale, ds.items, mode=mode)
-    name = registered_name(model_id)
-    new_id = ws.register_model(new_model, name, {"feedback_events": n}, version, note=app_note("retrained", n))
-    ws.log_event(
-        "model_retrained",
-        {"model_id": new_id, "parent": model_id, "mode": mode, "feedback_events": n, "data_version": version},
-    )
-    return new_id, n
+    reg, n = lab().retrain_with_feedback(ds, engine(model_id), model_id, mode)
+    return reg.model_id, n
 
 
 def registered_name(model_id: str) -> str:
-    df = workspace().list_models()
+    df = lab().models()
     row = df[df["model_id"] == model_id]
-    return str(row["name"].iloc[0]) if len(row) else "model"
+    return str(row["display"].iloc[0]) if len(row) else "model"
+
+
+def rename_model(model_id: str, key: str) -> None:
+    """Widget callback: store the name typed into ``key`` as the model's name."""
+    try:
+        lab().rename_model(model_id, st.session_state.get(key) or "")
+        st.session_state[K.REC_FLASH] = ("renamed", model_id)
+    except UserError as e:
+        st.session_state[K.REC_FLASH] = ("error", str(e))
 
 
 # ---------------------------------------------------------------------------- feedback
@@ -141,15 +120,8 @@ def record_feedback(
         if value is None:
             return
     try:
-        workspace().add_feedback(
-            user_id,
-            item_id,
-            action,
-            value=None if value is None else float(value),
-            model_id=model_id,
-            arm=arm,
-            session=st.session_state.get(K.SESSION_ID),
-            data_version=version,
+        lab().record_feedback(
+            user_id, item_id, action, value, model_id, arm, st.session_state.get(K.SESSION_ID), version
         )
         st.session_state[K.REC_FLASH] = (action, item_id)
     except Exception as e:  # noqa: BLE001 - shown to the user and logged, never a traceback
@@ -163,27 +135,48 @@ def user_feedback(version: str, user_id: str) -> pd.DataFrame:
     return workspace().feedback(data_version=version, user_id=user_id)
 
 
-def not_interested(version: str, user_id: str) -> set[str]:
-    return excluded_items(user_feedback(version, user_id), user_id)
+def serve(eng: Engine, version: str, user: str, f=None, opts: dict | None = None):
+    """The facade's list for a user (known user or cold-start visitor), feedback applied."""
+    return lab().serve(eng, version, user, f, opts)
 
 
-def visitor_state(eng: Engine, version: str, user_id: str, scale):
-    """Cold-start scores for a visitor the model does not know but who rated films as feedback."""
-    fb = user_feedback(version, user_id)
-    r = feedback_ratings(fb, scale)
-    if r.empty:
-        return None
-    ratings = dict(zip(r["item_id"], r["rating"], strict=False))
-    return cold_scores(eng.model, eng.cat, ratings, visitor_genres(user_id))
+def route(version: str, model_id: str, user: str) -> tuple[str, str | None]:
+    """(serving model, arm): the workspace's online A/B test decides while it runs."""
+    return lab().route(version, model_id, user)
 
 
-def visitor_genres(user_id: str) -> list[str]:
-    """Favourite genres a cold-start visitor picked (from the ``visitor_created`` event), or []."""
-    ev = workspace().events(kind="visitor_created")
-    for p in ev["payload"]:
-        if p.get("user_id") == user_id:
-            return list(p.get("genres") or [])
-    return []
+def list_change(before: list[str], after: list[str], action: str, item: str, eng: Engine) -> dict:
+    """What one feedback click changed: {title of the film, hidden (it left the list), entered titles}."""
+    titles = dict(zip(eng.cat.item_ids, eng.cat.titles, strict=False))
+    hidden = action in HIDING_ACTIONS and item in before and item not in after
+    entered = [titles.get(i, i) for i in after if i not in set(before)]
+    return {"title": titles.get(item, item), "hidden": hidden, "entered": entered}
+
+
+def create_visitor(ratings: dict, genres: list, model_id: str, version: str) -> str:
+    return lab().create_visitor(st.session_state[K.SESSION_ID], ratings, genres, model_id, version)
+
+
+# ---------------------------------------------------------------------------- the workspace's online A/B test
+def sync_ab_widgets(version: str) -> ABState:
+    """Show the workspace's A/B state (shared by every session) in this session's A/B widgets."""
+    ab = lab().ab_state(version)
+    st.session_state[K.REC_AB_ON] = ab.on
+    for key, value in ((K.REC_AB_A, ab.a), (K.REC_AB_B, ab.b)):
+        if value is not None:
+            st.session_state[key] = value
+    return ab
+
+
+def save_ab_widgets(version: str) -> None:
+    """Widget callback: the A/B switch and arms are written to the workspace (all sessions follow)."""
+    state = ABState(
+        bool(st.session_state.get(K.REC_AB_ON)), st.session_state.get(K.REC_AB_A), st.session_state.get(K.REC_AB_B)
+    )
+    try:
+        lab().set_ab_state(version, state)
+    except UserError as e:
+        st.session_state[K.REC_FLASH] = ("error", str(e))
 
 
 def log_served(model_id: str, user_id: str, n: int, source: str, arm: str | None, signature: tuple) -> None:
@@ -273,8 +266,6 @@ def offline_view(summary: pd.DataFrame, k: int) -> pd.DataFrame:
 # ---------------------------------------------------------------------------- offline A/B
 @st.cache_data(show_spinner=False, max_entries=8)
 def _offline(ws_path: str, version: str, a: str, b: str, k: int, test_size: float, seed: int):
-    from .services import dataset
-
     ds = dataset(version)
     res = offline_ab(
         ds.ratings,
@@ -467,6 +458,7 @@ def translated(df: pd.DataFrame) -> pd.DataFrame:
         "not_interested": "rec.fb.not_interested",
         "total": "rec.mon.total",
         "name": "rec.col.algorithm",
+        "label": "rec.col.model_name",
         "data_version": "rec.col.data_version",
         "created": "rec.col.created",
         "note": "rec.col.note",
@@ -478,14 +470,3 @@ def translated(df: pd.DataFrame) -> pd.DataFrame:
     if "note" in df.columns:
         df = df.assign(note=[registry_note(n) if isinstance(n, str) else n for n in df["note"]])
     return df.rename(columns={c: t(keys[c]) for c in df.columns if c in keys})
-
-
-def params_json(params: dict) -> str:
-    return json.dumps(params, ensure_ascii=False, sort_keys=True, default=str)
-
-
-def finite(v) -> bool:
-    try:
-        return bool(np.isfinite(float(v)))
-    except (TypeError, ValueError):
-        return False

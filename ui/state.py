@@ -56,6 +56,9 @@ class K:
     REC_NOVELTY = "rec_novelty"
     REC_DIV_FEATURES = "rec_div_features"  # vectors MMR compares: auto | genres | latent | ratings
     REC_FLASH = "rec_flash"  # (action, item) of the last feedback click, shown once
+    REC_PREV_LIST = "rec_prev_list"  # {key: (model, user), items} of the list shown last (what feedback changed)
+    REC_RENAME = "rec_rename_"  # prefix: the rename text box of a registered model
+    REC_RENAME_BTN = "rec_rename_btn"
     REC_LAST_SERVED = "rec_last_served"  # prefix: signature of the last logged list per source
     REC_FB = "rec_fb_"  # prefix of the feedback buttons on browse cards
     REC_FB_TABLE = "rec_fb_table"

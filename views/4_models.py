@@ -283,12 +283,12 @@ with tab_tune:
 with tab_reg:
     st.markdown(f"**{t('models.registry_title')}**")
     ws = workspace()
-    reg = mp.registry_frame(ws, version)
+    reg = mp.registry_frame(version)
     if reg.empty:
         st.info(t("models.registry_empty"))
     else:
         st.dataframe(reg.rename(columns={"model_id": t("models.model_id")}), hide_index=True, placeholder="N/A")
-        names = dict(zip(reg["model_id"], reg[t("models.model")], strict=True))
+        names = dict(zip(reg["model_id"], reg[t("rec.col.model_name")], strict=True))
         pick = st.selectbox(
             t("models.registry_pick"),
             reg["model_id"].tolist(),

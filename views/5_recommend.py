@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import time
-
 import pandas as pd
 import streamlit as st
 
@@ -13,10 +10,8 @@ from recsys_core.models import REGISTRY
 from recsys_core.recommend import (
     Filters,
     assign_arm,
-    cold_scores,
     list_changes,
     min_sample_size,
-    new_user_id,
     onboarding_items,
     online_summary,
     online_verdict,
@@ -54,6 +49,8 @@ if flash:
     st.session_state[K.REC_FLASH] = None
     if flash[0] == "error":
         st.error(t("common.error", msg=flash[1]))
+    elif flash[0] == "renamed":
+        st.toast(t("rec.renamed"))
     else:
         st.toast(t("rec.fb.saved", action=t(f"rec.fb.{flash[0]}")))
 
@@ -93,7 +90,14 @@ def model_picker() -> str | None:
         st.session_state[K.REC_MODEL] = ids[0]
     with c1:
         st.selectbox(t("rec.model"), ids, format_func=labels.get, key=K.REC_MODEL)
-    return st.session_state[K.REC_MODEL]
+    chosen = st.session_state[K.REC_MODEL]
+    with st.expander(t("rec.rename")):
+        r1, r2 = st.columns([4, 1], vertical_alignment="bottom")
+        key = f"{K.REC_RENAME}{chosen}"
+        st.session_state.setdefault(key, labels[chosen])
+        r1.text_input(t("rec.rename_to"), key=key, max_chars=120)
+        r2.button(t("rec.rename_btn"), key=K.REC_RENAME_BTN, on_click=R.rename_model, args=(chosen, key))
+    return chosen
 
 
 def pick_user(eng) -> str | None:
@@ -199,36 +203,9 @@ def filters_ui(eng) -> tuple[Filters, dict]:
 
 
 def make_list(eng, user: str, f: Filters, opts: dict):
-    """(list frame, visitor cold-start state or None, ms). Unknown users with feedback ratings are visitors."""
-    excluded = R.not_interested(version, user)
-    visitor = None
-    t0 = time.perf_counter()
-    if eng.knows(user):
-        lst = eng.recommend(
-            user,
-            opts["n"],
-            Filters(f.genres, f.year_min, f.year_max, f.regions, frozenset(excluded)),
-            exclude_seen=opts["exclude_seen"],
-            diversity=opts["diversity"],
-            novelty=opts["novelty"],
-            features=opts.get("features", "auto"),
-        )
-    else:
-        visitor = R.visitor_state(eng, version, user, scale)
-        if visitor is None:
-            return None, None, 0.0
-        rated = {str(eng.cat.item_ids[j]) for j in visitor.rated}
-        lst = eng.recommend(
-            user,
-            opts["n"],
-            Filters(f.genres, f.year_min, f.year_max, f.regions, frozenset(excluded | rated)),
-            diversity=opts["diversity"],
-            novelty=opts["novelty"],
-            scores=visitor.scores,
-            liked=visitor.liked,
-            features=opts.get("features", "auto"),
-        )
-    return lst, visitor, (time.perf_counter() - t0) * 1000
+    """(list frame or None for a user with no ratings at all, visitor state or None, ms) from the facade."""
+    served = R.serve(eng, version, user, f, opts)
+    return served.frame, served.visitor, served.ms
 
 
 def rating_options() -> list[float]:
@@ -249,6 +226,8 @@ def rec_cards(lst: pd.DataFrame, user: str, model_id: str, arm: str | None, pref
             with c1:
                 year = f" ({md_text(row['year'])})" if row["year"] is not None and pd.notna(row["year"]) else ""
                 star = " :material/star:" if item in highlight else ""
+                if row.get("feedback") == "like":
+                    star += f" :green-badge[:material/thumb_up: {t('rec.fb.liked_badge')}]"
                 st.markdown(
                     f"**{row['rank']}. {md_text(row['title'])}**{year}{star} &nbsp; {R.genre_chips(row['genres'])}",
                     unsafe_allow_html=True,
@@ -295,17 +274,6 @@ def rec_cards(lst: pd.DataFrame, user: str, model_id: str, arm: str | None, pref
                 )
 
 
-def current_arm_model(model_id: str, user: str) -> tuple[str, str | None]:
-    """When the online A/B test is on, the visitor's arm decides the model."""
-    if not st.session_state.get(K.REC_AB_ON):
-        return model_id, None
-    a, b = st.session_state.get(K.REC_AB_A), st.session_state.get(K.REC_AB_B)
-    if not a or not b:
-        return model_id, None
-    arm = assign_arm(user)
-    return (a if arm == "A" else b), arm
-
-
 # ---------------------------------------------------------------------------- tabs
 def browse_tab() -> None:
     model_id = model_picker()
@@ -319,7 +287,7 @@ def browse_tab() -> None:
         st.info(t("rec.enter_user"))
         return
     st.session_state[K.REC_CURRENT_USER] = user
-    served_id, arm = current_arm_model(model_id, user)
+    served_id, arm = R.route(version, model_id, user)
     if arm is not None:
         st.info(t("rec.ab.serving", arm=arm, model=served_id[-6:]))
         eng = R.engine(served_id)
@@ -360,6 +328,7 @@ def browse_tab() -> None:
     with right:
         st.subheader(t("rec.top_n", n=len(lst)))
         st.caption(t("rec.timing", ms=ms, model=R.registered_name(served_id)))
+        feedback_note(eng, (served_id, user), lst)
         if lst.empty:
             st.warning(t("rec.empty_list"))
         else:
@@ -367,6 +336,24 @@ def browse_tab() -> None:
             st.plotly_chart(R.scores_chart(lst), key=K.REC_SCORES_CHART)
         retrain_block(eng, served_id, user, f, opts, lst)
     changes_block(user)
+
+
+def feedback_note(eng, key: tuple, lst: pd.DataFrame) -> None:
+    """Right after a feedback click: what it did to the list (a film left, a like marked, films that came in)."""
+    prev = st.session_state.get(K.REC_PREV_LIST)
+    items = lst["item_id"].tolist()
+    st.session_state[K.REC_PREV_LIST] = {"key": key, "items": items}
+    if not flash or flash[0] not in ("like", "dislike", "not_interested", "rate") or not prev or prev["key"] != key:
+        return
+    note = R.list_change(prev["items"], items, flash[0], flash[1], eng)
+    if note["hidden"]:
+        st.info(t("rec.fb.hidden", title=note["title"]))
+    elif flash[0] == "like":
+        st.info(t("rec.fb.liked_note", title=note["title"]))
+    if note["entered"]:
+        st.caption(
+            t("rec.fb.entered", titles="、".join(note["entered"]) if lang() == "zh" else ", ".join(note["entered"]))
+        )
 
 
 def retrain_block(eng, model_id: str, user: str, f: Filters, opts: dict, lst: pd.DataFrame) -> None:
@@ -466,14 +453,7 @@ def cold_tab() -> None:
         if len(ratings) < 3:
             st.warning(t("rec.cold.need_more", n=len(ratings)))
         else:
-            uid = new_user_id(f"{st.session_state[K.SESSION_ID]}|{json.dumps(ratings, sort_keys=True)}")
-            for i, v in ratings.items():
-                ws.add_feedback(
-                    uid, i, "rate", v, model_id=model_id, session=st.session_state[K.SESSION_ID], data_version=version
-                )
-            ws.log_event(
-                "visitor_created", {"user_id": uid, "ratings": len(ratings), "genres": genres, "data_version": version}
-            )
+            uid = R.create_visitor(ratings, genres, model_id, version)
             st.session_state[K.REC_COLD_USER] = {
                 "user": uid,
                 "ratings": ratings,
@@ -484,15 +464,10 @@ def cold_tab() -> None:
     if not cold:
         return
     eng = R.engine(cold["model_id"])
-    cs = cold_scores(eng.model, eng.cat, cold["ratings"], cold["genres"])
-    lst = eng.recommend(
-        cold["user"],
-        10,
-        Filters(exclude_items=frozenset(cold["ratings"])),
-        scores=cs.scores,
-        liked=cs.liked,
-        pref_genres=cold["genres"],
-    )
+    served = R.serve(eng, version, cold["user"], Filters(), {"n": 10})
+    if served.frame is None:
+        return
+    lst, cs = served.frame, served.visitor
     R.log_served(cold["model_id"], cold["user"], len(lst), "cold-start", None, (cold["user"], tuple(lst["item_id"])))
     st.success(t("rec.cold.saved", user=md_text(cold["user"]), n=len(cold["ratings"])))
     st.caption(t(f"rec.cold.method.{cs.method}"))
@@ -600,10 +575,16 @@ def ab_tab() -> None:
     if len(ids) < 2:
         st.info(t("rec.ab.need_two"))
     else:
+        R.sync_ab_widgets(version)
+        for key, default in ((K.REC_AB_A, ids[min(1, len(ids) - 1)]), (K.REC_AB_B, ids[0])):
+            if st.session_state.get(key) not in ids:
+                st.session_state[key] = default
         c1, c2, c3 = st.columns([1, 2, 2])
-        c1.toggle(t("rec.ab.on"), key=K.REC_AB_ON)
-        c2.selectbox(t("rec.ab.arm_a"), ids, index=min(1, len(ids) - 1), format_func=labels.get, key=K.REC_AB_A)
-        c3.selectbox(t("rec.ab.arm_b"), ids, index=0, format_func=labels.get, key=K.REC_AB_B)
+        save = {"on_change": R.save_ab_widgets, "args": (version,)}
+        c1.toggle(t("rec.ab.on"), key=K.REC_AB_ON, **save)
+        c2.selectbox(t("rec.ab.arm_a"), ids, format_func=labels.get, key=K.REC_AB_A, **save)
+        c3.selectbox(t("rec.ab.arm_b"), ids, format_func=labels.get, key=K.REC_AB_B, **save)
+        st.caption(t("rec.ab.shared"))
         if user:
             st.caption(t("rec.ab.user_arm", user=user, arm=assign_arm(user)))
     fb = ws.feedback(data_version=version)
@@ -640,7 +621,7 @@ def ab_tab() -> None:
 def monitoring_tab() -> None:
     events = ws.events(kind="recommendations_served")
     fb = ws.feedback()
-    models = ws.list_models()
+    models = R.registered_models(None)
     labels = {r["model_id"]: R.model_label(r) for r in models.to_dict("records")}
     served = served_table(events)
     c1, c2, c3, c4 = st.columns(4)

@@ -213,15 +213,17 @@ class Lab:
         except RuntimeError as e:  # not fitted
             raise UserError(f"registered model {model_id} cannot produce lists ({e}); fit a new one") from None
 
-    def retrain_with_feedback(self, ds, eng: Engine, model_id: str, mode: str) -> Registered:
-        """Refit (or fold in) a registered model with this version's feedback and register the result."""
+    def retrain_with_feedback(self, ds, eng: Engine, model_id: str, mode: str) -> tuple[Registered, int]:
+        """Refit (or fold in) a registered model with this version's feedback and register the result.
+        Returns (the new model, the number of feedback events used)."""
         fb = self.ws.feedback(data_version=ds.version)
         if fb.empty:
             raise UserError("no feedback yet for this dataset version: like or rate a few films first")
         t0 = time.perf_counter()
         new_model, _, n = retrain(eng.model, ds.ratings, fb, ds.rating_scale, ds.items, mode=mode)
         secs = time.perf_counter() - t0
-        name = eng.model.name
+        row = self.ws.list_models().query("model_id == @model_id")
+        name = str(row["name"].iloc[0]) if len(row) else eng.model.name
         new_id, label = self._register(
             new_model, name, new_model.get_params(), ds.version, {"feedback_events": n}, _retrained_note(n)
         )
@@ -229,7 +231,7 @@ class Lab:
             "model_retrained",
             {"model_id": new_id, "parent": model_id, "mode": mode, "feedback_events": n, "data_version": ds.version},
         )
-        return Registered(name, new_id, label, secs)
+        return Registered(name, new_id, label, secs), n
 
     # ------------------------------------------------------------------ feedback, visitors, serving
     def record_feedback(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 # parameters that say most about a model, in order of preference, when none differs from its default
-_KEY_PARAMS = ("n_factors", "factors", "k", "hidden", "n_cltr_u", "reg", "members")
+_KEY_PARAMS = ("n_factors", "factors", "k", "hidden", "n_cltr_u", "reg", "reg_u", "members")
 _MAX_SHOWN = 3
 
 

@@ -105,7 +105,15 @@ def serve(eng, user: str, fb: pd.DataFrame, filters: Filters, opts: dict, genres
         visitor = cold_scores(eng.model, eng.cat, ratings, list(genres_of_visitor))
         rated = {str(eng.cat.item_ids[j]) for j in visitor.rated}
         f = Filters(filters.genres, filters.year_min, filters.year_max, filters.regions, frozenset(hidden | rated))
-        lst = eng.recommend(user, opts["n"], f, scores=visitor.scores, liked=visitor.liked, **common)
+        lst = eng.recommend(
+            user,
+            opts["n"],
+            f,
+            scores=visitor.scores,
+            liked=visitor.liked,
+            pref_genres=list(genres_of_visitor),
+            **common,
+        )
     ms = (time.perf_counter() - t0) * 1000
     lst = lst.assign(feedback=[marks.get(i) for i in lst["item_id"]])
     liked = {i for i in lst["item_id"] if marks.get(i) == "like"}

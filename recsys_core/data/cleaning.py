@@ -444,20 +444,6 @@ def detect_rating_scale(r: pd.Series) -> tuple[float, float]:
     return (float(r.min()), float(r.max()))
 
 
-_CN_DATE_RE = re.compile(
-    r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?\s*(?:(\d{1,2})\s*[时點点:：]\s*(\d{1,2})?\s*分?\s*(?:(\d{1,2})\s*秒?)?)?"
-)
-_SLASH_DATE_RE = re.compile(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})")
-
-
-def _cn_date(m: re.Match) -> str:
-    y, mo, d, h, mi, sec = m.groups()
-    out = f"{int(y):04d}-{int(mo):02d}-{int(d):02d}"
-    if h is not None:
-        out += f" {int(h):02d}:{int(mi or 0):02d}:{int(sec or 0):02d}"
-    return out
-
-
 def parse_timestamps(col: pd.Series) -> pd.Series:
     """Epoch seconds / milliseconds / microseconds, yyyymmdd, ISO strings, '2021/3/31', '2021年3月31日 10:00'.
 

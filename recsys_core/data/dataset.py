@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-import numpy as np
 import pandas as pd
 
 from .schema import conform_interactions, conform_items, conform_users
@@ -98,7 +97,3 @@ def relevance_threshold(scale: tuple[float, float]) -> float:
     """4 on a 1-5 scale, scaled linearly for other scales (8.5 on 1-10)."""
     lo, hi = scale
     return float(lo + (4.0 - 1.0) / (5.0 - 1.0) * (hi - lo))
-
-
-def like_threshold_array(scale, values: np.ndarray) -> np.ndarray:
-    return values >= relevance_threshold(scale)

@@ -73,18 +73,6 @@ def normalise_id_series(s: pd.Series) -> pd.Series:
     return st.astype(object).where(st.notna(), None)
 
 
-def empty_interactions() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "user_id": pd.Series(dtype=object),
-            "item_id": pd.Series(dtype=object),
-            "rating": pd.Series(dtype="float64"),
-            "timestamp": pd.Series(dtype="datetime64[ns]"),
-            "text": pd.Series(dtype=object),
-        }
-    )
-
-
 def _as_list(v) -> list[str]:
     if v is None:
         return []

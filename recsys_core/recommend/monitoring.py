@@ -74,11 +74,12 @@ def like_rate_over_time(fb: pd.DataFrame, scale=(1.0, 5.0), freq: str = "D") -> 
 def registry_table(models: pd.DataFrame) -> pd.DataFrame:
     """The model registry flattened for display: model_id, name, data_version, created, note, params, metrics..."""
     if models is None or models.empty:
-        return pd.DataFrame(columns=["model_id", "name", "data_version", "created", "note", "params"])
+        return pd.DataFrame(columns=["model_id", "label", "name", "data_version", "created", "note", "params"])
     rows = []
     for r in models.itertuples(index=False):
         row = {
             "model_id": r.model_id,
+            "label": getattr(r, "display", None) or getattr(r, "label", None) or r.name,
             "name": r.name,
             "data_version": r.data_version,
             "created": r.created,

@@ -29,9 +29,7 @@ def test_every_cell_goes_through_the_hook_in_order(ds):
     assert ev.models == ["baseline", "bias"] and res.failures == {}
     assert ev.params["bias"]["reg_u"] == 5.0
     # the same numbers as evaluate() on the same split
-    ref = evaluate(
-        {"baseline": make_model("baseline"), "bias": make_model("bias", reg_u=5.0)}, KFold(3, 1), ds, k=5
-    )
+    ref = evaluate({"baseline": make_model("baseline"), "bias": make_model("bias", reg_u=5.0)}, KFold(3, 1), ds, k=5)
     assert ev.folds["rmse"].tolist() == pytest.approx(ref.folds["rmse"].tolist())
     assert ev.folds["ndcg@5"].tolist() == pytest.approx(ref.folds["ndcg@5"].tolist(), nan_ok=True)
 

@@ -89,14 +89,16 @@ def test_save_and_reload_without_retraining(page):
     models = ws.list_models(data_version=v)
     assert models["name"].tolist() == ["bias"]
     assert models["metrics"].iloc[0]["rmse"] > 0
+    label = models["label"].iloc[0]  # a readable generated name, no JSON (issue 12 defect 4)
+    assert label.startswith(f"bias · reg_u=15 · {v} · ") and "{" not in label
+    assert any(label in s.value for s in at.success)
     at.button(key="models_registry_load").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("未重新训练" in s.value for s in at.success)
     reg = next(d.value for d in at.dataframe if "模型编号" in d.value.columns)
     assert reg["RMSE"].iloc[0] == pytest.approx(models["metrics"].iloc[0]["rmse"])
-    assert at.selectbox(key="models_registry_pick").options == [
-        f"{m} · 用户/影片偏置 · bias" for m in models["model_id"]
-    ]
+    assert reg["模型名称"].tolist() == [label]
+    assert at.selectbox(key="models_registry_pick").options == [f"{m} · {label}" for m in models["model_id"]]
     assert reg["模型编号"].tolist() == models["model_id"].tolist()
     assert reg["参数"].iloc[0] == ", ".join(f"{k} = {v:g}" for k, v in models["params"].iloc[0].items())
     recs = at.dataframe[-1].value

@@ -272,3 +272,43 @@ def test_genre_chips_follow_the_ui_language(env):
     cards = [m.value for m in at.markdown if m.value.startswith("**1. ")]
     assert cards and any(g in cards[0] for g in (">drama<", ">comedy<", ">sci-fi<", ">action<"))
     assert not any(g in cards[0] for g in ("剧情", "喜剧", "科幻", "动作"))
+
+
+def test_dislike_removes_the_film_at_once_and_a_like_marks_the_card(env):
+    """Issue 12 defect 5: feedback leaves a visible trace at once (filtering, no retraining)."""
+    at, ws = env
+    _fit(at, "bias")
+    _, _, exp = _expected(ws, "u01")
+    titles = dict(zip(exp["item_id"], exp["title"], strict=True))
+    first, second = exp["item_id"].iloc[:2]
+    at.button(key=f"rec_fb_dislike_{second}").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = [t for _, t in _cards(at)]
+    assert titles[second] not in shown and len(shown) == 10
+    assert shown[:1] == [titles[first]] and shown[1] == exp["title"].iloc[2]  # the next film moves up
+    notes = " ".join(i.value for i in at.info)
+    assert f"《{titles[second]}》已从列表中移除" in notes and "过滤" in notes
+    assert any("新进入列表" in c.value for c in at.caption)  # the film that came in at #10 is named
+    at.button(key=f"rec_fb_like_{first}").click().run()
+    card = next(m.value for m in at.markdown if m.value.startswith(f"**1. {titles[first]}**"))
+    assert "已喜欢" in card
+    assert any(f"已标记喜欢《{titles[first]}》" in i.value for i in at.info)
+    assert [a for a in ws.feedback()["action"]] == ["dislike", "like"]
+
+
+def test_models_have_readable_names_that_can_be_changed(env):
+    """Issue 12 defect 4: a generated name (model, key parameters, version, date), renameable, no JSON."""
+    at, ws = env
+    _fit(at, "bias")
+    model_id = ws.list_models()["model_id"].iloc[0]
+    label = at.selectbox(key="rec_model").format_func(model_id)
+    assert label.startswith("bias · ") and " · v1 · " in label and "{" not in label
+    box = at.text_input(key=f"rec_rename_{model_id}")
+    assert box.value == label
+    box.set_value("周末基线")
+    at.button(key="rec_rename_btn").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert ws.list_models()["label"].tolist() == ["周末基线"]
+    assert at.selectbox(key="rec_model").format_func(model_id) == "周末基线"
+    registry = next(d.value for d in at.dataframe if "模型名称" in d.value.columns)
+    assert registry["模型名称"].tolist() == ["周末基线"]
