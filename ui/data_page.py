@@ -9,10 +9,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from recsys_core.data.detect import ALL_FIELDS
 from recsys_core.data.export import dataset_tables, to_csv_bytes, to_excel_bytes
 from recsys_core.data.io import compare_datasets
 from recsys_core.data.readers import ReadResult, read_upload
+from recsys_core.data.schema import ROLE_FIELDS
 from recsys_core.errors import UserError
 
 from . import charts
@@ -20,11 +20,7 @@ from .i18n import has, note_text, t
 from .state import K
 
 MAX_UPLOAD_MB = 500  # keep in sync with .streamlit/config.toml server.maxUploadSize
-ROLE_FIELDS = {
-    "interactions": ["user_id", "item_id", "rating", "timestamp", "text", "title", "genres", "year"],
-    "items": ["item_id", "title", "genres", "year", "region", "synopsis", "people"],
-    "users": ["user_id", "age", "age_band", "gender", "city", "occupation"],
-}
+__all__ = ["ROLE_FIELDS"]  # the mapping form's fields per role come from the one schema
 
 
 def files_signature(files: list[tuple[str, bytes]]) -> str:
@@ -227,6 +223,3 @@ def compare_table(a, b) -> pd.DataFrame:
     for c in ("a", "b", "difference"):
         df[c] = df[c].map(_fmt)
     return df
-
-
-FIELD_CHOICES = ALL_FIELDS

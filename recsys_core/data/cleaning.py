@@ -24,15 +24,12 @@ import pyarrow.compute as pc
 
 from ..errors import UserError
 from .dataset import Dataset, infer_rating_scale
-from .schema import conform_items, conform_users, normalise_id_series
+from .schema import INTERACTION_COLUMNS, ROLE_FIELDS, conform_items, conform_users, normalise_id_series
 
 # ---------------------------------------------------------------------------------------
 # mapping: read tables -> raw canonical tables
 # ---------------------------------------------------------------------------------------
 
-INTERACTION_FIELDS = ["user_id", "item_id", "rating", "timestamp", "text"]
-ITEM_FIELDS = ["item_id", "title", "genres", "year", "region", "synopsis", "people"]
-USER_FIELDS = ["user_id", "age", "age_band", "gender", "city", "occupation"]
 ROLES = ("interactions", "items", "users", "ignore")
 
 
@@ -48,11 +45,7 @@ class RawTables:
 
 
 def _table_frame(t, role: str, mapping: dict) -> pd.DataFrame:
-    fields = {
-        "interactions": INTERACTION_FIELDS + ["title", "genres", "year"],
-        "items": ITEM_FIELDS,
-        "users": USER_FIELDS,
-    }[role]
+    fields = ROLE_FIELDS[role]
     cols = {}
     for f, c in mapping.items():
         if not c or f not in fields:
@@ -120,7 +113,7 @@ def apply_mapping(read_result, overrides: dict | None = None) -> RawTables:
             meta_cols = [c for c in ("title", "genres", "year") if c in frame]
             if meta_cols:
                 items.append(frame[["item_id"] + meta_cols])
-            inter.append(frame[[c for c in INTERACTION_FIELDS if c in frame]])
+            inter.append(frame[[c for c in INTERACTION_COLUMNS if c in frame]])
         elif role == "items":
             items.append(frame)
         else:
@@ -688,7 +681,7 @@ def clean(raw, options: CleaningOptions | dict | None = None, progress=None, *, 
         raise UserError(
             f"{raw.name}: the interactions table has no user or film column - map the user and film columns"
         )
-    df = df[[c for c in INTERACTION_FIELDS if c in df.columns]].reset_index(drop=True)
+    df = df[[c for c in INTERACTION_COLUMNS if c in df.columns]].reset_index(drop=True)
     rep = CleaningReport(source=dict(raw.source_info), rows_in=len(df), options=opts.to_dict())
     total = len(STEP_LABELS)
     k = [0]

@@ -297,27 +297,6 @@ def sniff_header(rows: list[list[str]]) -> bool:
 # column aliases and layouts
 # ---------------------------------------------------------------------------------------
 
-FIELDS_INTERACTIONS = ["user_id", "item_id", "rating", "timestamp", "text"]
-FIELDS_ITEMS = ["item_id", "title", "genres", "year", "region", "synopsis", "people"]
-FIELDS_USERS = ["user_id", "age", "gender", "city", "occupation"]
-ALL_FIELDS = [
-    "user_id",
-    "item_id",
-    "rating",
-    "timestamp",
-    "text",
-    "title",
-    "genres",
-    "year",
-    "region",
-    "synopsis",
-    "people",
-    "age",
-    "age_band",
-    "gender",
-    "city",
-    "occupation",
-]
 
 _ALIAS_TABLE = {
     "user_id": [

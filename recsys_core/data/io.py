@@ -87,7 +87,7 @@ def parse_mapping_arg(text: str | None) -> dict | None:
             )
         k, v = part.split("=", 1)
         k = short.get(k.strip().lower(), k.strip().lower())
-        from .detect import ALL_FIELDS
+        from .schema import ALL_FIELDS
 
         if k not in ALL_FIELDS:
             raise UserError(f"--map: unknown field {k!r} - use user, item, rating, timestamp, text, title, genres")

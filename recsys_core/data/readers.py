@@ -27,6 +27,7 @@ import pandas as pd
 from ..errors import UserError
 from . import detect, limits
 from .detect import Layout
+from .schema import ALL_FIELDS
 
 SUPPORTED_EXT = {
     "csv",
@@ -573,7 +574,7 @@ def _apply_known(t: TableRead, base: str, known) -> TableRead:
             )
             return _finish(t.name, f, t.format, encoding=t.encoding, delimiter=t.delimiter, has_header=False, table=t)
         f.columns = cols
-        mapping = {c: c for c in cols if c in detect.ALL_FIELDS}
+        mapping = {c: c for c in cols if c in ALL_FIELDS}
         if base == "users.dat":
             f["age_band"] = f["age"].map(ML1M_AGE_BANDS)
             occ = pd.to_numeric(f["occupation"], errors="coerce")

@@ -29,6 +29,15 @@ INTERACTION_COLUMNS = ["user_id", "item_id", "rating", "timestamp", "text"]
 ITEM_COLUMNS = ["item_id", "title", "genres", "year", "region", "synopsis", "people"]
 USER_COLUMNS = ["user_id", "age", "age_band", "gender", "city", "occupation"]
 LIST_COLUMNS = ("genres", "people")
+# film fields an interactions file may carry beside each rating (MovieLens-style joined exports)
+INTERACTION_FILM_FIELDS = ["title", "genres", "year"]
+# the fields a table of each role can be mapped to, and every canonical field
+ROLE_FIELDS = {
+    "interactions": INTERACTION_COLUMNS + INTERACTION_FILM_FIELDS,
+    "items": ITEM_COLUMNS,
+    "users": USER_COLUMNS,
+}
+ALL_FIELDS = list(dict.fromkeys(INTERACTION_COLUMNS + ITEM_COLUMNS + USER_COLUMNS))
 
 
 def normalise_id(value) -> str | None:
