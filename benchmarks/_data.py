@@ -1,4 +1,5 @@
-"""Locate the shared benchmark data (never copied into the repository)."""
+"""The one loader of the shared benchmark data (read in place, never copied into the repository), and
+small helpers the benchmarks share. Run a benchmark from the repository root: ``python -m benchmarks.<script>``."""
 
 from __future__ import annotations
 
@@ -32,3 +33,34 @@ def surprise_dataset(ratings, rating_scale=(1, 5)):
     from surprise import Dataset, Reader
 
     return Dataset.load_from_df(ratings[["user_id", "item_id", "rating"]], Reader(rating_scale=tuple(rating_scale)))
+
+
+def load_ml100k():
+    """(interactions, items) canonical frames through the product's own reader, or exit cleanly when absent."""
+    ds = ml100k()
+    return ds.interactions, ds.items
+
+
+class FirstFolds:
+    """The first ``n`` folds of a splitter (so a benchmark can run partially on the same folds)."""
+
+    def __init__(self, splitter, n):
+        self.splitter, self.n = splitter, n
+
+    def split(self, df):
+        for f, pair in enumerate(self.splitter.split(df)):
+            if f >= self.n:
+                break
+            yield pair
+
+    def describe(self):
+        return {**self.splitter.describe(), "folds_run": self.n}
+
+
+def machine_note() -> str:
+    """One line on the machine's load, so numbers from a shared box can be read in context."""
+    one, five, _ = os.getloadavg()
+    return (
+        f"machine: {os.cpu_count()} cores, load average {one:.1f} (1 min) / {five:.1f} (5 min); "
+        f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}"
+    )

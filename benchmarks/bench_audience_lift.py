@@ -8,21 +8,18 @@ predicted rating ranks by SVD's estimate for the film.
 
 Targets: lift@10% >= 5.0 and >= 1.3x popularity (which reaches about 3.9; SVD about 1.3).
 
-    python benchmarks/bench_audience_lift.py [--items 20] [--seed 0] [--no-svd]
+    python -m benchmarks.bench_audience_lift [--items 20] [--seed 0] [--no-svd]
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from recsys_core.data.io import load_path  # noqa: E402
-from recsys_core.models import REGISTRY  # noqa: E402
-from recsys_core.profiling.audience import evaluate_lift  # noqa: E402
+from recsys_core.data.io import load_path
+from recsys_core.models import REGISTRY
+from recsys_core.profiling.audience import evaluate_lift
 
 DATA = Path("/work/shared/data/movielens-100k")
 

@@ -8,7 +8,7 @@ The generated file has the dirt real exports have: text ratings ("力荐", "★�
 as "1.0" / " 1", missing ids, exact duplicates, repeated user-film pairs, a few out-of-range
 values and mixed timestamp formats.
 
-    python benchmarks/bench_clean_1m.py [--rows 1000000] [--keep FILE]
+    python -m benchmarks.bench_clean_1m [--rows 1000000] [--keep FILE]
 """
 
 from __future__ import annotations
@@ -81,7 +81,6 @@ def generate_reviews(path: Path, n: int, seed: int = 3) -> None:
 
 CHILD = r"""
 import json, resource, sys, time
-sys.path.insert(0, {root!r})
 which, path = sys.argv[1], sys.argv[2]
 t0 = time.perf_counter()
 out = {{}}
@@ -107,7 +106,9 @@ print(json.dumps(out))
 
 def run_child(which: str, path: Path) -> dict:
     code = CHILD.format(root=str(ROOT))
-    r = subprocess.run([sys.executable, "-c", code, which, str(path)], capture_output=True, text=True, timeout=600)
+    r = subprocess.run(  # run from the repository root, so the child imports this checkout's recsys_core
+        [sys.executable, "-c", code, which, str(path)], capture_output=True, text=True, timeout=600, cwd=ROOT
+    )
     if r.returncode != 0:
         return {"error": (r.stderr.strip().splitlines() or ["failed"])[-1][:160]}
     return json.loads(r.stdout.strip().splitlines()[-1])

@@ -1,7 +1,7 @@
 """Evaluation on MovieLens 100K: agreement with Surprise's accuracy module, cost of the full metric set,
 and how the protocol changes the picture.
 
-    python benchmarks/bench_evaluation_ml100k.py [--seed 0]
+    python -m benchmarks.bench_evaluation_ml100k [--seed 0]
 
 1. Same predictions, two implementations: Surprise ``accuracy.rmse/mae`` vs CineLens ``metrics.rmse/mae``
    (BaselineOnly vs our bias baseline on one 80/20 holdout; both must agree on their own predictions).
@@ -14,20 +14,16 @@ and how the protocol changes the picture.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from _data import ml100k, surprise_dataset  # noqa: E402
-
-from recsys_core.evaluation import KFold, evaluate, make_splitter, paired_test  # noqa: E402
-from recsys_core.evaluation import metrics as M  # noqa: E402
-from recsys_core.models import BiasBaseline, Popularity  # noqa: E402
-from recsys_core.trainset import Trainset  # noqa: E402
+from benchmarks._data import ml100k, surprise_dataset
+from recsys_core.evaluation import KFold, evaluate, make_splitter, paired_test
+from recsys_core.evaluation import metrics as M
+from recsys_core.models import BiasBaseline, Popularity
+from recsys_core.trainset import Trainset
 
 
 def main():

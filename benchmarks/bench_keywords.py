@@ -1,6 +1,6 @@
 """Keyword extraction speed on real Douban short reviews, beside jieba.analyse called review by review.
 
-    python benchmarks/bench_keywords.py [--data ../shared/data/douban-dev] [--peer-limit N]
+    python -m benchmarks.bench_keywords [--data ../shared/data/douban-dev] [--peer-limit N]
 
 CineLens: tokenise once (dedicated jieba tokenizer with the films' titles and names), one sparse review x word
 matrix, then keywords for every film (TF-IDF as one sparse product; TextRank per film) and for each side.
@@ -11,19 +11,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from bench_sentiment import DEFAULT, load_douban  # noqa: E402
-
-from recsys_core.text import keywords as K  # noqa: E402
-from recsys_core.text.aspects import aspect_summary  # noqa: E402
-from recsys_core.text.sentiment import star_polarity  # noqa: E402
-from recsys_core.text.tokenize import get_tokenizer, load_stopwords  # noqa: E402
+from benchmarks.bench_sentiment import DEFAULT, load_douban
+from recsys_core.text import keywords as K
+from recsys_core.text.aspects import aspect_summary
+from recsys_core.text.sentiment import star_polarity
+from recsys_core.text.tokenize import get_tokenizer, load_stopwords
 
 
 def main() -> int:

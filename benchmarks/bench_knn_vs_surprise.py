@@ -4,25 +4,20 @@ implementation versus Surprise's KNNBaseline with the same settings, MovieLens 1
 Timed: fit + predicting the test ratings (what Surprise's cross_validate times). Target: >= 5x
 faster at equal or better RMSE.
 
-    python benchmarks/bench_knn_vs_surprise.py [--folds N]
+    python -m benchmarks.bench_knn_vs_surprise [--folds N]
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from _ml100k import FirstFolds, load_ml100k, machine_note  # noqa: E402
-
-from recsys_core.evaluation import KFold  # noqa: E402
-from recsys_core.models import ItemCF, UserCF  # noqa: E402
-from recsys_core.trainset import Trainset  # noqa: E402
+from benchmarks._data import FirstFolds, load_ml100k, machine_note
+from recsys_core.evaluation import KFold
+from recsys_core.models import ItemCF, UserCF
+from recsys_core.trainset import Trainset
 
 
 def main(argv=None):

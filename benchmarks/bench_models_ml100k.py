@@ -1,8 +1,8 @@
 """Every model on MovieLens 100K, 5-fold CV (KFold(5, seed=0)), beside Surprise's own SVD, SVD++ and
 KNNBaseline run on the same folds in the same process.
 
-    python benchmarks/bench_models_ml100k.py                       # everything (tens of minutes on 2 cores)
-    python benchmarks/bench_models_ml100k.py --models svd,itemcf --folds 2 --peers svd
+    python -m benchmarks.bench_models_ml100k                       # everything (tens of minutes on 2 cores)
+    python -m benchmarks.bench_models_ml100k --models svd,itemcf --folds 2 --peers svd
 
 Targets: best single model or blend RMSE <= 0.900; I-AutoRec RMSE <= 0.910.
 """
@@ -10,18 +10,13 @@ Targets: best single model or blend RMSE <= 0.900; I-AutoRec RMSE <= 0.910.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from _ml100k import FirstFolds, load_ml100k, machine_note  # noqa: E402
-
-from recsys_core.evaluation import KFold, compare, summarise  # noqa: E402
-from recsys_core.models import REGISTRY, make_model  # noqa: E402
+from benchmarks._data import FirstFolds, load_ml100k, machine_note
+from recsys_core.evaluation import KFold, compare, summarise
+from recsys_core.models import REGISTRY, make_model
 
 PEERS = ("svd", "svdpp", "knnbaseline")
 

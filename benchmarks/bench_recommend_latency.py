@@ -5,23 +5,20 @@ For each model: fit once, build the Engine once (catalogue, explainer), then tim
 Peer: Surprise's own way of getting a top-10 for one user, ``algo.predict`` for every unseen film
 (the slow path discussed in Surprise issues #261 / #368 / #451).
 
-    python benchmarks/bench_recommend_latency.py [--users 100] [--path /work/shared/data/movielens-100k]
+    python -m benchmarks.bench_recommend_latency [--users 100] [--path /work/shared/data/movielens-100k]
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from recsys_core.data.io import load_path  # noqa: E402
-from recsys_core.models import REGISTRY, make_model  # noqa: E402
-from recsys_core.recommend import Engine, Filters  # noqa: E402
-from recsys_core.trainset import Trainset  # noqa: E402
+from recsys_core.data.io import load_path
+from recsys_core.models import REGISTRY, make_model
+from recsys_core.recommend import Engine, Filters
+from recsys_core.trainset import Trainset
 
 
 def timed(fn, users):

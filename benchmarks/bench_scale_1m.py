@@ -3,7 +3,7 @@
 Each model is fitted in a fresh subprocess (so peak RSS is the model's own, measured with
 ``resource.getrusage``), with a wall-clock cap. Budget per model: 2 minutes and 4 GB.
 
-    python benchmarks/bench_scale_1m.py [--models svd,itemcf] [--cap 180]
+    python -m benchmarks.bench_scale_1m [--models svd,itemcf] [--cap 180]
 
 The data: 6,040 users x 3,700 items (MovieLens-1M shape), 1,000,000 ratings on 1..5 from a
 rank-8 taste model with user/item biases; users and items drawn with long-tailed popularity;
@@ -25,7 +25,6 @@ import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 N_USERS, N_ITEMS, N_RATINGS = 6040, 3700, 1_000_000
 

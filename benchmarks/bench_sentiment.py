@@ -1,6 +1,6 @@
 """Sentiment on real Douban short reviews: film-domain model (out-of-fold) beside the SnowNLP baseline.
 
-    python benchmarks/bench_sentiment.py [--data ../shared/data/douban-dev | --data demo] [--general] [--candidates]
+    python -m benchmarks.bench_sentiment [--data ../shared/data/douban-dev | --data demo] [--general] [--candidates]
                                          [--snownlp-limit N]
 
 Prints accuracy and balanced accuracy on reviews with 1-2 vs 4-5 stars, and reviews/s for tokenising, for the
@@ -14,18 +14,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from recsys_core.data.dataset import Dataset  # noqa: E402
-from recsys_core.text import sentiment as S  # noqa: E402
-from recsys_core.text.tokenize import get_tokenizer  # noqa: E402
+from recsys_core.data.dataset import Dataset
+from recsys_core.text import sentiment as S
+from recsys_core.text.tokenize import get_tokenizer
 
 # the configuration measured before NB-LR, the ensemble, the inner-CV threshold and the lexicon features
 PREVIOUS = {"features": "tfidf", "threshold": "fixed", "extras": ()}

@@ -1,6 +1,6 @@
 """SVD RMSE: CineLens's wrapped SVD vs Surprise's own ``cross_validate``, MovieLens 100K, 5 folds.
 
-    python benchmarks/bench_svd_vs_surprise.py [--seed 0]
+    python -m benchmarks.bench_svd_vs_surprise [--seed 0]
 
 Prints three rows: Surprise cross_validate on its own KFold; CineLens on its own seeded KFold
 (what ``python -m recsys_core evaluate ... --folds 5`` does); CineLens on Surprise's exact folds.
@@ -9,18 +9,14 @@ Prints three rows: Surprise cross_validate on its own KFold; CineLens on its own
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from _data import ml100k, surprise_dataset  # noqa: E402
-
-from recsys_core.evaluation import KFold, compare  # noqa: E402
-from recsys_core.models import SVD  # noqa: E402
-from recsys_core.trainset import Trainset  # noqa: E402
+from benchmarks._data import ml100k, surprise_dataset
+from recsys_core.evaluation import KFold, compare
+from recsys_core.models import SVD
+from recsys_core.trainset import Trainset
 
 
 def main():

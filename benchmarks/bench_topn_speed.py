@@ -7,17 +7,12 @@ Target: >= 50x faster.
 
 from __future__ import annotations
 
-import sys
 import time
 from collections import defaultdict
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from _ml100k import load_ml100k, machine_note  # noqa: E402
-
-from recsys_core.models import SVD  # noqa: E402
-from recsys_core.trainset import Trainset  # noqa: E402
+from benchmarks._data import load_ml100k, machine_note
+from recsys_core.models import SVD
+from recsys_core.trainset import Trainset
 
 
 def main():

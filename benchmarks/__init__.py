@@ -1,0 +1,1 @@
+"""Speed and accuracy benchmarks against named peers; run each as ``python -m benchmarks.<script>``."""
