@@ -18,14 +18,14 @@ from recsys_core.profiling import audience as A
 from recsys_core.profiling import behaviour as B
 from recsys_core.profiling import segments as S
 from recsys_core.profiling.labels import genre_label, value_label
-from recsys_core.profiling.profiles import build_profiles, population_summary, profile_card
+from recsys_core.profiling.profiles import population_summary, profile_card
 from recsys_core.store import default_path
 
 from .charts import PALETTE
 from .charts import style as _base_style
 from .i18n import lang, t
 from .markup import md_text
-from .services import dataset, workspace
+from .services import dataset, lab, workspace
 from .state import K
 
 
@@ -44,12 +44,8 @@ def _ws_key() -> str:
 # ---------------------------------------------------------------------------- cached computations
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _profiles(ws_key: str, version: str, opts) -> pd.DataFrame:
-    ds = dataset(version)
     tags, text_sentiment = _opts(opts)
-    ws = workspace()
-    return build_profiles(
-        ds, tags=tags, cache_dir=ws.cache_dir("jieba") if tags else None, use_text_model=text_sentiment, workspace=ws
-    )
+    return lab().profiles(dataset(version), tags=tags, text_sentiment=text_sentiment)
 
 
 def _opts(opts) -> tuple[bool, bool]:
@@ -71,16 +67,15 @@ def profiles(version: str, opts) -> pd.DataFrame:
 def _segments(
     ws_key: str, version: str, opts, algorithm: str, k, include_demographics: bool, include_reviews: bool, seed: int = 0
 ) -> S.SegmentResult:
-    ds = dataset(version)
     prof = _profiles(ws_key, version, opts)
-    return S.fit_segments(
+    return lab().segments(
         prof,
+        dataset(version),
         k,
         algorithm,
         random_state=seed,
         include_demographics=include_demographics,
         include_reviews=include_reviews,
-        ds=ds,
     )
 
 
@@ -129,7 +124,7 @@ def _scorer(ws_key: str, version: str, model: str) -> A.AudienceScorer:
 def _audience(ws_key: str, version: str, model: str, item: str | None, genres: tuple, keywords: tuple) -> tuple:
     ds = dataset(version)
     scorer = _scorer(ws_key, version, model)
-    res = A.target_audience(ds, item_id=item, genres=genres, keywords=keywords, scorer=scorer)
+    res = lab().audience(ds, item_id=item, genres=genres, keywords=keywords, scorer=scorer)
     return res.table, res.pool_size, res.similar_items
 
 

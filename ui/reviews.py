@@ -17,7 +17,7 @@ from recsys_core.text.aspects import aspect_summary
 from .charts import PALETTE
 from .charts import style as _base_style
 from .i18n import lang, t
-from .services import dataset, workspace
+from .services import dataset, lab, workspace
 
 LABEL_COLORS = {"positive": "#2ca02c", "neutral": "#bbbbbb", "negative": "#d62728"}
 
@@ -64,13 +64,13 @@ def _ws_key() -> str:
 # ------------------------------------------------------------------------------------------- cached work
 @st.cache_resource(show_spinner=False, max_entries=6)
 def _sentiment(ws_key: str, version: str, method: str) -> S.SentimentResult:
-    return S.score_dataset(dataset(version), method=method, workspace=workspace())
+    return lab().score_reviews(dataset(version), method)
 
 
 def run_sentiment(version: str, method: str, progress=None) -> S.SentimentResult:
     """Score a version behind the page's button, with progress; the result is saved in the workspace, so the
     cached :func:`sentiment` afterwards only loads it."""
-    return S.score_dataset(dataset(version), method=method, workspace=workspace(), progress=progress)
+    return lab().score_reviews(dataset(version), method, progress=progress)
 
 
 def has_result(version: str, method: str) -> bool:
@@ -212,9 +212,12 @@ def compare_table(res: S.SentimentResult, ds, a, b) -> pd.DataFrame:
 def compare_figure(res: S.SentimentResult, ds, a, b) -> go.Figure:
     c = S.compare_items(res.frame, a, b)
     fig = go.Figure()
-    for lab, col in (("positive", "positive_share"), ("neutral", "neutral_share"), ("negative", "negative_share")):
+    for side, col in (("positive", "positive_share"), ("neutral", "neutral_share"), ("negative", "negative_share")):
         fig.add_bar(
-            name=_label_text(lab), x=[film_label(ds, i) for i in c["item_id"]], y=c[col], marker_color=LABEL_COLORS[lab]
+            name=_label_text(side),
+            x=[film_label(ds, i) for i in c["item_id"]],
+            y=c[col],
+            marker_color=LABEL_COLORS[side],
         )
     fig.update_layout(barmode="stack", title=t("rev.compare"), yaxis_tickformat=".0%")
     return style(fig, height=320)

@@ -12,7 +12,7 @@ from ui import audience as U
 from ui.i18n import lang, t
 from ui.markup import md_text
 from ui.models_page import keep_choices
-from ui.services import require_dataset, workspace
+from ui.services import lab, require_dataset, workspace
 from ui.state import K, init_state
 
 init_state()
@@ -167,7 +167,7 @@ with tab_seg:
                 st.session_state[K.AUD_PROFILES_RUN] = (version, opts)
                 status.write(t("aud.seg.clustering"))
                 res = U.segments(version, opts, algo, k_arg, demo_on, rev_on)
-                run_id = ws.save_segments(version, res.memberships, res.personas, res.params)
+                run_id = lab().save_segments(version, res)
                 same = all(
                     prev.get(f) == v
                     for f, v in (

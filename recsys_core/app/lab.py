@@ -286,3 +286,35 @@ class Lab:
         fb = self.ws.feedback(data_version=version, user_id=user)
         genres = () if eng.knows(user) else self.visitor_genres(user)
         return serving.serve(eng, user, fb, filters or Filters(), opts, genres)
+
+    # ------------------------------------------------------------------ audiences, segments, reviews
+    def profiles(self, ds, tags: bool = True, text_sentiment: bool = False) -> pd.DataFrame:
+        """One row per user (activity, tastes, tags, sentiment, demographics)."""
+        from ..profiling.profiles import build_profiles
+
+        cache = self._ws.cache_dir("jieba") if (tags and self._ws is not None) else None
+        return build_profiles(ds, tags=tags, cache_dir=cache, use_text_model=text_sentiment, workspace=self._ws)
+
+    @staticmethod
+    def segments(profiles: pd.DataFrame, ds, k="auto", algorithm: str = "kmeans", **kw):
+        """Segments of users with personas (``k="auto"`` picks k from the silhouette curve)."""
+        from ..profiling.segments import fit_segments
+
+        return fit_segments(profiles, k, algorithm, ds=ds, **kw)
+
+    def save_segments(self, version: str, result) -> str:
+        """Keep a segmentation in the workspace (the Recommend page finds users by segment)."""
+        return self.ws.save_segments(version, result.memberships, result.personas, result.params)
+
+    @staticmethod
+    def audience(ds, **kw):
+        """The target audience of a film in the data or of a described new one (ranked users)."""
+        from ..profiling.audience import target_audience
+
+        return target_audience(ds, **kw)
+
+    def score_reviews(self, ds, method: str = "auto", progress=None, **kw):
+        """Sentiment of every review (cached in the workspace per version and method when there is one)."""
+        from ..text.sentiment import score_dataset
+
+        return score_dataset(ds, method=method, workspace=self._ws, progress=progress, **kw)

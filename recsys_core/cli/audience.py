@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 
+from ..app import Lab
 from ..data.export import write_export
 from ..data.io import load_path
 from ..errors import UserError
@@ -14,7 +15,6 @@ from ..profiling.audience import (
     evaluate_lift,
     make_scorer,
     pseudonymise,
-    target_audience,
 )
 from .common import write_json
 
@@ -68,13 +68,13 @@ def run(args) -> int:
     if extra:
         raise UserError("--compare only applies with --evaluate")
     if args.item is not None:
-        res = target_audience(
+        res = Lab().audience(
             ds, item_id=args.item, model=args.model, top=args.top, threshold=args.threshold, seed=args.seed
         )
     else:
         genres = [g.strip() for g in args.genres.replace("，", ",").split(",") if g.strip()]
         kws = [k.strip() for k in args.keywords.replace("，", ",").split(",") if k.strip()]
-        res = target_audience(
+        res = Lab().audience(
             ds, genres=genres, keywords=kws, model=args.model, top=args.top, threshold=args.threshold, seed=args.seed
         )
     table = res.table

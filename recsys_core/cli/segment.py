@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sys
 
+from ..app import Lab
 from ..data.io import load_path
 from ..errors import UserError
-from ..profiling.profiles import build_profiles
-from ..profiling.segments import ALGORITHMS, fit_segments, personas_summary
+from ..profiling.segments import ALGORITHMS, personas_summary
 from .common import write_json
 
 
@@ -45,19 +45,20 @@ def run(args) -> int:
     if ds.ratings.empty:
         raise UserError(f"{args.path}: no ratings to segment users on")
     print(f"profiling {ds.ratings['user_id'].nunique()} users ...", file=sys.stderr)
-    prof = build_profiles(ds, tags=args.tags)
+    lab = Lab()
+    prof = lab.profiles(ds, tags=args.tags)
 
     def progress(step, total, kk):
         print(f"[{step + 1}/{total}] silhouette for k={kk}", file=sys.stderr)
 
-    res = fit_segments(
+    res = lab.segments(
         prof,
+        ds,
         k,
         args.algorithm,
         k_max=args.k_max,
         random_state=args.seed,
         include_demographics=not args.no_demographics,
-        ds=ds,
         progress=progress,
     )
     out = {

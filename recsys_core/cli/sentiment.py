@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import sys
 
+from ..app import Lab
 from ..data.io import load_path
-from ..text.sentiment import METHODS, per_item, score_dataset
+from ..text.sentiment import METHODS, per_item
 from .common import write_json
 
 
@@ -36,9 +37,9 @@ def run(args) -> int:
     if args.folds < 2:
         raise UserError("--folds must be at least 2")
     ds = load_path(args.path)
-    res = score_dataset(
+    res = Lab().score_reviews(
         ds,
-        method=args.method,
+        args.method,
         n_folds=args.folds,
         random_state=args.seed,
         progress=_progress if sys.stderr.isatty() else None,
