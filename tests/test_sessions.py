@@ -66,3 +66,27 @@ def test_a_session_choice_does_not_leak_into_other_sessions(env):
     b.run()
     assert b.sidebar.selectbox(key="sidebar_version_select").value == "v1"  # b too
     assert session().sidebar.selectbox(key="sidebar_version_select").value == "v3"
+
+
+def test_leaving_the_recommend_page_keeps_the_sessions_model(env):
+    """Issue 13 point 7: coming back to Recommend never switches to a model another session just fitted."""
+    from recsys_core.models import make_model
+    from recsys_core.trainset import Trainset
+
+    at = session()
+    at.switch_page("views/5_recommend.py").run()
+    at.selectbox(key="rec_new_model").set_value("popularity")
+    at.button(key="rec_fit").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    mine = at.selectbox(key="rec_model").value
+    ws = open_workspace(env)
+    ds = ws.load_version("v1")
+    other = ws.register_model(make_model("bias").fit(Trainset.from_dataset(ds)), "bias", {}, "v1")  # someone else
+    at.switch_page("views/1_data.py").run()
+    at.switch_page("views/5_recommend.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox(key="rec_model").value == mine != other
+    at.selectbox(key="rec_model").set_value(other).run()  # the session's own switch does change it
+    at.switch_page("views/1_data.py").run()
+    at.switch_page("views/5_recommend.py").run()
+    assert at.selectbox(key="rec_model").value == other

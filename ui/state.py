@@ -39,6 +39,7 @@ class K:
     DATA_DROP_SUSPICIOUS = "data_drop_suspicious"
     # --- Recommend page (widget keys and page state) ---
     REC_MODEL = "rec_model"  # registered model id chosen for browsing
+    REC_MODEL_CHOSEN = "rec_model_chosen"  # this session's model choice (survives leaving the page)
     REC_MODEL_PENDING = "rec_model_pending"  # model id to select on the next run (after fit / retrain)
     REC_NEW_MODEL = "rec_new_model"
     REC_FIT = "rec_fit"

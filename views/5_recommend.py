@@ -61,7 +61,7 @@ def model_picker() -> str | None:
     models = R.registered_models(version)
     pending = st.session_state.pop(K.REC_MODEL_PENDING, None)
     if pending is not None:
-        st.session_state[K.REC_MODEL] = pending
+        st.session_state[K.REC_MODEL_CHOSEN] = pending
     ids = models["model_id"].tolist()
     labels = {r["model_id"]: R.model_label(r) for r in models.to_dict("records")}
     c1, c2, c3 = st.columns([5, 2, 1.3], vertical_alignment="bottom")
@@ -86,11 +86,20 @@ def model_picker() -> str | None:
         with c1:
             st.info(t("rec.no_model"))
         return None
-    if st.session_state.get(K.REC_MODEL) not in ids:
-        st.session_state[K.REC_MODEL] = ids[0]
+    # this session's model: kept outside the widget, so leaving the page and coming back (which drops
+    # widget state) never switches it to a model someone else has just fitted
+    chosen = st.session_state.get(K.REC_MODEL_CHOSEN)
+    if chosen not in ids:
+        chosen = ids[0]
+    st.session_state[K.REC_MODEL_CHOSEN] = st.session_state[K.REC_MODEL] = chosen
     with c1:
-        st.selectbox(t("rec.model"), ids, format_func=labels.get, key=K.REC_MODEL)
-    chosen = st.session_state[K.REC_MODEL]
+        st.selectbox(
+            t("rec.model"),
+            ids,
+            format_func=labels.get,
+            key=K.REC_MODEL,
+            on_change=lambda: st.session_state.update({K.REC_MODEL_CHOSEN: st.session_state[K.REC_MODEL]}),
+        )
     with st.expander(t("rec.rename")):
         r1, r2 = st.columns([4, 1], vertical_alignment="bottom")
         key = f"{K.REC_RENAME}{chosen}"
@@ -416,7 +425,7 @@ def cold_tab() -> None:
     if models.empty:
         st.info(t("rec.no_model"))
         return
-    model_id = st.session_state.get(K.REC_MODEL) or models["model_id"].iloc[0]
+    model_id = st.session_state.get(K.REC_MODEL_CHOSEN) or models["model_id"].iloc[0]
     if model_id not in models["model_id"].tolist():
         model_id = models["model_id"].iloc[0]
     eng = R.engine_or_error(model_id)
