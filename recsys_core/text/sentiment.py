@@ -1027,14 +1027,66 @@ def cached_result(dataset, method: str, workspace, n_folds: int = 5, random_stat
     return None
 
 
-def score_dataset(
-    dataset, method: str = "auto", workspace=None, progress=None, n_folds: int = 5, random_state: int = 0, tokens=None
-) -> SentimentResult:
-    """Score every review of a dataset with one method; cached in the workspace per data version + method."""
+def _checked_method(dataset, method: str) -> str:
     if method == "auto":
         method = best_method(dataset)
     if method not in METHODS:
         raise UserError(f"unknown sentiment method {method!r}; choose one of auto, {', '.join(METHODS)}")
+    return method
+
+
+def _progress_span(progress, lo: float, hi: float):
+    """``progress`` rescaled to the part [lo, hi] of the whole run (None when there is no progress)."""
+    if progress is None:
+        return None
+    return lambda fr, msg="": progress(lo + (hi - lo) * fr, msg)
+
+
+def _stars_scores(dataset, rev, texts, tokens, pol, workspace, n_folds, random_state, progress):
+    """Out-of-fold film-domain scores; with a workspace, the model trained on every rated review is kept."""
+    scores, folds, _ = oof_scores(
+        texts,
+        tokens,
+        pol,
+        n_folds=n_folds,
+        random_state=random_state,
+        progress=_progress_span(progress, 0.3, 0.9 if workspace is not None else 1.0),
+        stars=star_value(rev["rating"], dataset.rating_scale),
+    )
+    if workspace is not None and dataset.version:
+        # the model trained on every rated review, kept for scoring new reviews or other sources
+        film_model(dataset, workspace, texts=texts, tokens=tokens, random_state=random_state)
+        if progress is not None:
+            progress(1.0, "train")
+    return scores, folds
+
+
+def _method_scores(method, dataset, rev, tok, tokens, workspace, n_folds, random_state, progress):
+    """(scores, folds, notes) of one method over the dataset's reviews."""
+    texts = rev["text"].astype(str).tolist()
+    folds = np.full(len(rev), -1)
+    if method == "snownlp":
+        return snownlp_scores(texts, progress=_progress_span(progress, 0.0, 1.0)), folds, []
+    if tokens is None:
+        tokens = tokenize_reviews(
+            texts, tok, workspace=workspace, cache_key=dataset.version, progress=_progress_span(progress, 0.0, 0.3)
+        ).tokens
+    if method == "stars":
+        pol = star_polarity(rev["rating"], dataset.rating_scale)
+        scores, folds = _stars_scores(dataset, rev, texts, tokens, pol, workspace, n_folds, random_state, progress)
+        return scores, folds, ["out-of-fold"]
+    model = general_model(workspace, tokenizer=tok, progress=_progress_span(progress, 0.3, 0.9))
+    scores = model.predict_proba(texts, tokens)
+    if progress is not None:
+        progress(1.0, "score")
+    return scores, folds, ["general-domain"]
+
+
+def score_dataset(
+    dataset, method: str = "auto", workspace=None, progress=None, n_folds: int = 5, random_state: int = 0, tokens=None
+) -> SentimentResult:
+    """Score every review of a dataset with one method; cached in the workspace per data version + method."""
+    method = _checked_method(dataset, method)
     rev = _dataset_reviews(dataset)
     if rev.empty:
         raise UserError(f"dataset {dataset.name!r} has no review text; load a file with a text/comment column")
@@ -1054,45 +1106,7 @@ def score_dataset(
         tok = get_tokenizer(dataset, tmp_dir=workspace.cache_dir("jieba") if workspace is not None else None)
     setup_seconds = time.perf_counter() - t_setup
     t0 = time.perf_counter()
-    texts = rev["text"].astype(str).tolist()
-    notes: list[str] = []
-    pol = star_polarity(rev["rating"], dataset.rating_scale)
-    folds = np.full(len(rev), -1)
-
-    def sub(lo, hi):
-        if progress is None:
-            return None
-        return lambda fr, msg="": progress(lo + (hi - lo) * fr, msg)
-
-    if method == "snownlp":
-        scores = snownlp_scores(texts, progress=sub(0.0, 1.0))
-    else:
-        if tokens is None:
-            tokens = tokenize_reviews(
-                texts, tok, workspace=workspace, cache_key=dataset.version, progress=sub(0.0, 0.3)
-            ).tokens
-        if method == "stars":
-            scores, folds, _ = oof_scores(
-                texts,
-                tokens,
-                pol,
-                n_folds=n_folds,
-                random_state=random_state,
-                progress=sub(0.3, 0.9 if workspace is not None else 1.0),
-                stars=star_value(rev["rating"], dataset.rating_scale),
-            )
-            notes.append("out-of-fold")
-            if workspace is not None and dataset.version:
-                # the model trained on every rated review, kept for scoring new reviews or other sources
-                film_model(dataset, workspace, texts=texts, tokens=tokens, random_state=random_state)
-                if progress is not None:
-                    progress(1.0, "train")
-        else:
-            model = general_model(workspace, tokenizer=tok, progress=sub(0.3, 0.9))
-            scores = model.predict_proba(texts, tokens)
-            notes.append("general-domain")
-            if progress is not None:
-                progress(1.0, "score")
+    scores, folds, notes = _method_scores(method, dataset, rev, tok, tokens, workspace, n_folds, random_state, progress)
     seconds = time.perf_counter() - t0
     frame = rev.copy()
     frame["score"] = scores
