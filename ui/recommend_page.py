@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from recsys_core.app import ABState
+from recsys_core.app.lab import NOTE_FITTED, NOTE_SAVED
 from recsys_core.app.serving import HIDING_ACTIONS
 from recsys_core.errors import UserError
 from recsys_core.models import REGISTRY, make_model
@@ -65,7 +66,11 @@ def registry_note(note) -> str:
 
 
 def model_label(row) -> str:
-    """A registered model as people see it: its (generated or chosen) name."""
+    """A registered model as people see it: its (generated or chosen) name, plus how it was made when
+    that is more than a plain fit (e.g. retrained with feedback)."""
+    note = row.get("note")
+    if isinstance(note, str) and note and note not in (NOTE_FITTED, NOTE_SAVED):
+        return f"{row['display']} · {registry_note(note)}"
     return str(row["display"])
 
 
