@@ -353,6 +353,16 @@ def distribution_chart(prof: pd.DataFrame, column: str, user_value=None) -> go.F
 
 def silhouette_chart(curve: pd.DataFrame, chosen: int) -> go.Figure:
     fig = px.line(curve, x="k", y="silhouette", markers=True, title=t("aud.seg.curve"), color_discrete_sequence=PALETTE)
+    c = curve.dropna(subset=["silhouette"])
+    if not c.empty:  # the automatic rule's band: every k above this line is "nearly as good" as the best
+        rule = S.choose_k(c)
+        fig.add_hline(
+            y=rule["threshold"],
+            line_dash="dash",
+            line_color="gray",
+            annotation_text=t("aud.seg.curve_band", tol=rule["tolerance"]),
+            annotation_position="bottom left",
+        )
     fig.add_vline(
         x=chosen,
         line_dash="dot",
@@ -365,24 +375,29 @@ def silhouette_chart(curve: pd.DataFrame, chosen: int) -> go.Figure:
 
 
 def curve_note(curve: pd.DataFrame | None) -> str | None:
-    """One line on the silhouette curve: the best k, and the best k of at least 3 when the best is 2.
+    """One line beside the silhouette curve explaining the automatic k.
 
-    Silhouette tends to favour two broad halves; marketers usually want finer groups, so the page
-    names the runner-up with k >= 3 and lets the user pick it (the default stays the best k).
+    Silhouette tends to favour two broad halves; marketers want finer groups, so the automatic k
+    is the largest k whose silhouette is within a tolerance of the best (``choose_k``). The note
+    says which k had the best score and why a larger one was chosen.
     """
     if curve is None or curve.empty:
         return None
     c = curve.dropna(subset=["silhouette"])
     if c.empty:
         return None
-    best = c.loc[c["silhouette"].idxmax()]
-    if int(best["k"]) != 2:
-        return t("aud.seg.curve_best", k=int(best["k"]), s=float(best["silhouette"]))
-    finer = c[c["k"] >= 3]
-    if finer.empty:
-        return t("aud.seg.curve_best", k=2, s=float(best["silhouette"]))
-    alt = finer.loc[finer["silhouette"].idxmax()]
-    return t("aud.seg.curve_best2", s=float(best["silhouette"]), k=int(alt["k"]), s2=float(alt["silhouette"]))
+    rule = S.choose_k(c)
+    s_k = float(c.set_index("k").loc[rule["k"], "silhouette"])
+    if rule["k"] == rule["best_k"]:
+        return t("aud.seg.curve_best", k=rule["k"], s=rule["best"], tol=rule["tolerance"])
+    return t(
+        "aud.seg.curve_rule",
+        best_k=rule["best_k"],
+        s=rule["best"],
+        k=rule["k"],
+        s2=s_k,
+        tol=rule["tolerance"],
+    )
 
 
 def pick_k() -> None:

@@ -66,6 +66,7 @@ def run(args) -> int:
         "silhouette": res.silhouette,
         "algorithm": res.algorithm,
         "k_mode": res.params["k_mode"],
+        "k_rule": res.params.get("k_rule"),
         "users": int(len(res.memberships)),
         "silhouette_curve": res.curve.to_dict("records") if res.curve is not None else None,
         "segments": personas_summary(res.personas),

@@ -200,10 +200,11 @@ def test_curve_note_and_feature_labels():
 
     two = pd.DataFrame({"k": [2, 3, 4, 5], "silhouette": [0.30, 0.20, 0.25, 0.10]})
     assert curve_note(two) == (
-        "轮廓系数最高的是 k=2（0.300），即把用户一分为二；若需要更细的分群，k≥3 中最高的是 k=4（0.250），可在下方选择。"
+        "轮廓系数最高的是 k=2（0.300），但 k=4（0.250）与之相差不到 0.06，几乎一样好："
+        "自动选择取容差内最大的 k，给出更细、更可投放的分群。可在下方改选其他 k。"
     )
     four = pd.DataFrame({"k": [2, 3, 4], "silhouette": [0.1, 0.2, 0.3]})
-    assert curve_note(four) == "轮廓系数最高的是 k=4（0.300）。"
+    assert curve_note(four) == "轮廓系数最高的是 k=4（0.300），更大的 k 都比它低 0.06 以上，自动选择取它。"
     assert curve_note(None) is None
     assert feature_label("age_band:18-24") == "年龄段:18-24"
     assert feature_label("gender:女") == "性别:女"

@@ -79,3 +79,31 @@ def test_bad_k(profiles):
         fit_segments(profiles, 1)
     with pytest.raises(ValueError, match="k must be"):
         fit_segments(profiles, "many")
+
+
+def test_choose_k_takes_the_largest_k_nearly_as_good_as_the_best():
+    import pandas as pd
+
+    from recsys_core.profiling.segments import choose_k
+
+    # the demo's shape: best at 2, nearly flat to 6, then a drop
+    curve = pd.DataFrame({"k": [2, 3, 4, 5, 6, 7], "silhouette": [0.205, 0.174, 0.174, 0.156, 0.154, 0.125]})
+    rule = choose_k(curve)
+    assert rule["k"] == 6 and rule["best_k"] == 2
+    assert rule["threshold"] == pytest.approx(0.145)
+    # a clear peak stays where it is
+    peak = pd.DataFrame({"k": [2, 3, 4, 5], "silhouette": [0.31, 0.43, 0.31, 0.24]})
+    assert choose_k(peak)["k"] == 3
+    assert choose_k(peak, tolerance=0.15)["k"] == 4
+    with pytest.raises(ValueError, match="fixed k"):
+        choose_k(pd.DataFrame({"k": [2], "silhouette": [float("nan")]}))
+
+
+def test_auto_k_on_the_demo_finds_more_than_two_segments():
+    from recsys_core.data import demo
+
+    ds = demo.load()
+    prof = build_profiles(ds, tags=False)
+    res = fit_segments(prof, "auto", "kmeans", k_max=8)
+    assert res.k == 6  # six planted taste groups
+    assert res.curve.set_index("k")["silhouette"].idxmax() == 2  # plain argmax would have collapsed to 2
