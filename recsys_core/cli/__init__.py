@@ -15,6 +15,9 @@ COMMANDS = [
     "sentiment",
     "keywords",
     "synth",
+    "boxoffice",
+    "campaign",
+    "plan",
 ]
 
 

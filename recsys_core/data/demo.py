@@ -33,6 +33,7 @@ from .schema import age_band
 DEFAULT_SEED = 20261122
 DATASET_NAME = "CineLens 合成演示数据 / synthetic demo data"
 DEFAULT_FOLDER = Path(__file__).resolve().parents[2] / "data" / "demo"
+PROMOTION_FOLDER = "promotion"  # film, campaign and behaviour tables of the Promotion page
 
 START = pd.Timestamp("2023-01-01")
 END = pd.Timestamp("2025-12-31 23:59:59")
@@ -1463,7 +1464,7 @@ def _make_ratings(rng, items: pd.DataFrame, X: np.ndarray, group: np.ndarray, n_
         + day.astype("timedelta64[D]").astype("timedelta64[s]")
         + secs.astype("timedelta64[s]")
     )
-    return rows_u, rows_i, rating, ts, {"quality": quality, "aff": aff}
+    return rows_u, rows_i, rating, ts, {"quality": quality, "aff": aff, "release": release}
 
 
 # --------------------------------------------------------------------------- reviews
@@ -1573,6 +1574,26 @@ def generate(
     seed: int = DEFAULT_SEED, n_users: int = 800, n_items: int = 500, n_ratings: int = 60_000, n_reviews: int = 10_000
 ) -> Dataset:
     """Generate the synthetic demo dataset (deterministic for a given seed)."""
+    return _generate(seed, n_users, n_items, n_ratings, n_reviews)[0]
+
+
+def generate_with_promotion(seed: int = DEFAULT_SEED, **sizes) -> tuple[Dataset, dict, dict]:
+    """The demo dataset plus its promotion tables (films, box_office_daily, exposures, behaviour)
+    and their manifest (with the planted campaign uplift). The rating tables are the same as
+    :func:`generate`'s: the promotion tables come from their own random stream."""
+    from .demo_promotion import generate_promotion
+
+    ds, extras = _generate(seed, **sizes)
+    group_genres = [{g for g, v in aff.items() if v >= 0.8} for _, _, aff in GROUPS]
+    tables, manifest = generate_promotion(
+        seed, ds.items, ds.users, extras["group"], ds.interactions, extras["latent"], group_genres
+    )
+    return ds, tables, manifest
+
+
+def _generate(
+    seed: int = DEFAULT_SEED, n_users: int = 800, n_items: int = 500, n_ratings: int = 60_000, n_reviews: int = 10_000
+) -> tuple[Dataset, dict]:
     if n_users < 10 or n_items < 20 or n_ratings < 12 * n_users or n_reviews < 0:
         raise ValueError("generate() needs n_users >= 10, n_items >= 20, n_ratings >= 12 * n_users")
     rng = np.random.default_rng(seed)
@@ -1615,7 +1636,7 @@ def generate(
         "group_names": dict(enumerate(GROUP_NAMES)),
         "label": DATASET_NAME,
     }
-    return Dataset.from_frames(
+    ds = Dataset.from_frames(
         inter,
         items,
         users,
@@ -1624,6 +1645,17 @@ def generate(
         sources=(f"recsys_core.data.demo seed={seed}",),
         meta=meta,
     )
+    return ds, {"group": group, "latent": latent}
+
+
+def write_promotion(tables: dict, manifest: dict, folder: str | Path) -> None:
+    """Write the promotion tables (one CSV each) and their manifest into ``folder``."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, df in tables.items():
+        df.to_csv(folder / f"{name}.csv", index=False, encoding="utf-8", lineterminator="\n")
+    text = json.dumps({"name": DATASET_NAME, **manifest}, ensure_ascii=False, indent=2) + "\n"
+    (folder / "manifest.json").write_text(text, encoding="utf-8")
 
 
 def write(ds: Dataset, folder: str | Path) -> dict:
@@ -1708,8 +1740,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default: {DEFAULT_SEED})")
     a = p.parse_args(argv)
     t0 = time.perf_counter()
-    ds = generate(a.seed)
+    ds, tables, promo = generate_with_promotion(a.seed)
     man = write(ds, a.out)
+    write_promotion(tables, promo, Path(a.out) / PROMOTION_FOLDER)
     print(f"wrote {a.out}: {man['counts']} in {time.perf_counter() - t0:.1f}s")
     return 0
 

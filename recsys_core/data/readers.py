@@ -311,6 +311,9 @@ def _manifest_scale(path: Path):
 
 
 _SKIP_NAMES = re.compile(r"(^|/)(readme[^/]*|license[^/]*|\.[^/]*|__macosx/.*|thumbs\.db|desktop\.ini)$", re.I)
+# a CineLens dataset folder keeps its Promotion-page tables (films, campaign and behaviour logs) here;
+# they are read by recsys_core.promotion, not as ratings
+_PROMOTION_SUBFOLDER = re.compile(r"^promotion/", re.I)
 _ML100K_KEEP = {"u.data", "u.item", "u.user"}
 _ML100K_SKIP = re.compile(r"^(u\d\.(base|test)|u[ab]\.(base|test)|u\.(genre|occupation|info)|allbut\.pl|mku\.sh)$")
 _ML_SKIP = {"links.csv", "genome-scores.csv", "genome-tags.csv"}
@@ -329,7 +332,7 @@ def _select_folder_files(names: list, base=None) -> list:
     for x in names:
         b = bn(x)
         r = rel(x).replace("\\", "/")
-        if _SKIP_NAMES.search(r.lower()) or b in _ML_SKIP:
+        if _SKIP_NAMES.search(r.lower()) or b in _ML_SKIP or (base is not None and _PROMOTION_SUBFOLDER.match(r)):
             continue
         if _ML100K_SKIP.match(b):
             continue

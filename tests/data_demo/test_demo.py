@@ -245,3 +245,28 @@ def test_clustering_on_genre_taste_recovers_the_planted_groups(ds):
     assert len(set(truth)) == len(demo.GROUPS) == 6
     labels = KMeans(n_clusters=6, n_init=10, random_state=0).fit_predict(f.to_numpy())
     assert adjusted_rand_score(truth, labels) >= 0.5
+
+
+# ---------------------------------------------------------------- promotion tables
+
+
+def test_shipped_promotion_tables_equal_a_fresh_generation(tmp_path):
+    folder = demo.DEFAULT_FOLDER / demo.PROMOTION_FOLDER
+    if not (folder / "films.csv").exists():
+        pytest.skip("data/demo/promotion has not been generated")
+    ds, tables, man = demo.generate_with_promotion()
+    pd.testing.assert_frame_equal(ds.interactions, demo.generate().interactions)  # rating tables unchanged
+    demo.write_promotion(tables, man, tmp_path)
+    for name in ("films", "box_office_daily", "exposures", "behaviour", "manifest"):
+        ext = "json" if name == "manifest" else "csv"
+        assert (tmp_path / f"{name}.{ext}").read_bytes() == (folder / f"{name}.{ext}").read_bytes(), name
+    assert man["synthetic"] is True and 0.05 < man["planted"]["c1_uplift"] < 0.2
+    total = sum(p.stat().st_size for p in demo.DEFAULT_FOLDER.rglob("*") if p.is_file())
+    assert total < 5_000_000  # the whole demo folder, promotion tables included
+
+
+def test_dataset_readers_skip_the_promotion_subfolder():
+    from recsys_core.data.readers import read_path
+
+    res = read_path(demo.DEFAULT_FOLDER)
+    assert sorted(t.name for t in res.tables) == ["interactions.csv", "items.csv", "users.csv"]
