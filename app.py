@@ -18,6 +18,7 @@ PAGES = [
     ("views/3_reviews.py", "nav.reviews", ":material/reviews:", "reviews"),
     ("views/4_models.py", "nav.models", ":material/science:", "models"),
     ("views/5_recommend.py", "nav.recommend", ":material/recommend:", "recommend"),
+    ("views/6_promotion.py", "nav.promotion", ":material/campaign:", "promotion"),
 ]
 
 

@@ -19,6 +19,15 @@ LOCALE_DIR = Path(__file__).resolve().parent / "locales"
 # Keys built at run time from a prefix and a code (``t(f"rec.fb.{action}")``). The locale test
 # counts a key as used when it matches one of these prefixes and the prefix appears in the source.
 DYNAMIC_PREFIXES = (
+    "promo.bo.by_",
+    "promo.camp.kind.",
+    "promo.day.",
+    "promo.feat.",
+    "promo.model.",
+    "promo.resp.t.",
+    "promo.scorer.",
+    "promo.slot.",
+    "promo.trait.",
     "aud.beh.col.",
     "aud.beh.model.",
     "aud.beh.task.",

@@ -152,6 +152,38 @@ class K:
     AUD_TGT_BENCH_N = "aud_tgt_bench_n"
     AUD_TGT_BENCH_GO = "aud_tgt_bench_go"
     AUD_TGT_BENCH_RUN = "aud_tgt_bench_run"  # (version, model, films) of the last many-film benchmark
+    # --- Promotion page (widget keys and page state; results default to None) ---
+    PROMO_UP_FILMS = "promo_up_films"  # uploaded film table
+    PROMO_UP_DAILY = "promo_up_daily"  # uploaded daily box-office table
+    PROMO_UP_EXPOSURES = "promo_up_exposures"  # uploaded campaign exposure log
+    PROMO_UP_BEHAVIOUR = "promo_up_behaviour"  # uploaded behaviour log
+    PROMO_MAP_PREFIX = "promo_map_"  # prefix of the FIELD=COLUMN mapping inputs, one per table kind
+    PROMO_BO_TARGET = "promo_bo_target"
+    PROMO_BO_POST = "promo_bo_post"  # opt in to post-release columns
+    PROMO_BO_GO = "promo_bo_go"
+    PROMO_BO = "promo_bo"  # {"sig", "res"} of the last forecast, or None
+    PROMO_WHATIF = "promo_whatif"  # the what-if form
+    PROMO_CAMP = "promo_camp"
+    PROMO_SPEND = "promo_spend"
+    PROMO_CAMP_GO = "promo_camp_go"
+    PROMO_CAMP_RES = "promo_camp_res"  # {"sig", "campaign", "kind", "lift" | "did", "uplift"}, or None
+    PROMO_RESP_TARGET = "promo_resp_target"
+    PROMO_RESP_GO = "promo_resp_go"
+    PROMO_RESP = "promo_resp"  # {"sig", "res", "scores"} of the last ad-response run, or None
+    PROMO_PLAN_ITEM = "promo_plan_item"
+    PROMO_PLAN_SHARE = "promo_plan_share"
+    PROMO_PLAN_BUDGET = "promo_plan_budget"
+    PROMO_PLAN_CPM = "promo_plan_cpm"
+    PROMO_PLAN_FREQ = "promo_plan_freq"
+    PROMO_PLAN_CONV = "promo_plan_conv"
+    PROMO_PLAN_RESP = "promo_plan_resp"  # mix in the ad-response scores
+    PROMO_PLAN_VALIDATE = "promo_plan_validate"
+    PROMO_PLAN_VAL = "promo_plan_val"  # {"version", "lifts", "best", ...} of the offline validation, or None
+    PROMO_PLAN_GO = "promo_plan_go"
+    PROMO_PLAN = "promo_plan"  # {"version", "plan"} of the last plan, or None
+    PROMO_CONTACTS = "promo_contacts"  # users table with email / phone for hashed export
+    PROMO_PLAN_DL = "promo_plan_dl"
+    PROMO_BUZZ_ITEM = "promo_buzz_item"
 
 
 def _defaults() -> dict:
@@ -174,6 +206,11 @@ def _defaults() -> dict:
         K.REC_OFFLINE: None,
         K.REC_CURRENT_USER: None,
         K.REV_DONE: None,
+        K.PROMO_BO: None,
+        K.PROMO_CAMP_RES: None,
+        K.PROMO_RESP: None,
+        K.PROMO_PLAN_VAL: None,
+        K.PROMO_PLAN: None,
     }
 
 
