@@ -149,10 +149,24 @@ def user_features(version: str, seg_sig: str, _seg):
 
 
 # ------------------------------------------------------------------------------------------- labels
+CHANNELS_EN = {
+    "短视频": "short video",
+    "社交": "social",
+    "搜索": "search",
+    "信息流": "news feed",
+    "开屏": "splash screen",
+}
+
+
 def trait_value(trait: str, value) -> str:
     if trait == "segment":
-        return str(value)
+        return (st.session_state.get(K.PROMO_SEG_NAMES) or {}).get(str(value), f"#{value}")
     return value_label(value, lang())
+
+
+def channel_label(v) -> str:
+    """Display name of a channel: the demo's channel names read in English too; the user's own stay as they are."""
+    return CHANNELS_EN.get(str(v), str(v)) if lang() == "en" else str(v)
 
 
 def money(v) -> str:
@@ -206,7 +220,9 @@ def forecast_scatter(pred: pd.DataFrame) -> go.Figure:
     fig.update_xaxes(type="log", title=t("promo.bo.actual"))
     fig.update_yaxes(type="log", title=t("promo.bo.predicted"))
     fig.update_layout(title=t("promo.bo.scatter_title"))
-    return style(fig, 420)
+    fig = style(fig, 440)
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.15, x=0))
+    return fig
 
 
 def importance_chart(imp: pd.DataFrame) -> go.Figure:
@@ -218,21 +234,23 @@ def importance_chart(imp: pd.DataFrame) -> go.Figure:
     return style(fig, 360)
 
 
-def pdp_chart(pdp: dict) -> go.Figure | None:
+def pdp_chart(pdp: dict, log_columns=()) -> go.Figure | None:
     if not pdp:
         return None
     names = list(pdp)[:4]
-    fig = make_subplots(rows=1, cols=len(names), subplot_titles=[feature_name(n) for n in names])
-    for k, n in enumerate(names, start=1):
+    rows = (len(names) + 1) // 2
+    fig = make_subplots(rows=rows, cols=2, subplot_titles=[feature_name(n) for n in names], vertical_spacing=0.25)
+    for k, n in enumerate(names):
         d = pdp[n]
-        fig.add_trace(
-            go.Scatter(x=d["value"], y=d["predicted"], mode="lines", line=dict(color=PALETTE[2]), showlegend=False),
-            1,
-            k,
-        )
+        x = np.expm1(d["value"]) if n in log_columns else d["value"]  # back to the column's own units
+        line = go.Scatter(x=x, y=d["predicted"], mode="lines", line=dict(color=PALETTE[2]), showlegend=False)
+        fig.add_trace(line, k // 2 + 1, k % 2 + 1)
+        if n in log_columns:
+            fig.update_xaxes(type="log", row=k // 2 + 1, col=k % 2 + 1)
     fig.update_layout(title=t("promo.bo.pdp"))
-    fig.update_yaxes(title_text=t("promo.bo.predicted"), row=1, col=1)
-    return style(fig, 300)
+    fig = style(fig, 220 * rows + 80)
+    fig.update_layout(margin=dict(t=80))
+    return fig
 
 
 def channel_chart(by_channel: pd.DataFrame) -> go.Figure:
@@ -297,39 +315,36 @@ def calibration_chart(cal: dict) -> go.Figure:
 
 def mix_chart(mix: pd.DataFrame) -> go.Figure:
     traits = [tr for tr in ("age_band", "gender", "city", "segment") if tr in set(mix["trait"])]
+    rows = (len(traits) + 1) // 2
     fig = make_subplots(
-        rows=1, cols=len(traits), subplot_titles=[t(f"promo.trait.{tr}") for tr in traits], horizontal_spacing=0.06
+        rows=rows,
+        cols=2,
+        subplot_titles=[t(f"promo.trait.{tr}") for tr in traits],
+        horizontal_spacing=0.08,
+        vertical_spacing=0.2,
     )
-    for k, tr in enumerate(traits, start=1):
+    for k, tr in enumerate(traits):
+        r, c = k // 2 + 1, k % 2 + 1
         d = mix[mix["trait"] == tr]
         labels = [trait_value(tr, v) for v in d["value"]]
-        fig.add_trace(
-            go.Bar(
-                x=labels,
-                y=d["audience_share"],
-                name=t("promo.plan.audience"),
-                marker_color=PALETTE[0],
-                showlegend=k == 1,
-            ),
-            1,
-            k,
+        aud = go.Bar(
+            x=labels, y=d["audience_share"], name=t("promo.plan.audience"), marker_color=PALETTE[0], showlegend=k == 0
         )
-        fig.add_trace(
-            go.Bar(
-                x=labels,
-                y=d["population_share"],
-                name=t("promo.plan.population"),
-                marker_color=PALETTE[7],
-                showlegend=k == 1,
-            ),
-            1,
-            k,
+        pop = go.Bar(
+            x=labels,
+            y=d["population_share"],
+            name=t("promo.plan.population"),
+            marker_color=PALETTE[7],
+            showlegend=k == 0,
         )
+        fig.add_trace(aud, r, c)
+        fig.add_trace(pop, r, c)
     fig.update_yaxes(tickformat=".0%")
-    fig.update_xaxes(tickangle=0)
+    fig.update_xaxes(tickangle=0, automargin=True)
     fig.update_layout(barmode="group", title=t("promo.plan.mix_title"))
-    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.15, x=0))
-    return style(fig, 380)
+    fig = style(fig, 300 * rows + 80)
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.08, x=0), margin=dict(t=70))
+    return fig
 
 
 def heatmap_chart(heat: pd.DataFrame) -> go.Figure:

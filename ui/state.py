@@ -184,6 +184,7 @@ class K:
     PROMO_CONTACTS = "promo_contacts"  # users table with email / phone for hashed export
     PROMO_PLAN_DL = "promo_plan_dl"
     PROMO_BUZZ_ITEM = "promo_buzz_item"
+    PROMO_SEG_NAMES = "promo_seg_names"  # segment id (str) -> persona name in the UI language, for display
 
 
 def _defaults() -> dict:

@@ -144,7 +144,7 @@ with t_bo:
             st.plotly_chart(U.forecast_scatter(res.predictions), key="promo_bo_scatter")
             g1, g2 = st.columns(2)
             g1.plotly_chart(U.importance_chart(res.importance), key="promo_bo_imp")
-            pdp = U.pdp_chart(res.partial_dependence)
+            pdp = U.pdp_chart(res.partial_dependence, res.spec.log_columns)
             if pdp is not None:
                 g2.plotly_chart(pdp, key="promo_bo_pdp")
             st.subheader(t("promo.bo.whatif"))
@@ -234,10 +234,10 @@ with t_camp:
                 a1.metric(
                     t("promo.camp.uplift"),
                     f"{s['uplift']:+.2%}",
-                    t("promo.camp.rates", t1=s["rate_test"], t0=s["rate_control"]),
+                    t("promo.camp.ci_short", lo=s["ci_low"], hi=s["ci_high"]),
                     delta_color="off",
                 )
-                a2.metric(t("promo.camp.ci"), f"[{s['ci_low']:+.1%}, {s['ci_high']:+.1%}]")
+                a2.metric(t("promo.camp.rates_label"), f"{s['rate_test']:.1%} / {s['rate_control']:.1%}")
                 a3.metric(t("promo.camp.incremental"), f"{s['incremental']:.1f}")
                 a4.metric(t("promo.camp.cpi"), U.money(s["cost_per_incremental"]) if s["cost_per_incremental"] else "—")
                 st.caption(
@@ -254,7 +254,12 @@ with t_camp:
                 )
                 lift = run["lift"]
                 if lift.by_channel is not None and len(lift.by_channel):
-                    st.plotly_chart(U.channel_chart(lift.by_channel), key="promo_camp_ch")
+                    st.plotly_chart(
+                        U.channel_chart(
+                            lift.by_channel.assign(channel=lift.by_channel["channel"].map(U.channel_label))
+                        ),
+                        key="promo_camp_ch",
+                    )
                 if lift.by_segment is not None and len(lift.by_segment):
                     st.markdown(f"**{t('promo.camp.by_segment')}**")
                     seg = lift.by_segment.rename(
@@ -294,10 +299,14 @@ with t_camp:
             else:
                 d = run["did"]
                 st.warning(t("promo.camp.weaker"))
-                a1, a2, a3 = st.columns(3)
-                a1.metric(t("promo.camp.did"), f"{d.did:+.3f}")
-                a2.metric(t("promo.camp.ci"), f"[{d.ci_low:+.3f}, {d.ci_high:+.3f}]")
-                a3.metric(t("promo.camp.naive"), f"{d.naive_after_gap:+.3f}")
+                a1, a2 = st.columns(2)
+                a1.metric(
+                    t("promo.camp.did"),
+                    f"{d.did:+.3f}",
+                    t("promo.camp.ci_num", lo=d.ci_low, hi=d.ci_high),
+                    delta_color="off",
+                )
+                a2.metric(t("promo.camp.naive"), f"{d.naive_after_gap:+.3f}")
                 st.caption(t("promo.camp.did_help", n=d.n_exposed, m=d.n_matched, days=d.window_days))
                 st.plotly_chart(U.did_chart(d), key="promo_camp_did")
         else:
@@ -440,7 +449,7 @@ with t_plan:
                     item_id=item,
                     scorer=scorer,
                     response=resp_run["scores"] if (use_resp and resp_run) else None,
-                    describe=describe_users(ds, mem, names),
+                    describe=describe_users(ds, mem, {k: str(k) for k in names}),  # ids; named at display
                     behaviour=tabs["behaviour"].frame if "behaviour" in tabs else None,
                     by_channel=by_ch,
                     audience_share=share,
@@ -466,6 +475,8 @@ with t_plan:
                 resp=t("promo.plan.with_resp") if plan.uses_response else "",
             )
         )
+        seg_names = {str(k): v for k, v in U.ensure_segments(version)[1].items()}  # in the UI language
+        st.session_state[K.PROMO_SEG_NAMES] = seg_names
         if plan.persona:
             parts = [
                 f"**{U.trait_value(p['trait'], p['value'])}** ×{p['index']:.2f}（{p['users']}）"
@@ -501,14 +512,15 @@ with t_plan:
             st.success(
                 t(
                     "promo.plan.best",
-                    channels="、".join(ch["channel"]) if lang() == "zh" else ", ".join(ch["channel"]),
+                    channels=("、" if lang() == "zh" else ", ").join(ch["channel"].map(U.channel_label)),
                     slots="、".join(f"{t('promo.slot.' + r.day)} {r.slot}" for r in slots.itertuples())
                     if lang() == "zh"
                     else ", ".join(f"{t('promo.slot.' + r.day)} {r.slot}" for r in slots.itertuples()),
                 )
             )
             g1, g2 = st.columns(2)
-            chan = plan.channels.rename(
+            chan = plan.channels.assign(channel=plan.channels["channel"].map(U.channel_label))
+            chan = chan.rename(
                 columns={
                     "channel": t("promo.col.channel"),
                     "audience_share": t("promo.col.aud_share"),
@@ -517,7 +529,14 @@ with t_plan:
                     "uplift": t("promo.camp.uplift"),
                 }
             )
-            g1.dataframe(chan.style.format(precision=3), hide_index=True, width="stretch")
+            pct = {
+                t("promo.col.aud_share"): "{:.1%}",
+                t("promo.col.pop_share"): "{:.1%}",
+                t("promo.col.index"): "{:.2f}",
+            }
+            if "uplift" in plan.channels:
+                pct[t("promo.camp.uplift")] = "{:+.1%}"
+            g1.dataframe(chan.style.format(pct, na_rep="—"), hide_index=True, width="stretch")
             g2.plotly_chart(U.heatmap_chart(plan.heatmap), key="promo_plan_heat")
         st.markdown(f"**{t('promo.plan.export')}**")
         st.file_uploader(
@@ -537,13 +556,14 @@ with t_plan:
                 st.caption(t("promo.plan.contacts_ok", cols=", ".join(c for c in contacts.columns if c != "user_id")))
             except UserError as e:
                 st.error(t("common.error", msg=e))
-        data = P.export_plan_csv(plan, workspace().secret("pseudonym"), contacts)
+        data = P.export_plan_csv(plan, workspace().secret("pseudonym"), contacts, segment_names=seg_names)
         st.download_button(
             t("promo.plan.download"),
             data,
             file_name=f"audience_plan_{plan.item_id}.csv",
             mime="text/csv",
             key=K.PROMO_PLAN_DL,
+            on_click="ignore",
         )
         st.caption(t("promo.plan.export_help"))
     else:

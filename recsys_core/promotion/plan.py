@@ -315,7 +315,9 @@ def _neutralise(v):
     return v
 
 
-def export_plan_csv(plan: AudiencePlan, secret: bytes, contacts: pd.DataFrame | None = None) -> bytes:
+def export_plan_csv(
+    plan: AudiencePlan, secret: bytes, contacts: pd.DataFrame | None = None, segment_names: dict | None = None
+) -> bytes:
     """The audience as CSV for an ad platform: user_pseudonym, rank, score, segment, persona and,
     when ``contacts`` (from :func:`hashed_contacts`) is given, email_sha256 / phone_sha256."""
     from ..profiling.audience import pseudonymise
@@ -324,8 +326,11 @@ def export_plan_csv(plan: AudiencePlan, secret: bytes, contacts: pd.DataFrame | 
     out = pd.DataFrame({"user_pseudonym": pseudonymise(a["user_id"], secret)})
     out["rank"] = a["rank"].to_numpy()
     out["score"] = a["score"].round(4).to_numpy()
-    out["segment"] = a["segment"].to_numpy() if "segment" in a else ""
-    out["persona"] = a["persona"].to_numpy()
+    names = {str(k): v for k, v in (segment_names or {}).items()}
+    seg = a["segment"].astype(object) if "segment" in a else pd.Series([""] * len(a))
+    out["segment"] = [names.get(str(v), v) if v is not None and str(v) != "nan" else "" for v in seg]
+    persona = [names.get(str(p["value"]), p["value"]) if p["trait"] == "segment" else p["value"] for p in plan.persona]
+    out["persona"] = " · ".join(map(str, persona))
     if contacts is not None and len(contacts):
         c = contacts.set_index("user_id")
         for col in ("email_sha256", "phone_sha256"):
