@@ -68,7 +68,9 @@ def test_promotion_page_walk(tmp_path, monkeypatch, demo_ds):
     assert any("受众：100 人" in m.value for m in at.markdown)
     reach = next(d.value for d in at.dataframe if "覆盖前" in d.value.columns)
     assert reach["覆盖前"].tolist() == ["1%", "5%", "10%", "20%", "50%"]
-    persona = [m.value for m in at.markdown if m.value.startswith("受众画像")] + [i.value for i in at.info if "没有突出的特征" in i.value]
+    persona = [m.value for m in at.markdown if m.value.startswith("受众画像")] + [
+        i.value for i in at.info if "没有突出的特征" in i.value
+    ]
     assert len(persona) == 1
     assert any("建议渠道" in s.value for s in at.success)
 
