@@ -209,6 +209,21 @@ def campaign_c1(rng, user_ids, fit: np.ndarray, activity: np.ndarray, group: np.
     return log, planted
 
 
+def generate_demo_campaign(seed: int, n_users: int = 800) -> tuple[pd.DataFrame, float]:
+    """The demo's randomised campaign (C1) on a fresh population: six taste groups with the demo's
+    shares, random activity, uplift larger for the groups whose taste fits the film and for some
+    channels. Returns (log, planted population uplift). For coverage checks over many seeds."""
+    from .demo import GROUPS
+
+    rng = np.random.default_rng([int(seed), 15])
+    shares = np.array([g[1] for g in GROUPS])
+    group = rng.choice(len(GROUPS), size=n_users, p=shares / shares.sum())
+    fit = np.isin(group, [0, 5]).astype(float)  # the film suits the sci-fi/action and comedy groups
+    activity = rng.normal(0, 1, n_users)
+    ids = np.array([f"u{k:05d}" for k in range(n_users)], dtype=object)
+    return campaign_c1(rng, ids, fit, activity, group, pd.Timestamp("2025-06-01"), "F1")
+
+
 def generate_campaign(seed: int, n_users: int = 4000, base: float = 0.1, uplift: float = 0.05):
     """A stand-alone randomised exposure log with a known uplift (for coverage tests):
     every user's conversion probability is ``base`` (control) or ``base + uplift`` (test)."""
