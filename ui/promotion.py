@@ -310,7 +310,9 @@ def calibration_chart(cal: dict) -> go.Figure:
     fig.update_layout(
         title=t("promo.resp.calibration"), xaxis_title=t("promo.resp.pred_rate"), yaxis_title=t("promo.resp.obs_rate")
     )
-    return style(fig, 360)
+    fig = style(fig, 380)
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.2, x=0))
+    return fig
 
 
 def mix_chart(mix: pd.DataFrame) -> go.Figure:
@@ -392,11 +394,12 @@ def buzz_chart(frame: pd.DataFrame) -> go.Figure:
     fig.add_vline(x=0, line_dash="dot", line_color="crimson")
     fig.update_yaxes(title_text=t("promo.buzz.gross"), row=1, col=1)
     fig.update_yaxes(title_text=t("promo.buzz.reviews"), row=2, col=1)
-    fig.update_yaxes(title_text=t("promo.buzz.rating_axis"), range=[0, 5.2], row=2, col=1, secondary_y=True)
+    fig.update_yaxes(title_text=t("promo.buzz.rating_axis"), range=[0, 5.2], dtick=1, row=2, col=1, secondary_y=True)
     fig.update_xaxes(title_text=t("promo.buzz.day"), row=2, col=1)
     fig.update_layout(title=t("promo.buzz.title"), hovermode="x unified")
-    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.12, x=0))
-    return style(fig, 520)
+    fig = style(fig, 540)
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.14, x=0))
+    return fig
 
 
 def genre_options(ds) -> list[str]:
