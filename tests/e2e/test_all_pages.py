@@ -11,6 +11,7 @@ PAGES = [  # url path (the Data page is the default page, served at the root), C
     ("reviews", "影评分析", "Reviews", "运行情感分析"),
     ("models", "模型对比", "Models", "训练并对比"),
     ("recommend", "个性化推荐", "Recommend", "训练并登记"),  # a fresh workspace has no model yet
+    ("promotion", "推广", "Promotion", None),  # the Tables tab's status table shows on opening
 ]
 MAIN = "[data-testid='stDataFrame'], [data-testid='stTable'], [data-testid='stPlotlyChart']"
 
