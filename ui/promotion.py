@@ -164,6 +164,16 @@ def trait_value(trait: str, value) -> str:
     return value_label(value, lang())
 
 
+def sticky_select(container, label: str, options: list, key: str, format_func, **kw):
+    """A selectbox whose choice survives a switch of UI language (its labels are translated): the widget
+    key carries the language (``<key>__zh`` / ``<key>__en``) and the chosen value is kept under ``key``."""
+    current = st.session_state.get(key)
+    index = options.index(current) if current in options else 0
+    value = container.selectbox(label, options, index=index, key=f"{key}__{lang()}", format_func=format_func, **kw)
+    st.session_state[key] = value
+    return value
+
+
 def channel_label(v) -> str:
     """Display name of a channel: the demo's channel names read in English too; the user's own stay as they are."""
     return CHANNELS_EN.get(str(v), str(v)) if lang() == "en" else str(v)
@@ -341,8 +351,10 @@ def mix_chart(mix: pd.DataFrame) -> go.Figure:
         )
         fig.add_trace(aud, r, c)
         fig.add_trace(pop, r, c)
+        if tr == "segment":  # persona names are long
+            fig.update_xaxes(tickangle=-20, row=r, col=c)
     fig.update_yaxes(tickformat=".0%")
-    fig.update_xaxes(tickangle=0, automargin=True)
+    fig.update_xaxes(automargin=True)
     fig.update_layout(barmode="group", title=t("promo.plan.mix_title"))
     fig = style(fig, 300 * rows + 80)
     fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.08, x=0), margin=dict(t=70))

@@ -14,7 +14,7 @@ from recsys_core.promotion import response as R
 from recsys_core.promotion.features import describe_users
 from ui import promotion as U
 from ui.i18n import lang, t
-from ui.reviews import page_link
+from ui.reviews import page_link, sticky_radio
 from ui.services import require_dataset, workspace
 from ui.state import K, init_state
 
@@ -89,7 +89,7 @@ with t_bo:
             c for c in ("gross", "opening_gross", "opening_3d") if c in films and films[c].notna().sum() >= B.MIN_FILMS
         ]
         c1, c2, c3 = st.columns([2, 2, 1])
-        target = c1.selectbox(t("promo.bo.target"), targets, key=K.PROMO_BO_TARGET, format_func=U.feature_name)
+        target = U.sticky_select(c1, t("promo.bo.target"), targets, K.PROMO_BO_TARGET, U.feature_name)
         post = c2.checkbox(t("promo.bo.include_post"), key=K.PROMO_BO_POST, help=t("promo.bo.include_post_help"))
         c3.write("")
         if c3.button(t("promo.bo.run"), key=K.PROMO_BO_GO, type="primary"):
@@ -200,7 +200,7 @@ with t_camp:
         cs = C.campaigns(ex)
         labels = {r.campaign: t(f"promo.camp.kind.{r.analysis}", c=r.campaign, n=r.users) for r in cs.itertuples()}
         c1, c2, c3 = st.columns([2, 2, 1])
-        camp = c1.selectbox(t("promo.camp.pick"), cs["campaign"].tolist(), key=K.PROMO_CAMP, format_func=labels.get)
+        camp = U.sticky_select(c1, t("promo.camp.pick"), cs["campaign"].tolist(), K.PROMO_CAMP, labels.get)
         kind = cs.set_index("campaign").loc[camp, "analysis"]
         spend = c2.number_input(
             t("promo.camp.spend"), value=None, min_value=0.0, key=K.PROMO_SPEND, help=t("promo.camp.spend_help")
@@ -317,13 +317,14 @@ with t_resp:
     st.caption(t("promo.resp.help"))
     if need("exposures"):
         c1, c2 = st.columns([3, 1])
-        target = c1.radio(
-            t("promo.resp.target"),
-            ["converted", "click"],
-            key=K.PROMO_RESP_TARGET,
-            horizontal=True,
-            format_func=lambda v: t(f"promo.resp.t.{v}"),
-        )
+        with c1:
+            target = sticky_radio(
+                t("promo.resp.target"),
+                ["converted", "click"],
+                K.PROMO_RESP_TARGET,
+                lambda v: t(f"promo.resp.t.{v}"),
+                horizontal=True,
+            )
         c2.write("")
         if c2.button(t("promo.resp.run"), key=K.PROMO_RESP_GO, type="primary"):
             with st.status(t("promo.resp.running"), expanded=True) as status:

@@ -49,7 +49,7 @@ def test_promotion_page_walk(tmp_path, monkeypatch, demo_ds):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["转化率提升"] == "+12.00%"  # 20.75% test vs 8.75% control on the demo log
     assert metrics["增量转化数"] == "48.0"
-    at.selectbox(key="promo_camp").set_value("C2").run()
+    at.selectbox(key="promo_camp__zh").set_value("C2").run()
     at.button(key="promo_camp_go").click().run()
     _ok(at)
     assert any("没有随机对照组" in w.value for w in at.warning)
