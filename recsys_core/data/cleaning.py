@@ -653,17 +653,14 @@ def normalise_ids_fast(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
 # ---------------------------------------------------------------------------------------
 
 
-def clean(raw, options: CleaningOptions | dict | None = None, progress=None, *, name: str | None = None):
-    """Clean raw tables (or a Dataset, or a read result) -> ``(Dataset, CleaningReport)``.
-
-    ``progress(fraction, label)`` is called between steps.  The input is never modified.
-    """
+def _as_raw_tables(raw) -> RawTables:
+    """Raw tables from whatever ``clean`` was given: raw tables, a read result, a Dataset or a frame."""
     from .readers import ReadResult
 
     if isinstance(raw, ReadResult):
-        raw = apply_mapping(raw)
-    elif isinstance(raw, Dataset):
-        raw = RawTables(
+        return apply_mapping(raw)
+    if isinstance(raw, Dataset):
+        return RawTables(
             raw.interactions,
             raw.items,
             raw.users,
@@ -672,8 +669,29 @@ def clean(raw, options: CleaningOptions | dict | None = None, progress=None, *, 
             tuple(raw.rating_scale),
             raw.name,
         )
-    elif isinstance(raw, pd.DataFrame):
-        raw = RawTables(raw)
+    if isinstance(raw, pd.DataFrame):
+        return RawTables(raw)
+    return raw
+
+
+@dataclass
+class _Run:
+    """What the cleaning steps share: the rows so far, the options, the input, the report being written."""
+
+    df: pd.DataFrame
+    opts: CleaningOptions
+    raw: RawTables
+    rep: CleaningReport
+    raw_rating: pd.Series | None = None  # the rating column as read (for orig_rating)
+    target: tuple = (1.0, 5.0)  # the rating scale of the result
+
+
+def clean(raw, options: CleaningOptions | dict | None = None, progress=None, *, name: str | None = None):
+    """Clean raw tables (or a Dataset, or a read result) -> ``(Dataset, CleaningReport)``.
+
+    ``progress(fraction, label)`` is called between steps.  The input is never modified.
+    """
+    raw = _as_raw_tables(raw)
     opts = options if isinstance(options, CleaningOptions) else CleaningOptions.from_dict(options)
     prog = progress or (lambda f, label="": None)
     df = raw.interactions
@@ -683,189 +701,201 @@ def clean(raw, options: CleaningOptions | dict | None = None, progress=None, *, 
         )
     df = df[[c for c in INTERACTION_COLUMNS if c in df.columns]].reset_index(drop=True)
     rep = CleaningReport(source=dict(raw.source_info), rows_in=len(df), options=opts.to_dict())
-    total = len(STEP_LABELS)
-    k = [0]
-
-    def add(step: StepReport):
-        rep.steps.append(step)
-        k[0] += 1
-        prog(min(k[0] / total, 1.0), step.label)
-
+    run = _Run(df, opts, raw, rep)
     prog(0.0, "start")
-    # 1 exact duplicates -------------------------------------------------------------
-    n = len(df)
-    if opts.exact_duplicates and n:
-        dup = df.duplicated(keep="first")
-        ex = _examples(df, dup)
-        df = df[~dup]
-        add(StepReport("exact_duplicates", n, len(df), int(dup.sum()), ex, f"{int(dup.sum())} identical rows removed"))
-    else:
-        add(StepReport("exact_duplicates", n, n, 0, [], "off", enabled=bool(opts.exact_duplicates)))
+    for k, step in enumerate(_STEPS, start=1):
+        rep.steps.append(step(run))
+        prog(min(k / len(STEP_LABELS), 1.0), rep.steps[-1].label)
+    prog(0.97, "assemble")
+    ds = _assemble(run, name)
+    prog(1.0, "done")
+    return ds, rep
 
-    # 2 id normalisation ----------------------------------------------------------------
-    n = len(df)
+
+# 1 exact duplicates -------------------------------------------------------------
+def _step_exact_duplicates(run: _Run) -> StepReport:
+    df, n = run.df, len(run.df)
+    if not (run.opts.exact_duplicates and n):
+        return StepReport("exact_duplicates", n, n, 0, [], "off", enabled=bool(run.opts.exact_duplicates))
+    dup = df.duplicated(keep="first")
+    ex = _examples(df, dup)
+    run.df = df[~dup]
+    return StepReport(
+        "exact_duplicates", n, len(run.df), int(dup.sum()), ex, f"{int(dup.sum())} identical rows removed"
+    )
+
+
+# 2 id normalisation ----------------------------------------------------------------
+def _trimmed_ids(col: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    st = col.astype("string").str.strip()
+    st = st.mask(st.eq(""))
+    return st.astype(object).where(st.notna(), None), np.zeros(len(col), dtype=bool)
+
+
+def _step_normalise_ids(run: _Run) -> StepReport:
+    df, n = run.df, len(run.df)
     changed_total, ex = 0, []
     for c in ("user_id", "item_id"):
         before = df[c]
-        if opts.normalise_ids:
-            after, changed = normalise_ids_fast(before)
-        else:
-            st = before.astype("string").str.strip()
-            st = st.mask(st.eq(""))
-            after = st.astype(object).where(st.notna(), None)
-            changed = np.zeros(len(before), dtype=bool)
+        after, changed = normalise_ids_fast(before) if run.opts.normalise_ids else _trimmed_ids(before)
         cnt = int(changed.sum())
         if cnt:
             changed_total += cnt
             idx = before.index[changed][:3]
             ex += [{"column": c, "before": _jsonable(before.loc[i]), "after": _jsonable(after.loc[i])} for i in idx]
         df[c] = after
-    add(
-        StepReport(
-            "normalise_ids",
-            n,
-            n,
-            changed_total,
-            ex[:5],
-            f"{changed_total} ids re-spelt (e.g. ' 1', '1.0' -> '1')"
-            if opts.normalise_ids
-            else "off (ids only trimmed)",
-            enabled=opts.normalise_ids,
-        )
+    detail = (
+        f"{changed_total} ids re-spelt (e.g. ' 1', '1.0' -> '1')"
+        if run.opts.normalise_ids
+        else "off (ids only trimmed)"
     )
+    return StepReport("normalise_ids", n, n, changed_total, ex[:5], detail, enabled=run.opts.normalise_ids)
 
-    # 3 missing ids ---------------------------------------------------------------------
-    n = len(df)
+
+# 3 missing ids ---------------------------------------------------------------------
+def _step_missing_ids(run: _Run) -> StepReport:
+    df, n = run.df, len(run.df)
     miss = df["user_id"].isna() | df["item_id"].isna()
     ex = _examples(df, miss)
-    df = df[~miss]
-    add(
-        StepReport(
-            "missing_ids", n, len(df), int(miss.sum()), ex, f"{int(miss.sum())} rows without a user or film id dropped"
-        )
+    run.df = df[~miss]
+    return StepReport(
+        "missing_ids", n, len(run.df), int(miss.sum()), ex, f"{int(miss.sum())} rows without a user or film id dropped"
     )
 
-    # 4 ratings --------------------------------------------------------------------------
-    n = len(df)
-    orig_rating = raw_rating = None
-    if "rating" in df:
-        r_raw = raw_rating = df["rating"]
-        r = pd.Series(to_float(r_raw), index=df.index)
-        if _is_number_dtype(r_raw):
-            odd = pd.Series(False, index=df.index)
-        else:
-            odd = r_raw.notna() & r.isna()
-            if odd.any():
-                blank = r_raw[odd].astype("string").str.strip().eq("").fillna(True)
-                odd[blank[blank].index] = False
-        parsed_n = 0
-        if odd.any():
-            orig_rating = r_raw.astype(object).copy()
-            if opts.parse_ratings:
-                uniq = pd.unique(r_raw[odd])
-                table = {u: parse_rating_text(u) for u in uniq}
-                vals = r_raw[odd].map(table).astype("float64")
-                r = r.copy()
-                r[odd] = vals
-                parsed_n = int(vals.notna().sum())
-        unparsed = odd & r.isna()
-        ex = _examples(pd.DataFrame({"rating": r_raw, "parsed": r}), odd & r.notna(), 3) + _examples(
-            pd.DataFrame({"rating": r_raw, "parsed": r}), unparsed, 3
-        )
-        df = df.copy()
-        df["rating"] = r
-        if orig_rating is not None:
-            df["orig_rating"] = orig_rating
-        if opts.unparseable_ratings == "drop":
-            df = df[~unparsed]
-        detail = f"{parsed_n} text ratings parsed; {int(unparsed.sum())} unreadable " + (
-            "rows dropped" if opts.unparseable_ratings == "drop" else "kept without a rating"
-        )
-        add(StepReport("parse_ratings", n, len(df), int(odd.sum()), ex, detail, enabled=opts.parse_ratings))
-    else:
+
+# 4 ratings --------------------------------------------------------------------------
+def _odd_ratings(r_raw: pd.Series, r: pd.Series) -> pd.Series:
+    """Ratings present as written but not numbers (blank strings do not count)."""
+    if _is_number_dtype(r_raw):
+        return pd.Series(False, index=r.index)
+    odd = r_raw.notna() & r.isna()
+    if odd.any():
+        blank = r_raw[odd].astype("string").str.strip().eq("").fillna(True)
+        odd[blank[blank].index] = False
+    return odd
+
+
+def _step_parse_ratings(run: _Run) -> StepReport:
+    df, n, opts = run.df, len(run.df), run.opts
+    if "rating" not in df:
         df["rating"] = np.nan
-        add(StepReport("parse_ratings", n, n, 0, [], "no rating column: all rows are review/view-only"))
+        return StepReport("parse_ratings", n, n, 0, [], "no rating column: all rows are review/view-only")
+    r_raw = run.raw_rating = df["rating"]
+    r = pd.Series(to_float(r_raw), index=df.index)
+    odd = _odd_ratings(r_raw, r)
+    parsed_n, orig_rating = 0, None
+    if odd.any():
+        orig_rating = r_raw.astype(object).copy()
+        if opts.parse_ratings:
+            uniq = pd.unique(r_raw[odd])
+            table = {u: parse_rating_text(u) for u in uniq}
+            vals = r_raw[odd].map(table).astype("float64")
+            r = r.copy()
+            r[odd] = vals
+            parsed_n = int(vals.notna().sum())
+    unparsed = odd & r.isna()
+    shown = pd.DataFrame({"rating": r_raw, "parsed": r})
+    ex = _examples(shown, odd & r.notna(), 3) + _examples(shown, unparsed, 3)
+    df = df.copy()
+    df["rating"] = r
+    if orig_rating is not None:
+        df["orig_rating"] = orig_rating
+    if opts.unparseable_ratings == "drop":
+        df = df[~unparsed]
+    run.df = df
+    detail = f"{parsed_n} text ratings parsed; {int(unparsed.sum())} unreadable " + (
+        "rows dropped" if opts.unparseable_ratings == "drop" else "kept without a rating"
+    )
+    return StepReport("parse_ratings", n, len(df), int(odd.sum()), ex, detail, enabled=opts.parse_ratings)
 
-    # 5 missing ratings -------------------------------------------------------------------
-    n = len(df)
+
+# 5 missing ratings -------------------------------------------------------------------
+def _step_missing_ratings(run: _Run) -> StepReport:
+    df, n = run.df, len(run.df)
     miss = df["rating"].isna()
-    if opts.missing_ratings == "drop":
+    if run.opts.missing_ratings == "drop":
         ex = _examples(df, miss)
-        df = df[~miss]
-        add(
-            StepReport(
-                "missing_ratings", n, len(df), int(miss.sum()), ex, f"{int(miss.sum())} rows without a rating dropped"
-            )
+        run.df = df[~miss]
+        return StepReport(
+            "missing_ratings", n, len(run.df), int(miss.sum()), ex, f"{int(miss.sum())} rows without a rating dropped"
         )
-    else:
-        add(
-            StepReport(
-                "missing_ratings",
-                n,
-                n,
-                int(miss.sum()),
-                _examples(df, miss, 3),
-                f"{int(miss.sum())} rows without a rating kept as review/view-only rows",
-            )
-        )
+    return StepReport(
+        "missing_ratings",
+        n,
+        n,
+        int(miss.sum()),
+        _examples(df, miss, 3),
+        f"{int(miss.sum())} rows without a rating kept as review/view-only rows",
+    )
 
-    # 6 scale -----------------------------------------------------------------------------
-    n = len(df)
+
+# 6 scale -----------------------------------------------------------------------------
+def _detected_scale(run: _Run) -> tuple[float, float]:
+    """The scale of the ratings, or the file's own scale hint when 99% of the ratings lie on it."""
+    df, hint = run.df, run.raw.scale_hint
     detected = detect_rating_scale(df["rating"])
-    if raw.scale_hint and df["rating"].notna().any():
-        lo_h, hi_h = raw.scale_hint
+    if hint and df["rating"].notna().any():
+        lo_h, hi_h = hint
         rr = df["rating"].dropna()
         if ((rr >= lo_h) & (rr <= hi_h)).mean() >= 0.99:
             detected = (float(lo_h), float(hi_h))
+    return detected
+
+
+def _step_rating_scale(run: _Run) -> StepReport:
+    df, n, opts, rep = run.df, len(run.df), run.opts, run.rep
+    detected = _detected_scale(run)
     target = tuple(float(x) for x in opts.target_scale) if opts.target_scale else detected
     rep.detected_scale, rep.normalised_to = detected, target
-    if target != detected and df["rating"].notna().any():
-        (lo, hi), (tlo, thi) = detected, target
-        if hi <= lo or thi <= tlo:
-            raise UserError(
-                f"{raw.name}: rating scale {list(target)} is not a range - give the lowest and highest rating, e.g. 1,5"
-            )
-        if "orig_rating" not in df:
-            df["orig_rating"] = raw_rating if raw_rating is not None else df["rating"].astype(object)
-        new = (df["rating"] - lo) / (hi - lo) * (thi - tlo) + tlo
-        if opts.rating_step:
-            new = (new / opts.rating_step).round() * opts.rating_step
-        ex = _examples(pd.DataFrame({"before": df["rating"], "after": new}), df["rating"].notna(), 5)
-        changed = int((new != df["rating"]).fillna(False).sum())
-        df["rating"] = new
-        add(
-            StepReport(
-                "rating_scale",
-                n,
-                n,
-                changed,
-                ex,
-                f"detected {detected[0]:g}-{detected[1]:g}, normalised to {tlo:g}-{thi:g} (original kept in orig_rating)",
-            )
+    run.target = target
+    if target == detected or not df["rating"].notna().any():
+        return StepReport("rating_scale", n, n, 0, [], f"detected {detected[0]:g}-{detected[1]:g}; kept")
+    (lo, hi), (tlo, thi) = detected, target
+    if hi <= lo or thi <= tlo:
+        raise UserError(
+            f"{run.raw.name}: rating scale {list(target)} is not a range - give the lowest and highest rating, e.g. 1,5"
         )
-    else:
-        add(StepReport("rating_scale", n, n, 0, [], f"detected {detected[0]:g}-{detected[1]:g}; kept"))
+    if "orig_rating" not in df:
+        df["orig_rating"] = run.raw_rating if run.raw_rating is not None else df["rating"].astype(object)
+    new = (df["rating"] - lo) / (hi - lo) * (thi - tlo) + tlo
+    if opts.rating_step:
+        new = (new / opts.rating_step).round() * opts.rating_step
+    ex = _examples(pd.DataFrame({"before": df["rating"], "after": new}), df["rating"].notna(), 5)
+    changed = int((new != df["rating"]).fillna(False).sum())
+    df["rating"] = new
+    return StepReport(
+        "rating_scale",
+        n,
+        n,
+        changed,
+        ex,
+        f"detected {detected[0]:g}-{detected[1]:g}, normalised to {tlo:g}-{thi:g} (original kept in orig_rating)",
+    )
 
-    # 7 out of range -------------------------------------------------------------------------
-    n = len(df)
-    lo, hi = target
+
+# 7 out of range -------------------------------------------------------------------------
+def _step_out_of_range(run: _Run) -> StepReport:
+    df, n, how = run.df, len(run.df), run.opts.out_of_range
+    lo, hi = run.target
     oor = df["rating"].notna() & ((df["rating"] < lo - 1e-9) | (df["rating"] > hi + 1e-9))
     cnt = int(oor.sum())
     ex = _examples(df, oor)
-    if cnt and opts.out_of_range == "drop":
-        df = df[~oor]
+    if cnt and how == "drop":
+        run.df = df[~oor]
         detail = f"{cnt} ratings outside {lo:g}-{hi:g} dropped"
-    elif cnt and opts.out_of_range == "clip":
-        df = df.copy()
-        df["rating"] = df["rating"].clip(lo, hi)
+    elif cnt and how == "clip":
+        run.df = df.copy()
+        run.df["rating"] = run.df["rating"].clip(lo, hi)
         detail = f"{cnt} ratings outside {lo:g}-{hi:g} clipped"
     else:
         detail = f"{cnt} ratings outside {lo:g}-{hi:g}" + (" kept" if cnt else "")
-    add(StepReport("out_of_range", n, len(df), cnt, ex, detail, enabled=opts.out_of_range != "keep"))
+    return StepReport("out_of_range", n, len(run.df), cnt, ex, detail, enabled=how != "keep")
 
-    # 8 timestamps -----------------------------------------------------------------------------
-    n = len(df)
-    if "timestamp" in df and opts.parse_timestamps:
+
+# 8 timestamps -----------------------------------------------------------------------------
+def _step_timestamps(run: _Run) -> StepReport:
+    df, n = run.df, len(run.df)
+    if "timestamp" in df and run.opts.parse_timestamps:
         raw_ts = df["timestamp"]
         ts = parse_timestamps(raw_ts)
         bad = raw_ts.notna() & ts.isna()
@@ -874,145 +904,134 @@ def clean(raw, options: CleaningOptions | dict | None = None, progress=None, *, 
             bad[blank[blank].index] = False
         present = raw_ts.notna()
         ex = _examples(pd.DataFrame({"timestamp": raw_ts}), bad)
-        df = df.copy()
-        df["timestamp"] = ts
-        add(
-            StepReport(
-                "timestamps",
-                n,
-                n,
-                int(bad.sum()),
-                ex,
-                f"{int(ts.notna().sum())} of {int(present.sum())} times read; {int(bad.sum())} unreadable left empty",
-            )
+        run.df = df.copy()
+        run.df["timestamp"] = ts
+        return StepReport(
+            "timestamps",
+            n,
+            n,
+            int(bad.sum()),
+            ex,
+            f"{int(ts.notna().sum())} of {int(present.sum())} times read; {int(bad.sum())} unreadable left empty",
+        )
+    if "timestamp" in df:
+        df = run.df = df.copy()
+        df["timestamp"] = (
+            parse_timestamps(df["timestamp"]) if pd.api.types.is_datetime64_any_dtype(df["timestamp"].dtype) else pd.NaT
         )
     else:
-        if "timestamp" in df:
-            df = df.copy()
-            df["timestamp"] = (
-                parse_timestamps(df["timestamp"])
-                if pd.api.types.is_datetime64_any_dtype(df["timestamp"].dtype)
-                else pd.NaT
-            )
-        add(
-            StepReport(
-                "timestamps",
-                n,
-                n,
-                0,
-                [],
-                "no time column" if "timestamp" not in raw.interactions else "off",
-                enabled=opts.parse_timestamps,
-            )
-        )
-    if "timestamp" not in df:
         df["timestamp"] = pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]")
+    detail = "no time column" if "timestamp" not in run.raw.interactions else "off"
+    return StepReport("timestamps", n, n, 0, [], detail, enabled=run.opts.parse_timestamps)
 
-    # 9 text --------------------------------------------------------------------------------
-    n = len(df)
-    if "text" in df and opts.clean_text:
-        before = df["text"]
-        after, trunc = clean_text_series(before, opts.text_max_len)
-        b_s = before.astype("string")
-        a_s = pd.Series(after, index=before.index).astype("string")
-        changed = ~((b_s == a_s).fillna(False).astype(bool) | (b_s.isna() & a_s.isna()))
-        ex = [
-            {
-                "before": _jsonable(before.loc[i])[:120]
-                if isinstance(before.loc[i], str)
-                else _jsonable(before.loc[i]),
-                "after": (after.loc[i] or "")[:120],
-            }
-            for i in changed[changed].index[:5]
-        ]
-        df = df.copy()
-        df["text"] = after
-        if trunc.any():
-            df["orig_text_truncated"] = trunc
-        add(
-            StepReport(
-                "review_text",
-                n,
-                n,
-                int(changed.sum()),
-                ex,
-                f"{int(changed.sum())} texts cleaned (HTML, control characters, spaces); "
-                f"{int(trunc.sum())} longer than {opts.text_max_len} characters truncated and flagged",
-            )
-        )
-    else:
+
+# 9 text --------------------------------------------------------------------------------
+def _step_review_text(run: _Run) -> StepReport:
+    df, n, opts = run.df, len(run.df), run.opts
+    if "text" not in df or not opts.clean_text:
         if "text" not in df:
             df["text"] = None
         else:
             t = df["text"].astype(object)
             df["text"] = t.where(t.notna(), None)
-        add(
-            StepReport(
-                "review_text",
-                n,
-                n,
-                0,
-                [],
-                "no text column" if "text" not in raw.interactions else "off",
-                enabled=opts.clean_text,
-            )
-        )
+        detail = "no text column" if "text" not in run.raw.interactions else "off"
+        return StepReport("review_text", n, n, 0, [], detail, enabled=opts.clean_text)
+    before = df["text"]
+    after, trunc = clean_text_series(before, opts.text_max_len)
+    b_s = before.astype("string")
+    a_s = pd.Series(after, index=before.index).astype("string")
+    changed = ~((b_s == a_s).fillna(False).astype(bool) | (b_s.isna() & a_s.isna()))
+    ex = [
+        {
+            "before": _jsonable(before.loc[i])[:120] if isinstance(before.loc[i], str) else _jsonable(before.loc[i]),
+            "after": (after.loc[i] or "")[:120],
+        }
+        for i in changed[changed].index[:5]
+    ]
+    df = run.df = df.copy()
+    df["text"] = after
+    if trunc.any():
+        df["orig_text_truncated"] = trunc
+    return StepReport(
+        "review_text",
+        n,
+        n,
+        int(changed.sum()),
+        ex,
+        f"{int(changed.sum())} texts cleaned (HTML, control characters, spaces); "
+        f"{int(trunc.sum())} longer than {opts.text_max_len} characters truncated and flagged",
+    )
 
-    # 10 repeated pairs ---------------------------------------------------------------------------
-    n = len(df)
+
+# 10 repeated pairs ---------------------------------------------------------------------------
+def _step_duplicate_pairs(run: _Run) -> StepReport:
+    df, n, how = run.df, len(run.df), run.opts.duplicate_pairs
     dup = df.duplicated(["user_id", "item_id"], keep=False)
     nd = int(dup.sum())
-    if nd and opts.duplicate_pairs != "keep":
-        ex = _examples(df[dup].sort_values(["user_id", "item_id"], kind="stable"), None, 6)
-        df = _merge_pairs(df, dup, opts.duplicate_pairs)
-        add(
-            StepReport(
-                "duplicate_pairs",
-                n,
-                len(df),
-                nd,
-                ex,
-                f"{nd} rows shared a user-film pair; merged to {nd - (n - len(df))} rows (keep {opts.duplicate_pairs})",
-            )
+    if not nd or how == "keep":
+        return StepReport(
+            "duplicate_pairs",
+            n,
+            n,
+            nd,
+            _examples(df, dup, 4),
+            f"{nd} rows share a user-film pair" + (" (kept)" if nd else ""),
+            enabled=how != "keep",
         )
-    else:
-        add(
-            StepReport(
-                "duplicate_pairs",
-                n,
-                n,
-                nd,
-                _examples(df, dup, 4),
-                f"{nd} rows share a user-film pair" + (" (kept)" if nd else ""),
-                enabled=opts.duplicate_pairs != "keep",
-            )
-        )
+    ex = _examples(df[dup].sort_values(["user_id", "item_id"], kind="stable"), None, 6)
+    run.df = _merge_pairs(df, dup, how)
+    kept = nd - (n - len(run.df))
+    return StepReport(
+        "duplicate_pairs",
+        n,
+        len(run.df),
+        nd,
+        ex,
+        f"{nd} rows shared a user-film pair; merged to {kept} rows (keep {how})",
+    )
 
-    # 11 suspicious users ---------------------------------------------------------------------------
-    n = len(df)
-    if opts.flag_suspicious and len(df):
-        sus = suspicious_users(df, opts.suspicious_min_count, opts.suspicious_window_minutes)
-        rep.suspicious_users = sus
-        ids = [s["user_id"] for s in sus]
-        if ids and opts.drop_suspicious:
-            df = df[~df["user_id"].isin(ids)]
-            detail = f"{len(ids)} users flagged and dropped at your request"
-        else:
-            detail = f"{len(ids)} users flagged (not dropped; decide on the Data page)"
-        add(StepReport("suspicious_users", n, len(df), len(ids), sus[:5], detail))
-    else:
-        add(StepReport("suspicious_users", n, n, 0, [], "off", enabled=False))
 
-    # assemble --------------------------------------------------------------------------------------
-    prog(0.97, "assemble")
-    inter = _canonical(df)
+# 11 suspicious users ---------------------------------------------------------------------------
+def _step_suspicious_users(run: _Run) -> StepReport:
+    df, n, opts = run.df, len(run.df), run.opts
+    if not (opts.flag_suspicious and len(df)):
+        return StepReport("suspicious_users", n, n, 0, [], "off", enabled=False)
+    sus = suspicious_users(df, opts.suspicious_min_count, opts.suspicious_window_minutes)
+    run.rep.suspicious_users = sus
+    ids = [s["user_id"] for s in sus]
+    if ids and opts.drop_suspicious:
+        run.df = df[~df["user_id"].isin(ids)]
+        detail = f"{len(ids)} users flagged and dropped at your request"
+    else:
+        detail = f"{len(ids)} users flagged (not dropped; decide on the Data page)"
+    return StepReport("suspicious_users", n, len(run.df), len(ids), sus[:5], detail)
+
+
+_STEPS = (
+    _step_exact_duplicates,
+    _step_normalise_ids,
+    _step_missing_ids,
+    _step_parse_ratings,
+    _step_missing_ratings,
+    _step_rating_scale,
+    _step_out_of_range,
+    _step_timestamps,
+    _step_review_text,
+    _step_duplicate_pairs,
+    _step_suspicious_users,
+)
+
+
+def _assemble(run: _Run, name: str | None) -> Dataset:
+    """The cleaned Dataset: canonical interactions, conformed film and user tables, the join report."""
+    raw, rep = run.raw, run.rep
+    inter = _canonical(run.df)
     rep.rows_out = len(inter)
     if rep.rows_out == 0:
         raise UserError(f"{raw.name}: no rows left after cleaning - check the column mapping and the cleaning options")
-    items, users = raw.items, raw.users
-    items = _items_with_year(items)
+    items = _items_with_year(raw.items)
     items_c = conform_items(items) if items is not None else None
-    users_c = conform_users(users) if users is not None else None
+    users_c = conform_users(raw.users) if raw.users is not None else None
     rep.joins = join_report(inter, items_c, users_c)
     meta = {
         "cleaning": rep.to_dict(),
@@ -1023,15 +1042,14 @@ def clean(raw, options: CleaningOptions | dict | None = None, progress=None, *, 
         inter,
         items_c,
         users_c,
-        tuple(float(x) for x in target),
+        tuple(float(x) for x in run.target),
         name=name or raw.name,
         sources=tuple(raw.sources),
         meta=meta,
     )
     rep.warnings += _join_warnings(rep.joins)
     ds.meta["cleaning"] = rep.to_dict()
-    prog(1.0, "done")
-    return ds, rep
+    return ds
 
 
 def _merge_pairs(df: pd.DataFrame, dup: pd.Series, how: str) -> pd.DataFrame:

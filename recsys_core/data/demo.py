@@ -1486,8 +1486,8 @@ def _clause(rng, aspect: str, positive: bool) -> str:
     return _pick(rng, PRAISE[aspect] if positive else COMPLAINT[aspect])
 
 
-def _review(rng, stars: float, title: str, director: str, actors: list[str], cdf_pos, cdf_neg) -> str:
-    # polarity of the opinion: follows the stars, ~10% disagree
+def _review_polarity(rng, stars: float) -> int:
+    """The opinion's side: follows the stars, ~10% disagree."""
     if stars >= 4:
         pol = 1
     elif stars <= 2:
@@ -1496,46 +1496,65 @@ def _review(rng, stars: float, title: str, director: str, actors: list[str], cdf
         pol = 0
     if rng.random() < 0.10:  # the words disagree with the stars: mixed feelings or the other side
         pol = int(rng.choice([-1, 1])) if pol == 0 else (0 if rng.random() < 0.5 else -pol)
+    return pol
 
-    def aspect_for(positive: bool) -> str:
-        cdf = cdf_pos if positive else cdf_neg
-        return ASPECTS[min(int(np.searchsorted(cdf, rng.random(), side="right")), len(ASPECTS) - 1)]
 
+def _aspect(rng, cdf) -> str:
+    return ASPECTS[min(int(np.searchsorted(cdf, rng.random(), side="right")), len(ASPECTS) - 1)]
+
+
+def _mixed_parts(rng, parts: list[str], cdf_pos, cdf_neg) -> None:
+    """One praise and one complaint joined with "but" (and sometimes an overall line)."""
+    good, bad = _aspect(rng, cdf_pos), _aspect(rng, cdf_neg)
+    first, second = (_clause(rng, good, True), _clause(rng, bad, False))
+    if rng.random() < 0.4:
+        first, second = second, first
+    parts.append(first + _pick(rng, CONNECT_BUT) + second)
+    if rng.random() < 0.5:
+        parts.append(_pick(rng, OVERALL_MID))
+
+
+def _one_sided_parts(rng, parts: list[str], positive: bool, stars: float, cdfs: tuple) -> None:
+    """One to three clauses on one side; a softer star adds one point of the other side."""
+    cdf_pos, cdf_neg = cdfs
+    n_cl = int(rng.choice([1, 2, 3], p=[0.35, 0.45, 0.2]))
+    seen: set[str] = set()
+    for _ in range(n_cl):
+        a = _aspect(rng, cdf_pos if positive else cdf_neg)
+        if a in seen:
+            continue
+        seen.add(a)
+        parts.append(_clause(rng, a, positive))
+    if stars in (4.0, 2.0) and rng.random() < 0.3:  # a softer star: one point of the other side
+        a = _aspect(rng, cdf_neg if positive else cdf_pos)
+        parts[-1] = parts[-1] + _pick(rng, CONNECT_BUT) + _clause(rng, a, not positive)
+
+
+def _people_part(rng, parts: list[str], positive: bool, title: str, director: str, actors: list[str]) -> None:
+    """Sometimes a line on an actor, the director or the title, then sometimes an overall line."""
+    r = rng.random()
+    if r < 0.25 and actors:
+        tpl = PRAISE_PERSON if positive else COMPLAINT_PERSON
+        parts.insert(int(rng.integers(0, len(parts) + 1)), _pick(rng, tpl).format(a=_pick(rng, actors)))
+    elif r < 0.35:
+        tpl = PRAISE_DIRECTOR if positive else COMPLAINT_DIRECTOR
+        parts.insert(int(rng.integers(0, len(parts) + 1)), _pick(rng, tpl).format(d=director))
+    elif r < 0.45:
+        parts.insert(0, _pick(rng, TITLE_POS if positive else TITLE_NEG).format(t=title))
+    if rng.random() < 0.55:
+        parts.append(_pick(rng, OVERALL_POS if positive else OVERALL_NEG))
+
+
+def _review(rng, stars: float, title: str, director: str, actors: list[str], cdf_pos, cdf_neg) -> str:
+    pol = _review_polarity(rng, stars)
     parts: list[str] = []
     if rng.random() < 0.25:
         parts.append(_pick(rng, OPENERS))
     if pol == 0:  # mixed: one praise, one complaint, joined with "but"
-        good, bad = aspect_for(True), aspect_for(False)
-        first, second = (_clause(rng, good, True), _clause(rng, bad, False))
-        if rng.random() < 0.4:
-            first, second = second, first
-        parts.append(first + _pick(rng, CONNECT_BUT) + second)
-        if rng.random() < 0.5:
-            parts.append(_pick(rng, OVERALL_MID))
+        _mixed_parts(rng, parts, cdf_pos, cdf_neg)
     else:
-        positive = pol > 0
-        n_cl = int(rng.choice([1, 2, 3], p=[0.35, 0.45, 0.2]))
-        seen: set[str] = set()
-        for _ in range(n_cl):
-            a = aspect_for(positive)
-            if a in seen:
-                continue
-            seen.add(a)
-            parts.append(_clause(rng, a, positive))
-        if stars in (4.0, 2.0) and rng.random() < 0.3:  # a softer star: one point of the other side
-            a = aspect_for(not positive)
-            parts[-1] = parts[-1] + _pick(rng, CONNECT_BUT) + _clause(rng, a, not positive)
-        r = rng.random()
-        if r < 0.25 and actors:
-            tpl = PRAISE_PERSON if positive else COMPLAINT_PERSON
-            parts.insert(int(rng.integers(0, len(parts) + 1)), _pick(rng, tpl).format(a=_pick(rng, actors)))
-        elif r < 0.35:
-            tpl = PRAISE_DIRECTOR if positive else COMPLAINT_DIRECTOR
-            parts.insert(int(rng.integers(0, len(parts) + 1)), _pick(rng, tpl).format(d=director))
-        elif r < 0.45:
-            parts.insert(0, _pick(rng, TITLE_POS if positive else TITLE_NEG).format(t=title))
-        if rng.random() < 0.55:
-            parts.append(_pick(rng, OVERALL_POS if positive else OVERALL_NEG))
+        _one_sided_parts(rng, parts, pol > 0, stars, (cdf_pos, cdf_neg))
+        _people_part(rng, parts, pol > 0, title, director, actors)
     text = "，".join(parts)
     while len(text) > 79 and len(parts) > 1:
         parts.pop(0 if len(parts) > 2 else -1)

@@ -45,6 +45,21 @@ def detect_encoding(data: bytes) -> str:
     actually send (GB18030/GBK, Big5, Windows-1252/Latin-1) -> Latin-1 (never fails).
     The chosen candidate must decode the *whole* file strictly.
     """
+    known = _bom_or_utf8(data)
+    if known:
+        return known
+    candidates = _candidates(data)
+    for label in candidates:
+        try:
+            data.decode(codec_for(label))
+        except UnicodeDecodeError:
+            continue
+        return _refine(label, data)
+    return "Latin-1"
+
+
+def _bom_or_utf8(data: bytes) -> str | None:
+    """UTF-8-BOM / UTF-16 from a byte-order mark, UTF-8 when the bytes decode as such, else None."""
     if data.startswith(b"\xef\xbb\xbf"):
         return "UTF-8-BOM"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -56,7 +71,11 @@ def detect_encoding(data: bytes) -> str:
         # a file cut in the middle of a multi-byte character is still UTF-8
         if e.start >= len(data) - 3 and e.reason == "unexpected end of data":
             return "UTF-8"
-    candidates: list[str] = []
+    return None
+
+
+def _normalizer_guess(data: bytes) -> str | None:
+    """charset-normalizer's best guess among GB18030, Big5, Windows-1252 and Latin-1 (None without one)."""
     try:
         from charset_normalizer import from_bytes
 
@@ -65,14 +84,19 @@ def detect_encoding(data: bytes) -> str:
         if cut > 0 and len(data) > SAMPLE_BYTES:
             sample = sample[:cut]
         best = from_bytes(sample, cp_isolation=["gb18030", "big5", "cp1252", "latin_1"]).best()
-        if best is not None:
-            candidates.append(
-                {"gb18030": "GB18030", "big5": "Big5", "cp1252": "Windows-1252", "latin_1": "Latin-1"}.get(
-                    best.encoding, "Latin-1"
-                )
-            )
     except Exception:  # pragma: no cover - detector is optional
-        pass
+        return None
+    if best is None:
+        return None
+    return {"gb18030": "GB18030", "big5": "Big5", "cp1252": "Windows-1252", "latin_1": "Latin-1"}.get(
+        best.encoding, "Latin-1"
+    )
+
+
+def _candidates(data: bytes) -> list[str]:
+    """Encodings to try in order: the detector's guess (Chinese ones settled GBK vs Big5), then the usual ones."""
+    guess = _normalizer_guess(data)
+    candidates = [guess] if guess else []
     for c in ("GB18030", "Big5", "Windows-1252"):
         if c not in candidates:
             candidates.append(c)
@@ -80,21 +104,20 @@ def detect_encoding(data: bytes) -> str:
         pick = _gbk_or_big5(data)
         if pick:
             candidates.insert(0, pick)
-    for label in candidates:
+    return candidates
+
+
+def _refine(label: str, data: bytes) -> str:
+    """GBK when a GB18030 file is plain GBK; Latin-1 when a Windows-1252 file has none of its extra characters."""
+    if label == "GB18030":
         try:
-            data.decode(codec_for(label))
+            data.decode("gbk")
+            return "GBK"
         except UnicodeDecodeError:
-            continue
-        if label == "GB18030":
-            try:
-                data.decode("gbk")
-                return "GBK"
-            except UnicodeDecodeError:
-                return "GB18030"
-        if label == "Windows-1252" and not re.search(rb"[\x80-\x9f]", data):
-            return "Latin-1"
-        return label
-    return "Latin-1"
+            return "GB18030"
+    if label == "Windows-1252" and not re.search(rb"[\x80-\x9f]", data):
+        return "Latin-1"
+    return label
 
 
 def _common_share(text: str, test) -> float:
@@ -168,6 +191,21 @@ def sniff_format(filename: str, data: bytes) -> str:
     ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if not data or not data.strip():
         return "empty"
+    by_bytes = _format_from_magic(data, ext)
+    if by_bytes:
+        return by_bytes
+    if ext in ("xlsx", "xlsm"):
+        return "xlsx"  # not a zip: the reader says it is corrupt
+    if ext in ("zip", "parquet"):
+        return ext
+    head = data[:SAMPLE_BYTES]
+    if _looks_binary(head):
+        return "binary"
+    return _text_format(head, ext)
+
+
+def _format_from_magic(data: bytes, ext: str) -> str | None:
+    """The format the first bytes prove (Parquet, gzip, zip or xlsx, old Excel), else None."""
     if data[:4] == b"PAR1":
         return "parquet"
     if data[:2] == b"\x1f\x8b":
@@ -183,15 +221,11 @@ def sniff_format(filename: str, data: bytes) -> str:
         return "zip"
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         return "xls"
-    if ext in ("xlsx", "xlsm"):
-        return "xlsx"  # not a zip: the reader says it is corrupt
-    if ext == "zip":
-        return "zip"
-    if ext == "parquet":
-        return "parquet"
-    head = data[:SAMPLE_BYTES]
-    if _looks_binary(head):
-        return "binary"
+    return None
+
+
+def _text_format(head: bytes, ext: str) -> str:
+    """json, jsonl or csv for a text file, from its extension and first characters."""
     stripped = head.lstrip(b"\xef\xbb\xbf").lstrip()
     if ext in ("jsonl", "ndjson"):
         return "jsonl"

@@ -50,58 +50,86 @@ def segment_features(
     """
     if profiles.empty:
         raise ValueError("no users to segment; load a dataset with ratings first")
-    cols: dict[str, np.ndarray] = {}
-    groups: dict[str, str] = {}
-
-    def add(name, values, group):
-        v = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(float)
-        if np.isnan(v).all():
-            return
-        v = np.where(np.isnan(v), np.nanmedian(v), v)
-        cols[name] = v
-        groups[name] = group
-
-    add("log_ratings", np.log1p(profiles["n_ratings"].to_numpy(float)), "activity")
-    for c in ("active_days", "recency_days"):
-        if c in profiles:
-            add(c, profiles[c], "activity")
-    for c in ("mean_rating", "rating_std", "harshness"):
-        if c in profiles:
-            add(c, profiles[c], "habits")
-    ga = profiles.attrs.get("affinity", {}).get("genres")
-    if ga is not None and ga.shape[1]:
-        g = ga.reindex(profiles["user_id"]).to_numpy(float)
-        g = np.log(np.where(np.isfinite(g) & (g > 0), g, 1.0))
-        for k, name in enumerate(ga.columns):
-            add(f"genre:{name}", g[:, k], "genre")
+    f = _Columns()
+    _behaviour_columns(f, profiles)
+    _genre_columns(f, profiles)
     if include_reviews:
-        if "n_reviews" in profiles:
-            add("log_reviews", np.log1p(profiles["n_reviews"].to_numpy(float)), "reviews")
-        if "sentiment" in profiles:
-            add("sentiment", profiles["sentiment"], "reviews")
+        _review_columns(f, profiles)
     if include_demographics:
-        for c in _CATEGORICAL:
-            if c in profiles and profiles[c].notna().any():
-                d = pd.get_dummies(
-                    profiles[c].astype(object).where(profiles[c].notna(), None), prefix=c, prefix_sep=":", dtype=float
-                )
-                for name in d.columns:
-                    add(name, d[name].to_numpy(), "demographic")
-    if not cols:
+        _demographic_columns(f, profiles)
+    if not f.cols:
         raise ValueError("no usable features: the dataset has no ratings or metadata to segment on")
-    names = list(cols)
-    X = np.column_stack([cols[n] for n in names])
-    mu = X.mean(axis=0)
-    sd = X.std(axis=0)
-    keep = sd > 1e-12
-    X = (X[:, keep] - mu[keep]) / sd[keep]
-    names = [n for n, k in zip(names, keep, strict=True) if k]
+    X, names = _standardised(f)
+    groups = f.groups
     # a one-hot block weighs like one numeric column: each of its m columns gets 1/sqrt(m)
     block = pd.Series([n.split(":")[0] if groups[n] == "demographic" else n for n in names])
     block_size = block.map(block.value_counts()).to_numpy(float)
     w = np.array([genre_weight if groups[n] == "genre" else 1.0 for n in names]) / np.sqrt(block_size)
     X = X * w
     return FeatureMatrix(X, profiles["user_id"].to_numpy(dtype=object), names, {n: groups[n] for n in names})
+
+
+class _Columns:
+    """Feature columns being collected: numeric, missing values filled with the median, all-missing dropped."""
+
+    def __init__(self):
+        self.cols: dict[str, np.ndarray] = {}
+        self.groups: dict[str, str] = {}
+
+    def add(self, name, values, group) -> None:
+        v = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(float)
+        if np.isnan(v).all():
+            return
+        self.cols[name] = np.where(np.isnan(v), np.nanmedian(v), v)
+        self.groups[name] = group
+
+
+def _behaviour_columns(f: _Columns, profiles: pd.DataFrame) -> None:
+    f.add("log_ratings", np.log1p(profiles["n_ratings"].to_numpy(float)), "activity")
+    for c in ("active_days", "recency_days"):
+        if c in profiles:
+            f.add(c, profiles[c], "activity")
+    for c in ("mean_rating", "rating_std", "harshness"):
+        if c in profiles:
+            f.add(c, profiles[c], "habits")
+
+
+def _genre_columns(f: _Columns, profiles: pd.DataFrame) -> None:
+    ga = profiles.attrs.get("affinity", {}).get("genres")
+    if ga is None or not ga.shape[1]:
+        return
+    g = ga.reindex(profiles["user_id"]).to_numpy(float)
+    g = np.log(np.where(np.isfinite(g) & (g > 0), g, 1.0))
+    for k, name in enumerate(ga.columns):
+        f.add(f"genre:{name}", g[:, k], "genre")
+
+
+def _review_columns(f: _Columns, profiles: pd.DataFrame) -> None:
+    if "n_reviews" in profiles:
+        f.add("log_reviews", np.log1p(profiles["n_reviews"].to_numpy(float)), "reviews")
+    if "sentiment" in profiles:
+        f.add("sentiment", profiles["sentiment"], "reviews")
+
+
+def _demographic_columns(f: _Columns, profiles: pd.DataFrame) -> None:
+    for c in _CATEGORICAL:
+        if c in profiles and profiles[c].notna().any():
+            d = pd.get_dummies(
+                profiles[c].astype(object).where(profiles[c].notna(), None), prefix=c, prefix_sep=":", dtype=float
+            )
+            for name in d.columns:
+                f.add(name, d[name].to_numpy(), "demographic")
+
+
+def _standardised(f: _Columns) -> tuple[np.ndarray, list[str]]:
+    """Columns standardised to mean 0 / sd 1; constant columns are dropped."""
+    names = list(f.cols)
+    X = np.column_stack([f.cols[n] for n in names])
+    mu = X.mean(axis=0)
+    sd = X.std(axis=0)
+    keep = sd > 1e-12
+    X = (X[:, keep] - mu[keep]) / sd[keep]
+    return X, [n for n, k in zip(names, keep, strict=True) if k]
 
 
 # ---------------------------------------------------------------------------- clustering
