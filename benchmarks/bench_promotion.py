@@ -2,24 +2,20 @@
 (no public film table is available offline), the campaign interval's coverage of the planted uplift
 over 100 seeds of the demo's campaign, and the demo film table's forecast.
 
-    python benchmarks/bench_promotion.py [--seeds 100]
+    python -m benchmarks.bench_promotion [--seeds 100]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from recsys_core.data import demo  # noqa: E402
-from recsys_core.data.demo_promotion import generate_demo_campaign, shaped_film_table  # noqa: E402
-from recsys_core.promotion.boxoffice import forecast  # noqa: E402
-from recsys_core.promotion.campaign import campaign_lift  # noqa: E402
-from recsys_core.promotion.tables import clean_table, read_table  # noqa: E402
+from recsys_core.data import demo
+from recsys_core.data.demo_promotion import generate_demo_campaign, shaped_film_table
+from recsys_core.promotion.boxoffice import forecast
+from recsys_core.promotion.campaign import campaign_lift
+from recsys_core.promotion.tables import clean_table, read_table
 
 
 def main() -> int:
