@@ -395,6 +395,16 @@ def _one_cell(model, label, f, train, test, rating_scale, k, metrics, items_meta
     return Evaluation(pd.DataFrame([{"model": label, "fold": f, **row}]), users_df, curves_df, learning, {}, k, basis)
 
 
+def check_models_fit(models: dict, df: pd.DataFrame, budget: int | None = None) -> None:
+    """Refuse up front (:class:`~recsys_core.models.cost.ModelTooLarge`) when any model's cost
+    envelope for this dataset exceeds the memory budget; nothing is fitted."""
+    from ..models.cost import check_model, dataset_shape
+
+    shape = dataset_shape(df)
+    for model in models.values():
+        check_model(model, *shape, budget=budget)
+
+
 def evaluate(
     models: dict | list,
     splitter,
@@ -426,6 +436,7 @@ def evaluate(
         models = {m.name: m for m in models}
     if k < 1:
         raise ValueError("K must be at least 1")
+    check_models_fit(models, df)
     folds = list(folds) if folds is not None else list(splitter.split(df))
     seed = int(getattr(splitter, "seed", 0) or 0)
     hook = on_cell or (_progress_hook(progress) if progress else (lambda cell, compute: compute()))

@@ -9,10 +9,12 @@ ratings. The objective is the paper's masked squared error over observed ratings
 minimised by mini-batch Adam. Inputs are sparse rows (missing = 0): the encoder is a sparse x
 dense product, and the output is computed only at the observed entries of the mini-batch
 (gathered decoder rows) -- or, when the ratings matrix is dense enough that BLAS wins, densely
-for the mini-batch only. Never a dense users x items pass per step.
+for the mini-batch only. Adam updates only the rows of the weights whose columns the mini-batch
+observes (lazy Adam), so an epoch costs the ratings, never a dense users x items pass.
 
 A seeded validation split (``val_fraction`` of the training ratings) drives early stopping
-(``patience`` epochs without improvement; the best epoch's weights are kept). ``loss_history_``
+(``patience`` epochs without improvement, or three epochs in a row more than 2% above the best
+validation error; the best epoch's weights are kept). ``loss_history_``
 holds one ``{"epoch", "train_rmse", "val_rmse"}`` dict per epoch; ``loss_curve_`` the same as
 ``{"train_rmse": [...], "val_rmse": [...]}`` (one value per epoch, the form the evaluation's
 learning-curve table reads). After training, predictions encode the
@@ -26,8 +28,13 @@ import numpy as np
 import scipy.sparse as sp
 
 from .base import Recommender
+from .cost import Cost, base_memory
 
 _DENSE_OUTPUT_DENSITY = 0.02
+#: stop early once the validation error has stayed this far above its best for _DIVERGED_EPOCHS
+#: epochs in a row (over-fitting, not a plateau; plateaus on MovieLens 100K stay within about 1%)
+_DIVERGED = 0.02
+_DIVERGED_EPOCHS = 3
 
 
 def _sigmoid(x):
@@ -56,6 +63,18 @@ class _AutoRec(Recommender):
         self.patience = patience
         self.val_fraction = val_fraction
         self.random_state = random_state
+
+    # -------------------------------------------------------------- cost
+    @classmethod
+    def cost(cls, n_users, n_items, n_ratings, hidden=500, epochs=200, batch_size=256, **params):
+        h = int(hidden)
+        n_cols, n_rows = (n_users, n_items) if cls.item_based else (n_items, n_users)
+        # encoder and decoder (float32), their Adam moments and the best epoch's copy; hidden codes
+        # of every row (training, validation and the fitted model); sparse copies of the ratings
+        mem = base_memory(n_users, n_items, n_ratings) + 8 * 4 * n_cols * h + 4 * 4 * n_rows * h + 60 * n_ratings
+        per_epoch = 4e-9 * n_ratings * h + 2e-9 * min(n_cols, n_ratings) * h * max(n_rows / max(int(batch_size), 1), 1)
+        secs = min(int(epochs), 60) * per_epoch + 1e-6 * n_ratings
+        return Cost(int(mem), secs, "early stopping: time is for up to 60 epochs")
 
     # -------------------------------------------------------------- helpers
     def _rows_matrix(self, u, i, r, shape_ui):
@@ -132,7 +151,7 @@ class _AutoRec(Recommender):
         t = 0
         best = (np.inf, None, 0)
         curve = []
-        bad = 0
+        bad = above = 0
         for epoch in range(1, int(self.epochs) + 1):
             order = rng.permutation(rows_all)
             sse, cnt = 0.0, 0
@@ -142,25 +161,27 @@ class _AutoRec(Recommender):
                 if Rb.nnz == 0:
                     continue
                 frac = len(rows) / n_rows
-                grads, e2 = self._grads(params, Rb, dense_out)
+                # only the columns this mini-batch observes have a gradient in V, W and b: update
+                # those rows alone (lazy Adam), so a step costs the batch's ratings, not all columns
+                cols, inv = np.unique(Rb.indices, return_inverse=True)
+                Rc = sp.csr_matrix((Rb.data, inv.astype(np.int32), Rb.indptr), shape=(Rb.shape[0], len(cols)))
+                sub = {"V": params["V"][cols], "mu": params["mu"], "W": params["W"][cols], "b": params["b"][cols]}
+                dense = dense_out and Rc.nnz >= _DENSE_OUTPUT_DENSITY * Rc.shape[0] * Rc.shape[1]
+                grads, e2 = self._grads(sub, Rc, dense)
                 sse += e2
                 cnt += Rb.nnz
-                grads["W"] += np.float32(reg * frac) * params["W"]
-                grads["V"] += np.float32(reg * frac) * params["V"]
+                grads["W"] += np.float32(reg * frac) * sub["W"]
+                grads["V"] += np.float32(reg * frac) * sub["V"]
                 t += 1
                 step = lr * np.sqrt(1 - beta2**t) / (1 - beta1**t)
-                for k, g in grads.items():  # Adam, in place
+                for k, g in grads.items():  # Adam on the touched rows
                     g = g.astype(np.float32, copy=False)
-                    m[k] *= beta1
-                    m[k] += (1 - beta1) * g
-                    s[k] *= beta2
-                    np.multiply(g, g, out=g)
-                    s[k] += (1 - beta2) * g
-                    np.sqrt(s[k], out=g)
-                    g += eps
-                    np.divide(m[k], g, out=g)
-                    g *= step
-                    params[k] -= g
+                    idx = slice(None) if k == "mu" else cols
+                    mk = beta1 * m[k][idx] + (1 - beta1) * g
+                    sk = beta2 * s[k][idx] + (1 - beta2) * (g * g)
+                    m[k][idx] = mk
+                    s[k][idx] = sk
+                    params[k][idx] -= (step * mk / (np.sqrt(sk) + eps)).astype(np.float32, copy=False)
             train_rmse = float(np.sqrt(sse / max(cnt, 1)))
             if n_val:
                 H = _sigmoid(np.asarray(R @ params["V"]) + params["mu"])
@@ -173,10 +194,11 @@ class _AutoRec(Recommender):
             score = val_rmse if n_val else train_rmse
             if score < best[0] - 1e-5:
                 best = (score, {k: v.copy() for k, v in params.items()}, epoch)
-                bad = 0
+                bad = above = 0
             else:
                 bad += 1
-                if bad >= int(self.patience):
+                above = above + 1 if score > best[0] * (1 + _DIVERGED) else 0
+                if bad >= int(self.patience) or above >= _DIVERGED_EPOCHS:
                     break
         return (best[1] if best[1] is not None else params), curve, best[2]
 

@@ -27,6 +27,7 @@ from typing import Iterable
 import numpy as np
 
 from ..trainset import Prediction, Trainset
+from .cost import Cost, base_memory, check_trainset
 
 _BIAS_DAMPING = 10.0
 #: users scored at once by batch top-N (a block of a few thousand users, never all of them)
@@ -71,12 +72,24 @@ class Recommender:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
         return f"{type(self).__name__}({args})"
 
+    # ------------------------------------------------------------------ cost envelope
+    @classmethod
+    def cost(cls, n_users: int, n_items: int, n_ratings: int, **params) -> Cost:
+        """Memory and fit time for a dataset shape (see :mod:`recsys_core.models.cost`).
+
+        The default covers models whose state is a few vectors per user and film: the data
+        structures every fit builds plus one block of top-N scores. Models with larger state
+        override it; unknown keyword parameters are ignored.
+        """
+        return Cost(base_memory(n_users, n_items, n_ratings), 2e-6 * n_ratings + 1e-6 * (n_users + n_items))
+
     # ------------------------------------------------------------------ fitting
     def fit(self, trainset: Trainset) -> "Recommender":
         if not isinstance(trainset, Trainset):
             raise TypeError("fit() expects a recsys_core.Trainset; build one with Trainset.from_frame(df)")
         if trainset.n_ratings == 0:
             raise ValueError("cannot fit on an empty training set (no rated rows)")
+        check_trainset(self, trainset)  # ModelTooLarge before any work when the envelope exceeds the budget
         self.trainset_ = trainset
         self._fit_fallback(trainset)
         self._fit(trainset)

@@ -35,6 +35,8 @@ import scipy.sparse as sp
 
 from .base import Recommender, top_n
 from .baselines import BiasBaseline
+from .cost import BLOCK_ELEMENTS_CONTENT, Cost, base_memory
+from .knn import _on_pattern
 
 NO_METADATA = "content model needs item metadata (genres/synopsis)"
 
@@ -167,6 +169,17 @@ class ContentBased(Recommender):
         self.reg_u = reg_u
         self.reg_i = reg_i
 
+    @classmethod
+    def cost(cls, n_users, n_items, n_ratings, max_features=5000, **params):
+        # item vectors (a few dozen features per film), user profiles (sparse; at most every feature
+        # of every film the user rated), one block of profile x film products
+        feats = int(max_features or 5000) + 500
+        profile_nnz = min(int(n_users) * feats, 60 * int(n_ratings))
+        mem = base_memory(n_users, n_items, n_ratings) + 24 * profile_nnz + 16 * 60 * n_items
+        mem += 12 * 3 * BLOCK_ELEMENTS_CONTENT
+        secs = 2e-3 * n_items + 2e-7 * profile_nnz + 2e-8 * n_users * n_items
+        return Cost(int(mem), secs, "tokenising film texts and one profile x film product per user block")
+
     # -------------------------------------------------------------- item vectors
     def _item_matrix(self, ts) -> tuple[sp.csr_matrix, list[str]]:
         meta = ts.items_meta
@@ -244,7 +257,7 @@ class ContentBased(Recommender):
 
         # leave-one-out cosine of every training pair -> least-squares scale alpha >= 0
         item_norm2 = np.asarray(self.item_vectors_.multiply(self.item_vectors_).sum(axis=1)).ravel()
-        pv = np.asarray(P[rows].multiply(self.item_vectors_[csr.indices]).sum(axis=1)).ravel()
+        pv = self._rated_dots(P, csr)
         num = pv - w * item_norm2[csr.indices]
         norm2 = self.profile_norms_[rows] ** 2 - 2 * w * pv + w**2 * item_norm2[csr.indices]
         den = np.sqrt(np.clip(norm2, 0, None)) * np.sqrt(item_norm2[csr.indices])
@@ -252,6 +265,22 @@ class ContentBased(Recommender):
         resid = csr.data - (self.mu_ + self.bu_[rows] + self.bi_[csr.indices])
         ss = float(cos_loo @ cos_loo)
         self.alpha_ = max(float(cos_loo @ resid) / ss, 0.0) if ss > 0 else 0.0
+
+    def _rated_dots(self, P: sp.csr_matrix, csr: sp.csr_matrix) -> np.ndarray:
+        """profile_u . item_i for every rated (u, i), one block of users at a time (never a
+        ratings x features matrix)."""
+        n = csr.shape[1]
+        VT = self.item_vectors_.T.tocsr()
+        out = np.zeros(csr.nnz)
+        step = max(1, BLOCK_ELEMENTS_CONTENT // max(n, 1))
+        for a in range(0, csr.shape[0], step):
+            b = min(csr.shape[0], a + step)
+            lo, hi = csr.indptr[a], csr.indptr[b]
+            if hi == lo:
+                continue
+            r = np.repeat(np.arange(b - a, dtype=np.int64), np.diff(csr.indptr[a : b + 1]))
+            out[lo:hi] = _on_pattern(P[a:b] @ VT, r * n + csr.indices[lo:hi], n)
+        return out
 
     # -------------------------------------------------------------- scoring
     def _cosines(self, u: np.ndarray) -> np.ndarray:

@@ -18,6 +18,7 @@ from scipy.optimize import nnls
 
 from ..trainset import Trainset
 from .base import Recommender
+from .cost import Cost, base_memory
 
 DEFAULT_MEMBERS = ("svd", "itemcf", "bias", "autorec-i")
 
@@ -55,6 +56,22 @@ class Hybrid(Recommender):
         self.val_fraction = val_fraction
         self.ridge = ridge
         self.random_state = random_state
+
+    @classmethod
+    def cost(cls, n_users, n_items, n_ratings, members=DEFAULT_MEMBERS, member_params=None, **params):
+        """Every member is fitted twice (on the blend's training part, then on everything) and kept."""
+        from . import REGISTRY
+
+        base = base_memory(n_users, n_items, n_ratings)
+        mem, secs = 2 * base, 0.0
+        names = [str(m).strip().lower() for m in (members or ())]
+        for n in names:
+            if n not in REGISTRY or n == "hybrid":
+                continue
+            c = REGISTRY[n].cost(n_users, n_items, n_ratings, **dict((member_params or {}).get(n, {})))
+            mem += max(c.memory_bytes - base, 0)
+            secs += 2 * c.fit_seconds
+        return Cost(int(mem), secs, "members: " + ", ".join(names))
 
     def _make_members(self):
         from . import make_model

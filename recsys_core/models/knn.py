@@ -15,8 +15,12 @@ RMSE on MovieLens 100K (item-based 0.914 -> 0.912, user-based 0.920 -> 0.915 on 
 NDCG@10 from ~0.001-0.05 to ~0.10, because items with one enthusiastic neighbour no longer top
 every list.
 
-Similarities are computed for all pairs at once from sparse/dense matrix products
-(co-support counts are ``B.T @ B`` of the binary matrix), never by looping over pairs:
+Similarities are computed in blocks of entities from sparse products (co-support counts are
+``B.T @ B`` of the binary matrix), never by looping over pairs, and only each entity's
+``max_neighbours`` most similar positive neighbours are kept, in a sparse matrix: memory grows with
+entities x max_neighbours, not entities x entities. Scoring uses the same sparse matrix: deviations
+are sparse products, and only (target, context) pairs with more than ``k`` candidate neighbours
+take the exact top-k path.
 
 * ``cosine``          sum x_i x_j / sqrt(sum x_i^2 * sum x_j^2), sums over common raters
 * ``pearson``         Pearson correlation over common raters (means over the common raters)
@@ -34,14 +38,18 @@ import scipy.sparse as sp
 
 from .base import Recommender
 from .baselines import BiasBaseline
+from .cost import Cost, base_memory
 
 SIMILARITIES = ("pearson", "cosine", "adjusted_cosine", "pearson_baseline")
 
 
 # ---------------------------------------------------------------------------- similarity
-def _gram(A: sp.spmatrix, B: sp.spmatrix) -> np.ndarray:
-    """Dense ``A.T @ B`` for two sparse (raters x entities) matrices (one sparse product)."""
-    return np.asarray((A.T.tocsr() @ B).toarray())
+#: dense elements of one similarity block (rows x entities); a handful of such arrays are alive at once
+BLOCK_ELEMENTS = 2_000_000
+#: each entity keeps at most this many (positive) neighbours
+DEFAULT_MAX_NEIGHBOURS = 2000
+#: a block of pairs sharing raters more often than this is computed densely
+SPARSE_PATH_DENSITY = 0.05
 
 
 def _with_data(pattern: sp.csr_matrix, data: np.ndarray) -> sp.csr_matrix:
@@ -51,51 +59,194 @@ def _with_data(pattern: sp.csr_matrix, data: np.ndarray) -> sp.csr_matrix:
     )
 
 
-def similarity_matrix(
-    X, kind: str = "pearson", min_support: int = 1, shrinkage: float = 0.0, residuals=None
-) -> np.ndarray:
-    """All-pairs similarity between the *columns* (entities) of a sparse raters x entities matrix.
+def _dense(M) -> np.ndarray:
+    return np.asarray(M.toarray()) if sp.issparse(M) else np.asarray(M)
 
-    ``residuals`` (same sparsity pattern as ``X``) is required for ``pearson_baseline``; for
-    ``adjusted_cosine`` the ratings are centred on each row's (rater's) mean when it is None.
-    Returns a dense (n_entities x n_entities) float64 matrix with a zero diagonal.
+
+def _similarity_blocks(
+    X, kind: str, min_support: int, shrinkage: float, residuals, block_rows: int | None = None, dense: bool = False
+):
+    """Yield (start, block of similarities for rows start..start+len) over the columns of ``X``.
+
+    A block is a dense array where entities share raters often, else a sparse COO matrix with a
+    value only where two entities share a rater (``dense=True`` forces dense blocks).
     """
     if kind not in SIMILARITIES:
         raise ValueError(f"unknown similarity {kind!r}; choose from: {', '.join(SIMILARITIES)}")
     X = sp.csr_matrix(X, dtype=float)
     X.sum_duplicates()
+    n = X.shape[1]
     B = _with_data(X, np.ones_like(X.data))
-    freq = _gram(B, B)
+    BT = B.T.tocsr()
+    if kind == "pearson":
+        X2 = _with_data(X, X.data**2)
+        left = {"X": X.T.tocsr(), "X2": X2.T.tocsr()}
+        right = {"X": X, "X2": X2}
+    else:
+        if kind == "cosine":
+            V = X
+        elif kind == "adjusted_cosine" and residuals is None:
+            counts = np.diff(X.indptr)
+            means = np.asarray(X.sum(axis=1)).ravel() / np.maximum(counts, 1)
+            V = _with_data(X, X.data - np.repeat(means, counts))
+        else:
+            if residuals is None:
+                raise ValueError("pearson_baseline needs baseline residuals")
+            V = sp.csr_matrix(residuals, dtype=float)
+        V2 = _with_data(V, V.data**2)
+        left = {"V": V.T.tocsr(), "V2": V2.T.tocsr()}
+        right = {"V": V, "V2": V2}
+    rows = int(block_rows or max(1, BLOCK_ELEMENTS // max(n, 1)))
+    for a in range(0, n, rows):
+        b = min(n, a + rows)
+        sl = slice(a, b)
+        F = (BT[sl] @ B).tocsr()
+        if dense or F.nnz > SPARSE_PATH_DENSITY * (b - a) * n:
+            yield a, _dense_block(kind, sl, a, b, F, B, BT, left, right, min_support, shrinkage)
+        else:
+            yield a, _sparse_block(kind, sl, a, F, B, BT, left, right, min_support, shrinkage)
+
+
+def _dense_block(kind, sl, a, b, F, B, BT, left, right, min_support, shrinkage) -> np.ndarray:
+    freq = _dense(F)
     with np.errstate(divide="ignore", invalid="ignore"):
         if kind == "pearson":
-            X2 = _with_data(X, X.data**2)
-            prods = _gram(X, X)
-            si = _gram(X, B)  # si[i, j] = sum of i's values over raters of both i and j
-            sqi = _gram(X2, B)
-            num = freq * prods - si * si.T
-            den = np.sqrt(np.clip(freq * sqi - si**2, 0, None) * np.clip(freq * sqi.T - si.T**2, 0, None))
+            prods = _dense(left["X"][sl] @ right["X"])
+            si = _dense(left["X"][sl] @ B)  # si[i, j]: i's values summed over raters of both
+            sj = _dense(BT[sl] @ right["X"])  # j's values summed over raters of both
+            sqi = _dense(left["X2"][sl] @ B)
+            sqj = _dense(BT[sl] @ right["X2"])
+            num = freq * prods - si * sj
+            den = np.sqrt(np.clip(freq * sqi - si**2, 0, None) * np.clip(freq * sqj - sj**2, 0, None))
+            del prods, si, sj, sqi, sqj
         else:
-            if kind == "cosine":
-                V = X
-            elif kind == "adjusted_cosine" and residuals is None:
-                counts = np.diff(X.indptr)
-                means = np.asarray(X.sum(axis=1)).ravel() / np.maximum(counts, 1)
-                V = _with_data(X, X.data - np.repeat(means, counts))
-            else:
-                if residuals is None:
-                    raise ValueError("pearson_baseline needs baseline residuals")
-                V = sp.csr_matrix(residuals, dtype=float)
-            V2 = _with_data(V, V.data**2)
-            num = _gram(V, V)
-            sq = _gram(V2, B)
-            den = np.sqrt(sq * sq.T)
+            num = _dense(left["V"][sl] @ right["V"])
+            den = np.sqrt(_dense(left["V2"][sl] @ B) * _dense(BT[sl] @ right["V2"]))
+        sim = np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0)
+        del num, den
+        if shrinkage and shrinkage > 0:
+            n1 = np.clip(freq - 1, 0, None)
+            sim *= n1 / (n1 + float(shrinkage))
+    sim[freq < max(int(min_support), 1)] = 0.0
+    sim[np.arange(b - a), np.arange(a, b)] = 0.0
+    return sim
+
+
+def _on_pattern(P, keys: np.ndarray, n: int) -> np.ndarray:
+    """Values of sparse ``P`` at the flat positions ``keys`` (row * n + col, sorted); 0 where absent."""
+    P = sp.csr_matrix(P)
+    P.sort_indices()
+    pk = np.repeat(np.arange(P.shape[0], dtype=np.int64), np.diff(P.indptr)) * n + P.indices
+    if not len(pk):
+        return np.zeros(len(keys))
+    pos = np.minimum(np.searchsorted(pk, keys), len(pk) - 1)
+    return np.where(pk[pos] == keys, P.data[pos], 0.0)
+
+
+def _sparse_block(kind, sl, a, F, B, BT, left, right, min_support, shrinkage) -> sp.coo_matrix:
+    """Similarities of a block of entities, computed only where two entities share a rater."""
+    n = F.shape[1]
+    F.sort_indices()
+    r = np.repeat(np.arange(F.shape[0], dtype=np.int64), np.diff(F.indptr))
+    keys = r * n + F.indices
+    freq = F.data.astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if kind == "pearson":
+            prods = _on_pattern(left["X"][sl] @ right["X"], keys, n)
+            si = _on_pattern(left["X"][sl] @ B, keys, n)
+            sj = _on_pattern(BT[sl] @ right["X"], keys, n)
+            sqi = _on_pattern(left["X2"][sl] @ B, keys, n)
+            sqj = _on_pattern(BT[sl] @ right["X2"], keys, n)
+            num = freq * prods - si * sj
+            den = np.sqrt(np.clip(freq * sqi - si**2, 0, None) * np.clip(freq * sqj - sj**2, 0, None))
+        else:
+            num = _on_pattern(left["V"][sl] @ right["V"], keys, n)
+            den = np.sqrt(_on_pattern(left["V2"][sl] @ B, keys, n) * _on_pattern(BT[sl] @ right["V2"], keys, n))
         sim = np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0)
         if shrinkage and shrinkage > 0:
             n1 = np.clip(freq - 1, 0, None)
             sim *= n1 / (n1 + float(shrinkage))
     sim[freq < max(int(min_support), 1)] = 0.0
-    np.fill_diagonal(sim, 0.0)
-    return sim
+    sim[r + a == F.indices] = 0.0
+    return sp.coo_matrix((sim, (r, F.indices)), shape=F.shape)
+
+
+def similarity_matrix(
+    X, kind: str = "pearson", min_support: int = 1, shrinkage: float = 0.0, residuals=None
+) -> np.ndarray:
+    """All-pairs similarity between the *columns* (entities) of a sparse raters x entities matrix.
+
+    Dense (n_entities x n_entities) with a zero diagonal: for small matrices and tests; the models
+    use :func:`similarity_topk`. ``residuals`` (same sparsity pattern as ``X``) is required for
+    ``pearson_baseline``; for ``adjusted_cosine`` the ratings are centred on each row's (rater's)
+    mean when it is None.
+    """
+    return np.vstack(
+        [blk for _, blk in _similarity_blocks(X, kind, min_support, shrinkage, residuals, dense=True)] or [[]]
+    )
+
+
+def topk_rows(block, start: int, n_cols: int, max_neighbours: int):
+    """COO parts (rows, cols, vals) of each row's ``max_neighbours`` largest positive entries."""
+    kk = int(max_neighbours)
+    if sp.issparse(block):
+        coo = block.tocoo()
+        keep = coo.data > 0
+        r, c, v = coo.row[keep].astype(np.int64), coo.col[keep].astype(np.int64), coo.data[keep]
+        counts = np.bincount(r, minlength=coo.shape[0])
+        if len(counts) and counts.max() > kk:
+            order = np.lexsort((-v, r))
+            r, c, v = r[order], c[order], v[order]
+            first = np.r_[0, np.cumsum(counts)[:-1]]
+            rank = np.arange(len(r)) - first[r]
+            keep = rank < kk
+            r, c, v = r[keep], c[keep], v[keep]
+        return r + start, c, v
+    W = np.where(block > 0, block, 0.0)
+    if kk < W.shape[1]:
+        cut = np.argpartition(-W, kk - 1, axis=1)[:, kk:]
+        np.put_along_axis(W, cut, 0.0, axis=1)
+    r, c = np.nonzero(W)
+    return r + start, c, W[r, c]
+
+
+def _assemble(parts, n: int) -> sp.csr_matrix:
+    rows = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, dtype=np.int64)
+    cols = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, dtype=np.int64)
+    vals = np.concatenate([p[2] for p in parts]) if parts else np.zeros(0)
+    S = sp.csr_matrix((vals.astype(np.float32), (rows, cols)), shape=(n, n))
+    S.sort_indices()
+    return S
+
+
+def similarity_topk(
+    X,
+    kind: str = "pearson",
+    min_support: int = 1,
+    shrinkage: float = 0.0,
+    residuals=None,
+    max_neighbours: int = DEFAULT_MAX_NEIGHBOURS,
+) -> sp.csr_matrix:
+    """Sparse (entities x entities) float32: row e holds e's ``max_neighbours`` most similar
+    entities with a positive similarity. Computed in blocks; never an entities x entities array."""
+    n = sp.csr_matrix(X).shape[1]
+    parts = [
+        topk_rows(blk, a, n, max_neighbours)
+        for a, blk in _similarity_blocks(X, kind, min_support, shrinkage, residuals)
+    ]
+    return _assemble(parts, n)
+
+
+def topk_from_dense(S: np.ndarray, max_neighbours: int = DEFAULT_MAX_NEIGHBOURS) -> sp.csr_matrix:
+    """:func:`similarity_topk` of an already computed dense similarity matrix (diagonal dropped)."""
+    n = S.shape[0]
+    rows = max(1, BLOCK_ELEMENTS // max(n, 1))
+    parts = []
+    for a in range(0, n, rows):
+        blk = np.array(S[a : a + rows], dtype=float)
+        blk[np.arange(len(blk)), np.arange(a, a + len(blk))] = 0.0
+        parts.append(topk_rows(blk, a, n, max_neighbours))
+    return _assemble(parts, n)
 
 
 # ---------------------------------------------------------------------------- prediction engine
@@ -124,11 +275,27 @@ def _knn_deviation(M: np.ndarray, rv: np.ndarray, k: int, min_k: int, damping: f
     return np.where(ok, num / np.where(den > 0, den + damping, 1.0), 0.0)
 
 
-class _Neighbourhood:
-    """S: (entities x entities) similarities; R: (contexts x entities) csr residuals."""
+def _binary(M: sp.csr_matrix) -> sp.csr_matrix:
+    return sp.csr_matrix((np.ones(len(M.data), dtype=np.float32), M.indices, M.indptr), shape=M.shape)
 
-    def __init__(self, S: np.ndarray, R: sp.csr_matrix, k: int, min_k: int, damping: float = 0.0):
-        self.S, self.R, self.k, self.min_k, self.damping = S, R, int(k), int(min_k), float(damping)
+
+class _Neighbourhood:
+    """S: sparse (entities x entities) positive similarities, row = target, columns = its kept
+    neighbours; R: (contexts x entities) csr residuals.
+
+    Where a (target, context) pair has at most ``k`` neighbours with a residual in the context, its
+    deviation is a ratio of two sparse products; only the other pairs take the exact top-k path.
+    """
+
+    _PAIR_CHUNK = 2_000_000  # dense elements of one exact-path gather
+
+    def __init__(self, S: sp.csr_matrix, R: sp.csr_matrix, k: int, min_k: int, damping: float = 0.0):
+        self.S = sp.csr_matrix(S, dtype=np.float32)
+        self.R = sp.csr_matrix(R)
+        self.k, self.min_k, self.damping = int(k), int(min_k), float(damping)
+        self.ST = self.S.T.tocsr()
+        self.SbT = _binary(self.ST)
+        self.Rb = _binary(self.R)
 
     def neighbours_in(self, c: int):
         R = self.R
@@ -136,7 +303,7 @@ class _Neighbourhood:
         return R.indices[sl], R.data[sl]
 
     def deviation(self, ent: np.ndarray, ctx: np.ndarray) -> np.ndarray:
-        """Neighbourhood deviation for (entity, context) pairs, one loop step per distinct context."""
+        """Exact neighbourhood deviation for (entity, context) pairs, one step per distinct context."""
         ent = np.asarray(ent, dtype=np.int64)
         ctx = np.asarray(ctx, dtype=np.int64)
         out = np.zeros(len(ent))
@@ -147,27 +314,58 @@ class _Neighbourhood:
         starts = np.flatnonzero(np.r_[True, cs[1:] != cs[:-1]])
         ends = np.r_[starts[1:], len(cs)]
         for a, b in zip(starts, ends):
-            pos = order[a:b]
             nb, rv = self.neighbours_in(int(cs[a]))
-            targets = ent[pos]
-            out[pos] = _knn_deviation(self.S[targets[:, None], nb[None, :]], rv, self.k, self.min_k, self.damping)
+            if not len(nb):
+                continue
+            pos = order[a:b]
+            cols = self.ST[nb]  # neighbours x entities: column t holds S[t, nb]
+            step = max(1, self._PAIR_CHUNK // len(nb))
+            for c0 in range(0, len(pos), step):
+                p = pos[c0 : c0 + step]
+                M = np.ascontiguousarray(cols[:, ent[p]].toarray().T)
+                out[p] = _knn_deviation(M, rv, self.k, self.min_k, self.damping)
         return out
 
-    def deviation_all_targets(self, c: int) -> np.ndarray:
-        """Deviations of every entity in context ``c`` (item-based scoring of one user)."""
-        nb, rv = self.neighbours_in(c)
-        # S is symmetric: gathering rows and transposing is ~10x faster than gathering columns
-        return _knn_deviation(np.ascontiguousarray(self.S[nb].T), rv, self.k, self.min_k, self.damping)
+    def _ratio(self, num, den, cnt) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Dense deviations from sparse sums (only where ``cnt`` has entries) and the (row, col)
+        pairs whose neighbour count exceeds k (those need the exact top-k path)."""
+        cnt = sp.csr_matrix(cnt)
+        cnt.sort_indices()
+        n = cnt.shape[1]
+        r = np.repeat(np.arange(cnt.shape[0], dtype=np.int64), np.diff(cnt.indptr))
+        keys = r * n + cnt.indices
+        nv, dv, cv = _on_pattern(num, keys, n), _on_pattern(den, keys, n), cnt.data
+        ok = (cv >= max(self.min_k, 1)) & (dv > 0)
+        dev = np.zeros(cnt.shape)
+        dev[r[ok], cnt.indices[ok]] = nv[ok] / (dv[ok] + self.damping)
+        exact = cv > self.k
+        return dev, r[exact], cnt.indices[exact]
+
+    def deviation_all_targets(self, contexts: np.ndarray) -> np.ndarray:
+        """(len(contexts), n_entities) deviations: every entity scored in each context
+        (item-based CF scoring a block of users)."""
+        contexts = np.asarray(contexts, dtype=np.int64)
+        C, Cb = self.R[contexts], self.Rb[contexts]
+        dev, rr, tt = self._ratio(C @ self.ST, Cb @ self.ST, Cb @ self.SbT)
+        if len(rr):
+            dev[rr, tt] = self.deviation(tt, contexts[rr])
+        return dev
 
     def deviation_all_contexts(self, targets: np.ndarray) -> np.ndarray:
-        """(len(targets), n_contexts) deviations (user-based scoring of a batch of users)."""
+        """(len(targets), n_contexts) deviations (user-based CF scoring a block of users)."""
         targets = np.asarray(targets, dtype=np.int64)
-        out = np.zeros((len(targets), self.R.shape[0]))
-        for c in range(self.R.shape[0]):
-            nb, rv = self.neighbours_in(c)
-            if len(nb):
-                out[:, c] = _knn_deviation(self.S[targets[:, None], nb[None, :]], rv, self.k, self.min_k, self.damping)
-        return out
+        St = self.S[targets]
+        if getattr(self, "_RT", None) is None:
+            self._RT, self._RbT = self.R.T.tocsr(), self.Rb.T.tocsr()
+        RT, RbT = self._RT, self._RbT
+        dev, rr, cc = self._ratio(St @ RT, St @ RbT, _binary(St) @ RbT)
+        if len(rr):
+            dev[rr, cc] = self.deviation(targets[rr], cc)
+        return dev
+
+    def row(self, e: int) -> np.ndarray:
+        """Dense similarities of entity ``e`` to every entity."""
+        return np.asarray(self.S[e].toarray(), dtype=float).ravel()
 
 
 # ---------------------------------------------------------------------------- models
@@ -185,7 +383,9 @@ class _NeighbourCF(Recommender):
         reg_u: float = 15.0,
         reg_i: float = 10.0,
         bsl_epochs: int = 10,
+        max_neighbours: int = DEFAULT_MAX_NEIGHBOURS,
     ):
+        self.max_neighbours = max_neighbours
         self.sim = sim
         self.k = k
         self.min_k = min_k
@@ -196,12 +396,26 @@ class _NeighbourCF(Recommender):
         self.reg_i = reg_i
         self.bsl_epochs = bsl_epochs
 
+    # -------------------------------------------------------------- cost
+    @classmethod
+    def cost(cls, n_users, n_items, n_ratings, max_neighbours=DEFAULT_MAX_NEIGHBOURS, **params):
+        n, raters = (n_users, n_items) if cls.user_based else (n_items, n_users)
+        kept = int(n) * min(int(max_neighbours), max(int(n) - 1, 1))
+        # one block of dense similarity work (about a dozen arrays), the kept neighbours twice (S and
+        # its transpose, 12 B each), residual copies of the ratings
+        mem = base_memory(n_users, n_items, n_ratings) + 14 * 8 * BLOCK_ELEMENTS + 2 * 16 * kept + 60 * n_ratings
+        pairs = 3.0 * n_ratings * n_ratings / max(int(raters), 1)  # co-rating pairs, heavy-tail allowance
+        secs = 1e-7 * pairs + 5e-6 * n_ratings + 2e-9 * n * n
+        return Cost(int(mem), secs, f"top-{int(max_neighbours)} neighbours kept sparse")
+
     # -------------------------------------------------------------- fitting
     def _validate(self):
         if self.sim not in SIMILARITIES:
             raise ValueError(f"sim must be one of {', '.join(SIMILARITIES)} (got {self.sim!r})")
         if int(self.k) < 1 or int(self.min_k) < 0 or int(self.min_support) < 0 or float(self.shrinkage) < 0:
             raise ValueError("k must be >= 1; min_k, min_support and shrinkage must be >= 0")
+        if int(self.max_neighbours) < int(self.k):
+            raise ValueError(f"max_neighbours must be >= k (got {self.max_neighbours} < {self.k})")
 
     def _fit(self, ts):
         self._validate()
@@ -216,12 +430,17 @@ class _NeighbourCF(Recommender):
             Rx = resid.T.tocsr()
         else:
             X, Rx = csr, resid
-        S = similarity_matrix(
-            X, self.sim, self.min_support, self.shrinkage, residuals=Rx if self.sim == "pearson_baseline" else None
+        S = similarity_topk(
+            X,
+            self.sim,
+            self.min_support,
+            self.shrinkage,
+            residuals=Rx if self.sim == "pearson_baseline" else None,
+            max_neighbours=int(self.max_neighbours),
         )
-        self.sim_ = S.astype(np.float32)
+        self.sim_ = S
         # contexts x entities residuals: items x users for user-based, users x items for item-based
-        self._nb = _Neighbourhood(self.sim_, Rx if self.user_based else resid, self.k, self.min_k, self.damping)
+        self._nb = _Neighbourhood(S, Rx if self.user_based else resid, self.k, self.min_k, self.damping)
         self.resid_ = resid
 
     # -------------------------------------------------------------- scoring
@@ -237,10 +456,11 @@ class _NeighbourCF(Recommender):
     def _score_users(self, u):
         u = np.asarray(u, dtype=np.int64)
         base = self.mu_ + self.bu_[u][:, None] + self.bi_[None, :]
+        if not len(u):
+            return base
         if self.user_based:
             return base + self._nb.deviation_all_contexts(u)
-        dev = np.vstack([self._nb.deviation_all_targets(int(x)) for x in u]) if len(u) else np.zeros_like(base)
-        return base + dev
+        return base + self._nb.deviation_all_targets(u)
 
     def _cold_scores(self):
         return self.mu_ + self.bi_
@@ -253,7 +473,7 @@ class _NeighbourCF(Recommender):
         e = ts.inner_user(raw_id) if self.user_based else ts.inner_item(raw_id)
         if e < 0:
             return []
-        s = self.sim_[e].astype(float)
+        s = self._nb.row(e)
         s[e] = -np.inf
         k = min(int(n), len(s) - 1)
         if k <= 0:
@@ -279,7 +499,7 @@ class UserCF(_NeighbourCF):
         csc = self.resid_.tocsc()
         sl = slice(csc.indptr[i], csc.indptr[i + 1])
         raters, dev = csc.indices[sl], csc.data[sl]
-        sims = self.sim_[u, raters].astype(float)
+        sims = self._nb.row(u)[raters]
         keep = (dev > 0) & (sims > 0) & (raters != u)
         order = np.argsort(-sims[keep], kind="stable")[:n]
         return [(ts.users_raw[v], float(s)) for v, s in zip(raters[keep][order], sims[keep][order])]
@@ -301,7 +521,7 @@ class ItemCF(_NeighbourCF):
         R = self.resid_
         sl = slice(R.indptr[u], R.indptr[u + 1])
         rated, dev = R.indices[sl], R.data[sl]
-        sims = self.sim_[i, rated].astype(float)
+        sims = self._nb.row(i)[rated]
         keep = (dev > 0) & (sims > 0) & (rated != i)
         order = np.argsort(-sims[keep], kind="stable")[:n]
         return [(ts.items_raw[j], float(s)) for j, s in zip(rated[keep][order], sims[keep][order])]

@@ -8,6 +8,11 @@ from collections import defaultdict
 import numpy as np
 
 from .base import Recommender
+from .cost import Cost, base_memory
+
+#: Surprise's trainset built by :func:`to_surprise_trainset`: two (id, rating) tuples per rating in
+#: per-user and per-item lists (measured about 230 B per rating)
+SURPRISE_BYTES_PER_RATING = 260
 
 
 def to_surprise_trainset(ts):
@@ -78,6 +83,14 @@ class SVD(FactorFoldIn, Recommender):
         self.reg_all = reg_all
         self.init_std_dev = init_std_dev
         self.random_state = random_state
+
+    @classmethod
+    def cost(cls, n_users, n_items, n_ratings, n_factors=100, n_epochs=20, learning_curve=False, **params):
+        f, e = int(n_factors), int(n_epochs)
+        mem = base_memory(n_users, n_items, n_ratings) + SURPRISE_BYTES_PER_RATING * n_ratings
+        mem += 4 * 8 * f * (n_users + n_items)  # Surprise's factors and our float64 copies
+        secs = 1.2e-8 * n_ratings * e * max(f, 10) + 4e-6 * n_ratings
+        return Cost(int(mem), secs * (3.0 if learning_curve else 1.0), "Surprise SGD over the ratings")
 
     def _fit(self, ts):
         from surprise import SVD as SSVD

@@ -18,8 +18,9 @@ from __future__ import annotations
 import numpy as np
 
 from .base import Recommender
-from .knn import _NeighbourCF, _Neighbourhood, _with_data
-from .mf import FactorFoldIn, to_surprise_trainset
+from .cost import Cost, base_memory
+from .knn import DEFAULT_MAX_NEIGHBOURS, _NeighbourCF, _Neighbourhood, _with_data, topk_from_dense
+from .mf import SURPRISE_BYTES_PER_RATING, FactorFoldIn, to_surprise_trainset
 
 
 def _check_positive_ints(**values):
@@ -68,6 +69,16 @@ class SVDpp(FactorFoldIn, Recommender):
         self.init_std_dev = init_std_dev
         self.cache_ratings = cache_ratings
         self.random_state = random_state
+
+    @classmethod
+    def cost(cls, n_users, n_items, n_ratings, n_factors=20, n_epochs=20, **params):
+        f, e = int(n_factors), int(n_epochs)
+        mem = base_memory(n_users, n_items, n_ratings) + SURPRISE_BYTES_PER_RATING * n_ratings
+        mem += 5 * 8 * f * (n_users + 2 * n_items)
+        # each rating's update touches the y_j of every item its user rated
+        mean_deg = n_ratings / max(n_users, 1)
+        secs = 2e-8 * n_ratings * e * max(f, 10) * (1 + mean_deg / 4) + 4e-6 * n_ratings
+        return Cost(int(mem), secs, "SVD++ time grows with ratings x items per user")
 
     def _fit(self, ts):
         from surprise import SVDpp as SSVDpp
@@ -136,6 +147,13 @@ class NMF(FactorFoldIn, Recommender):
         self.lr_bi = lr_bi
         self.random_state = random_state
 
+    @classmethod
+    def cost(cls, n_users, n_items, n_ratings, n_factors=15, n_epochs=50, **params):
+        f, e = int(n_factors), int(n_epochs)
+        mem = base_memory(n_users, n_items, n_ratings) + SURPRISE_BYTES_PER_RATING * n_ratings
+        mem += 6 * 8 * f * (n_users + n_items)
+        return Cost(int(mem), 1.5e-8 * n_ratings * e * max(f, 10) + 4e-6 * n_ratings)
+
     def _fit(self, ts):
         from surprise import NMF as SNMF
 
@@ -183,6 +201,16 @@ class SlopeOne(_ByUserBlocks, Recommender):
     def __init__(self):
         pass
 
+    @classmethod
+    def cost(cls, n_users, n_items, n_ratings, **params):
+        # Surprise keeps dense films x films deviations and co-rating counts (float64 + int64); we keep
+        # a transposed copy of both for scoring
+        mem = base_memory(n_users, n_items, n_ratings) + SURPRISE_BYTES_PER_RATING * n_ratings
+        mem += 32 * n_items * n_items
+        mean_deg = n_ratings / max(n_users, 1)
+        secs = 1.5e-7 * n_ratings * mean_deg * 3 + 2e-9 * n_items * n_items + 4e-6 * n_ratings
+        return Cost(int(mem), secs, "dense films x films deviation matrix")
+
     def _fit(self, ts):
         from surprise import SlopeOne as SSlopeOne
 
@@ -213,6 +241,11 @@ class CoClustering(_ByUserBlocks, Recommender):
         self.n_cltr_i = n_cltr_i
         self.n_epochs = n_epochs
         self.random_state = random_state
+
+    @classmethod
+    def cost(cls, n_users, n_items, n_ratings, n_epochs=20, **params):
+        mem = base_memory(n_users, n_items, n_ratings) + SURPRISE_BYTES_PER_RATING * n_ratings
+        return Cost(int(mem), 3e-7 * n_ratings * int(n_epochs) + 4e-6 * n_ratings)
 
     def _fit(self, ts):
         from surprise import CoClustering as SCoClustering
@@ -270,7 +303,9 @@ class KNNBaseline(_NeighbourCF):
         reg_i: float = 10.0,
         bsl_epochs: int = 10,
         damping: float = 0.0,
+        max_neighbours: int = DEFAULT_MAX_NEIGHBOURS,
     ):
+        self.max_neighbours = max_neighbours
         self.k = k
         self.min_k = min_k
         self.sim = sim
@@ -281,6 +316,17 @@ class KNNBaseline(_NeighbourCF):
         self.reg_i = reg_i
         self.bsl_epochs = bsl_epochs
         self.damping = damping
+
+    @classmethod
+    def cost(cls, n_users, n_items, n_ratings, user_based=True, max_neighbours=DEFAULT_MAX_NEIGHBOURS, **params):
+        # Surprise's similarity code holds five dense n x n float64 arrays (n = users or films)
+        n = int(n_users if user_based else n_items)
+        mem = base_memory(n_users, n_items, n_ratings) + SURPRISE_BYTES_PER_RATING * n_ratings
+        mem += 40 * n * n + 24 * n * min(int(max_neighbours), max(n - 1, 1))
+        raters = n_items if user_based else n_users
+        secs = 3e-8 * n_ratings * n_ratings / max(raters, 1) * 3 + 5e-9 * n * n + 4e-6 * n_ratings
+        who = "users x users" if user_based else "films x films"
+        return Cost(int(mem), secs, f"dense {who} similarity matrix")
 
     def _fit(self, ts):
         from surprise import KNNBaseline as SKNNBaseline
@@ -309,8 +355,8 @@ class KNNBaseline(_NeighbourCF):
         self.mu_ = ts.global_mean
         self.bu_ = np.asarray(algo.bu, dtype=float)
         self.bi_ = np.asarray(algo.bi, dtype=float)
-        S = np.array(algo.sim, dtype=np.float32)
-        np.fill_diagonal(S, 0.0)
+        S = topk_from_dense(algo.sim, int(self.max_neighbours))
+        del algo
         csr = ts.csr
         rows = np.repeat(np.arange(ts.n_users), np.diff(csr.indptr))
         resid = _with_data(csr, csr.data - (self.mu_ + self.bu_[rows] + self.bi_[csr.indices]))

@@ -1,0 +1,224 @@
+"""Cost envelopes: how much memory and time a model needs for a dataset of a given shape.
+
+Every registered model declares ``cost(n_users, n_items, n_ratings, **params) -> Cost`` (a class
+method; the default in :mod:`recsys_core.models.base` covers models whose state grows with the
+ratings and the number of users and films). :func:`check_fits` compares that envelope with the
+memory budget *before* anything is fitted and raises :class:`ModelTooLarge`, whose message names
+the model, the memory it would need, the budget and the models that do fit.
+
+The budget is ``CINELENS_MEMORY_BUDGET`` ("8G", "512M", "1.5GB", a byte count, or "50%" of the
+physical memory); without it, :data:`DEFAULT_FRACTION` of the physical memory.
+
+The numbers are envelopes, not predictions: they were fitted to peak resident memory and fit time
+measured on synthetic long-tail data at a few sizes (see ``benchmarks/bench_cost_envelopes.py``)
+and rounded up.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import re
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+DEFAULT_FRACTION = 0.5
+ENV_VAR = "CINELENS_MEMORY_BUDGET"
+
+#: bytes every fit pays per training rating: the rating frame, the trainset's id arrays, its CSR/CSC
+#: copies and the binary matrix (measured peak about 180 B/rating for the bias baseline)
+BYTES_PER_RATING = 200
+#: per user and per film: raw-id maps, bias vectors, fallback offsets
+BYTES_PER_ENTITY = 300
+#: rows of the dense (users x films) score block that top-N works on at a time
+SCORE_BLOCK_ELEMENTS = 1024 * 2000
+#: users x films products the content model computes at a time
+BLOCK_ELEMENTS_CONTENT = 2_000_000
+
+_SCOPE: contextvars.ContextVar[int | None] = contextvars.ContextVar("cinelens_memory_budget", default=None)
+
+_UNITS = {"": 1, "B": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
+
+
+@dataclass(frozen=True)
+class Cost:
+    """A model's envelope for one dataset shape: peak memory (bytes) and fit time (seconds, 2 cores)."""
+
+    memory_bytes: int
+    fit_seconds: float
+    note: str = ""
+
+
+def format_bytes(n: float) -> str:
+    """1536 -> '1.5 KB', 3.2e9 -> '3.0 GB' (binary units)."""
+    n = float(n)
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if abs(n) < 1024 or unit == "TB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} TB"  # pragma: no cover
+
+
+class ModelTooLarge(ValueError):
+    """A model whose envelope exceeds the memory budget for this dataset; nothing was fitted."""
+
+    def __init__(self, model: str, need_bytes: int, budget_bytes: int, fits: list[str], note: str = ""):
+        self.model = model
+        self.need_bytes = int(need_bytes)
+        self.budget_bytes = int(budget_bytes)
+        self.fits = list(fits)
+        self.note = note
+        why = f" ({note})" if note else ""
+        fit_text = ", ".join(self.fits) if self.fits else "none"
+        super().__init__(
+            f"model {model!r} would need about {format_bytes(need_bytes)} of memory{why}, over the budget of "
+            f"{format_bytes(budget_bytes)}; models that fit this dataset: {fit_text}. "
+            f"Raise the budget with {ENV_VAR} (e.g. 16G) or pick one of those."
+        )
+
+
+def physical_memory() -> int:
+    """Bytes of physical memory (a cgroup limit counts when it is lower)."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
+        total = 8 * 1024**3
+    for path in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        try:
+            with open(path, encoding="ascii") as fh:
+                text = fh.read().strip()
+        except OSError:
+            continue
+        if text.isdigit() and 0 < int(text) < total:
+            total = int(text)
+    return int(total)
+
+
+def parse_budget(text: str | int | float) -> int:
+    """'8G' / '512M' / '1.5GB' / '2000000000' / '50%' -> bytes. Raises ValueError on anything else."""
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        if text <= 0:
+            raise ValueError(f"memory budget must be positive (got {text})")
+        return int(text)
+    s = str(text).strip().upper().replace(" ", "")
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)%", s)
+    if m:
+        frac = float(m.group(1)) / 100
+        if not 0 < frac <= 1:
+            raise ValueError(f"memory budget percentage must be in (0, 100] (got {text!r})")
+        return int(physical_memory() * frac)
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)([KMGT]?)(I?B)?", s)
+    if not m or float(m.group(1)) <= 0:
+        raise ValueError(f"cannot read memory budget {text!r}; write it like 8G, 512M, 2000000000 or 50%")
+    return int(float(m.group(1)) * _UNITS[m.group(2)])
+
+
+@contextmanager
+def budget_scope(budget: int | str | None):
+    """Within the block, :func:`memory_budget` is ``budget`` (bytes or "8G"; None = the default).
+
+    The app uses it to apply a budget chosen in its settings to the work of one session.
+    """
+    token = _SCOPE.set(None if budget is None else parse_budget(budget))
+    try:
+        yield
+    finally:
+        _SCOPE.reset(token)
+
+
+def memory_budget() -> int:
+    """The memory budget in bytes: the innermost :func:`budget_scope`, else ``CINELENS_MEMORY_BUDGET``,
+    else a fraction of physical memory."""
+    scoped = _SCOPE.get()
+    if scoped is not None:
+        return int(scoped)
+    raw = os.environ.get(ENV_VAR, "").strip()
+    if raw:
+        try:
+            return parse_budget(raw)
+        except ValueError as e:
+            raise ValueError(f"{ENV_VAR}: {e}") from None
+    return int(physical_memory() * DEFAULT_FRACTION)
+
+
+def base_memory(n_users: int, n_items: int, n_ratings: int) -> int:
+    """What every fit and top-N pass needs: the data structures plus one block of scores."""
+    block = min(int(n_items) * 1024, max(SCORE_BLOCK_ELEMENTS, int(n_items) * 64))
+    return int(BYTES_PER_RATING * n_ratings + BYTES_PER_ENTITY * (n_users + n_items) + 3 * 8 * block)
+
+
+def model_cost(name: str, n_users: int, n_items: int, n_ratings: int, **params) -> Cost:
+    """The envelope of registered model ``name`` for a dataset shape."""
+    from . import REGISTRY
+
+    key = str(name).strip().lower()
+    if key not in REGISTRY:
+        raise ValueError(f"unknown model {name!r}; choose from: {', '.join(REGISTRY)}")
+    return REGISTRY[key].cost(int(n_users), int(n_items), int(n_ratings), **params)
+
+
+def models_that_fit(n_users: int, n_items: int, n_ratings: int, budget: int | None = None) -> list[str]:
+    """Registered model names (default parameters) whose envelope fits the budget, in registry order."""
+    from . import REGISTRY
+
+    budget = memory_budget() if budget is None else int(budget)
+    return [n for n in REGISTRY if model_cost(n, n_users, n_items, n_ratings).memory_bytes <= budget]
+
+
+def check_fits(name: str, n_users: int, n_items: int, n_ratings: int, budget: int | None = None, **params) -> Cost:
+    """The model's envelope if it fits the budget; otherwise :class:`ModelTooLarge` (nothing is fitted)."""
+    budget = memory_budget() if budget is None else int(budget)
+    cost = model_cost(name, n_users, n_items, n_ratings, **params)
+    if cost.memory_bytes > budget:
+        raise ModelTooLarge(
+            str(name).strip().lower(),
+            cost.memory_bytes,
+            budget,
+            models_that_fit(n_users, n_items, n_ratings, budget),
+            cost.note,
+        )
+    return cost
+
+
+def check_model(model, n_users: int, n_items: int, n_ratings: int, budget: int | None = None) -> Cost:
+    """:func:`check_fits` for a model instance, with its own parameters (any Recommender subclass)."""
+    budget = memory_budget() if budget is None else int(budget)
+    cost = type(model).cost(int(n_users), int(n_items), int(n_ratings), **model.get_params())
+    if cost.memory_bytes > budget:
+        raise ModelTooLarge(
+            str(getattr(model, "name", type(model).__name__)),
+            cost.memory_bytes,
+            budget,
+            models_that_fit(n_users, n_items, n_ratings, budget),
+            cost.note,
+        )
+    return cost
+
+
+def dataset_shape(ratings) -> tuple[int, int, int]:
+    """(users, films, ratings) of a frame of interactions (rows with a rating)."""
+    r = ratings[ratings["rating"].notna()] if "rating" in ratings else ratings
+    return int(r["user_id"].nunique()), int(r["item_id"].nunique()), int(len(r))
+
+
+def check_trainset(model, trainset, budget: int | None = None) -> Cost:
+    """:func:`check_model` on a trainset's shape."""
+    return check_model(model, trainset.n_users, trainset.n_items, trainset.n_ratings, budget)
+
+
+__all__ = [
+    "Cost",
+    "ModelTooLarge",
+    "memory_budget",
+    "parse_budget",
+    "physical_memory",
+    "check_fits",
+    "check_trainset",
+    "check_model",
+    "budget_scope",
+    "dataset_shape",
+    "models_that_fit",
+    "model_cost",
+    "base_memory",
+    "format_bytes",
+]
