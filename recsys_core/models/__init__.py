@@ -7,7 +7,7 @@ from .base import Recommender
 from .baselines import BiasBaseline, GlobalMean, Popularity
 from .content import ContentBased
 from .hybrid import Hybrid
-from .implicit_rankers import ALS, EASE
+from .implicit_rankers import ALS, BPR, EASE, LMF
 from .knn import ItemCF, UserCF
 from .mf import SVD
 from .random_model import RandomPredictor
@@ -31,6 +31,8 @@ REGISTRY: dict[str, type[Recommender]] = {
     "autorec-u": UAutoRec,
     "ease": EASE,
     "als": ALS,
+    "bpr": BPR,
+    "lmf": LMF,
     "hybrid": Hybrid,
 }
 
@@ -63,5 +65,7 @@ __all__ = [
     "UAutoRec",
     "EASE",
     "ALS",
+    "BPR",
+    "LMF",
     "Hybrid",
 ]

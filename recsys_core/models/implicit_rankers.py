@@ -1,12 +1,19 @@
-"""Implicit-feedback rankers: EASE (closed form) and ALS (Hu, Koren & Volinsky 2008).
+"""Implicit-feedback rankers: EASE (closed form), ALS (Hu, Koren & Volinsky 2008), BPR (Rendle et
+al. 2009) and logistic MF (Johnson 2014).
 
-Both learn from *which* items a user interacted with (every rated item, or only ratings at or
+All learn from *which* items a user interacted with (every rated item, or only ratings at or
 above ``threshold``), so they rank items but do not predict ratings (``predicts_ratings = False``;
 rating metrics are N/A for them). Unknown users get the popularity ranking.
 
-ALS is our own numpy implementation: each half-step solves every user's (item's) weighted
-least-squares system with a few conjugate-gradient steps run for all users at once on sparse
-matrices (the approach of the ``implicit`` package), warm-started from the previous iterate.
+ALS, BPR and LMF are fitted by the ``implicit`` package (multi-threaded C++; it takes a users x
+items CSR of confidences). Its thread count is ``num_threads`` (0 = every core) and BLAS is pinned
+to one thread while it runs, as ``implicit`` asks. ALS also keeps our own numpy solver
+(``engine="numpy"``): each half-step solves every user's (item's) weighted least-squares system
+with a few conjugate-gradient steps run for all users at once on sparse matrices, warm-started
+from the previous iterate -- the same objective and the same solver as ``implicit``'s.
+
+EASE keeps a dense films x films matrix: its cost envelope says so, and it is refused where that
+matrix does not fit the memory budget.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ import scipy.linalg as sla
 import scipy.sparse as sp
 
 from .base import Recommender
+from .cost import Cost, base_memory
 
 
 def interaction_matrix(ts, threshold: float | None = None) -> sp.csr_matrix:
@@ -49,6 +57,13 @@ class EASE(_Ranker):
         self.threshold = threshold
         self.max_items = max_items
 
+    @classmethod
+    def cost(cls, n_users, n_items, n_ratings, **params):
+        # Gram matrix, its inverse, the identity it is solved against and B: four films x films float64
+        mem = base_memory(n_users, n_items, n_ratings) + 4 * 8 * n_items * n_items
+        secs = 1.5 * n_items**3 / 1e10 + 2e-6 * n_ratings
+        return Cost(int(mem), secs, "dense films x films inverse")
+
     def _fit(self, ts):
         if float(self.reg) <= 0:
             raise ValueError("reg (the L2 penalty lambda) must be > 0")
@@ -78,7 +93,37 @@ class EASE(_Ranker):
         return self.B_
 
 
-class ALS(_Ranker):
+def _implicit_fit(make, X: sp.csr_matrix):
+    """Build (``make()``) and fit an ``implicit`` model on a users x items CSR, BLAS pinned to one thread."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        model = make()
+        model.fit(sp.csr_matrix(X, dtype=np.float32), show_progress=False)
+    return np.asarray(model.user_factors, dtype=np.float32), np.asarray(model.item_factors, dtype=np.float32)
+
+
+def _factor_cost(n_users, n_items, n_ratings, factors, note=""):
+    """Base data, two float32 factor matrices (and their copies), the confidences both ways."""
+    mem = base_memory(n_users, n_items, n_ratings) + 3 * 4 * int(factors) * (n_users + n_items) + 32 * n_ratings
+    return mem
+
+
+class _FactorRanker(_Ranker):
+    def _check_common(self):
+        if int(self.factors) < 1 or int(self.iterations) < 1:
+            raise ValueError("factors and iterations must be >= 1")
+        if int(self.num_threads) < 0:
+            raise ValueError("num_threads must be >= 0 (0 = every core)")
+
+    def _score_users(self, u):
+        return self.user_factors_[np.asarray(u)] @ self.item_factors_.T
+
+    def item_vectors(self) -> np.ndarray:
+        return self.item_factors_
+
+
+class ALS(_FactorRanker):
     """Implicit ALS: minimise sum_ui c_ui (p_ui - x_u . y_i)^2 + reg (|x_u|^2 + |y_i|^2),
     p_ui = 1 for observed pairs (else 0), c_ui = 1 + alpha for observed pairs (else 1)."""
 
@@ -93,6 +138,8 @@ class ALS(_Ranker):
         cg_steps: int = 3,
         threshold: float | None = None,
         random_state: int | None = 0,
+        engine: str = "implicit",
+        num_threads: int = 0,
     ):
         self.factors = factors
         self.reg = reg
@@ -101,15 +148,48 @@ class ALS(_Ranker):
         self.cg_steps = cg_steps
         self.threshold = threshold
         self.random_state = random_state
+        self.engine = engine
+        self.num_threads = num_threads
+
+    @classmethod
+    def cost(cls, n_users, n_items, n_ratings, factors=64, iterations=10, cg_steps=3, **params):
+        f, it = int(factors), int(iterations)
+        mem = _factor_cost(n_users, n_items, n_ratings, f)
+        secs = it * (2e-9 * n_ratings * f * (int(cg_steps) + 1) + 4e-9 * (n_users + n_items) * f * f) + 1e-6 * n_ratings
+        return Cost(int(mem), secs)
 
     def _fit(self, ts):
         k = int(self.factors)
-        if k < 1 or int(self.iterations) < 1 or int(self.cg_steps) < 1:
+        self._check_common()
+        if int(self.cg_steps) < 1:
             raise ValueError("factors, iterations and cg_steps must be >= 1")
         if float(self.reg) < 0 or float(self.alpha) <= 0:
             raise ValueError("reg must be >= 0 and alpha > 0")
+        if self.engine not in ("implicit", "numpy"):
+            raise ValueError(f"engine must be 'implicit' or 'numpy' (got {self.engine!r})")
         X = interaction_matrix(ts, self.threshold)
         self._set_popularity(X)
+        if self.engine == "implicit":
+            from implicit.cpu.als import AlternatingLeastSquares
+
+            def make():
+                model = AlternatingLeastSquares(
+                    factors=k,
+                    regularization=float(self.reg),
+                    alpha=1.0,
+                    iterations=int(self.iterations),
+                    use_cg=True,
+                    calculate_training_loss=False,
+                    num_threads=int(self.num_threads),
+                    random_state=self.random_state,
+                )
+                model.cg_steps = int(self.cg_steps)
+                return model
+
+            C = X.copy()
+            C.data = np.full(len(C.data), 1.0 + float(self.alpha), dtype=np.float32)  # c_ui = 1 + alpha
+            self.user_factors_, self.item_factors_ = _implicit_fit(make, C)
+            return
         rng = np.random.default_rng(self.random_state)
         U = rng.normal(0, 0.01, (ts.n_users, k)).astype(np.float32)
         V = rng.normal(0, 0.01, (ts.n_items, k)).astype(np.float32)
@@ -118,8 +198,8 @@ class ALS(_Ranker):
         for _ in range(int(self.iterations)):
             U = self._cg_half_step(Cu, U, V)
             V = self._cg_half_step(Ci, V, U)
-        self.user_factors_ = U.astype(float)
-        self.item_factors_ = V.astype(float)
+        self.user_factors_ = U
+        self.item_factors_ = V
 
     def _cg_half_step(self, C: sp.csr_matrix, Xf: np.ndarray, Y: np.ndarray) -> np.ndarray:
         """A few CG steps on every row's system (Y^T C_u Y + reg I) x_u = Y^T C_u p_u, all rows at once."""
@@ -156,8 +236,107 @@ class ALS(_Ranker):
             rs = rs_new
         return x
 
-    def _score_users(self, u):
-        return self.user_factors_[np.asarray(u)] @ self.item_factors_.T
 
-    def item_vectors(self) -> np.ndarray:
-        return self.item_factors_
+class BPR(_FactorRanker):
+    """Bayesian personalised ranking (``implicit``'s multi-threaded SGD): for sampled (user, seen
+    item, unseen item) triples, maximise log sigmoid(x_u . y_i - x_u . y_j) with L2 ``reg``."""
+
+    name = "bpr"
+
+    def __init__(
+        self,
+        factors: int = 64,
+        learning_rate: float = 0.05,
+        reg: float = 0.01,
+        iterations: int = 100,
+        threshold: float | None = None,
+        random_state: int | None = 0,
+        num_threads: int = 0,
+    ):
+        self.factors = factors
+        self.learning_rate = learning_rate
+        self.reg = reg
+        self.iterations = iterations
+        self.threshold = threshold
+        self.random_state = random_state
+        self.num_threads = num_threads
+
+    @classmethod
+    def cost(cls, n_users, n_items, n_ratings, factors=64, iterations=100, **params):
+        mem = _factor_cost(n_users, n_items, n_ratings, int(factors))
+        return Cost(int(mem), int(iterations) * 1.5e-9 * n_ratings * int(factors) + 1e-6 * n_ratings)
+
+    def _fit(self, ts):
+        self._check_common()
+        if float(self.learning_rate) <= 0 or float(self.reg) < 0:
+            raise ValueError("learning_rate must be > 0 and reg >= 0")
+        from implicit.cpu.bpr import BayesianPersonalizedRanking
+
+        X = interaction_matrix(ts, self.threshold)
+        self._set_popularity(X)
+
+        def make():
+            return BayesianPersonalizedRanking(
+                factors=int(self.factors),
+                learning_rate=float(self.learning_rate),
+                regularization=float(self.reg),
+                iterations=int(self.iterations),
+                num_threads=int(self.num_threads),
+                random_state=self.random_state,
+            )
+
+        self.user_factors_, self.item_factors_ = _implicit_fit(make, X)
+
+
+class LMF(_FactorRanker):
+    """Logistic matrix factorisation (``implicit``): p(u likes i) = sigmoid(x_u . y_i + b_u + b_i)."""
+
+    name = "lmf"
+
+    def __init__(
+        self,
+        factors: int = 30,
+        learning_rate: float = 1.0,
+        reg: float = 0.6,
+        iterations: int = 30,
+        neg_prop: int = 30,
+        threshold: float | None = None,
+        random_state: int | None = 0,
+        num_threads: int = 0,
+    ):
+        self.factors = factors
+        self.learning_rate = learning_rate
+        self.reg = reg
+        self.iterations = iterations
+        self.neg_prop = neg_prop
+        self.threshold = threshold
+        self.random_state = random_state
+        self.num_threads = num_threads
+
+    @classmethod
+    def cost(cls, n_users, n_items, n_ratings, factors=30, iterations=30, neg_prop=30, **params):
+        mem = _factor_cost(n_users, n_items, n_ratings, int(factors))
+        secs = int(iterations) * 2e-9 * n_ratings * int(factors) * (1 + int(neg_prop) / 10) + 1e-6 * n_ratings
+        return Cost(int(mem), secs)
+
+    def _fit(self, ts):
+        self._check_common()
+        if float(self.learning_rate) <= 0 or float(self.reg) < 0 or int(self.neg_prop) < 1:
+            raise ValueError("learning_rate must be > 0, reg >= 0 and neg_prop >= 1")
+        from implicit.cpu.lmf import LogisticMatrixFactorization
+
+        X = interaction_matrix(ts, self.threshold)
+        self._set_popularity(X)
+
+        def make():
+            return LogisticMatrixFactorization(
+                factors=int(self.factors),
+                learning_rate=float(self.learning_rate),
+                regularization=float(self.reg),
+                iterations=int(self.iterations),
+                neg_prop=int(self.neg_prop),
+                num_threads=int(self.num_threads),
+                random_state=self.random_state,
+            )
+
+        self.user_factors_, self.item_factors_ = _implicit_fit(make, X)

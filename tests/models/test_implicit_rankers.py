@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from recsys_core.models import ALS, EASE
+from recsys_core.models import ALS, BPR, EASE, LMF
 from recsys_core.models.implicit_rankers import interaction_matrix
 from recsys_core.trainset import Trainset
 
@@ -76,7 +76,7 @@ def test_rankers_do_not_predict_ratings():
 def test_als_solves_the_weighted_least_squares():
     """With enough CG steps, each user vector solves (Y^T C_u Y + reg I) x = Y^T C_u p_u."""
     ts = Trainset.from_frame(planted_frame(), (1, 5))
-    m = ALS(factors=4, iterations=3, cg_steps=20, reg=0.5, alpha=2.0).fit(ts)
+    m = ALS(factors=4, iterations=3, cg_steps=20, reg=0.5, alpha=2.0, engine="numpy").fit(ts)
     Y = m.item_factors_
     X = interaction_matrix(ts).toarray()
     u = 5
@@ -98,8 +98,42 @@ def test_bad_params():
         ALS(factors=0).fit(tiny())
 
 
-@pytest.mark.parametrize("model", [EASE(reg=20.0), ALS(factors=8, reg=1.0, iterations=10)])
+@pytest.mark.parametrize(
+    "model",
+    [
+        EASE(reg=20.0),
+        ALS(factors=8, reg=1.0, iterations=10),
+        ALS(factors=8, reg=1.0, iterations=10, engine="numpy"),
+        LMF(factors=8, iterations=30),
+    ],
+)
 def test_rank_better_than_popularity_on_planted(model):
     res = planted_scores(model)
     assert res["model"]["ndcg@10"] > res["popularity"]["ndcg@10"]
+    assert np.isnan(res["model"]["rmse"])
+
+
+def test_als_engines_agree():
+    """implicit's solver and ours minimise the same objective: their rankings agree closely."""
+    ts = Trainset.from_frame(planted_frame(), (1, 5))
+    a = ALS(factors=4, iterations=30, cg_steps=10, reg=0.5, alpha=2.0).fit(ts)
+    b = ALS(factors=4, iterations=30, cg_steps=10, reg=0.5, alpha=2.0, engine="numpy").fit(ts)
+    corr = [np.corrcoef(a.score(u), b.score(u))[0, 1] for u in ts.users_raw[:10]]
+    assert np.median(corr) > 0.97 and min(corr) > 0.9
+    assert a.item_factors_.dtype == np.float32 and a.user_factors_.shape == (ts.n_users, 4)
+
+
+def test_implicit_rankers_bad_params():
+    with pytest.raises(ValueError, match="engine"):
+        ALS(engine="spark").fit(tiny())
+    with pytest.raises(ValueError, match="learning_rate"):
+        BPR(learning_rate=0).fit(tiny())
+    with pytest.raises(ValueError, match="num_threads"):
+        LMF(num_threads=-1).fit(tiny())
+
+
+def test_bpr_learns_the_planted_ranking():
+    """Trained on the liked ratings (>= 4) as positives, BPR finds the planted taste groups."""
+    res = planted_scores(BPR(factors=8, iterations=50, learning_rate=0.05, threshold=4))
+    assert res["model"]["ndcg@10"] > 1.5 * res["popularity"]["ndcg@10"]
     assert np.isnan(res["model"]["rmse"])
