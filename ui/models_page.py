@@ -25,7 +25,7 @@ from recsys_core.evaluation.compare import ALL_METRICS, base_metric, lower_is_be
 from recsys_core.evaluation.tuning import Range
 from recsys_core.models import REGISTRY, make_model
 
-from . import sentences
+from . import budget, sentences
 from .charts import PALETTE, style
 from .i18n import lang, t
 from .services import lab
@@ -254,15 +254,29 @@ def _hook(version: str, protocol: dict, metrics: tuple, curve_ks, progress, numb
     return on_cell
 
 
-def run_comparison(ds, version: str, configs: dict[str, dict], protocol: dict, progress=None):
+def run_comparison(
+    ds, version: str, configs: dict[str, dict], protocol: dict, progress=None, refused: dict | None = None
+):
     """The facade's experiment with cached cells. ``progress(label, step, total)``.
 
-    Returns an ExperimentResult (models that failed are in ``failures``); the split itself failing, or
-    every model failing, raises ValueError.
+    A model whose cost envelope exceeds the session's memory budget is refused before anything is
+    fitted (``refused[name]`` = the message naming the models that fit); the others run under that
+    budget. Returns an ExperimentResult (models that failed are in ``failures``); the split itself
+    failing, or every model being refused or failing, raises ValueError.
     """
+    refused = {} if refused is None else refused
+    shape = budget.shape_of(ds)
+    for name in list(configs):
+        msg = budget.refusal(name, configs[name], shape)
+        if msg:
+            refused[name] = msg
+    configs = {n: c for n, c in configs.items() if n not in refused}
+    if not configs:
+        raise ValueError(" ".join(refused.values()))
     folds = _splits(ds, version, _dumps(protocol))  # a split that cannot be made fails here, once
     hook = _hook(version, protocol, tuple(ALL_METRICS), CURVE_KS, progress)
-    res = lab().experiment(ds, configs, protocol, on_cell=hook, folds=folds, curve_ks=CURVE_KS)
+    with budget.scope():
+        res = lab().experiment(ds, configs, protocol, on_cell=hook, folds=folds, curve_ks=CURVE_KS)
     if progress:
         progress(t("models.done"), 1, 1)
     if res.evaluation is None:
@@ -563,7 +577,8 @@ def save_models(ds, ev: Evaluation, names: list[str], configs: dict[str, dict], 
         if progress:
             progress(model_label(name), j, total)
 
-    out = lab().save_models(ds, ev, names, configs, on_model)
+    with budget.scope():
+        out = lab().save_models(ds, ev, names, configs, on_model)
     if progress:
         progress(t("models.done"), 1, 1)
     return out

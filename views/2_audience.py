@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
+from recsys_core.models import REGISTRY
 from recsys_core.profiling.audience import audience_mix, available_models, default_model, export_audience_csv
 from recsys_core.profiling.behaviour import TASKS
 from recsys_core.profiling.labels import genre_label, value_label
 from recsys_core.profiling.segments import group_persona
 from ui import audience as U
+from ui import budget
 from ui.i18n import lang, t
 from ui.markup import md_text
 from ui.models_page import keep_choices
@@ -26,6 +28,19 @@ ws = workspace()
 tab_prof, tab_seg, tab_beh, tab_tgt = st.tabs(
     [t("aud.tab.profiles"), t("aud.tab.segments"), t("aud.tab.behaviour"), t("aud.tab.target")]
 )
+
+
+def _run_audience(req: dict) -> None:
+    """Fit the scorer (under the session's memory budget) and rank the audience; keep the request."""
+    with st.status(t("aud.tgt.running"), expanded=False) as status:
+        try:
+            with budget.scope():
+                U.audience(req["version"], req["model"], req["item"], req["genres"], req["keywords"])
+            st.session_state[K.AUD_TGT_RUN] = req
+            status.update(label=t("aud.tgt.done"), state="complete")
+        except ValueError as e:
+            st.session_state[K.AUD_TGT_RUN] = None
+            status.update(label=t("common.error", msg=e), state="error")
 
 
 def ready_profiles():
@@ -360,14 +375,11 @@ with tab_tgt:
                 "genres": tuple(g_sel),
                 "keywords": tuple(kw),
             }
-            with st.status(t("aud.tgt.running"), expanded=False) as status:
-                try:
-                    U.audience(version, model, req["item"], req["genres"], req["keywords"])
-                    st.session_state[K.AUD_TGT_RUN] = req
-                    status.update(label=t("aud.tgt.done"), state="complete")
-                except ValueError as e:
-                    st.session_state[K.AUD_TGT_RUN] = None
-                    status.update(label=t("common.error", msg=e), state="error")
+            refused = budget.refusal(model, {}, budget.shape_of(ds)) if model in REGISTRY else None
+            if refused:  # over the memory budget: nothing is fitted, the last audience stays
+                st.error(refused)
+            else:
+                _run_audience(req)
     req = st.session_state.get(K.AUD_TGT_RUN)
     if not req or req["version"] != version:
         st.info(t("aud.tgt.need"))

@@ -8,6 +8,7 @@ import streamlit as st
 
 from recsys_core.data.export import to_csv_bytes
 from recsys_core.errors import UserError
+from ui import budget
 from ui import models_page as mp
 from ui.i18n import t
 from ui.services import active_version_id, require_dataset, workspace
@@ -66,17 +67,20 @@ with tab_cmp:
         k = st.number_input(t("models.k"), 1, 50, 10, key=W.K)
     with c4:
         seed = st.number_input(t("models.seed"), 0, 10_000, 0, key=W.SEED)
+        budget.setting()
     protocol = mp.protocol_dict(split, folds, test_size, leave_n, seed, k)
 
     if st.button(t("models.train"), key=W.TRAIN, type="primary", disabled=not chosen):
         with st.status(t("models.training"), expanded=True) as status:
             bar = st.progress(0.0)
             failed: dict = {}
+            refused: dict = {}
             try:
-                res = mp.run_comparison(ds, version, configs, protocol, progress_into(bar))
+                res = mp.run_comparison(ds, version, configs, protocol, progress_into(bar), refused=refused)
             except FAILURES as e:
                 status.update(label=t("models.failed"), state="error")
-                st.error(t("common.error", msg=one_line(e)))
+                if not refused:  # every model refused: the refusals below say why
+                    st.error(t("common.error", msg=one_line(e)))
             else:
                 failed = res.failures
                 st.session_state[K.MODELS_EVAL] = res.evaluation
@@ -87,6 +91,8 @@ with tab_cmp:
                     "protocol": protocol,
                 }
                 status.update(label=t("models.trained"), state="complete", expanded=bool(failed))
+            for msg in refused.values():
+                st.error(msg)
             for name, msg in failed.items():
                 st.warning(t("models.model_failed", model=mp.model_label(name), msg=msg))
     elif not chosen:

@@ -27,8 +27,8 @@ from recsys_core.recommend.monitoring import (
     served_per_model,
     served_table,
 )
+from ui import budget, sentences
 from ui import recommend_page as R
-from ui import sentences
 from ui.i18n import lang, t
 from ui.markup import html_text, md_text
 from ui.models_page import keep_choices
@@ -71,10 +71,14 @@ def model_picker() -> str | None:
         name = st.selectbox(t("rec.new_model"), names, index=names.index(default), key=K.REC_NEW_MODEL)
     with c3:
         fit = st.button(t("rec.fit"), key=K.REC_FIT, type="primary" if not ids else "secondary", width="stretch")
-    if fit:
+    refused = budget.refusal(name, {}, budget.shape_of(ds)) if fit else None
+    if refused:  # over the memory budget: say so and fit nothing; the registered models stay usable
+        st.error(refused)
+    elif fit:
         with st.status(t("rec.fitting", name=name), expanded=False) as s:
             try:
-                new_id = R.fit_and_register(version, name)
+                with budget.scope():
+                    new_id = R.fit_and_register(version, name)
             except (UserError, ValueError) as e:
                 R.log_error("model_fit_failed", str(e), name=name)
                 s.update(label=t("common.error", msg=e), state="error")

@@ -7,7 +7,9 @@ rating metrics are N/A for them). Unknown users get the popularity ranking.
 
 ALS, BPR and LMF are fitted by the ``implicit`` package (multi-threaded C++; it takes a users x
 items CSR of confidences). Its thread count is ``num_threads`` (0 = every core) and BLAS is pinned
-to one thread while it runs, as ``implicit`` asks. ALS also keeps our own numpy solver
+to one thread while it runs, as ``implicit`` asks. ALS solves each user's system independently, so
+it gives the same factors on any number of threads; BPR and LMF run lock-free SGD, reproducible
+only on one thread, so they default to ``num_threads=1``. ALS also keeps our own numpy solver
 (``engine="numpy"``): each half-step solves every user's (item's) weighted least-squares system
 with a few conjugate-gradient steps run for all users at once on sparse matrices, warm-started
 from the previous iterate -- the same objective and the same solver as ``implicit``'s.
@@ -100,12 +102,13 @@ def _implicit_fit(make, X: sp.csr_matrix):
     with threadpool_limits(limits=1, user_api="blas"):
         model = make()
         model.fit(sp.csr_matrix(X, dtype=np.float32), show_progress=False)
-    return np.asarray(model.user_factors, dtype=np.float32), np.asarray(model.item_factors, dtype=np.float32)
+    # float64 copies: scores then do not depend on how users are blocked in BLAS calls
+    return np.asarray(model.user_factors, dtype=float), np.asarray(model.item_factors, dtype=float)
 
 
 def _factor_cost(n_users, n_items, n_ratings, factors, note=""):
-    """Base data, two float32 factor matrices (and their copies), the confidences both ways."""
-    mem = base_memory(n_users, n_items, n_ratings) + 3 * 4 * int(factors) * (n_users + n_items) + 32 * n_ratings
+    """Base data, the factor matrices (float32 in the solver, float64 kept), the confidences both ways."""
+    mem = base_memory(n_users, n_items, n_ratings) + 4 * 8 * int(factors) * (n_users + n_items) + 32 * n_ratings
     return mem
 
 
@@ -198,8 +201,8 @@ class ALS(_FactorRanker):
         for _ in range(int(self.iterations)):
             U = self._cg_half_step(Cu, U, V)
             V = self._cg_half_step(Ci, V, U)
-        self.user_factors_ = U
-        self.item_factors_ = V
+        self.user_factors_ = U.astype(float)
+        self.item_factors_ = V.astype(float)
 
     def _cg_half_step(self, C: sp.csr_matrix, Xf: np.ndarray, Y: np.ndarray) -> np.ndarray:
         """A few CG steps on every row's system (Y^T C_u Y + reg I) x_u = Y^T C_u p_u, all rows at once."""
@@ -251,7 +254,7 @@ class BPR(_FactorRanker):
         iterations: int = 100,
         threshold: float | None = None,
         random_state: int | None = 0,
-        num_threads: int = 0,
+        num_threads: int = 1,
     ):
         self.factors = factors
         self.learning_rate = learning_rate
@@ -302,7 +305,7 @@ class LMF(_FactorRanker):
         neg_prop: int = 30,
         threshold: float | None = None,
         random_state: int | None = 0,
-        num_threads: int = 0,
+        num_threads: int = 1,
     ):
         self.factors = factors
         self.learning_rate = learning_rate

@@ -174,3 +174,35 @@ def test_log_ticks_are_written_in_full():
     ticks = log_ticks(-1.5, 0.5)  # 0.0316 .. 3.16 seconds
     assert ticks["tickvals"] == pytest.approx([0.05, 0.1, 0.2, 0.5, 1, 2])
     assert ticks["ticktext"] == ["0.05", "0.1", "0.2", "0.5", "1", "2"]
+
+
+def test_a_model_over_the_memory_budget_is_refused_and_the_others_run(page):
+    """With the budget set on the page, an AutoRec configured with a huge hidden layer is refused up
+    front (the message names it, its need, the budget and the models that fit) while the baseline is
+    evaluated; nothing is saved."""
+    from recsys_core.models import make_model
+    from recsys_core.models.cost import base_memory, format_bytes
+
+    at, ws, v = page
+    ds = ws.load_version(v)
+    shape = (ds.interactions["user_id"].nunique(), ds.interactions["item_id"].nunique(), len(ds.interactions))
+    assert base_memory(*shape) < 0.5 * 1024**3
+    models_before = ws.list_models()
+    at.multiselect(key="models_select").set_value(["baseline", "autorec-i"])
+    at.slider(key="models_folds").set_value(2)
+    at.run()
+    at.number_input(key="models_param__autorec-i__hidden").set_value(2_000_000)
+    at.number_input(key="memory_budget_gb").set_value(0.5)
+    at.run()
+    budget = int(0.5 * 1024**3)
+    need = type(make_model("autorec-i")).cost(*shape, hidden=2_000_000).memory_bytes
+    assert need > budget  # the test's premise: AutoRec's envelope is over this budget
+    at.button(key="models_train").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1
+    assert "AutoRec（影片） · autorec-i" in errors[0] and format_bytes(need) in errors[0]
+    assert format_bytes(budget) in errors[0] and "全局均值 · baseline" in errors[0]
+    table = at.dataframe[0].value
+    assert list(table.index) == ["全局均值 · baseline"]
+    assert len(ws.list_models()) == len(models_before)

@@ -67,6 +67,7 @@ globals().update(contract_classes({"item-average": ItemAverage}))
 
 def test_the_throwaway_model_got_the_contract():
     assert "TestContract_item_average" in globals()
+    # the cost envelope comes with the base class (its default covers per-user / per-film state)
     assert capabilities(ItemAverage) == ("rating_prediction", "cost_envelope")
 
 

@@ -120,7 +120,7 @@ def test_als_engines_agree():
     b = ALS(factors=4, iterations=30, cg_steps=10, reg=0.5, alpha=2.0, engine="numpy").fit(ts)
     corr = [np.corrcoef(a.score(u), b.score(u))[0, 1] for u in ts.users_raw[:10]]
     assert np.median(corr) > 0.97 and min(corr) > 0.9
-    assert a.item_factors_.dtype == np.float32 and a.user_factors_.shape == (ts.n_users, 4)
+    assert a.item_factors_.dtype == np.float64 and a.user_factors_.shape == (ts.n_users, 4)
 
 
 def test_implicit_rankers_bad_params():
