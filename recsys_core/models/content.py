@@ -36,7 +36,6 @@ import scipy.sparse as sp
 from .base import Recommender, top_n
 from .baselines import BiasBaseline
 from .cost import BLOCK_ELEMENTS_CONTENT, Cost, base_memory
-from .knn import _on_pattern
 
 NO_METADATA = "content model needs item metadata (genres/synopsis)"
 
@@ -177,7 +176,7 @@ class ContentBased(Recommender):
         profile_nnz = min(int(n_users) * feats, 60 * int(n_ratings))
         mem = base_memory(n_users, n_items, n_ratings) + 24 * profile_nnz + 16 * 60 * n_items
         mem += 12 * 3 * BLOCK_ELEMENTS_CONTENT
-        secs = 2e-3 * n_items + 2e-7 * profile_nnz + 2e-8 * n_users * n_items
+        secs = 2e-3 * n_items + 2e-7 * profile_nnz + 1e-7 * n_ratings * 30
         return Cost(int(mem), secs, "tokenising film texts and one profile x film product per user block")
 
     # -------------------------------------------------------------- item vectors
@@ -267,19 +266,19 @@ class ContentBased(Recommender):
         self.alpha_ = max(float(cos_loo @ resid) / ss, 0.0) if ss > 0 else 0.0
 
     def _rated_dots(self, P: sp.csr_matrix, csr: sp.csr_matrix) -> np.ndarray:
-        """profile_u . item_i for every rated (u, i), one block of users at a time (never a
-        ratings x features matrix)."""
-        n = csr.shape[1]
-        VT = self.item_vectors_.T.tocsr()
+        """profile_u . item_i for every rated (u, i), in chunks of ratings whose gathered profile
+        entries stay under a fixed size (never a ratings x features matrix at once)."""
+        rows = np.repeat(np.arange(csr.shape[0]), np.diff(csr.indptr))
+        cols = csr.indices
+        V = self.item_vectors_
+        per_rating = np.diff(P.indptr)[rows] + 1
         out = np.zeros(csr.nnz)
-        step = max(1, BLOCK_ELEMENTS_CONTENT // max(n, 1))
-        for a in range(0, csr.shape[0], step):
-            b = min(csr.shape[0], a + step)
-            lo, hi = csr.indptr[a], csr.indptr[b]
-            if hi == lo:
-                continue
-            r = np.repeat(np.arange(b - a, dtype=np.int64), np.diff(csr.indptr[a : b + 1]))
-            out[lo:hi] = _on_pattern(P[a:b] @ VT, r * n + csr.indices[lo:hi], n)
+        bounds = np.searchsorted(
+            np.cumsum(per_rating), np.arange(BLOCK_ELEMENTS_CONTENT, per_rating.sum(), BLOCK_ELEMENTS_CONTENT)
+        )
+        edges = np.unique(np.r_[0, bounds, csr.nnz])
+        for a, b in zip(edges[:-1], edges[1:]):
+            out[a:b] = np.asarray(P[rows[a:b]].multiply(V[cols[a:b]]).sum(axis=1)).ravel()
         return out
 
     # -------------------------------------------------------------- scoring
