@@ -41,6 +41,12 @@ def add_parser(sub):
     )
     p.add_argument("--items", type=int, default=20, help="--evaluate: number of films sampled (default 20)")
     p.add_argument("--min-likers", type=int, default=30, help="--evaluate: films need at least this many likers")
+    p.add_argument(
+        "--protocol",
+        choices=("one-fit", "per-film"),
+        default="one-fit",
+        help="--evaluate: hide all sampled films' likers at once and fit once (default), or refit per film",
+    )
     p.add_argument("--compare", default="", help="--evaluate: extra comma-separated scorers to report, e.g. svd")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", metavar="OUT", help="write the result as JSON to OUT ('-' for stdout)")
@@ -116,9 +122,10 @@ def _evaluate(args, ds) -> int:
     for m in extra:
         _check_model(m)
 
-    def progress(k, n, item):
-        if item:
-            print(f"[{k + 1}/{n}] film {item}", file=sys.stderr)
+    def progress(k, n, label):
+        if label:
+            what = f"film {label}" if args.protocol == "per-film" else f"fitting {label}"
+            print(f"[{k + 1}/{n}] {what}", file=sys.stderr)
 
     res = evaluate_lift(
         ds,
@@ -128,9 +135,10 @@ def _evaluate(args, ds) -> int:
         min_likers=args.min_likers,
         extra_models=extra,
         progress=progress,
+        protocol=args.protocol,
     )
     human = sys.stderr if args.json == "-" else sys.stdout  # keep stdout pure JSON with --json -
-    print(f"films {res['items']}  model {res['model']}", file=human)
+    print(f"films {res['items']}  model {res['model']}  protocol {res['protocol']}", file=human)
     print(f"  lift@10%             {res['lift_at_10pct']:.3f}", file=human)
     print(f"  popularity lift@10%  {res['popularity_lift_at_10pct']:.3f}", file=human)
     print(f"  random lift@10%      {res['random_lift_at_10pct']:.3f}", file=human)

@@ -11,6 +11,7 @@ from recsys_core.profiling.audience import (
     export_audience_csv,
     gain_curve,
     hide_likers,
+    hide_likers_many,
     lift_at,
     make_scorer,
     pseudonymise,
@@ -122,6 +123,57 @@ def test_evaluate_lift_protocol(planted_full):
         evaluate_lift(ds, n_items=3, min_likers=1000)
 
 
+def test_hide_likers_many_draws_like_one_at_a_time(planted_full):
+    ds, _ = planted_full
+    films = ["F00", "F03", "F25"]
+    multi = hide_likers_many(ds, films, np.random.default_rng(5))
+    rng = np.random.default_rng(5)
+    hidden_rows = 0
+    for film in films:
+        one = hide_likers(ds, film, rng)  # same generator, same order: the same users are hidden
+        assert sorted(multi.hidden_users[film]) == sorted(one.hidden_users)
+        assert multi.likers[film] == one.likers
+        hidden_rows += one.likers // 2
+    assert len(multi.train) == len(ds.ratings) - hidden_rows
+    for film in films:  # no hidden liker keeps a rating of that film in training
+        kept = multi.train[multi.train["item_id"] == film]["user_id"]
+        assert not set(kept) & set(multi.hidden_users[film])
+
+
+def test_one_fit_protocol_fits_each_scorer_once(planted_full):
+    ds, _ = planted_full
+    one = evaluate_lift(ds, n_items=4, model="neighbour", seed=2, min_likers=5)
+    per = evaluate_lift(ds, n_items=4, model="neighbour", seed=2, min_likers=5, protocol="per-film")
+    assert one["protocol"] == "one-fit" and per["protocol"] == "per-film"
+    assert [r["item_id"] for r in one["per_item"]] == [r["item_id"] for r in per["per_item"]]
+    assert [r["hidden"] for r in one["per_item"]] == [r["hidden"] for r in per["per_item"]]
+    assert one["random_lift_at_10pct"] == pytest.approx(per["random_lift_at_10pct"])
+    # planted groups: the hidden likers are found either way
+    assert one["lift_at_10pct"] > 2.0 and per["lift_at_10pct"] > 2.0
+    steps = []
+    evaluate_lift(ds, n_items=4, model="neighbour", seed=2, min_likers=5, progress=lambda k, n, s: steps.append(s))
+    assert steps == ["neighbour", "popularity", "random", ""]  # one fit per scorer, not per film
+    with pytest.raises(ValueError, match="protocol"):
+        evaluate_lift(ds, n_items=4, protocol="twice")
+
+
+def test_one_fit_matches_per_film_lift_on_demo_data():
+    from pathlib import Path
+
+    from recsys_core.data.io import load_path
+
+    ds = load_path(Path(__file__).resolve().parents[2] / "data" / "demo")
+    one = evaluate_lift(ds, n_items=20, model="neighbour", seed=0)
+    per = evaluate_lift(ds, n_items=20, model="neighbour", seed=0, protocol="per-film")
+    diff = np.array([a["lift_at_10pct"] - b["lift_at_10pct"] for a, b in zip(one["per_item"], per["per_item"])])
+    spread = np.std([r["lift_at_10pct"] for r in per["per_item"]], ddof=1) / np.sqrt(len(diff))
+    # same lift within noise: the mean paired difference is well inside one standard error of the mean
+    assert abs(diff.mean()) < spread
+    assert one["lift_at_10pct"] == pytest.approx(per["lift_at_10pct"], rel=0.05)
+    assert one["popularity_lift_at_10pct"] == pytest.approx(per["popularity_lift_at_10pct"], rel=0.05)
+    assert one["lift_at_10pct"] > 1.2 * one["popularity_lift_at_10pct"]
+
+
 def test_unknown_inputs(planted):
     ds, _ = planted
     with pytest.raises(ValueError, match="no ratings"):
@@ -147,6 +199,7 @@ def test_default_model_and_choices():
     assert len(names) == len(set(names))
     assert default_model(1682) == "ease"
     assert default_model(10**6) == "neighbour"  # too many films for EASE's items x items matrix
+    assert default_model(9_742) == "neighbour"  # a wide catalogue: the sparse scorer, not a 9,742^2 inverse
 
 
 def test_audience_mix_by_hand():
