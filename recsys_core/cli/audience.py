@@ -15,6 +15,7 @@ from ..profiling.audience import (
     evaluate_lift,
     make_scorer,
     pseudonymise,
+    write_audience,
 )
 from .common import write_json
 
@@ -34,7 +35,11 @@ def add_parser(sub):
     )
     p.add_argument("--top", type=int, default=100, help="keep the best N users (default 100)")
     p.add_argument("--threshold", type=float, help="keep users whose score is at least this")
-    p.add_argument("--out", metavar="FILE", help="write the audience as CSV (user ids pseudonymised)")
+    p.add_argument(
+        "--out",
+        metavar="FILE",
+        help="write the audience to FILE.csv or FILE.parquet, in chunks (user ids pseudonymised)",
+    )
     p.add_argument("--raw-ids", action="store_true", help="write raw user ids instead of pseudonyms")
     p.add_argument(
         "--workspace", help="workspace folder holding the pseudonym secret (default $CINELENS_WORKSPACE or ./workspace)"
@@ -95,7 +100,10 @@ def run(args) -> int:
 
         secret = open_workspace(args.workspace).secret("pseudonym")
     if args.out:
-        write_export(audience_export_frame(table, secret, not args.raw_ids), args.out)
+        if args.out.lower().endswith((".csv", ".parquet", ".pq")):  # streamed in chunks of users
+            write_audience(table, args.out, secret, pseudonymise_ids=not args.raw_ids)
+        else:
+            write_export(audience_export_frame(table, secret, not args.raw_ids), args.out)
         print(f"wrote {args.out} ({'raw ids' if args.raw_ids else 'pseudonymised ids'})", file=human)
     if args.json:
         users = table.copy()

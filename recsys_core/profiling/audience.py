@@ -86,6 +86,28 @@ def export_audience_csv(
     return to_csv_bytes(audience_export_frame(audience, secret, pseudonymise_ids, columns))
 
 
+def write_audience(
+    audience: pd.DataFrame,
+    path,
+    secret: bytes | None = None,
+    pseudonymise_ids: bool = True,
+    chunk: int = 100_000,
+) -> int:
+    """Write an audience table to ``path`` (.csv or .parquet) in chunks of ``chunk`` users, pseudonymising
+    each chunk as it goes (the same pseudonyms as :func:`export_audience_csv`). Returns rows written."""
+    from ..data.stream import ChunkedTableWriter
+
+    if pseudonymise_ids and secret is None:
+        raise ValueError("pseudonymising needs the pseudonym key (recsys_core.keys.derived_key('pseudonym'))")
+    cols = list(audience.columns)
+    if pseudonymise_ids:
+        cols = ["user_pseudonym" if c == "user_id" else c for c in cols]
+    with ChunkedTableWriter(path, columns=cols) as w:
+        for start in range(0, len(audience), max(int(chunk), 1)):
+            w.write(audience_export_frame(audience.iloc[start : start + chunk], secret, pseudonymise_ids))
+    return w.rows
+
+
 # ---------------------------------------------------------------------------- lift
 def _order(scores: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
     """Indices by descending score; ties broken by a (seeded) random permutation."""
