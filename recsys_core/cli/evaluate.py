@@ -104,6 +104,9 @@ def run(args) -> int:
         entry = {"name": name, "params": models[name].get_params()}
         for c in metric_cols + ["fit_seconds", "test_seconds"]:
             entry[c] = _mean_or_none(rows[c])
+        if "diversity_pairs" in rows:  # diversity measured on a seeded sample of lists when the data is large
+            entry["diversity_pairs"] = int(rows["diversity_pairs"].sum())
+            entry["diversity_pairs_total"] = int(rows["diversity_pairs_total"].sum())
         entry["folds"] = [{c: v for c, v in r.items() if c != "model"} for r in rows.to_dict("records")]
         out_models.append(entry)
     result = {
@@ -126,6 +129,10 @@ def run(args) -> int:
     print(f"{'model':<14}" + "".join(f"{c:>13}" for c in shown))
     for e in out_models:
         print(f"{e['name']:<14}" + "".join(f"{e[c]:>13.4f}" if e[c] is not None else f"{'n/a':>13}" for c in shown))
+    for e in out_models:
+        used, total = e.get("diversity_pairs"), e.get("diversity_pairs_total")
+        if used is not None and total and used < total:
+            print(f"# {e['name']}: diversity from a seeded sample of {used:,} of {total:,} item pairs")
     if args.json:
         write_json(result, args.json)  # clean_json turns NaN into null
     return 0

@@ -7,7 +7,9 @@ users), precision/recall/NDCG-vs-K curves and learning curves, in an :class:`Eva
 Relevant items are test items rated at or above the dataset's relevance threshold (4 on 1-5,
 scaled linearly otherwise). Ranking lists are produced for every test user the model knows,
 excluding items the user rated in training; ranking metrics are averaged over users with at least
-one relevant test item; coverage / diversity / novelty / personalization use every list.
+one relevant test item; coverage / novelty / personalization use every list; diversity uses every
+list unless its cost (non-zeros of the item vectors) is large, then a seeded sample of lists, with the
+item pairs measured in the ``diversity_pairs`` / ``diversity_pairs_total`` columns.
 NaN where a metric does not apply (rating metrics for rankers).
 """
 
@@ -43,6 +45,8 @@ RATING_METRICS = {"rmse", "mae"}
 AT_K_METRICS = {"precision", "recall", "ndcg", "map", "hit_rate"}
 LIST_METRICS = {"coverage", "diversity", "novelty", "personalization"}
 TIME_COLUMNS = ("fit_seconds", "test_seconds")
+# how much of a sampled metric was measured (diversity on large catalogues): item pairs used / all pairs
+SAMPLING_COLUMNS = ("diversity_pairs", "diversity_pairs_total")
 DEFAULT_CURVE_KS = (1, 2, 3, 5, 10, 15, 20)
 
 
@@ -114,7 +118,8 @@ class Evaluation:
 
     @property
     def metric_columns(self) -> list[str]:
-        return [c for c in self.folds.columns if c not in ("model", "fold") and c not in TIME_COLUMNS]
+        skip = {"model", "fold", *TIME_COLUMNS, *SAMPLING_COLUMNS}
+        return [c for c in self.folds.columns if c not in skip]
 
     def summary(self, with_std: bool = True) -> pd.DataFrame:
         return summarise(self.folds, with_std=with_std)
@@ -228,7 +233,7 @@ def _fold_run(
     metrics,
     items_meta=None,
     curve_ks=None,
-    personalization_users: int = 1000,
+    personalization_users: int | None = None,
     seed: int = 0,
 ):
     """Fit a fresh copy on ``train``, measure on ``test``. Returns (row, users_df, curves_df, fitted)."""
@@ -292,8 +297,11 @@ def _fold_run(
         row["novelty"] = M._nanmean(nov)
         if "diversity" in metrics:
             basis, F = item_features(ts, items_meta)
-            div = M.intra_list_diversity(top, F)
-            row["diversity"] = M._nanmean(div)
+            measured = M.list_diversity(top, F, seed=seed)
+            div = measured.per_list
+            row["diversity"] = measured.mean
+            row["diversity_pairs"] = measured.pairs_used
+            row["diversity_pairs_total"] = measured.pairs_total
         else:
             basis, div = None, np.full(len(test_users), np.nan)
         row["personalization"] = (
@@ -470,6 +478,7 @@ def evaluate(
 def _assemble(parts, models, splitter, metrics, k, rating_scale) -> Evaluation:
     """Join the cells of a run into one Evaluation with the run's protocol and parameters."""
     keep = ["model", "fold", *[metric_column(m, k) for m in ALL_METRICS if m in set(metrics)], *TIME_COLUMNS]
+    keep += list(SAMPLING_COLUMNS) if "diversity" in set(metrics) else []
     if parts:
         ev = Evaluation.concat(parts)
         fold_df = ev.folds[[c for c in keep if c in ev.folds.columns]]

@@ -3,13 +3,16 @@
 Accuracy: :func:`rmse`, :func:`mae`.
 Ranking (one list, one relevant set): :func:`precision_at_k`, :func:`recall_at_k`, :func:`ndcg_at_k`,
 :func:`average_precision_at_k` (MAP@K is its mean over users), :func:`hit_rate_at_k`.
-Beyond accuracy (over the lists of all users): :func:`coverage`, :func:`intra_list_diversity`,
-:func:`novelty`, :func:`personalization`.
+Beyond accuracy (over the lists of all users): :func:`coverage`, :func:`intra_list_diversity`
+(:func:`list_diversity` also says how many item pairs a seeded sample used), :func:`novelty`,
+:func:`personalization`. All work from sparse data: no users x films or films x films arrays.
 Vectorised per-user versions over inner-id top-N matrices: :func:`ranking_metrics_matrix`,
 :func:`ranking_curves` (precision / recall / NDCG for several K from one top-max(K) list).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -85,17 +88,15 @@ def coverage(lists, n_items: int) -> float:
     """Catalogue coverage: distinct recommended items / catalogue size."""
     if n_items <= 0:
         return float("nan")
-    seen = set()
-    for lst in lists:
-        seen.update(x for x in np.asarray(lst).tolist() if x is not None and x != -1)
-    return len(seen) / n_items
+    top = _as_top(lists)
+    return len(np.unique(top[top >= 0])) / n_items
 
 
 def _as_top(lists) -> np.ndarray:
     """Lists of inner ids (ragged allowed) -> int matrix padded with -1."""
     if isinstance(lists, np.ndarray) and lists.ndim == 2:
         return lists.astype(np.int64, copy=False)
-    lists = [list(x) for x in lists]
+    lists = [[-1 if x is None else x for x in np.asarray(lst, dtype=object).tolist()] for lst in lists]
     width = max((len(x) for x in lists), default=0)
     out = np.full((len(lists), width), -1, dtype=np.int64)
     for r, x in enumerate(lists):
@@ -115,46 +116,89 @@ def _normalise_rows(F):
     return F * inv[:, None]
 
 
-def intra_list_diversity(lists, item_features, max_gram_items: int = 4000) -> np.ndarray:
-    """Per list: mean over item pairs of (1 - cosine similarity of their feature vectors).
+@dataclass(frozen=True)
+class ListDiversity:
+    """Intra-list diversity of many lists, and how much of it was measured.
 
-    ``lists``: rows of inner item ids (-1 = padding); ``item_features``: (n_items, d) dense or sparse
-    matrix (genre multi-hot, or the item's column of the rating matrix). Items with an all-zero vector
-    have cosine 0 with everything. Lists with fewer than two items give NaN.
+    ``per_list``: diversity of each list (NaN for lists with fewer than two items and for lists left out
+    of the sample); ``pairs_used`` of ``pairs_total`` item pairs entered the mean (``sampled`` when fewer).
+    """
+
+    per_list: np.ndarray
+    lists_used: int
+    pairs_used: int
+    pairs_total: int
+
+    @property
+    def sampled(self) -> bool:
+        return self.pairs_used < self.pairs_total
+
+    @property
+    def mean(self) -> float:
+        return _nanmean(self.per_list)
+
+
+DIVERSITY_MAX_WORK = 20_000_000  # non-zeros of item vectors summed per evaluation (about a second of work)
+
+
+def list_diversity(lists, item_features, max_work: int | None = DIVERSITY_MAX_WORK, seed: int = 0) -> ListDiversity:
+    """Intra-list diversity, mean over item pairs of (1 - cosine of their feature vectors), from sparse data.
+
+    The sum of cosines over a list's pairs is ``(||sum of unit vectors||^2 - sum of ||unit vector||^2) / 2``,
+    so each list costs the non-zeros of its items' vectors, never an items x items matrix. Lists go in blocks.
+    When the lists' total cost exceeds ``max_work`` (e.g. rating-column vectors of popular films on a large
+    catalogue), a seeded random sample of whole lists is measured and the rest are NaN; ``pairs_used`` /
+    ``pairs_total`` say how much was measured. ``max_work=None`` measures every list.
     """
     top = _as_top(lists)
     n, k = top.shape
     out = np.full(n, np.nan)
-    if k < 2 or n == 0:
-        return out
+    valid = top >= 0
+    m = valid.sum(axis=1)
+    pairs = m * (m - 1) // 2
+    total_pairs = int(pairs.sum())
+    if k < 2 or n == 0 or total_pairs == 0:
+        return ListDiversity(out, 0, 0, total_pairs)
     F = _normalise_rows(item_features)
-    total = np.zeros(n)
-    pairs = np.zeros(n)
-    uniq = np.unique(top[top >= 0])
-    gram = None
-    if len(uniq) <= max_gram_items:
-        # cosine among the items that appear in any list, once; then each pair is a lookup
-        Fu = F[uniq]
-        gram = Fu @ Fu.T
-        gram = gram.toarray() if sp.issparse(gram) else np.asarray(gram)
-        pos = np.searchsorted(uniq, np.where(top >= 0, top, uniq[0] if len(uniq) else 0))
-    for a in range(k):
-        for b in range(a + 1, k):
-            ia, ib = top[:, a], top[:, b]
-            ok = (ia >= 0) & (ib >= 0)
-            if not ok.any():
-                continue
-            if gram is not None:
-                sim = gram[pos[ok, a], pos[ok, b]]
-            elif sp.issparse(F):
-                sim = np.asarray(F[ia[ok]].multiply(F[ib[ok]]).sum(axis=1)).ravel()
-            else:
-                sim = np.einsum("ij,ij->i", F[ia[ok]], F[ib[ok]])
-            total[ok] += 1.0 - sim
-            pairs[ok] += 1
-    good = pairs > 0
-    out[good] = total[good] / pairs[good]
-    return out
+    n_items = F.shape[0]
+    if sp.issparse(F):
+        F = sp.csr_matrix(F)
+        item_cost = np.diff(F.indptr).astype(np.int64) + 1
+        self_sq = np.asarray(F.multiply(F).sum(axis=1)).ravel()
+    else:
+        item_cost = np.full(n_items, F.shape[1], dtype=np.int64)
+        self_sq = np.einsum("ij,ij->i", F, F)
+    cost = np.where(valid, item_cost[np.where(valid, top, 0)], 0).sum(axis=1)
+    order = np.flatnonzero(pairs > 0)
+    if max_work is not None and cost[order].sum() > max_work:
+        order = np.random.default_rng(seed).permutation(order)
+        upto = int(np.searchsorted(np.cumsum(cost[order]), max_work, side="right"))
+        order = np.sort(order[: max(upto, 1)])
+    block_work = 5_000_000
+    start = 0
+    while start < len(order):
+        stop = start + max(1, int(np.searchsorted(np.cumsum(cost[order[start:]]), block_work, side="right")))
+        rows = order[start:stop]
+        sub = top[rows]
+        r, c = np.nonzero(sub >= 0)
+        A = sp.csr_matrix((np.ones(len(r)), (r, sub[r, c])), shape=(len(rows), n_items))  # duplicates add up
+        S = A @ F
+        sq = np.asarray(S.multiply(S).sum(axis=1)).ravel() if sp.issparse(S) else np.einsum("ij,ij->i", S, S)
+        sim_sum = (sq - A @ self_sq) / 2.0
+        out[rows] = 1.0 - sim_sum / pairs[rows]
+        start = stop
+    return ListDiversity(out, len(order), int(pairs[order].sum()), total_pairs)
+
+
+def intra_list_diversity(lists, item_features, max_work: int | None = None, seed: int = 0) -> np.ndarray:
+    """Per list: mean over item pairs of (1 - cosine similarity of their feature vectors).
+
+    ``lists``: rows of inner item ids (-1 = padding); ``item_features``: (n_items, d) dense or sparse
+    matrix (genre multi-hot, or the item's column of the rating matrix). Items with an all-zero vector
+    have cosine 0 with everything. Lists with fewer than two items give NaN. Every list is measured
+    unless ``max_work`` is given (see :func:`list_diversity`, which also says how many pairs were used).
+    """
+    return list_diversity(lists, item_features, max_work=max_work, seed=seed).per_list
 
 
 def novelty(lists, item_popularity, n_users: int) -> np.ndarray:
@@ -175,28 +219,29 @@ def novelty(lists, item_popularity, n_users: int) -> np.ndarray:
     return out
 
 
-def personalization(lists, max_users: int = 1000, seed: int = 0) -> float:
-    """1 - mean pairwise overlap |L_a ∩ L_b| / k over pairs of users' lists.
+def personalization(lists, max_users: int | None = None, seed: int = 0) -> float:
+    """1 - mean pairwise overlap |L_a ∩ L_b| / k over all pairs of users' lists.
 
-    For speed, at most ``max_users`` lists (a seeded random sample) enter the pairwise comparison.
+    Exact over every pair without a users x users matrix: the overlaps summed over ordered pairs equal
+    sum over items of c_i^2 - sum over lists of |L_a|, where c_i is the number of lists holding item i.
+    ``max_users`` optionally restricts it to a seeded random sample of lists.
     1 means every user gets a different list, 0 means everybody gets the same one.
     """
     top = _as_top(lists)
     n, k = top.shape
     if n < 2 or k == 0:
         return float("nan")
-    if n > max_users:
+    if max_users is not None and n > max_users:
         idx = np.random.default_rng(seed).choice(n, size=max_users, replace=False)
         top = top[np.sort(idx)]
         n = max_users
-    rows = np.repeat(np.arange(n), k)
+    rows = np.repeat(np.arange(n, dtype=np.int64), k)
     cols = top.ravel()
     ok = cols >= 0
     n_cols = int(cols[ok].max()) + 1 if ok.any() else 1
-    B = sp.csr_matrix((np.ones(ok.sum()), (rows[ok], cols[ok])), shape=(n, n_cols))
-    B.data[:] = 1.0  # duplicates (should not happen) count once
-    overlap = (B @ B.T).toarray()
-    overlap_sum = overlap.sum() - np.trace(overlap)
+    keys = np.unique(rows[ok] * n_cols + cols[ok])  # an item twice in one list counts once
+    per_item = np.bincount(keys % n_cols, minlength=n_cols).astype(float)
+    overlap_sum = float((per_item**2).sum() - len(keys))
     mean_overlap = overlap_sum / (n * (n - 1)) / k
     return float(1.0 - mean_overlap)
 

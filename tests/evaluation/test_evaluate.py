@@ -122,3 +122,28 @@ def test_evaluate_full_shapes_and_determinism():
     per_fold_users = sum(t["user_id"].nunique() for _, t in KFold(3, seed=2).split(df))
     assert len(ev.users) == 3 * per_fold_users
     assert ev.users.groupby(["model", "fold", "user_id"]).size().max() == 1
+
+
+def test_diversity_sampling_is_stated_in_the_fold_rows():
+    from recsys_core.data import synth
+    from recsys_core.evaluation.compare import SAMPLING_COLUMNS, evaluate
+    from recsys_core.evaluation.splits import make_splitter
+    from recsys_core.models import make_model
+
+    r, _ = synth.generate(synth.SynthSpec.for_ratings(6_000, n_users=120, n_items=300, seed=2))
+    r["user_id"] = r["user_id"].astype(str)
+    r["item_id"] = r["item_id"].astype(str)
+    ev = evaluate(
+        {"popularity": make_model("popularity")},
+        make_splitter("holdout", test_size=0.2, seed=0),
+        r,
+        metrics=("ndcg", "diversity", "personalization"),
+        k=5,
+        rating_scale=(0.5, 5.0),
+        curve_ks=None,
+    )
+    row = ev.folds.iloc[0]
+    n_lists = int(ev.users["diversity"].notna().sum())
+    assert row["diversity_pairs"] == row["diversity_pairs_total"] == n_lists * 10  # small data: every pair
+    assert not set(SAMPLING_COLUMNS) & set(ev.metric_columns)
+    assert 0 < row["diversity"] < 1 and 0 <= row["personalization"] <= 1

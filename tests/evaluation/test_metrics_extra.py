@@ -107,3 +107,55 @@ def test_precision_recall_ndcg_hand_values():
     # DCG = 1/log2(2) + 1/log2(4) = 1.5; IDCG (3 relevant) = 1 + 1/log2(3) + 1/2
     assert M.ndcg_at_k(rec, rel, 4) == pytest.approx(1.5 / (1.5 + 1 / np.log2(3)))
     assert M.ndcg_at_k(["a", "b"], {"a", "b"}, 2) == pytest.approx(1.0)
+
+
+def test_list_diversity_counts_pairs_and_matches_the_pairwise_definition():
+    # items 0: [1,0], 1: [0,1], 2: [1,1], 3: [0,0] (no vector: cosine 0 with everything)
+    F = sp.csr_matrix(np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [0.0, 0.0]]))
+    d = M.list_diversity([[0, 1, 2], [2, 3, -1], [1, -1, -1]], F)
+    assert d.pairs_total == 3 + 1 + 0 and d.pairs_used == 4 and d.lists_used == 2 and not d.sampled
+    assert d.per_list[0] == pytest.approx(((1 - 0) + 2 * (1 - 1 / np.sqrt(2))) / 3)
+    assert d.per_list[1] == pytest.approx(1.0)
+    assert np.isnan(d.per_list[2])
+    assert d.mean == pytest.approx((d.per_list[0] + 1.0) / 2)
+
+
+def test_list_diversity_sampled_path_is_seeded_and_says_so():
+    rng = np.random.default_rng(0)
+    F = sp.random(200, 30, density=0.2, random_state=1, format="csr")
+    lists = np.array([rng.choice(200, 5, replace=False) for _ in range(400)])
+    full = M.list_diversity(lists, F, max_work=None)
+    assert full.pairs_used == full.pairs_total == 400 * 10 and not full.sampled
+    # each list costs its items' non-zeros (+1 each); a budget of ~a quarter of the total samples lists
+    cost = int(np.diff(F.indptr)[lists].sum() + lists.size)
+    part = M.list_diversity(lists, F, max_work=cost // 4, seed=3)
+    assert part.sampled and 0 < part.lists_used < 400
+    assert part.pairs_used == 10 * part.lists_used and part.pairs_total == 4000
+    measured = ~np.isnan(part.per_list)
+    assert measured.sum() == part.lists_used
+    # the measured lists have exactly their exact values, and the sample mean is close to the full mean
+    assert part.per_list[measured] == pytest.approx(full.per_list[measured])
+    assert part.mean == pytest.approx(full.mean, abs=0.02)
+    again = M.list_diversity(lists, F, max_work=cost // 4, seed=3)
+    assert np.array_equal(np.isnan(again.per_list), ~measured)
+    # the old per-list function is the exact path
+    assert M.intra_list_diversity(lists, F) == pytest.approx(full.per_list)
+
+
+def test_list_diversity_equals_pairwise_loop_on_dense_features():
+    rng = np.random.default_rng(5)
+    F = rng.random((12, 4))
+    lists = [rng.choice(12, 4, replace=False) for _ in range(6)]
+    Fn = F / np.linalg.norm(F, axis=1, keepdims=True)
+    expected = [np.mean([1 - Fn[a] @ Fn[b] for x, a in enumerate(lst) for b in lst[x + 1 :]]) for lst in lists]
+    assert M.list_diversity(lists, F).per_list == pytest.approx(expected)
+
+
+def test_personalization_exact_without_users_by_users_matrix():
+    rng = np.random.default_rng(2)
+    lists = np.array([rng.choice(30, 4, replace=False) for _ in range(50)])
+    pairs = [(a, b) for a in range(50) for b in range(a + 1, 50)]
+    overlap = np.mean([len(set(lists[a]) & set(lists[b])) / 4 for a, b in pairs])
+    assert M.personalization(lists) == pytest.approx(1 - overlap)
+    # padding and a repeated item count as in the definition: -1 never overlaps, a repeat counts once
+    assert M.personalization([[0, 0], [0, -1]]) == pytest.approx(1 - 1 / 2)
