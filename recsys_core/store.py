@@ -344,6 +344,96 @@ class Workspace:
             meta=json.loads(meta or "{}"),
         )
 
+    # ------------------------------------------------------------------ aggregates in SQL (no frame in memory)
+    def version_summary(self, version_id: str) -> dict:
+        """The numbers of :meth:`Dataset.summary` computed by DuckDB over the stored version."""
+        inter = self._table(version_id, "interactions")
+        with self._cursor() as c:
+            if not _one(c.execute("SELECT 1 FROM versions WHERE version_id = ?", [version_id])):
+                raise UserError(f"dataset version {version_id} does not exist in this workspace")
+            row = _one(
+                c.execute(
+                    "SELECT count(DISTINCT user_id), count(DISTINCT item_id), count(*), count(rating), "
+                    "count(DISTINCT CASE WHEN rating IS NOT NULL THEN user_id END), "
+                    "count(DISTINCT CASE WHEN rating IS NOT NULL THEN item_id END), avg(rating), "
+                    "count(*) FILTER (WHERE text IS NOT NULL AND trim(CAST(text AS VARCHAR)) <> ''), "
+                    f"min(timestamp), max(timestamp) FROM {inter}"
+                )
+            )
+            name, lo, hi, has_items, has_users = _one(
+                c.execute(
+                    "SELECT name, rating_lo, rating_hi, has_items, has_users FROM versions WHERE version_id = ?",
+                    [version_id],
+                )
+            )
+        users, items, n_inter, n_ratings, r_users, r_items, mean, reviews, first, last = row
+        density = n_ratings / (r_users * r_items) if n_ratings else 0.0
+        return {
+            "name": name,
+            "version": version_id,
+            "users": int(users),
+            "items": int(items),
+            "interactions": int(n_inter),
+            "ratings": int(n_ratings),
+            "reviews": int(reviews),
+            "rating_scale": [float(lo), float(hi)],
+            "mean_rating": float(mean) if n_ratings else None,
+            "sparsity": float(1.0 - density) if n_ratings else None,
+            "first_time": pd.Timestamp(first).isoformat() if first is not None else None,
+            "last_time": pd.Timestamp(last).isoformat() if last is not None else None,
+            "has_items": bool(has_items),
+            "has_users": bool(has_users),
+        }
+
+    def rating_counts(self, version_id: str) -> pd.DataFrame:
+        """rating, n: how many ratings have each value (ascending)."""
+        inter = self._table(version_id, "interactions")
+        with self._cursor() as c:
+            return c.execute(
+                f"SELECT rating, count(*) AS n FROM {inter} WHERE rating IS NOT NULL GROUP BY rating ORDER BY rating"
+            ).df()
+
+    def top_items(self, version_id: str, n: int = 10) -> pd.DataFrame:
+        """item_id, title, n, mean_rating of the ``n`` most rated films (ties: higher mean, then id)."""
+        inter = self._table(version_id, "interactions")
+        with self._cursor() as c:
+            has_items = _one(c.execute("SELECT has_items FROM versions WHERE version_id = ?", [version_id]))
+            top = c.execute(
+                f"SELECT item_id, count(*) AS n, avg(rating) AS mean_rating FROM {inter} GROUP BY item_id "
+                "ORDER BY n DESC, mean_rating DESC NULLS LAST, item_id LIMIT ?",
+                [int(n)],
+            ).df()
+            titles = {}
+            if has_items and has_items[0] and len(top):
+                c.register("_top", top[["item_id"]])
+                t = c.execute(
+                    f"SELECT i.item_id, coalesce(i.title, i.item_id) AS title FROM {self._table(version_id, 'items')} i "
+                    "JOIN _top USING (item_id)"
+                ).df()
+                c.unregister("_top")
+                titles = dict(zip(t["item_id"], t["title"]))
+        top.insert(1, "title", [titles.get(i) or "" for i in top["item_id"]])
+        return top
+
+    def activity_stats(self, version_id: str, by: str = "user_id") -> pd.DataFrame:
+        """Per user (``by="user_id"``) or per film (``"item_id"``): n ratings and mean rating, in SQL."""
+        if by not in ("user_id", "item_id"):
+            raise ValueError("by must be user_id or item_id")
+        inter = self._table(version_id, "interactions")
+        with self._cursor() as c:
+            return c.execute(
+                f"SELECT {by}, count(rating) AS n, avg(rating) AS mean_rating FROM {inter} "
+                f"WHERE rating IS NOT NULL GROUP BY {by} ORDER BY {by}"
+            ).df()
+
+    def sample_interactions(self, version_id: str, n: int, seed: int = 0) -> pd.DataFrame:
+        """A seeded random sample of at most ``n`` interaction rows (for scatter and map charts)."""
+        inter = self._table(version_id, "interactions")
+        with self._cursor() as c:
+            return c.execute(
+                f"SELECT * FROM {inter} USING SAMPLE reservoir({int(n)} ROWS) REPEATABLE ({int(seed)})"
+            ).df()
+
     def get_report(self, version_id: str) -> dict | None:
         with self._cursor() as c:
             row = _one(c.execute("SELECT report FROM versions WHERE version_id = ?", [version_id]))

@@ -410,8 +410,13 @@ def pick_k() -> None:
     st.session_state[K.AUD_SEG_PENDING] = True
 
 
-def map_chart(xy: pd.DataFrame, names: dict) -> go.Figure:
-    d = xy.copy()
+MAP_MAX_POINTS = 5_000  # the browser draws at most this many users; a seeded sample beyond
+
+
+def map_chart(xy: pd.DataFrame, names: dict, max_points: int = MAP_MAX_POINTS) -> go.Figure:
+    total = len(xy)
+    d = xy.sample(max_points, random_state=0) if total > max_points else xy.copy()
+    title = t("aud.seg.map_sampled", n=len(d), total=total) if total > max_points else t("aud.seg.map")
     d = d.sort_values("segment", kind="stable")
     d["segment_name"] = d["segment"].map(lambda s: f"{s} · {names.get(int(s), s)}")
     fig = px.scatter(
@@ -420,7 +425,7 @@ def map_chart(xy: pd.DataFrame, names: dict) -> go.Figure:
         y="y",
         color="segment_name",
         hover_data=["user_id"],
-        title=t("aud.seg.map"),
+        title=title,
         color_discrete_sequence=PALETTE,
         opacity=0.75,
     )

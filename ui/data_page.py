@@ -89,8 +89,33 @@ def saved_mapping_for(table, saved: dict) -> str | None:
 # ------------------------------------------------------------------ summaries and charts
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def _sql_aggregate(path: str, version_id: str, what: str):
+    """One aggregate of a stored version, from DuckDB (versions are immutable, so it is cached)."""
+    from .services import workspace
+
+    ws = workspace()
+    if what == "summary":
+        return ws.version_summary(version_id)
+    if what == "ratings":
+        return ws.rating_counts(version_id)
+    return ws.top_items(version_id, int(what.split(":")[1]))
+
+
+def _stored(ds, what: str):
+    """The aggregate from the workspace when ``ds`` is a stored version, else None (an unsaved dataset)."""
+    from recsys_core.store import default_path
+
+    from .services import workspace
+
+    v = getattr(ds, "version", None)
+    if not v or not workspace().has_version(v):
+        return None
+    return _sql_aggregate(str(default_path().resolve()), v, what)
+
+
 def summary_numbers(ds) -> dict:
-    s = ds.summary()
+    s = _stored(ds, "summary") or ds.summary()
     return {
         "users": s["users"],
         "items": s["items"],
@@ -105,8 +130,11 @@ def summary_numbers(ds) -> dict:
 
 
 def rating_histogram(ds, title: str = "", xlabel: str = "rating", ylabel: str = "count") -> go.Figure:
-    r = ds.ratings["rating"]
-    counts = r.value_counts().sort_index()
+    stored = _stored(ds, "ratings")
+    if stored is not None:
+        counts = pd.Series(stored["n"].to_numpy(), index=stored["rating"].to_numpy(float))
+    else:
+        counts = ds.ratings["rating"].value_counts().sort_index()
     fig = go.Figure(go.Bar(x=[f"{v:g}" for v in counts.index], y=counts.values, marker_color=charts.PALETTE[0]))
     fig.update_layout(title=title, xaxis_title=xlabel, yaxis_title=ylabel)
     return charts.style(fig, height=300)
@@ -130,6 +158,11 @@ def versions_view(vers: pd.DataFrame) -> pd.DataFrame:
 
 
 def top_films(ds, n: int = 10) -> pd.DataFrame:
+    stored = _stored(ds, f"top:{int(n)}")
+    if stored is not None:
+        g = stored[["item_id", "title", "n", "mean_rating"]].copy()
+        g["mean_rating"] = g["mean_rating"].round(2)
+        return g
     inter = ds.interactions
     g = inter.groupby("item_id").agg(n=("user_id", "size"), mean_rating=("rating", "mean"))
     g = g.sort_values(["n", "mean_rating"], ascending=[False, False]).head(n).reset_index()
