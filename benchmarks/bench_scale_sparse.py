@@ -156,6 +156,7 @@ def worker(folder: str, name: str) -> None:
     except (ValueError, RuntimeError, MemoryError, TypeError) as e:
         out.update({"status": "error", "note": (str(e).splitlines() or [type(e).__name__])[0][:200]})
     out["peak_rss_gb"] = _rss_gb()
+    out["cpu_s"] = time.process_time()  # the whole process: load, fit and lists (all threads)
     print("RESULT " + json.dumps(out), flush=True)
 
 
