@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui.failure import guarded
 from ui.i18n import t
 from ui.services import active_version_id, choose_version, dataset, workspace
 from ui.state import K, init_state
@@ -67,8 +68,9 @@ def sidebar() -> None:
         )
 
 
-sidebar()
 nav = st.navigation(
     [st.Page(path, title=t(key), icon=icon, url_path=url, default=(url == "data")) for path, key, icon, url in PAGES]
 )
-nav.run()
+# the error boundary: whatever escapes the sidebar or a page is one message + an id in the workspace's errors.log
+if guarded(sidebar, where="sidebar"):
+    guarded(nav.run, page=nav.url_path or "data")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
+from . import failures
 from .cli import load_commands
 from .errors import UserError
 
@@ -33,12 +35,19 @@ def main(argv=None) -> int:
     except UserError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    except (ValueError, KeyError, OSError, MemoryError) as e:
+    except (ValueError, KeyError) as e:
         msg = str(e).splitlines()[0] if str(e) else e.__class__.__name__
         print(f"error: {msg}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
+        return 2
+    except Exception as e:  # noqa: BLE001 - memory, recursion, disk, database, anything: one line, exit 2
+        if os.environ.get("CINELENS_DEBUG"):
+            raise
+        ws = getattr(args, "workspace", None) or os.environ.get("CINELENS_WORKSPACE")
+        error_id = failures.record(e, ws if ws and os.path.isdir(ws) else None, command=args.command)
+        print(f"error: {failures.one_line(e, error_id if ws else None)}", file=sys.stderr)
         return 2
 
 

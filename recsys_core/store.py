@@ -32,6 +32,7 @@ import pandas as pd
 from . import safestore
 from .data.dataset import Dataset
 from .errors import UserError
+from .failures import WorkspaceCorrupt, WorkspaceLocked, classify
 
 _SCHEMA = """
 CREATE SEQUENCE IF NOT EXISTS version_seq START 1;
@@ -141,6 +142,22 @@ def _json_default(o):
     return str(o)
 
 
+def _open_error(path: Path, e: Exception) -> UserError:
+    """A locked workspace and a damaged database are different problems with different fixes."""
+    code = classify(e)
+    if code == "db_locked":
+        return WorkspaceLocked(
+            f"workspace {path} is in use by another CineLens process; close it or set CINELENS_WORKSPACE to another "
+            "folder"
+        )
+    if code == "db_corrupt":
+        return WorkspaceCorrupt(
+            f"workspace {path}: cinelens.duckdb is damaged (not a readable DuckDB database); restore it from a copy "
+            "or set CINELENS_WORKSPACE to a new folder"
+        )
+    return UserError(f"workspace {path} cannot be opened ({str(e).splitlines()[0][:200]})")
+
+
 class Workspace:
     def __init__(self, path: Path):
         self.path = Path(path)
@@ -149,17 +166,15 @@ class Workspace:
         self.db_path = self.path / "cinelens.duckdb"
         try:
             self._con = duckdb.connect(str(self.db_path))
-        except duckdb.IOException as e:  # another process holds the write lock
-            raise UserError(
-                f"workspace {self.path} is in use by another CineLens process ({e.__class__.__name__}); "
-                "close it or set CINELENS_WORKSPACE to another folder"
-            ) from None
+        except duckdb.Error as e:
+            raise _open_error(self.path, e) from None
         self._lock = threading.RLock()
         self._tx = threading.local()  # the cursor of this thread's open transaction, if any
         self._closed = False
         with self._cursor() as c:
             c.execute(_SCHEMA)
             c.execute("ALTER TABLE models ADD COLUMN IF NOT EXISTS label VARCHAR")
+        self.swept = self.sweep()
 
     # ------------------------------------------------------------------ plumbing
     @contextmanager
@@ -219,14 +234,55 @@ class Workspace:
         if not target.exists():
             folder.mkdir(parents=True, exist_ok=True)
             tmp = target.with_suffix(target.suffix + ".part")
-            tmp.write_bytes(data)
-            tmp.replace(target)
+            try:
+                tmp.write_bytes(data)
+                tmp.replace(target)
+            except BaseException:  # disk full, permissions: no half-written file stays behind
+                tmp.unlink(missing_ok=True)
+                raise
         with self._cursor() as c:
             c.execute(
                 "INSERT INTO uploads SELECT ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM uploads WHERE upload_id = ?)",
                 [digest, safe_name, len(data), _now(), str(target.relative_to(self.path)), digest],
             )
         return digest
+
+    def sweep(self) -> dict:
+        """Start-up clean-up of what an interrupted write can leave: ``.part`` files, upload / model / artifact
+        files that no database row points to (their transaction never committed), and rows whose file is gone.
+        Returns {kind: count} of what was removed and logs it."""
+        removed: dict[str, int] = {}
+
+        def bump(kind: str) -> None:
+            removed[kind] = removed.get(kind, 0) + 1
+
+        for sub in ("uploads", "models", "artifacts"):
+            for part in (self.path / sub).rglob("*.part"):
+                part.unlink(missing_ok=True)
+                bump("partial_files")
+        with self._cursor() as c:
+            tracked = {
+                "uploads": {r[0] for r in c.execute("SELECT path FROM uploads").fetchall()},
+                "models": {r[0] for r in c.execute("SELECT path FROM models").fetchall()},
+                "artifacts": {r[0] for r in c.execute("SELECT path FROM artifacts").fetchall()},
+            }
+        for sub, paths in tracked.items():
+            for f in (self.path / sub).rglob("*"):
+                if f.is_file() and str(f.relative_to(self.path)) not in paths:
+                    f.unlink(missing_ok=True)
+                    bump(f"orphan_{sub}")
+            for d in sorted((self.path / sub).rglob("*"), reverse=True):
+                if d.is_dir() and not any(d.iterdir()):
+                    d.rmdir()
+        with self._cursor() as c:
+            for table, key in (("uploads", "upload_id"), ("models", "model_id"), ("artifacts", "path")):
+                for k, path in c.execute(f"SELECT {key}, path FROM {table}").fetchall():
+                    if not (self.path / path).is_file():
+                        c.execute(f"DELETE FROM {table} WHERE {key} = ?", [k])
+                        bump(f"rows_without_file_{table}")
+        if removed:
+            self.log_event("startup_sweep", removed, level="warning")
+        return removed
 
     def upload_bytes(self, upload_id: str) -> tuple[str, bytes]:
         with self._cursor() as c:

@@ -45,6 +45,7 @@ DYNAMIC_PREFIXES = (
     "data.note.",
     "data.role.",
     "detail.",
+    "err.",
     "field.",
     "metric.",
     "model.",
