@@ -82,3 +82,8 @@ def sign(data: bytes, purpose: str = "signing") -> str:
 
 def verify(data: bytes, signature: str, purpose: str = "signing") -> bool:
     return isinstance(signature, str) and hmac.compare_digest(sign(data, purpose), signature)
+
+
+def pseudonym_key() -> bytes:
+    """The key exports use to pseudonymise user ids (the same as ``Workspace.secret("pseudonym")``)."""
+    return derived_key("workspace:pseudonym")

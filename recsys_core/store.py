@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import secrets
 import threading
 import uuid
 from contextlib import contextmanager
@@ -29,7 +28,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from . import safestore
+from . import audit, keys, safestore
 from .data.dataset import Dataset
 from .errors import UserError
 from .failures import WorkspaceCorrupt, WorkspaceLocked, classify
@@ -695,14 +694,18 @@ class Workspace:
             c.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", [key, None if value is None else str(value)])
 
     def secret(self, name: str) -> bytes:
-        """A random 32-byte secret created once per workspace and name."""
-        key = f"secret:{name}"
-        with self._lock:
-            v = self.get_setting(key)
-            if not v:
-                v = secrets.token_hex(32)
-                self.set_setting(key, v)
-        return bytes.fromhex(v)
+        """A 32-byte key for ``name`` (e.g. "pseudonym"), derived from the key kept *outside* the workspace
+        (recsys_core.keys): a copied workspace folder does not carry the key that maps pseudonyms back to ids."""
+        return keys.derived_key(f"workspace:{name}")  # the same key recsys_core.keys.pseudonym_key() gives
+
+    # ------------------------------------------------------------------ export audit log
+    def log_export(self, who: str, what: str, rows: int, pseudonymised: bool, fmt: str, target: str = "") -> None:
+        """Every export is recorded (recsys_core.audit): who, when, what, how many rows, pseudonymised or not."""
+        audit.log_export(self.path, who, what, rows, pseudonymised, fmt, target)
+
+    def exports(self, limit: int | None = None) -> pd.DataFrame:
+        """The export audit log, newest first: ts, who, what, rows, pseudonymised, format, target."""
+        return audit.read_exports(self.path, limit)
 
     def save_mapping(self, name: str, mapping: dict) -> None:
         with self._cursor() as c:

@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from recsys_core.data.export import dataset_tables, to_csv_bytes, to_excel_bytes
+from recsys_core.data.export import dataset_tables, pseudonymise_frame, to_csv_bytes, to_excel_bytes
 from recsys_core.data.io import compare_datasets
 from recsys_core.data.readers import ReadResult, read_upload
 from recsys_core.data.schema import ROLE_FIELDS
@@ -232,12 +232,46 @@ def report_json(report) -> bytes:
     return json.dumps(report.to_dict(), ensure_ascii=False, indent=2).encode("utf-8")
 
 
-def export_csv(ds) -> bytes:
-    return to_csv_bytes(ds.interactions)
+def session_who() -> str:
+    """Who exports, for the audit log: the signed-in user, else this browser session."""
+    user = st.session_state.get(K.AUTH_USER) if hasattr(K, "AUTH_USER") else None
+    return f"user:{user}" if user else f"session:{st.session_state.get(K.SESSION_ID) or '?'}"
 
 
-def export_excel(ds) -> bytes:
-    return to_excel_bytes(dataset_tables(ds))
+def _export_tables(ds, raw_ids: bool) -> dict:
+    tables = dataset_tables(ds)
+    if raw_ids:
+        return tables
+    from .services import workspace
+
+    key = workspace().secret("pseudonym")
+    return {k: pseudonymise_frame(v, key) for k, v in tables.items()}
+
+
+def export_csv(ds, raw_ids: bool = False, who: str = "") -> bytes:
+    """The interactions as CSV, user ids pseudonymised unless ``raw_ids``; recorded in the export audit log."""
+    from .services import workspace
+
+    df = _export_tables(ds, raw_ids)["interactions"]
+    data = to_csv_bytes(df)
+    workspace().log_export(who, f"dataset {ds.name} ({ds.version})", len(df), not raw_ids, "csv")
+    return data
+
+
+def export_excel(ds, raw_ids: bool = False, who: str = "") -> bytes:
+    from .services import workspace
+
+    tables = _export_tables(ds, raw_ids)
+    data = to_excel_bytes(tables)
+    workspace().log_export(who, f"dataset {ds.name} ({ds.version})", len(tables["interactions"]), not raw_ids, "xlsx")
+    return data
+
+
+def audit_table(ws, limit: int = 50) -> pd.DataFrame:
+    """The export audit log with column names in the UI language."""
+    df = ws.exports(limit)
+    df["pseudonymised"] = df["pseudonymised"].map(lambda v: t("audit.pseudonymised") if v else t("audit.raw_ids"))
+    return df.rename(columns={c: t(f"audit.col.{c}") for c in df.columns})
 
 
 def _fmt(v) -> str:

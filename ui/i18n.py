@@ -39,6 +39,7 @@ DYNAMIC_PREFIXES = (
     "aud.seg.kmode.",
     "aud.tgt.cut.",
     "aud.tgt.mode.",
+    "audit.col.",
     "col.",
     "data.header.",
     "data.kind.",

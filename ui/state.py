@@ -22,6 +22,7 @@ class K:
     DATA_ENCODING = "data_encoding"  # encoding override ("auto" detects)
     DATA_DELIMITER = "data_delimiter"  # delimiter override
     DATA_HEADER = "data_header"  # header-row override
+    DATA_EXPORT_RAW = "data_export_raw"  # export raw user ids instead of pseudonyms (explicit opt-in)
     DATA_PARSED = "data_parsed"  # (signature, ReadResult) of this session's current upload (not shared)
     DATA_PREVIEW = "data_preview"  # {sig, raw, ds, report, options, overrides} of the last cleaning preview
     DATA_SAVED = "data_saved"  # message shown after the last save

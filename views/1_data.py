@@ -424,10 +424,12 @@ def export_section() -> None:
         return
     ds = dataset(v)
     st.caption(t("data.export_note"))
+    raw_ids = st.checkbox(t("data.export_raw"), value=False, key=K.DATA_EXPORT_RAW, help=t("data.export_raw_help"))
+    who = dp.session_who()
     c1, c2, c3 = st.columns(3)
     c1.download_button(
         t("data.export_csv"),
-        data=lambda: dp.export_csv(ds),
+        data=lambda: dp.export_csv(ds, raw_ids, who),
         file_name=f"{ds.name}_{v}.csv",
         mime="text/csv",
         key="data_export_csv",
@@ -436,7 +438,7 @@ def export_section() -> None:
     try:
         c2.download_button(
             t("data.export_xlsx"),
-            data=lambda: dp.export_excel(ds),
+            data=lambda: dp.export_excel(ds, raw_ids, who),
             file_name=f"{ds.name}_{v}.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             key="data_export_xlsx",
@@ -456,6 +458,12 @@ def export_section() -> None:
             key="data_export_report",
             on_click="ignore",
         )
+    st.markdown(f"**{t('data.audit_title')}**")
+    audit = dp.audit_table(ws)
+    if audit.empty:
+        st.caption(t("data.audit_empty"))
+    else:
+        st.dataframe(audit, hide_index=True, key="data_audit_table")
 
 
 tab_over, tab_up, tab_ver, tab_exp = st.tabs(

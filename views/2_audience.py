@@ -11,6 +11,7 @@ from recsys_core.profiling.labels import genre_label, value_label
 from recsys_core.profiling.segments import group_persona
 from ui import audience as U
 from ui import budget
+from ui.data_page import session_who
 from ui.i18n import lang, t
 from ui.markup import md_text
 from ui.models_page import keep_choices
@@ -426,7 +427,13 @@ with tab_tgt:
         with e1:
             pseudo = st.checkbox(t("aud.tgt.pseudo"), value=True, key=K.AUD_TGT_PSEUDO, help=t("aud.tgt.pseudo_help"))
         with e2:
-            data = export_audience_csv(chosen, ws.secret("pseudonym") if pseudo else None, pseudonymise_ids=pseudo)
+            who, what = session_who(), f"audience of {req['item'] or 'a new film'} ({version})"
+
+            def data(chosen=chosen, pseudo=pseudo):  # built when clicked, and recorded in the export log
+                out = export_audience_csv(chosen, ws.secret("pseudonym") if pseudo else None, pseudonymise_ids=pseudo)
+                ws.log_export(who, what, len(chosen), pseudo, "csv")
+                return out
+
             st.download_button(
                 t("common.download_csv"),
                 data=data,

@@ -6,10 +6,13 @@ import json
 import sys
 from pathlib import Path
 
+from ..audit import default_who, log_export
 from ..data.cleaning import CleaningOptions
 from ..data.export import export_dataset
 from ..data.io import load_path_with_report, parse_mapping_arg
 from ..errors import UserError
+from ..keys import pseudonym_key
+from ..store import default_path
 from .common import clean_json
 
 
@@ -36,6 +39,8 @@ def add_parser(sub):
     p.add_argument(
         "--drop-suspicious", action="store_true", help="drop users flagged as suspicious (default: flag only)"
     )
+    p.add_argument("--raw-ids", action="store_true", help="with --out: write raw user ids (default: keyed pseudonyms)")
+    p.add_argument("--workspace", help="workspace whose export audit log records --out (default $CINELENS_WORKSPACE)")
     p.add_argument("--quiet", action="store_true", help="do not print the report")
     return p
 
@@ -80,7 +85,11 @@ def run(args) -> int:
         except OSError as e:
             raise UserError(f"{args.report}: cannot write the report ({e.strerror}) - choose another path") from None
     if args.out:
-        export_dataset(ds, args.out)
+        export_dataset(ds, args.out, secret=None if args.raw_ids else pseudonym_key())
+        log_export(
+            args.workspace or default_path(), default_who(), f"cleaned dataset {ds.name}", len(ds.interactions),
+            not args.raw_ids, Path(args.out).suffix.lstrip(".") or "csv", str(args.out),
+        )  # fmt: skip
     if not args.quiet:
         print(text)
     else:

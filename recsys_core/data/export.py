@@ -131,6 +131,23 @@ def write_export(tables: dict[str, pd.DataFrame] | pd.DataFrame, path) -> Path:
     return p
 
 
+ID_COLUMNS = ("user_id",)
+
+
+def pseudonymise_frame(df: pd.DataFrame, secret: bytes, columns=ID_COLUMNS) -> pd.DataFrame:
+    """A copy with the id columns replaced by keyed pseudonyms (HMAC-SHA256, stable for the same key)."""
+    from ..profiling.audience import pseudonymise
+
+    out = df.copy()
+    for c in columns:
+        if c in out.columns:
+            ok = out[c].notna()
+            vals = out[c].astype(object)
+            vals[ok] = pseudonymise(out.loc[ok, c], secret)
+            out[c] = vals
+    return out
+
+
 def dataset_tables(ds) -> dict[str, pd.DataFrame]:
     out = {"interactions": ds.interactions}
     if ds.items is not None:
@@ -140,10 +157,13 @@ def dataset_tables(ds) -> dict[str, pd.DataFrame]:
     return out
 
 
-def export_dataset(ds, path, table: str = "interactions") -> Path:
-    """Write the interactions (or every table, for .xlsx) to ``path`` (.csv or .xlsx)."""
+def export_dataset(ds, path, table: str = "interactions", secret: bytes | None = None) -> Path:
+    """Write the interactions (or every table, for .xlsx) to ``path`` (.csv or .xlsx); with ``secret`` the user
+    ids are pseudonymised in every table."""
     p = Path(path)
     tables = dataset_tables(ds)
+    if secret is not None:
+        tables = {k: pseudonymise_frame(v, secret) for k, v in tables.items()}
     if p.suffix.lower() in (".xlsx", ".xlsm"):
         return write_export(tables, p)
     if table not in tables:

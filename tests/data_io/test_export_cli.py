@@ -63,7 +63,7 @@ def test_cli_clean_report_and_out(tmp_path):
     )
     before = src.read_bytes()
     out, rep = tmp_path / "clean.csv", tmp_path / "r.json"
-    r = run_cli("clean", str(src), "--out", str(out), "--report", str(rep))
+    r = run_cli("clean", str(src), "--out", str(out), "--report", str(rep), "--raw-ids", "--workspace", str(tmp_path))
     assert r.returncode == 0, r.stderr
     printed = json.loads(r.stdout)
     saved = json.loads(rep.read_text(encoding="utf-8"))

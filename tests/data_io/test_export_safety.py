@@ -135,7 +135,9 @@ def test_cli_audience_raw_ids_and_clean_out_are_neutralised(tmp_path, capsys, pr
     _assert_safe(cells)
     assert sum(str(c).startswith(f"'{prefix}HYPERLINK") for c in cells) == 5
     cleaned = tmp_path / f"clean{ord(prefix)}.{ext}"
-    code, _, err = run_main(capsys, "clean", d / "interactions.csv", "--out", cleaned)
+    code, _, err = run_main(
+        capsys, "clean", d / "interactions.csv", "--out", cleaned, "--raw-ids", "--workspace", tmp_path / "ws"
+    )
     assert code == 0, err
     cells = csv_cells(cleaned.read_bytes()) if ext == "csv" else xlsx_cells(cleaned.read_bytes())
     _assert_safe(cells)
