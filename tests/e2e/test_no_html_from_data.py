@@ -37,12 +37,12 @@ def test_crafted_titles_are_text_not_elements(browser, streamlit_server, screens
     outside_requests: list[str] = []
     page.on("request", lambda r: outside_requests.append(r.url) if r.url.startswith(OUTSIDE) else None)
     page.goto(f"{srv.url}/recommend")
-    wait_for_app(page)
+    wait_for_app(page, timeout=240_000)  # a first run on a busy machine can be slow
     box = page.locator("input[aria-label='用户 ID']")
     box.wait_for(timeout=180_000)
     box.fill("u01")
     box.press("Enter")
-    wait_for_app(page)
+    wait_for_app(page, timeout=240_000)
     page.get_by_text("推荐 Top").first.wait_for(timeout=60_000)
     page.screenshot(path=str(screenshot_dir / "crafted-titles.png"), full_page=True)
 
