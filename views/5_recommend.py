@@ -360,12 +360,12 @@ def feedback_note(eng, key: tuple, lst: pd.DataFrame) -> None:
         return
     note = R.list_change(prev["items"], items, flash[0], flash[1], eng)
     if note["hidden"]:
-        st.info(t("rec.fb.hidden", title=note["title"]))
+        st.info(t("rec.fb.hidden", title=md_text(note["title"])))
     elif flash[0] == "like":
-        st.info(t("rec.fb.liked_note", title=note["title"]))
+        st.info(t("rec.fb.liked_note", title=md_text(note["title"])))
     if note["entered"]:
         st.caption(
-            t("rec.fb.entered", titles="、".join(note["entered"]) if lang() == "zh" else ", ".join(note["entered"]))
+            t("rec.fb.entered", titles=("、" if lang() == "zh" else ", ").join(md_text(x) for x in note["entered"]))
         )
 
 
