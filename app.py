@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui import auth
 from ui.failure import guarded
 from ui.i18n import t
 from ui.services import active_version_id, choose_version, dataset, workspace
@@ -68,9 +69,16 @@ def sidebar() -> None:
         )
 
 
-nav = st.navigation(
-    [st.Page(path, title=t(key), icon=icon, url_path=url, default=(url == "data")) for path, key, icon, url in PAGES]
-)
-# the error boundary: whatever escapes the sidebar or a page is one message + an id in the workspace's errors.log
-if guarded(sidebar, where="sidebar"):
-    guarded(nav.run, page=nav.url_path or "data")
+# the error boundary: whatever escapes the sign-in, the sidebar or a page is one message + an id in the
+# workspace's errors.log; with sign-in on (CINELENS_AUTH), no page (not even the navigation) renders before a
+# password is accepted
+_signed_in = []
+if guarded(lambda: _signed_in.append(auth.gate()), where="sign-in") and _signed_in == [True]:
+    nav = st.navigation(
+        [
+            st.Page(path, title=t(key), icon=icon, url_path=url, default=(url == "data"))
+            for path, key, icon, url in PAGES
+        ]
+    )
+    if guarded(sidebar, where="sidebar"):
+        guarded(nav.run, page=nav.url_path or "data")

@@ -62,6 +62,7 @@ CREATE TABLE IF NOT EXISTS settings (key VARCHAR PRIMARY KEY, value VARCHAR);
 CREATE TABLE IF NOT EXISTS artifacts (kind VARCHAR, key VARCHAR, path VARCHAR, sha256 VARCHAR, created TIMESTAMP,
     PRIMARY KEY (kind, key));
 CREATE TABLE IF NOT EXISTS mappings (name VARCHAR PRIMARY KEY, mapping VARCHAR, created TIMESTAMP);
+CREATE TABLE IF NOT EXISTS accounts (name VARCHAR PRIMARY KEY, hash VARCHAR, role VARCHAR, created TIMESTAMP);
 """
 
 _LOCK = threading.RLock()
@@ -706,6 +707,21 @@ class Workspace:
     def exports(self, limit: int | None = None) -> pd.DataFrame:
         """The export audit log, newest first: ts, who, what, rows, pseudonymised, format, target."""
         return audit.read_exports(self.path, limit)
+
+    # ------------------------------------------------------------------ accounts (recsys_core.accounts)
+    def save_account(self, name: str, password_hash: str, role: str) -> None:
+        with self._cursor() as c:
+            c.execute("INSERT OR REPLACE INTO accounts VALUES (?, ?, ?, ?)", [name, password_hash, role, _now()])
+        self.log_event("account_saved", {"name": name, "role": role})
+
+    def account(self, name: str) -> dict | None:
+        with self._cursor() as c:
+            row = _one(c.execute("SELECT name, hash, role FROM accounts WHERE name = ?", [name]))
+        return None if row is None else {"name": row[0], "hash": row[1], "role": row[2]}
+
+    def accounts(self) -> pd.DataFrame:
+        with self._cursor() as c:
+            return c.execute("SELECT name, role, created FROM accounts ORDER BY name").df()
 
     def save_mapping(self, name: str, mapping: dict) -> None:
         with self._cursor() as c:

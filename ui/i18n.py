@@ -40,6 +40,7 @@ DYNAMIC_PREFIXES = (
     "aud.tgt.cut.",
     "aud.tgt.mode.",
     "audit.col.",
+    "auth.role.",
     "col.",
     "data.header.",
     "data.kind.",

@@ -11,6 +11,12 @@ class K:
     VERSION = "dataset_version"  # this session's dataset version (the workspace default is only where it starts)
     SIDEBAR_VERSION = "sidebar_version_select"  # the sidebar's dataset picker (mirrors VERSION)
     SEGMENT_FILTER = "segment_filter"  # list[int] of segment ids chosen on the Audience page, or []
+    AUTH_USER = "auth_user"  # signed-in account name (only with CINELENS_AUTH), or absent
+    AUTH_ROLE = "auth_role"  # "viewer" | "analyst" of the signed-in account
+    AUTH_FORM = "auth_form"
+    AUTH_NAME = "auth_name"
+    AUTH_PASSWORD = "auth_password"
+    AUTH_SIGN_OUT = "auth_sign_out"
     SESSION_ID = "session_id"  # random id of this browser session (feedback, A/B arms)
     MODELS_EVAL = "models_eval"  # Evaluation of the last comparison on the Models page, or None
     MODELS_RUN = "models_run"  # {"version", "configs", "protocol"} of that comparison, or None

@@ -8,6 +8,7 @@ import streamlit as st
 
 from recsys_core.data.cleaning import CleaningOptions
 from recsys_core.errors import UserError
+from ui import auth
 from ui import data_page as dp
 from ui.i18n import has, t
 from ui.markup import md_text
@@ -273,6 +274,8 @@ def show_report(report) -> None:
 
 
 def upload_section() -> None:
+    if not auth.need("upload"):
+        return
     st.caption(t("data.upload_limit", mb=dp.MAX_UPLOAD_MB))
     flash = st.session_state.get(K.DATA_SAVED)
     if flash:
@@ -418,6 +421,8 @@ def versions_section() -> None:
 
 # ------------------------------------------------------------------ exports
 def export_section() -> None:
+    if not auth.need("export"):
+        return
     v = active_version_id()
     if v is None:
         st.info(t("data.no_active"))

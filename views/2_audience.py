@@ -10,7 +10,7 @@ from recsys_core.profiling.behaviour import TASKS
 from recsys_core.profiling.labels import genre_label, value_label
 from recsys_core.profiling.segments import group_persona
 from ui import audience as U
-from ui import budget
+from ui import auth, budget
 from ui.data_page import session_who
 from ui.i18n import lang, t
 from ui.markup import md_text
@@ -438,6 +438,7 @@ with tab_tgt:
                 t("common.download_csv"),
                 data=data,
                 mime="text/csv",
+                disabled=not auth.allowed("export"),
                 key=K.AUD_TGT_DOWNLOAD,
                 file_name=f"audience_{req['item'] or 'new'}_{version}.csv",
             )

@@ -8,7 +8,7 @@ import streamlit as st
 
 from recsys_core.data.export import to_csv_bytes
 from recsys_core.errors import UserError
-from ui import budget
+from ui import auth, budget
 from ui import models_page as mp
 from ui.i18n import t
 from ui.services import active_version_id, require_dataset, workspace
@@ -70,7 +70,7 @@ with tab_cmp:
         budget.setting()
     protocol = mp.protocol_dict(split, folds, test_size, leave_n, seed, k)
 
-    if st.button(t("models.train"), key=W.TRAIN, type="primary", disabled=not chosen):
+    if st.button(t("models.train"), key=W.TRAIN, type="primary", disabled=not chosen or not auth.allowed("train")):
         with st.status(t("models.training"), expanded=True) as status:
             bar = st.progress(0.0)
             failed: dict = {}
@@ -190,7 +190,7 @@ with tab_cmp:
             key=W.SAVE_PICK,
             placeholder=t("models.pick_placeholder"),
         )
-        if st.button(t("models.save"), key=W.SAVE, disabled=not to_save):
+        if st.button(t("models.save"), key=W.SAVE, disabled=not to_save or not auth.allowed("train")):
             with st.status(t("models.saving"), expanded=True) as status:
                 bar = st.progress(0.0)
                 try:
@@ -248,7 +248,12 @@ with tab_tune:
                 bad = f"{p}: {one_line(e)}"
     if bad:
         st.error(t("common.error", msg=bad))
-    if st.button(t("models.tune_run"), key=W.TUNE_RUN, type="primary", disabled=bool(bad) or not space):
+    if st.button(
+        t("models.tune_run"),
+        key=W.TUNE_RUN,
+        type="primary",
+        disabled=bool(bad) or not space or not auth.allowed("train"),
+    ):
         base = configs.get(tname) or mp.default_params(tname)
         tprotocol = {"split": "kfold", "folds": int(tfolds), "seed": int(seed), "k": int(k)}
         with st.status(t("models.tuning"), expanded=True) as status:

@@ -27,7 +27,7 @@ from recsys_core.recommend.monitoring import (
     served_per_model,
     served_table,
 )
-from ui import budget, sentences
+from ui import auth, budget, sentences
 from ui import recommend_page as R
 from ui.i18n import lang, t
 from ui.markup import html_text, md_text
@@ -70,7 +70,13 @@ def model_picker() -> str | None:
     with c2:
         name = st.selectbox(t("rec.new_model"), names, index=names.index(default), key=K.REC_NEW_MODEL)
     with c3:
-        fit = st.button(t("rec.fit"), key=K.REC_FIT, type="primary" if not ids else "secondary", width="stretch")
+        fit = st.button(
+            t("rec.fit"),
+            key=K.REC_FIT,
+            type="primary" if not ids else "secondary",
+            width="stretch",
+            disabled=not auth.allowed("train"),
+        )
     refused = budget.refusal(name, {}, budget.shape_of(ds)) if fit else None
     if refused:  # over the memory budget: say so and fit nothing; the registered models stay usable
         st.error(refused)
@@ -384,7 +390,9 @@ def retrain_block(eng, model_id: str, user: str, f: Filters, opts: dict, lst: pd
             format_func={m: t(f"rec.retrain.{m}") for m in modes}.get,
         )
     with c2:
-        go = st.button(t("rec.retrain.button"), key=K.REC_RETRAIN, disabled=n_fb == 0, width="stretch")
+        go = st.button(
+            t("rec.retrain.button"), key=K.REC_RETRAIN, disabled=n_fb == 0 or not auth.allowed("train"), width="stretch"
+        )
     if not go:
         return
     with st.status(t("rec.retrain.running"), expanded=False) as s:

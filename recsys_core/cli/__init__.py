@@ -18,6 +18,7 @@ COMMANDS = [
     "boxoffice",
     "campaign",
     "plan",
+    "users",
 ]
 
 
