@@ -19,6 +19,8 @@ COMMANDS = [
     "campaign",
     "plan",
     "users",
+    "spark",
+    "importer",
 ]
 
 

@@ -1,0 +1,44 @@
+"""Messy sample files for the clean parity tests (written by the tests, seeded)."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+
+def messy_ratings(path: Path) -> Path:
+    """A 1-5 CSV with every kind of problem the cleaning steps handle."""
+    rng = random.Random(7)
+    rows = ["user_id,item_id,rating,timestamp,text"]
+    ratings = ["4", " 3 ", "5.0", "力荐", "★★★★", "推荐", "8/10", "还行", "abc", "", "7", "-1", "2"]
+    times = [
+        "2021-03-31 10:00:00",
+        "1617184800",
+        "1617184800000",
+        "2021/3/31",
+        "2021年3月31日 10点05分",
+        "20210331",
+        "garbage",
+        "",
+    ]
+    texts = ["好看", "<b>很好</b>看", "a &amp; b", "  多余   空格 ", "", "x" * 2100]
+    for _k in range(400):
+        u = rng.choice(["1", " 1", "1.0", "2", "3", "", "u4", "u5 ", "NaN"])
+        i = rng.choice(["10", "10.0", "11", "12", " 13", "", "m14"])
+        rows.append(f'{u},{i},{rng.choice(ratings)},{rng.choice(times)},"{rng.choice(texts)}"')
+    rows += rows[1:21]  # exact duplicates
+    for k in range(120):  # a burst: 120 identical ratings within two minutes
+        rows.append(f"bot,f{k},5,2022-01-01 00:00:{k % 60:02d},")
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def messy_ten_point(path: Path) -> Path:
+    """A tab-separated 1-10 file (scale detection, normalisation with --scale 1,5, out-of-range values)."""
+    rng = random.Random(11)
+    rows = ["userId\tmovieId\tscore\ttime"]
+    for k in range(300):
+        r = rng.choice(["1", "4", "6", "8", "10", "9.5", "11", "3"])
+        rows.append(f"u{k % 37}\tm{rng.randint(1, 40)}\t{r}\t{1600000000 + 3600 * k}")
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
