@@ -193,6 +193,17 @@ class K:
     PROMO_PLAN_DL = "promo_plan_dl"
     PROMO_BUZZ_ITEM = "promo_buzz_item"
     PROMO_SEG_NAMES = "promo_seg_names"  # segment id (str) -> persona name in the UI language, for display
+    # --- results computed by the Spark engine and imported (Recommend, Audience, Data pages) ---
+    SPARK_REC_RESULT = "spark_rec_result"  # result id of the precomputed list being browsed
+    SPARK_REC_USER = "spark_rec_user"
+    SPARK_REC_TABLE = "spark_rec_table"
+    SPARK_SEG_RESULT = "spark_seg_result"
+    SPARK_SEG_TABLE = "spark_seg_table"
+    SPARK_AUD_RESULT = "spark_aud_result"
+    SPARK_AUD_FILM = "spark_aud_film"
+    SPARK_AUD_TABLE = "spark_aud_table"
+    SPARK_IMPORT_FOLDER = "spark_import_folder"
+    SPARK_IMPORT_GO = "spark_import_go"
 
 
 def _defaults() -> dict:

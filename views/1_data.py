@@ -10,6 +10,7 @@ from recsys_core.data.cleaning import CleaningOptions
 from recsys_core.errors import UserError
 from ui import auth
 from ui import data_page as dp
+from ui import spark_results
 from ui.i18n import has, t
 from ui.markup import md_text
 from ui.services import active_version_id, choose_version, dataset, lab, workspace
@@ -478,6 +479,7 @@ with tab_over:
     overview()
 with tab_up:
     upload_section()
+    spark_results.import_block()
 with tab_ver:
     versions_section()
 with tab_exp:

@@ -10,7 +10,7 @@ from recsys_core.profiling.behaviour import TASKS
 from recsys_core.profiling.labels import genre_label, value_label
 from recsys_core.profiling.segments import group_persona
 from ui import audience as U
-from ui import auth, budget
+from ui import auth, budget, spark_results
 from ui.data_page import session_who
 from ui.i18n import lang, t
 from ui.markup import md_text
@@ -26,8 +26,8 @@ ds = require_dataset()
 version = ds.version
 ws = workspace()
 
-tab_prof, tab_seg, tab_beh, tab_tgt = st.tabs(
-    [t("aud.tab.profiles"), t("aud.tab.segments"), t("aud.tab.behaviour"), t("aud.tab.target")]
+tab_prof, tab_seg, tab_beh, tab_tgt, tab_spark = st.tabs(
+    [t("aud.tab.profiles"), t("aud.tab.segments"), t("aud.tab.behaviour"), t("aud.tab.target"), t("spark.tab")]
 )
 
 
@@ -497,3 +497,6 @@ with tab_tgt:
         bres = U.evaluate_many(*brun)
         st.markdown(t("aud.tgt.bench_summary", n=bres["items"]))
         st.dataframe(U.evaluate_table(bres), hide_index=True, key="aud_bench_table")
+
+with tab_spark:
+    spark_results.audience_tab(ds)

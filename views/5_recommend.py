@@ -27,7 +27,7 @@ from recsys_core.recommend.monitoring import (
     served_per_model,
     served_table,
 )
-from ui import auth, budget, sentences
+from ui import auth, budget, sentences, spark_results
 from ui import recommend_page as R
 from ui.i18n import lang, t
 from ui.markup import html_text, md_text
@@ -678,8 +678,8 @@ def monitoring_tab() -> None:
         st.dataframe(R.translated(err), hide_index=True, key=K.REC_MON_ERRORS)
 
 
-tab_browse, tab_cold, tab_ab, tab_mon = st.tabs(
-    [t("rec.tab.browse"), t("rec.tab.cold"), t("rec.tab.ab"), t("rec.tab.monitor")]
+tab_browse, tab_cold, tab_ab, tab_mon, tab_spark = st.tabs(
+    [t("rec.tab.browse"), t("rec.tab.cold"), t("rec.tab.ab"), t("rec.tab.monitor"), t("spark.tab")]
 )
 with tab_browse:
     browse_tab()
@@ -689,3 +689,5 @@ with tab_ab:
     ab_tab()
 with tab_mon:
     monitoring_tab()
+with tab_spark:
+    spark_results.precomputed_tab(ds)

@@ -314,30 +314,28 @@ def _num(v):
 
 
 # ---------------------------------------------------------------------------- recommend / audience
-def recommend_all(r, p: dict):
-    """(user_id, rank, item_id, score) top-N for every user with seen films excluded (recommendForAllUsers)."""
+def recommend_all(r, p: dict, seen=None):
+    """(user_id, rank, item_id, score) top-N for every user (recommendForAllUsers), excluding every film the
+    user has an interaction with in ``seen`` (user_id, item_id; default: the rated rows ``r``)."""
     from pyspark.sql import Window
 
     F = _F()
+    seen = (r if seen is None else seen).select("user_id", "item_id").distinct()
     model = fit_als(r, p["rank"], p["reg"], p["iters"], p["seed"])
     n = int(p["n"])
     n_items = int(r.select("iid").distinct().count())
-    want = int(min(n_items, n + _max_seen(r)))
-    recs = model.recommendForAllUsers(want)
+    max_seen = int(seen.groupBy("user_id").count().agg(F.max("count")).first()[0] or 0)
+    recs = model.recommendForAllUsers(int(min(n_items, n + max_seen)))
     flat = recs.select("uid", F.explode("recommendations").alias("rec")).select(
         "uid", F.col("rec.iid").alias("iid"), F.col("rec.rating").alias("score")
     )
-    flat = flat.join(r.select("uid", "iid"), ["uid", "iid"], "left_anti")
-    w = Window.partitionBy("uid").orderBy(F.col("score").desc(), F.col("iid"))
-    top = flat.withColumn("rank", F.row_number().over(w)).where(F.col("rank") <= n)
     users = r.select("uid", "user_id").distinct()
     items = r.select("iid", "item_id").distinct()
-    out = (
-        top.join(users, "uid")
-        .join(items, "iid")
-        .select("user_id", F.col("rank").cast("int"), "item_id", F.col("score").cast("double"))
-    )
-    return out, model
+    flat = flat.join(F.broadcast(items), "iid").join(users, "uid").join(seen, ["user_id", "item_id"], "left_anti")
+    w = Window.partitionBy("uid").orderBy(F.col("score").desc(), F.col("iid"))
+    top = flat.withColumn("rank", F.row_number().over(w)).where(F.col("rank") <= n)
+    out = top.select("user_id", F.col("rank").cast("int"), "item_id", F.col("score").cast("double"))
+    return out.orderBy("user_id", "rank"), model
 
 
 def audiences(r, model, films: list[str], n: int):

@@ -101,7 +101,7 @@ def _dispatch(spark, job, input_path, folder, p, mapping) -> dict:
         return summary
     r = jobs.ratings_frame(df)
     if job == "recommend":
-        recs, _ = jobs.recommend_all(r, p)
+        recs, _ = jobs.recommend_all(r, p, seen=df)
         rows = folder.table("recommendations", recs, "top-N per user, seen films excluded (ALS)")
         return {"job": "recommend", "model": "als", "n": int(p["n"]), "rows": rows, "rating_scale": list(scale)}
     if job == "audience":

@@ -38,7 +38,8 @@ def messy_ten_point(path: Path) -> Path:
     rng = random.Random(11)
     rows = ["userId\tmovieId\tscore\ttime"]
     for k in range(300):
-        r = rng.choice(["1", "4", "6", "8", "10", "9.5", "11", "3"])
+        r = rng.choice(["1", "4", "6", "8", "10", "9.5", "3"])
         rows.append(f"u{k % 37}\tm{rng.randint(1, 40)}\t{r}\t{1600000000 + 3600 * k}")
+    rows += ["u1\tm99\t11\t1600000000", "u2\tm98\t12\t1600000001"]  # out of range (under 1%: scale stays 1-10)
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     return path

@@ -1,0 +1,177 @@
+"""Spark (local[N]) beside the local engine on synthetic ratings of growing size: clean, ALS fit, top-10 for all users.
+
+    python benchmarks/bench_spark.py --sizes 100k,1m [--master local[2]] [--cap 1800] [--json out.json]
+
+Data: :mod:`recsys_core.data.synth` (MovieLens-25M proportions, seeded), one Parquet file per size,
+cached under ``$TMPDIR/cinelens-bench-spark``. Each engine runs in its own subprocess per size:
+
+* **spark**: ``spark clean`` on the Parquet (all cleaning steps, report), then ALS (explicit, rank 10,
+  regParam 0.1, 10 iterations) fit, then ``recommendForAllUsers(10)`` written to Parquet. Peak memory is
+  the JVM's peak resident set (driver and executors share one JVM in local mode, ``VmHWM``) plus the
+  Python driver's peak RSS.
+* **local**: ``clean`` (the pandas/Arrow pipeline), the registry's ``als`` (implicit ALS, rank 10,
+  10 iterations; the local engine's ALS), and top-10 for all users (``top_n_inner`` in blocks). Peak memory
+  is the subprocess's peak RSS.
+
+A stage that exceeds ``--cap`` seconds (whole engine run) is reported as not finished.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+CACHE = Path(tempfile.gettempdir()) / "cinelens-bench-spark"
+
+
+def parse_size(text: str) -> int:
+    t = text.strip().lower().replace("_", "")
+    mult = {"k": 1_000, "m": 1_000_000}.get(t[-1], 1)
+    return int(float(t[:-1] if t[-1] in "km" else t) * mult)
+
+
+def data_for(n: int) -> Path:
+    from recsys_core.data.synth import ML25M_ITEMS_PER_RATING, ML25M_USERS_PER_RATING, SynthSpec, write
+
+    out = CACHE / f"synth-{n}"
+    if not (out / "ratings.parquet").exists():
+        users = max(1000, round(n * ML25M_USERS_PER_RATING))  # MovieLens-25M proportions, at least 1,000 each
+        items = max(1000, round(n * ML25M_ITEMS_PER_RATING))
+        write(SynthSpec.for_ratings(n, users, items, seed=0), out)
+    return out / "ratings.parquet"
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def _jvm_peak_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return float(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return float("nan")
+
+
+def run_spark(path: str, master: str) -> dict:
+    from recsys_core.data.cleaning import CleaningOptions
+    from recsys_core.spark.clean import clean
+    from recsys_core.spark.io import read_input
+    from recsys_core.spark.jobs import fit_als, ratings_frame
+    from recsys_core.spark.session import build_session
+
+    out = {}
+    t = time.perf_counter()
+    spark = build_session(master, "CineLens bench", {"spark.driver.memory": "6g", "spark.ui.enabled": "false"})
+    out["start_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    df, rep = clean(read_input(spark, path), CleaningOptions())
+    tmp = tempfile.mkdtemp(prefix="bench-spark-")
+    df.write.parquet(f"{tmp}/clean")
+    out["clean_s"] = time.perf_counter() - t
+    out["rows"] = rep.rows_out
+    t = time.perf_counter()
+    r = ratings_frame(spark.read.parquet(f"{tmp}/clean"))
+    r.count()
+    model = fit_als(r, 10, 0.1, 10, seed=0)
+    out["als_fit_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    model.recommendForAllUsers(10).write.parquet(f"{tmp}/top10")
+    out["top10_all_users_s"] = time.perf_counter() - t
+    out["users"] = int(r.select("uid").distinct().count())
+    jvm = spark.sparkContext._gateway.proc.pid
+    out["peak_mb"] = _jvm_peak_mb(jvm) + _peak_rss_mb()
+    spark.stop()
+    return out
+
+
+def run_local(path: str) -> dict:
+    import numpy as np
+
+    from recsys_core.data.io import load_path_with_report
+    from recsys_core.models import make_model
+    from recsys_core.trainset import Trainset
+
+    out = {}
+    t = time.perf_counter()
+    ds, rep, _ = load_path_with_report(path)
+    out["clean_s"] = time.perf_counter() - t
+    out["rows"] = rep.rows_out
+    t = time.perf_counter()
+    ts = Trainset.from_dataset(ds)
+    model = make_model("als", factors=10, iterations=10).fit(ts)
+    out["als_fit_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    model.top_n_inner(np.arange(ts.n_users), 10)
+    out["top10_all_users_s"] = time.perf_counter() - t
+    out["users"] = int(ts.n_users)
+    out["peak_mb"] = _peak_rss_mb()
+    return out
+
+
+def child(engine: str, path: str, master: str, cap: float) -> dict:
+    cmd = [sys.executable, __file__, "--child", engine, "--path", path, "--master", master]
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=cap, cwd=ROOT)
+    except subprocess.TimeoutExpired:
+        return {"error": f"not finished within {cap:.0f} s"}
+    lines = [ln for ln in p.stdout.splitlines() if ln.startswith("{")]
+    if p.returncode != 0 or not lines:
+        tail = (p.stderr.strip().splitlines() or ["?"])[-1]
+        return {"error": tail[:200]}
+    return json.loads(lines[-1])
+
+
+def _fmt(v, unit="") -> str:
+    return "-" if v is None else f"{v:,.1f}{unit}"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", default="100k,1m")
+    ap.add_argument("--master", default="local[2]")
+    ap.add_argument("--cap", type=float, default=1800.0, help="seconds per engine and size")
+    ap.add_argument("--engines", default="local,spark")
+    ap.add_argument("--json")
+    ap.add_argument("--child")
+    ap.add_argument("--path")
+    args = ap.parse_args()
+    if args.child:
+        res = run_spark(args.path, args.master) if args.child == "spark" else run_local(args.path)
+        print(json.dumps(res))
+        return
+    rows = []
+    for size in [parse_size(s) for s in args.sizes.split(",") if s.strip()]:
+        path = str(data_for(size))
+        for engine in args.engines.split(","):
+            res = child(engine, path, args.master, args.cap)
+            res.update(engine=engine if engine == "local" else f"spark {args.master}", size=size)
+            rows.append(res)
+            print(json.dumps(res), flush=True)
+    print()
+    print("| ratings | engine | clean s | ALS fit s | top-10 all users s | peak memory MB | note |")
+    print("|---:|---|---:|---:|---:|---:|---|")
+    for r in rows:
+        print(
+            f"| {r['size']:,} | {r['engine']} | {_fmt(r.get('clean_s'))} | {_fmt(r.get('als_fit_s'))} | "
+            f"{_fmt(r.get('top10_all_users_s'))} | {_fmt(r.get('peak_mb'))} | {r.get('error', '')} |"
+        )
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=2), encoding="utf-8")
+    os.sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
