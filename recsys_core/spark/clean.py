@@ -57,8 +57,15 @@ class _Run:
     def add(self, step: StepReport, df=None):
         self.rep.steps.append(step)
         if df is not None:
-            self.df = df.localCheckpoint(eager=True)  # cut the lineage: every step reads the last one's rows
+            self.df = df if df is self._kept else df.localCheckpoint(eager=True)  # cut the lineage per step
             self.n = step.rows_out
+
+    _kept = None
+
+    def keep(self, df):
+        """(checkpointed frame, its row count): materialise once, count from the materialised rows."""
+        self._kept = df.localCheckpoint(eager=True)
+        return self._kept, _count(self._kept)
 
 
 # ---------------------------------------------------------------------------- steps 1-3
@@ -72,7 +79,7 @@ def _exact_duplicates(r: _Run):
     first = r.df.groupBy(*cols).agg(F.min(ROW).alias(ROW))
     kept = r.df.join(first.select(ROW), ROW, "left_semi")
     dups = r.df.join(first.select(ROW), ROW, "left_anti")
-    out = _count(kept)
+    kept, out = r.keep(kept)
     ex = _examples(dups) if out < n else []
     r.add(StepReport("exact_duplicates", n, out, n - out, ex, f"{n - out} identical rows removed"), kept)
 
@@ -113,8 +120,7 @@ def _missing_ids(r: _Run):
     F = _F()
     n = r.n
     miss = F.col("user_id").isNull() | F.col("item_id").isNull()
-    kept = r.df.where(~miss)
-    out = _count(kept)
+    kept, out = r.keep(r.df.where(~miss))
     ex = _examples(r.df, miss) if out < n else []
     r.add(StepReport("missing_ids", n, out, n - out, ex, f"{n - out} rows without a user or film id dropped"), kept)
 
@@ -158,8 +164,7 @@ def _parse_ratings(r: _Run):
         r.has.add("orig_rating")
     if r.opts.unparseable_ratings == "drop":
         df = df.where(~unparsed)
-    df = df.drop("_num", "_odd", "_raw_rating")
-    out = _count(df)
+    df, out = r.keep(df.drop("_num", "_odd", "_raw_rating"))
     detail = f"{parsed_n} text ratings parsed; {n_odd - parsed_n} unreadable " + (
         "rows dropped" if r.opts.unparseable_ratings == "drop" else "kept without a rating"
     )
@@ -422,7 +427,7 @@ def _duplicate_pairs(r: _Run):
         merged = df.where(dup).drop("_pairs")
         merged = _merge_pairs(merged, policy)
         out_df = df.where(~dup).drop("_pairs").unionByName(merged)
-        out = _count(out_df)
+        out_df, out = r.keep(out_df)
         detail = f"{nd} rows shared a user-film pair; merged to {nd - (n - out)} rows (keep {policy})"
         r.add(StepReport("duplicate_pairs", n, out, nd, ex, detail), out_df)
     else:
@@ -497,8 +502,7 @@ def _suspicious(r: _Run):
     ids = [s["user_id"] for s in sus]
     df, out = r.df, n
     if ids and r.opts.drop_suspicious:
-        df = r.df.where(~F.col("user_id").isin(ids))
-        out = _count(df)
+        df, out = r.keep(r.df.where(~F.col("user_id").isin(ids)))
         detail = f"{len(ids)} users flagged and dropped at your request"
     else:
         detail = f"{len(ids)} users flagged (not dropped; decide on the Data page)"

@@ -23,6 +23,16 @@ ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "data" / "demo"
 
 
+def _table(at, column) -> pd.DataFrame:
+    """The page's table that has ``column`` (or exactly these columns; AppTest does not look tables up by key)."""
+    if isinstance(column, list):
+        found = [d.value for d in at.dataframe if list(d.value.columns) == column]
+    else:
+        found = [d.value for d in at.dataframe if column in d.value.columns]
+    assert len(found) == 1, [list(d.value.columns) for d in at.dataframe]
+    return found[0]
+
+
 def _run(*args) -> int:
     return main(["spark", *[str(a) for a in args], "--master", "local[2]"])
 
@@ -91,7 +101,7 @@ def test_recommend_import_and_recommend_page_show_the_same_top10(spark, tmp_path
     assert not at.exception, [e.value for e in at.exception]
     for user in ("U0001", "U0123"):
         at.text_input(key="spark_rec_user").set_value(user).run()
-        shown = at.dataframe(key="spark_rec_table").value
+        shown = _table(at, "推荐理由")
         expected = parquet[parquet["user_id"] == user].sort_values("rank")
         assert shown["影片 ID"].tolist() == expected["item_id"].tolist()
         assert shown["名次"].tolist() == list(range(1, 11))
@@ -136,8 +146,8 @@ def test_audience_and_profile_jobs_flow_to_the_audience_page(spark, small_csv, t
     import_output(ws, prof)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
-    assert at.dataframe(key="spark_seg_table").value["用户数"].sum() == len(p)
-    shown = at.dataframe(key="spark_aud_table").value
+    assert _table(at, "相对影片均分")["用户数"].sum() == len(p)
+    shown = _table(at, ["名次", "用户 ID", "得分"])
     first = at.selectbox(key="spark_aud_film").value
     assert shown["用户 ID"].tolist() == a[a["item_id"] == first].sort_values("rank")["user_id"].tolist()
 
