@@ -39,7 +39,8 @@ def result_choices(ws, kind: str) -> pd.DataFrame:
 
 
 def user_list(ws, result_id: str, user: str, ds=None, cat=None) -> pd.DataFrame:
-    """rank, item_id, title, score, reason_zh, reason_en of ``user`` in a recommendations result, by rank.
+    """rank, item_id, title, score, reason (a :class:`~recsys_core.recommend.explain.Reason` or None) of
+    ``user`` in a recommendations result, by rank; the UI words the reasons.
 
     ``cat``: a :class:`~recsys_core.recommend.catalogue.Catalogue` of the active dataset, for reasons.
     """
@@ -49,12 +50,11 @@ def user_list(ws, result_id: str, user: str, ds=None, cat=None) -> pd.DataFrame:
     out["item_id"] = out["item_id"].astype(str)
     titles = ds.item_titles() if ds is not None else {}
     out["title"] = [titles.get(i) or i for i in out["item_id"]]
-    out["reason_zh"], out["reason_en"] = None, None
+    out["reason"] = None
     if cat is not None and len(out):
         from .recommend.explain import Explainer
 
         if cat.ts.knows_user(str(user)):
             reasons = Explainer(_NoModel(), cat).explain(str(user), out["item_id"].tolist())
-            out["reason_zh"] = [reasons[i].text_zh for i in out["item_id"]]
-            out["reason_en"] = [reasons[i].text_en for i in out["item_id"]]
-    return out[["rank", "item_id", "title", "score", "reason_zh", "reason_en"]]
+            out["reason"] = [reasons[i] for i in out["item_id"]]
+    return out[["rank", "item_id", "title", "score", "reason"]]

@@ -15,6 +15,7 @@ from recsys_core.results import distinct_values, list_results, load_result
 
 from .i18n import lang, t
 from .markup import md_text
+from .sentences import reason_sentence
 from .services import dataset, trainset, workspace
 from .state import K
 
@@ -86,14 +87,14 @@ def precomputed_tab(ds) -> None:
         st.warning(t("spark.rec.unknown_user", user=md_text(user)))
         st.caption(t("spark.rec.users", examples=md_text(", ".join(users[:5]))))
         return
-    reason = lst["reason_zh" if lang() == "zh" else "reason_en"]
+    reason = lst["reason"].map(lambda r: "" if r is None else reason_sentence(r, lang()))
     table = pd.DataFrame(
         {
             t("spark.col.rank"): lst["rank"],
             t("spark.col.title"): lst["title"],
             t("spark.col.item"): lst["item_id"],
             t("spark.col.score"): lst["score"].round(3),
-            t("spark.col.reason"): reason.fillna(""),
+            t("spark.col.reason"): reason,
         }
     )
     st.dataframe(table, hide_index=True, key=K.SPARK_REC_TABLE)
