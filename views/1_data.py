@@ -8,9 +8,8 @@ import streamlit as st
 
 from recsys_core.data.cleaning import CleaningOptions
 from recsys_core.errors import UserError
-from ui import auth
+from ui import auth, spark_results
 from ui import data_page as dp
-from ui import spark_results
 from ui.i18n import has, t
 from ui.markup import md_text
 from ui.services import active_version_id, choose_version, dataset, lab, workspace
