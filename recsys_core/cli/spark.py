@@ -13,7 +13,7 @@ JOB_HELP = {
     "clean": "the cleaning steps of `clean` in Spark; writes the same report",
     "evaluate": "ALS (explicit, implicit), bias and popularity on a random/k-fold/temporal/per-user split",
     "recommend": "top-N films for every user (recommendForAllUsers), seen films excluded",
-    "audience": "top users for chosen films (recommendForItemSubset) plus the lift@10% evaluation",
+    "audience": "top users for chosen films (recommendForItemSubset) plus the lift@10%% evaluation",
     "profile": "per-user aggregates and KMeans segments (Spark ML)",
 }
 
