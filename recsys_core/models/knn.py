@@ -48,6 +48,8 @@ SIMILARITIES = ("pearson", "cosine", "adjusted_cosine", "pearson_baseline")
 BLOCK_ELEMENTS = 2_000_000
 #: each entity keeps at most this many (positive) neighbours
 DEFAULT_MAX_NEIGHBOURS = 2000
+#: kept neighbours are also held densely for scoring when entities^2 is at most this (64 MB float32)
+DENSE_SCORING_ELEMENTS = 16_000_000
 #: a block of pairs sharing raters more often than this is computed densely
 SPARSE_PATH_DENSITY = 0.05
 
@@ -296,6 +298,11 @@ class _Neighbourhood:
         self.ST = self.S.T.tocsr()
         self.SbT = _binary(self.ST)
         self.Rb = _binary(self.R)
+        # Small catalogues (MovieLens-100K's shape): the kept neighbours fit in a dense array of at
+        # most DENSE_SCORING_ELEMENTS, and gathering from it is far faster than the sparse path.
+        n = self.S.shape[0]
+        self.Sd = self.S.toarray() if n * n <= DENSE_SCORING_ELEMENTS else None
+        self.SdT = np.ascontiguousarray(self.Sd.T) if self.Sd is not None else None
 
     def neighbours_in(self, c: int):
         R = self.R
@@ -318,6 +325,9 @@ class _Neighbourhood:
             if not len(nb):
                 continue
             pos = order[a:b]
+            if self.Sd is not None:
+                out[pos] = _knn_deviation(self.Sd[np.ix_(ent[pos], nb)], rv, self.k, self.min_k, self.damping)
+                continue
             cols = self.ST[nb]  # neighbours x entities: column t holds S[t, nb]
             step = max(1, self._PAIR_CHUNK // len(nb))
             for c0 in range(0, len(pos), step):
@@ -345,6 +355,8 @@ class _Neighbourhood:
         """(len(contexts), n_entities) deviations: every entity scored in each context
         (item-based CF scoring a block of users)."""
         contexts = np.asarray(contexts, dtype=np.int64)
+        if self.SdT is not None:
+            return self._dense_all_targets(contexts)
         C, Cb = self.R[contexts], self.Rb[contexts]
         dev, rr, tt = self._ratio(C @ self.ST, Cb @ self.ST, Cb @ self.SbT)
         if len(rr):
@@ -354,6 +366,8 @@ class _Neighbourhood:
     def deviation_all_contexts(self, targets: np.ndarray) -> np.ndarray:
         """(len(targets), n_contexts) deviations (user-based CF scoring a block of users)."""
         targets = np.asarray(targets, dtype=np.int64)
+        if self.Sd is not None:
+            return self._dense_all_contexts(targets)
         St = self.S[targets]
         if getattr(self, "_RT", None) is None:
             self._RT, self._RbT = self.R.T.tocsr(), self.Rb.T.tocsr()
@@ -362,6 +376,24 @@ class _Neighbourhood:
         if len(rr):
             dev[rr, cc] = self.deviation(targets[rr], cc)
         return dev
+
+    def _dense_all_targets(self, contexts: np.ndarray) -> np.ndarray:
+        out = np.zeros((len(contexts), self.S.shape[0]))
+        for r, c in enumerate(contexts):
+            nb, rv = self.neighbours_in(int(c))
+            if len(nb):
+                # column t of SdT[nb] holds S[t, nb]
+                out[r] = _knn_deviation(self.SdT[nb].T, rv, self.k, self.min_k, self.damping)
+        return out
+
+    def _dense_all_contexts(self, targets: np.ndarray) -> np.ndarray:
+        out = np.zeros((len(targets), self.R.shape[0]))
+        St = self.Sd[targets]
+        for c in range(self.R.shape[0]):
+            nb, rv = self.neighbours_in(c)
+            if len(nb):
+                out[:, c] = _knn_deviation(St[:, nb], rv, self.k, self.min_k, self.damping)
+        return out
 
     def row(self, e: int) -> np.ndarray:
         """Dense similarities of entity ``e`` to every entity."""
@@ -403,7 +435,10 @@ class _NeighbourCF(Recommender):
         kept = int(n) * min(int(max_neighbours), max(int(n) - 1, 1))
         # one block of dense similarity work (about a dozen arrays), the kept neighbours twice (S and
         # its transpose, 12 B each), residual copies of the ratings
-        mem = base_memory(n_users, n_items, n_ratings) + 14 * 8 * BLOCK_ELEMENTS + 2 * 16 * kept + 60 * n_ratings
+        dense = 8 * n * n if n * n <= DENSE_SCORING_ELEMENTS else 0  # small catalogues also score densely
+        mem = (
+            base_memory(n_users, n_items, n_ratings) + 14 * 8 * BLOCK_ELEMENTS + 2 * 16 * kept + 60 * n_ratings + dense
+        )
         pairs = 3.0 * n_ratings * n_ratings / max(int(raters), 1)  # co-rating pairs, heavy-tail allowance
         secs = 1e-7 * pairs + 5e-6 * n_ratings + 2e-9 * n * n
         return Cost(int(mem), secs, f"top-{int(max_neighbours)} neighbours kept sparse")
