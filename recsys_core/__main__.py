@@ -17,12 +17,22 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
+def _add_map_option(p) -> None:
+    """Every command that reads a data file takes --map (as clean always did)."""
+    dests = {a.dest for a in p._actions}
+    if "path" in dests and "map" not in dests:
+        p.add_argument(
+            "--map", metavar="FIELD=COL,...", help="column mapping, e.g. user=uid,item=film,rating=score (or col1,...)"
+        )
+
+
 def build_parser():
     parser = _Parser(prog="python -m recsys_core", description="CineLens batch jobs")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     handlers = {}
     for mod in load_commands():
         p = mod.add_parser(sub)
+        _add_map_option(p)
         handlers[p.prog.split()[-1]] = mod.run
     return parser, handlers
 

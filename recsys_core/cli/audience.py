@@ -7,7 +7,7 @@ import sys
 
 from ..app import Lab
 from ..data.export import write_export
-from ..data.io import load_path
+from ..data.io import load_path, parse_mapping_arg
 from ..errors import UserError
 from ..profiling.audience import (
     audience_export_frame,
@@ -70,7 +70,7 @@ def run(args) -> int:
     _check_model(args.model)
     if args.top is not None and args.top < 1:
         raise UserError("--top must be at least 1")
-    ds = load_path(args.path)
+    ds = load_path(args.path, mapping=parse_mapping_arg(getattr(args, "map", None)))
     if ds.ratings.empty:
         raise UserError(f"{args.path}: no ratings; a target audience needs rated films")
     if args.evaluate:

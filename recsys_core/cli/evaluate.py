@@ -13,7 +13,7 @@ import sys
 import numpy as np
 
 from ..app import Lab, protocol_dict, splitter_for
-from ..data.io import load_path
+from ..data.io import load_path, parse_mapping_arg
 from ..errors import UserError
 from ..evaluation import ALL_METRICS
 from ..evaluation.compare import metric_column
@@ -80,7 +80,7 @@ def run(args) -> int:
         raise UserError("--k must be at least 1")
     protocol = protocol_from_args(args)
     models = build_models(names, params)  # parameters are checked before the data is read
-    ds = load_path(args.path)
+    ds = load_path(args.path, mapping=parse_mapping_arg(getattr(args, "map", None)))
     if ds.ratings.empty:
         raise UserError(f"{args.path} has no ratings to evaluate on")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..data.io import load_path
+from ..data.io import load_path, parse_mapping_arg
 from .common import write_json
 
 
@@ -14,7 +14,7 @@ def add_parser(sub):
 
 
 def run(args) -> int:
-    ds = load_path(args.path)
+    ds = load_path(args.path, mapping=parse_mapping_arg(getattr(args, "map", None)))
     s = ds.summary()
     s["path"] = str(args.path)
     if args.json:

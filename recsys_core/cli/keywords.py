@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..data.io import load_path
+from ..data.io import load_path, parse_mapping_arg
 from ..errors import UserError
 from ..text.aspects import aspect_summary
 from ..text.keywords import METHODS, dataset_index, keywords, select_rows
@@ -27,7 +27,7 @@ def add_parser(sub):
 def run(args) -> int:
     if args.top < 1:
         raise UserError("--top must be at least 1")
-    ds = load_path(args.path)
+    ds = load_path(args.path, mapping=parse_mapping_arg(getattr(args, "map", None)))
     ri = dataset_index(ds)
     labels = None
     method = None

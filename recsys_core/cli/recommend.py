@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 
-from ..data.io import load_path
+from ..data.io import load_path, parse_mapping_arg
 from ..data.schema import normalise_id
 from ..data.stream import ChunkedTableWriter, format_for
 from ..errors import UserError
@@ -94,7 +94,7 @@ def run(args) -> int:
     if args.out:
         format_for(args.out)  # a bad file name fails before loading and fitting
     model = build_models(names, parse_params(args.param, names))[name]
-    ds = load_path(args.path)
+    ds = load_path(args.path, mapping=parse_mapping_arg(getattr(args, "map", None)))
     if ds.ratings.empty:
         raise UserError(f"{args.path} has no ratings to learn from")
     ts = Trainset.from_dataset(ds)

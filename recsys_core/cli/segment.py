@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from ..app import Lab
-from ..data.io import load_path
+from ..data.io import load_path, parse_mapping_arg
 from ..errors import UserError
 from ..profiling.segments import ALGORITHMS, personas_summary
 from .common import write_json
@@ -41,7 +41,7 @@ def run(args) -> int:
     k = _k(args.k)
     if args.k_max < 2:
         raise UserError("--k-max must be at least 2")
-    ds = load_path(args.path)
+    ds = load_path(args.path, mapping=parse_mapping_arg(getattr(args, "map", None)))
     if ds.ratings.empty:
         raise UserError(f"{args.path}: no ratings to segment users on")
     print(f"profiling {ds.ratings['user_id'].nunique()} users ...", file=sys.stderr)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from ..app import Lab
-from ..data.io import load_path
+from ..data.io import load_path, parse_mapping_arg
 from ..text.sentiment import METHODS, per_item
 from .common import write_json
 
@@ -36,7 +36,7 @@ def run(args) -> int:
 
     if args.folds < 2:
         raise UserError("--folds must be at least 2")
-    ds = load_path(args.path)
+    ds = load_path(args.path, mapping=parse_mapping_arg(getattr(args, "map", None)))
     res = Lab().score_reviews(
         ds,
         args.method,

@@ -42,6 +42,7 @@ class RawTables:
     source_info: dict = field(default_factory=dict)
     scale_hint: tuple | None = None
     name: str = "dataset"
+    warnings: list = field(default_factory=list)  # what reading the files found (e.g. mixed encodings)
 
 
 def _table_frame(t, role: str, mapping: dict) -> pd.DataFrame:
@@ -134,6 +135,7 @@ def apply_mapping(read_result, overrides: dict | None = None) -> RawTables:
         main_info or {},
         scale_hint,
         name=_dataset_name(read_result.filename),
+        warnings=list(read_result.warnings),
     )
 
 
@@ -420,11 +422,52 @@ def parse_rating_text(value) -> float:
     return float("nan")
 
 
+def is_star_label(value) -> bool:
+    """True for ratings written on a five-star scale whatever the file's own scale: 力荐 / 推荐 / 还行 / 较差 /
+    很差, star glyphs, 五星, '4 stars', 'allstar40', fractions ('8/10' is read as 4 of 5)."""
+    if value is None or not isinstance(value, str):
+        return False
+    s = unicodedata.normalize("NFKC", value.strip())
+    if value.strip() and re.fullmatch(r"[★⭐☆✩½\s]+", value.strip()):
+        return True
+    if s in WORD_RATINGS or _ALLSTAR_RE.search(s) or _FRACTION_RE.match(s):
+        return True
+    m = _CN_STAR_RE.match(s)
+    if m and "星" in m.group(2):
+        return True
+    m = _NUM_UNIT_RE.match(s)
+    return bool(m) and m.group(2).lower() in ("星", "颗星", "顆星", "star", "stars")
+
+
+def stars_onto_scale(stars, scale: tuple[float, float]):
+    """Five-star values (1-5) on another scale: proportional (力荐 = top, 推荐 = 8 on 1-10, like Douban) when the
+    scale starts low enough, else linear from its bottom to its top."""
+    lo, hi = float(scale[0]), float(scale[1])
+    if lo <= hi / 5 + 1e-9:
+        return stars * hi / 5.0
+    return lo + (stars - 1.0) / 4.0 * (hi - lo)
+
+
+def dominant_ratings(r: pd.Series) -> pd.Series:
+    """The ratings whose value is common (at least 2 rows and 0.5% of them), in files of 50+ ratings.
+
+    A few planted or mistyped values (0, 6, 99 in a 1-5 file, a lone "-0") must not decide the scale; they are
+    reported as out of range instead."""
+    if len(r) < 50:
+        return r
+    counts = r.value_counts()
+    common = counts[counts >= max(2, 0.005 * len(r))].index
+    dom = r[r.isin(common)]
+    return dom if len(dom) >= 0.9 * len(r) else r
+
+
 def detect_rating_scale(r: pd.Series) -> tuple[float, float]:
-    """Scale the bulk (>= 99%) of ratings lives on: (1,5), (0.5,5), (0,5), (1,10), (0,10), (0,100)."""
+    """Scale the bulk (>= 99%) of the common rating values lives on: (1,5), (0.5,5), (0,5), (1,10), (0,10),
+    (0,100). Rare values outside it are outliers (the out-of-range step reports them), not a reason to widen it."""
     r = pd.to_numeric(r, errors="coerce").dropna()
     if r.empty:
         return (1.0, 5.0)
+    r = dominant_ratings(r)
     nonneg = r[r >= 0]
     for hi in (5.0, 10.0, 100.0):
         inside = nonneg[nonneg <= hi]
@@ -435,6 +478,24 @@ def detect_rating_scale(r: pd.Series) -> tuple[float, float]:
                 return (0.0, 10.0) if inside.min() < 1 else (1.0, 10.0)
             return (0.0, 100.0)
     return (float(r.min()), float(r.max()))
+
+
+def _star_labels_onto_own_scale(r: pd.Series, r_raw: pd.Series, odd: pd.Series, uniq) -> tuple[pd.Series, str]:
+    """Star labels (力荐 ... 很差) in a file whose numbers are on 1-10 or 0-100 go onto that scale (力荐 = 10), so a
+    later rescale does not turn them into 2.78."""
+    numeric = r[~odd].dropna()
+    if numeric.empty:
+        return r, ""
+    own = detect_rating_scale(numeric)
+    if own[1] <= 5:
+        return r, ""
+    star_tbl = {u: is_star_label(u) for u in uniq}
+    star = odd & r_raw.map(star_tbl).fillna(False).astype(bool) & r.notna()
+    if not star.any():
+        return r, ""
+    r = r.copy()
+    r[star] = stars_onto_scale(r[star], own)
+    return r, f" ({int(star.sum())} star labels such as 力荐 mapped onto the file's {own[0]:g}-{own[1]:g} scale)"
 
 
 def parse_timestamps(col: pd.Series) -> pd.Series:
@@ -625,23 +686,40 @@ def to_float(s: pd.Series) -> np.ndarray:
     return pc.cast(good, pa.float64()).to_numpy(zero_copy_only=False)
 
 
+_CTRL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
+
+
+def strip_control(s: pd.Series) -> pd.Series:
+    """Text values without NUL and other control / invisible characters (numbers and None unchanged)."""
+    return s.map(lambda v: _CTRL_RE.sub("", v) if isinstance(v, str) else v)
+
+
+def count_control(s: pd.Series) -> int:
+    """How many values of a column hold NUL or other control / invisible characters."""
+    arr = _arrow_strings(s)
+    if arr is None:
+        return int(s.map(lambda v: isinstance(v, str) and bool(_CTRL_RE.search(v))).sum())
+    return int(pc.sum(pc.match_substring_regex(arr, _ARROW_CTRL)).as_py() or 0)
+
+
 def normalise_ids_fast(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """(normalised ids as object/None, mask of values whose spelling changed)."""
     arr = _arrow_strings(s)
     if arr is None:
-        after = normalise_id_series(s)
+        after = normalise_id_series(strip_control(s))
         changed = (s.astype("string") != after.astype("string")).fillna(False).to_numpy(
             dtype=bool
         ) & after.notna().to_numpy()
         return after, changed
     trimmed = pc.utf8_trim_whitespace(arr)
     need = pc.or_(pc.not_equal(trimmed, arr), pc.ends_with(arr, ".0"))
+    need = pc.or_(need, pc.match_substring_regex(arr, _ARROW_CTRL))
     need = pc.or_(need, pc.is_in(pc.utf8_lower(trimmed), value_set=pa.array(["", "nan", "none", "null", "<na>"])))
     need = need.fill_null(False).to_numpy(zero_copy_only=False)
     out = pd.Series(arr.to_numpy(zero_copy_only=False), index=s.index, dtype=object)
     changed = np.zeros(len(s), dtype=bool)
     if need.any():
-        fixed = normalise_id_series(s[need])
+        fixed = normalise_id_series(strip_control(s[need]))
         before = out[need]
         out[need] = fixed.to_numpy()
         changed[np.flatnonzero(need)] = (before.to_numpy() != fixed.to_numpy()) & fixed.notna().to_numpy()
@@ -684,6 +762,7 @@ class _Run:
     rep: CleaningReport
     raw_rating: pd.Series | None = None  # the rating column as read (for orig_rating)
     target: tuple = (1.0, 5.0)  # the rating scale of the result
+    ctrl: dict = field(default_factory=dict)  # values holding control characters, per column
 
 
 def clean(raw, options: CleaningOptions | dict | None = None, progress=None, *, name: str | None = None):
@@ -701,6 +780,7 @@ def clean(raw, options: CleaningOptions | dict | None = None, progress=None, *, 
         )
     df = df[[c for c in INTERACTION_COLUMNS if c in df.columns]].reset_index(drop=True)
     rep = CleaningReport(source=dict(raw.source_info), rows_in=len(df), options=opts.to_dict())
+    rep.warnings += list(getattr(raw, "warnings", []) or [])
     run = _Run(df, opts, raw, rep)
     prog(0.0, "start")
     for k, step in enumerate(_STEPS, start=1):
@@ -732,11 +812,27 @@ def _trimmed_ids(col: pd.Series) -> tuple[pd.Series, np.ndarray]:
     return st.astype(object).where(st.notna(), None), np.zeros(len(col), dtype=bool)
 
 
+def _count_control_chars(run: _Run) -> dict:
+    """Values holding NUL or other control characters per column; a report warning when there are any."""
+    df = run.df
+    ctrl = {c: count_control(df[c]) for c in ("user_id", "item_id", "text") if c in df}
+    if any(ctrl.values()):
+        run.rep.warnings.append(
+            "control characters (NUL, ...) removed from "
+            + ", ".join(f"{v} {k} value(s)" for k, v in ctrl.items() if v)
+            + " - they are never part of an id or a review"
+        )
+    return ctrl
+
+
 def _step_normalise_ids(run: _Run) -> StepReport:
     df, n = run.df, len(run.df)
     changed_total, ex = 0, []
+    ctrl = run.ctrl = _count_control_chars(run)
     for c in ("user_id", "item_id"):
         before = df[c]
+        if not run.opts.normalise_ids and ctrl.get(c):
+            before = strip_control(before)
         after, changed = normalise_ids_fast(before) if run.opts.normalise_ids else _trimmed_ids(before)
         cnt = int(changed.sum())
         if cnt:
@@ -781,9 +877,9 @@ def _step_parse_ratings(run: _Run) -> StepReport:
         df["rating"] = np.nan
         return StepReport("parse_ratings", n, n, 0, [], "no rating column: all rows are review/view-only")
     r_raw = run.raw_rating = df["rating"]
-    r = pd.Series(to_float(r_raw), index=df.index)
+    r = pd.Series(to_float(r_raw), index=df.index) + 0.0  # "-0" is 0
     odd = _odd_ratings(r_raw, r)
-    parsed_n, orig_rating = 0, None
+    parsed_n, orig_rating, star_note = 0, None, ""
     if odd.any():
         orig_rating = r_raw.astype(object).copy()
         if opts.parse_ratings:
@@ -793,6 +889,7 @@ def _step_parse_ratings(run: _Run) -> StepReport:
             r = r.copy()
             r[odd] = vals
             parsed_n = int(vals.notna().sum())
+            r, star_note = _star_labels_onto_own_scale(r, r_raw, odd, uniq)
     unparsed = odd & r.isna()
     shown = pd.DataFrame({"rating": r_raw, "parsed": r})
     ex = _examples(shown, odd & r.notna(), 3) + _examples(shown, unparsed, 3)
@@ -803,7 +900,7 @@ def _step_parse_ratings(run: _Run) -> StepReport:
     if opts.unparseable_ratings == "drop":
         df = df[~unparsed]
     run.df = df
-    detail = f"{parsed_n} text ratings parsed; {int(unparsed.sum())} unreadable " + (
+    detail = f"{parsed_n} text ratings parsed{star_note}; {int(unparsed.sum())} unreadable " + (
         "rows dropped" if opts.unparseable_ratings == "drop" else "kept without a rating"
     )
     return StepReport("parse_ratings", n, len(df), int(odd.sum()), ex, detail, enabled=opts.parse_ratings)
@@ -933,6 +1030,8 @@ def _step_review_text(run: _Run) -> StepReport:
             df["text"] = None
         else:
             t = df["text"].astype(object)
+            if run.ctrl.get("text"):
+                t = strip_control(t)
             df["text"] = t.where(t.notna(), None)
         detail = "no text column" if "text" not in run.raw.interactions else "off"
         return StepReport("review_text", n, n, 0, [], detail, enabled=opts.clean_text)

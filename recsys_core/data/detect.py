@@ -163,6 +163,72 @@ def _gbk_or_big5(data: bytes) -> str | None:
     return "Big5" if bs > gs + 0.05 else "GB18030"
 
 
+_SURROGATE = re.compile("[\udc80-\udcff]")
+
+
+@dataclass
+class MixedDecode:
+    """A UTF-8 file with some lines in another encoding, decoded line by line."""
+
+    text: str
+    lines: list  # 1-based numbers of the lines that were not UTF-8
+    fallback: str  # the encoding those lines were read with
+
+    def warning(self, filename: str) -> str:
+        first = ", ".join(map(str, self.lines[:5])) + (", ..." if len(self.lines) > 5 else "")
+        return (
+            f"{filename}: {len(self.lines)} line(s) were not UTF-8 and were read as {self.fallback} "
+            f"(line {first}); the rest is UTF-8 - check those lines, or re-save the file as UTF-8"
+        )
+
+
+_VALID_NON_ASCII = re.compile("[^\x00-\x7f\udc80-\udcff]")
+
+
+def decode_mostly_utf8(data: bytes, filename: str = "file", max_lines: int = 10_000) -> MixedDecode | None:
+    """Decode a file that is UTF-8 except for a few lines (one GBK line pasted into a UTF-8 file).
+
+    Each line that is not valid UTF-8 is decoded on its own as GB18030 (else Big5); a line that is neither is
+    refused. Returns None when the file is not mostly UTF-8 (fewer well-formed UTF-8 characters than bad bytes:
+    a GBK or Latin-1 file hardly ever holds valid multi-byte UTF-8), or more than ``max_lines`` lines fail, so
+    the whole-file detection decides.
+    """
+    text = data.decode("utf-8", errors="surrogateescape")
+    bad = sum(1 for _ in _SURROGATE.finditer(text))
+    if not bad or sum(1 for _ in _VALID_NON_ASCII.finditer(text)) < bad:
+        return None
+    starts: set = set()
+    for m in _SURROGATE.finditer(text):
+        starts.add(text.rfind("\n", 0, m.start()) + 1)
+        if len(starts) > max_lines:
+            return None
+    starts = sorted(starts)
+    pieces, last, lines, used = [], 0, [], set()
+    for st in starts:
+        end = text.find("\n", st)
+        end = len(text) if end < 0 else end
+        raw = text[st:end].encode("utf-8", errors="surrogateescape")
+        fixed = None
+        for label in ("GB18030", "Big5"):
+            try:
+                fixed = raw.decode(codec_for(label))
+                used.add(label)
+                break
+            except UnicodeDecodeError:
+                continue
+        line_no = text.count("\n", 0, st) + 1
+        if fixed is None:
+            raise UserError(
+                f"{filename}: line {line_no} is neither UTF-8 nor GBK/Big5 (mixed encodings) - re-save the file as UTF-8"
+            )
+        pieces += [text[last:st], fixed]
+        last = end
+        lines.append(line_no)
+    pieces.append(text[last:])
+    out = "".join(pieces)
+    return MixedDecode(out[1:] if out.startswith("\ufeff") else out, lines, " / ".join(sorted(used)))
+
+
 def decode(data: bytes, label: str, filename: str = "file") -> str:
     try:
         text = data.decode(codec_for(label))

@@ -248,6 +248,8 @@ def read_upload(
         result.tables = [
             _read_text_table(filename, data, encoding=encoding, delimiter=delimiter, has_header=has_header)
         ]
+    for t in result.tables:
+        result.warnings.extend(w for w in t.warnings if w not in result.warnings)
     return result
 
 
@@ -403,9 +405,19 @@ def _basename(name: str) -> str:
     return name.replace("\\", "/").rsplit("/", 1)[-1].lower()
 
 
-def _read_text_table(filename, data, *, encoding=None, delimiter=None, has_header=None) -> TableRead:
+def _decode_auto(filename, data, encoding) -> tuple[str, str, list]:
+    """(text, encoding label, warnings): a file that is UTF-8 but for a few lines is decoded line by line and
+    says so, instead of the whole file becoming Latin-1 mojibake."""
     enc = encoding or detect.detect_encoding(data)
-    text = detect.decode(data, enc, filename)
+    if encoding is None and enc not in ("UTF-8", "UTF-8-BOM", "UTF-16"):
+        mixed = detect.decode_mostly_utf8(data, filename)
+        if mixed is not None:
+            return mixed.text, f"UTF-8 + {mixed.fallback} ({len(mixed.lines)} lines)", [mixed.warning(filename)]
+    return detect.decode(data, enc, filename), enc, []
+
+
+def _read_text_table(filename, data, *, encoding=None, delimiter=None, has_header=None) -> TableRead:
+    text, enc, enc_warnings = _decode_auto(filename, data, encoding)
     if not text.strip():
         raise UserError(f"{filename}: the file is empty - choose a file with a header row and data rows")
     if "\x00" in text[:4096]:
@@ -441,7 +453,7 @@ def _read_text_table(filename, data, *, encoding=None, delimiter=None, has_heade
         raise UserError(f"{filename}: has a header row but no data rows - add data rows below the header")
     if len(frame) == 0:
         raise UserError(f"{filename}: no data rows found - check the file")
-    t = TableRead(filename, frame, "csv", encoding=enc, delimiter=delim, has_header=has_header)
+    t = TableRead(filename, frame, "csv", encoding=enc, delimiter=delim, has_header=has_header, warnings=enc_warnings)
     if known and not has_header:
         return _apply_known(t, base, known)
     return _finish(filename, frame, "csv", encoding=enc, delimiter=delim, has_header=has_header, table=t)
@@ -622,6 +634,13 @@ def _finish(
     t.layout, t.role, t.mapping, t.rating_scale = lay.name, lay.role, lay.mapping, lay.rating_scale
     if lay.role == "unknown" and not has_header:
         t.mapping = _guess_headerless(frame)
+        if t.mapping:
+            t.role, t.layout = "interactions", "headerless-numeric"
+            guess = ", ".join(f"{FIELD_WORDS.get(f, f)}={c}" for f, c in t.mapping.items())
+            t.warnings.append(
+                f"{name}: no header row; guessed the columns as {guess} - change them in the column mapping "
+                "(or with --map on the command line) if that is wrong"
+            )
     if _basename(name) == "tags.csv" and lay.role == "interactions" and "text" in t.mapping:
         m = t.mapping
         sub = frame.rename(
@@ -640,13 +659,18 @@ def _finish(
     return t
 
 
+FIELD_WORDS = {"user_id": "user", "item_id": "film", "rating": "rating", "timestamp": "timestamp"}
+
+
 def _guess_headerless(frame: pd.DataFrame) -> dict:
-    """Suggest user,item,rating[,timestamp] for numeric header-less tables (the user confirms)."""
+    """Suggest user,item,rating[,timestamp] for numeric header-less tables (FilmTrust, Epinions, u.data style):
+    two integer id columns, then a bounded numeric rating, then an optional Unix timestamp. Shown, not imposed."""
     if frame.shape[1] < 3:
         return {}
     head = frame.head(200)
     num = [pd.to_numeric(head[c], errors="coerce") for c in head.columns[:4]]
-    if num[2].notna().mean() > 0.9 and num[2].dropna().between(0, 100).all():
+    ids_ok = all(x.notna().mean() > 0.9 and (x.dropna() % 1 == 0).all() for x in num[:2])
+    if ids_ok and num[2].notna().mean() > 0.9 and num[2].dropna().between(0, 100).all():
         m = {"user_id": head.columns[0], "item_id": head.columns[1], "rating": head.columns[2]}
         if len(num) > 3 and num[3].notna().mean() > 0.9 and num[3].dropna().gt(1e8).all():
             m["timestamp"] = head.columns[3]
@@ -750,8 +774,8 @@ def _read_parquet(filename, data) -> pd.DataFrame:
 
 
 def _read_json(filename, data, fmt, encoding) -> tuple[pd.DataFrame, str]:
-    enc = encoding or detect.detect_encoding(data)
-    text = detect.decode(data, enc, filename).strip()
+    text, enc, _ = _decode_auto(filename, data, encoding)
+    text = text.strip()
     if not text:
         raise UserError(f"{filename}: the file is empty - choose a file with records")
     if fmt == "json":

@@ -236,7 +236,8 @@ def test_movielens_1m_dat_and_latest(tmp_path):
 
 def test_headerless_numeric_table_suggests_mapping():
     t = read_upload("x.csv", b"1,10,4,881250949\n2,11,5,881250950\n").tables[0]
-    assert not t.has_header and t.role == "unknown"
+    # guessed and used (shown as a warning; the user can change it), not left for the user to map from scratch
+    assert not t.has_header and t.role == "interactions" and t.layout == "headerless-numeric"
     assert t.mapping == {"user_id": "col1", "item_id": "col2", "rating": "col3", "timestamp": "col4"}
 
 
