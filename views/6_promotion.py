@@ -12,7 +12,9 @@ from recsys_core.promotion import campaign as C
 from recsys_core.promotion import plan as P
 from recsys_core.promotion import response as R
 from recsys_core.promotion.features import describe_users
+from ui import auth
 from ui import promotion as U
+from ui.data_page import session_who
 from ui.i18n import lang, t
 from ui.reviews import page_link, sticky_radio
 from ui.services import require_dataset, workspace
@@ -557,7 +559,13 @@ with t_plan:
                 st.caption(t("promo.plan.contacts_ok", cols=", ".join(c for c in contacts.columns if c != "user_id")))
             except UserError as e:
                 st.error(t("common.error", msg=e))
-        data = P.export_plan_csv(plan, workspace().secret("pseudonym"), contacts, segment_names=seg_names)
+        who = session_who()
+
+        def data(plan=plan, contacts=contacts, seg_names=seg_names):  # built when clicked, recorded in the log
+            out = P.export_plan_csv(plan, workspace().secret("pseudonym"), contacts, segment_names=seg_names)
+            workspace().log_export(who, f"audience plan of {plan.item_id}", plan.audience_size, True, "csv")
+            return out
+
         st.download_button(
             t("promo.plan.download"),
             data,
@@ -565,6 +573,7 @@ with t_plan:
             mime="text/csv",
             key=K.PROMO_PLAN_DL,
             on_click="ignore",
+            disabled=not auth.allowed("export"),
         )
         st.caption(t("promo.plan.export_help"))
     else:

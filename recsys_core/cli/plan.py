@@ -7,11 +7,14 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from ..audit import default_who, log_export
+from ..data.export import write_export_bytes
 from ..data.io import load_path
 from ..errors import UserError
 from ..promotion import plan as P
 from ..promotion.features import describe_users, user_features
 from ..promotion.tables import read_table
+from ..store import default_path
 from .common import write_json
 
 
@@ -122,7 +125,11 @@ def run(args) -> int:
         if args.users:
             users_raw = read_table_raw(args.users)
             contacts = P.hashed_contacts(users_raw, args.country)
-        Path(args.out).write_bytes(P.export_plan_csv(plan, secret, contacts))
+        write_export_bytes(P.export_plan_csv(plan, secret, contacts), args.out)
+        log_export(
+            args.workspace or default_path(), default_who(), f"audience plan of {plan.item_id}", plan.audience_size,
+            True, "csv", str(args.out),
+        )  # fmt: skip
         print(
             f"wrote {args.out} ({plan.audience_size} users, pseudonymous ids"
             f"{', hashed contacts' if contacts is not None else ''})",

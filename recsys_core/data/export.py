@@ -115,12 +115,9 @@ def export_bytes(tables: dict[str, pd.DataFrame] | pd.DataFrame, fmt: str = "csv
     return to_csv_bytes(tables)
 
 
-def write_export(tables: dict[str, pd.DataFrame] | pd.DataFrame, path) -> Path:
-    """Write an export to ``path`` (.xlsx/.xlsm as a workbook, anything else as CSV), neutralised; a temporary
-    name is written first, so a failed write never leaves half a file."""
+def write_export_bytes(data: bytes, path) -> Path:
+    """Write already-neutralised export bytes to ``path`` via a temporary name (never half a file)."""
     p = Path(path)
-    fmt = "xlsx" if p.suffix.lower() in (".xlsx", ".xlsm") else "csv"
-    data = export_bytes(tables, fmt)
     tmp = p.with_name(p.name + ".part")
     try:
         tmp.write_bytes(data)
@@ -129,6 +126,14 @@ def write_export(tables: dict[str, pd.DataFrame] | pd.DataFrame, path) -> Path:
         tmp.unlink(missing_ok=True)
         raise UserError(f"{p}: cannot write the file ({e.strerror}) - choose another folder") from None
     return p
+
+
+def write_export(tables: dict[str, pd.DataFrame] | pd.DataFrame, path) -> Path:
+    """Write an export to ``path`` (.xlsx/.xlsm as a workbook, anything else as CSV), neutralised; a temporary
+    name is written first, so a failed write never leaves half a file."""
+    p = Path(path)
+    fmt = "xlsx" if p.suffix.lower() in (".xlsx", ".xlsm") else "csv"
+    return write_export_bytes(export_bytes(tables, fmt), p)
 
 
 ID_COLUMNS = ("user_id",)

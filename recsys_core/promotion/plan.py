@@ -17,13 +17,13 @@ mixed with the ad-response score when an exposure log is given. The plan then sa
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from ..data.export import to_csv_bytes
 from ..errors import UserError
 
 MIN_INDEX = 1.2
@@ -336,10 +336,7 @@ def export_plan_csv(
         for col in ("email_sha256", "phone_sha256"):
             if col in c:
                 out[col] = c[col].reindex(a["user_id"]).to_numpy()
-    out = out.map(_neutralise)
-    buf = io.StringIO()
-    out.to_csv(buf, index=False)
-    return buf.getvalue().encode("utf-8-sig")
+    return to_csv_bytes(out.map(_neutralise))  # the one export function: formula cells and control chars defused
 
 
 def validate_scorers(ds, scorers=("auto", "popularity"), n_items: int = 12, seed: int = 0, progress=None) -> dict:
