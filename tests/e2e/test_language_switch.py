@@ -28,7 +28,7 @@ def test_language_switch_keeps_choices(browser, streamlit_server, screenshot_dir
     page = browser.new_page(viewport={"width": 1400, "height": 1400})
     page.goto(f"{srv.url}/models")
     wait_for_app(page, 180_000)
-    models = page.locator("[data-testid='stMultiSelect']").first
+    models = page.locator("[data-testid='stMultiSelect']:visible").first
     assert _tags(models) == ["全局均值 · baseline", "用户/影片偏置 · bias", "热门度 · popularity", "SVD 矩阵分解 · svd"]
     page.get_by_text("English", exact=True).click()
     page.get_by_text("Models to compare").first.wait_for(timeout=60_000)
@@ -65,11 +65,11 @@ def test_recommend_genre_filter_follows_the_language_and_keeps_the_choice(browse
     page.get_by_role("button", name="训练并登记").click()
     wait_for_app(page)
     page.get_by_text("推荐 Top").first.wait_for()
-    assert _choose(page, page.locator("[data-testid='stMultiSelect']").first, "喜剧") == ["喜剧"]
+    assert _choose(page, page.locator("[data-testid='stMultiSelect']:visible").first, "喜剧") == ["喜剧"]
     page.get_by_text("English", exact=True).click()
     page.get_by_text("Top 10 recommendations").first.wait_for(timeout=60_000)
     wait_for_app(page)
-    assert _tags(page.locator("[data-testid='stMultiSelect']").first) == ["comedy"]
+    assert _tags(page.locator("[data-testid='stMultiSelect']:visible").first) == ["comedy"]
     chips = page.locator("[data-testid='stMarkdownContainer'] span").all_inner_texts()
     assert "comedy" in chips and "喜剧" not in chips  # the filtered list's genre chips are English too
     assert page.locator("[data-testid='stException']").count() == 0
