@@ -35,19 +35,7 @@ from .state import K
 DEFAULT_MODELS = ["baseline", "bias", "popularity", "svd"]
 SPLITS = ["kfold", "random", "temporal", "user"]
 CURVE_KS = (1, 2, 3, 5, 10, 15, 20)
-HEADLINE = (
-    "rmse",
-    "mae",
-    "precision",
-    "recall",
-    "ndcg",
-    "map",
-    "hit_rate",
-    "coverage",
-    "diversity",
-    "novelty",
-    "personalization",
-)
+HEADLINE = ALL_METRICS  # every metric the experiment loop computes, in its order
 
 
 class W:
