@@ -72,7 +72,7 @@ def part2(base: Path, models: list[str]) -> None:
     print(f"{'scorer':<12} {'fit s':>7} {'per film s (5 films)':>24} {'max':>6}")
     for name in models:
         t0 = time.perf_counter()
-        scorer = make_scorer(name, seed=0, n_items=ts.n_items).fit(ts, ds.relevance_threshold)
+        scorer = make_scorer(name, seed=0, shape=(ts.n_users, ts.n_items, ts.n_ratings)).fit(ts, ds.relevance_threshold)
         fit_s = time.perf_counter() - t0
         secs = []
         for film in films:

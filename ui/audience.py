@@ -21,6 +21,7 @@ from recsys_core.profiling.labels import genre_label, value_label
 from recsys_core.profiling.profiles import population_summary, profile_card
 from recsys_core.store import default_path
 
+from . import budget
 from .charts import PALETTE
 from .charts import style as _base_style
 from .i18n import lang, t
@@ -110,6 +111,12 @@ def _behaviour(ws_key: str, version: str, task: str, genre: str | None, window: 
 
 def behaviour(version: str, task: str, genre: str | None, window: int) -> dict:
     return _behaviour(_ws_key(), version, task, genre, int(window))
+
+
+def default_scorer(ds) -> str:
+    """The automatic audience scorer for this dataset: the best one whose cost envelope fits this
+    session's memory budget (see ``recsys_core.profiling.audience.default_model``)."""
+    return A.default_model(*budget.shape_of(ds), budget=budget.budget_bytes())
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)

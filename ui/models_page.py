@@ -22,7 +22,7 @@ from recsys_core.app import experiment as X
 from recsys_core.cli.params import coerce_like, parse_value
 from recsys_core.evaluation import Evaluation, paired_test
 from recsys_core.evaluation.compare import ALL_METRICS, base_metric, lower_is_better, metric_column
-from recsys_core.evaluation.tuning import Range
+from recsys_core.evaluation.tuning import Range, candidates
 from recsys_core.models import REGISTRY, make_model
 
 from . import budget, sentences
@@ -265,6 +265,8 @@ def run_comparison(
     hook = _hook(version, protocol, tuple(ALL_METRICS), CURVE_KS, progress)
     with budget.scope():
         res = lab().experiment(ds, configs, protocol, on_cell=hook, folds=folds, curve_ks=CURVE_KS)
+    for name, e in res.refused.items():  # the loop's own check (same budget): worded like the ones above
+        refused[name] = budget.refusal_text(e)
     if progress:
         progress(t("models.done"), 1, 1)
     if res.evaluation is None:
@@ -459,6 +461,11 @@ def plain_summary(ev: Evaluation, language: str | None = None) -> list[str]:
     return out
 
 
+def skipped_lines(refused: dict | None) -> list[str]:
+    """One summary line per model left out of the run because it would not fit the memory budget."""
+    return [t("models.skipped_budget", model=model_label(name), msg=msg) for name, msg in (refused or {}).items()]
+
+
 def significance_text(ev: Evaluation, a: str, b: str, column: str, by: str) -> tuple[str, float]:
     res = paired_test(ev, a, b, column, by=by)
     return sentences.paired_sentence(res, lang()), res.p_value
@@ -501,6 +508,18 @@ def tunable_params(name: str) -> dict:
     return {p: d for p, d in default_params(name).items() if isinstance(d, (int, float)) or p in choices}
 
 
+def tuning_refusal(ds, name: str, base_params: dict, space: dict, method: str, n_iter: int, seed: int) -> str | None:
+    """None when every candidate of the search fits this session's memory budget; otherwise the
+    refusal for the first one that does not (its parameters, need, budget and the models that fit),
+    so the search is refused before any candidate is fitted."""
+    shape = budget.shape_of(ds)
+    for cand in candidates(space, method, n_iter, seed):
+        msg = budget.refusal(name, {**(base_params or {}), **cand}, shape)
+        if msg:
+            return t("models.tune_refused", params=params_text(cand), msg=msg)
+    return None
+
+
 def run_tuning(
     ds,
     version: str,
@@ -516,7 +535,8 @@ def run_tuning(
     """Grid / random search through the facade's loop, with the same cached cells as the comparison."""
     folds = _splits(ds, version, _dumps(protocol))
     hook = _hook(version, protocol, (base_metric(metric),), None, progress, numbered=True)
-    res = lab().tune(ds, name, base_params, space, method, n_iter, protocol, metric, on_cell=hook, folds=folds)
+    with budget.scope():
+        res = lab().tune(ds, name, base_params, space, method, n_iter, protocol, metric, on_cell=hook, folds=folds)
     if progress:
         progress(t("models.done"), 1, 1)
     return res

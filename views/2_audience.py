@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from recsys_core.models import REGISTRY
-from recsys_core.profiling.audience import audience_mix, available_models, default_model, export_audience_csv
+from recsys_core.profiling.audience import audience_mix, available_models, export_audience_csv
 from recsys_core.profiling.behaviour import TASKS
 from recsys_core.profiling.labels import genre_label, value_label
 from recsys_core.profiling.segments import group_persona
@@ -325,7 +325,7 @@ with tab_tgt:
             horizontal=True,
         )
         if K.AUD_TGT_MODEL not in st.session_state:
-            st.session_state[K.AUD_TGT_MODEL] = default_model(len(film_ids))
+            st.session_state[K.AUD_TGT_MODEL] = U.default_scorer(ds)
         model = st.selectbox(
             t("aud.tgt.model"), models, key=K.AUD_TGT_MODEL, format_func=U.model_label, help=t("aud.tgt.model_help")
         )

@@ -89,6 +89,7 @@ with tab_cmp:
                     "configs": res.ok_configs,
                     "requested": configs,
                     "protocol": protocol,
+                    "refused": dict(refused),
                 }
                 status.update(label=t("models.trained"), state="complete", expanded=bool(failed))
             for msg in refused.values():
@@ -112,7 +113,7 @@ with tab_cmp:
         st.caption(t("models.results_hint"))
 
         st.markdown(f"**{t('models.summary')}**")
-        st.markdown("\n".join(f"- {line}" for line in mp.plain_summary(ev)))
+        st.markdown("\n".join(f"- {line}" for line in mp.plain_summary(ev) + mp.skipped_lines(run.get("refused"))))
 
         st.markdown(f"**{t('models.charts')}**")
         cols = mp.metric_columns(ev)
@@ -248,14 +249,20 @@ with tab_tune:
                 bad = f"{p}: {one_line(e)}"
     if bad:
         st.error(t("common.error", msg=bad))
-    if st.button(
+    too_large = None
+    tune_clicked = st.button(
         t("models.tune_run"),
         key=W.TUNE_RUN,
         type="primary",
         disabled=bool(bad) or not space or not auth.allowed("train"),
-    ):
+    )
+    if tune_clicked:
         base = configs.get(tname) or mp.default_params(tname)
         tprotocol = {"split": "kfold", "folds": int(tfolds), "seed": int(seed), "k": int(k)}
+        too_large = mp.tuning_refusal(ds, tname, base, space, method, int(n_iter), int(seed))
+    if too_large:  # checked before the search starts: nothing is fitted
+        st.error(too_large)
+    elif tune_clicked:
         with st.status(t("models.tuning"), expanded=True) as status:
             bar = st.progress(0.0)
             try:

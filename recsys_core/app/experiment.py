@@ -48,15 +48,17 @@ def make_folds(ds, protocol: dict) -> list:
 
 @dataclass
 class ExperimentResult:
-    """``evaluation`` of the models that ran (None when none did); ``failures``: {model: one-line reason}."""
+    """``evaluation`` of the models that ran (None when none did); ``failures``: {model: one-line reason};
+    ``refused``: {model: ModelTooLarge} for models left out before anything ran (over the memory budget)."""
 
     evaluation: Evaluation | None
     failures: dict = field(default_factory=dict)
     configs: dict = field(default_factory=dict)
+    refused: dict = field(default_factory=dict)
 
     @property
     def ok_configs(self) -> dict:
-        return {n: c for n, c in self.configs.items() if n not in self.failures}
+        return {n: c for n, c in self.configs.items() if n not in self.failures and n not in self.refused}
 
 
 def run_experiment(
@@ -69,11 +71,13 @@ def run_experiment(
     curve_ks=DEFAULT_CURVE_KS,
     skip_failures: bool = True,
 ) -> ExperimentResult:
-    """Every configured model ({name: params}) on every fold; a failing model is skipped with its reason
-    (or, without ``skip_failures``, its error propagates)."""
+    """Every configured model ({name: params}) on every fold. A model whose cost envelope exceeds the
+    memory budget is left out before anything runs (``refused``, with need, budget and the models that
+    fit); a failing model is skipped with its reason (or, without ``skip_failures``, its error propagates)."""
     folds = make_folds(ds, protocol) if folds is None else folds
     models = {name: make_model(name, **params) for name, params in configs.items()}
     failures: dict | None = {} if skip_failures else None
+    refused: dict = {}
     ev = evaluate(
         models,
         splitter_for(protocol),
@@ -84,8 +88,9 @@ def run_experiment(
         folds=folds,
         on_cell=on_cell,
         failures=failures,
+        refused=refused,
     )
-    return ExperimentResult(ev if len(ev.folds) else None, failures or {}, dict(configs))
+    return ExperimentResult(ev if len(ev.folds) else None, failures or {}, dict(configs), refused)
 
 
 def run_search(

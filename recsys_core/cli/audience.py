@@ -31,7 +31,8 @@ def add_parser(sub):
     p.add_argument(
         "--model",
         default="auto",
-        help="scorer: auto (ease when available, else neighbour), neighbour, popularity, random, or a registry model",
+        help="scorer: auto (the best whose cost envelope fits the data and the memory budget: ease, else neighbour), "
+        "neighbour, popularity, random, or a registry model",
     )
     p.add_argument("--top", type=int, default=100, help="keep the best N users (default 100)")
     p.add_argument("--threshold", type=float, help="keep users whose score is at least this")

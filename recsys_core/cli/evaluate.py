@@ -73,6 +73,34 @@ def _mean_or_none(values) -> float | None:
     return float(np.nanmean(v)) if np.isfinite(v).any() else None
 
 
+def skipped_entries(refused: dict) -> list[dict]:
+    """Models left out before the run (over the memory budget): name, one-line reason, need, budget, fits."""
+    return [
+        {
+            "name": name,
+            "reason": (str(e).splitlines() or [type(e).__name__])[0],
+            "need_bytes": e.need_bytes,
+            "budget_bytes": e.budget_bytes,
+            "fits": list(e.fits),
+        }
+        for name, e in refused.items()
+    ]
+
+
+def print_table(out_models: list[dict], skipped: list[dict], k: int) -> None:
+    """The summary table, then notes: sampled diversity, models skipped before the run."""
+    shown = [metric_column(m, k) for m in TABLE_METRICS] + ["fit_seconds"]
+    print(f"{'model':<14}" + "".join(f"{c:>13}" for c in shown))
+    for e in out_models:
+        print(f"{e['name']:<14}" + "".join(f"{e[c]:>13.4f}" if e[c] is not None else f"{'n/a':>13}" for c in shown))
+    for e in out_models:
+        used, total = e.get("diversity_pairs"), e.get("diversity_pairs_total")
+        if used is not None and total and used < total:
+            print(f"# {e['name']}: diversity from a seeded sample of {used:,} of {total:,} item pairs")
+    for e in skipped:
+        print(f"# {e['name']}: skipped, {e['reason']}")
+
+
 def run(args) -> int:
     names = parse_models(args.models)
     params = parse_params(args.param, names)
@@ -90,16 +118,24 @@ def run(args) -> int:
 
     configs = {name: m.get_params() for name, m in models.items()}
     try:
-        ev = Lab().experiment(ds, configs, protocol, on_cell=on_cell, curve_ks=None, skip_failures=False).evaluation
+        exp = Lab().experiment(ds, configs, protocol, on_cell=on_cell, curve_ks=None, skip_failures=False)
     except (ValueError, TypeError, RuntimeError, ArithmeticError) as e:  # a split or a model that cannot run
         raise UserError((str(e).splitlines() or [type(e).__name__])[0]) from None
-    total = len(models) * (protocol.get("folds") or 1)
+    skipped = skipped_entries(exp.refused)
+    for e in skipped:
+        print(f"skipped {e['name']}: {e['reason']}", file=sys.stderr)
+    if exp.evaluation is None:
+        raise UserError("no model fits the memory budget: " + " ".join(e["reason"] for e in skipped))
+    ev = exp.evaluation
+    total = (len(models) - len(skipped)) * (protocol.get("folds") or 1)
     print(f"[{total}/{total}] done", file=sys.stderr)
     splitter = splitter_for(protocol)
     res = ev.folds
     metric_cols = [metric_column(m, args.k) for m in ALL_METRICS]
     out_models = []
     for name in names:
+        if name in exp.refused:
+            continue
         rows = res[res["model"] == name]
         entry = {"name": name, "params": models[name].get_params()}
         for c in metric_cols + ["fit_seconds", "test_seconds"]:
@@ -124,15 +160,9 @@ def run(args) -> int:
             "diversity_basis": ev.diversity_basis,
         },
         "models": out_models,
+        "skipped": skipped,
     }
-    shown = [metric_column(m, args.k) for m in TABLE_METRICS] + ["fit_seconds"]
-    print(f"{'model':<14}" + "".join(f"{c:>13}" for c in shown))
-    for e in out_models:
-        print(f"{e['name']:<14}" + "".join(f"{e[c]:>13.4f}" if e[c] is not None else f"{'n/a':>13}" for c in shown))
-    for e in out_models:
-        used, total = e.get("diversity_pairs"), e.get("diversity_pairs_total")
-        if used is not None and total and used < total:
-            print(f"# {e['name']}: diversity from a seeded sample of {used:,} of {total:,} item pairs")
+    print_table(out_models, skipped, args.k)
     if args.json:
         write_json(result, args.json)  # clean_json turns NaN into null
     return 0

@@ -413,6 +413,24 @@ def check_models_fit(models: dict, df: pd.DataFrame, budget: int | None = None) 
         check_model(model, *shape, budget=budget)
 
 
+def models_within_budget(models: dict, df: pd.DataFrame, refused: dict, budget: int | None = None) -> dict:
+    """The models whose cost envelope for this dataset fits the memory budget; each other one is left
+    out, with its :class:`~recsys_core.models.cost.ModelTooLarge` (need, budget, models that fit) in
+    ``refused[label]``. Nothing is fitted."""
+    from ..models.cost import ModelTooLarge, check_model, dataset_shape
+
+    shape = dataset_shape(df)
+    keep = {}
+    for label, model in models.items():
+        try:
+            check_model(model, *shape, budget=budget)
+        except ModelTooLarge as e:
+            refused[label] = e
+        else:
+            keep[label] = model
+    return keep
+
+
 def evaluate(
     models: dict | list,
     splitter,
@@ -426,6 +444,7 @@ def evaluate(
     folds=None,
     on_cell: CellHook | None = None,
     failures: dict | None = None,
+    refused: dict | None = None,
 ) -> Evaluation:
     """Evaluate every model on every fold of ``splitter`` and keep every level of detail.
 
@@ -438,13 +457,19 @@ def evaluate(
     the cell's Evaluation (it may show progress, print, or return a cached result for the same cell).
     ``failures``: when given, a model that fails is skipped and ``failures[label]`` gets its one-line reason;
     without it the error propagates.
+    ``refused``: when given, a model whose cost envelope exceeds the memory budget is left out before
+    anything runs and ``refused[label]`` gets its :class:`~recsys_core.models.cost.ModelTooLarge`; the
+    others run. Without it, one such model refuses the whole run up front.
     """
     df, rating_scale, items_meta = _resolve(dataset_or_df, rating_scale, items_meta)
     if isinstance(models, (list, tuple)):
         models = {m.name: m for m in models}
     if k < 1:
         raise ValueError("K must be at least 1")
-    check_models_fit(models, df)
+    if refused is None:
+        check_models_fit(models, df)
+    else:
+        models = models_within_budget(models, df, refused)
     folds = list(folds) if folds is not None else list(splitter.split(df))
     seed = int(getattr(splitter, "seed", 0) or 0)
     hook = on_cell or (_progress_hook(progress) if progress else (lambda cell, compute: compute()))

@@ -103,6 +103,15 @@ def random_candidates(space: dict, n_iter: int, seed: int = 0) -> list[dict]:
     return out
 
 
+def candidates(space: dict, method: str = "grid", n_iter: int = 10, seed: int = 0) -> list[dict]:
+    """The parameter sets a search will evaluate (what :func:`search` runs, in its order)."""
+    if method == "grid":
+        return grid_candidates(space)
+    if method == "random":
+        return random_candidates(space, n_iter, seed)
+    raise ValueError("method must be 'grid' or 'random'")
+
+
 @dataclass
 class TuningResult:
     """results: one row per candidate (its parameters, mean_score, std_score, fold scores, seconds, rank)."""
@@ -173,12 +182,7 @@ def search(
     column = metric_column(metric_base, k)
     if metric_base in ("rmse", "mae") and not base.predicts_ratings:
         raise ValueError(f"{name} ranks items but does not predict ratings; tune it on a ranking metric such as ndcg")
-    if method == "grid":
-        cands = grid_candidates(space)
-    elif method == "random":
-        cands = random_candidates(space, n_iter, seed)
-    else:
-        raise ValueError("method must be 'grid' or 'random'")
+    cands = candidates(space, method, n_iter, seed)
     df, rating_scale, items_meta = _resolve(data, rating_scale, None)
     splitter = splitter or KFold(3, seed)
     labels = [f"{name} #{c + 1}/{len(cands)}" for c in range(len(cands))]

@@ -33,6 +33,7 @@ import scipy.sparse as sp
 
 from ..data.export import to_csv_bytes
 from ..models.capabilities import ScoresUsersForItem
+from ..models.cost import dataset_shape
 from ..trainset import Trainset
 
 BUILTIN_SCORERS = ("neighbour", "popularity", "random")
@@ -336,33 +337,47 @@ def available_models() -> list[str]:
     return names + rankers + ["popularity", "random"] + raters
 
 
-# EASE keeps a dense films x films matrix and inverts it (time ~ films^3): the automatic choice stays
-# with it only while that matrix is small (5,000 films: 200 MB, seconds to fit); larger catalogues
-# get the sparse item-neighbour scorer, which also ranks at least as well on wide synthetic data.
-EASE_AUTO_MAX_ITEMS = 5_000
+#: registry scorers the automatic choice tries, best first (lift@10% on MovieLens 100K and the demo:
+#: EASE above the item neighbours, ``benchmarks/bench_audience_lift.py``); the built-in item-neighbour
+#: scorer (sparse, top-k neighbours per film) is the fallback that always fits.
+AUTO_ORDER = ("ease",)
+#: the automatic choice is a model whose envelope fits the memory budget *and* whose declared fit time
+#: is at most this: EASE's films x films inverse fits the memory of a 9,436-film catalogue (3 GB) but
+#: took minutes to fit, which the envelope (time ~ films^3) says before anything starts.
+AUTO_MAX_FIT_SECONDS = 60.0
 
 
-def default_model(n_items: int | None = None) -> str:
-    """``ease`` when the models registry has it and the catalogue is small enough for its dense
-    films x films matrix (:data:`EASE_AUTO_MAX_ITEMS`), else the built-in item-neighbour scorer."""
+def default_model(
+    n_users: int | None = None, n_items: int | None = None, n_ratings: int | None = None, budget: int | None = None
+) -> str:
+    """The best audience scorer whose cost envelope fits a dataset of this shape: the first of
+    :data:`AUTO_ORDER` in the models registry that fits the memory budget (``budget`` bytes, default
+    :func:`~recsys_core.models.cost.memory_budget`) within :data:`AUTO_MAX_FIT_SECONDS`, else the
+    built-in item-neighbour scorer. Without a shape, the first of :data:`AUTO_ORDER` registered."""
     from ..models import REGISTRY
+    from ..models.cost import memory_budget, model_cost
 
-    if "ease" not in REGISTRY:
-        return "neighbour"
-    limit = getattr(REGISTRY["ease"](), "max_items", None)
-    limit = min(int(limit), EASE_AUTO_MAX_ITEMS) if limit is not None else EASE_AUTO_MAX_ITEMS
-    if n_items is not None and n_items > limit:
-        return "neighbour"
-    return "ease"
+    order = [n for n in AUTO_ORDER if n in REGISTRY]
+    if n_users is None or n_items is None or n_ratings is None:
+        return order[0] if order else "neighbour"
+    budget = memory_budget() if budget is None else int(budget)
+    for name in order:
+        cost = model_cost(name, n_users, n_items, n_ratings)
+        if cost.memory_bytes <= budget and cost.fit_seconds <= AUTO_MAX_FIT_SECONDS:
+            return name
+    return "neighbour"
 
 
-def make_scorer(name: str | None = None, seed: int = 0, n_items: int | None = None, **params) -> AudienceScorer:
-    """A scorer by name; ``auto`` picks :func:`default_model` for a catalogue of ``n_items``."""
+def make_scorer(
+    name: str | None = None, seed: int = 0, shape: tuple[int, int, int] | None = None, **params
+) -> AudienceScorer:
+    """A scorer by name; ``auto`` picks :func:`default_model` for a dataset of ``shape``
+    (users, films, ratings)."""
     from ..models import REGISTRY
 
     key = (name or "auto").strip().lower()
     if key in ("auto", "default", ""):
-        key = default_model(n_items)
+        key = default_model(*(shape or (None, None, None)))
     if key in ("neighbour", "neighbor", "item-neighbour", "itemknn-audience"):
         return NeighbourAudience(**params)
     if key == "popularity":
@@ -473,7 +488,8 @@ def target_audience(
     if ts.n_ratings == 0:
         raise ValueError("the dataset has no ratings; a target audience needs rated films")
     if scorer is None:
-        scorer = make_scorer(model, seed=seed, n_items=ts.n_items).fit(ts, ds.relevance_threshold)
+        shape = (ts.n_users, ts.n_items, ts.n_ratings)
+        scorer = make_scorer(model, seed=seed, shape=shape).fit(ts, ds.relevance_threshold)
     similar = None
     if item_id is not None:
         item_id = str(item_id).strip()
@@ -707,7 +723,7 @@ def evaluate_lift(
         raise ValueError(f"unknown protocol {protocol!r}; use one-fit or per-film")
     model = (model or "auto").strip().lower()
     if model in ("auto", "default", ""):
-        model = default_model(int(ds.ratings["item_id"].nunique()))
+        model = default_model(*dataset_shape(ds.ratings))
     elig = eligible_items(ds, min_likers)
     if elig.empty:
         raise ValueError(

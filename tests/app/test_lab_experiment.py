@@ -73,3 +73,31 @@ def test_tuning_runs_through_the_same_loop(ds):
     ref = grid_search("bias", {"reg_u": [1.0, 30.0]}, ds, splitter=KFold(2, 0), metric="rmse")
     assert res.results["mean_score"].tolist() == pytest.approx(ref.results["mean_score"].tolist())
     assert res.best_params == ref.best_params
+
+
+def test_a_model_over_the_memory_budget_is_left_out_before_anything_runs(ds):
+    from recsys_core.models.cost import ModelTooLarge, base_memory, budget_scope, dataset_shape, model_cost
+
+    shape = dataset_shape(ds.interactions)
+    budget = base_memory(*shape) + 1000  # baseline's envelope is the base; AutoRec's is far above it
+    seen = []
+
+    def on_cell(cell, compute):
+        seen.append(cell.label)
+        return compute()
+
+    protocol = protocol_dict("kfold", folds=2, k=5)
+    with budget_scope(budget):
+        res = Lab().experiment(ds, {"autorec-i": {}, "baseline": {}}, protocol, on_cell=on_cell, skip_failures=False)
+    assert seen == ["baseline", "baseline"]
+    assert res.evaluation.models == ["baseline"] and res.failures == {}
+    e = res.refused["autorec-i"]
+    assert isinstance(e, ModelTooLarge) and e.budget_bytes == budget
+    assert e.need_bytes == model_cost("autorec-i", *shape).memory_bytes and "baseline" in e.fits
+    assert res.ok_configs == {"baseline": {}}
+    # evaluate() without a place for refusals keeps refusing the whole run up front
+    with budget_scope(budget), pytest.raises(ModelTooLarge, match="'autorec-i'"):
+        evaluate({"baseline": make_model("baseline"), "autorec-i": make_model("autorec-i")}, KFold(2, 0), ds)
+    with budget_scope(budget):
+        none = Lab().experiment(ds, {"autorec-i": {}}, protocol)
+    assert none.evaluation is None and list(none.refused) == ["autorec-i"]

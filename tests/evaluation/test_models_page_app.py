@@ -206,3 +206,34 @@ def test_a_model_over_the_memory_budget_is_refused_and_the_others_run(page):
     table = at.dataframe[0].value
     assert list(table.index) == ["全局均值 · baseline"]
     assert len(ws.list_models()) == len(models_before)
+    # the summary says the run went on without it, and still says so on the next rerun
+    summary = " ".join(m.value for m in at.markdown)
+    assert "AutoRec（影片） · autorec-i 已跳过，其余模型照常运行：" in summary and format_bytes(need) in summary
+    at.run()
+    assert "AutoRec（影片） · autorec-i 已跳过" in " ".join(m.value for m in at.markdown)
+    assert not at.error  # the red refusal belongs to the click; the summary line stays
+
+
+def test_a_search_with_a_candidate_over_the_budget_is_refused_before_it_starts(page):
+    """The tuning tab checks every candidate against the session's budget before fitting anything."""
+    from recsys_core.models import make_model
+    from recsys_core.models.cost import format_bytes
+
+    at, ws, v = page
+    ds = ws.load_version(v)
+    shape = (ds.interactions["user_id"].nunique(), ds.interactions["item_id"].nunique(), len(ds.interactions))
+    at.selectbox(key="models_tune_model").set_value("autorec-i")
+    at.run()
+    at.checkbox(key="models_tune__autorec-i__hidden__on").check()
+    at.text_input(key="models_tune__autorec-i__hidden__values").set_value("8, 2000000")
+    at.number_input(key="memory_budget_gb").set_value(0.5)
+    at.slider(key="models_tune_folds").set_value(2)
+    at.run()
+    at.button(key="models_tune_run").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    need = type(make_model("autorec-i")).cost(*shape, hidden=2_000_000).memory_bytes
+    (err,) = [e.value for e in at.error]
+    assert err.startswith("搜索未开始：候选参数 ") and "hidden = 2e+06" in err
+    assert format_bytes(need) in err and format_bytes(int(0.5 * 1024**3)) in err and "全局均值 · baseline" in err
+    assert at.session_state["models_tuning"] is None  # nothing ran
+    assert not at.status  # no progress box: the search never started

@@ -140,18 +140,45 @@ def test_refused_fit_leaves_the_workspace_unchanged(tmp_path):
     assert files_after == files_before
 
 
-def test_cli_evaluate_refuses_up_front():
+def _evaluate_cli(models: str, budget: int, *extra):
     tiny = ROOT / "tests" / "data" / "tiny_ratings.csv"
-    r = subprocess.run(
-        [sys.executable, "-m", "recsys_core", "evaluate", str(tiny), "--models", "baseline,autorec-i", "--folds", "2"],
+    return subprocess.run(
+        [sys.executable, "-m", "recsys_core", "evaluate", str(tiny), "--models", models, "--folds", "2", *extra],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=300,
-        env={**__import__("os").environ, "CINELENS_MEMORY_BUDGET": str(base_memory(6, 6, 24) + 1000)},
+        env={**__import__("os").environ, "CINELENS_MEMORY_BUDGET": str(budget)},
     )
+
+
+def test_cli_evaluate_skips_a_model_over_the_budget_and_runs_the_rest(tmp_path):
+    budget = base_memory(6, 6, 24) + 1000  # baseline and bias fit (their envelope is the base); AutoRec does not
+    need = model_cost("autorec-i", 6, 6, 24).memory_bytes
+    out = tmp_path / "out.json"
+    r = _evaluate_cli("baseline,autorec-i,bias", budget, "--json", str(out))
+    assert r.returncode == 0, r.stderr
+    skip_line = next(line for line in r.stderr.splitlines() if line.startswith("skipped autorec-i: "))
+    assert f"would need about {format_bytes(need)}" in skip_line
+    assert f"over the budget of {format_bytes(budget)}" in skip_line
+    assert "models that fit this dataset: " in skip_line and "baseline" in skip_line
+    folds_run = [line for line in r.stderr.splitlines() if line.startswith("[") and "fold" in line]
+    assert len(folds_run) == 4 and not any("autorec" in line for line in folds_run)  # 2 models x 2 folds
+    assert "# autorec-i: skipped, model 'autorec-i' would need about" in r.stdout
+    res = __import__("json").loads(out.read_text())
+    assert [m["name"] for m in res["models"]] == ["baseline", "bias"]
+    assert all(m["rmse"] is not None and len(m["folds"]) == 2 for m in res["models"])
+    (skipped,) = res["skipped"]
+    assert skipped["name"] == "autorec-i" and skipped["need_bytes"] == need and skipped["budget_bytes"] == budget
+    assert "baseline" in skipped["fits"] and "bias" in skipped["fits"] and "autorec-i" not in skipped["fits"]
+    assert skipped["reason"] == skip_line.removeprefix("skipped autorec-i: ")
+
+
+def test_cli_evaluate_refuses_when_no_model_fits():
+    budget = base_memory(6, 6, 24) + 1000
+    r = _evaluate_cli("autorec-i,autorec-u", budget)
     assert r.returncode == 2
     lines = r.stderr.strip().splitlines()
-    assert lines[-1].startswith("error: model 'autorec-i' would need about")
-    assert "models that fit this dataset: baseline" in lines[-1]
+    assert lines[-1].startswith("error: no model fits the memory budget: model 'autorec-i' would need about")
+    assert "model 'autorec-u' would need about" in lines[-1]
     assert not any(line.startswith("[") for line in lines)  # refused before the first fold started

@@ -197,9 +197,53 @@ def test_default_model_and_choices():
     names = available_models()
     assert names[:2] == ["ease", "neighbour"] and "popularity" in names and "svd" in names
     assert len(names) == len(set(names))
-    assert default_model(1682) == "ease"
-    assert default_model(10**6) == "neighbour"  # too many films for EASE's items x items matrix
-    assert default_model(9_742) == "neighbour"  # a wide catalogue: the sparse scorer, not a 9,742^2 inverse
+    assert default_model() == "ease"  # no shape: the best registered scorer
+
+
+def test_default_scorer_is_chosen_by_the_cost_envelope():
+    from recsys_core.models.cost import model_cost
+    from recsys_core.profiling.audience import AUTO_MAX_FIT_SECONDS, default_model
+
+    GB = 1024**3
+    ml100k = (943, 1682, 100_000)
+    ease = model_cost("ease", *ml100k)
+    assert ease.fit_seconds <= AUTO_MAX_FIT_SECONDS
+    assert default_model(*ml100k, budget=8 * GB) == "ease"
+    # the same shape under a budget below EASE's films x films matrices: the sparse scorer
+    assert default_model(*ml100k, budget=ease.memory_bytes - 1) == "neighbour"
+    assert default_model(*ml100k, budget=ease.memory_bytes) == "ease"
+    # a wide catalogue fits 12 GB of memory (3.4 GB), but the declared films^3 fit time is minutes
+    wide = (610, 9_742, 100_836)
+    assert model_cost("ease", *wide).memory_bytes < 12 * GB
+    assert model_cost("ease", *wide).fit_seconds > AUTO_MAX_FIT_SECONDS
+    assert default_model(*wide, budget=12 * GB) == "neighbour"
+    assert default_model(138_000, 10**6, 20_000_000, budget=12 * GB) == "neighbour"
+    # the decision follows the envelope, not a count of films: a catalogue just under the time limit keeps EASE
+    n = 1
+    while model_cost("ease", 5_000, n + 100, 200_000).fit_seconds <= AUTO_MAX_FIT_SECONDS:
+        n += 100
+    assert 5_000 < n < 9_742
+    assert default_model(5_000, n, 200_000, budget=12 * GB) == "ease"
+    assert default_model(5_000, n + 200, 200_000, budget=12 * GB) == "neighbour"
+
+
+def test_auto_audience_uses_the_envelope_choice(monkeypatch):
+    from recsys_core.models.cost import base_memory, dataset_shape
+
+    ds = Dataset.from_frames(
+        pd.DataFrame(
+            {
+                "user_id": [f"u{i % 7}" for i in range(40)],
+                "item_id": [f"m{(i * 3) % 11}" for i in range(40)],
+                "rating": [1 + (i * 7) % 5 for i in range(40)],
+            }
+        ).drop_duplicates(["user_id", "item_id"])
+    )
+    shape = dataset_shape(ds.ratings)
+    monkeypatch.setenv("CINELENS_MEMORY_BUDGET", "8G")
+    assert target_audience(ds, item_id="m0").model == "ease"
+    monkeypatch.setenv("CINELENS_MEMORY_BUDGET", str(base_memory(*shape) + 1))  # EASE's matrices no longer fit
+    assert target_audience(ds, item_id="m0").model == "neighbour"
 
 
 def test_audience_mix_by_hand():
