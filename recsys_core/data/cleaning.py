@@ -177,6 +177,7 @@ class CleaningOptions:
     suspicious_min_count: int = 100
     suspicious_window_minutes: float = 10.0
     drop_suspicious: bool = False
+    mask_pii: bool = True  # phone numbers, e-mail, ID and bank card numbers, QQ/WeChat ids in text and ids
 
     @classmethod
     def from_dict(cls, d: dict | None) -> CleaningOptions:
@@ -217,6 +218,7 @@ STEP_LABELS = {
     "out_of_range": "out-of-range ratings",
     "timestamps": "timestamps",
     "review_text": "review text",
+    "pii": "personal data",
     "duplicate_pairs": "repeated user-film pairs",
     "suspicious_users": "suspicious users",
 }
@@ -231,6 +233,7 @@ class StepReport:
     examples: list = field(default_factory=list)
     detail: str = ""
     enabled: bool = True
+    counts: dict = field(default_factory=dict)  # e.g. personal data found, by kind
 
     @property
     def label(self) -> str:
@@ -251,6 +254,7 @@ class StepReport:
             "rows_affected": self.rows_affected,
             "detail": self.detail,
             "examples": self.examples,
+            **({"counts": dict(self.counts)} if self.counts else {}),
         }
 
 
@@ -478,6 +482,41 @@ def detect_rating_scale(r: pd.Series) -> tuple[float, float]:
                 return (0.0, 10.0) if inside.min() < 1 else (1.0, 10.0)
             return (0.0, 100.0)
     return (float(r.min()), float(r.max()))
+
+
+def _step_pii(run: _Run) -> StepReport:
+    """Mask personal data in review text (replaced by its kind) and in ids (replaced by its kind plus a keyed
+    hash, so different people stay different users); counts by kind go in the report, raw values nowhere."""
+    from collections import Counter
+
+    from . import pii
+
+    df, n = run.df, len(run.df)
+    if not run.opts.mask_pii:
+        return StepReport("pii", n, n, 0, [], "off: personal data is not looked for", enabled=False)
+    counts: Counter = Counter()
+    affected = np.zeros(n, dtype=bool)
+    df = df.copy()
+    ex = []
+    for col in ("text", "user_id", "item_id"):
+        if col not in df:
+            continue
+        before = df[col]
+        after, c = pii.mask_series(before) if col == "text" else pii.mask_ids(before)
+        if not c:
+            continue
+        counts.update(c)
+        changed = (before.astype("string") != after.astype("string")).fillna(False).to_numpy(dtype=bool)
+        affected |= changed
+        ex += [{"column": col, "after": _jsonable(after.iloc[i])} for i in np.flatnonzero(changed)[:3]]
+        df[col] = after
+    run.df = df
+    detail = (
+        "personal data masked: " + ", ".join(f"{k} {counts[k]}" for k in pii.KINDS if counts[k])
+        if counts
+        else "no personal data found"
+    )
+    return StepReport("pii", n, n, int(affected.sum()), ex[:5], detail, counts={k: int(counts[k]) for k in pii.KINDS})
 
 
 def _star_labels_onto_own_scale(r: pd.Series, r_raw: pd.Series, odd: pd.Series, uniq) -> tuple[pd.Series, str]:
@@ -1116,6 +1155,7 @@ _STEPS = (
     _step_out_of_range,
     _step_timestamps,
     _step_review_text,
+    _step_pii,
     _step_duplicate_pairs,
     _step_suspicious_users,
 )

@@ -1,0 +1,151 @@
+"""Personal data found at cleaning time, in review text and id columns, and masked by default.
+
+Kinds (mainland China formats plus e-mail):
+
+* ``phone``    mobile numbers: 11 digits starting 13-19 (optionally +86 / 86 in front, spaces or dashes between
+  the 3-4-4 groups)
+* ``email``    e-mail addresses
+* ``id_card``  18-character resident ID numbers whose ISO 7064 MOD 11-2 check character is valid
+* ``bank_card`` 16-19 digit card numbers (spaces or dashes allowed) that pass the Luhn check
+* ``qq`` / ``wechat`` QQ numbers (5-11 digits) and WeChat ids (letter first, 6-20 letters, digits, _ or -) within a
+  few characters after their keyword (QQ, 扣扣, 企鹅 / 微信, VX, WX, WeChat)
+
+A masked value keeps its kind readable: ``[手机号]``, ``[邮箱]``, ``[身份证号]``, ``[银行卡号]``, ``[QQ号]``,
+``[微信号]``. Checksums keep ordinary long numbers (timestamps, ids of films) from being taken for cards or IDs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import pandas as pd
+
+KINDS = ("phone", "email", "id_card", "bank_card", "qq", "wechat")
+MASKS = {
+    "phone": "[手机号]",
+    "email": "[邮箱]",
+    "id_card": "[身份证号]",
+    "bank_card": "[银行卡号]",
+    "qq": "[QQ号]",
+    "wechat": "[微信号]",
+}
+
+_EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![\w-])")
+_ID_CARD = re.compile(
+    r"(?<![0-9A-Za-z])[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![0-9A-Za-z])"
+)
+_PHONE = re.compile(r"(?<![\d])(?:\+?86[ -]?)?1[3-9]\d[ -]?\d{4}[ -]?\d{4}(?!\d)")
+_CARD = re.compile(r"(?<![\d])(?:\d[ -]?){15,18}\d(?!\d)")
+_QQ = re.compile(r"(?i)(?:qq|扣扣|企鹅)(?:号|號)?\s*[:：是为]?\s*([1-9]\d{4,10})(?!\d)")
+_WECHAT = re.compile(
+    r"(?i)(?:微信|wechat|weixin|vx|wx)(?:号|號)?\s*[:：是为]?\s*([A-Za-z][-_A-Za-z0-9]{5,19})(?![-_A-Za-z0-9])"
+)
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+
+def id_card_valid(s: str) -> bool:
+    """ISO 7064 MOD 11-2 check character of an 18-character resident ID number."""
+    if len(s) != 18 or not s[:17].isdigit():
+        return False
+    total = sum(int(d) * w for d, w in zip(s[:17], _ID_WEIGHTS))
+    return _ID_CHECK[total % 11] == s[17].upper()
+
+
+def luhn_valid(digits: str) -> bool:
+    total = 0
+    for k, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if k % 2 == 1:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return total % 10 == 0
+
+
+def _sub_checked(pattern, text, kind, counts, check=None, group=0):
+    def repl(m):
+        value = m.group(group)
+        if check is not None and not check(value):
+            return m.group(0)
+        counts[kind] += 1
+        if group:
+            return m.group(0)[: m.start(group) - m.start(0)] + MASKS[kind] + m.group(0)[m.end(group) - m.start(0) :]
+        return MASKS[kind]
+
+    return pattern.sub(repl, text)
+
+
+def mask_text(text: str, counts: Counter | None = None) -> str:
+    """``text`` with every personal datum replaced by its kind; ``counts`` (if given) counts them by kind."""
+    counts = Counter() if counts is None else counts
+    if not isinstance(text, str) or not text:
+        return text
+    out = _sub_checked(_EMAIL, text, "email", counts)
+    out = _sub_checked(_ID_CARD, out, "id_card", counts, id_card_valid)
+    out = _sub_checked(_QQ, out, "qq", counts, group=1)
+    out = _sub_checked(_WECHAT, out, "wechat", counts, group=1)
+    out = _sub_checked(_PHONE, out, "phone", counts)
+    out = _sub_checked(_CARD, out, "bank_card", counts, lambda v: luhn_valid(re.sub(r"[ -]", "", v)))
+    return out
+
+
+def _maybe_pii(s: pd.Series) -> pd.Series:
+    """Cheap pre-filter: values that could hold a datum (an @, or 5+ digits in a row, or a keyword)."""
+    st = s.astype("string")
+    return st.str.contains(
+        r"@|\d{5}|\d[ -]\d{4}|qq|扣扣|企鹅|微信|wechat|weixin|vx|wx", case=False, regex=True, na=False
+    )
+
+
+def mask_series(s: pd.Series) -> tuple[pd.Series, Counter]:
+    """(the column with personal data masked, counts by kind). Values without any stay as they are."""
+    counts: Counter = Counter()
+    cand = _maybe_pii(s)
+    if not cand.any():
+        return s, counts
+    out = s.copy()
+    uniq = pd.unique(s[cand])
+    table = {}
+    for v in uniq:
+        c: Counter = Counter()
+        table[v] = (mask_text(v, c), c)
+    vals = s[cand].map(lambda v: table[v][0])
+    for v, n in s[cand].value_counts().items():
+        for kind, k in table[v][1].items():
+            counts[kind] += k * int(n)
+    out[cand] = vals
+    return out, counts
+
+
+def mask_ids(s: pd.Series) -> tuple[pd.Series, Counter]:
+    """Ids that are personal data (a phone number as user id) become their kind plus a keyed hash: different
+    people stay different, and the raw value cannot be read back without the key (kept outside the workspace)."""
+    import hashlib
+    import hmac
+
+    from ..keys import derived_key
+
+    counts: Counter = Counter()
+    cand = _maybe_pii(s)
+    if not cand.any():
+        return s, counts
+    key = None
+    out = s.copy()
+    table = {}
+    for v in pd.unique(s[cand]):
+        c: Counter = Counter()
+        masked = mask_text(v, c)
+        if masked != v:
+            key = key or derived_key("pseudonym")
+            tag = hmac.new(key, str(v).encode("utf-8"), hashlib.sha256).hexdigest()[:10]
+            masked = f"{masked}#{tag}"
+        table[v] = (masked, c)
+    out[cand] = s[cand].map(lambda v: table[v][0])
+    for v, n in s[cand].value_counts().items():
+        for kind, k in table[v][1].items():
+            counts[kind] += k * int(n)
+    return out, counts
