@@ -55,7 +55,7 @@ def test_upload_clean_save(app, tmp_path):
     table = frame(at, "删除行数")
     assert table.iloc[2]["删除行数"] == 1  # missing id
     assert table.iloc[3]["删除行数"] == 1  # "x" is not a rating
-    assert table.iloc[9]["删除行数"] == 1  # (1, 10) twice -> latest kept
+    assert table.iloc[10]["删除行数"] == 1  # (1, 10) twice -> latest kept (step 9 is personal data)
     assert table.iloc[3]["说明"] == "3 个非数字评分，其中 1 行无法解析已删除，其余已换算成数字"
     at.button(key="data_save_btn").click().run()
     assert not at.exception, [e.value for e in at.exception]
