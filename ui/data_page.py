@@ -196,8 +196,13 @@ def step_detail(report, step, t) -> str:
     if not step.enabled and step.name != "out_of_range":
         return t("detail.off")
     (lo, hi), (tlo, thi) = report.detected_scale, report.normalised_to
+    sep = t("pii.sep")
+    kinds = sep.join(f"{t(f'pii.kind.{k}')} {n}" for k, n in step.counts.items() if n)
+    columns = sep.join(f"{t(f'pii.col.{c}')} {n}" for c, n in step.by_column.items() if n)
     return t(
         f"detail.{step.name}",
+        kinds=kinds or "-",
+        columns=columns or "-",
         dropped=step.rows_dropped,
         affected=step.rows_affected,
         lo=f"{lo:g}",

@@ -56,6 +56,8 @@ DYNAMIC_PREFIXES = (
     "models.search.",
     "models.split_",
     "opt.missing.",
+    "pii.col.",
+    "pii.kind.",
     "opt.oor.",
     "opt.pairs.",
     "opt.unparseable.",

@@ -199,6 +199,7 @@ class CleaningOptions:
             text_max_len=0,
             duplicate_pairs="keep",
             flag_suspicious=False,
+            mask_pii=False,  # the raw version keeps what was uploaded; masking belongs to the cleaned one
         )
 
     def to_dict(self) -> dict:
@@ -234,6 +235,7 @@ class StepReport:
     detail: str = ""
     enabled: bool = True
     counts: dict = field(default_factory=dict)  # e.g. personal data found, by kind
+    by_column: dict = field(default_factory=dict)  # e.g. rows whose value was masked, by column
 
     @property
     def label(self) -> str:
@@ -255,6 +257,7 @@ class StepReport:
             "detail": self.detail,
             "examples": self.examples,
             **({"counts": dict(self.counts)} if self.counts else {}),
+            **({"by_column": dict(self.by_column)} if self.by_column else {}),
         }
 
 
@@ -486,7 +489,8 @@ def detect_rating_scale(r: pd.Series) -> tuple[float, float]:
 
 def _step_pii(run: _Run) -> StepReport:
     """Mask personal data in review text (replaced by its kind) and in ids (replaced by its kind plus a keyed
-    hash, so different people stay different users); counts by kind go in the report, raw values nowhere."""
+    hash, so different people stay different users); counts by kind and rows masked by column go in the report,
+    raw values nowhere."""
     from collections import Counter
 
     from . import pii
@@ -495,6 +499,7 @@ def _step_pii(run: _Run) -> StepReport:
     if not run.opts.mask_pii:
         return StepReport("pii", n, n, 0, [], "off: personal data is not looked for", enabled=False)
     counts: Counter = Counter()
+    by_column: dict = {}
     affected = np.zeros(n, dtype=bool)
     df = df.copy()
     ex = []
@@ -507,16 +512,21 @@ def _step_pii(run: _Run) -> StepReport:
             continue
         counts.update(c)
         changed = (before.astype("string") != after.astype("string")).fillna(False).to_numpy(dtype=bool)
+        by_column[col] = int(changed.sum())
         affected |= changed
         ex += [{"column": col, "after": _jsonable(after.iloc[i])} for i in np.flatnonzero(changed)[:3]]
         df[col] = after
     run.df = df
-    detail = (
-        "personal data masked: " + ", ".join(f"{k} {counts[k]}" for k in pii.KINDS if counts[k])
-        if counts
-        else "no personal data found"
+    return StepReport(
+        "pii",
+        n,
+        n,
+        int(affected.sum()),
+        ex[:5],
+        pii.detail(counts, int(affected.sum()), by_column),
+        counts={k: int(counts[k]) for k in pii.KINDS},
+        by_column=by_column,
     )
-    return StepReport("pii", n, n, int(affected.sum()), ex[:5], detail, counts={k: int(counts[k]) for k in pii.KINDS})
 
 
 def _star_labels_onto_own_scale(r: pd.Series, r_raw: pd.Series, odd: pd.Series, uniq) -> tuple[pd.Series, str]:

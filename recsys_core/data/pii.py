@@ -31,16 +31,28 @@ MASKS = {
     "wechat": "[微信号]",
 }
 
-_EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![\w-])")
-_ID_CARD = re.compile(
+# One set of pattern strings for both engines: Python ``re`` (compiled with re.ASCII) and Java regex (Spark's
+# regexp_replace), so \d, \w, \s and (?i) mean the same ASCII classes in both. ``QQ`` and ``WECHAT`` capture
+# the keyword (group 1) and the value (group 2); only the value is masked.
+EMAIL = r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![\w-])"
+ID_CARD = (
     r"(?<![0-9A-Za-z])[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![0-9A-Za-z])"
 )
-_PHONE = re.compile(r"(?<![\d])(?:\+?86[ -]?)?1[3-9]\d[ -]?\d{4}[ -]?\d{4}(?!\d)")
-_CARD = re.compile(r"(?<![\d])(?:\d[ -]?){15,18}\d(?!\d)")
-_QQ = re.compile(r"(?i)(?:qq|扣扣|企鹅)(?:号|號)?\s*[:：是为]?\s*([1-9]\d{4,10})(?!\d)")
-_WECHAT = re.compile(
-    r"(?i)(?:微信|wechat|weixin|vx|wx)(?:号|號)?\s*[:：是为]?\s*([A-Za-z][-_A-Za-z0-9]{5,19})(?![-_A-Za-z0-9])"
+PHONE = r"(?<!\d)(?:\+?86[ -]?)?1[3-9]\d[ -]?\d{4}[ -]?\d{4}(?!\d)"
+CARD = r"(?<!\d)(?:\d[ -]?){15,18}\d(?!\d)"
+QQ = r"(?i)((?:qq|扣扣|企鹅)(?:号|號)?\s*[:：是为]?\s*)([1-9]\d{4,10})(?!\d)"
+WECHAT = r"(?i)((?:微信|wechat|weixin|vx|wx)(?:号|號)?\s*[:：是为]?\s*)([A-Za-z][-_A-Za-z0-9]{5,19})(?![-_A-Za-z0-9])"
+MAYBE = r"(?i)@|\d{5}|\d[ -]\d{4}|qq|扣扣|企鹅|微信|wechat|weixin|vx|wx"
+# (kind, pattern, masks group 2 only, checksum) in the order they are applied
+ORDER = (
+    ("email", EMAIL, False, None),
+    ("id_card", ID_CARD, False, "id_card"),
+    ("qq", QQ, True, None),
+    ("wechat", WECHAT, True, None),
+    ("phone", PHONE, False, None),
+    ("bank_card", CARD, False, "luhn"),
 )
+_COMPILED = {kind: re.compile(pat, re.ASCII) for kind, pat, _, _ in ORDER}
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
@@ -66,17 +78,18 @@ def luhn_valid(digits: str) -> bool:
     return total % 10 == 0
 
 
-def _sub_checked(pattern, text, kind, counts, check=None, group=0):
+def _sub_checked(pattern, text, kind, counts, check=None, group=False):
     def repl(m):
-        value = m.group(group)
+        value = m.group(2 if group else 0)
         if check is not None and not check(value):
             return m.group(0)
         counts[kind] += 1
-        if group:
-            return m.group(0)[: m.start(group) - m.start(0)] + MASKS[kind] + m.group(0)[m.end(group) - m.start(0) :]
-        return MASKS[kind]
+        return m.group(1) + MASKS[kind] if group else MASKS[kind]
 
     return pattern.sub(repl, text)
+
+
+_CHECKS = {"id_card": id_card_valid, "luhn": lambda v: luhn_valid(re.sub(r"[ -]", "", v))}
 
 
 def mask_text(text: str, counts: Counter | None = None) -> str:
@@ -84,21 +97,25 @@ def mask_text(text: str, counts: Counter | None = None) -> str:
     counts = Counter() if counts is None else counts
     if not isinstance(text, str) or not text:
         return text
-    out = _sub_checked(_EMAIL, text, "email", counts)
-    out = _sub_checked(_ID_CARD, out, "id_card", counts, id_card_valid)
-    out = _sub_checked(_QQ, out, "qq", counts, group=1)
-    out = _sub_checked(_WECHAT, out, "wechat", counts, group=1)
-    out = _sub_checked(_PHONE, out, "phone", counts)
-    out = _sub_checked(_CARD, out, "bank_card", counts, lambda v: luhn_valid(re.sub(r"[ -]", "", v)))
+    out = text
+    for kind, _pat, group, check in ORDER:
+        out = _sub_checked(_COMPILED[kind], out, kind, counts, _CHECKS.get(check), group)
     return out
+
+
+def detail(counts, rows: int, by_column: dict) -> str:
+    """The report sentence of the personal-data step (both engines)."""
+    if not any(counts.values()):
+        return "no personal data found"
+    kinds = ", ".join(f"{k} {counts[k]}" for k in KINDS if counts.get(k))
+    cols = ", ".join(f"{c} {n}" for c, n in by_column.items() if n)
+    return f"personal data masked: {kinds} in {rows} rows ({cols})"
 
 
 def _maybe_pii(s: pd.Series) -> pd.Series:
     """Cheap pre-filter: values that could hold a datum (an @, or 5+ digits in a row, or a keyword)."""
     st = s.astype("string")
-    return st.str.contains(
-        r"@|\d{5}|\d[ -]\d{4}|qq|扣扣|企鹅|微信|wechat|weixin|vx|wx", case=False, regex=True, na=False
-    )
+    return st.str.contains(MAYBE, regex=True, na=False)
 
 
 def mask_series(s: pd.Series) -> tuple[pd.Series, Counter]:

@@ -387,7 +387,38 @@ def _review_text(r: _Run):
     r.add(StepReport("review_text", n, n, 0, [], detail, enabled=r.opts.clean_text), df)
 
 
-# ---------------------------------------------------------------------------- steps 10-11
+def _pii(r: _Run):
+    """Step 10: personal data in text and ids masked (:mod:`.pii`), counted by kind like the local step."""
+    from ..data import pii as local_pii
+    from ..keys import derived_key
+    from .pii import mask_frame
+
+    F = _F()
+    n = r.n
+    if not r.opts.mask_pii:
+        r.add(StepReport("pii", n, n, 0, [], "off: personal data is not looked for", enabled=False))
+        return
+    df, counts, cols = mask_frame(r.df, lambda: derived_key("pseudonym"))
+    changed = {c: F.col(f"_pii_changed_{c}") for c in cols}
+    any_changed = F.lit(False)
+    for ch in changed.values():
+        any_changed = any_changed | ch
+    found = any(counts.values())
+    sums = df.agg(
+        F.sum(any_changed.cast("int")).alias("_any"), *[F.sum(ch.cast("int")).alias(c) for c, ch in changed.items()]
+    ).first()
+    affected = int(sums["_any"] or 0) if found else 0
+    by_column = {c: int(sums[c] or 0) for c in cols if found and int(sums[c] or 0)}
+    ex = []
+    for c in by_column:
+        rows = df.where(changed[c]).orderBy(ROW).select(c).limit(3).collect()
+        ex += [{"column": c, "after": _jsonable(x[0])} for x in rows]
+    df = df.drop(*[f"_pii_changed_{c}" for c in cols])
+    detail = local_pii.detail(counts, affected, by_column)
+    r.add(StepReport("pii", n, n, affected, ex[:5], detail, counts=counts, by_column=by_column), df)
+
+
+# ---------------------------------------------------------------------------- steps 11-12
 def _merge_pairs(df, how: str):
     """One row per repeated user-film pair, at the pair's first position (``_merge_pairs`` of the local engine)."""
     from pyspark.sql import Window
@@ -556,6 +587,7 @@ def clean(inp, options: CleaningOptions | dict | None = None):
     _out_of_range(r, target)
     _timestamps(r)
     _review_text(r)
+    _pii(r)
     _duplicate_pairs(r)
     _suspicious(r)
     rep.rows_out = r.n

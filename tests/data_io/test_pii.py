@@ -61,7 +61,9 @@ def test_cleaning_masks_by_default_and_counts_by_kind():
     step = rep.step("pii")
     assert step.counts == {"phone": 3, "email": 1, "id_card": 1, "bank_card": 0, "qq": 0, "wechat": 1}
     assert step.rows_affected == 4
-    assert step.detail == "personal data masked: phone 3, email 1, id_card 1, wechat 1"
+    assert step.by_column == {"text": 3, "user_id": 3}
+    assert step.detail == "personal data masked: phone 3, email 1, id_card 1, wechat 1 in 4 rows (text 3, user_id 3)"
+    assert rep.to_dict()["steps"][9]["by_column"] == {"text": 3, "user_id": 3}
     inter = ds.interactions
     flat = " ".join(map(str, inter[["user_id", "text"]].to_numpy().ravel()))
     assert "13812345678" not in flat and "alice@example.com" not in flat and VALID_ID not in flat
@@ -78,3 +80,73 @@ def test_masking_can_be_switched_off():
     ds, rep = clean(df, CleaningOptions(mask_pii=False))
     assert ds.interactions["text"].iloc[0] == "电话 13812345678"
     assert not rep.step("pii").enabled
+
+
+def test_email_right_after_chinese_characters_is_found():
+    c = Counter()
+    assert mask_text("邮箱fan@example.org谢谢", c) == "邮箱[邮箱]谢谢" and dict(c) == {"email": 1}
+
+
+def test_movielens_like_numbers_are_not_personal_data():
+    """6-digit user ids, film ids, 10-digit Unix times and a 13-digit millisecond time are left alone."""
+    df = pd.DataFrame(
+        {
+            "user_id": [123456, 234567, 1, 999999],
+            "item_id": [1682, 50, 1, 242],
+            "rating": [4, 5, 3, 2],
+            "timestamp": [881250949, 1700000000, 1699999999, 1700000000123],
+            "text": ["1700000000", "用户 123456 给了 5 星", "片长 142 分钟，票房 123456789 元", None],
+        }
+    )
+    ds, rep = clean(df)
+    step = rep.step("pii")
+    assert step.rows_affected == 0 and step.detail == "no personal data found"
+    assert set(step.counts.values()) == {0}
+    inter = ds.interactions
+    assert sorted(inter["user_id"]) == ["1", "123456", "234567", "999999"]
+    assert sorted(inter["item_id"]) == ["1", "1682", "242", "50"]
+    assert inter["text"].tolist()[:3] == ["1700000000", "用户 123456 给了 5 星", "片长 142 分钟，票房 123456789 元"]
+    assert inter["timestamp"].iloc[1] == pd.Timestamp(1700000000, unit="s")
+
+
+def test_upload_bytes_and_raw_version_keep_what_was_uploaded(tmp_path, monkeypatch):
+    """Masking belongs to the cleaned version: the stored upload and the raw version keep the original."""
+    from recsys_core.app import Lab
+    from recsys_core.data.readers import read_upload
+    from recsys_core.store import open_workspace
+
+    monkeypatch.setenv("CINELENS_SECRET", "test key")
+    data = "user_id,item_id,rating,text\n13812345678,1,4,电话 13900001111\n123456,2,5,好看\n".encode()
+    ws = open_workspace(tmp_path / "ws")
+    try:
+        lab = Lab(ws)
+        raw, ds, report = lab.clean_upload(read_upload("r.csv", data), {}, CleaningOptions())
+        saved = lab.save_upload([("r.csv", data)], raw, ds, report)
+        import hashlib
+
+        assert ws.upload_bytes(hashlib.sha256(data).hexdigest()) == ("r.csv", data)  # stored as received
+        raw_rows = ws.load_version(saved.raw).interactions
+        assert raw_rows["user_id"].tolist() == ["13812345678", "123456"]
+        assert raw_rows["text"].tolist() == ["电话 13900001111", "好看"]
+        clean_rows = ws.load_version(saved.cleaned).interactions
+        assert clean_rows["text"].tolist() == ["电话 [手机号]", "好看"]
+        assert clean_rows["user_id"].iloc[0].startswith("[手机号]#") and clean_rows["user_id"].iloc[1] == "123456"
+        assert report.step("pii").counts["phone"] == 2 and report.step("pii").rows_affected == 1
+    finally:
+        ws.close()
+
+
+def test_data_page_sentence_names_kinds_and_columns():
+    from ui.data_page import step_detail
+    from ui.i18n import catalogue
+
+    df = pd.DataFrame(
+        {"user_id": ["u1", "u2"], "item_id": ["f1", "f1"], "rating": [4, 5], "text": ["电话 13812345678", "ok"]}
+    )
+    _, rep = clean(df)
+    for lang, want in (
+        ("zh", "1 行里的个人信息已遮盖：手机号 1（按列：评论 1）"),
+        ("en", "Personal data masked in 1 rows: phone 1 (rows by column: review 1)"),
+    ):
+        cat = catalogue(lang)
+        assert step_detail(rep, rep.step("pii"), lambda key, _c=cat, **kw: _c[key].format(**kw)) == want

@@ -43,3 +43,36 @@ def messy_ten_point(path: Path) -> Path:
     rows += ["u1\tm99\t11\t1600000000", "u2\tm98\t12\t1600000001"]  # out of range (under 1%: scale stays 1-10)
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     return path
+
+
+VALID_ID = "11010519491231002X"  # a resident ID number whose check character is right
+CARD = "4111 1111 1111 1111"  # passes Luhn
+
+
+def pii_ratings(path: Path) -> Path:
+    """MovieLens-like rows (6-digit user ids, Unix-second times) with personal data planted in text and ids,
+    plus numbers that look like data but are not (wrong checksums, 10-digit times, ticket prices)."""
+    rng = random.Random(13)
+    texts = [
+        "打电话 13812345678 给我",
+        "+86 139-0000-1111 找我",
+        "邮箱 fan.club@example.com.cn 见",
+        "邮箱fan@example.org",  # right after Chinese characters
+        f"身份证{VALID_ID}。",
+        "号码110105194912310021不对",  # wrong check character: not an ID number
+        f"卡号 {CARD} 转账",
+        "卡号 4111 1111 1111 1112 转账",  # fails Luhn
+        "加QQ：123456789 聊",
+        "微信号 film_fan88 私聊，电话13700001111",
+        "vx: abc-12345",
+        "1998年上映，评分8.5，票房 123456789 元，发布于 1700000000",
+        "用户 123456 说好看",
+        "",
+    ]
+    rows = ["user_id,item_id,rating,timestamp,text"]
+    for k in range(300):
+        u = rng.choice(["123456", "234567", "100001", "13812345678", "alice@example.com", f"{100000 + k % 50}"])
+        i = rng.choice(["1", "50", "1682", "4111111111111111", "990001"])
+        rows.append(f'{u},{i},{rng.randint(1, 5)},{1700000000 + 37 * k},"{rng.choice(texts)}"')
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path

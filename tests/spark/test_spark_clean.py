@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
+
 from recsys_core.__main__ import main
 from recsys_core.data.cleaning import CleaningOptions
 from recsys_core.data.io import load_path_with_report
 
-from .messy import messy_ratings, messy_ten_point
+from .messy import CARD, VALID_ID, messy_ratings, messy_ten_point, pii_ratings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -73,3 +75,56 @@ def test_ten_point_scale_normalised_like_local(spark, tmp_path):
     assert _counts(rep) == _counts(local.to_dict())
     assert rep["rating_scale"] == {"detected": [1.0, 10.0], "normalised_to": [1.0, 5.0]}
     assert {s["name"]: s["rows_affected"] for s in rep["steps"]}["out_of_range"] > 0
+
+
+def test_personal_data_masked_like_local(spark, tmp_path, monkeypatch):
+    monkeypatch.setenv("CINELENS_SECRET", "parity test key")
+    path = pii_ratings(tmp_path / "pii.csv")
+    rep = _spark_clean(spark, path, tmp_path)
+    ds, local, _ = load_path_with_report(str(path))
+    assert _counts(rep) == _counts(local.to_dict())
+    spark_step = next(s for s in rep["steps"] if s["name"] == "pii")
+    local_step = local.to_dict()["steps"][9]
+    assert local_step["name"] == "pii"
+    assert spark_step == local_step  # the same counts, detail and (masked) examples
+    # every row of the cleaned table is the same in both engines
+    out = spark.read.parquet(str(tmp_path / "out" / "interactions"))
+    got = sorted((r["user_id"], r["item_id"], r["text"] or "") for r in out.collect())
+    inter = ds.interactions
+    want = sorted(zip(inter["user_id"], inter["item_id"], inter["text"].fillna("")))
+    assert got == want
+    # counts worked out from the planted values of the file itself
+    raw = [line.split(",", 4) for line in path.read_text(encoding="utf-8").splitlines()[1:]]
+    users = [r[0] for r in raw]
+    items = [r[1] for r in raw]
+    texts = [r[4].strip('"') for r in raw]
+
+    def n_text(s):
+        return sum(t == s for t in texts)
+
+    assert local_step["counts"] == {
+        "phone": n_text("打电话 13812345678 给我")
+        + n_text("+86 139-0000-1111 找我")
+        + n_text("微信号 film_fan88 私聊，电话13700001111")
+        + users.count("13812345678"),
+        "email": n_text("邮箱 fan.club@example.com.cn 见")
+        + n_text("邮箱fan@example.org")
+        + users.count("alice@example.com"),
+        "id_card": n_text(f"身份证{VALID_ID}。"),
+        "bank_card": n_text(f"卡号 {CARD} 转账") + items.count("4111111111111111"),
+        "qq": n_text("加QQ：123456789 聊"),
+        "wechat": n_text("vx: abc-12345") + n_text("微信号 film_fan88 私聊，电话13700001111"),
+    }
+    assert local_step["counts"]["phone"] > 50 and local_step["counts"]["bank_card"] > 30
+    # ordinary numbers stay: 6-digit user ids, film ids, a 10-digit Unix time, wrong checksums, box office
+    kept_text = {t for _, _, t in got}
+    assert "用户 123456 说好看" in kept_text and "号码110105194912310021不对" in kept_text
+    assert "卡号 4111 1111 1111 1112 转账" in kept_text
+    assert "1998年上映，评分8.5，票房 123456789 元，发布于 1700000000" in kept_text
+    assert {"123456", "234567", "100001"} <= {u for u, _, _ in got}
+    assert {"1", "50", "1682", "990001"} <= {i for _, i, _ in got}
+    assert sum(u.startswith("[手机号]#") for u in {u for u, _, _ in got}) == 1
+    assert not any("13812345678" in str(v) or "alice@" in str(v) for row in got for v in row)
+    ts = ds.interactions["timestamp"]
+    assert ts.notna().all() and ts.min() >= pd.Timestamp(1700000000, unit="s")  # times read, not masked
+    assert ts.max() <= pd.Timestamp(1700000000 + 37 * 299, unit="s")
