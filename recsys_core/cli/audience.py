@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from ..app import Lab
+from ..audit import default_who, log_export
 from ..data.export import write_export
 from ..data.io import load_path, parse_mapping_arg
 from ..errors import UserError
@@ -17,6 +19,7 @@ from ..profiling.audience import (
     pseudonymise,
     write_audience,
 )
+from ..store import default_path
 from .common import write_json
 
 
@@ -105,6 +108,10 @@ def run(args) -> int:
             write_audience(table, args.out, secret, pseudonymise_ids=not args.raw_ids)
         else:
             write_export(audience_export_frame(table, secret, not args.raw_ids), args.out)
+        log_export(
+            args.workspace or default_path(), default_who(), f"audience of {what}", len(table),
+            not args.raw_ids, Path(args.out).suffix.lstrip(".").lower() or "csv", str(args.out),
+        )  # fmt: skip
         print(f"wrote {args.out} ({'raw ids' if args.raw_ids else 'pseudonymised ids'})", file=human)
     if args.json:
         users = table.copy()

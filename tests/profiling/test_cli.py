@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from recsys_core.audit import read_exports
 from recsys_core.profiling.audience import pseudonymise
 from recsys_core.store import open_workspace
 
@@ -91,10 +92,17 @@ def test_audience_export_pseudonymised_by_default(folder, tmp_path):
     assert list(got.columns) == ["user_pseudonym", "score", "rank", "percentile"] and len(got) == 5
     raw_out = tmp_path / "raw.csv"
     r = run_cli(
-        "audience", str(d), "--item", "F25", "--model", "neighbour", "--top", "5", "--out", str(raw_out), "--raw-ids"
-    )
+        "audience", str(d), "--item", "F25", "--model", "neighbour", "--top", "5", "--out", str(raw_out), "--raw-ids",
+        "--workspace", str(ws_path),
+    )  # fmt: skip
     assert r.returncode == 0, r.stderr
     raw = pd.read_csv(raw_out, dtype=str, encoding="utf-8-sig")
+    # both exports are in the workspace's export audit log, newest first
+    log = read_exports(ws_path)
+    assert log["what"].tolist() == ["audience of film F25", "audience of film F25"]
+    assert log["rows"].tolist() == [5, 5] and log["pseudonymised"].tolist() == [False, True]
+    assert log["target"].tolist() == [str(raw_out), str(out)] and log["format"].tolist() == ["csv", "csv"]
+    assert all(log["who"].str.startswith("cli:"))
     assert not set(raw["user_id"]) & set(got["user_pseudonym"])
     assert got["user_pseudonym"].tolist() == pseudonymise(raw["user_id"], open_workspace(ws_path).secret("pseudonym"))
     # nobody who rated F25 is in its audience
