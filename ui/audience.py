@@ -476,12 +476,12 @@ def persona_comparison(personas: list[dict]) -> None:
     """Genre-lift heatmap and per-segment bars (size, activity, rating, sentiment)."""
     heat = genre_heatmap(personas)
     if heat is not None:
-        st.plotly_chart(heat, key="aud_heat_chart")
+        st.plotly_chart(heat, key=K.AUD_HEAT_CHART)
     figs = comparison_charts(personas)
     cc = st.columns(2)
     for k, fig in enumerate(figs):
         with cc[k % 2]:
-            st.plotly_chart(fig, key=f"aud_cmp_chart_{k}")
+            st.plotly_chart(fig, key=f"{K.AUD_CMP_CHART}{k}")
 
 
 def genre_heatmap(personas: list[dict]) -> go.Figure | None:

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from .state import K
+
 LANGUAGES = ("zh", "en")
 LOCALE_DIR = Path(__file__).resolve().parent / "locales"
 
@@ -92,7 +94,7 @@ def catalogue(language: str) -> dict[str, str]:
 
 
 def lang() -> str:
-    return st.session_state.get("lang", "zh")
+    return st.session_state.get(K.LANG, "zh")
 
 
 def has(key: str) -> bool:

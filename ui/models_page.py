@@ -38,39 +38,6 @@ CURVE_KS = (1, 2, 3, 5, 10, 15, 20)
 HEADLINE = ALL_METRICS  # every metric the experiment loop computes, in its order
 
 
-class W:
-    """Widget keys of the Models page (parameter inputs use :func:`param_key`)."""
-
-    MODELS = "models_select"
-    SPLIT = "models_split"
-    FOLDS = "models_folds"
-    TEST_SIZE = "models_test_size"
-    LEAVE_N = "models_leave_n"
-    K = "models_k"
-    SEED = "models_seed"
-    TRAIN = "models_train"
-    BAR_METRIC = "models_bar_metric"
-    CURVE_METRIC = "models_curve_metric"
-    TRADE_METRIC = "models_trade_metric"
-    SIG_A = "models_sig_a"
-    SIG_B = "models_sig_b"
-    SIG_METRIC = "models_sig_metric"
-    SIG_BY = "models_sig_by"
-    TUNE_MODEL = "models_tune_model"
-    TUNE_METHOD = "models_tune_method"
-    TUNE_METRIC = "models_tune_metric"
-    TUNE_ITER = "models_tune_iter"
-    TUNE_FOLDS = "models_tune_folds"
-    TUNE_RUN = "models_tune_run"
-    TUNE_APPLY = "models_tune_apply"
-    TUNE_PARAM_CHART = "models_tune_param_chart"
-    SAVE_PICK = "models_save_pick"
-    SAVE = "models_save"
-    REG_PICK = "models_registry_pick"
-    REG_LOAD = "models_registry_load"
-    DOWNLOAD = "models_download"
-
-
 def keep_choices(page: str, keys) -> None:
     """Keep the choices of select widgets whose labels follow the UI language when it changes.
 
@@ -89,28 +56,28 @@ def keep_choices(page: str, keys) -> None:
 
 
 LANGUAGE_LABELLED = (
-    W.MODELS,
-    W.SPLIT,
-    W.BAR_METRIC,
-    W.CURVE_METRIC,
-    W.TRADE_METRIC,
-    W.SIG_A,
-    W.SIG_B,
-    W.SIG_METRIC,
-    W.SIG_BY,
-    W.SAVE_PICK,
-    W.TUNE_MODEL,
-    W.TUNE_METRIC,
-    W.TUNE_METHOD,
+    K.MODELS_SELECT,
+    K.MODELS_SPLIT,
+    K.MODELS_BAR_METRIC,
+    K.MODELS_CURVE_METRIC,
+    K.MODELS_TRADE_METRIC,
+    K.MODELS_SIG_A,
+    K.MODELS_SIG_B,
+    K.MODELS_SIG_METRIC,
+    K.MODELS_SIG_BY,
+    K.MODELS_SAVE_PICK,
+    K.MODELS_TUNE_MODEL,
+    K.MODELS_TUNE_METRIC,
+    K.MODELS_TUNE_METHOD,
 )
 
 
 def param_key(model: str, param: str) -> str:
-    return f"models_param__{model}__{param}"
+    return f"{K.MODELS_PARAM}{model}__{param}"
 
 
 def tune_key(model: str, param: str, what: str = "values") -> str:
-    return f"models_tune__{model}__{param}__{what}"
+    return f"{K.MODELS_TUNE}{model}__{param}__{what}"
 
 
 def model_label(name: str) -> str:
@@ -198,9 +165,9 @@ def set_params_in_form(name: str, params: dict) -> None:
         else:
             v = _param_text(v)
         st.session_state[param_key(name, p)] = v
-    chosen = list(st.session_state.get(W.MODELS) or [])
+    chosen = list(st.session_state.get(K.MODELS_SELECT) or [])
     if name not in chosen:
-        st.session_state[W.MODELS] = chosen + [name]
+        st.session_state[K.MODELS_SELECT] = chosen + [name]
     st.toast(t("models.tune_applied", model=model_label(name), params=params_text(params)))
 
 

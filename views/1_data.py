@@ -90,7 +90,7 @@ def overview() -> None:
     left, right = st.columns(2)
     if s["ratings"]:
         left.plotly_chart(
-            dp.rating_histogram(ds, t("data.hist"), t("col.rating"), t("data.count")), key="data_hist_chart"
+            dp.rating_histogram(ds, t("data.hist"), t("col.rating"), t("data.count")), key=K.DATA_HIST_CHART
         )
     right.markdown(f"**{t('data.top_films')}**")
     with right:
@@ -252,16 +252,16 @@ def show_report(report) -> None:
             }
         ),
         hide_index=True,
-        key="data_report_table",
+        key=K.DATA_REPORT_TABLE,
     )
     labels = {s: t(f"step.{s}") for s in table["step"]}
     labels["input"] = t("data.funnel_input")
-    st.plotly_chart(dp.funnel_chart(report, labels), key="data_funnel_chart")
+    st.plotly_chart(dp.funnel_chart(report, labels), key=K.DATA_FUNNEL_CHART)
     with st.expander(t("data.examples")):
         for s in report.steps:
             if s.examples:
                 st.markdown(f"**{t(f'step.{s.name}')}** — {dp.step_detail(report, s, t)}")
-                st.dataframe(s.examples, key=f"data_examples_{s.name}")
+                st.dataframe(s.examples, key=f"{K.DATA_EXAMPLES}{s.name}")
     for w in report.warnings:
         st.warning(w)
     joins = dp.joins_table(report)
@@ -357,7 +357,7 @@ def upload_section() -> None:
         data=dp.report_json(prev["report"]),
         file_name="cleaning_report.json",
         mime="application/json",
-        key="data_report_json",
+        key=K.DATA_REPORT_JSON,
         on_click="ignore",
     )
     note = st.text_input(t("data.note"), key=K.DATA_NOTE)
@@ -415,7 +415,7 @@ def versions_section() -> None:
         show_table(dp.compare_table(da, db))
         st.plotly_chart(
             dp.compare_histogram(da, db, f"A {a}", f"B {b}", t("data.hist"), t("col.rating"), t("data.count")),
-            key="data_compare_chart",
+            key=K.DATA_COMPARE_CHART,
         )
 
 
@@ -437,7 +437,7 @@ def export_section() -> None:
         data=lambda: dp.export_csv(ds, raw_ids, who),
         file_name=f"{ds.name}_{v}.csv",
         mime="text/csv",
-        key="data_export_csv",
+        key=K.DATA_EXPORT_CSV,
         on_click="ignore",
     )
     try:
@@ -446,7 +446,7 @@ def export_section() -> None:
             data=lambda: dp.export_excel(ds, raw_ids, who),
             file_name=f"{ds.name}_{v}.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            key="data_export_xlsx",
+            key=K.DATA_EXPORT_XLSX,
             on_click="ignore",
         )
     except UserError as e:
@@ -460,7 +460,7 @@ def export_section() -> None:
             data=json.dumps(rep, ensure_ascii=False, indent=2).encode("utf-8"),
             file_name=f"{ds.name}_{v}_report.json",
             mime="application/json",
-            key="data_export_report",
+            key=K.DATA_EXPORT_REPORT,
             on_click="ignore",
         )
     st.markdown(f"**{t('data.audit_title')}**")

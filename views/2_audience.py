@@ -88,11 +88,11 @@ with tab_prof:
         st.subheader(t("aud.prof.population", n=len(prof)))
         pc1, pc2 = st.columns([1, 1])
         with pc1:
-            st.dataframe(U.population_table(prof), hide_index=True, key="aud_pop_table")
+            st.dataframe(U.population_table(prof), hide_index=True, key=K.AUD_POP_TABLE)
         with pc2:
             fig = U.population_genre_chart(prof)
             if fig is not None:
-                st.plotly_chart(fig, key="aud_pop_genres")
+                st.plotly_chart(fig, key=K.AUD_POP_GENRES)
         if prof.attrs.get("sentiment_source") == "stars":
             st.caption(t("aud.prof.sentiment_stars"))
         elif prof.attrs.get("sentiment_source") == "text-model":
@@ -121,7 +121,7 @@ with tab_prof:
                             delta=f"{'+' if diff >= 0 else ''}{U.short_number(diff)} {t('aud.prof.vs_median')}",
                             delta_color="off",
                         )
-                st.dataframe(U.card_metrics_table(card), hide_index=True, key="aud_card_table")
+                st.dataframe(U.card_metrics_table(card), hide_index=True, key=K.AUD_CARD_TABLE)
                 lists = card["lists"]
                 if lists.get("top_genres_label"):
                     st.markdown(f"**{t('aud.prof.top_genres')}**{U.colon()}" + U.sep().join(lists["top_genres_label"]))
@@ -138,11 +138,11 @@ with tab_prof:
             with right:
                 fig = U.affinity_chart(card)
                 if fig is not None:
-                    st.plotly_chart(fig, key="aud_aff_chart")
+                    st.plotly_chart(fig, key=K.AUD_AFF_CHART)
                 metrics = card["metrics"]["metric"].tolist()
                 dist = st.selectbox(t("aud.prof.dist"), metrics, key=K.AUD_DIST_METRIC, format_func=U.metric_label)
                 value = card["metrics"].set_index("metric").loc[dist, "user"]
-                st.plotly_chart(U.distribution_chart(prof, dist, value), key="aud_dist_chart")
+                st.plotly_chart(U.distribution_chart(prof, dist, value), key=K.AUD_DIST_CHART)
 
 # ---------------------------------------------------------------------------- segments
 with tab_seg:
@@ -227,7 +227,7 @@ with tab_seg:
         st.caption(t("aud.seg.saved", run_id=run["run_id"]))
         curve = run.get("curve")
         if curve is not None:
-            st.plotly_chart(U.silhouette_chart(curve, res.k), key="aud_sil_chart")
+            st.plotly_chart(U.silhouette_chart(curve, res.k), key=K.AUD_SIL_CHART)
             note = U.curve_note(curve)
             if note:
                 st.caption(note)
@@ -254,7 +254,7 @@ with tab_seg:
         try:
             with st.spinner(t("aud.seg.mapping")):
                 xy = U.segment_map(version, run["tags"], run["algo"], run["k"], run["demo"], run["reviews"], method)
-            st.plotly_chart(U.map_chart(xy, names), key="aud_map_chart")
+            st.plotly_chart(U.map_chart(xy, names), key=K.AUD_MAP_CHART)
         except ValueError as e:
             st.warning(str(e))
         U.persona_comparison(res.personas)
@@ -300,16 +300,16 @@ with tab_beh:
         res = U.behaviour(*brun)
         desc = U.behaviour_description(res, brun[1], brun[2], brun[3])
         st.markdown(t("aud.beh.summary", desc=desc, users=res["users"], pos=res["positive"]))
-        st.dataframe(U.behaviour_table(res["metrics"]), hide_index=True, key="aud_beh_table")
+        st.dataframe(U.behaviour_table(res["metrics"]), hide_index=True, key=K.AUD_BEH_TABLE)
         best = res["metrics"].sort_values("auc", ascending=False).iloc[0]
         st.success(t("aud.beh.best", model=t(f"aud.beh.model.{best['model']}"), auc=best["auc"], acc=best["accuracy"]))
         roc = res["roc"].assign(model=res["roc"]["model"].map(lambda m: t(f"aud.beh.model.{m}")))
         imp = res["importances"].assign(model=res["importances"]["model"].map(lambda m: t(f"aud.beh.model.{m}")))
         c1, c2 = st.columns(2)
         with c1:
-            st.plotly_chart(U.roc_chart(roc), key="aud_roc_chart")
+            st.plotly_chart(U.roc_chart(roc), key=K.AUD_ROC_CHART)
         with c2:
-            st.plotly_chart(U.importance_chart(imp, order=list(dict.fromkeys(roc["model"]))), key="aud_imp_chart")
+            st.plotly_chart(U.importance_chart(imp, order=list(dict.fromkeys(roc["model"]))), key=K.AUD_IMP_CHART)
 
 # ---------------------------------------------------------------------------- target audience
 with tab_tgt:
@@ -396,7 +396,7 @@ with tab_tgt:
         st.dataframe(
             show.head(500),
             hide_index=True,
-            key="aud_tgt_table",
+            key=K.AUD_TGT_TABLE,
             column_config={t("aud.col.top_share"): st.column_config.NumberColumn(format="%.2f%%")},
         )
         if similar is not None:
@@ -406,7 +406,7 @@ with tab_tgt:
         with left:
             if mem is not None:
                 mix = audience_mix(chosen["user_id"], mem, U.persona_names(personas))
-                st.plotly_chart(U.mix_chart(mix), key="aud_mix_chart")
+                st.plotly_chart(U.mix_chart(mix), key=K.AUD_MIX_CHART)
             else:
                 st.caption(t("aud.tgt.no_segments"))
         with right:
@@ -467,9 +467,9 @@ with tab_tgt:
                 g, lf = U.gain_chart(v["curves"], names)
                 gc1, gc2 = st.columns(2)
                 with gc1:
-                    st.plotly_chart(g, key="aud_gain_chart")
+                    st.plotly_chart(g, key=K.AUD_GAIN_CHART)
                 with gc2:
-                    st.plotly_chart(lf, key="aud_lift_chart")
+                    st.plotly_chart(lf, key=K.AUD_LIFT_CHART)
 
     # the benchmark over many films (same protocol as `python -m recsys_core audience --evaluate`)
     st.subheader(t("aud.tgt.bench_title"))
@@ -496,7 +496,7 @@ with tab_tgt:
     if brun and brun[0] == version:
         bres = U.evaluate_many(*brun)
         st.markdown(t("aud.tgt.bench_summary", n=bres["items"]))
-        st.dataframe(U.evaluate_table(bres), hide_index=True, key="aud_bench_table")
+        st.dataframe(U.evaluate_table(bres), hide_index=True, key=K.AUD_BENCH_TABLE)
 
 with tab_spark:
     spark_results.audience_tab(ds)

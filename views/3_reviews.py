@@ -85,15 +85,15 @@ with tab_agree:
         d.metric(t("rev.m.pos_share"), f"{m['positive_share_stars']:.3f}")
     fig = U.confusion_figure(m)
     if fig is not None:
-        st.plotly_chart(fig, key="rev_confusion_chart")
-        st.dataframe(U.confusion_frame(m), key="rev_confusion_table")
+        st.plotly_chart(fig, key=K.REV_CONFUSION_CHART)
+        st.dataframe(U.confusion_frame(m), key=K.REV_CONFUSION_TABLE)
         st.subheader(t("rev.disagree"))
-        st.dataframe(U.disagreement_table(res, ds), hide_index=True, key="rev_disagree_table")
+        st.dataframe(U.disagreement_table(res, ds), hide_index=True, key=K.REV_DISAGREE_TABLE)
 
 # ---------------------------------------------------------------------------- films
 with tab_films:
     st.subheader(t("rev.per_film"))
-    st.dataframe(U.per_film_table(res, ds), hide_index=True, key="rev_films_table")
+    st.dataframe(U.per_film_table(res, ds), hide_index=True, key=K.REV_FILMS_TABLE)
     films = U.films_by_reviews(res)
     item = st.selectbox(t("rev.film"), films, key=K.REV_ITEM, format_func=lambda i: U.film_label(ds, i))
     one = U.film_summary(res, item)
@@ -101,7 +101,7 @@ with tab_films:
     f1.metric(t("rev.m.reviews"), f"{one['n']:,}")
     f2.metric(t("rev.m.mean"), f"{one['mean_score']:.3f}")
     f3.metric(t("rev.col.pos"), f"{one['positive_share']:.1%}")
-    st.plotly_chart(U.distribution_figure(res, item, U.film_label(ds, item)), key="rev_dist_chart")
+    st.plotly_chart(U.distribution_figure(res, item, U.film_label(ds, item)), key=K.REV_DIST_CHART)
     st.subheader(t("rev.compare"))
     ca, cb = st.columns(2)
     with ca:
@@ -116,8 +116,8 @@ with tab_films:
             key=K.REV_CMP_B,
             format_func=lambda i: U.film_label(ds, i),
         )
-    st.dataframe(U.compare_table(res, ds, a_item, b_item), hide_index=True, key="rev_compare_table")
-    st.plotly_chart(U.compare_figure(res, ds, a_item, b_item), key="rev_compare_chart")
+    st.dataframe(U.compare_table(res, ds, a_item, b_item), hide_index=True, key=K.REV_COMPARE_TABLE)
+    st.plotly_chart(U.compare_figure(res, ds, a_item, b_item), key=K.REV_COMPARE_CHART)
 
 # ---------------------------------------------------------------------------- trend
 with tab_trend:
@@ -133,7 +133,7 @@ with tab_trend:
     if fig is None:
         st.info(t("rev.no_time"))
     else:
-        st.plotly_chart(fig, key="rev_trend_chart")
+        st.plotly_chart(fig, key=K.REV_TREND_CHART)
 
 # ---------------------------------------------------------------------------- segments
 memberships, _personas = U.saved_segments(version)
@@ -143,8 +143,8 @@ with tab_seg:
         U.page_link("views/2_audience.py", t("rev.go_audience"), "👥")
     else:
         seg = U.segment_table(res, memberships)
-        st.dataframe(seg, hide_index=True, key="rev_segment_table")
-        st.plotly_chart(U.segment_figure(seg), key="rev_segment_chart")
+        st.dataframe(seg, hide_index=True, key=K.REV_SEGMENT_TABLE)
+        st.plotly_chart(U.segment_figure(seg), key=K.REV_SEGMENT_CHART)
 
 # ---------------------------------------------------------------------------- keywords
 with tab_kw:
@@ -200,18 +200,18 @@ with tab_kw:
         )
         kc1, kc2 = st.columns([1, 2])
         with kc1:
-            st.dataframe(U.keyword_display(kw), hide_index=True, key="rev_kw_table")
+            st.dataframe(U.keyword_display(kw), hide_index=True, key=K.REV_KW_TABLE)
         with kc2:
             if chart == "cloud":
                 img = U.word_cloud(kw)
                 if img is None:
                     st.caption(t("rev.kw.no_font"))
-                    st.plotly_chart(U.keyword_bar(kw, title), key="rev_kw_bar")
+                    st.plotly_chart(U.keyword_bar(kw, title), key=K.REV_KW_BAR)
                 else:
                     st.image(img, caption=title)
             elif chart == "treemap":
-                st.plotly_chart(U.keyword_treemap(kw, title), key="rev_kw_treemap")
+                st.plotly_chart(U.keyword_treemap(kw, title), key=K.REV_KW_TREEMAP)
             else:
-                st.plotly_chart(U.keyword_bar(kw, title), key="rev_kw_bar")
+                st.plotly_chart(U.keyword_bar(kw, title), key=K.REV_KW_BAR)
     st.subheader(t("rev.aspects"))
-    st.dataframe(U.aspect_table(ri, res, item=item_sel, users=users), hide_index=True, key="rev_aspect_table")
+    st.dataframe(U.aspect_table(ri, res, item=item_sel, users=users), hide_index=True, key=K.REV_ASPECT_TABLE)

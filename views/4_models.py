@@ -14,7 +14,6 @@ from ui.i18n import t
 from ui.services import active_version_id, require_dataset, workspace
 from ui.state import K, init_state
 
-W = mp.W
 FAILURES = (ValueError, TypeError, RuntimeError, UserError, MemoryError)
 
 init_state()
@@ -40,12 +39,12 @@ tab_cmp, tab_tune, tab_reg = st.tabs([t("models.tab_compare"), t("models.tab_tun
 
 # ============================================================================ compare
 with tab_cmp:
-    st.session_state.setdefault(W.MODELS, [m for m in mp.DEFAULT_MODELS if m in mp.available_models()])
+    st.session_state.setdefault(K.MODELS_SELECT, [m for m in mp.DEFAULT_MODELS if m in mp.available_models()])
     chosen = st.multiselect(
         t("models.choose"),
         mp.available_models(),
         format_func=mp.model_label,
-        key=W.MODELS,
+        key=K.MODELS_SELECT,
         placeholder=t("models.pick_placeholder"),
     )
     configs = {}
@@ -56,21 +55,29 @@ with tab_cmp:
     st.markdown(f"**{t('models.protocol')}**")
     c1, c2, c3, c4 = st.columns(4)
     with c1:
-        split = st.selectbox(t("models.split"), mp.SPLITS, format_func=lambda s: t(f"models.split_{s}"), key=W.SPLIT)
+        split = st.selectbox(
+            t("models.split"), mp.SPLITS, format_func=lambda s: t(f"models.split_{s}"), key=K.MODELS_SPLIT
+        )
     with c2:
-        folds = st.slider(t("models.folds"), 2, 10, 5, key=W.FOLDS, disabled=split != "kfold")
+        folds = st.slider(t("models.folds"), 2, 10, 5, key=K.MODELS_FOLDS, disabled=split != "kfold")
         test_size = st.slider(
-            t("models.test_size"), 0.05, 0.5, 0.2, 0.05, key=W.TEST_SIZE, disabled=split not in ("random", "temporal")
+            t("models.test_size"),
+            0.05,
+            0.5,
+            0.2,
+            0.05,
+            key=K.MODELS_TEST_SIZE,
+            disabled=split not in ("random", "temporal"),
         )
     with c3:
-        leave_n = st.number_input(t("models.leave_n"), 1, 20, 1, key=W.LEAVE_N, disabled=split != "user")
-        k = st.number_input(t("models.k"), 1, 50, 10, key=W.K)
+        leave_n = st.number_input(t("models.leave_n"), 1, 20, 1, key=K.MODELS_LEAVE_N, disabled=split != "user")
+        k = st.number_input(t("models.k"), 1, 50, 10, key=K.MODELS_K)
     with c4:
-        seed = st.number_input(t("models.seed"), 0, 10_000, 0, key=W.SEED)
+        seed = st.number_input(t("models.seed"), 0, 10_000, 0, key=K.MODELS_SEED)
         budget.setting()
     protocol = mp.protocol_dict(split, folds, test_size, leave_n, seed, k)
 
-    if st.button(t("models.train"), key=W.TRAIN, type="primary", disabled=not chosen or not auth.allowed("train")):
+    if st.button(t("models.train"), key=K.MODELS_TRAIN, type="primary", disabled=not chosen or not auth.allowed("train")):
         with st.status(t("models.training"), expanded=True) as status:
             bar = st.progress(0.0)
             failed: dict = {}
@@ -123,47 +130,49 @@ with tab_cmp:
                 t("models.bar_metric"),
                 cols + ["fit_seconds", "test_seconds"],
                 format_func=mp.metric_name,
-                key=W.BAR_METRIC,
+                key=K.MODELS_BAR_METRIC,
             )
-            st.plotly_chart(mp.bar_chart(ev, bar_metric), key="models_chart_bar")
+            st.plotly_chart(mp.bar_chart(ev, bar_metric), key=K.MODELS_CHART_BAR)
         with g2:
-            st.session_state.setdefault(W.CURVE_METRIC, "ndcg")
+            st.session_state.setdefault(K.MODELS_CURVE_METRIC, "ndcg")
             curve_metric = st.selectbox(
                 t("models.curve_metric"),
                 ["precision", "recall", "ndcg", "map", "hit_rate"],
                 format_func=mp.metric_name,
-                key=W.CURVE_METRIC,
+                key=K.MODELS_CURVE_METRIC,
             )
-            st.plotly_chart(mp.curves_chart(ev, curve_metric), key="models_chart_curves")
+            st.plotly_chart(mp.curves_chart(ev, curve_metric), key=K.MODELS_CHART_CURVES)
         g3, g4 = st.columns(2)
         with g3:
             acc = [c for c in cols if c.split("@")[0] in ("rmse", "mae", "ndcg", "precision", "recall", "map")]
-            trade_metric = st.selectbox(t("models.trade_metric"), acc, format_func=mp.metric_name, key=W.TRADE_METRIC)
-            st.plotly_chart(mp.tradeoff_chart(ev, trade_metric), key="models_chart_trade")
+            trade_metric = st.selectbox(
+                t("models.trade_metric"), acc, format_func=mp.metric_name, key=K.MODELS_TRADE_METRIC
+            )
+            st.plotly_chart(mp.tradeoff_chart(ev, trade_metric), key=K.MODELS_CHART_TRADE)
         with g4:
             fig = mp.learning_chart(ev)
             if fig is None:
                 st.caption(t("models.learning_none"))
             else:
-                st.plotly_chart(fig, key="models_chart_learning")
+                st.plotly_chart(fig, key=K.MODELS_CHART_LEARNING)
 
         st.markdown(f"**{t('models.sig_title')}**")
         models_run = ev.models
         s1, s2, s3, s4 = st.columns(4)
         with s1:
-            a = st.selectbox(t("models.sig_a"), models_run, format_func=mp.model_label, key=W.SIG_A)
+            a = st.selectbox(t("models.sig_a"), models_run, format_func=mp.model_label, key=K.MODELS_SIG_A)
         with s2:
-            if st.session_state.get(W.SIG_B) not in models_run:
-                st.session_state[W.SIG_B] = models_run[min(1, len(models_run) - 1)]
-            b = st.selectbox(t("models.sig_b"), models_run, format_func=mp.model_label, key=W.SIG_B)
+            if st.session_state.get(K.MODELS_SIG_B) not in models_run:
+                st.session_state[K.MODELS_SIG_B] = models_run[min(1, len(models_run) - 1)]
+            b = st.selectbox(t("models.sig_b"), models_run, format_func=mp.model_label, key=K.MODELS_SIG_B)
         with s3:
-            sig_metric = st.selectbox(t("models.sig_metric"), cols, format_func=mp.metric_name, key=W.SIG_METRIC)
+            sig_metric = st.selectbox(t("models.sig_metric"), cols, format_func=mp.metric_name, key=K.MODELS_SIG_METRIC)
         with s4:
             by = st.radio(
                 t("models.sig_by"),
                 ["fold", "user"],
                 format_func=lambda v: t(f"models.by_{v}"),
-                key=W.SIG_BY,
+                key=K.MODELS_SIG_BY,
                 horizontal=True,
             )
         if a == b:
@@ -180,7 +189,7 @@ with tab_cmp:
                 to_csv_bytes(per_fold),
                 file_name=f"cinelens_models_{version}.csv",
                 mime="text/csv",
-                key=W.DOWNLOAD,
+                key=K.MODELS_DOWNLOAD,
             )
 
         st.markdown(f"**{t('models.save_title')}**")
@@ -188,10 +197,10 @@ with tab_cmp:
             t("models.save_pick"),
             models_run,
             format_func=mp.model_label,
-            key=W.SAVE_PICK,
+            key=K.MODELS_SAVE_PICK,
             placeholder=t("models.pick_placeholder"),
         )
-        if st.button(t("models.save"), key=W.SAVE, disabled=not to_save or not auth.allowed("train")):
+        if st.button(t("models.save"), key=K.MODELS_SAVE, disabled=not to_save or not auth.allowed("train")):
             with st.status(t("models.saving"), expanded=True) as status:
                 bar = st.progress(0.0)
                 try:
@@ -209,7 +218,7 @@ with tab_tune:
     tunable = [m for m in mp.available_models() if mp.tunable_params(m)]
     u1, u2, u3 = st.columns(3)
     with u1:
-        tname = st.selectbox(t("models.tune_model"), tunable, format_func=mp.model_label, key=W.TUNE_MODEL)
+        tname = st.selectbox(t("models.tune_model"), tunable, format_func=mp.model_label, key=K.MODELS_TUNE_MODEL)
     metric_options = (["rmse", "mae"] if mp.predicts_ratings(tname) else []) + [
         "ndcg",
         "precision",
@@ -218,17 +227,19 @@ with tab_tune:
         "hit_rate",
     ]
     with u2:
-        tmetric = st.selectbox(t("models.tune_metric"), metric_options, format_func=mp.metric_name, key=W.TUNE_METRIC)
-        tfolds = st.slider(t("models.tune_folds"), 2, 5, 3, key=W.TUNE_FOLDS)
+        tmetric = st.selectbox(
+            t("models.tune_metric"), metric_options, format_func=mp.metric_name, key=K.MODELS_TUNE_METRIC
+        )
+        tfolds = st.slider(t("models.tune_folds"), 2, 5, 3, key=K.MODELS_TUNE_FOLDS)
     with u3:
         method = st.radio(
             t("models.tune_method"),
             ["grid", "random"],
             format_func=lambda v: t(f"models.search.{v}"),
-            key=W.TUNE_METHOD,
+            key=K.MODELS_TUNE_METHOD,
             horizontal=True,
         )
-        n_iter = st.number_input(t("models.tune_iter"), 2, 50, 8, key=W.TUNE_ITER, disabled=method != "random")
+        n_iter = st.number_input(t("models.tune_iter"), 2, 50, 8, key=K.MODELS_TUNE_ITER, disabled=method != "random")
 
     space, bad = {}, None
     for j, (p, d) in enumerate(mp.tunable_params(tname).items()):
@@ -252,7 +263,7 @@ with tab_tune:
     too_large = None
     tune_clicked = st.button(
         t("models.tune_run"),
-        key=W.TUNE_RUN,
+        key=K.MODELS_TUNE_RUN,
         type="primary",
         disabled=bool(bad) or not space or not auth.allowed("train"),
     )
@@ -290,12 +301,15 @@ with tab_tune:
             )
         )
         st.button(
-            t("models.tune_apply"), key=W.TUNE_APPLY, on_click=mp.set_params_in_form, args=(res.model, res.best_params)
+            t("models.tune_apply"),
+            key=K.MODELS_TUNE_APPLY,
+            on_click=mp.set_params_in_form,
+            args=(res.model, res.best_params),
         )
         st.dataframe(mp.tuning_frame(res), hide_index=True)
         if res.param_names:
-            pchart = st.selectbox(t("models.tune_chart_param"), res.param_names, key=W.TUNE_PARAM_CHART)
-            st.plotly_chart(mp.tuning_chart(res, pchart), key="models_chart_tuning")
+            pchart = st.selectbox(t("models.tune_chart_param"), res.param_names, key=K.MODELS_TUNE_PARAM_CHART)
+            st.plotly_chart(mp.tuning_chart(res, pchart), key=K.MODELS_CHART_TUNING)
 
 # ============================================================================ registry
 with tab_reg:
@@ -310,10 +324,10 @@ with tab_reg:
         pick = st.selectbox(
             t("models.registry_pick"),
             reg["model_id"].tolist(),
-            key=W.REG_PICK,
+            key=K.MODELS_REG_PICK,
             format_func=lambda m: f"{m} · {names.get(m, '')}",
         )
-        if st.button(t("models.registry_load"), key=W.REG_LOAD):
+        if st.button(t("models.registry_load"), key=K.MODELS_REG_LOAD):
             try:
                 model, secs = mp.load_registered(ws, pick)
             except FAILURES as e:
