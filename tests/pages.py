@@ -28,3 +28,23 @@ def page_app(page: str, tmp_path, monkeypatch, *datasets, timeout: float = 180, 
         at.run()
         assert not at.exception, [e.value for e in at.exception]
     return at, ws, versions
+
+
+def open_tab(at: AppTest, tabs_key: str, position: int) -> AppTest:
+    """Open the ``position``-th tab of the lazy tabs ``tabs_key`` on the next run (as a click would)."""
+    at.session_state[tabs_key] = ""  # not a label: the page opens the tab remembered by position
+    at.session_state[f"tab_at__{tabs_key}"] = position
+    return at
+
+
+def seek(at: AppTest, tabs_key: str, find, tabs: int = 5):
+    """``find()`` on the page as it is, else after opening its lazy tabs one by one (a user looking
+    for a widget or table clicks through the tabs the same way)."""
+    for position in [None, *range(tabs)]:
+        if position is not None:
+            open_tab(at, tabs_key, position).run()
+        try:
+            return find()
+        except (KeyError, StopIteration, IndexError):
+            continue
+    return find()

@@ -102,6 +102,17 @@ def metric_name(column: str) -> str:
 
 
 # ---------------------------------------------------------------------------- parameter forms
+def params_from_state(name: str) -> dict:
+    """A model's parameters as last set in its form on the Compare tab (defaults where never set)."""
+    out = {}
+    for p, d in default_params(name).items():
+        v = st.session_state.get(param_key(name, p), d)
+        if isinstance(v, str) and not isinstance(d, str):
+            v = coerce_like(parse_value(v), d) if d is not None else parse_value(v)
+        out[p] = v
+    return out
+
+
 def param_form(name: str) -> dict:
     """Widgets for a model's parameters, types inferred from ``get_params()`` defaults. Returns the values."""
     defaults = default_params(name)

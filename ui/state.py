@@ -281,6 +281,59 @@ class K:
     AUD_CMP_CHART = "aud_cmp_chart_"  # prefix: segment comparison charts
     MODELS_PARAM = "models_param__"  # prefix: parameter inputs, models_param__<model>__<param>
     MODELS_TUNE = "models_tune__"  # prefix: tuning ranges, models_tune__<model>__<param>__<what>
+    # --- lazy tabs (value: the open tab's label; *_AT: its position, kept across a language switch) ---
+    DATA_TABS = "data_tabs"
+    AUD_TABS = "aud_tabs"
+    MODELS_TABS = "models_tabs"
+    REC_TABS = "rec_tabs"
+    TAB_AT = "tab_at__"  # prefix: position of the open tab per tabs key
+    TAB_RUNS = "tab_runs"  # {"<tabs key>:<position>": times the tab's content was computed} of this session
+
+
+# Keys whose value Streamlit never takes from session state (buttons, uploads, downloads) or that
+# hold an element's selection (charts, tables): keep_widgets() leaves them alone.
+ACTIONS = frozenset(
+    {
+        K.AUD_BEH_GO,
+        K.AUD_PROFILE_GO,
+        K.AUD_SEG_GO,
+        K.AUD_TGT_BENCH_GO,
+        K.AUD_TGT_GO,
+        K.AUD_TGT_VALIDATE,
+        K.AUD_TGT_DOWNLOAD,
+        K.DATA_ACTIVATE,
+        K.DATA_DELETE,
+        K.DATA_DROP_SUSPICIOUS,
+        K.DATA_MAKE_DEFAULT,
+        K.DATA_PREVIEW_BTN,
+        K.DATA_SAVE_BTN,
+        K.DATA_UPLOAD,
+        K.DATA_EXPORT_CSV,
+        K.DATA_EXPORT_REPORT,
+        K.DATA_EXPORT_XLSX,
+        K.DATA_REPORT_JSON,
+        K.MODELS_REG_LOAD,
+        K.MODELS_SAVE,
+        K.MODELS_TRAIN,
+        K.MODELS_TUNE_APPLY,
+        K.MODELS_TUNE_RUN,
+        K.MODELS_DOWNLOAD,
+        K.REC_COLD_GO,
+        K.REC_FIT,
+        K.REC_OFF_RUN,
+        K.REC_RETRAIN,
+        K.REV_RUN,
+        K.REV_KW_BAR,
+        K.REV_KW_TREEMAP,
+        K.MODELS_CHART_BAR,
+        K.MODELS_CHART_CURVES,
+        K.MODELS_CHART_TRADE,
+        K.MODELS_CHART_TUNING,
+        K.MODELS_CHART_LEARNING,
+    }
+)
+ACTION_PREFIXES = (K.REC_FB, K.REC_COLD_FB, K.DATA_EXAMPLES, K.AUD_CMP_CHART)
+ACTION_SUFFIXES = ("_chart", "_table", "_save", "_preview", "_genres", "_errors", "_served", "_fb", "_registry")
 
 
 def _defaults() -> dict:
@@ -309,6 +362,51 @@ def _defaults() -> dict:
         K.PROMO_PLAN_VAL: None,
         K.PROMO_PLAN: None,
     }
+
+
+def is_action(key: str) -> bool:
+    return key in ACTIONS or key.startswith(ACTION_PREFIXES) or key.endswith(ACTION_SUFFIXES)
+
+
+def keep_widgets(prefix: str) -> None:
+    """Keep the values of this page's widgets while they are not drawn (they sit in a closed lazy
+    tab): Streamlit forgets a widget's value after a run that did not draw it, unless the value is
+    assigned through session state, which is what this does at the top of the page."""
+    for key in list(st.session_state.keys()):
+        if isinstance(key, str) and key.startswith(prefix) and not is_action(key):
+            st.session_state[key] = st.session_state[key]
+
+
+def lazy_tabs(labels: list[str], key: str):
+    """``st.tabs`` that rerun on a switch, so a page computes only the open tab (``if tab.open``).
+
+    The open tab is remembered by position too, so a language switch (new labels) keeps it open.
+    """
+    at = f"{K.TAB_AT}{key}"
+    current = st.session_state.get(key)
+    if current not in labels:
+        pos = st.session_state.get(at, 0)
+        st.session_state[key] = labels[pos if 0 <= pos < len(labels) else 0]
+
+    def remember():
+        chosen = st.session_state.get(key)
+        st.session_state[at] = labels.index(chosen) if chosen in labels else 0
+
+    tabs = st.tabs(labels, key=key, on_change=remember)
+    for i, tab in enumerate(tabs):
+        tab.cinelens_name = f"{key}:{i}"
+    return tabs
+
+
+def opened(tab):
+    """``for _ in opened(tab):`` runs its body once, inside the tab, only when the tab is open."""
+    if tab.open is not False:  # None: a tab that does not track state is always drawn
+        name = getattr(tab, "cinelens_name", None)
+        if name:
+            runs = st.session_state.setdefault(K.TAB_RUNS, {})
+            runs[name] = runs.get(name, 0) + 1
+        with tab:
+            yield tab
 
 
 def init_state() -> None:

@@ -13,7 +13,7 @@ from ui import data_page as dp
 from ui.i18n import has, t
 from ui.markup import md_text
 from ui.services import active_version_id, choose_version, dataset, lab, workspace
-from ui.state import K
+from ui.state import K, keep_widgets, lazy_tabs, opened
 
 UPLOAD_TYPES = [
     "csv",
@@ -41,6 +41,7 @@ SCALES = {
     "0-10": (0.0, 10.0),
 }
 
+keep_widgets("data_")
 st.title(f":material/database: {t('data.title')}")
 st.caption(t("data.intro"))
 ws = workspace()
@@ -471,15 +472,15 @@ def export_section() -> None:
         st.dataframe(audit, hide_index=True, key="data_audit_table")
 
 
-tab_over, tab_up, tab_ver, tab_exp = st.tabs(
-    [t("data.tab.overview"), t("data.tab.upload"), t("data.tab.versions"), t("data.tab.export")]
+tab_over, tab_up, tab_ver, tab_exp = lazy_tabs(
+    [t("data.tab.overview"), t("data.tab.upload"), t("data.tab.versions"), t("data.tab.export")], K.DATA_TABS
 )
-with tab_over:
+for _ in opened(tab_over):
     overview()
-with tab_up:
+for _ in opened(tab_up):
     upload_section()
     spark_results.import_block()
-with tab_ver:
+for _ in opened(tab_ver):
     versions_section()
-with tab_exp:
+for _ in opened(tab_exp):
     export_section()

@@ -16,9 +16,10 @@ from ui.i18n import lang, t
 from ui.markup import md_text
 from ui.models_page import keep_choices
 from ui.services import lab, require_dataset, workspace
-from ui.state import K, init_state
+from ui.state import K, init_state, keep_widgets, lazy_tabs, opened
 
 init_state()
+keep_widgets("aud_")
 keep_choices("audience", U.LANGUAGE_LABELLED)
 st.title(f":material/groups: {t('nav.audience')}")
 st.caption(t("aud.intro"))
@@ -26,8 +27,9 @@ ds = require_dataset()
 version = ds.version
 ws = workspace()
 
-tab_prof, tab_seg, tab_beh, tab_tgt, tab_spark = st.tabs(
-    [t("aud.tab.profiles"), t("aud.tab.segments"), t("aud.tab.behaviour"), t("aud.tab.target"), t("spark.tab")]
+tab_prof, tab_seg, tab_beh, tab_tgt, tab_spark = lazy_tabs(
+    [t("aud.tab.profiles"), t("aud.tab.segments"), t("aud.tab.behaviour"), t("aud.tab.target"), t("spark.tab")],
+    K.AUD_TABS,
 )
 
 
@@ -44,6 +46,11 @@ def _run_audience(req: dict) -> None:
             status.update(label=t("common.error", msg=e), state="error")
 
 
+def profile_options() -> tuple[bool, bool]:
+    """(review keywords, text sentiment) as ticked on the Profiles tab."""
+    return bool(st.session_state.get(K.AUD_TAGS)), bool(st.session_state.get(K.AUD_TEXT_SENT))
+
+
 def ready_profiles():
     """Profiles of this version once computed in this session (behind the button), else None."""
     run = st.session_state.get(K.AUD_PROFILES_RUN)
@@ -53,7 +60,7 @@ def ready_profiles():
 
 
 # ---------------------------------------------------------------------------- profiles
-with tab_prof:
+for _ in opened(tab_prof):
     c1, c2, c3 = st.columns([2, 2, 1])
     with c1:
         st.checkbox(t("aud.prof.tags_opt"), value=False, key=K.AUD_TAGS, help=t("aud.prof.tags_help"))
@@ -61,7 +68,7 @@ with tab_prof:
         st.checkbox(t("aud.prof.text_sent"), value=False, key=K.AUD_TEXT_SENT, help=t("aud.prof.text_sent_help"))
     with c3:
         go = st.button(t("aud.prof.go"), key=K.AUD_PROFILE_GO, type="primary")
-    opts = (bool(st.session_state.get(K.AUD_TAGS)), bool(st.session_state.get(K.AUD_TEXT_SENT)))
+    opts = profile_options()
     if go:
         with st.status(t("aud.prof.running"), expanded=False) as status:
             try:
@@ -145,7 +152,7 @@ with tab_prof:
                 st.plotly_chart(U.distribution_chart(prof, dist, value), key=K.AUD_DIST_CHART)
 
 # ---------------------------------------------------------------------------- segments
-with tab_seg:
+for _ in opened(tab_seg):
     c1, c2, c3 = st.columns(3)
     with c1:
         algo = st.selectbox(
@@ -175,6 +182,7 @@ with tab_seg:
     if seg_go:
         k_arg = "auto" if kmode == "auto" else int(kval)
         prev = st.session_state.get(K.AUD_SEG_RUN) or {}
+        opts = profile_options()
         tags = opts
         with st.status(t("aud.seg.running"), expanded=False) as status:
             try:
@@ -241,7 +249,7 @@ with tab_seg:
                 key=K.AUD_SEG_PICK,
                 on_change=U.pick_k,
                 help=t("aud.seg.pick_help"),
-                format_func=lambda x: f"k = {x}（{sil[x]:.3f}）" if lang() == "zh" else f"k = {x} ({sil[x]:.3f})",
+                format_func=lambda x, s=sil: t("aud.seg.k_option", k=x, s=s[x]),
             )
         U.persona_cards(res.personas)
         method = st.radio(
@@ -265,7 +273,7 @@ with tab_seg:
             st.success(t("aud.seg.filter_on", n=len(chosen)))
 
 # ---------------------------------------------------------------------------- behaviour prediction
-with tab_beh:
+for _ in opened(tab_beh):
     genres = U.genre_options(version)
     tasks = [x for x in TASKS if x != "genre_like" or genres]
     c1, c2, c3 = st.columns([2, 1, 1])
@@ -312,7 +320,7 @@ with tab_beh:
             st.plotly_chart(U.importance_chart(imp, order=list(dict.fromkeys(roc["model"]))), key=K.AUD_IMP_CHART)
 
 # ---------------------------------------------------------------------------- target audience
-with tab_tgt:
+for _ in opened(tab_tgt):
     film_ids, film_labels = U.film_options(version)
     models = available_models()
     c1, c2 = st.columns([1, 2])
@@ -400,8 +408,10 @@ with tab_tgt:
             column_config={t("aud.col.top_share"): st.column_config.NumberColumn(format="%.2f%%")},
         )
         if similar is not None:
-            sim = similar.assign(title=similar["item_id"].map(lambda i: titles.get(i, i)))
-            st.caption(t("aud.tgt.similar", films=U.sep().join(f"《{md_text(x)}》" for x in sim["title"].head(8))))
+            sim = similar.assign(title=similar["item_id"].map(lambda i, m=titles: m.get(i, i)))
+            st.caption(
+                t("aud.tgt.similar", films=U.sep().join(t("fmt.title", title=md_text(x)) for x in sim["title"].head(8)))
+            )
         left, right = st.columns(2)
         with left:
             if mem is not None:
@@ -498,5 +508,5 @@ with tab_tgt:
         st.markdown(t("aud.tgt.bench_summary", n=bres["items"]))
         st.dataframe(U.evaluate_table(bres), hide_index=True, key=K.AUD_BENCH_TABLE)
 
-with tab_spark:
+for _ in opened(tab_spark):
     spark_results.audience_tab(ds)

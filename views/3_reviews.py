@@ -9,9 +9,10 @@ from recsys_core.text.sentiment import MIN_POLAR_PER_CLASS
 from ui import reviews as U
 from ui.i18n import t
 from ui.services import require_dataset
-from ui.state import K, init_state
+from ui.state import K, init_state, keep_widgets, lazy_tabs, opened
 
 init_state()
+keep_widgets("rev_")
 st.title(f":material/reviews: {t('nav.reviews')}")
 st.caption(t("rev.intro"))
 ds = require_dataset(need_ratings=False)
@@ -67,13 +68,14 @@ elif method == "general":
 else:
     st.caption(t("rev.oof_note", k=int(res.frame["fold"].max()) + 1))
 
-tab_agree, tab_films, tab_trend, tab_seg, tab_kw = st.tabs(
+films = U.films_by_reviews(res)
+tab_agree, tab_films, tab_trend, tab_seg, tab_kw = lazy_tabs(
     [t("rev.tab.agreement"), t("rev.tab.films"), t("rev.tab.trend"), t("rev.tab.segments"), t("rev.tab.keywords")],
-    key=K.REV_TABS,
+    K.REV_TABS,
 )
 
 # ---------------------------------------------------------------------------- agreement
-with tab_agree:
+for _ in opened(tab_agree):
     m = res.metrics
     if m["accuracy"] is None:
         st.info(t("rev.no_agreement"))
@@ -91,10 +93,9 @@ with tab_agree:
         st.dataframe(U.disagreement_table(res, ds), hide_index=True, key=K.REV_DISAGREE_TABLE)
 
 # ---------------------------------------------------------------------------- films
-with tab_films:
+for _ in opened(tab_films):
     st.subheader(t("rev.per_film"))
     st.dataframe(U.per_film_table(res, ds), hide_index=True, key=K.REV_FILMS_TABLE)
-    films = U.films_by_reviews(res)
     item = st.selectbox(t("rev.film"), films, key=K.REV_ITEM, format_func=lambda i: U.film_label(ds, i))
     one = U.film_summary(res, item)
     f1, f2, f3 = st.columns(3)
@@ -120,7 +121,7 @@ with tab_films:
     st.plotly_chart(U.compare_figure(res, ds, a_item, b_item), key=K.REV_COMPARE_CHART)
 
 # ---------------------------------------------------------------------------- trend
-with tab_trend:
+for _ in opened(tab_trend):
     chosen = st.multiselect(
         t("rev.trend_films"),
         films,
@@ -137,7 +138,7 @@ with tab_trend:
 
 # ---------------------------------------------------------------------------- segments
 memberships, _personas = U.saved_segments(version)
-with tab_seg:
+for _ in opened(tab_seg):
     if memberships is None or len(memberships) == 0:
         st.info(t("rev.no_segments"))
         U.page_link("views/2_audience.py", t("rev.go_audience"), "👥")
@@ -147,7 +148,7 @@ with tab_seg:
         st.plotly_chart(U.segment_figure(seg), key=K.REV_SEGMENT_CHART)
 
 # ---------------------------------------------------------------------------- keywords
-with tab_kw:
+for _ in opened(tab_kw):
     ri = U.review_index(version)
     k1, k2, k3, k4 = st.columns([1, 1, 1, 1])
     with k1:

@@ -12,11 +12,12 @@ from ui import auth, budget
 from ui import models_page as mp
 from ui.i18n import t
 from ui.services import active_version_id, require_dataset, workspace
-from ui.state import K, init_state
+from ui.state import K, init_state, keep_widgets, lazy_tabs, opened
 
 FAILURES = (ValueError, TypeError, RuntimeError, UserError, MemoryError)
 
 init_state()
+keep_widgets("models_")
 mp.keep_choices("models", mp.LANGUAGE_LABELLED)
 st.title(f":material/science: {t('models.title')}")
 ds = require_dataset(need_ratings=True)
@@ -35,10 +36,12 @@ def progress_into(bar):
     return cb
 
 
-tab_cmp, tab_tune, tab_reg = st.tabs([t("models.tab_compare"), t("models.tab_tune"), t("models.tab_registry")])
+tab_cmp, tab_tune, tab_reg = lazy_tabs(
+    [t("models.tab_compare"), t("models.tab_tune"), t("models.tab_registry")], K.MODELS_TABS
+)
 
 # ============================================================================ compare
-with tab_cmp:
+for _ in opened(tab_cmp):
     st.session_state.setdefault(K.MODELS_SELECT, [m for m in mp.DEFAULT_MODELS if m in mp.available_models()])
     chosen = st.multiselect(
         t("models.choose"),
@@ -214,7 +217,7 @@ with tab_cmp:
                         st.success(t("models.saved", model=r.label, model_id=r.model_id, seconds=r.seconds))
 
 # ============================================================================ tuning
-with tab_tune:
+for _ in opened(tab_tune):
     tunable = [m for m in mp.available_models() if mp.tunable_params(m)]
     u1, u2, u3 = st.columns(3)
     with u1:
@@ -268,7 +271,8 @@ with tab_tune:
         disabled=bool(bad) or not space or not auth.allowed("train"),
     )
     if tune_clicked:
-        base = configs.get(tname) or mp.default_params(tname)
+        base = mp.params_from_state(tname)
+        seed, k = st.session_state.get(K.MODELS_SEED, 0), st.session_state.get(K.MODELS_K, 10)
         tprotocol = {"split": "kfold", "folds": int(tfolds), "seed": int(seed), "k": int(k)}
         too_large = mp.tuning_refusal(ds, tname, base, space, method, int(n_iter), int(seed))
     if too_large:  # checked before the search starts: nothing is fitted
@@ -312,7 +316,7 @@ with tab_tune:
             st.plotly_chart(mp.tuning_chart(res, pchart), key=K.MODELS_CHART_TUNING)
 
 # ============================================================================ registry
-with tab_reg:
+for _ in opened(tab_reg):
     st.markdown(f"**{t('models.registry_title')}**")
     ws = workspace()
     reg = mp.registry_frame(version)
@@ -325,7 +329,7 @@ with tab_reg:
             t("models.registry_pick"),
             reg["model_id"].tolist(),
             key=K.MODELS_REG_PICK,
-            format_func=lambda m: f"{m} · {names.get(m, '')}",
+            format_func=lambda m, n=names: f"{m} · {n.get(m, '')}",
         )
         if st.button(t("models.registry_load"), key=K.MODELS_REG_LOAD):
             try:

@@ -33,9 +33,10 @@ from ui.i18n import lang, t
 from ui.markup import html_text, md_text
 from ui.models_page import keep_choices
 from ui.services import require_dataset, workspace
-from ui.state import K, init_state
+from ui.state import K, init_state, keep_widgets, lazy_tabs, opened
 
 init_state()
+keep_widgets("rec_")
 keep_choices("recommend", (K.REC_GENRES, K.REC_COLD_GENRES))  # genre labels follow the UI language
 st.title(f":material/recommend: {t('nav.recommend')}")
 st.caption(t("rec.intro"))
@@ -678,16 +679,16 @@ def monitoring_tab() -> None:
         st.dataframe(R.translated(err), hide_index=True, key=K.REC_MON_ERRORS)
 
 
-tab_browse, tab_cold, tab_ab, tab_mon, tab_spark = st.tabs(
-    [t("rec.tab.browse"), t("rec.tab.cold"), t("rec.tab.ab"), t("rec.tab.monitor"), t("spark.tab")]
+tab_browse, tab_cold, tab_ab, tab_mon, tab_spark = lazy_tabs(
+    [t("rec.tab.browse"), t("rec.tab.cold"), t("rec.tab.ab"), t("rec.tab.monitor"), t("spark.tab")], K.REC_TABS
 )
-with tab_browse:
+for _ in opened(tab_browse):
     browse_tab()
-with tab_cold:
+for _ in opened(tab_cold):
     cold_tab()
-with tab_ab:
+for _ in opened(tab_ab):
     ab_tab()
-with tab_mon:
+for _ in opened(tab_mon):
     monitoring_tab()
-with tab_spark:
+for _ in opened(tab_spark):
     spark_results.precomputed_tab(ds)

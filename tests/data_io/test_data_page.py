@@ -6,6 +6,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from recsys_core.store import open_workspace
+from tests.pages import seek
+from ui.state import K
 
 ROOT = Path(__file__).resolve().parents[2]
 GBK = "用户ID,电影ID,评分,短评,时间\n1,10,力荐,<b>好看</b>,2021年3月31日\n1,10,4,,2021-04-02\n2,11,★★★,一般,\n,12,3,,\n3,12,x,,\n".encode(
@@ -34,22 +36,22 @@ def app(tmp_path, monkeypatch):
 
 def frame(at, column):
     """The first dataframe shown that has this column (dataframes carry no key in AppTest)."""
-    return next(d.value for d in at.dataframe if column in d.value.columns)
+    return seek(at, K.DATA_TABS, lambda: next(d.value for d in at.dataframe if column in d.value.columns), 4)
 
 
 def metric(at, label):
-    return next(m.value for m in at.metric if m.label == label)
+    return seek(at, K.DATA_TABS, lambda: next(m.value for m in at.metric if m.label == label), 4)
 
 
 def test_upload_clean_save(app, tmp_path):
     at = app
     assert at.title[0].value == ":material/database: 数据"
     assert metric(at, "用户") == "800"  # the demo data is active
-    at.file_uploader(key="data_upload").set_value(("影评.csv", GBK, "text/csv")).run()
+    seek(at, K.DATA_TABS, lambda: at.file_uploader(key="data_upload"), 4).set_value(("影评.csv", GBK, "text/csv")).run()
     assert not at.exception, [e.value for e in at.exception]
     det = frame(at, "encoding")
     assert det["encoding"].tolist() == ["GBK"] and det["role"].tolist() == ["interactions"]
-    at.button(key="data_preview_btn").click().run()
+    seek(at, K.DATA_TABS, lambda: at.button(key="data_preview_btn"), 4).click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert metric(at, "输入行数") == "5" and metric(at, "输出行数") == "2" and metric(at, "删除行数") == "3"
     table = frame(at, "删除行数")
@@ -57,10 +59,10 @@ def test_upload_clean_save(app, tmp_path):
     assert table.iloc[3]["删除行数"] == 1  # "x" is not a rating
     assert table.iloc[10]["删除行数"] == 1  # (1, 10) twice -> latest kept (step 9 is personal data)
     assert table.iloc[3]["说明"] == "3 个非数字评分，其中 1 行无法解析已删除，其余已换算成数字"
-    at.button(key="data_save_btn").click().run()
+    seek(at, K.DATA_TABS, lambda: at.button(key="data_save_btn"), 4).click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("v2" in s.value and "v3" in s.value for s in at.success)
-    assert at.selectbox(key="data_version_pick").value == "v3"
+    assert seek(at, K.DATA_TABS, lambda: at.selectbox(key="data_version_pick"), 4).value == "v3"
     ws = open_workspace(tmp_path / "ws")
     v = ws.list_versions()
     assert v["kind"].tolist() == ["demo", "raw", "cleaned"]
@@ -77,7 +79,7 @@ def test_upload_clean_save(app, tmp_path):
 def test_unknown_columns_mapping_form_and_saved_mapping(app, tmp_path):
     at = app
     data = b"a,b,c\nx,y,5\nz,y,4\n"
-    at.file_uploader(key="data_upload").set_value(("odd.csv", data, "text/csv")).run()
+    seek(at, K.DATA_TABS, lambda: at.file_uploader(key="data_upload"), 4).set_value(("odd.csv", data, "text/csv")).run()
     assert any("请指定" in i.value for i in at.info)
     sel = [s for s in at.selectbox if s.key and s.key.startswith("data_map_") and s.key.endswith("_user_id")][0]
     sel.set_value("a").run()
@@ -92,13 +94,15 @@ def test_unknown_columns_mapping_form_and_saved_mapping(app, tmp_path):
         "item_id": "b",
         "rating": "c",
     }
-    at.button(key="data_preview_btn").click().run()
+    seek(at, K.DATA_TABS, lambda: at.button(key="data_preview_btn"), 4).click().run()
     assert metric(at, "输出行数") == "2"
 
 
 def test_bad_upload_one_line_error_and_workspace_unchanged(app, tmp_path):
     at = app
-    at.file_uploader(key="data_upload").set_value(("cut.json", b'[{"user": 1, "item": ', "application/json")).run()
+    seek(at, K.DATA_TABS, lambda: at.file_uploader(key="data_upload"), 4).set_value(
+        ("cut.json", b'[{"user": 1, "item": ', "application/json")
+    ).run()
     assert not at.exception
     errs = [e.value for e in at.error]
     assert len(errs) == 1 and "cut.json" in errs[0] and "invalid JSON" in errs[0] and "\n" not in errs[0]
@@ -107,11 +111,11 @@ def test_bad_upload_one_line_error_and_workspace_unchanged(app, tmp_path):
 
 def test_versions_switch_compare_delete(app, tmp_path):
     at = app
-    at.file_uploader(key="data_upload").set_value(
+    seek(at, K.DATA_TABS, lambda: at.file_uploader(key="data_upload"), 4).set_value(
         ("r.csv", b"user_id,item_id,rating\n1,2,3\n1,3,4\n", "text/csv")
     ).run()
-    at.button(key="data_preview_btn").click().run()
-    at.button(key="data_save_btn").click().run()
+    seek(at, K.DATA_TABS, lambda: at.button(key="data_preview_btn"), 4).click().run()
+    seek(at, K.DATA_TABS, lambda: at.button(key="data_save_btn"), 4).click().run()
     vers = frame(at, "kind")
     assert vers["kind"].tolist() == ["演示数据", "原始上传", "清洗后"]
     assert vers["parent"].tolist() == ["—", "—", "v2"]
@@ -119,18 +123,21 @@ def test_versions_switch_compare_delete(app, tmp_path):
     cmp = frame(at, "measure").set_index("measure")
     assert cmp.loc["interactions", "a"] == "2" and cmp.loc["interactions", "b"] == "2"
     assert cmp.loc["pairs_only_in_a", "a"] == "0"
-    at.selectbox(key="data_version_pick").set_value("v1").run()
-    at.button(key="data_activate").click().run()
+    seek(at, K.DATA_TABS, lambda: at.selectbox(key="data_version_pick"), 4).set_value("v1").run()
+    seek(at, K.DATA_TABS, lambda: at.button(key="data_activate"), 4).click().run()
     assert at.session_state["dataset_version"] == "v1"
     assert metric(at, "用户") == "800"
-    assert at.button(key="data_activate").disabled and at.button(key="data_make_default").disabled
-    at.selectbox(key="data_version_pick").set_value("v3").run()
-    at.button(key="data_make_default").click().run()
+    assert (
+        seek(at, K.DATA_TABS, lambda: at.button(key="data_activate"), 4).disabled
+        and seek(at, K.DATA_TABS, lambda: at.button(key="data_make_default"), 4).disabled
+    )
+    seek(at, K.DATA_TABS, lambda: at.selectbox(key="data_version_pick"), 4).set_value("v3").run()
+    seek(at, K.DATA_TABS, lambda: at.button(key="data_make_default"), 4).click().run()
     assert open_workspace(tmp_path / "ws").active_version() == "v3"
     assert at.session_state["dataset_version"] == "v1"  # making a default does not switch this session
-    at.selectbox(key="data_version_pick").set_value("v2").run()
-    at.checkbox(key="data_delete_confirm").check().run()
-    at.button(key="data_delete").click().run()
+    seek(at, K.DATA_TABS, lambda: at.selectbox(key="data_version_pick"), 4).set_value("v2").run()
+    seek(at, K.DATA_TABS, lambda: at.checkbox(key="data_delete_confirm"), 4).check().run()
+    seek(at, K.DATA_TABS, lambda: at.button(key="data_delete"), 4).click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert open_workspace(tmp_path / "ws").list_versions()["version_id"].tolist() == ["v1", "v3"]
 
@@ -138,12 +145,12 @@ def test_versions_switch_compare_delete(app, tmp_path):
 def test_encoding_override(app):
     at = app
     data = "user_id,item_id,rating\n甲,乙,5\n".encode("gbk")
-    at.file_uploader(key="data_upload").set_value(("r.csv", data, "text/csv")).run()
+    seek(at, K.DATA_TABS, lambda: at.file_uploader(key="data_upload"), 4).set_value(("r.csv", data, "text/csv")).run()
     assert frame(at, "encoding")["encoding"].tolist() == ["GBK"]
-    at.selectbox(key="data_encoding").set_value("Latin-1").run()
+    seek(at, K.DATA_TABS, lambda: at.selectbox(key="data_encoding"), 4).set_value("Latin-1").run()
     assert not at.exception
     assert frame(at, "encoding")["encoding"].tolist() == ["Latin-1"]
-    at.selectbox(key="data_encoding").set_value("UTF-8").run()
+    seek(at, K.DATA_TABS, lambda: at.selectbox(key="data_encoding"), 4).set_value("UTF-8").run()
     errs = [e.value for e in at.error]
     assert len(errs) == 1 and "cannot be read as UTF-8" in errs[0]
 
@@ -152,16 +159,16 @@ def test_several_files_one_dataset_with_join_report(app, tmp_path):
     at = app
     ratings = "用户ID,电影ID,评分\n1,10,4\n1,99,5\n2,10,3\n".encode()
     films = "电影ID,片名,类型\n10,甲,剧情\n11,乙,喜剧\n".encode()
-    at.file_uploader(key="data_upload").set_value(
+    seek(at, K.DATA_TABS, lambda: at.file_uploader(key="data_upload"), 4).set_value(
         [("ratings.csv", ratings, "text/csv"), ("films.csv", films, "text/csv")]
     ).run()
     roles = frame(at, "encoding").set_index("table")["role"].to_dict()
     assert roles == {"ratings.csv": "interactions", "films.csv": "items"}
-    at.button(key="data_preview_btn").click().run()
+    seek(at, K.DATA_TABS, lambda: at.button(key="data_preview_btn"), 4).click().run()
     joins = frame(at, "without_metadata")
     assert joins["without_metadata"].tolist() == [1] and joins["examples_without_metadata"].tolist() == ["99"]
     assert joins["metadata_without_interactions"].tolist() == [1]
-    at.button(key="data_save_btn").click().run()
+    seek(at, K.DATA_TABS, lambda: at.button(key="data_save_btn"), 4).click().run()
     ds = open_workspace(tmp_path / "ws").load_version("v3")
     assert ds.items.set_index("item_id").loc["10", "title"] == "甲"
     assert sorted(ds.interactions["item_id"]) == ["10", "10", "99"]
@@ -174,7 +181,7 @@ def test_english_labels(app):
     assert at.title[0].value.endswith(" Data")
     assert [tb.label for tb in at.tabs] == ["Active data", "Upload & clean", "Versions", "Export"]
     assert metric(at, "Users") == "800"
-    assert any("500 MB" in c.value for c in at.caption)
+    seek(at, K.DATA_TABS, lambda: next(c for c in at.caption if "500 MB" in c.value), 4)
 
 
 def test_suspicious_users_flagged_then_dropped_as_a_new_version(app, tmp_path):
@@ -182,14 +189,16 @@ def test_suspicious_users_flagged_then_dropped_as_a_new_version(app, tmp_path):
     rows = ["user_id,item_id,rating,timestamp"]
     rows += [f"bot,m{i},5,2021-01-01T00:{i // 60:02d}:{i % 60:02d}" for i in range(110)]
     rows += [f"fan,m{i},{1 + i % 5},2021-0{1 + i % 9}-01T00:00:00" for i in range(30)]
-    at.file_uploader(key="data_upload").set_value(("r.csv", ("\n".join(rows) + "\n").encode(), "text/csv")).run()
-    at.button(key="data_preview_btn").click().run()
+    seek(at, K.DATA_TABS, lambda: at.file_uploader(key="data_upload"), 4).set_value(
+        ("r.csv", ("\n".join(rows) + "\n").encode(), "text/csv")
+    ).run()
+    seek(at, K.DATA_TABS, lambda: at.button(key="data_preview_btn"), 4).click().run()
     sus = frame(at, "reason")
     assert sus["user_id"].tolist() == ["bot"]
-    at.button(key="data_save_btn").click().run()
+    seek(at, K.DATA_TABS, lambda: at.button(key="data_save_btn"), 4).click().run()
     assert metric(at, "用户") == "2"
     assert any("1 个可疑用户" in w.value and "bot" in w.value for w in at.warning)
-    at.button(key="data_drop_suspicious").click().run()
+    seek(at, K.DATA_TABS, lambda: at.button(key="data_drop_suspicious"), 4).click().run()
     assert not at.exception, [e.value for e in at.exception]
     ws = open_workspace(tmp_path / "ws")
     v = ws.list_versions()

@@ -10,7 +10,8 @@ from recsys_core.evaluation import KFold, evaluate
 from recsys_core.models import BiasBaseline, GlobalMean
 from recsys_core.store import open_workspace
 from tests.models.contract import planted_frame
-from tests.pages import page_app
+from tests.pages import page_app, seek
+from ui.state import K
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = str(ROOT / "views" / "4_models.py")
@@ -27,11 +28,11 @@ def test_compare_baseline_and_bias_shows_the_computed_metrics(page):
     at, ws, v = page
     assert at.title[0].value == ":material/science: 模型对比"  # a Material icon, not an emoji
     assert any("点击「训练并对比」" in i.value for i in at.info)  # what to do before the first run
-    at.multiselect(key="models_select").set_value(["baseline", "bias"])
-    at.slider(key="models_folds").set_value(3)
-    at.number_input(key="models_k").set_value(5)
+    seek(at, K.MODELS_TABS, lambda: at.multiselect(key="models_select"), 3).set_value(["baseline", "bias"])
+    seek(at, K.MODELS_TABS, lambda: at.slider(key="models_folds"), 3).set_value(3)
+    seek(at, K.MODELS_TABS, lambda: at.number_input(key="models_k"), 3).set_value(5)
     at.run()
-    at.button(key="models_train").click().run()
+    seek(at, K.MODELS_TABS, lambda: at.button(key="models_train"), 3).click().run()
     assert not at.exception, [e.value for e in at.exception]
     table = at.dataframe[0].value
     expected = (
@@ -52,13 +53,13 @@ def test_compare_baseline_and_bias_shows_the_computed_metrics(page):
 
 def test_tuning_and_use_best_parameters(page):
     at, ws, v = page
-    at.selectbox(key="models_tune_model").set_value("bias")
+    seek(at, K.MODELS_TABS, lambda: at.selectbox(key="models_tune_model"), 3).set_value("bias")
     at.run()
-    at.text_input(key="models_tune__bias__reg_u__values").set_value("0, 1000")
-    at.text_input(key="models_tune__bias__reg_i__values").set_value("10")
-    at.slider(key="models_tune_folds").set_value(2)
+    seek(at, K.MODELS_TABS, lambda: at.text_input(key="models_tune__bias__reg_u__values"), 3).set_value("0, 1000")
+    seek(at, K.MODELS_TABS, lambda: at.text_input(key="models_tune__bias__reg_i__values"), 3).set_value("10")
+    seek(at, K.MODELS_TABS, lambda: at.slider(key="models_tune_folds"), 3).set_value(2)
     at.run()
-    at.button(key="models_tune_run").click().run()
+    seek(at, K.MODELS_TABS, lambda: at.button(key="models_tune_run"), 3).click().run()
     assert not at.exception, [e.value for e in at.exception]
     res = at.dataframe[-1].value
     assert sorted(res["reg_u"].tolist()) == [0, 1000]
@@ -66,25 +67,28 @@ def test_tuning_and_use_best_parameters(page):
     best = at.session_state["models_tuning"]["result"].best_params
     assert best["reg_i"] == pytest.approx(10)
     assert any(s.value.startswith(f"最佳参数：reg_u = {best['reg_u']:g}, reg_i = 10（RMSE = ") for s in at.success)
-    at.button(key="models_tune_apply").click().run()
+    seek(at, K.MODELS_TABS, lambda: at.button(key="models_tune_apply"), 3).click().run()
     assert not at.exception
     best = at.session_state["models_tuning"]["result"].best_params
-    assert at.number_input(key="models_param__bias__reg_u").value == pytest.approx(best["reg_u"])
     assert any(
         f"reg_u = {best['reg_u']:g}, reg_i = 10" in x.value and "用户/影片偏置 · bias" in x.value for x in at.toast
     )
-    assert "bias" in at.multiselect(key="models_select").value
+    assert seek(at, K.MODELS_TABS, lambda: at.number_input(key="models_param__bias__reg_u"), 3).value == pytest.approx(
+        best["reg_u"]
+    )
+
+    assert "bias" in seek(at, K.MODELS_TABS, lambda: at.multiselect(key="models_select"), 3).value
 
 
 def test_save_and_reload_without_retraining(page):
     at, ws, v = page
-    at.multiselect(key="models_select").set_value(["bias"])
-    at.selectbox(key="models_split").set_value("random")
+    seek(at, K.MODELS_TABS, lambda: at.multiselect(key="models_select"), 3).set_value(["bias"])
+    seek(at, K.MODELS_TABS, lambda: at.selectbox(key="models_split"), 3).set_value("random")
     at.run()
-    at.button(key="models_train").click().run()
-    at.multiselect(key="models_save_pick").set_value(["bias"])
+    seek(at, K.MODELS_TABS, lambda: at.button(key="models_train"), 3).click().run()
+    seek(at, K.MODELS_TABS, lambda: at.multiselect(key="models_save_pick"), 3).set_value(["bias"])
     at.run()
-    at.button(key="models_save").click().run()
+    seek(at, K.MODELS_TABS, lambda: at.button(key="models_save"), 3).click().run()
     assert not at.exception, [e.value for e in at.exception]
     models = ws.list_models(data_version=v)
     assert models["name"].tolist() == ["bias"]
@@ -92,13 +96,15 @@ def test_save_and_reload_without_retraining(page):
     label = models["label"].iloc[0]  # a readable generated name, no JSON (issue 12 defect 4)
     assert label.startswith(f"bias · reg_u=15 · {v} · ") and "{" not in label
     assert any(label in s.value for s in at.success)
-    at.button(key="models_registry_load").click().run()
+    seek(at, K.MODELS_TABS, lambda: at.button(key="models_registry_load"), 3).click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("未重新训练" in s.value for s in at.success)
     reg = next(d.value for d in at.dataframe if "模型编号" in d.value.columns)
     assert reg["RMSE"].iloc[0] == pytest.approx(models["metrics"].iloc[0]["rmse"])
     assert reg["模型名称"].tolist() == [label]
-    assert at.selectbox(key="models_registry_pick").options == [f"{m} · {label}" for m in models["model_id"]]
+    assert seek(at, K.MODELS_TABS, lambda: at.selectbox(key="models_registry_pick"), 3).options == [
+        f"{m} · {label}" for m in models["model_id"]
+    ]
     assert reg["模型编号"].tolist() == models["model_id"].tolist()
     assert reg["参数"].iloc[0] == ", ".join(f"{k} = {v:g}" for k, v in models["params"].iloc[0].items())
     recs = at.dataframe[-1].value
@@ -122,9 +128,9 @@ def _no_times_page(tmp_path, monkeypatch, lang):
 
 def test_impossible_split_is_one_clear_line(tmp_path, monkeypatch):
     at = _no_times_page(tmp_path, monkeypatch, "zh")
-    at.selectbox(key="models_split").set_value("temporal")
+    seek(at, K.MODELS_TABS, lambda: at.selectbox(key="models_split"), 3).set_value("temporal")
     at.run()
-    at.button(key="models_train").click().run()
+    seek(at, K.MODELS_TABS, lambda: at.button(key="models_train"), 3).click().run()
     assert not at.exception
     errors = [e.value for e in at.error]
     assert len(errors) == 1 and "timestamps" in errors[0] and "\n" not in errors[0]
@@ -135,7 +141,7 @@ def test_english_labels_and_na_for_rankers(tmp_path, monkeypatch):
     # train in Chinese, then switch the language: the results re-render in English without retraining
     # (AppTest formats option labels in the test process, which always sees Chinese, so widgets are driven first)
     at = _no_times_page(tmp_path, monkeypatch, "zh")
-    at.button(key="models_train").click().run()
+    seek(at, K.MODELS_TABS, lambda: at.button(key="models_train"), 3).click().run()
     assert not at.exception and not at.error
     at.session_state["lang"] = "en"
     at.run()
@@ -146,7 +152,7 @@ def test_english_labels_and_na_for_rankers(tmp_path, monkeypatch):
     assert table["RMSE"].isna().tolist() == [False, True]  # popularity ranks only: N/A
     assert {"Coverage", "Hit rate@10"} <= set(table.columns)  # English headers start with a capital
     # the choice of models survives the language switch (Streamlit matches choices by their labels)
-    assert at.multiselect(key="models_select").value == ["baseline", "popularity"]
+    assert seek(at, K.MODELS_TABS, lambda: at.multiselect(key="models_select"), 3).value == ["baseline", "popularity"]
     assert not any("Choose at least one model" in i.value for i in at.info)
     summary = " ".join(m.value for m in at.markdown)
     assert "Popularity ranks films but does not predict ratings" in summary
@@ -154,12 +160,12 @@ def test_english_labels_and_na_for_rankers(tmp_path, monkeypatch):
 
 def test_a_failing_model_is_skipped_with_a_warning(page):
     at, ws, v = page
-    at.multiselect(key="models_select").set_value(["bias", "svd"])
+    seek(at, K.MODELS_TABS, lambda: at.multiselect(key="models_select"), 3).set_value(["bias", "svd"])
     at.run()
-    at.number_input(key="models_param__svd__n_factors").set_value(0)
-    at.slider(key="models_folds").set_value(2)
+    seek(at, K.MODELS_TABS, lambda: at.number_input(key="models_param__svd__n_factors"), 3).set_value(0)
+    seek(at, K.MODELS_TABS, lambda: at.slider(key="models_folds"), 3).set_value(2)
     at.run()
-    at.button(key="models_train").click().run()
+    seek(at, K.MODELS_TABS, lambda: at.button(key="models_train"), 3).click().run()
     assert not at.exception, [e.value for e in at.exception]
     warnings = [w.value for w in at.warning]
     assert len(warnings) == 1 and "svd" in warnings[0] and "n_factors" in warnings[0]

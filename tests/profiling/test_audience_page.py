@@ -9,8 +9,10 @@ from recsys_core.profiling.audience import target_audience
 from recsys_core.profiling.behaviour import compare_models, make_task
 from recsys_core.profiling.profiles import build_profiles, population_summary, profile_card
 from recsys_core.store import open_workspace
+from tests.pages import seek
+from ui.state import K
 
-from ..pages import page_app
+from ..pages import open_tab, page_app
 from .conftest import planted_dataset
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,9 +45,9 @@ def test_profiles_segments_behaviour_and_target(env):
     summ = population_summary(build_profiles(ds, tags=False)).set_index("metric")
     assert pop.loc["评分数", "均值"] == pytest.approx(round(summ.loc["n_ratings", "mean"], 1))
     assert pop.loc["平均评分", "均值"] == pytest.approx(round(summ.loc["mean_rating", "mean"], 3))
-    at.button(key="aud_profile_go").click().run()
+    seek(at, K.AUD_TABS, lambda: at.button(key="aud_profile_go"), 4).click().run()
     _ok(at)
-    at.text_input(key="aud_user").input("u1005").run()
+    seek(at, K.AUD_TABS, lambda: at.text_input(key="aud_user"), 4).input("u1005").run()
     _ok(at)
     card = profile_card(build_profiles(ds, tags=False), "u1005")
     shown = _df(at, "该用户")
@@ -53,13 +55,13 @@ def test_profiles_segments_behaviour_and_target(env):
     row = shown[shown.iloc[:, 0] == "相对大众的严苛度"].iloc[0]
     assert row.iloc[1] == pytest.approx(round(exp.loc["harshness", "user"], 3))
     assert row.iloc[2] == pytest.approx(round(exp.loc["harshness", "population_median"], 3))
-    at.text_input(key="aud_user").input("nobody").run()
+    seek(at, K.AUD_TABS, lambda: at.text_input(key="aud_user"), 4).input("nobody").run()
     assert any("not in this dataset" in w.value for w in at.warning)
 
     # --- segments: fixed k = 3, saved in the workspace, named personas
-    at.radio(key="aud_seg_kmode").set_value("fixed").run()
-    at.number_input(key="aud_seg_k").set_value(3).run()
-    at.button(key="aud_seg_go").click().run()
+    seek(at, K.AUD_TABS, lambda: at.radio(key="aud_seg_kmode"), 4).set_value("fixed").run()
+    seek(at, K.AUD_TABS, lambda: at.number_input(key="aud_seg_k"), 4).set_value(3).run()
+    seek(at, K.AUD_TABS, lambda: at.button(key="aud_seg_go"), 4).click().run()
     _ok(at)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["分群数"] == "3" and metrics["用户数"] == "60"
@@ -70,14 +72,14 @@ def test_profiles_segments_behaviour_and_target(env):
     for p in personas:
         assert p["name_zh"] in text
     # the filter other pages use
-    at.multiselect(key="segment_filter").select(0).run()
+    seek(at, K.AUD_TABS, lambda: at.multiselect(key="segment_filter"), 4).select(0).run()
     _ok(at)
     assert any("已选 20 位用户" in s.value for s in at.success)
 
     # --- behaviour prediction
-    at.selectbox(key="aud_beh_task").set_value("genre_like").run()
-    at.selectbox(key="aud_beh_genre").set_value("科幻").run()
-    at.button(key="aud_beh_go").click().run()
+    seek(at, K.AUD_TABS, lambda: at.selectbox(key="aud_beh_task"), 4).set_value("genre_like").run()
+    seek(at, K.AUD_TABS, lambda: at.selectbox(key="aud_beh_genre"), 4).set_value("科幻").run()
+    seek(at, K.AUD_TABS, lambda: at.button(key="aud_beh_go"), 4).click().run()
     _ok(at)
     bt = _df(at, "AUC")
     assert bt["模型"].tolist() == ["逻辑回归", "决策树", "随机森林"]
@@ -87,10 +89,10 @@ def test_profiles_segments_behaviour_and_target(env):
     assert any("是否给「科幻」影片打 ≥ 4 分" in m.value for m in at.markdown)
 
     # --- target audience of a film (item neighbours), top 10
-    at.selectbox(key="aud_tgt_model").set_value("neighbour").run()
-    at.selectbox(key="aud_tgt_item").set_value("F00").run()
-    at.number_input(key="aud_tgt_n").set_value(10).run()
-    at.button(key="aud_tgt_go").click().run()
+    seek(at, K.AUD_TABS, lambda: at.selectbox(key="aud_tgt_model"), 4).set_value("neighbour").run()
+    seek(at, K.AUD_TABS, lambda: at.selectbox(key="aud_tgt_item"), 4).set_value("F00").run()
+    seek(at, K.AUD_TABS, lambda: at.number_input(key="aud_tgt_n"), 4).set_value(10).run()
+    seek(at, K.AUD_TABS, lambda: at.button(key="aud_tgt_go"), 4).click().run()
     _ok(at)
     table = _df(at, "得分")
     exp = target_audience(ds, item_id="F00", model="neighbour", top=10).table
@@ -104,13 +106,13 @@ def test_profiles_segments_behaviour_and_target(env):
     # the segment column names each user's persona
     assert set(table["分群"]) <= {p["name_zh"] for p in personas}
     # validation: hide half the likers, lift metrics for the model and its peers
-    at.button(key="aud_tgt_validate").click().run()
+    seek(at, K.AUD_TABS, lambda: at.button(key="aud_tgt_validate"), 4).click().run()
     _ok(at)
     labels = [m.label for m in at.metric]
     assert any(lb.startswith("前 10% 提升 · 影片近邻") for lb in labels)
     assert any("热门度" in lb for lb in labels)
     # the many-film benchmark needs films with >= 30 likers; this small dataset has none: one clear line
-    at.button(key="aud_tgt_bench_go").click().run()
+    seek(at, K.AUD_TABS, lambda: at.button(key="aud_tgt_bench_go"), 4).click().run()
     _ok(at)
     assert any(s.state == "error" and "no film has at least 30 likers" in s.label for s in at.status)
 
@@ -124,9 +126,9 @@ def test_many_film_benchmark_matches_the_command(tmp_path, monkeypatch):
     ws.add_version(ds, kind="raw")
     at = AppTest.from_file(PAGE, default_timeout=180)
     at.run()
-    at.selectbox(key="aud_tgt_model").set_value("neighbour").run()
-    at.number_input(key="aud_tgt_bench_n").set_value(3).run()
-    at.button(key="aud_tgt_bench_go").click().run()
+    seek(at, K.AUD_TABS, lambda: at.selectbox(key="aud_tgt_model"), 4).set_value("neighbour").run()
+    seek(at, K.AUD_TABS, lambda: at.number_input(key="aud_tgt_bench_n"), 4).set_value(3).run()
+    seek(at, K.AUD_TABS, lambda: at.button(key="aud_tgt_bench_go"), 4).click().run()
     _ok(at)
     from recsys_core.profiling.audience import evaluate_lift
     from ui.audience import rating_peer
@@ -149,11 +151,11 @@ def test_many_film_benchmark_matches_the_command(tmp_path, monkeypatch):
 
 def test_new_film_needs_a_description(env):
     at, ws, ds, truth = env
-    at.radio(key="aud_tgt_mode").set_value("new").run()
-    at.button(key="aud_tgt_go").click().run()
+    seek(at, K.AUD_TABS, lambda: at.radio(key="aud_tgt_mode"), 4).set_value("new").run()
+    seek(at, K.AUD_TABS, lambda: at.button(key="aud_tgt_go"), 4).click().run()
     assert any("至少选择一个类型" in w.value for w in at.warning)
-    at.multiselect(key="aud_tgt_genres").select("喜剧").run()
-    at.button(key="aud_tgt_go").click().run()
+    seek(at, K.AUD_TABS, lambda: at.multiselect(key="aud_tgt_genres"), 4).select("喜剧").run()
+    seek(at, K.AUD_TABS, lambda: at.button(key="aud_tgt_go"), 4).click().run()
     _ok(at)
     table = _df(at, "得分")
     assert len(table) == 60  # a new film: every user is a candidate, top 100 keeps all 60
@@ -165,29 +167,35 @@ def test_auto_k_curve_pick_another_k_and_saved_view(env):
     at, ws, ds, truth = env
     from recsys_core.profiling.segments import fit_segments
 
-    at.button(key="aud_seg_go").click().run()  # auto k (silhouette over 2..10)
+    seek(at, K.AUD_TABS, lambda: at.button(key="aud_seg_go"), 4).click().run()  # auto k (silhouette over 2..10)
     _ok(at)
     prof = build_profiles(ds, tags=False)
     auto = fit_segments(prof, "auto", "kmeans", random_state=0, include_demographics=True, ds=ds)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["分群数"] == str(auto.k)
     assert metrics["轮廓系数"] == f"{auto.silhouette:.3f}"
-    pick = at.selectbox(key="aud_seg_pick")
-    assert pick.options == [f"k = {k}（{s:.3f}）" for k, s in zip(auto.curve["k"], auto.curve["silhouette"])]
+    pick = seek(at, K.AUD_TABS, lambda: at.selectbox(key="aud_seg_pick"), 4)
+    assert pick.options == [f"k = {k}（轮廓系数 {s:.3f}）" for k, s in zip(auto.curve["k"], auto.curve["silhouette"])]
     assert pick.value == auto.k
     # picking another k re-segments with it, saves it, and keeps the curve
     other = 4 if auto.k != 4 else 5
-    at.selectbox(key="aud_seg_pick").set_value(other).run()
+    seek(at, K.AUD_TABS, lambda: at.selectbox(key="aud_seg_pick"), 4).set_value(other).run()
     _ok(at)
     assert {m.label: m.value for m in at.metric}["分群数"] == str(other)
-    assert at.radio(key="aud_seg_kmode").value == "fixed" and at.number_input(key="aud_seg_k").value == other
-    assert at.selectbox(key="aud_seg_pick").value == other  # the curve and its picker are still shown
+    assert (
+        seek(at, K.AUD_TABS, lambda: at.radio(key="aud_seg_kmode"), 4).value == "fixed"
+        and seek(at, K.AUD_TABS, lambda: at.number_input(key="aud_seg_k"), 4).value == other
+    )
+    assert (
+        seek(at, K.AUD_TABS, lambda: at.selectbox(key="aud_seg_pick"), 4).value == other
+    )  # the curve and its picker are still shown
     mem, personas = ws.segments(ds.version)
     assert len(personas) == other and mem["segment"].nunique() == other
     # a new session shows the saved personas without re-segmenting
     at2 = AppTest.from_file(PAGE, default_timeout=180)
     at2.run()
     _ok(at2)
+    open_tab(at2, K.AUD_TABS, 1).run()
     assert any(f"最近保存的分群（{other} 群）" in i.value for i in at2.info)
     text = " ".join(m.value for m in at2.markdown)
     assert all(p["name_zh"] in text for p in personas)

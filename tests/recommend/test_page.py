@@ -8,10 +8,12 @@ from streamlit.testing.v1 import AppTest
 
 from recsys_core.recommend import Engine, Filters, cold_scores
 from recsys_core.store import open_workspace
+from tests.pages import seek
 from ui.markup import md_text
 from ui.sentences import reason_sentence
+from ui.state import K
 
-from ..pages import page_app
+from ..pages import open_tab, page_app
 from .fixtures import tiny_dataset
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,8 +27,8 @@ def env(tmp_path, monkeypatch):
 
 
 def _fit(at, name="svd"):
-    at.selectbox(key="rec_new_model").set_value(name)
-    at.button(key="rec_fit").click().run()
+    seek(at, K.REC_TABS, lambda: at.selectbox(key="rec_new_model"), 4).set_value(name)
+    seek(at, K.REC_TABS, lambda: at.button(key="rec_fit"), 4).click().run()
     assert not at.exception, [e.value for e in at.exception]
 
 
@@ -53,7 +55,7 @@ def test_browse_lists_top_n_with_reasons_filters_and_segments(env):
     _fit(at)
     models = ws.list_models()
     assert models["name"].tolist() == ["svd"] and models["data_version"].tolist() == ["v1"]
-    user = at.text_input(key="rec_user_id").value
+    user = seek(at, K.REC_TABS, lambda: at.text_input(key="rec_user_id"), 4).value
     assert user == "u01"
     _, _, exp = _expected(ws, "u01")
     assert [title for _, title in _cards(at)] == exp["title"].tolist()
@@ -66,11 +68,11 @@ def test_browse_lists_top_n_with_reasons_filters_and_segments(env):
     assert any("影片" in m.value and "★" in m.value for m in at.markdown)
     assert str(int(top["rating"].iloc[0])) in " ".join(m.value for m in at.markdown if "★" in m.value)
 
-    at.text_input(key="rec_user_id").input("u02").run()
+    seek(at, K.REC_TABS, lambda: at.text_input(key="rec_user_id"), 4).input("u02").run()
     _, _, exp2 = _expected(ws, "u02")
     assert [title for _, title in _cards(at)] == exp2["title"].tolist()
 
-    at.multiselect(key="rec_genres").select("科幻").run()
+    seek(at, K.REC_TABS, lambda: at.multiselect(key="rec_genres"), 4).select("科幻").run()
     _, _, exp3 = _expected(ws, "u02", filters=Filters(genres=("科幻",)))
     cards = _cards(at)
     assert [title for _, title in cards] == exp3["title"].tolist() and len(cards) > 0
@@ -80,7 +82,7 @@ def test_browse_lists_top_n_with_reasons_filters_and_segments(env):
     served = ws.events(kind="recommendations_served")
     assert len(served) == 3 and set(p["user_id"] for p in served["payload"]) == {"u01", "u02"}
 
-    at.text_input(key="rec_user_id").input("nobody").run()
+    seek(at, K.REC_TABS, lambda: at.text_input(key="rec_user_id"), 4).input("nobody").run()
     assert "找不到用户 nobody" in " ".join(w.value for w in at.warning)
 
     # segments saved by the Audience page make the segment picker appear
@@ -91,8 +93,8 @@ def test_browse_lists_top_n_with_reasons_filters_and_segments(env):
         {},
     )
     at.run()
-    at.radio(key="rec_find").set_value("segment").run()
-    assert at.selectbox(key="rec_segment_user").options == ["u03", "u05"]
+    seek(at, K.REC_TABS, lambda: at.radio(key="rec_find"), 4).set_value("segment").run()
+    assert seek(at, K.REC_TABS, lambda: at.selectbox(key="rec_segment_user"), 4).options == ["u03", "u05"]
     _, _, exp4 = _expected(ws, "u03", filters=Filters(genres=("科幻",)))  # the genre filter is still on
     assert [title for _, title in _cards(at)] == exp4["title"].tolist()
 
@@ -116,13 +118,13 @@ def test_feedback_is_stored_and_retrain_registers_a_new_version_and_shows_change
     titles = dict(zip(exp["item_id"], exp["title"], strict=True))
     assert titles[hidden] not in shown  # "not interested" drops it at once
 
-    at.button(key="rec_retrain").click().run()
+    seek(at, K.REC_TABS, lambda: at.button(key="rec_retrain"), 4).click().run()
     assert not at.exception, [e.value for e in at.exception]
     models = ws.list_models().sort_values("created")
     assert len(models) == 2
     new = models.iloc[-1]
     assert new["note"] == "retrained:3" and new["metrics"] == {"feedback_events": 3}
-    assert at.selectbox(key="rec_model").value == new["model_id"]
+    assert seek(at, K.REC_TABS, lambda: at.selectbox(key="rec_model"), 4).value == new["model_id"]
     assert any("列表变化" in s.value for s in at.subheader)
     shown = [t for _, t in _cards(at)]
     assert titles[liked] not in shown and titles[rated] not in shown  # now part of the user's history
@@ -137,10 +139,12 @@ def test_feedback_is_stored_and_retrain_registers_a_new_version_and_shows_change
 def test_cold_start_visitor_gets_a_list_and_is_saved(env):
     at, ws = env
     _fit(at)
+    open_tab(at, K.REC_TABS, 1).run()
     cold_keys = [s.key for s in at.selectbox if s.key and s.key.startswith("rec_cold_rate_")]
     assert len(cold_keys) == 10
     items = [k.removeprefix("rec_cold_rate_") for k in cold_keys]
-    at.multiselect(key="rec_cold_genres").select("科幻").run()
+    seek(at, K.REC_TABS, lambda: at.multiselect(key="rec_cold_genres"), 4).select("科幻").run()
+    open_tab(at, K.REC_TABS, 1).run()
     cold_keys = [s.key for s in at.selectbox if s.key and s.key.startswith("rec_cold_rate_")]
     items = [k.removeprefix("rec_cold_rate_") for k in cold_keys]
     first_genres = tiny_dataset().items.set_index("item_id").loc[items[0], "genres"]
@@ -148,7 +152,7 @@ def test_cold_start_visitor_gets_a_list_and_is_saved(env):
     ratings = dict(zip(items[:4], [5.0, 5.0, 1.0, 1.0], strict=True))
     for i, v in ratings.items():
         at.selectbox(key=f"rec_cold_rate_{i}").set_value(v)
-    at.button(key="rec_cold_go").click().run()
+    seek(at, K.REC_TABS, lambda: at.button(key="rec_cold_go"), 4).click().run()
     assert not at.exception, [e.value for e in at.exception]
     msg = " ".join(s.value for s in at.success)
     assert "new\\-" in msg  # shown as Markdown text: "new-..."
@@ -167,7 +171,7 @@ def test_cold_start_visitor_gets_a_list_and_is_saved(env):
     assert cold_like == exp["item_id"].tolist()
     assert not set(ratings) & set(cold_like)
     # the visitor can be browsed by id afterwards
-    at.text_input(key="rec_user_id").input(uid).run()
+    seek(at, K.REC_TABS, lambda: at.text_input(key="rec_user_id"), 4).input(uid).run()
     assert any(uid in c.value and "冷启动" in c.value for c in at.caption)
     browse = [b.key.removeprefix("rec_fb_like_") for b in at.button if b.key and b.key.startswith("rec_fb_like_")]
     assert len(browse) == 10 and not set(ratings) & set(browse)
@@ -229,8 +233,8 @@ def test_models_registered_elsewhere_without_item_metadata_still_show_titles(env
 def test_diversity_slider_and_vector_choice_rerank_the_list(env):
     at, ws = env
     _fit(at)
-    at.slider(key="rec_diversity").set_value(0.7)
-    at.selectbox(key="rec_div_features").set_value("latent").run()
+    seek(at, K.REC_TABS, lambda: at.slider(key="rec_diversity"), 4).set_value(0.7)
+    seek(at, K.REC_TABS, lambda: at.selectbox(key="rec_div_features"), 4).set_value("latent").run()
     assert not at.exception, [e.value for e in at.exception]
     _, _, exp = _expected(ws, "u01", diversity=0.7, features="latent")
     _, _, plain = _expected(ws, "u01")
@@ -252,11 +256,12 @@ def test_ratings_only_dataset_without_item_metadata(tmp_path, monkeypatch):
     _fit(at, "bias")
     cards = _cards(at)
     assert len(cards) == 10 and all(title.startswith("m") for _, title in cards)  # ids stand in for titles
+    open_tab(at, K.REC_TABS, 1).run()
     cold = [s.key for s in at.selectbox if s.key and s.key.startswith("rec_cold_rate_")]
     assert len(cold) == 10  # the most-rated films when there are no genres
     for k, v in zip(cold[:3], [5.0, 4.0, 1.0], strict=True):
-        at.selectbox(key=k).set_value(v)
-    at.button(key="rec_cold_go").click().run()
+        seek(at, K.REC_TABS, lambda k=k: at.selectbox(key=k), 4).set_value(v)
+    seek(at, K.REC_TABS, lambda: at.button(key="rec_cold_go"), 4).click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert "new\\-" in " ".join(s.value for s in at.success)
 

@@ -8,6 +8,8 @@ from streamlit.testing.v1 import AppTest
 
 from recsys_core.store import open_workspace
 from recsys_core.text import sentiment as S
+from tests.pages import seek
+from ui.state import K
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = str(ROOT / "views" / "3_reviews.py")
@@ -34,14 +36,14 @@ def env(tmp_path, monkeypatch, zh_dataset):
 
 
 def _df(at, column):
-    return next(d.value for d in at.dataframe if column in d.value.columns)
+    return seek(at, K.REV_TABS, lambda: next(d.value for d in at.dataframe if column in d.value.columns), 5)
 
 
 def test_run_sentiment_and_read_the_views(env):
     at, ws, ds = env
     assert any("运行情感分析" in i.value for i in at.info)
-    assert at.radio(key="rev_method__zh").value == "stars"
-    at.button(key="rev_run").click().run()
+    assert seek(at, K.REV_TABS, lambda: at.radio(key="rev_method__zh"), 5).value == "stars"
+    seek(at, K.REV_TABS, lambda: at.button(key="rev_run"), 5).click().run()
     assert not at.exception, [e.value for e in at.exception]
     expected = S.score_dataset(ds, "stars", workspace=ws)  # cached by the page run: same numbers
     metrics = {m.label: m.value for m in at.metric}
@@ -58,8 +60,9 @@ def test_run_sentiment_and_read_the_views(env):
         round(expected.frame.loc[expected.frame.item_id == "M1", "score"].mean(), 3)
     )
     m1 = expected.frame[expected.frame.item_id == "M2"]  # the film with most reviews is selected first
-    assert metrics["短评数"] == str(len(m1))
-    assert metrics["平均情感分"] == f"{m1['score'].mean():.3f}"
+    film_metrics = {m.label: m.value for m in at.metric}  # the Films tab is open now
+    assert film_metrics["短评数"] == str(len(m1))
+    assert film_metrics["平均情感分"] == f"{m1['score'].mean():.3f}"
     seg = _df(at, "人群")
     assert seg["短评数"].sum() == 46
     kw = _df(at, "关键词")
@@ -68,18 +71,18 @@ def test_run_sentiment_and_read_the_views(env):
     assert aspects.iloc[0]["方面"] == "剧情"
 
     # complaints side, for one film
-    at.radio(key="rev_kw_side__zh").set_value("negative").run()
+    seek(at, K.REV_TABS, lambda: at.radio(key="rev_kw_side__zh"), 5).set_value("negative").run()
     kw = _df(at, "关键词")
     assert "无聊" in kw["关键词"].tolist()
-    at.radio(key="rev_kw_scope__zh").set_value("film").run()
-    at.selectbox(key="rev_kw_item").set_value("M1").run()
+    seek(at, K.REV_TABS, lambda: at.radio(key="rev_kw_scope__zh"), 5).set_value("film").run()
+    seek(at, K.REV_TABS, lambda: at.selectbox(key="rev_kw_item"), 5).set_value("M1").run()
     assert not at.exception, [e.value for e in at.exception]
-    at.radio(key="rev_kw_chart__zh").set_value("cloud").run()
+    seek(at, K.REV_TABS, lambda: at.radio(key="rev_kw_chart__zh"), 5).set_value("cloud").run()
     assert not at.exception, [e.value for e in at.exception]
 
     # the SnowNLP baseline is shown as such
-    at.radio(key="rev_method__zh").set_value("snownlp").run()
-    at.button(key="rev_run").click().run()
+    seek(at, K.REV_TABS, lambda: at.radio(key="rev_method__zh"), 5).set_value("snownlp").run()
+    seek(at, K.REV_TABS, lambda: at.button(key="rev_run"), 5).click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("基线" in w.value for w in at.warning)
 
@@ -87,7 +90,7 @@ def test_run_sentiment_and_read_the_views(env):
     at.session_state["lang"] = "en"
     at.run()
     assert not at.exception, [e.value for e in at.exception]
-    assert at.radio(key="rev_method__en").value == "snownlp"
+    assert seek(at, K.REV_TABS, lambda: at.radio(key="rev_method__en"), 5).value == "snownlp"
     assert any("baseline" in w.value for w in at.warning)
 
     # a new session (another browser, or after a restart) shows the saved results without a new run
