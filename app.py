@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from ui import auth
@@ -10,7 +12,9 @@ from ui.i18n import t
 from ui.services import active_version_id, choose_version, dataset, workspace
 from ui.state import K, init_state
 
-st.set_page_config(page_title="CineLens 影镜", page_icon=":material/movie:", layout="wide")
+# the tab icon ships with the app (a material-icon name would be fetched from fonts.gstatic.com)
+ICON = Path(__file__).resolve().parent / "ui" / "assets" / "icon.png"
+st.set_page_config(page_title="CineLens 影镜", page_icon=str(ICON), layout="wide")
 init_state()
 
 # (script, title key, icon, url path)

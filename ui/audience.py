@@ -328,10 +328,14 @@ def affinity_chart(c: dict, n: int = 12) -> go.Figure | None:
     if g is None or g.empty:
         return None
     g = g.head(n)
-    fig = px.bar(g, x="label", y="lift", title=t("aud.chart.affinity"), color_discrete_sequence=PALETTE)
-    fig.add_hline(y=1.0, line_dash="dot", annotation_text=t("aud.chart.population"))
-    fig.update_layout(xaxis_title="", yaxis_title=t("aud.chart.lift"))
-    return style(fig, 320)
+    # horizontal bars: genre names read level, however many there are
+    fig = px.bar(
+        g, y="label", x="lift", orientation="h", title=t("aud.chart.affinity"), color_discrete_sequence=PALETTE
+    )
+    fig.add_vline(x=1.0, line_dash="dot", annotation_text=t("aud.chart.population"), annotation_position="top")
+    fig.update_yaxes(autorange="reversed")
+    fig.update_layout(yaxis_title="", xaxis_title=t("aud.chart.lift"))
+    return style(fig, max(260, 26 * len(g) + 90))
 
 
 def population_genre_chart(prof: pd.DataFrame) -> go.Figure | None:
@@ -342,9 +346,12 @@ def population_genre_chart(prof: pd.DataFrame) -> go.Figure | None:
         return None
     d = pd.DataFrame({"genre": [genre_label(g, lang()) for g in share], "share": list(share.values())})
     d = d.sort_values("share", ascending=False)
-    fig = px.bar(d, x="genre", y="share", title=t("aud.chart.pop_genres"), color_discrete_sequence=PALETTE)
-    fig.update_layout(xaxis_title="", yaxis_title="", yaxis_tickformat=".0%")
-    return style(fig, 300)
+    fig = px.bar(
+        d, y="genre", x="share", orientation="h", title=t("aud.chart.pop_genres"), color_discrete_sequence=PALETTE
+    )
+    fig.update_yaxes(autorange="reversed")
+    fig.update_layout(xaxis_title="", yaxis_title="", xaxis_tickformat=".0%")
+    return style(fig, max(260, 22 * len(d) + 90))
 
 
 def distribution_chart(prof: pd.DataFrame, column: str, user_value=None) -> go.Figure:
@@ -353,9 +360,19 @@ def distribution_chart(prof: pd.DataFrame, column: str, user_value=None) -> go.F
         v.to_frame(metric_label(column)), x=metric_label(column), nbins=30, color_discrete_sequence=PALETTE
     )
     if user_value is not None and not pd.isna(user_value):
-        fig.add_vline(x=float(user_value), line_color="crimson", annotation_text=t("aud.chart.this_user"))
+        # the marker's label sits above the plot, never on a bar
+        fig.add_vline(x=float(user_value), line_color="crimson", line_width=2)
+        fig.add_annotation(
+            x=float(user_value),
+            y=1.0,
+            yref="paper",
+            yanchor="bottom",
+            text=t("aud.chart.this_user"),
+            showarrow=False,
+            font=dict(color="crimson"),
+        )
     fig.update_layout(bargap=0.05, yaxis_title=t("common.users"))
-    return style(fig, 260)
+    return style(fig, 280)
 
 
 def silhouette_chart(curve: pd.DataFrame, chosen: int) -> go.Figure:

@@ -181,14 +181,23 @@ def compare_histogram(
         c = ds.ratings["rating"].value_counts().sort_index()
         fig.add_bar(x=[f"{v:g}" for v in c.index], y=c.values, name=name, marker_color=color)
     fig.update_layout(barmode="group", title=title, xaxis_title=xlabel, yaxis_title=ylabel)
-    return charts.style(fig, height=300)
+    return charts.legend_below(charts.style(fig, height=300))
+
+
+def funnel_steps(report, labels: dict | None = None) -> list[tuple[str, int]]:
+    """(label, rows left) for the input and each step that removed rows; steps that removed none are left out."""
+    labels = labels or {}
+    out = [(labels.get("input", "input"), int(report.rows_in))]
+    for s in report.steps:
+        if int(s.rows_out) != int(s.rows_in):
+            out.append((f"{labels.get(s.name, s.name)} (−{int(s.rows_in) - int(s.rows_out):,})", int(s.rows_out)))
+    return out
 
 
 def funnel_chart(report, labels: dict | None = None) -> go.Figure:
-    f = report.funnel()
-    names = [labels.get(s, s) if labels else s for s in f["stage"]]
-    fig = go.Figure(go.Funnel(y=names, x=f["rows"], textinfo="value+percent initial", marker_color=charts.PALETTE[1]))
-    return charts.style(fig, height=420)
+    steps = funnel_steps(report, labels)
+    title = t("data.funnel_title", n=len(steps) - 1) if len(steps) > 1 else t("data.funnel_none")
+    return charts.funnel(steps, title)
 
 
 def step_detail(report, step, t) -> str:
@@ -281,7 +290,7 @@ def audit_table(ws, limit: int = 50) -> pd.DataFrame:
 
 def _fmt(v) -> str:
     if v is None or (isinstance(v, float) and v != v):
-        return ""
+        return "—"
     if isinstance(v, float):
         return f"{v:.4g}"
     if isinstance(v, int):
@@ -290,8 +299,42 @@ def _fmt(v) -> str:
 
 
 def compare_table(a, b) -> pd.DataFrame:
-    """compare_datasets as text (one type per column, so every cell displays)."""
+    """compare_datasets as text (one type per column, so every cell displays), measures in the UI language."""
     df = compare_datasets(a, b)
     for c in ("a", "b", "difference"):
         df[c] = df[c].map(_fmt)
+    df["measure"] = [t(f"data.measure.{m}") if has(f"data.measure.{m}") else m for m in df["measure"]]
     return df
+
+
+def detected_table(result) -> pd.DataFrame:
+    """The tables found in an upload, with what each holds in the UI language."""
+    df = result.describe()
+    if "role" in df:
+        df["role"] = [t(f"data.role.{r}") if has(f"data.role.{r}") else r for r in df["role"]]
+    return df.fillna("—")
+
+
+def suspicious_table(users: list[dict]) -> pd.DataFrame:
+    """Flagged users with the rule that caught them, worded in the UI language; a dash for no time span."""
+    rows = []
+    for u in users:
+        rule = u.get("rule", "burst")
+        reason = t(
+            f"data.sus.{rule}",
+            n=u.get("burst", 0),
+            rating=f"{u.get('rating', 0):g}",
+            window=f"{u.get('window') or 0:g}",
+        )
+        minutes = u.get("minutes")
+        rows.append(
+            {
+                "user_id": u["user_id"],
+                "ratings": u["ratings"],
+                "rating": u.get("rating"),
+                "burst": u.get("burst"),
+                "minutes": "—" if minutes is None else f"{minutes:g}",
+                "reason": reason,
+            }
+        )
+    return pd.DataFrame(rows)

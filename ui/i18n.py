@@ -46,8 +46,10 @@ DYNAMIC_PREFIXES = (
     "col.",
     "data.header.",
     "data.kind.",
+    "data.measure.",
     "data.note.",
     "data.role.",
+    "data.sus.",
     "detail.",
     "err.",
     "field.",
@@ -73,6 +75,7 @@ DYNAMIC_PREFIXES = (
     "rec.note.",
     "rec.reason.",
     "rec.retrain.",
+    "region.",
     "rev.kw.chart.",
     "rev.kw.scope.",
     "rev.kw.side.",
@@ -127,3 +130,9 @@ def note_text(note, prefix: str) -> str:
     if not has(key):
         return note
     return t(key, n=int(arg)) if arg.isdigit() else t(key)
+
+
+def region_label(value) -> str:
+    """A region (a data value such as 韩国) in the UI language; regions the catalogue lacks stay as written."""
+    key = f"region.{value}"
+    return t(key) if has(key) else str(value)

@@ -26,7 +26,7 @@ from recsys_core.evaluation.tuning import Range, candidates
 from recsys_core.models import REGISTRY, make_model
 
 from . import budget, sentences
-from .charts import PALETTE, style
+from .charts import PALETTE, palette, style
 from .i18n import lang, t
 from .services import lab
 from .state import K
@@ -298,6 +298,12 @@ def display_table(ev: Evaluation):
     return shown.style.apply(highlight, axis=0).format(precision=4, na_rep="N/A")
 
 
+def table_columns(ev: Evaluation) -> dict:
+    """Compact numeric columns so all metrics of many models fit across the page (headers show in full on hover)."""
+    cols = {metric_name(c): st.column_config.NumberColumn(width="small") for c in summary_frame(ev).columns}
+    return {"_index": st.column_config.TextColumn(width="medium"), **cols}
+
+
 def per_fold_frame(ev: Evaluation) -> pd.DataFrame:
     df = ev.folds.copy()
     df["fold"] = df["fold"] + 1
@@ -328,7 +334,7 @@ def bar_chart(ev: Evaluation, column: str) -> go.Figure:
         y="mean",
         error_y="std" if n_fold_rows(ev) > 1 else None,
         color="model",
-        color_discrete_sequence=PALETTE,
+        color_discrete_sequence=palette(len(df)),
         title=t("models.bar_title", metric=metric_name(column)),
         labels={"model": t("models.model"), "mean": metric_name(column)},
     )
@@ -349,7 +355,7 @@ def curves_chart(ev: Evaluation, metric: str) -> go.Figure:
         y=metric,
         color="model",
         markers=True,
-        color_discrete_sequence=PALETTE,
+        color_discrete_sequence=palette(c["model"].nunique()),
         title=t("models.curve_title", metric=metric_name(metric)),
         labels={"k": "K", metric: metric_name(metric), "model": t("models.model")},
     )
@@ -370,21 +376,24 @@ def tradeoff_chart(ev: Evaluation, column: str) -> go.Figure:
         df,
         x="seconds",
         y="value",
-        text="model",
         color="model",
         log_x=True,
-        color_discrete_sequence=PALETTE,
+        color_discrete_sequence=palette(len(df)),
         title=t("models.trade_title", metric=metric_name(column)),
-        labels={"seconds": t("models.seconds_axis"), "value": metric_name(column)},
+        labels={"seconds": t("models.seconds_axis"), "value": metric_name(column), "model": t("models.model")},
+        hover_name="model",
     )
-    fig.update_traces(textposition="top center", marker=dict(size=12), cliponaxis=False)
-    fig.update_layout(showlegend=False)
+    # names in the legend and on hover, not as text beside the points: with many models they overlapped
+    fig.update_traces(marker=dict(size=13, line=dict(width=1, color="white")), cliponaxis=False)
+    fig.update_layout(legend=dict(orientation="v", yanchor="top", y=1, x=1.02, title_text=""))
     if len(df):
         lo, hi = np.log10(max(df["seconds"].min(), 1e-6)), np.log10(max(df["seconds"].max(), 1e-6))
         fig.update_xaxes(range=[lo - 0.4, hi + 0.4], **log_ticks(lo - 0.4, hi + 0.4))
         span = float(df["value"].max() - df["value"].min()) or abs(float(df["value"].max())) * 0.1 or 0.1
         fig.update_yaxes(range=[df["value"].min() - 0.15 * span, df["value"].max() + 0.25 * span])
-    return style(fig)
+    fig = style(fig, height=420)
+    fig.update_layout(legend=dict(orientation="v", yanchor="top", y=1, x=1.02, title_text=""))
+    return fig
 
 
 def log_ticks(lo: float, hi: float) -> dict:

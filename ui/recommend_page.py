@@ -21,7 +21,7 @@ from recsys_core.recommend import Engine, feedback_ratings
 from recsys_core.recommend.abtest import offline_ab
 from recsys_core.store import default_path
 
-from . import sentences
+from . import charts, sentences
 from .charts import style
 from .i18n import lang, note_text, t
 from .services import dataset, lab, workspace
@@ -235,13 +235,24 @@ def feedback_view(fb: pd.DataFrame, eng: Engine, limit: int = 30) -> pd.DataFram
     view = fb.sort_values("event_id", ascending=False).head(limit)
     return pd.DataFrame(
         {
-            t("rec.col.time"): view["ts"],
+            t("rec.col.time"): pd.to_datetime(view["ts"]).dt.strftime("%m-%d %H:%M:%S"),
             t("rec.col.title"): view["item_id"].map(lambda i: titles.get(i, i)),
             t("rec.col.action"): view["action"].map(lambda a: t(f"rec.fb.{a}")),
-            t("rec.col.value"): view["value"],
-            t("rec.model"): view["model_id"],
+            # only a star rating carries a value; likes and dislikes show a dash, not "None"
+            t("rec.col.value"): view["value"].map(lambda v: "—" if pd.isna(v) else f"{float(v):g}"),
+            t("rec.model"): view["model_id"].map(lambda m: "—" if pd.isna(m) else str(m)),
         }
     )
+
+
+def feedback_columns() -> dict:
+    """Widths that fit the longest action (不感兴趣 / Not interested) and a whole model id."""
+    return {
+        t("rec.col.time"): st.column_config.TextColumn(width="small"),
+        t("rec.col.action"): st.column_config.TextColumn(width="small"),
+        t("rec.col.value"): st.column_config.TextColumn(width=60),
+        t("rec.model"): st.column_config.TextColumn(width="medium"),
+    }
 
 
 def change_counts(d: pd.DataFrame) -> dict:
@@ -252,13 +263,18 @@ def change_counts(d: pd.DataFrame) -> dict:
     }
 
 
+def _rank(v) -> str:
+    return "—" if pd.isna(v) else str(int(v))
+
+
 def changes_view(d: pd.DataFrame, eng: Engine) -> pd.DataFrame:
     titles = dict(zip(eng.cat.item_ids, eng.cat.titles, strict=False))
     return pd.DataFrame(
         {
             t("rec.col.title"): d["item_id"].map(lambda i: titles.get(i, i)),
-            t("rec.changes.before"): d["before"],
-            t("rec.changes.after"): d["after"],
+            # a film that entered the list had no rank before (and one that left has none after): a dash
+            t("rec.changes.before"): d["before"].map(_rank),
+            t("rec.changes.after"): d["after"].map(_rank),
             t("rec.changes.change"): d["change"].map(lambda c: t(f"rec.changes.{c}")),
         }
     )
@@ -421,7 +437,7 @@ def like_rate_chart(lr: pd.DataFrame, labels: dict) -> go.Figure:
     )
     fig.update_yaxes(range=[0, 1.05], tickformat=".0%")
     fig.update_xaxes(type="category")
-    return _legend_below(style(fig))
+    return charts.legend_below(style(fig))
 
 
 def offline_chart(summary: pd.DataFrame) -> go.Figure:

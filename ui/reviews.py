@@ -14,6 +14,7 @@ from recsys_core.text import keywords as KW
 from recsys_core.text import sentiment as S
 from recsys_core.text.aspects import aspect_summary
 
+from . import charts
 from .charts import PALETTE
 from .charts import style as _base_style
 from .i18n import lang, t
@@ -239,20 +240,26 @@ def trend_figure(res: S.SentimentResult, ds, items=None) -> go.Figure | None:
                 line=dict(color=PALETTE[k % len(PALETTE)]),
             )
     else:
-        fig.add_bar(x=w["week"], y=w["n"], name=t("rev.col.n"), yaxis="y2", marker_color="#dddddd")
-        fig.add_scatter(
-            x=w["week"], y=w["mean_score"], mode="lines+markers", name=t("rev.col.mean"), line=dict(color=PALETTE[0])
+        return charts.trend_with_counts(
+            w["week"], w["mean_score"], w["n"], t("rev.col.mean"), t("rev.col.n"), t("rev.trend_title"), lang()
         )
-        fig.update_layout(yaxis2=dict(overlaying="y", side="right", showgrid=False, title=t("rev.col.n")))
     fig.update_layout(title=t("rev.trend_title"), yaxis=dict(title=t("rev.col.mean"), range=[0, 1]))
+    charts.date_axis(fig, lang())
     return style(fig, height=360)
 
 
-def segment_table(res: S.SentimentResult, memberships) -> pd.DataFrame:
+def segment_label(k, personas=None) -> str:
+    """A segment's persona name in the UI language (its number when the run saved no persona)."""
+    from .audience import persona_names
+
+    return persona_names(personas).get(int(k)) or t("rev.segment_n", k=k)
+
+
+def segment_table(res: S.SentimentResult, memberships, personas=None) -> pd.DataFrame:
     s = S.by_segment(res.frame, memberships)
     return pd.DataFrame(
         {
-            t("rev.col.segment"): [t("rev.segment_n", k=k) for k in s["segment"]],
+            t("rev.col.segment"): [segment_label(k, personas) for k in s["segment"]],
             t("rev.col.n"): s["n"].astype(int),
             t("rev.col.mean"): s["mean_score"].astype(float).round(3),
             t("rev.col.pos"): s["positive_share"].astype(float).round(3),

@@ -3,7 +3,6 @@ versions (switch, compare, delete) and exports."""
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from recsys_core.data.cleaning import CleaningOptions
@@ -271,7 +270,7 @@ def show_report(report) -> None:
         show_table(joins)
     if report.suspicious_users:
         st.warning(t("data.suspicious", n=len(report.suspicious_users)))
-        show_table(pd.DataFrame(report.suspicious_users))
+        show_table(dp.suspicious_table(report.suspicious_users))
 
 
 def upload_section() -> None:
@@ -282,6 +281,7 @@ def upload_section() -> None:
     if flash:
         st.success(flash)
     uploaded = st.file_uploader(t("data.upload"), type=UPLOAD_TYPES, accept_multiple_files=True, key=K.DATA_UPLOAD)
+    st.caption(t("data.upload_howto", mb=dp.MAX_UPLOAD_MB))  # Streamlit's own uploader text cannot be translated
     if not uploaded:
         return
     files = [(f.name, f.getvalue()) for f in uploaded]
@@ -320,7 +320,7 @@ def upload_section() -> None:
             tables=len(result.tables),
         )
     )
-    show_table(result.describe())
+    show_table(dp.detected_table(result))
     for w in result.warnings:
         st.warning(w)
     overrides = mapping_forms(sig, result)

@@ -12,7 +12,7 @@ from recsys_core.profiling.segments import group_persona
 from ui import audience as U
 from ui import auth, budget, spark_results
 from ui.data_page import session_who
-from ui.i18n import lang, t
+from ui.i18n import lang, region_label, t
 from ui.markup import md_text
 from ui.models_page import keep_choices
 from ui.services import lab, require_dataset, workspace
@@ -134,7 +134,8 @@ for _ in opened(tab_prof):
                     st.markdown(f"**{t('aud.prof.top_genres')}**{U.colon()}" + U.sep().join(lists["top_genres_label"]))
                 for key_ in ("top_regions", "top_decades", "tags"):
                     if lists.get(key_):
-                        st.markdown(f"**{t('aud.prof.' + key_)}**{U.colon()}" + U.sep().join(map(str, lists[key_])))
+                        shown = map(region_label, lists[key_]) if key_ == "top_regions" else map(str, lists[key_])
+                        st.markdown(f"**{t('aud.prof.' + key_)}**{U.colon()}" + U.sep().join(shown))
                 if card["demographics"]:
                     st.markdown(
                         f"**{t('aud.prof.demographics')}**{U.colon()}"

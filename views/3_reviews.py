@@ -137,13 +137,13 @@ for _ in opened(tab_trend):
         st.plotly_chart(fig, key=K.REV_TREND_CHART)
 
 # ---------------------------------------------------------------------------- segments
-memberships, _personas = U.saved_segments(version)
+memberships, personas = U.saved_segments(version)
 for _ in opened(tab_seg):
     if memberships is None or len(memberships) == 0:
         st.info(t("rev.no_segments"))
         U.page_link("views/2_audience.py", t("rev.go_audience"), "👥")
     else:
-        seg = U.segment_table(res, memberships)
+        seg = U.segment_table(res, memberships, personas)
         st.dataframe(seg, hide_index=True, key=K.REV_SEGMENT_TABLE)
         st.plotly_chart(U.segment_figure(seg), key=K.REV_SEGMENT_CHART)
 
@@ -176,7 +176,7 @@ for _ in opened(tab_kw):
         else:
             segs = sorted(memberships["segment"].unique().tolist())
             seg_sel = st.selectbox(
-                t("rev.col.segment"), segs, key=K.REV_KW_SEGMENT, format_func=lambda k: t("rev.segment_n", k=k)
+                t("rev.col.segment"), segs, key=K.REV_KW_SEGMENT, format_func=lambda k: U.segment_label(k, personas)
             )
             users = memberships.loc[memberships["segment"] == seg_sel, "user_id"].tolist()
     kw, n_rows = U.keyword_table(

@@ -119,7 +119,7 @@ for _ in opened(tab_cmp):
             [run.get("requested", run["configs"]), run["protocol"]], sort_keys=True, default=str
         ) != json.dumps([configs, protocol], sort_keys=True, default=str):
             st.info(t("models.stale"))
-        st.dataframe(mp.display_table(ev), placeholder="N/A")
+        st.dataframe(mp.display_table(ev), placeholder="N/A", column_config=mp.table_columns(ev))
         st.caption(t("models.results_hint"))
 
         st.markdown(f"**{t('models.summary')}**")

@@ -29,7 +29,7 @@ from recsys_core.recommend.monitoring import (
 )
 from ui import auth, budget, sentences, spark_results
 from ui import recommend_page as R
-from ui.i18n import lang, t
+from ui.i18n import lang, region_label, t
 from ui.markup import html_text, md_text
 from ui.models_page import keep_choices
 from ui.services import require_dataset, workspace
@@ -37,7 +37,7 @@ from ui.state import K, init_state, keep_widgets, lazy_tabs, opened
 
 init_state()
 keep_widgets("rec_")
-keep_choices("recommend", (K.REC_GENRES, K.REC_COLD_GENRES))  # genre labels follow the UI language
+keep_choices("recommend", (K.REC_GENRES, K.REC_COLD_GENRES, K.REC_REGIONS))  # labels follow the UI language
 st.title(f":material/recommend: {t('nav.recommend')}")
 st.caption(t("rec.intro"))
 ds = require_dataset()
@@ -184,7 +184,11 @@ def filters_ui(eng) -> tuple[Filters, dict]:
             )
         with c3:
             regions = st.multiselect(
-                t("rec.f.regions"), cat.region_names, key=K.REC_REGIONS, placeholder=t("common.choose")
+                t("rec.f.regions"),
+                cat.region_names,
+                key=K.REC_REGIONS,
+                placeholder=t("common.choose"),
+                format_func=region_label,
             )
         c1, c2, c3, c4, c5 = st.columns([1, 1, 1.2, 1.2, 1.2])
         with c1:
@@ -344,7 +348,9 @@ def browse_tab() -> None:
         if fb.empty:
             st.caption(t("rec.no_feedback"))
         else:
-            st.dataframe(R.feedback_view(fb, eng), hide_index=True, key=K.REC_FB_TABLE)
+            st.dataframe(
+                R.feedback_view(fb, eng), hide_index=True, column_config=R.feedback_columns(), key=K.REC_FB_TABLE
+            )
     with right:
         st.subheader(t("rec.top_n", n=len(lst)))
         st.caption(t("rec.timing", ms=ms, model=R.registered_name(served_id)))

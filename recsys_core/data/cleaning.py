@@ -1258,7 +1258,8 @@ def suspicious_users(df: pd.DataFrame, min_count: int = 100, window_minutes: flo
                             "rating": val,
                             "burst": int(min_count),
                             "minutes": round(sp / 60e9, 2),
-                            "reason": f">= {min_count} ratings of {val:g} within {window_minutes:g} minutes",
+                            "rule": "burst",  # >= burst ratings of the same value within window minutes
+                            "window": float(window_minutes),
                         }
                     )
     no_ts_users = pd.Series(ucode[~has_ts.to_numpy()])
@@ -1276,7 +1277,8 @@ def suspicious_users(df: pd.DataFrame, min_count: int = 100, window_minutes: flo
                         "rating": float(row["first"]),
                         "burst": int(row["size"]),
                         "minutes": None,
-                        "reason": f"{int(row['size'])} ratings, all {row['first']:g}, no times",
+                        "rule": "constant",  # burst ratings, all the same value, no timestamps
+                        "window": None,
                     }
                 )
     out.sort(key=lambda d: -d["ratings"])

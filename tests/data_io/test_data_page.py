@@ -121,8 +121,8 @@ def test_versions_switch_compare_delete(app, tmp_path):
     assert vers["parent"].tolist() == ["—", "—", "v2"]
     assert vers["note"].tolist() == ["合成演示数据", "按读取原样保存的上传", "清洗后"]
     cmp = frame(at, "measure").set_index("measure")
-    assert cmp.loc["interactions", "a"] == "2" and cmp.loc["interactions", "b"] == "2"
-    assert cmp.loc["pairs_only_in_a", "a"] == "0"
+    assert cmp.loc["评分/短评行数", "a"] == "2" and cmp.loc["评分/短评行数", "b"] == "2"
+    assert cmp.loc["只在 A 中的（用户, 影片）对", "a"] == "0" and cmp.loc["平均评分", "b"] == "3.5"
     seek(at, K.DATA_TABS, lambda: at.selectbox(key="data_version_pick"), 4).set_value("v1").run()
     seek(at, K.DATA_TABS, lambda: at.button(key="data_activate"), 4).click().run()
     assert at.session_state["dataset_version"] == "v1"
@@ -195,6 +195,7 @@ def test_suspicious_users_flagged_then_dropped_as_a_new_version(app, tmp_path):
     seek(at, K.DATA_TABS, lambda: at.button(key="data_preview_btn"), 4).click().run()
     sus = frame(at, "reason")
     assert sus["user_id"].tolist() == ["bot"]
+    assert sus["reason"].tolist() == ["10 分钟内至少 100 条相同评分（5）"]
     seek(at, K.DATA_TABS, lambda: at.button(key="data_save_btn"), 4).click().run()
     assert metric(at, "用户") == "2"
     assert any("1 个可疑用户" in w.value and "bot" in w.value for w in at.warning)

@@ -114,6 +114,9 @@ def test_feedback_is_stored_and_retrain_registers_a_new_version_and_shows_change
     assert set(fb["model_id"]) == {model_id} and set(fb["data_version"]) == {"v1"}
     assert fb["session"].iloc[0] == at.session_state["session_id"]
     assert any("反馈记录（3 条）" in s.value for s in at.subheader)
+    table = next(d.value for d in at.dataframe if "动作" in d.value.columns)
+    assert table["分数"].tolist() == ["2", "—", "—"]  # newest first; only the rating has a value, never "None"
+    assert table["动作"].tolist() == ["打分", "不感兴趣", "喜欢"]
     shown = [t for _, t in _cards(at)]
     titles = dict(zip(exp["item_id"], exp["title"], strict=True))
     assert titles[hidden] not in shown  # "not interested" drops it at once
@@ -128,6 +131,9 @@ def test_feedback_is_stored_and_retrain_registers_a_new_version_and_shows_change
     assert any("列表变化" in s.value for s in at.subheader)
     shown = [t for _, t in _cards(at)]
     assert titles[liked] not in shown and titles[rated] not in shown  # now part of the user's history
+    changes = next(d.value for d in at.dataframe if "变化" in d.value.columns)
+    assert not changes.isin(["None", "nan", "<NA>"]).any().any()
+    assert "—" in set(changes.iloc[:, 1]) | set(changes.iloc[:, 2])  # entered or left: a dash, not NaN
     ch = at.session_state["rec_changes"]
     assert ch["before"][0] == liked and hidden not in ch["before"]  # the list as shown when retraining
     assert ch["from"] == model_id and ch["to"] == new["model_id"]
