@@ -50,7 +50,9 @@ def test_upload_clean_save(app, tmp_path):
     seek(at, K.DATA_TABS, lambda: at.file_uploader(key="data_upload"), 4).set_value(("影评.csv", GBK, "text/csv")).run()
     assert not at.exception, [e.value for e in at.exception]
     det = frame(at, "encoding")
-    assert det["encoding"].tolist() == ["GBK"] and det["role"].tolist() == ["interactions"]
+    assert det["encoding"].tolist() == ["GBK"] and det["role"].tolist() == [
+        "评分/短评"
+    ]  # what the table holds, in the UI language
     seek(at, K.DATA_TABS, lambda: at.button(key="data_preview_btn"), 4).click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert metric(at, "输入行数") == "5" and metric(at, "输出行数") == "2" and metric(at, "删除行数") == "3"
@@ -163,7 +165,7 @@ def test_several_files_one_dataset_with_join_report(app, tmp_path):
         [("ratings.csv", ratings, "text/csv"), ("films.csv", films, "text/csv")]
     ).run()
     roles = frame(at, "encoding").set_index("table")["role"].to_dict()
-    assert roles == {"ratings.csv": "interactions", "films.csv": "items"}
+    assert roles == {"ratings.csv": "评分/短评", "films.csv": "影片信息"}
     seek(at, K.DATA_TABS, lambda: at.button(key="data_preview_btn"), 4).click().run()
     joins = frame(at, "without_metadata")
     assert joins["without_metadata"].tolist() == [1] and joins["examples_without_metadata"].tolist() == ["99"]
