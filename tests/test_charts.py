@@ -23,9 +23,10 @@ def test_weekly_trend_line_is_drawn_over_the_bars_with_quarter_ticks_and_chinese
     assert bar.type == "bar" and bar.yaxis == "y" and line.type == "scatter" and line.yaxis == "y2"
     assert fig.layout.yaxis2.overlaying == "y" and fig.layout.yaxis2.dtick == 0.25
     assert list(fig.layout.yaxis2.range) == [0, 1] and fig.layout.yaxis.dtick == 50
-    assert fig.layout.xaxis.tickformat == "%-m月%-d日"
+    assert [s.value for s in fig.layout.xaxis.tickformatstops] == ["%-m月%-d日", "%Y年%-m月"]
+    assert fig.layout.legend.y < 0  # under the plot, not over the title
     en = charts.trend_with_counts(weeks, [0.5, 0.7, 0.6], [30, 90, 40], "Mean", "Reviews", "Weekly", "en")
-    assert en.layout.xaxis.tickformat == "%b %-d"
+    assert [s.value for s in en.layout.xaxis.tickformatstops] == ["%b %-d", "%b %Y"]
 
 
 def test_legend_below_clears_the_x_axis_title():

@@ -64,10 +64,16 @@ def legend_below(fig: go.Figure, x_title: bool = True) -> go.Figure:
 
 
 def date_axis(fig: go.Figure, language: str, axis: str = "xaxis") -> go.Figure:
-    """Dates written in the UI language (月/日 in Chinese, month names in English)."""
-    fmt = "%-m月%-d日" if language == "zh" else "%b %-d"
-    hover = "%Y年%-m月%-d日" if language == "zh" else "%b %-d, %Y"
-    fig.update_layout({axis: dict(tickformat=fmt, hoverformat=hover)})
+    """Dates written in the UI language: days (3月8日 / Mar 8) when the ticks are days or weeks apart,
+    months with their year (2024年3月 / Mar 2024) when they are months apart."""
+    zh = language == "zh"
+    week = 7 * 24 * 3600 * 1000
+    stops = [
+        dict(dtickrange=[None, 5 * week], value="%-m月%-d日" if zh else "%b %-d"),
+        dict(dtickrange=[5 * week, None], value="%Y年%-m月" if zh else "%b %Y"),
+    ]
+    hover = "%Y年%-m月%-d日" if zh else "%b %-d, %Y"
+    fig.update_layout({axis: dict(tickformatstops=stops, hoverformat=hover)})
     return fig
 
 
@@ -100,7 +106,7 @@ def trend_with_counts(x, means, counts, mean_name: str, count_name: str, title: 
         bargap=0.15,
     )
     date_axis(fig, language)
-    return style(fig, height=360)
+    return legend_below(style(fig, height=360), x_title=False)
 
 
 def funnel(steps: list[tuple[str, int]], title: str) -> go.Figure:

@@ -277,9 +277,22 @@ def best_per_column(df: pd.DataFrame) -> dict[str, str | None]:
     return out
 
 
-def display_table(ev: Evaluation):
+ACCURACY = ("rmse", "mae", "precision", "recall", "ndcg", "map", "hit_rate")
+
+
+def table_part(ev: Evaluation, part: str | None) -> list[str]:
+    """Columns of one half of the results: ``accuracy`` (rating error and ranking) or ``beyond`` (coverage,
+    diversity, novelty, personalization and seconds); None: all. Two halves fit across the page with many models."""
+    cols = list(summary_frame(ev).columns)
+    if part is None:
+        return cols
+    acc = [c for c in cols if base_metric(c) in ACCURACY]
+    return acc if part == "accuracy" else [c for c in cols if c not in acc]
+
+
+def display_table(ev: Evaluation, part: str | None = None):
     """The comparison table with translated headers, N/A for missing values and the best cell per metric highlighted."""
-    df = summary_frame(ev)
+    df = summary_frame(ev)[table_part(ev, part)]
     best = best_per_column(df)
     shown = df.copy()
     shown.index = [model_label(m) for m in df.index]
@@ -298,9 +311,9 @@ def display_table(ev: Evaluation):
     return shown.style.apply(highlight, axis=0).format(precision=4, na_rep="N/A")
 
 
-def table_columns(ev: Evaluation) -> dict:
-    """Compact numeric columns so all metrics of many models fit across the page (headers show in full on hover)."""
-    cols = {metric_name(c): st.column_config.NumberColumn(width="small") for c in summary_frame(ev).columns}
+def table_columns(ev: Evaluation, part: str | None = None) -> dict:
+    """Compact numeric columns so the metrics of many models fit across the page (headers show in full on hover)."""
+    cols = {metric_name(c): st.column_config.NumberColumn(width="small") for c in table_part(ev, part)}
     return {"_index": st.column_config.TextColumn(width="medium"), **cols}
 
 

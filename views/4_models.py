@@ -119,7 +119,8 @@ for _ in opened(tab_cmp):
             [run.get("requested", run["configs"]), run["protocol"]], sort_keys=True, default=str
         ) != json.dumps([configs, protocol], sort_keys=True, default=str):
             st.info(t("models.stale"))
-        st.dataframe(mp.display_table(ev), placeholder="N/A", column_config=mp.table_columns(ev))
+        for part in ("accuracy", "beyond"):  # two halves, so every column fits across the page with many models
+            st.dataframe(mp.display_table(ev, part), placeholder="N/A", column_config=mp.table_columns(ev, part))
         st.caption(t("models.results_hint"))
 
         st.markdown(f"**{t('models.summary')}**")

@@ -11,6 +11,8 @@ from pathlib import Path
 from .helpers import wait_for_app
 
 MAIN = "[data-testid='stMainBlockContainer']"
+PANEL = "[data-testid='stTabPanel']:visible [data-testid='stElementContainer']"
+OUTPUT = f"{MAIN} [data-testid='stDataFrame'], {MAIN} [data-testid='stPlotlyChart'], {MAIN} [data-testid='stMetric']"
 CJK = re.compile(r"[\u3400-\u9fff]")
 # (url path, Chinese heading, English heading, the click that produces the page's main output)
 PAGES = [
@@ -68,6 +70,8 @@ def _walk(page, shots: Path, lang: str, url: str, heading: str, problems: list) 
     for i, name in enumerate(names):
         if name is not None:
             tabs.nth(i).click()
+            # a lazy tab is empty until the rerun it triggers has drawn it
+            page.locator(PANEL).first.wait_for(state="visible", timeout=300_000)
             wait_for_app(page, 300_000)
         found = _problems(page, english=lang == "en")
         if found:
@@ -91,6 +95,11 @@ def test_every_page_and_tab_in_both_languages(browser, streamlit_server, screens
         page.locator("h1").filter(has_text=zh).first.wait_for(timeout=120_000)
         if button:
             page.locator(MAIN).get_by_role("button", name=button).first.click(timeout=120_000)
+            wait_for_app(page, 600_000)
+            # the click's output (tabs of results, a results table, a list) before walking the tabs
+            page.locator(OUTPUT).locator("visible=true").first.wait_for(state="visible", timeout=600_000)
+            if url == "reviews":
+                page.locator(f"{MAIN} [role='tab']").first.wait_for(timeout=600_000)
             wait_for_app(page, 600_000)
         _walk(page, shots, "zh", url, zh, problems)
 
