@@ -322,6 +322,7 @@ ACTIONS = frozenset(
         K.REC_FIT,
         K.REC_OFF_RUN,
         K.REC_RETRAIN,
+        K.REC_RENAME_BTN,
         K.REV_RUN,
         K.REV_KW_BAR,
         K.REV_KW_TREEMAP,
