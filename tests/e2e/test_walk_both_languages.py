@@ -65,7 +65,7 @@ def _data_value(text: str) -> bool:
 
 
 def _walk(page, shots: Path, lang: str, url: str, heading: str, problems: list) -> None:
-    tabs = page.locator(f"{MAIN} [role='tab']")
+    tabs = page.locator(f"{MAIN} [role='tablist']").first.locator("[role='tab']")  # the page's own tabs
     names = [n.strip() for n in tabs.all_inner_texts()] or [None]
     for i, name in enumerate(names):
         if name is not None:
