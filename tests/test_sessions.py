@@ -7,6 +7,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from recsys_core.store import open_workspace
+from tests.pages import open_tab, seek
+from ui.state import K
 
 ROOT = Path(__file__).resolve().parents[1]
 CSV = b"user_id,item_id,rating\n1,2,3\n1,3,4\n2,2,5\n"
@@ -27,9 +29,10 @@ def session():
 
 
 def save_upload(at):
+    open_tab(at, K.DATA_TABS, 1).run()  # Upload & clean
     at.file_uploader(key="data_upload").set_value(("r.csv", CSV, "text/csv")).run()
-    at.button(key="data_preview_btn").click().run()
-    at.button(key="data_save_btn").click().run()
+    seek(at, K.DATA_TABS, lambda: at.button(key="data_preview_btn"), 4).click().run()
+    seek(at, K.DATA_TABS, lambda: at.button(key="data_save_btn"), 4).click().run()
     assert not at.exception, [e.value for e in at.exception]
 
 
@@ -39,15 +42,15 @@ def test_after_save_the_sidebar_and_versions_tab_show_the_new_version(env):
     save_upload(at)
     # the sidebar, the page, the versions picker, the delete confirmation and the buttons agree
     assert at.sidebar.selectbox(key="sidebar_version_select").value == "v3"
-    assert any("v3" in s.value for s in at.subheader)
-    assert at.selectbox(key="data_version_pick").value == "v3"
-    assert at.checkbox(key="data_delete_confirm").label == "确认删除 v3"
-    assert at.button(key="data_activate").disabled  # already this session's version
-    assert not at.button(key="data_make_default").disabled  # v1 is still the default
+    seek(at, K.DATA_TABS, lambda: next(s for s in at.subheader if "v3" in s.value), 4)
+    assert seek(at, K.DATA_TABS, lambda: at.selectbox(key="data_version_pick"), 4).value == "v3"
+    assert seek(at, K.DATA_TABS, lambda: at.checkbox(key="data_delete_confirm"), 4).label == "确认删除 v3"
+    assert seek(at, K.DATA_TABS, lambda: at.button(key="data_activate"), 4).disabled  # already this session's version
+    assert not seek(at, K.DATA_TABS, lambda: at.button(key="data_make_default"), 4).disabled  # v1 is still the default
     save_upload(at)  # a second save moves every picker again
     assert at.sidebar.selectbox(key="sidebar_version_select").value == "v5"
-    assert at.selectbox(key="data_version_pick").value == "v5"
-    assert at.checkbox(key="data_delete_confirm").label == "确认删除 v5"
+    assert seek(at, K.DATA_TABS, lambda: at.selectbox(key="data_version_pick"), 4).value == "v5"
+    assert seek(at, K.DATA_TABS, lambda: at.checkbox(key="data_delete_confirm"), 4).label == "确认删除 v5"
 
 
 def test_a_session_choice_does_not_leak_into_other_sessions(env):
@@ -59,8 +62,8 @@ def test_a_session_choice_does_not_leak_into_other_sessions(env):
     b = session()  # a new session opens on the default, not on what session a picked
     assert b.sidebar.selectbox(key="sidebar_version_select").value == "v1"
     # "make default" is the one way to change what new sessions open on
-    a.selectbox(key="data_version_pick").set_value("v3").run()
-    a.button(key="data_make_default").click().run()
+    seek(a, K.DATA_TABS, lambda: a.selectbox(key="data_version_pick"), 4).set_value("v3").run()
+    seek(a, K.DATA_TABS, lambda: a.button(key="data_make_default"), 4).click().run()
     assert open_workspace(env).active_version() == "v3"
     assert a.sidebar.selectbox(key="sidebar_version_select").value == "v2"  # a keeps its own choice
     b.run()

@@ -321,5 +321,5 @@ def test_models_have_readable_names_that_can_be_changed(env):
     assert not at.exception, [e.value for e in at.exception]
     assert ws.list_models()["label"].tolist() == ["周末基线"]
     assert at.selectbox(key="rec_model").format_func(model_id) == "周末基线"
-    registry = next(d.value for d in at.dataframe if "模型名称" in d.value.columns)
+    registry = seek(at, K.REC_TABS, lambda: next(d.value for d in at.dataframe if "模型名称" in d.value.columns), 4)
     assert registry["模型名称"].tolist() == ["周末基线"]
