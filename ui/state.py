@@ -289,6 +289,17 @@ class K:
     TAB_AT = "tab_at__"  # prefix: position of the open tab per tabs key
     TAB_RUNS = "tab_runs"  # {"<tabs key>:<position>": times the tab's content was computed} of this session
 
+    # --- Promotion page charts and channel picker ---
+    PROMO_BO_SCATTER = "promo_bo_scatter"
+    PROMO_BO_IMP = "promo_bo_imp"
+    PROMO_BO_PDP = "promo_bo_pdp"
+    PROMO_CAMP_CH = "promo_camp_ch"
+    PROMO_CAMP_DID = "promo_camp_did"
+    PROMO_RESP_CAL = "promo_resp_cal"
+    PROMO_PLAN_MIX = "promo_plan_mix"
+    PROMO_PLAN_HEAT = "promo_plan_heat"
+    PROMO_BUZZ_CHART = "promo_buzz_chart"
+
 
 # Keys whose value Streamlit never takes from session state (buttons, uploads, downloads) or that
 # hold an element's selection (charts, tables): keep_widgets() leaves them alone.
@@ -323,6 +334,21 @@ ACTIONS = frozenset(
         K.REC_OFF_RUN,
         K.REC_RETRAIN,
         K.REC_RENAME_BTN,
+        K.PROMO_BO_GO,
+        K.PROMO_BO_IMP,
+        K.PROMO_BO_PDP,
+        K.PROMO_BO_SCATTER,
+        K.PROMO_CAMP_CH,
+        K.PROMO_CAMP_DID,
+        K.PROMO_CAMP_GO,
+        K.PROMO_CONTACTS,
+        K.PROMO_PLAN_DL,
+        K.PROMO_PLAN_GO,
+        K.PROMO_PLAN_HEAT,
+        K.PROMO_PLAN_MIX,
+        K.PROMO_PLAN_VALIDATE,
+        K.PROMO_RESP_CAL,
+        K.PROMO_RESP_GO,
         K.REV_RUN,
         K.REV_KW_BAR,
         K.REV_KW_TREEMAP,

@@ -143,12 +143,12 @@ with t_bo:
                         now=m["r2"],
                     )
                 )
-            st.plotly_chart(U.forecast_scatter(res.predictions), key="promo_bo_scatter")
+            st.plotly_chart(U.forecast_scatter(res.predictions), key=K.PROMO_BO_SCATTER)
             g1, g2 = st.columns(2)
-            g1.plotly_chart(U.importance_chart(res.importance), key="promo_bo_imp")
+            g1.plotly_chart(U.importance_chart(res.importance), key=K.PROMO_BO_IMP)
             pdp = U.pdp_chart(res.partial_dependence, res.spec.log_columns)
             if pdp is not None:
-                g2.plotly_chart(pdp, key="promo_bo_pdp")
+                g2.plotly_chart(pdp, key=K.PROMO_BO_PDP)
             st.subheader(t("promo.bo.whatif"))
             with st.form(K.PROMO_WHATIF):
                 used = res.spec.used
@@ -260,7 +260,7 @@ with t_camp:
                         U.channel_chart(
                             lift.by_channel.assign(channel=lift.by_channel["channel"].map(U.channel_label))
                         ),
-                        key="promo_camp_ch",
+                        key=K.PROMO_CAMP_CH,
                     )
                 if lift.by_segment is not None and len(lift.by_segment):
                     st.markdown(f"**{t('promo.camp.by_segment')}**")
@@ -310,7 +310,7 @@ with t_camp:
                 )
                 a2.metric(t("promo.camp.naive"), f"{d.naive_after_gap:+.3f}")
                 st.caption(t("promo.camp.did_help", n=d.n_exposed, m=d.n_matched, days=d.window_days))
-                st.plotly_chart(U.did_chart(d), key="promo_camp_did")
+                st.plotly_chart(U.did_chart(d), key=K.PROMO_CAMP_DID)
         else:
             st.info(t("promo.camp.need_run"))
 
@@ -358,7 +358,7 @@ with t_resp:
             )
             st.dataframe(tab.style.format(precision=3), hide_index=True, width="stretch")
             st.caption(t("promo.resp.chosen", model=t(f"promo.model.{res.default}")))
-            st.plotly_chart(U.calibration_chart(res.calibration), key="promo_resp_cal")
+            st.plotly_chart(U.calibration_chart(res.calibration), key=K.PROMO_RESP_CAL)
         else:
             st.info(t("promo.resp.need_run"))
 
@@ -491,7 +491,7 @@ with t_plan:
         else:
             st.info(t("promo.plan.no_persona", min=plan.params["min_size"]))
         if len(plan.mix):
-            st.plotly_chart(U.mix_chart(plan.mix), key="promo_plan_mix")
+            st.plotly_chart(U.mix_chart(plan.mix), key=K.PROMO_PLAN_MIX)
         reach = plan.reach.copy()
         reach["cutoff"] = reach["cutoff"].map(lambda c: f"{c:.0%}")
         reach["cost"] = reach["cost"].map(U.money)
@@ -540,7 +540,7 @@ with t_plan:
             if "uplift" in plan.channels:
                 pct[t("promo.camp.uplift")] = "{:+.1%}"
             g1.dataframe(chan.style.format(pct, na_rep="—"), hide_index=True, width="stretch")
-            g2.plotly_chart(U.heatmap_chart(plan.heatmap), key="promo_plan_heat")
+            g2.plotly_chart(U.heatmap_chart(plan.heatmap), key=K.PROMO_PLAN_HEAT)
         st.markdown(f"**{t('promo.plan.export')}**")
         st.file_uploader(
             t("promo.plan.contacts"),
@@ -615,7 +615,7 @@ with t_buzz:
         )
         a3.metric(t("promo.buzz.gross_total"), U.money(s["gross_total"]))
         a4.metric(t("promo.buzz.corr"), "—" if pd.isna(s["reviews_gross_corr"]) else f"{s['reviews_gross_corr']:.2f}")
-        st.plotly_chart(U.buzz_chart(frame), key="promo_buzz_chart")
+        st.plotly_chart(U.buzz_chart(frame), key=K.PROMO_BUZZ_CHART)
         if sent is None:
             st.caption(t("promo.buzz.no_sentiment"))
             page_link("views/3_reviews.py", t("nav.reviews"), "💬")
