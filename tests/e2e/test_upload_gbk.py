@@ -58,6 +58,9 @@ def test_upload_gbk_csv_shows_cleaned_counts(browser, streamlit_server, screensh
     page.locator("p:has-text('清洗后版本 v3'):visible").first.wait_for(timeout=60_000)
     wait_for_app(page)
     page.get_by_role("tab", name="当前数据").click()
+    # a lazy tab draws on the rerun its click starts: wait for its metrics
+    page.locator("[data-testid='stTabPanel']:visible [data-testid='stMetric']").first.wait_for(timeout=120_000)
+    wait_for_app(page)
     m = _metrics(page)
     assert m["用户"] == "3" and m["影片"] == "3" and m["评分"] == "3"
     assert page.locator("[data-testid='stException']").count() == 0
