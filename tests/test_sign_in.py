@@ -11,7 +11,9 @@ from streamlit.testing.v1 import AppTest
 
 from recsys_core import accounts
 from recsys_core.store import open_workspace
+from ui.state import K
 
+from .pages import open_tab
 from .store.test_workspace import small_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -64,6 +66,7 @@ def test_no_page_renders_before_sign_in_and_wrong_passwords_are_refused(ws_path,
     assert at.session_state["auth_role"] == "analyst"
     assert at.sidebar.selectbox(key="sidebar_version_select").value == "v1"
     assert any("已登录：ana（分析师）" in c.value for c in at.sidebar.caption)
+    open_tab(at, K.DATA_TABS, 3).run()  # Export
     assert "data_export_raw" in [c.key for c in at.checkbox]  # an analyst may export
 
 
@@ -83,9 +86,11 @@ def test_viewer_browses_but_cannot_upload_or_export(ws_path, monkeypatch):
     monkeypatch.setenv("CINELENS_AUTH", "1")
     at = _app()
     _sign_in(at, "vic", "viewer password 1")
-    infos = [i.value for i in at.info]
-    assert infos.count("这一部分需要「分析师」角色（上传、训练、导出）；你的账号只能浏览。") == 2  # upload, export tabs
-    assert "data_export_raw" not in [c.key for c in at.checkbox]
+    need = "这一部分需要「分析师」角色（上传、训练、导出）；你的账号只能浏览。"
+    for position in (1, 3):  # Upload, Export
+        open_tab(at, K.DATA_TABS, position).run()
+        assert [i.value for i in at.info].count(need) == 1
+        assert "data_export_raw" not in [c.key for c in at.checkbox]
     assert accounts.allowed("viewer", "browse") and not accounts.allowed("viewer", "train")
 
 

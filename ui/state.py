@@ -242,6 +242,7 @@ class K:
     DATA_EXPORT_CSV = "data_export_csv"
     DATA_EXPORT_XLSX = "data_export_xlsx"
     DATA_EXPORT_REPORT = "data_export_report"
+    DATA_AUDIT_TABLE = "data_audit_table"
     AUD_POP_TABLE = "aud_pop_table"
     AUD_POP_GENRES = "aud_pop_genres"
     AUD_CARD_TABLE = "aud_card_table"
@@ -312,6 +313,8 @@ ACTIONS = frozenset(
         K.AUD_TGT_GO,
         K.AUD_TGT_VALIDATE,
         K.AUD_TGT_DOWNLOAD,
+        K.AUTH_SIGN_OUT,
+        K.SPARK_IMPORT_GO,
         K.DATA_ACTIVATE,
         K.DATA_DELETE,
         K.DATA_DROP_SUSPICIOUS,

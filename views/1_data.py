@@ -469,7 +469,7 @@ def export_section() -> None:
     if audit.empty:
         st.caption(t("data.audit_empty"))
     else:
-        st.dataframe(audit, hide_index=True, key="data_audit_table")
+        st.dataframe(audit, hide_index=True, key=K.DATA_AUDIT_TABLE)
 
 
 tab_over, tab_up, tab_ver, tab_exp = lazy_tabs(

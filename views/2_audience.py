@@ -440,7 +440,9 @@ for _ in opened(tab_tgt):
         with e2:
             who, what = session_who(), f"audience of {req['item'] or 'a new film'} ({version})"
 
-            def data(chosen=chosen, pseudo=pseudo):  # built when clicked, and recorded in the export log
+            def data(
+                chosen=chosen, pseudo=pseudo, who=who, what=what
+            ):  # built when clicked, and recorded in the export log
                 out = export_audience_csv(chosen, ws.secret("pseudonym") if pseudo else None, pseudonymise_ids=pseudo)
                 ws.log_export(who, what, len(chosen), pseudo, "csv")
                 return out

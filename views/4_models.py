@@ -80,7 +80,9 @@ for _ in opened(tab_cmp):
         budget.setting()
     protocol = mp.protocol_dict(split, folds, test_size, leave_n, seed, k)
 
-    if st.button(t("models.train"), key=K.MODELS_TRAIN, type="primary", disabled=not chosen or not auth.allowed("train")):
+    if st.button(
+        t("models.train"), key=K.MODELS_TRAIN, type="primary", disabled=not chosen or not auth.allowed("train")
+    ):
         with st.status(t("models.training"), expanded=True) as status:
             bar = st.progress(0.0)
             failed: dict = {}

@@ -10,8 +10,9 @@ import pandas as pd
 from recsys_core import keys
 from recsys_core.profiling.audience import pseudonymise
 from recsys_core.store import Workspace
+from ui.state import K
 
-from ..pages import page_app
+from ..pages import open_tab, page_app
 from ..profiling.test_cli import run_main
 from ..store.test_workspace import small_dataset
 
@@ -54,7 +55,7 @@ def test_data_page_download_is_pseudonymised_by_default_and_logged(tmp_path, mon
     raw = pd.read_csv(io.BytesIO(dp.export_csv(ds, True, "session:abc")), encoding="utf-8-sig", dtype=str)
     assert sorted(raw["user_id"].unique()) == ["a", "b"]
     assert sorted(pseudo["user_id"].unique()) == sorted(pseudonymise(["a", "b"], ws.secret("pseudonym")))
-    at.run()
+    open_tab(at, K.DATA_TABS, 3).run()  # Export
     assert not at.exception, [e.value for e in at.exception]
     assert at.checkbox(key="data_export_raw").value is False  # raw ids are an explicit opt-in
     table = next(df.value for df in at.dataframe if "导出人" in df.value.columns)

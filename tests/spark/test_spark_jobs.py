@@ -16,8 +16,9 @@ from recsys_core.data.demo import load as load_demo
 from recsys_core.results import list_results
 from recsys_core.spark_import import import_output, read_output
 from recsys_core.store import open_workspace
+from ui.state import K
 
-from ..pages import page_app
+from ..pages import open_tab, page_app
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "data" / "demo"
@@ -97,7 +98,7 @@ def test_recommend_import_and_recommend_page_show_the_same_top10(spark, tmp_path
     res = import_output(ws, out)
     assert res["job"] == "recommend" and [k for _, k, _ in res["results"]] == ["recommendations"]
     assert list_results(ws)["origin"].iloc[0]["master"] == "local[2]"
-    at.run()
+    open_tab(at, K.REC_TABS, 4).run()  # Cluster results
     assert not at.exception, [e.value for e in at.exception]
     for user in ("U0001", "U0123"):
         at.text_input(key="spark_rec_user").set_value(user).run()
@@ -144,7 +145,7 @@ def test_audience_and_profile_jobs_flow_to_the_audience_page(spark, small_csv, t
     at, ws, _ = page_app("2_audience.py", tmp_path, monkeypatch, load_demo(DEMO), run=False)
     import_output(ws, aud)
     import_output(ws, prof)
-    at.run()
+    open_tab(at, K.AUD_TABS, 4).run()  # Cluster results
     assert not at.exception, [e.value for e in at.exception]
     assert _table(at, "相对影片均分")["用户数"].sum() == len(p)
     shown = _table(at, ["名次", "用户 ID", "得分"])
