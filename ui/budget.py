@@ -37,7 +37,7 @@ def default_budget() -> int:
 
 def budget_bytes() -> int:
     """This session's budget: the Models page setting, else the default."""
-    gb = st.session_state.get(K.MEMORY_BUDGET_GB)
+    gb = st.session_state.get(K.MEMORY_BUDGET)
     return int(float(gb) * GB) if gb else default_budget()
 
 
@@ -75,8 +75,14 @@ def setting() -> None:
     """The memory budget input (GB); empty means the default."""
     top = max(physical_memory() / GB, 0.5)
     default = default_budget() / GB
-    if K.MEMORY_BUDGET_GB not in st.session_state:
-        st.session_state[K.MEMORY_BUDGET_GB] = round(min(default, top), 1)
+    if K.MEMORY_BUDGET not in st.session_state:
+        st.session_state[K.MEMORY_BUDGET] = round(min(default, top), 1)
+    # the input is drawn on one tab of one page; the session's value outlives it (other tabs, other pages)
+    st.session_state[K.MEMORY_BUDGET_GB] = st.session_state[K.MEMORY_BUDGET]
+
+    def remember():
+        st.session_state[K.MEMORY_BUDGET] = st.session_state[K.MEMORY_BUDGET_GB]
+
     st.number_input(
         t("budget.setting"),
         min_value=0.1,
@@ -84,5 +90,6 @@ def setting() -> None:
         step=0.5,
         format="%.1f",
         key=K.MEMORY_BUDGET_GB,
+        on_change=remember,
         help=t("budget.help", default=format_bytes(default_budget())),
     )

@@ -22,7 +22,8 @@ class K:
     MODELS_RUN = "models_run"  # {"version", "configs", "protocol"} of that comparison, or None
     MODELS_TUNING = "models_tuning"  # TuningResult of the last search on the Models page, or None
     MODELS_LOADED = "models_loaded"  # {"model_id", "name", "seconds"} of the last registry reload, or None
-    MEMORY_BUDGET_GB = "memory_budget_gb"  # the Models page's memory budget setting (GB), or None for the default
+    MEMORY_BUDGET_GB = "memory_budget_gb"  # the Models page's memory budget input (widget)
+    MEMORY_BUDGET = "memory_budget"  # the session's chosen budget (GB), kept while the input is not drawn
     # --- Data page (widget keys and page state) ---
     DATA_UPLOAD = "data_upload"  # file uploader (several files make one dataset)
     DATA_ENCODING = "data_encoding"  # encoding override ("auto" detects)

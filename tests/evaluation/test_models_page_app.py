@@ -236,11 +236,12 @@ def test_a_search_with_a_candidate_over_the_budget_is_refused_before_it_starts(p
     at, ws, v = page
     ds = ws.load_version(v)
     shape = (ds.interactions["user_id"].nunique(), ds.interactions["item_id"].nunique(), len(ds.interactions))
-    at.selectbox(key="models_tune_model").set_value("autorec-i")
+    seek(at, K.MODELS_TABS, lambda: at.number_input(key="memory_budget_gb"), 3).set_value(0.5)
+    at.run()  # the budget is set on the compare tab and holds for the session
+    seek(at, K.MODELS_TABS, lambda: at.selectbox(key="models_tune_model"), 3).set_value("autorec-i")
     at.run()
     at.checkbox(key="models_tune__autorec-i__hidden__on").check()
     at.text_input(key="models_tune__autorec-i__hidden__values").set_value("8, 2000000")
-    at.number_input(key="memory_budget_gb").set_value(0.5)
     at.slider(key="models_tune_folds").set_value(2)
     at.run()
     at.button(key="models_tune_run").click().run()
