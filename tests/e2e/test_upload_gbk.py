@@ -57,6 +57,10 @@ def test_upload_gbk_csv_shows_cleaned_counts(browser, streamlit_server, screensh
     page.get_by_role("button", name="保存为新版本").click()
     page.locator("p:has-text('清洗后版本 v3'):visible").first.wait_for(timeout=60_000)
     wait_for_app(page)
+    # the sidebar's dataset is the one the page now shows (it once stayed on the old version)
+    picker = page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").first
+    shown = picker.locator("input[role='combobox']").first.input_value()
+    assert "v3" in shown and "v1" not in shown, shown
     page.get_by_role("tab", name="当前数据").click()
     # a lazy tab draws on the rerun its click starts: wait for its metrics
     page.locator("[data-testid='stTabPanel']:visible [data-testid='stMetric']").first.wait_for(timeout=120_000)
