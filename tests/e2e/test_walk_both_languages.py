@@ -21,6 +21,7 @@ PAGES = [
     ("reviews", "影评分析", "Reviews", "运行情感分析"),
     ("models", "模型对比", "Models", "训练并对比"),
     ("recommend", "个性化推荐", "Recommend", "训练并登记"),
+    ("promotion", "推广", "Promotion", None),
 ]
 # labels that carry data values in English mode (film titles, user ids, persona names from the data's genres)
 LABELS = ", ".join(
@@ -65,6 +66,7 @@ def _data_value(text: str) -> bool:
 
 
 def _walk(page, shots: Path, lang: str, url: str, heading: str, problems: list) -> None:
+    page.locator(f"{MAIN} [role='tablist']").first.wait_for(timeout=120_000)  # every page has tabs
     tabs = page.locator(f"{MAIN} [role='tablist']").first.locator("[role='tab']")  # the page's own tabs
     names = [n.strip() for n in tabs.all_inner_texts()] or [None]
     for i, name in enumerate(names):
