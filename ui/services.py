@@ -77,7 +77,7 @@ def require_dataset(need_ratings: bool = True) -> Dataset:
     v = active_version_id()
     if v is None:
         st.info(t("common.need_data"))
-        st.page_link("views/1_data.py", label=t("common.go_data"), icon="📂")
+        st.page_link("views/1_data.py", label=t("common.go_data"), icon=":material/folder_open:")
         st.stop()
     try:
         ds = dataset(v)
@@ -86,6 +86,6 @@ def require_dataset(need_ratings: bool = True) -> Dataset:
         st.stop()
     if need_ratings and ds.ratings.empty:
         st.warning(t("common.need_ratings"))
-        st.page_link("views/1_data.py", label=t("common.go_data"), icon="📂")
+        st.page_link("views/1_data.py", label=t("common.go_data"), icon=":material/folder_open:")
         st.stop()
     return ds

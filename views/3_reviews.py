@@ -19,7 +19,7 @@ ds = require_dataset(need_ratings=False)
 version = ds.version
 if ds.reviews.empty:
     st.info(t("rev.no_reviews"))
-    U.page_link("views/1_data.py", t("common.go_data"), "📂")
+    U.page_link("views/1_data.py", t("common.go_data"), ":material/folder_open:")
     st.stop()
 
 # ---------------------------------------------------------------------------- method + run
@@ -141,7 +141,7 @@ memberships, personas = U.saved_segments(version)
 for _ in opened(tab_seg):
     if memberships is None or len(memberships) == 0:
         st.info(t("rev.no_segments"))
-        U.page_link("views/2_audience.py", t("rev.go_audience"), "👥")
+        U.page_link("views/2_audience.py", t("rev.go_audience"), ":material/groups:")
     else:
         seg = U.segment_table(res, memberships, personas)
         st.dataframe(seg, hide_index=True, key=K.REV_SEGMENT_TABLE)

@@ -78,7 +78,7 @@ with t_data:
             )
             st.text_input(t("promo.data.map"), key=K.PROMO_MAP_PREFIX + kind, placeholder=t("promo.data.map_example"))
     st.caption(t("promo.data.uploader_zh"))
-    page_link("views/1_data.py", t("common.go_data"), "📂")
+    page_link("views/1_data.py", t("common.go_data"), ":material/folder_open:")
 
 # ---------------------------------------------------------------------------- box office
 with t_bo:
@@ -618,6 +618,6 @@ with t_buzz:
         st.plotly_chart(U.buzz_chart(frame), key=K.PROMO_BUZZ_CHART)
         if sent is None:
             st.caption(t("promo.buzz.no_sentiment"))
-            page_link("views/3_reviews.py", t("nav.reviews"), "💬")
+            page_link("views/3_reviews.py", t("nav.reviews"), ":material/reviews:")
         if daily is None:
             st.caption(t("promo.buzz.no_daily"))
