@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+import ast
+import json
 import re
 from dataclasses import dataclass, field
 
@@ -63,12 +65,33 @@ def post_release_columns(films: pd.DataFrame, target: str, release_col: str | No
     return out
 
 
+def _genre_names(items) -> list[str]:
+    """Names from a parsed list: plain values, or records like TMDB's ``{"id": 28, "name": "Action"}``."""
+    out = []
+    for x in items:
+        name = x.get("name") if isinstance(x, dict) else x
+        if name is not None and str(name).strip():
+            out.append(str(name).strip())
+    return out
+
+
 def _genre_list(v) -> list[str]:
-    if isinstance(v, (list, tuple)):
-        return [str(x).strip() for x in v if str(x).strip()]
+    if isinstance(v, (list, tuple, np.ndarray)):
+        return _genre_names(v)
     if v is None or (isinstance(v, float) and np.isnan(v)):
         return []
-    return [p.strip() for p in re.split(r"[|/,，、;]", str(v)) if p.strip()]
+    text = str(v).strip()
+    if text.startswith("[") and len(text) < 10_000:  # a JSON or Python-literal list (TMDB/Kaggle exports)
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            try:  # literals only: never evaluated as code
+                parsed = ast.literal_eval(text)
+            except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+                parsed = None
+        if isinstance(parsed, list):
+            return _genre_names(parsed)
+    return [p.strip() for p in re.split(r"[|/,，、;]", text) if p.strip()]
 
 
 def _numeric(s: pd.Series, c: str, logs: list, learn: bool) -> pd.Series:
@@ -166,9 +189,56 @@ def _hgb(loss="squared_error", quantile=None, seed=0):
         min_samples_leaf=10,
         l2_regularization=1.0,
         categorical_features="from_dtype",
+        early_stopping=True,  # stop adding trees once a held-out fifth stops improving (small, noisy tables)
+        validation_fraction=0.2,
+        n_iter_no_change=10,
         random_state=seed,
         **kw,
     )
+
+
+class _BudgetAnchored:
+    """Log-budget linear regression first, gradient boosting on what it leaves.
+
+    Box office grows with budget on a log-log line; trees approximate that line with steps and lose to
+    the plain regression when a table is small. Anchoring on the line lets the trees spend their splits
+    on what budget does not explain (genre, season, certificate...). Without a budget column it is
+    plain gradient boosting."""
+
+    def __init__(self, booster, logged: bool):
+        self.booster, self.logged = booster, logged
+
+    def _z(self, X: pd.DataFrame) -> np.ndarray | None:
+        if "budget" not in X.columns:
+            return None
+        b = X["budget"].to_numpy(float)
+        z = b if self.logged else np.log1p(np.clip(b, 0, None))
+        return np.where(np.isfinite(z), z, self.fill_)[:, None]
+
+    def fit(self, X: pd.DataFrame, y: np.ndarray):
+        from sklearn.linear_model import LinearRegression
+
+        self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+        self.line_ = None
+        if "budget" in X.columns:
+            b = X["budget"].to_numpy(float)
+            z = b if self.logged else np.log1p(np.clip(b, 0, None))
+            known = np.isfinite(z)
+            self.fill_ = float(np.median(z[known])) if known.any() else 0.0
+            if known.sum() >= 10 and np.ptp(z[known]) > 0:
+                self.line_ = LinearRegression().fit(self._z(X), y)
+        self.booster.fit(X, y - self._line(X))
+        return self
+
+    def _line(self, X: pd.DataFrame) -> np.ndarray:
+        return self.line_.predict(self._z(X)) if self.line_ is not None else np.zeros(len(X))
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        return self._line(X) + self.booster.predict(X)
+
+
+def _model(spec, loss="squared_error", quantile=None, seed=0) -> _BudgetAnchored:
+    return _BudgetAnchored(_hgb(loss, quantile, seed), logged="budget" in spec.log_columns)
 
 
 def _metrics(y_log: np.ndarray, pred_log: np.ndarray) -> dict:
@@ -240,8 +310,9 @@ def _folds(n: int, k: int, seed: int) -> np.ndarray:
     return f[rng.permutation(n)]
 
 
-def _oof(X: pd.DataFrame, y: np.ndarray, folds: np.ndarray, seed: int, progress=None, what="", quantiles=True) -> dict:
+def _oof(spec, y: np.ndarray, folds: np.ndarray, seed: int, progress=None, what="", quantiles=True) -> dict:
     """Out-of-fold point (and quantile) predictions, and the fold models for permutation importance."""
+    X = spec.X
     k = int(folds.max()) + 1
     pred, lo, hi = np.zeros(len(y)), np.zeros(len(y)), np.zeros(len(y))
     fold_models = []
@@ -249,11 +320,11 @@ def _oof(X: pd.DataFrame, y: np.ndarray, folds: np.ndarray, seed: int, progress=
         if progress:
             progress(f, k, what)
         tr, te = folds != f, folds == f
-        m = _hgb(seed=seed).fit(X[tr], y[tr])
+        m = _model(spec, seed=seed).fit(X[tr], y[tr])
         pred[te] = m.predict(X[te])
         if quantiles:
-            lo[te] = _hgb("quantile", 0.1, seed).fit(X[tr], y[tr]).predict(X[te])
-            hi[te] = _hgb("quantile", 0.9, seed).fit(X[tr], y[tr]).predict(X[te])
+            lo[te] = _model(spec, "quantile", 0.1, seed).fit(X[tr], y[tr]).predict(X[te])
+            hi[te] = _model(spec, "quantile", 0.9, seed).fit(X[tr], y[tr]).predict(X[te])
         fold_models.append((m, te))
     return {"pred": pred, "lo": np.minimum(lo, pred), "hi": np.maximum(hi, pred), "fold_models": fold_models}
 
@@ -340,7 +411,7 @@ def _forecast(
     y = np.log(films[target].to_numpy(float))
     spec = build_features(films, target, include_post_release)
     folds_ = _folds(len(films), int(max(2, min(folds, len(films) // 5))), seed)
-    oof = _oof(spec.X, y, folds_, seed, progress, "model")
+    oof = _oof(spec, y, folds_, seed, progress, "model")
     metrics = _metrics(y, oof["pred"])
     # conformalised quantile regression: widen the 10-90 % quantile band by the out-of-fold
     # conformity score so that about 80 % of films fall inside (quantile trees alone are too narrow)
@@ -354,15 +425,15 @@ def _forecast(
     other = None
     if post and compare_other_way:
         spec2 = build_features(films, target, not include_post_release)
-        o2 = _oof(spec2.X, y, folds_, seed, None, "other", quantiles=False)
+        o2 = _oof(spec2, y, folds_, seed, None, "other", quantiles=False)
         other = _metrics(y, o2["pred"])
         other["include_post_release"] = not include_post_release
     imp = _permutation_importance(spec.X, y, spec.groups, oof["fold_models"], seed)
-    final = _hgb(seed=seed).fit(spec.X, y)
+    final = _model(spec, seed=seed).fit(spec.X, y)
     models = {
         "point": final,
-        "lo": _hgb("quantile", 0.1, seed).fit(spec.X, y),
-        "hi": _hgb("quantile", 0.9, seed).fit(spec.X, y),
+        "lo": _model(spec, "quantile", 0.1, seed).fit(spec.X, y),
+        "hi": _model(spec, "quantile", 0.9, seed).fit(spec.X, y),
     }
     top = [c for c in imp["feature"].tolist() if c in spec.X.columns][:4]
     pdp = _partial_dependence(final, spec.X, top)
