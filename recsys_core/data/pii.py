@@ -12,6 +12,11 @@ Kinds (mainland China formats plus e-mail):
 
 A masked value keeps its kind readable: ``[手机号]``, ``[邮箱]``, ``[身份证号]``, ``[银行卡号]``, ``[QQ号]``,
 ``[微信号]``. Checksums keep ordinary long numbers (timestamps, ids of films) from being taken for cards or IDs.
+
+In an id column a checksum alone is not enough: one random long number in ten passes Luhn (and one in eleven
+the ID check), so a column of 16-19 digit ids (snowflake-style user or film ids) would lose a tenth of them. A
+checksummed kind is looked for in an id column only when at least half of the column's values of that shape
+pass the check (:func:`id_column_skips`); a column of real card or ID numbers passes them all.
 """
 
 from __future__ import annotations
@@ -92,15 +97,38 @@ def _sub_checked(pattern, text, kind, counts, check=None, group=False):
 _CHECKS = {"id_card": id_card_valid, "luhn": lambda v: luhn_valid(re.sub(r"[ -]", "", v))}
 
 
-def mask_text(text: str, counts: Counter | None = None) -> str:
-    """``text`` with every personal datum replaced by its kind; ``counts`` (if given) counts them by kind."""
+def mask_text(text: str, counts: Counter | None = None, skip: frozenset = frozenset()) -> str:
+    """``text`` with every personal datum replaced by its kind; ``counts`` (if given) counts them by kind.
+    Kinds in ``skip`` are not looked for."""
     counts = Counter() if counts is None else counts
     if not isinstance(text, str) or not text:
         return text
     out = text
     for kind, _pat, group, check in ORDER:
-        out = _sub_checked(_COMPILED[kind], out, kind, counts, _CHECKS.get(check), group)
+        if kind not in skip:
+            out = _sub_checked(_COMPILED[kind], out, kind, counts, _CHECKS.get(check), group)
     return out
+
+
+# checksummed kinds: (kind, the whole value has its shape (no look-arounds: RE2, Java and Python read it alike),
+# its check)
+CHECKED_SHAPES = (
+    ("bank_card", r"(?:\d[ -]?){15,18}\d", "luhn"),
+    ("id_card", r"[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]", "id_card"),
+)
+MIN_PASS_SHARE = 0.5
+
+
+def id_column_skips(s: pd.Series) -> frozenset:
+    """Checksummed kinds not looked for in this id column: fewer than half of its values of that shape pass the
+    check, so they are ordinary long ids (random numbers pass Luhn one time in ten), not card or ID numbers."""
+    st = s.dropna().astype("string")
+    skip = set()
+    for kind, shape, check in CHECKED_SHAPES:
+        shaped = st[st.str.fullmatch(shape).fillna(False).astype(bool)]
+        if len(shaped) and int(shaped.map(_CHECKS[check]).sum()) < MIN_PASS_SHARE * len(shaped):
+            skip.add(kind)
+    return frozenset(skip)
 
 
 def detail(counts, rows: int, by_column: dict) -> str:
@@ -153,9 +181,10 @@ def mask_ids(s: pd.Series) -> tuple[pd.Series, Counter]:
     key = None
     out = s.copy()
     table = {}
+    skip = id_column_skips(s)
     for v in pd.unique(s[cand]):
         c: Counter = Counter()
-        masked = mask_text(v, c)
+        masked = mask_text(v, c, skip)
         if masked != v:
             key = key or derived_key("pseudonym")
             tag = hmac.new(key, str(v).encode("utf-8"), hashlib.sha256).hexdigest()[:10]

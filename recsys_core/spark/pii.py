@@ -4,7 +4,8 @@ Same patterns (the pattern strings are shared: Java regex and Python ``re`` with
 same way), same order, same checksums, same masks and the same report entry as the local step. Each kind is one
 ``regexp_replace`` that brackets every match with a marker character, a ``split`` on that marker, and a
 ``transform`` that masks the bracketed pieces that pass the checksum (resident ID: ISO 7064 MOD 11-2; cards:
-Luhn), so a number that fails its checksum stays exactly where it was. An id that holds personal data gets its
+Luhn), so a number that fails its checksum stays exactly where it was. In id columns a checksummed kind is only
+looked for when most values of its shape pass the check (:func:`id_column_skips`, as the local step does). An id that holds personal data gets its
 kind plus the first 10 hex digits of HMAC-SHA256 under the pseudonym key (built from ``sha2``), like
 :func:`recsys_core.data.pii.mask_ids`.
 """
@@ -74,6 +75,27 @@ def _mask_kind(df, c: str, kind: str, pattern: str, group: bool, check):
     )
 
 
+def id_column_skips(df, c: str) -> frozenset:
+    """:func:`recsys_core.data.pii.id_column_skips` in Spark: checksummed kinds not looked for in id column
+    ``c`` because fewer than half of its values of that shape pass the check."""
+    F = _F()
+    col = F.col(c)
+    aggs = []
+    for kind, shape, check in pii.CHECKED_SHAPES:
+        shaped = col.rlike(f"^(?:{shape})$")
+        aggs += [
+            F.sum(shaped.cast("int")).alias(f"{kind}_n"),
+            F.sum((shaped & _CHECKS[check](col)).cast("int")).alias(f"{kind}_ok"),
+        ]
+    a = df.agg(*aggs).first()
+    skip = set()
+    for kind, _shape, _check in pii.CHECKED_SHAPES:
+        n, ok = int(a[f"{kind}_n"] or 0), int(a[f"{kind}_ok"] or 0)
+        if n and ok < pii.MIN_PASS_SHARE * n:
+            skip.add(kind)
+    return frozenset(skip)
+
+
 def hmac_tag(col, key: bytes):
     """First 10 hex digits of HMAC-SHA256(key, utf-8 of ``col``), from ``sha2`` (RFC 2104)."""
     F = _F()
@@ -92,10 +114,12 @@ def mask_frame(df, key_fn):
     cols = [c for c in _COLUMNS if c in df.columns]
     for kind in pii.KINDS:
         df = df.withColumn(f"_pii_{kind}", F.lit(0))
+    skips = {c: id_column_skips(df, c) for c in cols if c != "text"}
     for c in cols:
         df = df.withColumn(f"_pii_orig_{c}", F.col(c))
         for kind, pattern, group, check in pii.ORDER:
-            df = _mask_kind(df, c, kind, pattern, group, check)
+            if kind not in skips.get(c, ()):
+                df = _mask_kind(df, c, kind, pattern, group, check)
         df = df.withColumn(f"_pii_changed_{c}", ~F.col(f"_pii_orig_{c}").eqNullSafe(F.col(c)))
     df = df.localCheckpoint(eager=True)
     sums = df.agg(

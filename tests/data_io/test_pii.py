@@ -150,3 +150,23 @@ def test_data_page_sentence_names_kinds_and_columns():
     ):
         cat = catalogue(lang)
         assert step_detail(rep, rep.step("pii"), lambda key, _c=cat, **kw: _c[key].format(**kw)) == want
+
+
+def test_long_numeric_ids_are_not_taken_for_card_numbers():
+    """One random 18-digit id in ten passes Luhn; a column of such ids is ids, a column of card numbers is cards."""
+    import random
+
+    rng = random.Random(5)
+    ids = [str(rng.randrange(10**17, 10**18)) for _ in range(200)]
+    passing = [i for i in ids if luhn_valid(i)]
+    assert 10 <= len(passing) <= 35  # about one in ten
+    df = pd.DataFrame({"user_id": ids, "item_id": ["f1"] * 200, "rating": [4] * 200})
+    ds, rep = clean(df)
+    assert sorted(ds.interactions["user_id"]) == sorted(ids)  # none masked, the Luhn-passing ones included
+    assert rep.step("pii").counts["bank_card"] == 0
+    cards = ["4111111111111111", "5500000000000004", "6011000000000004"]  # all pass Luhn
+    df = pd.DataFrame({"user_id": cards + ["u1"], "item_id": ["f1"] * 4, "rating": [4] * 4})
+    ds, rep = clean(df)
+    users = ds.interactions["user_id"].tolist()
+    assert sum(u.startswith("[银行卡号]#") for u in users) == 3 and "u1" in users
+    assert rep.step("pii").counts["bank_card"] == 3 and rep.step("pii").by_column == {"user_id": 3}

@@ -70,8 +70,10 @@ def pii_ratings(path: Path) -> Path:
         "",
     ]
     rows = ["user_id,item_id,rating,timestamp,text"]
+    long_ids = [str(rng.randrange(10**17, 10**18)) for _ in range(40)]  # snowflake-style ids: not card numbers
     for k in range(300):
         u = rng.choice(["123456", "234567", "100001", "13812345678", "alice@example.com", f"{100000 + k % 50}"])
+        u = long_ids[(k // 5) % 40] if k % 5 == 0 else u
         i = rng.choice(["1", "50", "1682", "4111111111111111", "990001"])
         rows.append(f'{u},{i},{rng.randint(1, 5)},{1700000000 + 37 * k},"{rng.choice(texts)}"')
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")

@@ -10,6 +10,7 @@ import pandas as pd
 from recsys_core.__main__ import main
 from recsys_core.data.cleaning import CleaningOptions
 from recsys_core.data.io import load_path_with_report
+from recsys_core.data.pii import luhn_valid
 
 from .messy import CARD, VALID_ID, messy_ratings, messy_ten_point, pii_ratings
 
@@ -128,3 +129,10 @@ def test_personal_data_masked_like_local(spark, tmp_path, monkeypatch):
     ts = ds.interactions["timestamp"]
     assert ts.notna().all() and ts.min() >= pd.Timestamp(1700000000, unit="s")  # times read, not masked
     assert ts.max() <= pd.Timestamp(1700000000 + 37 * 299, unit="s")
+    # 18-digit snowflake-style user ids stay, also the few that happen to pass Luhn (the column's long numbers
+    # mostly fail it, so they are ids, not cards); the one film id that is a card number is masked
+    long_ids = {u for u in users if len(u) == 18}
+    assert len(long_ids) == 40 and long_ids <= {u for u, _, _ in got}
+    assert sum(map(luhn_valid, long_ids)) >= 1
+    assert not any(u.startswith("[银行卡号]") for u, _, _ in got)
+    assert any(i.startswith("[银行卡号]#") for _, i, _ in got)
