@@ -48,14 +48,64 @@ def _demo_tables() -> dict:
     return T.read_folder(DEMO_PROMO)
 
 
-def parse_map(text: str) -> tuple:
+NO_COLUMN = "—"
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _columns(name: str, data: bytes) -> list[str]:
+    """The header of an uploaded table (read once; the cleaning read is cached separately)."""
+    from recsys_core.data.readers import read_upload
+
+    res = read_upload(name, data)
+    return [str(c) for c in res.tables[0].frame.columns] if res.tables else []
+
+
+def _upload_sig(up) -> str:
+    return hashlib.sha256(f"{up.name}:{up.size}".encode()).hexdigest()[:8]
+
+
+def map_key(kind: str, up, field: str) -> str:
+    return f"{K.PROMO_MAP_PREFIX}{kind}__{_upload_sig(up)}__{field}"
+
+
+def field_label(kind: str, field: str) -> str:
+    name = feature_name(field)
+    label = field if name == field else f"{field} · {name}"
+    return f"{label} *" if field in T.REQUIRED[kind] else label
+
+
+def mapping_widgets(kind: str) -> None:
+    """One picker per field of this table kind, preset from the header aliases (as on the Data page)."""
+    up = st.session_state.get(UPLOAD_KEYS[kind])
+    if up is None:
+        return
+    try:
+        cols = _columns(up.name, up.getvalue())
+    except UserError:
+        return  # the read error is reported in the status table
+    auto = T.suggest_mapping(cols, kind)
+    options = [NO_COLUMN, *cols]
+    with st.expander(t("promo.data.map_title", table=t(KIND_KEYS[kind]), name=up.name)):
+        st.caption(t("promo.data.map_help"))
+        grid = st.columns(3)
+        for j, field in enumerate(T.ALIASES[kind]):
+            default = auto.get(field)
+            grid[j % 3].selectbox(
+                field_label(kind, field),
+                options,
+                index=options.index(default) if default in options else 0,
+                key=map_key(kind, up, field),
+            )
+
+
+def chosen_mapping(kind: str, up) -> tuple:
+    """(field, column or None) for every picker drawn for this upload; None unmaps a suggested field."""
     out = []
-    for part in (text or "").replace("，", ",").split(","):
-        if part.strip():
-            if "=" not in part:
-                raise UserError(t("promo.map_bad", part=part.strip()))
-            k, v = part.split("=", 1)
-            out.append((k.strip(), v.strip()))
+    for field in T.ALIASES[kind]:
+        key = map_key(kind, up, field)
+        if key in st.session_state:
+            v = st.session_state[key]
+            out.append((field, None if v == NO_COLUMN else v))
     return tuple(out)
 
 
@@ -69,8 +119,7 @@ def tables(ds) -> tuple[dict, dict, dict]:
         up = st.session_state.get(UPLOAD_KEYS[kind])
         if up is not None:
             try:
-                mapping = parse_map(st.session_state.get(K.PROMO_MAP_PREFIX + kind, ""))
-                out[kind] = _read(up.name, up.getvalue(), kind, mapping)
+                out[kind] = _read(up.name, up.getvalue(), kind, chosen_mapping(kind, up))
                 source[kind] = "upload"
             except UserError as e:
                 errors[kind] = str(e)

@@ -76,7 +76,7 @@ with t_data:
             st.file_uploader(
                 t(U.KIND_KEYS[kind]), type=["csv", "tsv", "txt", "xlsx", "json", "parquet"], key=U.UPLOAD_KEYS[kind]
             )
-            st.text_input(t("promo.data.map"), key=K.PROMO_MAP_PREFIX + kind, placeholder=t("promo.data.map_example"))
+            U.mapping_widgets(kind)
     st.caption(t("promo.data.uploader_zh"))
     page_link("views/1_data.py", t("common.go_data"), ":material/folder_open:")
 

@@ -198,20 +198,32 @@ def _check_dates(raw: pd.Series, parsed: pd.Series, col: str, label: str) -> Non
         )
 
 
-def clean_table(frame: pd.DataFrame, kind: str, mapping: dict | None = None) -> PromoTable:
-    """Rename mapped columns to canonical names and clean their values (input frame untouched)."""
-    if kind not in KINDS:
-        raise UserError(f"unknown table kind {kind!r}; choose one of {', '.join(KINDS)}")
-    label = _label(kind)
-    auto = suggest_mapping(frame.columns, kind)
-    m = dict(auto)
+def _resolve_mapping(frame: pd.DataFrame, kind: str, mapping: dict | None, label: str) -> dict:
+    """canonical field -> column: the header suggestions, overridden by the user's choices."""
+    m = suggest_mapping(frame.columns, kind)
     for f, col in (mapping or {}).items():
+        if col is None:  # the user unmapped a field the headers suggested
+            m.pop(f, None)
+            continue
         if col not in frame.columns:
             raise UserError(
                 f"{label}: mapping {f}={col!r} names no column; columns are {', '.join(map(str, frame.columns))}"
             )
         m = {k: v for k, v in m.items() if v != col}
         m[f] = col
+    return m
+
+
+def _unmapped(mapping: dict | None, m: dict) -> list[str]:
+    return [f for f, col in (mapping or {}).items() if col is None and f not in m]
+
+
+def clean_table(frame: pd.DataFrame, kind: str, mapping: dict | None = None) -> PromoTable:
+    """Rename mapped columns to canonical names and clean their values (input frame untouched)."""
+    if kind not in KINDS:
+        raise UserError(f"unknown table kind {kind!r}; choose one of {', '.join(KINDS)}")
+    label = _label(kind)
+    m = _resolve_mapping(frame, kind, mapping, label)
     missing = [f for f in REQUIRED[kind] if f not in m]
     if missing:
         raise UserError(_missing_message(kind, missing, frame.columns))
@@ -219,6 +231,7 @@ def clean_table(frame: pd.DataFrame, kind: str, mapping: dict | None = None) -> 
     df = frame[[c for c in frame.columns if c not in rename or True]].copy()
     df = df.drop(columns=[c for c in df.columns if c in m and c not in rename], errors="ignore")
     df = df.rename(columns=rename)
+    df = df.drop(columns=_unmapped(mapping, m), errors="ignore")  # a field the user chose to leave out
     df = df.loc[:, ~df.columns.duplicated()]
     notes: list[str] = []
     for f in list(df.columns):

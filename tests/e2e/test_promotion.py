@@ -4,6 +4,7 @@ bad upload (a film table with no gross column) that gets a clear message, never 
 from __future__ import annotations
 
 import os
+import re
 
 from .helpers import wait_for_app
 
@@ -88,5 +89,23 @@ def test_promotion_page_in_both_languages(browser, streamlit_server, screenshot_
     msg.wait_for(timeout=120_000)
     assert "add total box office as a column named gross" in msg.inner_text()
     _shot(page, screenshot_dir, "promotion-bad-upload-en.png")
+    _no_traceback(page)
+
+    # an unusual header: map it to the field with the column pickers, as on the Data page
+    odd = tmp_path / "films_takings.csv"
+    odd.write_text("title,budget,takings\nA,100,1000\nB,200,3000\nC,300,2000\n", encoding="utf-8")
+    page.locator(f"{PANEL} input[type='file']").first.set_input_files(str(odd))
+    wait_for_app(page)
+    page.get_by_text("no gross column").first.wait_for(timeout=120_000)
+    page.get_by_text("column mapping (films_takings.csv)").first.click()
+    picker = page.get_by_role("combobox", name=re.compile(r"^gross"))
+    assert picker.input_value() == "—"  # nothing looked like gross
+    assert page.get_by_role("combobox", name=re.compile(r"^budget")).input_value() == "budget"
+    picker.click()
+    page.get_by_role("option", name="takings", exact=True).click()
+    wait_for_app(page)
+    page.get_by_text("no gross column").first.wait_for(state="detached", timeout=120_000)
+    assert page.locator(f"{PANEL} [data-testid='stAlertContentError']").count() == 0  # the table now reads
+    _shot(page, screenshot_dir, "promotion-mapping-en.png")
     _no_traceback(page)
     page.close()

@@ -91,3 +91,14 @@ def test_mapping_override_and_unknown_column():
     assert list(t.frame.columns) == ["user_id", "arm", "converted"]
     with pytest.raises(UserError, match="mapping arm='nope' names no column"):
         clean_table(raw, "exposures", {"arm": "nope"})
+
+
+def test_the_users_mapping_overrides_and_unmaps_the_header_suggestions():
+    frame = pd.DataFrame({"title": ["A", "B"], "budget": ["100", "200"], "takings": ["1000", "3000"]})
+    with pytest.raises(UserError, match="no gross column"):
+        clean_table(frame, "films")
+    t = clean_table(frame, "films", {"gross": "takings", "budget": None})
+    assert t.mapping == {"title": "title", "gross": "takings"}  # budget left out on request
+    assert t.frame["gross"].tolist() == [1000.0, 3000.0] and "budget" not in t.frame.columns
+    with pytest.raises(UserError, match="mapping gross='nope' names no column"):
+        clean_table(frame, "films", {"gross": "nope"})
