@@ -5,9 +5,10 @@ same way), same order, same checksums, same masks and the same report entry as t
 ``regexp_replace`` that brackets every match with a marker character, a ``split`` on that marker, and a
 ``transform`` that masks the bracketed pieces that pass the checksum (resident ID: ISO 7064 MOD 11-2; cards:
 Luhn), so a number that fails its checksum stays exactly where it was. In id columns a checksummed kind is only
-looked for when most values of its shape pass the check (:func:`id_column_skips`, as the local step does). An id that holds personal data gets its
-kind plus the first 10 hex digits of HMAC-SHA256 under the pseudonym key (built from ``sha2``), like
-:func:`recsys_core.data.pii.mask_ids`.
+looked for when most values of its shape pass the check (:func:`id_column_skips`, as the local step does). An id
+that holds personal data gets its kind plus the first 10 hex digits of HMAC-SHA256 under the pseudonym key, like
+:func:`recsys_core.data.pii.mask_ids`: the tags of the distinct such ids are computed on the driver and joined
+back, so the key never travels in a query plan.
 """
 
 from __future__ import annotations
@@ -96,14 +97,18 @@ def id_column_skips(df, c: str) -> frozenset:
     return frozenset(skip)
 
 
-def hmac_tag(col, key: bytes):
-    """First 10 hex digits of HMAC-SHA256(key, utf-8 of ``col``), from ``sha2`` (RFC 2104)."""
+def _tags(df, c: str, key: bytes):
+    """(original id, first 10 hex digits of HMAC-SHA256 under ``key``) for the distinct ids of column ``c`` that
+    hold personal data. Computed on the driver with Python's ``hmac``, as the local step does, so the key (or
+    anything derived from it) never enters a query plan, the Spark UI or an event log."""
+    import hashlib
+    import hmac
+
     F = _F()
-    k = key.ljust(64, b"\0")
-    ipad = bytearray(b ^ 0x36 for b in k)
-    opad = bytearray(b ^ 0x5C for b in k)
-    inner = F.unhex(F.sha2(F.concat(F.lit(ipad), F.encode(col, "UTF-8")), 256))
-    return F.substring(F.sha2(F.concat(F.lit(opad), inner), 256), 1, 10)
+    orig = f"_pii_orig_{c}"
+    vals = [r[0] for r in df.where(F.col(f"_pii_changed_{c}")).select(orig).distinct().collect()]
+    rows = [(v, hmac.new(key, str(v).encode("utf-8"), hashlib.sha256).hexdigest()[:10]) for v in vals]
+    return df.sparkSession.createDataFrame(rows, f"{orig} string, _pii_tag string")
 
 
 def mask_frame(df, key_fn):
@@ -130,8 +135,9 @@ def mask_frame(df, key_fn):
     if ids_hit:
         key = key_fn()
         for c in ids_hit:
-            tagged = F.concat(F.col(c), F.lit("#"), hmac_tag(F.col(f"_pii_orig_{c}"), key))
-            df = df.withColumn(c, F.when(F.col(f"_pii_changed_{c}"), tagged).otherwise(F.col(c)))
+            df = df.join(_tags(df, c, key), f"_pii_orig_{c}", "left")
+            tagged = F.concat(F.col(c), F.lit("#"), F.col("_pii_tag"))
+            df = df.withColumn(c, F.when(F.col(f"_pii_changed_{c}"), tagged).otherwise(F.col(c))).drop("_pii_tag")
     counts = {k: int(sums[k] or 0) for k in pii.KINDS}
     df = df.drop(*[f"_pii_{k}" for k in pii.KINDS], *[f"_pii_orig_{c}" for c in cols])
     return df, counts, cols

@@ -136,3 +136,30 @@ def test_personal_data_masked_like_local(spark, tmp_path, monkeypatch):
     assert sum(map(luhn_valid, long_ids)) >= 1
     assert not any(u.startswith("[银行卡号]") for u, _, _ in got)
     assert any(i.startswith("[银行卡号]#") for _, i, _ in got)
+
+
+def test_pseudonym_key_stays_out_of_the_query_plan(spark):
+    """Ids holding personal data get the local step's tags; nothing derived from the key is in the plan."""
+    import hashlib
+    import hmac
+
+    from recsys_core.spark.pii import mask_frame
+
+    key = bytes(range(32))
+    df = spark.createDataFrame(
+        [("13812345678", "f1", "电话 13900001111"), ("u2", "f2", None), ("13812345678", "f3", "ok")],
+        "user_id string, item_id string, text string",
+    )
+    out, counts, cols = mask_frame(df, lambda: key)
+    tag = hmac.new(key, b"13812345678", hashlib.sha256).hexdigest()[:10]
+    rows = sorted((r["user_id"], r["item_id"], r["text"]) for r in out.collect())
+    assert [r[:3] for r in rows] == [
+        (f"[手机号]#{tag}", "f1", "电话 [手机号]"),
+        (f"[手机号]#{tag}", "f3", "ok"),
+        ("u2", "f2", None),
+    ]
+    assert counts == {"phone": 3, "email": 0, "id_card": 0, "bank_card": 0, "qq": 0, "wechat": 0}
+    plan = out._jdf.queryExecution().toString().lower()
+    padded = key.ljust(64, b"\0")
+    for secret in (key, bytes(b ^ 0x36 for b in padded), bytes(b ^ 0x5C for b in padded)):
+        assert secret.hex() not in plan and secret.hex()[:16] not in plan
