@@ -347,6 +347,11 @@ def _jsonable(v):
     return str(v)
 
 
+def _without(df: pd.DataFrame, drop) -> pd.DataFrame:
+    """``df`` without the rows flagged in ``drop`` (the frame itself when none is: no copy of a big table)."""
+    return df[~drop] if drop.any() else df
+
+
 def _examples(df: pd.DataFrame, mask=None, n: int = 5, cols=None) -> list[dict]:
     sub = df if mask is None else df[mask]
     sub = sub.head(n)
@@ -738,13 +743,26 @@ def to_float(s: pd.Series) -> np.ndarray:
 _CTRL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
 
 
+def _holds_no_text(s: pd.Series) -> bool:
+    """A column of numbers, booleans or times: no value can hold a character (so no control character)."""
+    return (
+        pd.api.types.is_numeric_dtype(s.dtype)
+        or pd.api.types.is_bool_dtype(s.dtype)
+        or pd.api.types.is_datetime64_any_dtype(s.dtype)
+    )
+
+
 def strip_control(s: pd.Series) -> pd.Series:
     """Text values without NUL and other control / invisible characters (numbers and None unchanged)."""
+    if _holds_no_text(s):
+        return s
     return s.map(lambda v: _CTRL_RE.sub("", v) if isinstance(v, str) else v)
 
 
 def count_control(s: pd.Series) -> int:
     """How many values of a column hold NUL or other control / invisible characters."""
+    if _holds_no_text(s):
+        return 0
     arr = _arrow_strings(s)
     if arr is None:
         return int(s.map(lambda v: isinstance(v, str) and bool(_CTRL_RE.search(v))).sum())
@@ -753,6 +771,11 @@ def count_control(s: pd.Series) -> int:
 
 def normalise_ids_fast(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """(normalised ids as object/None, mask of values whose spelling changed)."""
+    if pd.api.types.is_integer_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype) and not s.hasnans:
+        # whole numbers are already written one way: "12" (nothing re-spelt); one string object per distinct id
+        codes, uniq = pd.factorize(s.to_numpy(), use_na_sentinel=False)
+        ids = pa.array(uniq).cast(pa.string()).to_numpy(zero_copy_only=False)
+        return pd.Series(ids[codes], index=s.index, dtype=object), np.zeros(len(s), dtype=bool)
     arr = _arrow_strings(s)
     if arr is None:
         after = normalise_id_series(strip_control(s))
@@ -765,7 +788,7 @@ def normalise_ids_fast(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
     need = pc.or_(need, pc.match_substring_regex(arr, _ARROW_CTRL))
     need = pc.or_(need, pc.is_in(pc.utf8_lower(trimmed), value_set=pa.array(["", "nan", "none", "null", "<na>"])))
     need = need.fill_null(False).to_numpy(zero_copy_only=False)
-    out = pd.Series(arr.to_numpy(zero_copy_only=False), index=s.index, dtype=object)
+    out = pd.Series(interned_objects(arr), index=s.index, dtype=object)
     changed = np.zeros(len(s), dtype=bool)
     if need.any():
         fixed = normalise_id_series(strip_control(s[need]))
@@ -773,6 +796,78 @@ def normalise_ids_fast(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
         out[need] = fixed.to_numpy()
         changed[np.flatnonzero(need)] = (before.to_numpy() != fixed.to_numpy()) & fixed.notna().to_numpy()
     return out, changed
+
+
+def interned_objects(arr) -> np.ndarray:
+    """An Arrow string array as an object array (None for nulls) holding one ``str`` per distinct value.
+
+    Ids repeat (25M ratings name ~160K users): sharing the string objects keeps a column at 8 bytes a row instead
+    of ~60, and later hashing of the column is cheap (a ``str`` caches its hash)."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    enc = pc.dictionary_encode(arr)
+    words = np.append(enc.dictionary.to_numpy(zero_copy_only=False).astype(object), None)
+    idx = enc.indices.fill_null(len(words) - 1).to_numpy(zero_copy_only=False)
+    return words[idx]
+
+
+def _column_codes(s: pd.Series) -> tuple[np.ndarray, int]:
+    """(codes >= 0, number of codes) with equal values -> equal codes and every missing value -> code 0, the
+    equality ``DataFrame.duplicated`` uses. pandas' Arrow-backed text goes through Arrow's hash kernel (pandas' own
+    is several times slower on it); numbers, times and object columns through ``pd.factorize``."""
+    if isinstance(s.dtype, pd.StringDtype) or isinstance(s.dtype, pd.ArrowDtype):
+        arr = _arrow_strings(s)
+        if arr is not None:
+            if isinstance(arr, pa.ChunkedArray):
+                arr = arr.combine_chunks()
+            enc = pc.dictionary_encode(arr)
+            codes = enc.indices.cast(pa.int64()).fill_null(-1).to_numpy(zero_copy_only=False) + 1
+            return codes, len(enc.dictionary) + 1
+    codes, uniq = pd.factorize(s, use_na_sentinel=True)
+    return codes.astype(np.int64) + 1, len(uniq) + 1
+
+
+def row_codes(df: pd.DataFrame, cols=None) -> np.ndarray:
+    """One int64 per row, equal exactly when the rows hold equal values in ``cols`` (missing equals missing)."""
+    cols = list(df.columns if cols is None else cols)
+    key, size = np.zeros(len(df), dtype=np.int64), 1
+    for c in cols:
+        codes, n = _column_codes(df[c])
+        if size * n >= 2**62:  # renumber before the product could overflow
+            key, uniq = pd.factorize(key)
+            size = len(uniq)
+        key = key * n + codes
+        size *= n
+    return key
+
+
+def _duplicated_codes(key: np.ndarray, keep) -> np.ndarray:
+    """``duplicated`` of an int64 array: ``pd.factorize`` numbers values in order of first appearance, so a row
+    is a first occurrence exactly when its code is larger than every code before it."""
+    if keep == "last":
+        return _duplicated_codes(key[::-1], "first")[::-1]
+    codes, uniq = pd.factorize(key)
+    if keep is False:
+        return np.bincount(codes, minlength=len(uniq))[codes] > 1
+    seen = np.maximum.accumulate(np.concatenate(([-1], codes[:-1])))
+    return codes <= seen
+
+
+def duplicated_rows(df: pd.DataFrame, cols=None, keep="first") -> pd.Series:
+    """``df.duplicated(cols, keep=keep)``, computed on integer row codes (several times faster on big tables)."""
+    if not len(df):
+        return pd.Series(False, index=df.index, dtype=bool)
+    return pd.Series(_duplicated_codes(row_codes(df, cols), keep), index=df.index)
+
+
+def duplicated_full_rows(df: pd.DataFrame) -> pd.Series:
+    """``df.duplicated(keep="first")`` over every column. Identical rows share their user-film pair, so only rows
+    whose pair repeats are compared in full (a clean file costs two columns, not all of them)."""
+    cand = duplicated_rows(df, ["user_id", "item_id"], keep=False)
+    out = pd.Series(False, index=df.index, dtype=bool)
+    if cand.any():
+        out[cand.to_numpy()] = duplicated_rows(df[cand.to_numpy()], keep="first").to_numpy()
+    return out
 
 
 # ---------------------------------------------------------------------------------------
@@ -846,9 +941,9 @@ def _step_exact_duplicates(run: _Run) -> StepReport:
     df, n = run.df, len(run.df)
     if not (run.opts.exact_duplicates and n):
         return StepReport("exact_duplicates", n, n, 0, [], "off", enabled=bool(run.opts.exact_duplicates))
-    dup = df.duplicated(keep="first")
+    dup = duplicated_full_rows(df)
     ex = _examples(df, dup)
-    run.df = df[~dup]
+    run.df = _without(df, dup)
     return StepReport(
         "exact_duplicates", n, len(run.df), int(dup.sum()), ex, f"{int(dup.sum())} identical rows removed"
     )
@@ -902,7 +997,7 @@ def _step_missing_ids(run: _Run) -> StepReport:
     df, n = run.df, len(run.df)
     miss = df["user_id"].isna() | df["item_id"].isna()
     ex = _examples(df, miss)
-    run.df = df[~miss]
+    run.df = _without(df, miss)
     return StepReport(
         "missing_ids", n, len(run.df), int(miss.sum()), ex, f"{int(miss.sum())} rows without a user or film id dropped"
     )
@@ -942,12 +1037,12 @@ def _step_parse_ratings(run: _Run) -> StepReport:
     unparsed = odd & r.isna()
     shown = pd.DataFrame({"rating": r_raw, "parsed": r})
     ex = _examples(shown, odd & r.notna(), 3) + _examples(shown, unparsed, 3)
-    df = df.copy()
+    df = df.copy(deep=False)  # copy-on-write: the new column never reaches the caller's frame
     df["rating"] = r
     if orig_rating is not None:
         df["orig_rating"] = orig_rating
     if opts.unparseable_ratings == "drop":
-        df = df[~unparsed]
+        df = _without(df, unparsed)
     run.df = df
     detail = f"{parsed_n} text ratings parsed{star_note}; {int(unparsed.sum())} unreadable " + (
         "rows dropped" if opts.unparseable_ratings == "drop" else "kept without a rating"
@@ -961,7 +1056,7 @@ def _step_missing_ratings(run: _Run) -> StepReport:
     miss = df["rating"].isna()
     if run.opts.missing_ratings == "drop":
         ex = _examples(df, miss)
-        run.df = df[~miss]
+        run.df = _without(df, miss)
         return StepReport(
             "missing_ratings", n, len(run.df), int(miss.sum()), ex, f"{int(miss.sum())} rows without a rating dropped"
         )
@@ -1027,10 +1122,10 @@ def _step_out_of_range(run: _Run) -> StepReport:
     cnt = int(oor.sum())
     ex = _examples(df, oor)
     if cnt and how == "drop":
-        run.df = df[~oor]
+        run.df = _without(df, oor)
         detail = f"{cnt} ratings outside {lo:g}-{hi:g} dropped"
     elif cnt and how == "clip":
-        run.df = df.copy()
+        run.df = df.copy(deep=False)
         run.df["rating"] = run.df["rating"].clip(lo, hi)
         detail = f"{cnt} ratings outside {lo:g}-{hi:g} clipped"
     else:
@@ -1050,7 +1145,7 @@ def _step_timestamps(run: _Run) -> StepReport:
             bad[blank[blank].index] = False
         present = raw_ts.notna()
         ex = _examples(pd.DataFrame({"timestamp": raw_ts}), bad)
-        run.df = df.copy()
+        run.df = df.copy(deep=False)
         run.df["timestamp"] = ts
         return StepReport(
             "timestamps",
@@ -1061,7 +1156,7 @@ def _step_timestamps(run: _Run) -> StepReport:
             f"{int(ts.notna().sum())} of {int(present.sum())} times read; {int(bad.sum())} unreadable left empty",
         )
     if "timestamp" in df:
-        df = run.df = df.copy()
+        df = run.df = df.copy(deep=False)
         df["timestamp"] = (
             parse_timestamps(df["timestamp"]) if pd.api.types.is_datetime64_any_dtype(df["timestamp"].dtype) else pd.NaT
         )
@@ -1096,7 +1191,7 @@ def _step_review_text(run: _Run) -> StepReport:
         }
         for i in changed[changed].index[:5]
     ]
-    df = run.df = df.copy()
+    df = run.df = df.copy(deep=False)
     df["text"] = after
     if trunc.any():
         df["orig_text_truncated"] = trunc
@@ -1114,7 +1209,7 @@ def _step_review_text(run: _Run) -> StepReport:
 # 10 repeated pairs ---------------------------------------------------------------------------
 def _step_duplicate_pairs(run: _Run) -> StepReport:
     df, n, how = run.df, len(run.df), run.opts.duplicate_pairs
-    dup = df.duplicated(["user_id", "item_id"], keep=False)
+    dup = duplicated_rows(df, ["user_id", "item_id"], keep=False)
     nd = int(dup.sum())
     if not nd or how == "keep":
         return StepReport(
@@ -1221,6 +1316,19 @@ def _merge_pairs(df: pd.DataFrame, dup: pd.Series, how: str) -> pd.DataFrame:
     return pd.concat([single, merged]).sort_index(kind="stable")
 
 
+def _bursts_sorted(u: np.ndarray, rv: np.ndarray, t: np.ndarray, min_count: int):
+    """The (user, rating, time) rows that could form a burst - those of a (user, rating value) group with at least
+    ``min_count`` rows - sorted by user, rating value, then time (one two-key sort instead of three keys over
+    every row)."""
+    rcode, rvals = pd.factorize(rv, sort=True)  # rank of the rating value: sorting by it sorts by the value
+    g = u.astype(np.int64) * max(len(rvals), 1) + rcode
+    gcode, guniq = pd.factorize(g)
+    big = np.bincount(gcode, minlength=len(guniq))[gcode] >= min_count
+    u, rv, t, g = u[big], rv[big], t[big], g[big]
+    order = np.lexsort((t, g))
+    return u[order], rv[order], t[order]
+
+
 def suspicious_users(df: pd.DataFrame, min_count: int = 100, window_minutes: float = 10.0) -> list[dict]:
     """Users with >= ``min_count`` identical ratings within ``window_minutes`` (or, without
     times, >= ``min_count`` ratings that are all identical)."""
@@ -1235,8 +1343,7 @@ def suspicious_users(df: pd.DataFrame, min_count: int = 100, window_minutes: flo
         m = has_ts.to_numpy()
         u, rv = ucode[m], r["rating"].to_numpy()[m]
         t = ts[has_ts].to_numpy().astype("datetime64[ns]").astype("int64")
-        order = np.lexsort((t, rv, u))
-        u, rv, t = u[order], rv[order], t[order]
+        u, rv, t = _bursts_sorted(u, rv, t, min_count)
         k = min_count - 1
         if len(u) > k:
             same = (u[k:] == u[:-k]) & (rv[k:] == rv[:-k])
