@@ -506,7 +506,7 @@ def _step_pii(run: _Run) -> StepReport:
     counts: Counter = Counter()
     by_column: dict = {}
     affected = np.zeros(n, dtype=bool)
-    df = df.copy()
+    df = df.copy(deep=False)  # copy-on-write: masked columns never reach the caller's frame
     ex = []
     for col in ("text", "user_id", "item_id"):
         if col not in df:
