@@ -147,10 +147,25 @@ def _maybe_pii(s: pd.Series) -> pd.Series:
     return st.str.contains(MAYBE, regex=True, na=False)
 
 
-def _mask_distinct(s: pd.Series, mask_one) -> tuple[pd.Series, Counter]:
+def _skips_distinct(uniq, times: np.ndarray) -> frozenset:
+    """:func:`id_column_skips` from a column's distinct values and how often each occurs (the same shares)."""
+    st = pd.Series(uniq, dtype=object).astype("string")
+    skip = set()
+    for kind, shape, check in CHECKED_SHAPES:
+        shaped = st.str.fullmatch(shape).fillna(False).to_numpy(dtype=bool)
+        n_shaped = int(times[shaped].sum())
+        if n_shaped:
+            passed = np.array([bool(_CHECKS[check](v)) for v in st[shaped]], dtype=bool)
+            if int(times[shaped][passed].sum()) < MIN_PASS_SHARE * n_shaped:
+                skip.add(kind)
+    return frozenset(skip)
+
+
+def _mask_distinct(s: pd.Series, mask_one, ids: bool = False) -> tuple[pd.Series, Counter]:
     """Mask an object column once per distinct value (ids and repeated texts of a 25M-row table name a few hundred
-    thousand values): ``mask_one(value, counts) -> masked``; counts are multiplied by how often each value occurs.
-    Gives exactly what masking row by row gives."""
+    thousand values): ``mask_one(value, counts, skip) -> masked``; counts are multiplied by how often each value
+    occurs; an id column skips the checksummed kinds its values fail (:func:`id_column_skips`). Gives exactly what
+    masking row by row gives."""
     counts: Counter = Counter()
     codes, uniq = pd.factorize(s.to_numpy(dtype=object), use_na_sentinel=True)
     cand = _maybe_pii(pd.Series(uniq, dtype=object)).to_numpy(dtype=bool)
@@ -158,9 +173,10 @@ def _mask_distinct(s: pd.Series, mask_one) -> tuple[pd.Series, Counter]:
         return s, counts
     words = np.asarray(uniq, dtype=object).copy()
     times = np.bincount(codes[codes >= 0], minlength=len(uniq))
+    skip = _skips_distinct(uniq, times) if ids else frozenset()
     for j in np.flatnonzero(cand):
         c: Counter = Counter()
-        words[j] = mask_one(uniq[j], c)
+        words[j] = mask_one(uniq[j], c, skip)
         for kind, k in c.items():
             counts[kind] += k * int(times[j])
     vals = s.to_numpy(dtype=object).copy()
@@ -202,14 +218,14 @@ def mask_ids(s: pd.Series) -> tuple[pd.Series, Counter]:
     if s.dtype == object:
         key = []
 
-        def mask_one(v, c):
-            masked = mask_text(v, c)
+        def mask_one(v, c, skip):
+            masked = mask_text(v, c, skip)
             if masked != v:
                 key[:] = key or [derived_key("pseudonym")]
                 masked = f"{masked}#{hmac.new(key[0], str(v).encode('utf-8'), hashlib.sha256).hexdigest()[:10]}"
             return masked
 
-        return _mask_distinct(s, mask_one)
+        return _mask_distinct(s, mask_one, ids=True)
     counts: Counter = Counter()
     cand = _maybe_pii(s)
     if not cand.any():

@@ -136,3 +136,20 @@ def test_personal_data_masked_once_per_distinct_value_like_row_by_row():
         assert c_fast == c_slow and c_fast["phone"] > 0
         assert [v if isinstance(v, str) else None for v in fast] == [v if isinstance(v, str) else None for v in slow]
     assert s.iloc[:3].tolist() == [words[i] for i in np.random.default_rng(1).integers(0, len(words), 3)]  # untouched
+
+
+def test_long_numeric_ids_masked_once_per_distinct_value_like_row_by_row():
+    """A column of long ids (a tenth pass Luhn by chance) keeps them all on both paths; a column of real card
+    numbers is masked on both."""
+    from recsys_core.data import pii
+
+    rng = np.random.default_rng(5)
+    snowflakes = pd.Series([str(x) for x in rng.integers(10**17, 10**18, 300)] * 2, dtype=object)
+    cards = pd.Series(["4111111111111111", "5500005555555559", "u1"] * 5, dtype=object)
+    for s in (snowflakes, cards):
+        fast, c_fast = pii.mask_ids(s)
+        slow, c_slow = pii.mask_ids(s.astype("str"))
+        assert c_fast == c_slow
+        assert fast.tolist() == slow.astype(object).tolist()
+    assert pii.mask_ids(snowflakes)[0].tolist() == snowflakes.tolist()
+    assert pii.mask_ids(cards)[1]["bank_card"] == 10
