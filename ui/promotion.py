@@ -60,8 +60,26 @@ def _columns(name: str, data: bytes) -> list[str]:
     return [str(c) for c in res.tables[0].frame.columns] if res.tables else []
 
 
-def _upload_sig(up) -> str:
-    return hashlib.sha256(f"{up.name}:{up.size}".encode()).hexdigest()[:8]
+def _upload_sig(up: dict) -> str:
+    return hashlib.sha256(f"{up['name']}:{len(up['data'])}".encode()).hexdigest()[:8]
+
+
+def uploads() -> dict:
+    """{kind: {"name", "data"}} of the uploads in use (they outlive the uploader while its tab is closed)."""
+    return st.session_state.setdefault(K.PROMO_FILES, {})
+
+
+def remember_upload(kind: str) -> None:
+    """The uploader's on_change: keep the new file, or drop it when the user cleared the uploader."""
+    up = st.session_state.get(UPLOAD_KEYS[kind])
+    if up is None:
+        uploads().pop(kind, None)
+    else:
+        uploads()[kind] = {"name": up.name, "data": up.getvalue()}
+
+
+def forget_upload(kind: str) -> None:
+    uploads().pop(kind, None)
 
 
 def map_key(kind: str, up, field: str) -> str:
@@ -76,16 +94,19 @@ def field_label(kind: str, field: str) -> str:
 
 def mapping_widgets(kind: str) -> None:
     """One picker per field of this table kind, preset from the header aliases (as on the Data page)."""
-    up = st.session_state.get(UPLOAD_KEYS[kind])
+    up = uploads().get(kind)
     if up is None:
         return
     try:
-        cols = _columns(up.name, up.getvalue())
+        cols = _columns(up["name"], up["data"])
     except UserError:
         return  # the read error is reported in the status table
     auto = T.suggest_mapping(cols, kind)
     options = [NO_COLUMN, *cols]
-    with st.expander(t("promo.data.map_title", table=t(KIND_KEYS[kind]), name=up.name)):
+    c1, c2 = st.columns([3, 1], vertical_alignment="center")
+    c1.caption(t("promo.data.in_use", name=up["name"]))
+    c2.button(t("promo.data.forget"), key=f"{K.PROMO_FORGET}{kind}", on_click=forget_upload, args=(kind,))
+    with st.expander(t("promo.data.map_title", table=t(KIND_KEYS[kind]), name=up["name"])):
         st.caption(t("promo.data.map_help"))
         grid = st.columns(3)
         for j, field in enumerate(T.ALIASES[kind]):
@@ -116,10 +137,10 @@ def tables(ds) -> tuple[dict, dict, dict]:
     demo_ok = bool(ds is not None and ds.meta.get("synthetic"))
     demo_tabs = _demo_tables() if demo_ok else {}
     for kind in T.KINDS:
-        up = st.session_state.get(UPLOAD_KEYS[kind])
+        up = uploads().get(kind)
         if up is not None:
             try:
-                out[kind] = _read(up.name, up.getvalue(), kind, chosen_mapping(kind, up))
+                out[kind] = _read(up["name"], up["data"], kind, chosen_mapping(kind, up))
                 source[kind] = "upload"
             except UserError as e:
                 errors[kind] = str(e)

@@ -166,6 +166,8 @@ class K:
     PROMO_UP_DAILY = "promo_up_daily"  # uploaded daily box-office table
     PROMO_UP_EXPOSURES = "promo_up_exposures"  # uploaded campaign exposure log
     PROMO_UP_BEHAVIOUR = "promo_up_behaviour"  # uploaded behaviour log
+    PROMO_FILES = "promo_files"  # {kind: {"name", "data"}}: uploads in use, kept while the Tables tab is closed
+    PROMO_FORGET = "promo_forget_"  # prefix of the "stop using this upload" buttons, one per table kind
     PROMO_MAP_PREFIX = "promo_map_"  # prefix of the FIELD=COLUMN mapping inputs, one per table kind
     PROMO_BO_TARGET = "promo_bo_target"
     PROMO_BO_POST = "promo_bo_post"  # opt in to post-release columns
@@ -288,6 +290,7 @@ class K:
     AUD_TABS = "aud_tabs"
     MODELS_TABS = "models_tabs"
     REC_TABS = "rec_tabs"
+    PROMO_TABS = "promo_tabs"
     TAB_AT = "tab_at__"  # prefix: position of the open tab per tabs key
     TAB_RUNS = "tab_runs"  # {"<tabs key>:<position>": times the tab's content was computed} of this session
 
@@ -339,6 +342,10 @@ ACTIONS = frozenset(
         K.REC_RETRAIN,
         K.REC_RENAME_BTN,
         K.PROMO_BO_GO,
+        K.PROMO_UP_FILMS,
+        K.PROMO_UP_DAILY,
+        K.PROMO_UP_EXPOSURES,
+        K.PROMO_UP_BEHAVIOUR,
         K.PROMO_BO_IMP,
         K.PROMO_BO_PDP,
         K.PROMO_BO_SCATTER,
@@ -363,7 +370,7 @@ ACTIONS = frozenset(
         K.MODELS_CHART_LEARNING,
     }
 )
-ACTION_PREFIXES = (K.REC_FB, K.REC_COLD_FB, K.DATA_EXAMPLES, K.AUD_CMP_CHART)
+ACTION_PREFIXES = (K.REC_FB, K.REC_COLD_FB, K.DATA_EXAMPLES, K.AUD_CMP_CHART, K.PROMO_FORGET)
 ACTION_SUFFIXES = ("_chart", "_table", "_save", "_preview", "_genres", "_errors", "_served", "_fb", "_registry")
 
 

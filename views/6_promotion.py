@@ -18,9 +18,10 @@ from ui.data_page import session_who
 from ui.i18n import lang, t
 from ui.reviews import page_link, sticky_radio
 from ui.services import require_dataset, workspace
-from ui.state import K, init_state
+from ui.state import K, init_state, keep_widgets, lazy_tabs, opened
 
 init_state()
+keep_widgets("promo_")
 st.title(f":material/campaign: {t('nav.promotion')}")
 st.caption(t("promo.intro"))
 ds = require_dataset()
@@ -53,7 +54,7 @@ def progress_bar(label: str):
     return cb
 
 
-t_data, t_bo, t_camp, t_resp, t_plan, t_buzz = st.tabs(
+t_data, t_bo, t_camp, t_resp, t_plan, t_buzz = lazy_tabs(
     [
         t("promo.tab.data"),
         t("promo.tab.forecast"),
@@ -61,11 +62,12 @@ t_data, t_bo, t_camp, t_resp, t_plan, t_buzz = st.tabs(
         t("promo.tab.response"),
         t("promo.tab.plan"),
         t("promo.tab.buzz"),
-    ]
+    ],
+    K.PROMO_TABS,
 )
 
 # ---------------------------------------------------------------------------- tables
-with t_data:
+for _ in opened(t_data):
     st.markdown(t("promo.data.help"))
     st.dataframe(U.status_frame(tabs, source, errors), hide_index=True, width="stretch")
     for kind, msg in errors.items():
@@ -74,14 +76,18 @@ with t_data:
     for k, kind in enumerate(U.UPLOAD_KEYS):
         with cols[k % 2]:
             st.file_uploader(
-                t(U.KIND_KEYS[kind]), type=["csv", "tsv", "txt", "xlsx", "json", "parquet"], key=U.UPLOAD_KEYS[kind]
+                t(U.KIND_KEYS[kind]),
+                type=["csv", "tsv", "txt", "xlsx", "json", "parquet"],
+                key=U.UPLOAD_KEYS[kind],
+                on_change=U.remember_upload,
+                args=(kind,),
             )
             U.mapping_widgets(kind)
     st.caption(t("promo.data.uploader_zh"))
     page_link("views/1_data.py", t("common.go_data"), ":material/folder_open:")
 
 # ---------------------------------------------------------------------------- box office
-with t_bo:
+for _ in opened(t_bo):
     st.caption(t("promo.bo.help"))
     if need("films"):
         films = tabs["films"].frame
@@ -195,7 +201,7 @@ with t_bo:
             st.info(t("promo.bo.need_run"))
 
 # ---------------------------------------------------------------------------- campaign
-with t_camp:
+for _ in opened(t_camp):
     st.caption(t("promo.camp.help"))
     if need("exposures"):
         ex = tabs["exposures"].frame
@@ -315,7 +321,7 @@ with t_camp:
             st.info(t("promo.camp.need_run"))
 
 # ---------------------------------------------------------------------------- ad response
-with t_resp:
+for _ in opened(t_resp):
     st.caption(t("promo.resp.help"))
     if need("exposures"):
         c1, c2 = st.columns([3, 1])
@@ -363,7 +369,7 @@ with t_resp:
             st.info(t("promo.resp.need_run"))
 
 # ---------------------------------------------------------------------------- audience plan
-with t_plan:
+for _ in opened(t_plan):
     st.caption(t("promo.plan.help"))
     titles = ds.item_titles()
     rated = ds.ratings["item_id"].value_counts()
@@ -379,7 +385,10 @@ with t_plan:
         st.session_state[K.PROMO_PLAN_ITEM] = default_item if default_item in items else items[0]
     c1, c2 = st.columns([3, 2])
     item = c1.selectbox(
-        t("promo.plan.film"), items, key=K.PROMO_PLAN_ITEM, format_func=lambda i: f"{titles.get(i, i)} ({i})"
+        t("promo.plan.film"),
+        items,
+        key=K.PROMO_PLAN_ITEM,
+        format_func=lambda i, titles=titles: f"{titles.get(i, i)} ({i})",
     )
     share = c2.slider(t("promo.plan.share"), 0.01, 0.5, 0.1, 0.01, key=K.PROMO_PLAN_SHARE, format="%.2f")
     d1, d2, d3, d4 = st.columns(4)
@@ -561,7 +570,7 @@ with t_plan:
                 st.error(t("common.error", msg=e))
         who = session_who()
 
-        def data(plan=plan, contacts=contacts, seg_names=seg_names):  # built when clicked, recorded in the log
+        def data(plan=plan, contacts=contacts, seg_names=seg_names, who=who):  # built when clicked, recorded in the log
             out = P.export_plan_csv(plan, workspace().secret("pseudonym"), contacts, segment_names=seg_names)
             workspace().log_export(who, f"audience plan of {plan.item_id}", plan.audience_size, True, "csv")
             return out
@@ -580,7 +589,7 @@ with t_plan:
         st.info(t("promo.plan.need_run"))
 
 # ---------------------------------------------------------------------------- buzz
-with t_buzz:
+for _ in opened(t_buzz):
     st.caption(t("promo.buzz.help"))
     daily = tabs["box_office_daily"].frame if "box_office_daily" in tabs else None
     titles = ds.item_titles()
@@ -591,7 +600,10 @@ with t_buzz:
         st.info(t("promo.buzz.none"))
     else:
         item = st.selectbox(
-            t("promo.plan.film"), choices, key=K.PROMO_BUZZ_ITEM, format_func=lambda i: f"{titles.get(i, i)} ({i})"
+            t("promo.plan.film"),
+            choices,
+            key=K.PROMO_BUZZ_ITEM,
+            format_func=lambda i, titles=titles: f"{titles.get(i, i)} ({i})",
         )
         rel = None
         if "films" in tabs and "release_date" in tabs["films"].frame:

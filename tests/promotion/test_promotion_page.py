@@ -8,8 +8,9 @@ import pandas as pd
 import pytest
 
 from recsys_core.data import demo
+from ui.state import K
 
-from ..pages import page_app
+from ..pages import open_tab, page_app
 
 pytestmark = pytest.mark.skipif(
     not (demo.DEFAULT_FOLDER / demo.PROMOTION_FOLDER / "films.csv").exists(), reason="data/demo/promotion missing"
@@ -32,6 +33,7 @@ def test_promotion_page_walk(tmp_path, monkeypatch, demo_ds):
     assert status["行数"].tolist() == [500, 6440, 992, 11651]
 
     # box-office forecast: out-of-fold metrics against the baseline, leakage guard, what-if
+    open_tab(at, K.PROMO_TABS, 1).run()  # Box-office forecast
     at.button(key="promo_bo_go").click().run()
     _ok(at)
     metrics = {m.label: m.value for m in at.metric}
@@ -44,6 +46,7 @@ def test_promotion_page_walk(tmp_path, monkeypatch, demo_ds):
     assert any(s.value.startswith("预测票房") and "80% 区间" in s.value for s in at.success)
 
     # campaign lift: the randomised campaign, then the one without a control group
+    open_tab(at, K.PROMO_TABS, 2).run()
     at.button(key="promo_camp_go").click().run()
     _ok(at)
     metrics = {m.label: m.value for m in at.metric}
@@ -55,6 +58,7 @@ def test_promotion_page_walk(tmp_path, monkeypatch, demo_ds):
     assert any("没有随机对照组" in w.value for w in at.warning)
 
     # ad response: four models, AUC in the table
+    open_tab(at, K.PROMO_TABS, 3).run()
     at.button(key="promo_resp_go").click().run()
     _ok(at)
     table = next(d.value for d in at.dataframe if "AUC" in d.value.columns)
@@ -62,6 +66,7 @@ def test_promotion_page_walk(tmp_path, monkeypatch, demo_ds):
     assert table["AUC"].max() > 0.55
 
     # audience plan: persona only from standing-out traits, reach table, export
+    open_tab(at, K.PROMO_TABS, 4).run()
     at.number_input(key="promo_plan_budget").set_value(12.0).run()
     at.button(key="promo_plan_go").click().run()
     _ok(at)
@@ -79,8 +84,12 @@ def test_promotion_page_walk(tmp_path, monkeypatch, demo_ds):
     at.run()
     _ok(at)
     assert at.title[0].value.endswith("Promotion")
+    assert any("Reach, cost and expected incremental conversions" in m.value for m in at.markdown)  # the open tab
+    open_tab(at, K.PROMO_TABS, 2).run()
+    _ok(at)
     assert any(m.label == "Conversion uplift" or m.label == "Change in weekly watches (DiD)" for m in at.metric)
-    assert any("Reach, cost and expected incremental conversions" in m.value for m in at.markdown)
+    open_tab(at, K.PROMO_TABS, 1).run()  # the forecast is kept too
+    assert any(m.label == "Out-of-fold R² (log gross)" for m in at.metric)
 
 
 def test_plan_export_has_no_raw_ids(tmp_path, monkeypatch, demo_ds):
