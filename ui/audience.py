@@ -18,7 +18,7 @@ from recsys_core.profiling import audience as A
 from recsys_core.profiling import behaviour as B
 from recsys_core.profiling import segments as S
 from recsys_core.profiling.labels import genre_label, value_label
-from recsys_core.profiling.profiles import population_summary, profile_card
+from recsys_core.profiling.profiles import NUMERIC_PROFILE_COLUMNS, population_summary, profile_card
 from recsys_core.store import default_path
 
 from . import budget
@@ -244,17 +244,7 @@ def segment_filter(version: str, key: str = K.SEGMENT_FILTER, label: str | None 
 
 
 # ---------------------------------------------------------------------------- display helpers
-METRIC_KEYS = [
-    "n_ratings",
-    "n_reviews",
-    "active_days",
-    "recency_days",
-    "mean_rating",
-    "rating_std",
-    "harshness",
-    "sentiment",
-    "age",
-]
+METRIC_KEYS = NUMERIC_PROFILE_COLUMNS
 
 
 # choice widgets whose labels follow the UI language (kept across a language switch, see keep_choices)

@@ -70,14 +70,22 @@ def _none() -> None:
     st.code(HOW_TO, language="bash")
 
 
+def _shown_result(kind: str, key: str) -> dict | None:
+    """The picked result of this kind with its origin caption, or how to make one when there is none."""
+    r = _pick_result(kind, key)
+    if r is None:
+        _none()
+    else:
+        origin_caption(r["origin"])
+    return r
+
+
 def precomputed_tab(ds) -> None:
     """Recommend page: a precomputed list for any user, with reasons where the active dataset knows them."""
     st.caption(t("spark.rec.intro"))
-    r = _pick_result("recommendations", K.SPARK_REC_RESULT)
+    r = _shown_result("recommendations", K.SPARK_REC_RESULT)
     if r is None:
-        _none()
         return
-    origin_caption(r["origin"])
     users = distinct_values(workspace(), r["result_id"], "user_id", limit=20)
     if not st.session_state.get(K.SPARK_REC_USER) and users:
         st.session_state[K.SPARK_REC_USER] = users[0]
@@ -102,11 +110,9 @@ def precomputed_tab(ds) -> None:
 
 def _segments_block() -> None:
     st.subheader(t("spark.seg.title"))
-    r = _pick_result("segments", K.SPARK_SEG_RESULT)
+    r = _shown_result("segments", K.SPARK_SEG_RESULT)
     if r is None:
-        _none()
         return
-    origin_caption(r["origin"])
     seg = load_result(workspace(), r["result_id"], order="segment")
     names = {
         "segment": "spark.seg.col.segment",
@@ -122,11 +128,9 @@ def _segments_block() -> None:
 
 def _audiences_block(ds) -> None:
     st.subheader(t("spark.aud.title"))
-    r = _pick_result("audiences", K.SPARK_AUD_RESULT)
+    r = _shown_result("audiences", K.SPARK_AUD_RESULT)
     if r is None:
-        _none()
         return
-    origin_caption(r["origin"])
     ev = (r["origin"].get("summary") or {}).get("evaluation")
     if isinstance(ev, dict) and ev.get("lift_at_10pct") is not None:
         st.caption(

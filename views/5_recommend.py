@@ -264,27 +264,18 @@ def rec_cards(lst: pd.DataFrame, user: str, model_id: str, arm: str | None, pref
                 )
                 b1, b2, b3, b4, _ = st.columns([1, 1, 1, 2.2, 1.5], vertical_alignment="center")
                 common = dict(user_id=user, item_id=item, model_id=model_id, version=version, arm=arm)
-                b1.button(
-                    ":material/thumb_up:",
-                    help=t("rec.fb.like"),
-                    key=f"{prefix}like_{item}",
-                    on_click=R.record_feedback,
-                    kwargs={**common, "action": "like"},
-                )
-                b2.button(
-                    ":material/thumb_down:",
-                    help=t("rec.fb.dislike"),
-                    key=f"{prefix}dislike_{item}",
-                    on_click=R.record_feedback,
-                    kwargs={**common, "action": "dislike"},
-                )
-                b3.button(
-                    ":material/block:",
-                    help=t("rec.fb.not_interested"),
-                    key=f"{prefix}ni_{item}",
-                    on_click=R.record_feedback,
-                    kwargs={**common, "action": "not_interested"},
-                )
+                for col, icon, action, short in (
+                    (b1, ":material/thumb_up:", "like", "like"),
+                    (b2, ":material/thumb_down:", "dislike", "dislike"),
+                    (b3, ":material/block:", "not_interested", "ni"),
+                ):
+                    col.button(
+                        icon,
+                        help=t(f"rec.fb.{action}"),
+                        key=f"{prefix}{short}_{item}",
+                        on_click=R.record_feedback,
+                        kwargs={**common, "action": action},
+                    )
                 rkey = f"{prefix}rate_{item}"
                 b4.selectbox(
                     t("rec.fb.rate"),

@@ -30,29 +30,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .readers import ML100K_GENRES
+
 # users and films per rating in MovieLens 25M (162,541 users, 59,047 films, 25,000,095 ratings)
 ML25M_USERS_PER_RATING = 162_541 / 25_000_095
 ML25M_ITEMS_PER_RATING = 59_047 / 25_000_095
-TASTE_NAMES = (
-    "Action",
-    "Adventure",
-    "Animation",
-    "Children",
-    "Comedy",
-    "Crime",
-    "Documentary",
-    "Drama",
-    "Fantasy",
-    "Film-Noir",
-    "Horror",
-    "Musical",
-    "Mystery",
-    "Romance",
-    "Sci-Fi",
-    "Thriller",
-    "War",
-    "Western",
-)
+TASTE_NAMES = tuple(ML100K_GENRES[1:])  # MovieLens' genre names, without 'unknown'
 T_START = 946_684_800  # 2000-01-01
 T_END = 1_577_836_800  # 2020-01-01
 

@@ -18,21 +18,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from .profiles import build_profiles
+from .profiles import NUMERIC_PROFILE_COLUMNS, build_profiles
 
 TASKS = ("genre_like", "active_next")
 MODELS = ("logistic", "tree", "forest")
-_NUMERIC = [
-    "n_ratings",
-    "n_reviews",
-    "active_days",
-    "recency_days",
-    "mean_rating",
-    "rating_std",
-    "harshness",
-    "sentiment",
-    "age",
-]
 
 
 @dataclass
@@ -47,7 +36,7 @@ class BehaviourTask:
 def _history_features(hist_ds) -> pd.DataFrame:
     prof = build_profiles(hist_ds, tags=False, sentiment=True)
     X = pd.DataFrame(index=pd.Index(prof["user_id"], name="user_id"))
-    for c in _NUMERIC:
+    for c in NUMERIC_PROFILE_COLUMNS:
         if c in prof and pd.to_numeric(prof[c], errors="coerce").notna().any():
             X[c] = pd.to_numeric(prof[c], errors="coerce").to_numpy(float)
     ga = prof.attrs.get("affinity", {}).get("genres")
