@@ -240,7 +240,33 @@ class ALS(_FactorRanker):
         return x
 
 
-class BPR(_FactorRanker):
+class _ImplicitSGD(_FactorRanker):
+    """``implicit``'s SGD rankers (BPR, LMF) on the interaction matrix; subclasses name the estimator."""
+
+    def _validate(self) -> None:
+        if float(self.learning_rate) <= 0 or float(self.reg) < 0:
+            raise ValueError("learning_rate must be > 0 and reg >= 0")
+
+    def _estimator(self, **common):
+        raise NotImplementedError
+
+    def _fit(self, ts):
+        self._check_common()
+        self._validate()
+        X = interaction_matrix(ts, self.threshold)
+        self._set_popularity(X)
+        common = dict(
+            factors=int(self.factors),
+            learning_rate=float(self.learning_rate),
+            regularization=float(self.reg),
+            iterations=int(self.iterations),
+            num_threads=int(self.num_threads),
+            random_state=self.random_state,
+        )
+        self.user_factors_, self.item_factors_ = _implicit_fit(lambda: self._estimator(**common), X)
+
+
+class BPR(_ImplicitSGD):
     """Bayesian personalised ranking (``implicit``'s multi-threaded SGD): for sampled (user, seen
     item, unseen item) triples, maximise log sigmoid(x_u . y_i - x_u . y_j) with L2 ``reg``."""
 
@@ -269,29 +295,13 @@ class BPR(_FactorRanker):
         mem = _factor_cost(n_users, n_items, n_ratings, int(factors))
         return Cost(int(mem), int(iterations) * 1.5e-9 * n_ratings * int(factors) + 1e-6 * n_ratings)
 
-    def _fit(self, ts):
-        self._check_common()
-        if float(self.learning_rate) <= 0 or float(self.reg) < 0:
-            raise ValueError("learning_rate must be > 0 and reg >= 0")
+    def _estimator(self, **common):
         from implicit.cpu.bpr import BayesianPersonalizedRanking
 
-        X = interaction_matrix(ts, self.threshold)
-        self._set_popularity(X)
-
-        def make():
-            return BayesianPersonalizedRanking(
-                factors=int(self.factors),
-                learning_rate=float(self.learning_rate),
-                regularization=float(self.reg),
-                iterations=int(self.iterations),
-                num_threads=int(self.num_threads),
-                random_state=self.random_state,
-            )
-
-        self.user_factors_, self.item_factors_ = _implicit_fit(make, X)
+        return BayesianPersonalizedRanking(**common)
 
 
-class LMF(_FactorRanker):
+class LMF(_ImplicitSGD):
     """Logistic matrix factorisation (``implicit``): p(u likes i) = sigmoid(x_u . y_i + b_u + b_i)."""
 
     name = "lmf"
@@ -322,24 +332,12 @@ class LMF(_FactorRanker):
         secs = int(iterations) * 2e-9 * n_ratings * int(factors) * (1 + int(neg_prop) / 10) + 1e-6 * n_ratings
         return Cost(int(mem), secs)
 
-    def _fit(self, ts):
-        self._check_common()
-        if float(self.learning_rate) <= 0 or float(self.reg) < 0 or int(self.neg_prop) < 1:
-            raise ValueError("learning_rate must be > 0, reg >= 0 and neg_prop >= 1")
+    def _validate(self) -> None:
+        super()._validate()
+        if int(self.neg_prop) < 1:
+            raise ValueError("neg_prop must be >= 1")
+
+    def _estimator(self, **common):
         from implicit.cpu.lmf import LogisticMatrixFactorization
 
-        X = interaction_matrix(ts, self.threshold)
-        self._set_popularity(X)
-
-        def make():
-            return LogisticMatrixFactorization(
-                factors=int(self.factors),
-                learning_rate=float(self.learning_rate),
-                regularization=float(self.reg),
-                iterations=int(self.iterations),
-                neg_prop=int(self.neg_prop),
-                num_threads=int(self.num_threads),
-                random_state=self.random_state,
-            )
-
-        self.user_factors_, self.item_factors_ = _implicit_fit(make, X)
+        return LogisticMatrixFactorization(neg_prop=int(self.neg_prop), **common)
