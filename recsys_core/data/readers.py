@@ -768,7 +768,7 @@ def _read_parquet(filename, data) -> pd.DataFrame:
     except Exception as e:
         msg = str(e).splitlines()[0][:120] if str(e) else type(e).__name__
         raise UserError(f"{filename}: the Parquet file cannot be read ({msg}) - export it again") from None
-    frame = frame.reset_index(drop=not any(n for n in frame.index.names))
+    frame = _flatten_nested(frame.reset_index(drop=not any(n for n in frame.index.names)))
     frame.columns = _clean_columns(frame.columns)
     return frame
 
@@ -852,15 +852,24 @@ def _records_frame(filename, records) -> pd.DataFrame:
         raise UserError(
             f'{filename}: the JSON list must hold objects (one per rating) - e.g. [{{"user": 1, "film": 2, "rating": 4}}]'
         )
-    frame = pd.DataFrame.from_records([r for r in records if isinstance(r, dict)])
-    for c in frame.columns:
-        if frame[c].map(lambda v: isinstance(v, (dict, list))).any():
-            frame[c] = frame[c].map(
-                lambda v: (
-                    "|".join(map(str, v))
-                    if isinstance(v, list)
-                    else (json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else v)
-                )
-            )
+    frame = _flatten_nested(pd.DataFrame.from_records([r for r in records if isinstance(r, dict)]))
     frame.columns = _clean_columns(frame.columns)
+    return frame
+
+
+def _nested_cell(v):
+    """A list cell as 'a|b' (how genre lists are written), a record as JSON text; other values as they are."""
+    if isinstance(v, (list, tuple, np.ndarray)):
+        return "|".join(map(str, list(v)))
+    if isinstance(v, dict):
+        return json.dumps(v, ensure_ascii=False, default=str)
+    return v
+
+
+def _flatten_nested(frame: pd.DataFrame) -> pd.DataFrame:
+    """Lists and records inside cells (JSON, Parquet list/struct columns) become text, so every later
+    step sees plain values."""
+    for c in frame.columns:
+        if frame[c].dtype == object and frame[c].map(lambda v: isinstance(v, (dict, list, tuple, np.ndarray))).any():
+            frame[c] = frame[c].map(_nested_cell)
     return frame

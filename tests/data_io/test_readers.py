@@ -387,3 +387,26 @@ def test_xlsx_title_line_above_the_table_is_skipped():
     assert t.role == "interactions" and t.n_rows == 2
     ds = load_path_from_bytes("影评.xlsx", buf.getvalue())
     assert ds.interactions["rating"].tolist() == [5.0, 3.0]
+
+
+def test_parquet_list_and_struct_cells_become_text():
+    frame = pd.DataFrame(
+        {"user_id": ["u1", "u2"], "item_id": ["m1", "m2"], "rating": [4, 5], "genres": [["Drama", "War"], ["Comedy"]]}
+    )
+    frame["meta"] = [{"year": 1999}, {"year": 2001}]
+    buf = io.BytesIO()
+    frame.to_parquet(buf)
+    t = read_upload("nested.parquet", buf.getvalue()).tables[0]
+    assert t.frame["genres"].tolist() == ["Drama|War", "Comedy"]
+    assert t.frame["meta"].tolist() == ['{"year": 1999}', '{"year": 2001}']
+    ds = load_path_bytes(buf.getvalue(), "nested.parquet")
+    assert len(ds.interactions) == 2
+
+
+def load_path_bytes(data: bytes, name: str):
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d:
+        p = Path(d) / name
+        p.write_bytes(data)
+        return load_path(p)
