@@ -118,23 +118,29 @@ def run(args) -> int:
 
     configs = {name: m.get_params() for name, m in models.items()}
     try:
-        exp = Lab().experiment(ds, configs, protocol, on_cell=on_cell, curve_ks=None, skip_failures=False)
+        # with several models, one that cannot run on this data (e.g. content without film metadata) is
+        # reported and the others still run; a single model's failure is the command's error
+        exp = Lab().experiment(ds, configs, protocol, on_cell=on_cell, curve_ks=None, skip_failures=len(models) > 1)
     except (ValueError, TypeError, RuntimeError, ArithmeticError) as e:  # a split or a model that cannot run
         raise UserError((str(e).splitlines() or [type(e).__name__])[0]) from None
     skipped = skipped_entries(exp.refused)
+    failed = [{"name": n, "reason": r} for n, r in exp.failures.items()]
     for e in skipped:
         print(f"skipped {e['name']}: {e['reason']}", file=sys.stderr)
+    for e in failed:
+        print(f"failed {e['name']}: {e['reason']}", file=sys.stderr)
     if exp.evaluation is None:
-        raise UserError("no model fits the memory budget: " + " ".join(e["reason"] for e in skipped))
+        reasons = [f"{e['name']}: {e['reason']}" for e in skipped + failed]
+        raise UserError("no model could run on this data - " + "; ".join(reasons))
     ev = exp.evaluation
-    total = (len(models) - len(skipped)) * (protocol.get("folds") or 1)
+    total = (len(models) - len(skipped) - len(failed)) * (protocol.get("folds") or 1)
     print(f"[{total}/{total}] done", file=sys.stderr)
     splitter = splitter_for(protocol)
     res = ev.folds
     metric_cols = [metric_column(m, args.k) for m in ALL_METRICS]
     out_models = []
     for name in names:
-        if name in exp.refused:
+        if name in exp.refused or name in exp.failures:
             continue
         rows = res[res["model"] == name]
         entry = {"name": name, "params": models[name].get_params()}
@@ -161,8 +167,11 @@ def run(args) -> int:
         },
         "models": out_models,
         "skipped": skipped,
+        "failed": failed,
     }
     print_table(out_models, skipped, args.k)
+    for e in failed:
+        print(f"# {e['name']}: could not run on this data, {e['reason']}")
     if args.json:
         write_json(result, args.json)  # clean_json turns NaN into null
     return 0

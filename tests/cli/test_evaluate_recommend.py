@@ -115,3 +115,21 @@ def test_recommend_one_user_to_stdout_and_unknown_user():
     assert math.isfinite(res["recommendations"]["u3"][0][1])
     r = run_cli("recommend", TINY, "--model", "bias", "--user", "nobody")
     assert r.returncode == 2 and "user 'nobody'" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_a_model_that_cannot_run_on_the_data_is_reported_and_the_others_run(tmp_path, capsys):
+    out = tmp_path / "out.json"
+    # tiny_ratings.csv has no film metadata: content cannot run, baseline can
+    code = main(["evaluate", str(TINY), "--models", "baseline,content", "--folds", "2", "--json", str(out)])
+    assert code == 0
+    res = json.loads(out.read_text())
+    assert [m["name"] for m in res["models"]] == ["baseline"]
+    assert res["failed"] == [{"name": "content", "reason": "content model needs item metadata (genres/synopsis)"}]
+    captured = capsys.readouterr()
+    assert "failed content: content model needs item metadata" in captured.err
+    assert "# content: could not run on this data" in captured.out
+    # asked for alone, its failure is the command's one-line error
+    assert main(["evaluate", str(TINY), "--models", "content", "--folds", "2"]) == 2
+    assert (
+        capsys.readouterr().err.strip().splitlines()[-1] == "error: content model needs item metadata (genres/synopsis)"
+    )
