@@ -156,6 +156,7 @@ def options_form() -> CleaningOptions:
         )
         sus = c2.checkbox(t("opt.suspicious"), value=True, key=f"{K.DATA_OPT}sus")
         drop_sus = c2.checkbox(t("opt.drop_suspicious"), value=False, key=f"{K.DATA_OPT}drop_sus")
+        pii = c2.checkbox(t("opt.pii"), value=True, key=f"{K.DATA_OPT}pii", help=t("opt.pii.help"))
     return CleaningOptions(
         exact_duplicates=exact,
         normalise_ids=ids,
@@ -171,6 +172,7 @@ def options_form() -> CleaningOptions:
         duplicate_pairs=pairs,
         flag_suspicious=sus,
         drop_suspicious=drop_sus,
+        mask_pii=pii,
     )
 
 

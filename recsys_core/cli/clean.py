@@ -39,6 +39,11 @@ def add_parser(sub):
     p.add_argument(
         "--drop-suspicious", action="store_true", help="drop users flagged as suspicious (default: flag only)"
     )
+    p.add_argument(
+        "--keep-pii",
+        action="store_true",
+        help="do not mask personal data (phones, e-mail, ID and card numbers, QQ/WeChat ids; default: masked)",
+    )
     p.add_argument("--raw-ids", action="store_true", help="with --out: write raw user ids (default: keyed pseudonyms)")
     p.add_argument("--workspace", help="workspace whose export audit log records --out (default $CINELENS_WORKSPACE)")
     p.add_argument("--quiet", action="store_true", help="do not print the report")
@@ -66,6 +71,7 @@ def run(args) -> int:
         target_scale=_scale(args.scale),
         text_max_len=args.text_max,
         drop_suspicious=args.drop_suspicious,
+        mask_pii=not args.keep_pii,
     )
 
     def progress(frac, label=""):

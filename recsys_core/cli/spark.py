@@ -54,6 +54,7 @@ def add_parser(sub):
     c.add_argument("--missing-ratings", choices=["keep", "drop"], default="keep")
     c.add_argument("--text-max", type=int, default=2000)
     c.add_argument("--drop-suspicious", action="store_true")
+    c.add_argument("--keep-pii", action="store_true", help="do not mask personal data (default: masked)")
     e = jobs.add_parser("evaluate", help=JOB_HELP["evaluate"])
     _common(e)
     _als(e)
@@ -121,6 +122,7 @@ def _params(args) -> dict:
             "missing_ratings": args.missing_ratings,
             "text_max": args.text_max,
             "drop_suspicious": args.drop_suspicious,
+            "mask_pii": not args.keep_pii,
         }
     else:
         p["seed"] = args.seed

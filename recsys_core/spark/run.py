@@ -126,6 +126,7 @@ def _clean(spark, input_path, folder, p, mapping) -> dict:
         target_scale=tuple(p["scale"]) if p.get("scale") else None,
         text_max_len=int(p.get("text_max", 2000)),
         drop_suspicious=bool(p.get("drop_suspicious", False)),
+        mask_pii=bool(p.get("mask_pii", True)),
     )
     df, rep = clean(inp, opts)
     folder.table("interactions", df, "cleaned interactions (canonical columns, input order)")

@@ -210,3 +210,26 @@ def test_suspicious_users_flagged_then_dropped_as_a_new_version(app, tmp_path):
     assert set(ws.load_version("v4").interactions["user_id"]) == {"fan"}
     assert len(ws.load_version("v3").interactions) == 140  # the flagged version is unchanged
     assert metric(at, "用户") == "1"
+
+
+PII_CSV = "user_id,item_id,rating,text\nu1,10,4,电话 13812345678 找我\nu2,11,5,好看\n".encode()
+
+
+def test_personal_data_masked_by_default_and_the_switch_turns_it_off(app, tmp_path):
+    at = app
+    seek(at, K.DATA_TABS, lambda: at.file_uploader(key="data_upload"), 4).set_value(
+        ("r.csv", PII_CSV, "text/csv")
+    ).run()
+    seek(at, K.DATA_TABS, lambda: at.button(key="data_preview_btn"), 4).click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    table = frame(at, "删除行数").set_index("步骤")
+    assert table.loc["个人信息", "说明"] == "1 行里的个人信息已遮盖：手机号 1（按列：评论 1）"
+    assert seek(at, K.DATA_TABS, lambda: at.checkbox(key=f"{K.DATA_OPT}pii"), 4).value is True
+    at.checkbox(key=f"{K.DATA_OPT}pii").uncheck().run()
+    seek(at, K.DATA_TABS, lambda: at.button(key="data_preview_btn"), 4).click().run()
+    table = frame(at, "删除行数").set_index("步骤")
+    assert table.loc["个人信息", "说明"] == "未启用"
+    seek(at, K.DATA_TABS, lambda: at.button(key="data_save_btn"), 4).click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    ds = open_workspace(tmp_path / "ws").load_version("v3")
+    assert ds.interactions["text"].tolist() == ["电话 13812345678 找我", "好看"]

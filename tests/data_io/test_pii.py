@@ -170,3 +170,22 @@ def test_long_numeric_ids_are_not_taken_for_card_numbers():
     users = ds.interactions["user_id"].tolist()
     assert sum(u.startswith("[银行卡号]#") for u in users) == 3 and "u1" in users
     assert rep.step("pii").counts["bank_card"] == 3 and rep.step("pii").by_column == {"user_id": 3}
+
+
+def test_cli_clean_masks_by_default_and_keep_pii_turns_it_off(tmp_path, capsys):
+    import json
+
+    from tests.profiling.test_cli import run_main
+
+    src = tmp_path / "r.csv"
+    src.write_text("user_id,item_id,rating,text\nu1,f1,4,电话 13812345678\nu2,f2,5,好看\n", encoding="utf-8")
+    for extra, text, enabled in (([], "电话 [手机号]", True), (["--keep-pii"], "电话 13812345678", False)):
+        out, rep = tmp_path / "o.csv", tmp_path / "rep.json"
+        code, _, err = run_main(
+            capsys, "clean", src, "--out", out, "--report", rep, "--quiet", "--workspace", tmp_path / "ws", *extra
+        )
+        assert code == 0, err
+        got = pd.read_csv(out, encoding="utf-8-sig", dtype=str)
+        assert got["text"].tolist() == [text, "好看"]
+        step = next(s for s in json.loads(rep.read_text(encoding="utf-8"))["steps"] if s["name"] == "pii")
+        assert step["enabled"] is enabled and step["rows_affected"] == (1 if enabled else 0)

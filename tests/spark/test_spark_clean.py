@@ -163,3 +163,14 @@ def test_pseudonym_key_stays_out_of_the_query_plan(spark):
     padded = key.ljust(64, b"\0")
     for secret in (key, bytes(b ^ 0x36 for b in padded), bytes(b ^ 0x5C for b in padded)):
         assert secret.hex() not in plan and secret.hex()[:16] not in plan
+
+
+def test_keep_pii_leaves_personal_data_like_local(spark, tmp_path):
+    path = pii_ratings(tmp_path / "pii.csv")
+    rep = _spark_clean(spark, path, tmp_path, "--keep-pii")
+    ds, local, _ = load_path_with_report(str(path), options=CleaningOptions(mask_pii=False))
+    assert _counts(rep) == _counts(local.to_dict())
+    step = next(s for s in rep["steps"] if s["name"] == "pii")
+    assert step["enabled"] is False and step["rows_affected"] == 0
+    users = {r["user_id"] for r in spark.read.parquet(str(tmp_path / "out" / "interactions")).collect()}
+    assert "13812345678" in users and "alice@example.com" in users
