@@ -44,7 +44,7 @@ def run(args) -> int:
     ds = load_path(args.path, mapping=parse_mapping_arg(getattr(args, "map", None)))
     if ds.ratings.empty:
         raise UserError(f"{args.path}: no ratings to segment users on")
-    print(f"profiling {ds.ratings['user_id'].nunique()} users ...", file=sys.stderr)
+    print(f"profiling {ds.interactions['user_id'].nunique()} users (with ratings or reviews) ...", file=sys.stderr)
     lab = Lab()
     prof = lab.profiles(ds, tags=args.tags)
 

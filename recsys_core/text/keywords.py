@@ -52,6 +52,8 @@ def jieba_idf() -> tuple[dict, float]:
 
 def _keep(word: str, stop: frozenset) -> bool:
     w = word.strip()
+    if w.isascii() and w.isalpha() and len(w) < 3 and not w.isupper():  # "de", "ok": noise; "AI", "TV" stay
+        return False
     return len(w) >= 2 and w.lower() not in stop and w not in stop and is_content_token(w) and not w.isdigit()
 
 

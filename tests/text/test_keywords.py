@@ -85,3 +85,10 @@ def test_word_cloud_font_or_none():
         assert img is None
     else:
         assert img.shape == (100, 200, 3)
+
+
+def test_short_latin_fragments_are_not_keywords_but_acronyms_are():
+    stop = load_stopwords()
+    assert not K._keep("de", stop) and not K._keep("ok", stop)
+    assert K._keep("AI", stop) and K._keep("IMAX", stop) and K._keep("剧情线", stop)
+    assert not K._keep("不是", stop)  # a function word, listed in data/stopwords_zh.txt
