@@ -68,7 +68,8 @@ def refusal(name: str, params: dict | None, shape: tuple[int, int, int]) -> str 
 
 
 def shape_of(ds) -> tuple[int, int, int]:
-    return dataset_shape(ds.interactions)
+    """(users, films, ratings) of the rated rows; computed once per dataset (pages ask on every rerun)."""
+    return ds.rating_shape() if hasattr(ds, "rating_shape") else dataset_shape(ds.interactions)
 
 
 def setting() -> None:

@@ -19,6 +19,14 @@ class Dataset:
     sources: tuple[str, ...] = ()
     version: str | None = None
     meta: dict = field(default_factory=dict)
+    # what is derived from the (immutable) tables, computed once per Dataset: pages ask for the rated rows and the
+    # reviews on every rerun, and a pass over a 10M-row table costs seconds
+    _memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def _once(self, key: str, compute):
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     @classmethod
     def from_frames(cls, interactions, items=None, users=None, rating_scale=None, **kw) -> "Dataset":
@@ -32,13 +40,34 @@ class Dataset:
 
     @property
     def ratings(self) -> pd.DataFrame:
-        """Rows that carry a rating (the input to rating models)."""
-        return self.interactions[self.interactions["rating"].notna()]
+        """Rows that carry a rating (the input to rating models). A shallow copy of a frame computed once: with
+        copy-on-write a caller's change never reaches the dataset."""
+        return self._once("ratings", self._rated_rows).copy(deep=False)
 
     @property
     def reviews(self) -> pd.DataFrame:
+        """Rows with a non-blank review text (computed once, returned as a shallow copy like :attr:`ratings`)."""
+        return self._once("reviews", self._reviewed_rows).copy(deep=False)
+
+    def _rated_rows(self) -> pd.DataFrame:
+        keep = self.interactions["rating"].notna()
+        return self.interactions if keep.all() else self.interactions[keep]
+
+    def _reviewed_rows(self) -> pd.DataFrame:
         t = self.interactions["text"]
-        return self.interactions[t.notna() & (t.astype(str).str.strip() != "")]
+        keep = t.notna()
+        if keep.any():  # only present texts are spelt out and stripped (most rows of a rating log have none)
+            keep[keep] = t[keep].astype(str).str.strip() != ""
+        return self.interactions[keep]
+
+    def rating_shape(self) -> tuple[int, int, int]:
+        """(users, films, ratings) among the rated rows: what a model's cost envelope is checked against."""
+
+        def shape():
+            r = self.ratings
+            return int(r["user_id"].nunique()), int(r["item_id"].nunique()), int(len(r))
+
+        return self._once("rating_shape", shape)
 
     @property
     def relevance_threshold(self) -> float:
@@ -50,6 +79,9 @@ class Dataset:
         return dict(zip(self.items["item_id"], self.items["title"].fillna(self.items["item_id"])))
 
     def summary(self) -> dict:
+        return {k: list(v) if isinstance(v, list) else v for k, v in self._once("summary", self._summary).items()}
+
+    def _summary(self) -> dict:
         r = self.ratings
         n_users = self.interactions["user_id"].nunique()
         n_items = self.interactions["item_id"].nunique()
