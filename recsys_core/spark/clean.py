@@ -493,7 +493,8 @@ def suspicious_users(df, min_count: int = 100, window_minutes: float = 10.0) -> 
             "rating": float(h["rating"]),
             "burst": int(min_count),
             "minutes": round(h["_span"] / 60e6, 2),
-            "reason": f">= {min_count} ratings of {h['rating']:g} within {window_minutes:g} minutes",
+            "rule": "burst",  # the local engine's rule codes; the UI words them
+            "window": float(window_minutes),
         }
         for h in hits.collect()
     ]
@@ -515,7 +516,8 @@ def suspicious_users(df, min_count: int = 100, window_minutes: float = 10.0) -> 
                     "rating": val,
                     "burst": size,
                     "minutes": None,
-                    "reason": f"{size} ratings, all {val:g}, no times",
+                    "rule": "constant",
+                    "window": None,
                 }
             )
     out.sort(key=lambda d: (-d["ratings"], d["user_id"]))
