@@ -130,6 +130,8 @@ def run(args) -> int:
     for e in failed:
         print(f"failed {e['name']}: {e['reason']}", file=sys.stderr)
     if exp.evaluation is None:
+        if not failed:
+            raise UserError("no model fits the memory budget: " + " ".join(e["reason"] for e in skipped))
         reasons = [f"{e['name']}: {e['reason']}" for e in skipped + failed]
         raise UserError("no model could run on this data - " + "; ".join(reasons))
     ev = exp.evaluation
