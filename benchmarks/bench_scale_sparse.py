@@ -9,8 +9,10 @@ The data comes from ``recsys_core.data.synth`` (seed 0), generated once per size
 (``python -m recsys_core synth --ratings 10M --out DIR`` makes the same files). Each (size, model) runs
 in its own subprocess, so the peak RSS printed is that process's own: loading the ratings into a
 ``Trainset`` (printed separately as ``load_rss_gb``) plus the model's fit and the top-10 lists. A model
-whose declared cost envelope refuses the dataset prints the refusal and is not run (when the models
-package declares envelopes, ``recsys_core.models.cost``). A run is stopped when it passes ``--cap``
+whose declared cost envelope refuses the dataset prints the refusal and is not run (checked from the
+generator's ``synth.json`` before anything is loaded, and again on the loaded ``Trainset``); one whose
+declared fit time alone exceeds ``--cap`` is listed as not run. ``CPU s`` is the worker process's CPU time
+(load, fit and lists, all threads): on a shared machine it is the steadier number. A run is stopped when it passes ``--cap``
 seconds or ``--mem-cap`` GB resident (the machine is shared), and the row says so.
 
 Peers, same data, same process layout: ``implicit.als`` / ``implicit.bpr`` (``implicit`` package,
@@ -206,6 +208,34 @@ def run_one(folder: Path, name: str, cap_s: float, mem_cap_gb: float) -> dict:
     return {"status": "stopped" if why else "error", "note": note, "peak_rss_gb": seen_rss}
 
 
+def _shape(folder: Path) -> tuple[int, int, int] | None:
+    """(users, films, ratings) from the generator's synth.json, when it is there."""
+    try:
+        info = json.loads((folder / "synth.json").read_text())
+        return int(info["users"]), int(info["items"]), int(info["ratings"])
+    except (OSError, KeyError, ValueError):
+        return None
+
+
+def precheck(folder: Path, name: str, cap_s: float) -> dict | None:
+    """A row for a registry model that is not started: refused by its cost envelope (memory), or its
+    declared fit time alone is over the run cap. None when the model should run."""
+    shape = _shape(folder)
+    if shape is None or "." in name:
+        return None
+    from recsys_core.models.cost import ModelTooLarge, check_fits
+
+    try:
+        cost = check_fits(name, *shape)
+    except ModelTooLarge as e:
+        return {"status": "refused", "note": (str(e).splitlines() or ["refused"])[0]}
+    except (KeyError, ValueError):
+        return None
+    if cost.fit_seconds > cap_s:
+        return {"status": "not run", "note": f"declared fit time {cost.fit_seconds:,.0f} s is over the {cap_s:g} s cap"}
+    return None
+
+
 def _fmt(v, spec):
     return format(v, spec) if isinstance(v, (int, float)) else "-"
 
@@ -230,18 +260,19 @@ def main(argv=None) -> int:
     base = Path(args.data)
     base.mkdir(parents=True, exist_ok=True)
     rows = []
-    header = f"{'size':>5} {'model':<14} {'fit s':>9} {'peak GB':>8} {'top-10 s':>9} {'load GB':>8}  note"
+    header = f"{'size':>5} {'model':<14} {'fit s':>9} {'peak GB':>8} {'top-10 s':>9} {'load GB':>8} {'CPU s':>8}  note"
     print(header, flush=True)
     for label in [s.strip() for s in args.sizes.split(",") if s.strip()]:
         folder = _ensure_data(base, label, parse_count(label))
         for name in names:
-            r = run_one(folder, name, args.cap, args.mem_cap)
+            r = precheck(folder, name, args.cap) or run_one(folder, name, args.cap, args.mem_cap)
             r.update({"size": label, "model": name})
             rows.append(r)
             note = r.get("note", "") if r.get("status") != "ok" else ""
             print(
                 f"{label:>5} {name:<14} {_fmt(r.get('fit_s'), '9.1f')} {_fmt(r.get('peak_rss_gb'), '8.2f')} "
-                f"{_fmt(r.get('top10_s'), '9.1f')} {_fmt(r.get('load_rss_gb'), '8.2f')}  {r.get('status')} {note}",
+                f"{_fmt(r.get('top10_s'), '9.1f')} {_fmt(r.get('load_rss_gb'), '8.2f')} {_fmt(r.get('cpu_s'), '8.1f')}"
+                f"  {r.get('status')} {note}",
                 flush=True,
             )
             if args.json:

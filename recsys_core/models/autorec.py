@@ -174,14 +174,30 @@ class _AutoRec(Recommender):
                 grads["V"] += np.float32(reg * frac) * sub["V"]
                 t += 1
                 step = lr * np.sqrt(1 - beta2**t) / (1 - beta1**t)
-                for k, g in grads.items():  # Adam on the touched rows
+                for k, g in grads.items():  # Adam on the touched rows (in place: the same arithmetic)
                     g = g.astype(np.float32, copy=False)
                     idx = slice(None) if k == "mu" else cols
-                    mk = beta1 * m[k][idx] + (1 - beta1) * g
-                    sk = beta2 * s[k][idx] + (1 - beta2) * (g * g)
-                    m[k][idx] = mk
-                    s[k][idx] = sk
-                    params[k][idx] -= (step * mk / (np.sqrt(sk) + eps)).astype(np.float32, copy=False)
+                    mk = m[k][idx]
+                    mk *= beta1
+                    mk += (1 - beta1) * g
+                    g *= g
+                    g *= 1 - beta2
+                    sk = s[k][idx]
+                    sk *= beta2
+                    sk += g
+                    if k != "mu":  # a gathered copy: write it back
+                        m[k][idx] = mk
+                        s[k][idx] = sk
+                    np.sqrt(sk, out=g)
+                    g += eps
+                    upd = mk * step
+                    upd /= g
+                    if k == "mu":
+                        params[k] -= upd.astype(np.float32, copy=False)
+                    else:  # sub[k] holds params[k][cols] as they were before this step
+                        p = sub[k]
+                        p -= upd.astype(np.float32, copy=False)
+                        params[k][idx] = p
             train_rmse = float(np.sqrt(sse / max(cnt, 1)))
             if n_val:
                 H = _sigmoid(np.asarray(R @ params["V"]) + params["mu"])

@@ -51,7 +51,7 @@ DEFAULT_MAX_NEIGHBOURS = 2000
 #: kept neighbours are also held densely for scoring when entities^2 is at most this (64 MB float32)
 DENSE_SCORING_ELEMENTS = 16_000_000
 #: a block of pairs sharing raters more often than this is computed densely
-SPARSE_PATH_DENSITY = 0.05
+SPARSE_PATH_DENSITY = 0.2
 
 
 def _with_data(pattern: sp.csr_matrix, data: np.ndarray) -> sp.csr_matrix:
@@ -206,8 +206,13 @@ def topk_rows(block, start: int, n_cols: int, max_neighbours: int):
         return r + start, c, v
     W = np.where(block > 0, block, 0.0)
     if kk < W.shape[1]:
-        cut = np.argpartition(-W, kk - 1, axis=1)[:, kk:]
-        np.put_along_axis(W, cut, 0.0, axis=1)
+        # only rows with more than kk positive similarities lose any: partition those alone
+        over = np.flatnonzero(np.count_nonzero(W, axis=1) > kk)
+        if len(over):
+            sub = W[over]
+            cut = np.argpartition(-sub, kk - 1, axis=1)[:, kk:]
+            np.put_along_axis(sub, cut, 0.0, axis=1)
+            W[over] = sub
     r, c = np.nonzero(W)
     return r + start, c, W[r, c]
 
@@ -310,9 +315,39 @@ class _Neighbourhood:
         return R.indices[sl], R.data[sl]
 
     def deviation(self, ent: np.ndarray, ctx: np.ndarray) -> np.ndarray:
-        """Exact neighbourhood deviation for (entity, context) pairs, one step per distinct context."""
+        """Exact neighbourhood deviation for (entity, context) pairs.
+
+        Large catalogues (no dense copy of the neighbours): a pair whose context holds at most ``k``
+        of the entity's kept neighbours is a ratio of two sums over those neighbours, computed for
+        many pairs at once; only the other pairs take the per-context top-k path.
+        """
         ent = np.asarray(ent, dtype=np.int64)
         ctx = np.asarray(ctx, dtype=np.int64)
+        if self.Sd is not None or not len(ent):
+            return self._deviation_by_context(ent, ctx)
+        out = np.zeros(len(ent))
+        exact = []
+        row_nnz = np.diff(self.S.indptr)[ent]
+        start = 0
+        while start < len(ent):  # chunks of pairs holding about _PAIR_CHUNK kept similarities
+            stop = start + max(1, int(np.searchsorted(np.cumsum(row_nnz[start:]), self._PAIR_CHUNK)))
+            stop = min(stop, len(ent))
+            Se = self.S[ent[start:stop]]
+            num = np.asarray(Se.multiply(self.R[ctx[start:stop]]).sum(axis=1), dtype=float).ravel()
+            W = sp.csr_matrix(Se.multiply(self.Rb[ctx[start:stop]]))
+            den = np.asarray(W.sum(axis=1), dtype=float).ravel()
+            cnt = np.diff(W.indptr) if not (W.data == 0).any() else np.asarray((W != 0).sum(axis=1)).ravel()
+            ok = (cnt >= max(self.min_k, 1)) & (den > 0)
+            out[start:stop] = np.where(ok, num / np.where(den > 0, den + self.damping, 1.0), 0.0)
+            exact.append(start + np.flatnonzero(cnt > self.k))
+            start = stop
+        exact = np.concatenate(exact)
+        if len(exact):
+            out[exact] = self._deviation_by_context(ent[exact], ctx[exact])
+        return out
+
+    def _deviation_by_context(self, ent: np.ndarray, ctx: np.ndarray) -> np.ndarray:
+        """Exact neighbourhood deviation for (entity, context) pairs, one step per distinct context."""
         out = np.zeros(len(ent))
         if not len(ent):
             return out
@@ -360,7 +395,7 @@ class _Neighbourhood:
         C, Cb = self.R[contexts], self.Rb[contexts]
         dev, rr, tt = self._ratio(C @ self.ST, Cb @ self.ST, Cb @ self.SbT)
         if len(rr):
-            dev[rr, tt] = self.deviation(tt, contexts[rr])
+            dev[rr, tt] = self._deviation_by_context(tt, contexts[rr])
         return dev
 
     def deviation_all_contexts(self, targets: np.ndarray) -> np.ndarray:
@@ -374,7 +409,7 @@ class _Neighbourhood:
         RT, RbT = self._RT, self._RbT
         dev, rr, cc = self._ratio(St @ RT, St @ RbT, _binary(St) @ RbT)
         if len(rr):
-            dev[rr, cc] = self.deviation(targets[rr], cc)
+            dev[rr, cc] = self._deviation_by_context(targets[rr], cc)
         return dev
 
     def _dense_all_targets(self, contexts: np.ndarray) -> np.ndarray:

@@ -15,6 +15,26 @@ from .cost import Cost, base_memory
 SURPRISE_BYTES_PER_RATING = 260
 
 
+#: up to this many ratings, the Surprise trainset keeps its (user, item, rating) triples in one list
+#: (about 72 B per rating), so each SGD epoch iterates a list instead of Surprise's nested generator
+LISTED_RATINGS_UP_TO = 2_000_000
+
+
+def _listed_trainset_class():
+    from surprise import Trainset as STrainset
+
+    class ListedTrainset(STrainset):
+        """Surprise's Trainset whose ``all_ratings`` returns the triples Surprise's own generator yields,
+        in the same order, from a list made once (algorithms iterate it every epoch)."""
+
+        def all_ratings(self):
+            if getattr(self, "_all", None) is None:
+                self._all = [(u, i, r) for u, u_ratings in self.ur.items() for i, r in u_ratings]
+            return self._all
+
+    return ListedTrainset
+
+
 def to_surprise_trainset(ts):
     """A surprise.Trainset whose raw ids *are* our inner ids, so factors line up 1:1."""
     from surprise import Trainset as STrainset
@@ -24,7 +44,8 @@ def to_surprise_trainset(ts):
     for u, i, r in zip(ts.u.tolist(), ts.i.tolist(), ts.r.tolist()):
         ur[u].append((i, r))
         ir[i].append((u, r))
-    return STrainset(
+    cls = _listed_trainset_class() if ts.n_ratings <= LISTED_RATINGS_UP_TO else STrainset
+    return cls(
         ur,
         ir,
         ts.n_users,

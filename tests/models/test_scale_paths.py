@@ -1,0 +1,74 @@
+"""The faster paths for sparse, wide catalogues give the answers of the paths they replace."""
+
+import numpy as np
+import pytest
+
+from recsys_core.models import ItemCF, UserCF
+from recsys_core.models.base import top_n
+from recsys_core.models.knn import topk_rows
+from recsys_core.models.mf import to_surprise_trainset
+from recsys_core.trainset import Trainset
+
+from .contract import planted_frame
+
+
+def test_top_n_ties_at_the_cut_take_the_lowest_indices():
+    S = np.array(
+        [
+            [1.0, 3.0, 3.0, 3.0, 0.0, 3.0],  # four 3s for the last two places after none above: indices 1, 2
+            [5.0, 2.0, 2.0, 4.0, 2.0, -np.inf],  # 5 and 4 above the cut, then the first 2 (index 1)
+            [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],  # everything tied: the first three
+            [-np.inf, 9.0, -np.inf, -np.inf, -np.inf, -np.inf],  # one finite score: padded
+        ]
+    )
+    idx, vals = top_n(S, 3)
+    assert idx.tolist() == [[1, 2, 3], [0, 3, 1], [0, 1, 2], [1, -1, -1]]
+    assert vals[1].tolist() == [5.0, 4.0, 2.0] and vals[3, 1] == -np.inf
+
+
+def test_top_n_matches_a_stable_sort_on_random_ties():
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        S = rng.integers(0, 4, (rng.integers(1, 12), rng.integers(2, 40))).astype(float)
+        S[rng.random(S.shape) < 0.2] = -np.inf
+        k = int(rng.integers(1, S.shape[1]))
+        idx, _ = top_n(S, k)
+        for r in range(len(S)):
+            want = [j for j in np.argsort(-S[r], kind="stable")[:k] if np.isfinite(S[r, j])]
+            assert idx[r][: len(want)].tolist() == want
+
+
+def test_topk_rows_keeps_each_rows_largest_positives():
+    block = np.array([[0.5, 0.0, 0.9, 0.1, -0.3], [0.2, 0.3, 0.0, 0.0, 0.0], [0.4, 0.8, 0.6, 0.7, 0.1]])
+    r, c, v = topk_rows(block, 10, 5, 2)
+    got = sorted(zip(r.tolist(), c.tolist(), v.tolist()))
+    assert got == [(10, 0, 0.5), (10, 2, 0.9), (11, 0, 0.2), (11, 1, 0.3), (12, 1, 0.8), (12, 3, 0.7)]
+
+
+@pytest.mark.parametrize("cls", [ItemCF, UserCF])
+def test_sparse_pair_deviations_equal_the_per_context_path(cls):
+    """Large catalogues have no dense copy of the neighbours: pairs whose context holds at most k of the
+    target's neighbours are summed at once, the rest take the exact per-context path."""
+    ts = Trainset.from_frame(planted_frame(), (1, 5))
+    model = cls(k=8, min_k=1).fit(ts)
+    nb = model._nb
+    rng = np.random.default_rng(0)
+    n_ent, n_ctx = (ts.n_users, ts.n_items) if model.user_based else (ts.n_items, ts.n_users)
+    ent, ctx = rng.integers(0, n_ent, 400), rng.integers(0, n_ctx, 400)
+    dense = nb.deviation(ent, ctx)  # small catalogue: the dense copy
+    nb.Sd = nb.SdT = None  # as on a catalogue too large for it
+    nb._PAIR_CHUNK = 50  # several chunks of pairs
+    sparse = nb.deviation(ent, ctx)
+    assert sparse == pytest.approx(dense, abs=1e-5)
+    assert (np.abs(dense) > 0).sum() > 100  # the pairs really have neighbours
+    counts = np.asarray((nb.S[ent].multiply(nb.Rb[ctx]) != 0).sum(axis=1)).ravel()
+    assert (counts > 8).any() and (counts <= 8).any()  # both paths were taken
+
+
+def test_listed_surprise_trainset_yields_what_surprise_yields():
+    from surprise import Trainset as STrainset
+
+    ts = Trainset.from_frame(planted_frame(), (1, 5))
+    st = to_surprise_trainset(ts)
+    assert list(st.all_ratings()) == list(STrainset.all_ratings(st))
+    assert st.global_mean == pytest.approx(float(ts.r.mean()))
