@@ -69,7 +69,12 @@ t_data, t_bo, t_camp, t_resp, t_plan, t_buzz = lazy_tabs(
 # ---------------------------------------------------------------------------- tables
 for _ in opened(t_data):
     st.markdown(t("promo.data.help"))
-    st.dataframe(U.status_frame(tabs, source, errors), hide_index=True, width="stretch")
+    st.dataframe(
+        U.status_frame(tabs, source, errors),
+        hide_index=True,
+        width="stretch",
+        column_config={t("promo.col.source"): st.column_config.TextColumn(width="medium")},  # "could not be read"
+    )
     for kind, msg in errors.items():
         st.error(t("promo.data.bad", table=t(U.KIND_KEYS[kind]), msg=msg))
     cols = st.columns(2)

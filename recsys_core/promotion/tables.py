@@ -282,7 +282,7 @@ def _missing_message(kind: str, missing: list[str], columns) -> str:
     cols = ", ".join(map(str, list(columns)[:12]))
     return (
         f"{label}: no {' / '.join(missing)} column (columns found: {cols}) - {fixes}, or map yours "
-        f"(e.g. --map {missing[0]}=YOUR_COLUMN)"
+        f"(the column pickers under the upload, or --map {missing[0]}=YOUR_COLUMN on the command line)"
     )
 
 

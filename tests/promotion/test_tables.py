@@ -53,7 +53,8 @@ def test_film_table_without_gross_names_the_column_and_the_fix():
         clean_table(raw, "films")
     msg = str(e.value)
     assert "no gross column" in msg and "add total box office as a column named gross" in msg
-    assert "--map gross=YOUR_COLUMN" in msg and "\n" not in msg
+    assert "--map gross=YOUR_COLUMN on the command line" in msg and "column pickers under the upload" in msg
+    assert "\n" not in msg
 
 
 def test_negative_spend_is_refused_with_the_row():
