@@ -37,8 +37,14 @@ UPLOAD_KEYS = {
 
 # ------------------------------------------------------------------------------------------- tables
 @st.cache_data(show_spinner=False, max_entries=16)
+def _frame(name: str, data: bytes) -> pd.DataFrame:
+    """An upload read once; the column pickers and every mapping's cleaning start from it."""
+    return T.read_frame(data, name)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
 def _read(name: str, data: bytes, kind: str, mapping: tuple) -> T.PromoTable:
-    return T.read_table(data, kind, dict(mapping) or None, filename=name)
+    return T.clean_table(_frame(name, data), kind, dict(mapping) or None)  # leaves the read frame untouched
 
 
 @st.cache_data(show_spinner=False)
@@ -51,13 +57,8 @@ def _demo_tables() -> dict:
 NO_COLUMN = "—"
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
 def _columns(name: str, data: bytes) -> list[str]:
-    """The header of an uploaded table (read once; the cleaning read is cached separately)."""
-    from recsys_core.data.readers import read_upload
-
-    res = read_upload(name, data)
-    return [str(c) for c in res.tables[0].frame.columns] if res.tables else []
+    return [str(c) for c in _frame(name, data).columns]
 
 
 def _upload_sig(up: dict) -> str:

@@ -286,11 +286,8 @@ def _missing_message(kind: str, missing: list[str], columns) -> str:
     )
 
 
-def read_table(source, kind: str | None = None, mapping: dict | None = None, filename: str | None = None) -> PromoTable:
-    """Read one promotion table from a path or from (``filename``, bytes) and clean it.
-
-    ``kind`` None guesses it from the headers.
-    """
+def read_frame(source, filename: str | None = None) -> pd.DataFrame:
+    """The first table of a path or of (``filename``, bytes), as read (headers and values untouched)."""
     from ..data.readers import read_path, read_upload
 
     if isinstance(source, (bytes, bytearray)):
@@ -301,7 +298,16 @@ def read_table(source, kind: str | None = None, mapping: dict | None = None, fil
         name = str(source)
     if not res.tables:
         raise UserError(f"{name}: no table found - upload a CSV or Excel file with a header row")
-    frame = res.tables[0].frame
+    return res.tables[0].frame
+
+
+def read_table(source, kind: str | None = None, mapping: dict | None = None, filename: str | None = None) -> PromoTable:
+    """Read one promotion table from a path or from (``filename``, bytes) and clean it.
+
+    ``kind`` None guesses it from the headers.
+    """
+    frame = read_frame(source, filename)
+    name = (filename or "upload") if isinstance(source, (bytes, bytearray)) else str(source)
     if kind is None:
         kind = guess_kind(frame.columns)
         if kind is None:
