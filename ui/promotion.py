@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
+from recsys_core.app import promotion as PL
 from recsys_core.data import demo
 from recsys_core.errors import UserError
 from recsys_core.profiling.labels import genre_label, value_label
@@ -195,12 +196,7 @@ def segments(version: str):
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _auto_segments(version: str):
-    from recsys_core.profiling.profiles import build_profiles
-    from recsys_core.profiling.segments import fit_segments
-
-    ds = dataset(version)
-    res = fit_segments(build_profiles(ds, tags=False), "auto", ds=ds)
-    return res.memberships, res.personas
+    return PL.auto_segments(dataset(version))
 
 
 def ensure_segments(version: str):
@@ -213,10 +209,13 @@ def ensure_segments(version: str):
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def user_features(version: str, seg_sig: str, _seg):
-    from recsys_core.promotion.features import user_features as uf
+def _user_features(version: str, seg_sig: str, _seg):
+    return PL.user_features(dataset(version), _seg)
 
-    return uf(dataset(version), _seg)
+
+def user_features(version: str, mem):
+    """Profile features per user (cached per version and segmentation size)."""
+    return _user_features(version, str(len(mem) if mem is not None else 0), mem)
 
 
 # ------------------------------------------------------------------------------------------- labels

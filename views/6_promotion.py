@@ -5,19 +5,14 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from recsys_core.app import promotion as PL
 from recsys_core.errors import UserError
-from recsys_core.promotion import boxoffice as B
-from recsys_core.promotion import buzz as Z
-from recsys_core.promotion import campaign as C
-from recsys_core.promotion import plan as P
-from recsys_core.promotion import response as R
-from recsys_core.promotion.features import describe_users
 from ui import auth
 from ui import promotion as U
 from ui.data_page import session_who
 from ui.i18n import lang, t
 from ui.reviews import page_link, sticky_radio
-from ui.services import require_dataset, workspace
+from ui.services import lab, require_dataset
 from ui.state import K, init_state, keep_widgets, lazy_tabs, opened
 
 init_state()
@@ -95,12 +90,10 @@ for _ in opened(t_data):
 for _ in opened(t_bo):
     st.caption(t("promo.bo.help"))
     if need("films"):
-        films = tabs["films"].frame
-        if "box_office_daily" in tabs and "item_id" in films:
-            films = B.opening_from_daily(films, tabs["box_office_daily"].frame)
-        targets = [
-            c for c in ("gross", "opening_gross", "opening_3d") if c in films and films[c].notna().sum() >= B.MIN_FILMS
-        ]
+        films = PL.forecast_films(
+            tabs["films"].frame, tabs["box_office_daily"].frame if "box_office_daily" in tabs else None
+        )
+        targets = PL.forecast_targets(films)
         c1, c2, c3 = st.columns([2, 2, 1])
         target = U.sticky_select(c1, t("promo.bo.target"), targets, K.PROMO_BO_TARGET, U.feature_name)
         post = c2.checkbox(t("promo.bo.include_post"), key=K.PROMO_BO_POST, help=t("promo.bo.include_post_help"))
@@ -108,7 +101,7 @@ for _ in opened(t_bo):
         if c3.button(t("promo.bo.run"), key=K.PROMO_BO_GO, type="primary"):
             with st.status(t("promo.bo.running"), expanded=True) as status:
                 try:
-                    res = B.forecast(
+                    res = PL.forecast(
                         films, target=target, include_post_release=post, progress=progress_bar(t("promo.bo.running"))
                     )
                     st.session_state[K.PROMO_BO] = {"sig": U.signature(tabs["films"]), "res": res}
@@ -198,7 +191,7 @@ for _ in opened(t_bo):
                         )
                 submitted = st.form_submit_button(t("promo.bo.predict"))
             if submitted:
-                p = B.what_if(res, vals)
+                p = PL.what_if(res, vals)
                 st.success(
                     t("promo.bo.whatif_result", p=U.money(p["predicted"]), lo=U.money(p["lo"]), hi=U.money(p["hi"]))
                 )
@@ -210,7 +203,7 @@ for _ in opened(t_camp):
     st.caption(t("promo.camp.help"))
     if need("exposures"):
         ex = tabs["exposures"].frame
-        cs = C.campaigns(ex)
+        cs = PL.campaigns(ex)
         labels = {r.campaign: t(f"promo.camp.kind.{r.analysis}", c=r.campaign, n=r.users) for r in cs.itertuples()}
         c1, c2, c3 = st.columns([2, 2, 1])
         camp = U.sticky_select(c1, t("promo.camp.pick"), cs["campaign"].tolist(), K.PROMO_CAMP, labels.get)
@@ -222,19 +215,26 @@ for _ in opened(t_camp):
         if c3.button(t("promo.camp.run"), key=K.PROMO_CAMP_GO, type="primary"):
             with st.status(t("promo.camp.running"), expanded=True) as status:
                 try:
+                    if kind != "randomised" and "behaviour" not in tabs:
+                        raise UserError(t("promo.camp.need_behaviour"))
                     mem, names = U.ensure_segments(version)
+                    res = PL.analyse_campaign(
+                        ex,
+                        camp,
+                        spend=spend,
+                        behaviour=tabs["behaviour"].frame if "behaviour" in tabs else None,
+                        features=U.user_features(version, mem),
+                        describe=PL.describe_users(ds, mem, names),
+                        segments=mem.assign(segment=mem["segment"].map(names)) if mem is not None else None,
+                    )
                     out = {"sig": U.signature(tabs["exposures"]), "campaign": camp, "kind": kind}
-                    if kind == "randomised":
-                        seg = mem.assign(segment=mem["segment"].map(names)) if mem is not None else None
-                        out["lift"] = C.campaign_lift(ex, camp, spend=spend, segments=seg)
-                        feats = U.user_features(version, str(len(mem) if mem is not None else 0), mem)
-                        out["uplift"] = C.uplift_model(ex, feats, camp, describe=describe_users(ds, mem, names))
-                    else:
-                        if "behaviour" not in tabs:
-                            raise UserError(t("promo.camp.need_behaviour"))
-                        feats = U.user_features(version, str(len(mem) if mem is not None else 0), mem)
-                        strata = C.match_strata(feats, describe_users(ds, mem, names))
-                        out["did"] = C.diff_in_diff(ex, tabs["behaviour"].frame, camp, match_on=strata)
+                    out.update(
+                        {
+                            k: v
+                            for k, v in (("lift", res.lift), ("uplift", res.uplift), ("did", res.did))
+                            if v is not None
+                        }
+                    )
                     st.session_state[K.PROMO_CAMP_RES] = out
                     status.update(label=t("promo.camp.done"), state="complete", expanded=False)
                 except UserError as e:
@@ -343,14 +343,16 @@ for _ in opened(t_resp):
             with st.status(t("promo.resp.running"), expanded=True) as status:
                 try:
                     mem, _ = U.ensure_segments(version)
-                    feats = U.user_features(version, str(len(mem) if mem is not None else 0), mem)
-                    res = R.ad_response(
-                        tabs["exposures"].frame, feats, target=target, progress=progress_bar(t("promo.resp.running"))
+                    resp = PL.ad_response(
+                        tabs["exposures"].frame,
+                        U.user_features(version, mem),
+                        target=target,
+                        progress=progress_bar(t("promo.resp.running")),
                     )
                     st.session_state[K.PROMO_RESP] = {
                         "sig": U.signature(tabs["exposures"]),
-                        "res": res,
-                        "scores": R.score_users(res, feats),
+                        "res": resp.result,
+                        "scores": resp.scores,
                     }
                     status.update(label=t("promo.resp.done"), state="complete", expanded=False)
                 except UserError as e:
@@ -377,17 +379,9 @@ for _ in opened(t_resp):
 for _ in opened(t_plan):
     st.caption(t("promo.plan.help"))
     titles = ds.item_titles()
-    rated = ds.ratings["item_id"].value_counts()
-    items = rated.index.tolist()
-    default_item = (
-        tabs["exposures"].frame["item_id"].dropna().astype(str).replace("", pd.NA).dropna().iloc[0]
-        if "exposures" in tabs
-        and "item_id" in tabs["exposures"].frame
-        and tabs["exposures"].frame["item_id"].astype(str).str.len().gt(0).any()
-        else items[0]
-    )
+    items, default_item = PL.plan_films(ds, tabs["exposures"].frame if "exposures" in tabs else None)
     if st.session_state.get(K.PROMO_PLAN_ITEM) not in items:
-        st.session_state[K.PROMO_PLAN_ITEM] = default_item if default_item in items else items[0]
+        st.session_state[K.PROMO_PLAN_ITEM] = default_item
     c1, c2 = st.columns([3, 2])
     item = c1.selectbox(
         t("promo.plan.film"),
@@ -424,12 +418,7 @@ for _ in opened(t_plan):
     if b1.button(t("promo.plan.validate"), key=K.PROMO_PLAN_VALIDATE):
         with st.status(t("promo.plan.validating"), expanded=True) as status:
             try:
-                v = P.validate_scorers(
-                    ds,
-                    ("neighbour", "ease", "popularity"),
-                    n_items=12,
-                    progress=progress_bar(t("promo.plan.validating")),
-                )
+                v = PL.validate_scorers(ds, progress=progress_bar(t("promo.plan.validating")))
                 st.session_state[K.PROMO_PLAN_VAL] = {"version": version, **v}
                 status.update(label=t("promo.plan.validated"), state="complete", expanded=False)
             except UserError as e:
@@ -461,12 +450,13 @@ for _ in opened(t_plan):
                 camp = st.session_state.get(K.PROMO_CAMP_RES)
                 if camp and "lift" in camp:
                     by_ch = camp["lift"].by_channel
-                plan = P.build_plan(
+                plan = PL.audience_plan(
                     ds,
+                    mem,
+                    {k: str(k) for k in names},  # ids; named at display
                     item_id=item,
                     scorer=scorer,
                     response=resp_run["scores"] if (use_resp and resp_run) else None,
-                    describe=describe_users(ds, mem, {k: str(k) for k in names}),  # ids; named at display
                     behaviour=tabs["behaviour"].frame if "behaviour" in tabs else None,
                     by_channel=by_ch,
                     audience_share=share,
@@ -566,19 +556,14 @@ for _ in opened(t_plan):
         up = st.session_state.get(K.PROMO_CONTACTS)
         if up is not None:
             try:
-                from recsys_core.data.readers import read_upload
-
-                raw = read_upload(up.name, up.getvalue()).tables[0].frame
-                contacts = P.hashed_contacts(raw)
+                contacts = PL.contacts_from_upload(up.name, up.getvalue())
                 st.caption(t("promo.plan.contacts_ok", cols=", ".join(c for c in contacts.columns if c != "user_id")))
             except UserError as e:
                 st.error(t("common.error", msg=e))
         who = session_who()
 
         def data(plan=plan, contacts=contacts, seg_names=seg_names, who=who):  # built when clicked, recorded in the log
-            out = P.export_plan_csv(plan, workspace().secret("pseudonym"), contacts, segment_names=seg_names)
-            workspace().log_export(who, f"audience plan of {plan.item_id}", plan.audience_size, True, "csv")
-            return out
+            return lab().export_plan(plan, who, contacts, segment_names=seg_names)
 
         st.download_button(
             t("promo.plan.download"),
@@ -598,9 +583,7 @@ for _ in opened(t_buzz):
     st.caption(t("promo.buzz.help"))
     daily = tabs["box_office_daily"].frame if "box_office_daily" in tabs else None
     titles = ds.item_titles()
-    with_daily = daily["item_id"].dropna().unique().tolist() if daily is not None else []
-    reviewed = ds.reviews["item_id"].value_counts()
-    choices = [i for i in reviewed.index if i in set(with_daily)] or reviewed.index.tolist()[:200]
+    choices = PL.buzz_films(ds, daily)
     if not choices:
         st.info(t("promo.buzz.none"))
     else:
@@ -610,21 +593,8 @@ for _ in opened(t_buzz):
             key=K.PROMO_BUZZ_ITEM,
             format_func=lambda i, titles=titles: f"{titles.get(i, i)} ({i})",
         )
-        rel = None
-        if "films" in tabs and "release_date" in tabs["films"].frame:
-            f = tabs["films"].frame
-            hit = f.loc[f["item_id"] == item, "release_date"]
-            rel = hit.iloc[0] if len(hit) else None
-        sent = None
-        try:
-            from recsys_core.text.sentiment import best_method, cached_result
-
-            res = cached_result(ds, best_method(ds), workspace())
-            sent = res.frame if res is not None else None
-        except Exception:  # the Reviews page has not scored this version
-            sent = None
-        frame = Z.release_buzz(ds, item, release_date=rel, daily=daily, sentiment=sent)
-        s = Z.buzz_summary(frame)
+        run = lab().buzz(ds, item, tabs["films"].frame if "films" in tabs else None, daily)
+        s = run.summary
         a1, a2, a3, a4 = st.columns(4)
         a1.metric(t("promo.buzz.reviews_after"), s["reviews_after"])
         a2.metric(
@@ -632,8 +602,8 @@ for _ in opened(t_buzz):
         )
         a3.metric(t("promo.buzz.gross_total"), U.money(s["gross_total"]))
         a4.metric(t("promo.buzz.corr"), "—" if pd.isna(s["reviews_gross_corr"]) else f"{s['reviews_gross_corr']:.2f}")
-        st.plotly_chart(U.buzz_chart(frame), key=K.PROMO_BUZZ_CHART)
-        if sent is None:
+        st.plotly_chart(U.buzz_chart(run.frame), key=K.PROMO_BUZZ_CHART)
+        if not run.has_sentiment:
             st.caption(t("promo.buzz.no_sentiment"))
             page_link("views/3_reviews.py", t("nav.reviews"), ":material/reviews:")
         if daily is None:

@@ -17,7 +17,7 @@ from ..recommend import Engine, Filters, new_user_id
 from ..recommend.feedback import retrain
 from ..trainset import Trainset
 from . import experiment as X
-from . import serving
+from . import promotion, serving
 from .names import generated_name
 
 # Notes the lab writes on versions and models are codes ("code" or "code:count"); the UI words them
@@ -318,3 +318,13 @@ class Lab:
         from ..text.sentiment import score_dataset
 
         return score_dataset(ds, method=method, workspace=self._ws, progress=progress, **kw)
+
+    # ------------------------------------------------------------------ promotion (see .promotion)
+    def export_plan(self, plan, who: str, contacts=None, segment_names: dict | None = None, target: str = "") -> bytes:
+        """An audience plan as CSV for an ad platform, pseudonymised under the workspace's secret and
+        recorded in its export log."""
+        return promotion.export_plan(self.ws, plan, who, contacts, segment_names, target)
+
+    def buzz(self, ds, item_id, films=None, daily=None) -> promotion.BuzzRun:
+        """A film's buzz around release, with the sentiment the workspace has scored for this version."""
+        return promotion.buzz(ds, item_id, films, daily, ws=self._ws)

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import sys
 
-from ..promotion.boxoffice import forecast
-from ..promotion.tables import read_table
+from ..app import promotion as PL
 from .common import write_json
 from .promo_common import parse_map
 
@@ -24,9 +23,9 @@ def add_parser(sub):
 
 
 def run(args) -> int:
-    table = read_table(args.path, "films", parse_map(args.map))
+    table = PL.read_table(args.path, "films", parse_map(args.map))
     films = table.frame
-    res = forecast(
+    res = PL.forecast(
         films, target=args.target, include_post_release=args.include_post_release, folds=args.folds, seed=args.seed
     )
     s = res.summary()

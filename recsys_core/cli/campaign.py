@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import sys
 
+from ..app import promotion as PL
 from ..errors import UserError
-from ..promotion.campaign import campaign_lift, campaigns, diff_in_diff
-from ..promotion.tables import read_table
 from .common import write_json
 from .promo_common import parse_map
 
@@ -27,17 +26,13 @@ def add_parser(sub):
 def run(args) -> int:
     if args.spend is not None and args.spend < 0:
         raise UserError(f"--spend is {args.spend:g}; spend cannot be negative - give the campaign's total cost")
-    ex = read_table(args.path, "exposures", parse_map(args.map)).frame
+    ex = PL.read_table(args.path, "exposures", parse_map(args.map)).frame
     human = sys.stderr if args.json == "-" else sys.stdout
-    cs = campaigns(ex)
-    name = args.campaign
-    kind = None
-    if name is not None:
-        row = cs[cs["campaign"] == str(name)]
-        kind = row["analysis"].iloc[0] if len(row) else None
-    if kind == "no_control" or (name is not None and kind is None and args.behaviour):
-        return _did(args, ex, name, human)
-    res = campaign_lift(ex, campaign=name, spend=args.spend, seed=args.seed)
+    beh = PL.read_table(args.behaviour, "behaviour").frame if args.behaviour else None
+    run_ = PL.analyse_campaign(ex, args.campaign, spend=args.spend, behaviour=beh, seed=args.seed)
+    if run_.did is not None:
+        return _did(args, run_.did, human)
+    res = run_.lift
     s = res.summary()
     out = {
         **s,
@@ -61,14 +56,7 @@ def run(args) -> int:
     return 0
 
 
-def _did(args, ex, name, human) -> int:
-    if not args.behaviour:
-        raise UserError(
-            f"campaign {name} has no control group - pass --behaviour FILE (a behaviour log) for the "
-            "difference-in-differences comparison"
-        )
-    beh = read_table(args.behaviour, "behaviour").frame
-    d = diff_in_diff(ex, beh, campaign=name, seed=args.seed)
+def _did(args, d, human) -> int:
     s = d.summary()
     print(f"campaign {d.campaign}: no control group - difference-in-differences (weaker evidence)", file=human)
     print(

@@ -7,14 +7,12 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ..audit import default_who, log_export
+from ..app import Lab
+from ..app import promotion as PL
+from ..audit import default_who
 from ..data.export import write_export_bytes
 from ..data.io import load_path
 from ..errors import UserError
-from ..promotion import plan as P
-from ..promotion.features import describe_users, user_features
-from ..promotion.tables import read_table
-from ..store import default_path
 from .common import write_json
 
 
@@ -54,12 +52,8 @@ def _promo_file(args, name: str, given: str | None):
 
 
 def _segments(ds):
-    from ..profiling.profiles import build_profiles
-    from ..profiling.segments import fit_segments
-
-    res = fit_segments(build_profiles(ds, tags=False), "auto", ds=ds)
-    names = {p["id"]: p.get("name_en") or p.get("name_zh") for p in res.personas}
-    return res.memberships, names
+    mem, personas = PL.auto_segments(ds)
+    return mem, {p["id"]: p.get("name_en") or p.get("name_zh") for p in personas}
 
 
 def run(args) -> int:
@@ -72,32 +66,28 @@ def run(args) -> int:
         raise UserError(f"{args.path}: no ratings; an audience plan needs rated films")
     human = sys.stderr if args.json == "-" else sys.stdout
     seg, names = (None, None) if args.no_segments else _segments(ds)
-    describe = describe_users(ds, seg, names)
-    response, by_channel = None, None
+    response = None
     ex_path = _promo_file(args, "exposures", args.exposures)
     if ex_path:
-        from ..promotion.response import ad_response, score_users
-
-        ex = read_table(ex_path, "exposures").frame
-        feats = user_features(ds, seg)
-        r = ad_response(ex, feats, seed=args.seed)
-        response = score_users(r, feats)
+        ex = PL.read_table(ex_path, "exposures").frame
+        run_ = PL.ad_response(ex, PL.user_features(ds, seg), seed=args.seed)
+        r, response = run_.result, run_.scores
         print(
             f"ad-response model {r.default}: AUC {float(r.table.set_index('model').loc[r.default, 'auc']):.3f}",
             file=human,
         )
     beh_path = _promo_file(args, "behaviour", args.behaviour)
-    beh = read_table(beh_path, "behaviour").frame if beh_path else None
+    beh = PL.read_table(beh_path, "behaviour").frame if beh_path else None
     genres = [g.strip() for g in (args.genres or "").replace("，", ",").split(",") if g.strip()]
-    plan = P.build_plan(
+    plan = PL.audience_plan(
         ds,
+        seg,
+        names,
         item_id=args.item,
         genres=genres,
         scorer=args.model,
         response=response,
-        describe=describe,
         behaviour=beh,
-        by_channel=by_channel,
         audience_share=args.share,
         budget=args.budget,
         cpm=args.cpm,
@@ -120,16 +110,9 @@ def run(args) -> int:
     if args.out:
         from ..store import open_workspace
 
-        secret = open_workspace(args.workspace).secret("pseudonym")
-        contacts = None
-        if args.users:
-            users_raw = read_table_raw(args.users)
-            contacts = P.hashed_contacts(users_raw, args.country)
-        write_export_bytes(P.export_plan_csv(plan, secret, contacts), args.out)
-        log_export(
-            args.workspace or default_path(), default_who(), f"audience plan of {plan.item_id}", plan.audience_size,
-            True, "csv", str(args.out),
-        )  # fmt: skip
+        contacts = PL.contacts_from_path(args.users, args.country) if args.users else None
+        lab = Lab(open_workspace(args.workspace))
+        write_export_bytes(lab.export_plan(plan, default_who(), contacts, target=str(args.out)), args.out)
         print(
             f"wrote {args.out} ({plan.audience_size} users, pseudonymous ids"
             f"{', hashed contacts' if contacts is not None else ''})",
@@ -151,13 +134,3 @@ def run(args) -> int:
             args.json,
         )
     return 0
-
-
-def read_table_raw(path):
-    """A users table as written (contact columns are not part of the canonical users table)."""
-    from ..data.readers import read_path
-
-    res = read_path(path)
-    if not res.tables:
-        raise UserError(f"{path}: no table found")
-    return res.tables[0].frame
