@@ -94,11 +94,49 @@ def _fmt(path: str) -> str:
     return "text"
 
 
+_RATING_NAMES = ("ratings", "rating", "interactions", "interaction", "reviews", "comments")
+_DATA_EXT = (".parquet", ".parq", ".csv", ".tsv", ".tab", ".txt", ".dat")
+
+
+def _folder_files(spark, path: str) -> list[str]:
+    """Names of the data files directly in folder ``path`` (hidden, ``_``-prefixed and marker files skipped)."""
+    p, fs = _jpath(spark, path)
+    names = [str(s.getPath().getName()) for s in fs.listStatus(p) if not s.isDirectory()]
+    return sorted(n for n in names if not n.startswith((".", "_")) and n.lower().endswith(_DATA_EXT))
+
+
+def _pick_in_folder(spark, path: str) -> str:
+    """The path to read for a folder: the folder itself when it holds only Parquet parts (a Spark/Hive table),
+    else its ratings file (``ratings.parquet``, ``interactions.csv`` ...); a folder of several other tables is
+    refused with their names, since reading them as one table would mix films into ratings."""
+    files = _folder_files(spark, path)
+    if (
+        files
+        and all(f.lower().endswith((".parquet", ".parq")) for f in files)
+        and not any(f.lower().split(".")[0] in _RATING_NAMES for f in files)
+    ):
+        return path
+    for stem in _RATING_NAMES:
+        for f in files:
+            if f.lower().split(".")[0] == stem:
+                return path.rstrip("/") + "/" + f
+    if len(files) == 1:
+        return path.rstrip("/") + "/" + files[0]
+    shown = ", ".join(files[:8]) + (" ..." if len(files) > 8 else "")
+    raise UserError(
+        f"{path}: a folder of several tables ({shown or 'no data files'}) and none is named ratings or "
+        "interactions - give the ratings file itself"
+    )
+
+
 def _read_table(spark, path: str):
     """(DataFrame of strings, source info) for one path or glob."""
     matches = _glob(spark, path)
     if not matches:
         raise UserError(f"{path}: no such file or folder (or the glob matches nothing) - check the path")
+    if len(matches) == 1 and is_dir(spark, matches[0]):
+        path = _pick_in_folder(spark, path)
+        matches = _glob(spark, path)
     if _fmt(path) == "parquet" or (is_dir(spark, matches[0]) and _glob(spark, matches[0].rstrip("/") + "/*.parquet")):
         df = spark.read.parquet(path)
         df = df.select([df[c].cast("string").alias(c) for c in df.columns])

@@ -76,17 +76,19 @@ def _mask_kind(df, c: str, kind: str, pattern: str, group: bool, check):
     )
 
 
-def id_column_skips(df, c: str) -> frozenset:
+def id_column_skips(df, c: str, weight: str | None = None) -> frozenset:
     """:func:`recsys_core.data.pii.id_column_skips` in Spark: checksummed kinds not looked for in id column
-    ``c`` because fewer than half of its values of that shape pass the check."""
+    ``c`` because fewer than half of its values of that shape pass the check. With ``weight``, ``df`` holds
+    distinct values and ``weight`` how often each occurs (the same shares as counting rows)."""
     F = _F()
     col = F.col(c)
+    w = F.col(weight) if weight else F.lit(1)
     aggs = []
     for kind, shape, check in pii.CHECKED_SHAPES:
         shaped = col.rlike(f"^(?:{shape})$")
         aggs += [
-            F.sum(shaped.cast("int")).alias(f"{kind}_n"),
-            F.sum((shaped & _CHECKS[check](col)).cast("int")).alias(f"{kind}_ok"),
+            F.sum(F.when(shaped, w).otherwise(0)).alias(f"{kind}_n"),
+            F.sum(F.when(shaped & _CHECKS[check](col), w).otherwise(0)).alias(f"{kind}_ok"),
         ]
     a = df.agg(*aggs).first()
     skip = set()
@@ -97,18 +99,55 @@ def id_column_skips(df, c: str) -> frozenset:
     return frozenset(skip)
 
 
-def _tags(df, c: str, key: bytes):
-    """(original id, first 10 hex digits of HMAC-SHA256 under ``key``) for the distinct ids of column ``c`` that
-    hold personal data. Computed on the driver with Python's ``hmac``, as the local step does, so the key (or
-    anything derived from it) never enters a query plan, the Spark UI or an event log."""
+def _mask_all(df, c: str, skip=frozenset()):
+    """``df`` with every kind (but ``skip``) masked in column ``c``; per-row counts in ``_pii_<kind>``."""
+    F = _F()
+    for kind in pii.KINDS:
+        df = df.withColumn(f"_pii_{kind}", F.lit(0))
+    for kind, pattern, group, check in pii.ORDER:
+        if kind not in skip:
+            df = _mask_kind(df, c, kind, pattern, group, check)
+    return df
+
+
+def _id_lookup(df, c: str, key_fn):
+    """(lookup frame ``_pii_orig_<c>`` -> masked-and-tagged id for the ids of column ``c`` that hold personal
+    data, or None when none does; counts by kind, weighted by how often each id occurs).
+
+    Ids are masked once per distinct value (a 25M-row table names a few hundred thousand ids), as the local
+    step does. The tags (first 10 hex digits of HMAC-SHA256 under the pseudonym key) are computed on the driver
+    with Python's ``hmac``, so the key (or anything derived from it) never enters a query plan, the Spark UI or
+    an event log."""
     import hashlib
     import hmac
 
     F = _F()
-    orig = f"_pii_orig_{c}"
-    vals = [r[0] for r in df.where(F.col(f"_pii_changed_{c}")).select(orig).distinct().collect()]
-    rows = [(v, hmac.new(key, str(v).encode("utf-8"), hashlib.sha256).hexdigest()[:10]) for v in vals]
-    return df.sparkSession.createDataFrame(rows, f"{orig} string, _pii_tag string")
+    counts = dict.fromkeys(pii.KINDS, 0)
+    vals = (
+        df.where(F.col(c).isNotNull() & F.col(c).rlike(pii.MAYBE))
+        .groupBy(c)
+        .agg(F.count(F.lit(1)).alias("_n"))
+        .localCheckpoint(eager=True)
+    )
+    if vals.limit(1).count() == 0:
+        return None, counts
+    skip = id_column_skips(vals, c, "_n")
+    m = _mask_all(vals.withColumn("_orig", F.col(c)), c, skip)
+    changed = m.where(~F.col("_orig").eqNullSafe(F.col(c))).select(
+        "_orig", F.col(c).alias("_masked"), "_n", *[F.col(f"_pii_{k}") * F.col("_n") for k in pii.KINDS]
+    )
+    rows = changed.collect()
+    if not rows:
+        return None, counts
+    for r in rows:
+        for i, k in enumerate(pii.KINDS):
+            counts[k] += int(r[3 + i] or 0)
+    key = key_fn()
+    table = [
+        (r[0], f"{r[1]}#{hmac.new(key, str(r[0]).encode('utf-8'), hashlib.sha256).hexdigest()[:10]}") for r in rows
+    ]
+    look = df.sparkSession.createDataFrame(table, f"_pii_orig_{c} string, _pii_new_{c} string")
+    return look, counts
 
 
 def mask_frame(df, key_fn):
@@ -117,27 +156,26 @@ def mask_frame(df, key_fn):
     ``key_fn()`` gives the pseudonym key; it is only asked for when an id holds personal data."""
     F = _F()
     cols = [c for c in _COLUMNS if c in df.columns]
-    for kind in pii.KINDS:
-        df = df.withColumn(f"_pii_{kind}", F.lit(0))
-    skips = {c: id_column_skips(df, c) for c in cols if c != "text"}
+    counts = dict.fromkeys(pii.KINDS, 0)
     for c in cols:
-        df = df.withColumn(f"_pii_orig_{c}", F.col(c))
-        for kind, pattern, group, check in pii.ORDER:
-            if kind not in skips.get(c, ()):
-                df = _mask_kind(df, c, kind, pattern, group, check)
-        df = df.withColumn(f"_pii_changed_{c}", ~F.col(f"_pii_orig_{c}").eqNullSafe(F.col(c)))
-    df = df.localCheckpoint(eager=True)
-    sums = df.agg(
-        *[F.sum(f"_pii_{k}").alias(k) for k in pii.KINDS],
-        *[F.sum(F.col(f"_pii_changed_{c}").cast("int")).alias(f"changed_{c}") for c in cols],
-    ).first()
-    ids_hit = [c for c in cols if c != "text" and int(sums[f"changed_{c}"] or 0)]
-    if ids_hit:
-        key = key_fn()
-        for c in ids_hit:
-            df = df.join(_tags(df, c, key), f"_pii_orig_{c}", "left")
-            tagged = F.concat(F.col(c), F.lit("#"), F.col("_pii_tag"))
-            df = df.withColumn(c, F.when(F.col(f"_pii_changed_{c}"), tagged).otherwise(F.col(c))).drop("_pii_tag")
-    counts = {k: int(sums[k] or 0) for k in pii.KINDS}
-    df = df.drop(*[f"_pii_{k}" for k in pii.KINDS], *[f"_pii_orig_{c}" for c in cols])
+        if c == "text":
+            continue
+        look, got = _id_lookup(df, c, key_fn)
+        counts = {k: counts[k] + got[k] for k in pii.KINDS}
+        if look is None:
+            df = df.withColumn(f"_pii_changed_{c}", F.lit(False))
+            continue
+        df = df.withColumn(f"_pii_orig_{c}", F.col(c)).join(F.broadcast(look), f"_pii_orig_{c}", "left")
+        df = (
+            df.withColumn(f"_pii_changed_{c}", F.col(f"_pii_new_{c}").isNotNull())
+            .withColumn(c, F.coalesce(F.col(f"_pii_new_{c}"), F.col(c)))
+            .drop(f"_pii_new_{c}", f"_pii_orig_{c}")
+        )
+    if "text" in cols:
+        df = _mask_all(df.withColumn("_pii_orig_text", F.col("text")), "text")
+        df = df.withColumn("_pii_changed_text", ~F.col("_pii_orig_text").eqNullSafe(F.col("text")))
+        df = df.localCheckpoint(eager=True)
+        sums = df.agg(*[F.sum(f"_pii_{k}").alias(k) for k in pii.KINDS]).first()
+        counts = {k: counts[k] + int(sums[k] or 0) for k in pii.KINDS}
+        df = df.drop(*[f"_pii_{k}" for k in pii.KINDS], "_pii_orig_text")
     return df, counts, cols

@@ -44,6 +44,25 @@ def ensure_java_home() -> str:
     return os.environ["JAVA_HOME"]
 
 
+def local_cores(master: str) -> int | None:
+    """Cores of a ``local`` master (``local`` 1, ``local[N]`` N, ``local[*]`` this machine's); None otherwise."""
+    m = re.match(r"^local(\[(\*|\d+)(,\d+)?\])?$", master)
+    if not m:
+        return None
+    n = m.group(2)
+    return 1 if n is None else (os.cpu_count() or 1) if n == "*" else int(n)
+
+
+def local_defaults(master: str) -> dict:
+    """Shuffle partitions sized to the cores of a local master (Spark's default of 200 is sized for clusters:
+    on one machine each of the cleaning's shuffles then runs 200 tiny tasks). A cluster master keeps Spark's
+    defaults; ``--conf spark.sql.shuffle.partitions=N`` overrides either."""
+    cores = local_cores(master)
+    if cores is None:
+        return {}
+    return {"spark.sql.shuffle.partitions": str(max(4, 4 * cores))}
+
+
 def build_session(master: str = DEFAULT_MASTER, app_name: str = "CineLens", conf: dict | None = None):
     """A SparkSession for ``master`` with CineLens' defaults plus ``conf``.
 
@@ -58,7 +77,7 @@ def build_session(master: str = DEFAULT_MASTER, app_name: str = "CineLens", conf
     if active is not None:
         return active
     builder = SparkSession.builder.master(master).appName(app_name)
-    for k, v in {**DEFAULT_CONF, **(conf or {})}.items():
+    for k, v in {**DEFAULT_CONF, **local_defaults(master), **(conf or {})}.items():
         builder = builder.config(k, str(v))
     try:
         spark = builder.getOrCreate()

@@ -175,3 +175,47 @@ def test_keep_pii_leaves_personal_data_like_local(spark, tmp_path):
     assert step["enabled"] is False and step["rows_affected"] == 0
     users = {r["user_id"] for r in spark.read.parquet(str(tmp_path / "out" / "interactions")).collect()}
     assert "13812345678" in users and "alice@example.com" in users
+
+
+def test_a_folder_is_read_as_its_ratings_file_not_as_every_file_in_it(spark, tmp_path):
+    """A folder holding ratings.parquet beside movies.csv (the layout `synth` writes) reads the ratings only; a
+    folder of Parquet parts is one table; a folder of several unnamed tables is refused with their names."""
+    import pytest
+
+    from recsys_core.errors import UserError
+    from recsys_core.spark.io import read_input
+
+    ratings = pd.DataFrame({"user_id": [1, 2, 2], "item_id": [10, 10, 11], "rating": [4.0, 3.0, 5.0]})
+    mixed = tmp_path / "mixed"
+    mixed.mkdir()
+    ratings.to_parquet(mixed / "ratings.parquet")
+    (mixed / "movies.csv").write_text("item_id,title\n10,A\n11,B\n", encoding="utf-8")
+    got = read_input(spark, str(mixed)).interactions.orderBy("_row").collect()
+    assert [(r["user_id"], r["item_id"], r["rating"]) for r in got] == [
+        ("1", "10", "4.0"),
+        ("2", "10", "3.0"),
+        ("2", "11", "5.0"),
+    ]
+
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    ratings.iloc[:2].to_parquet(parts / "part-0.parquet")
+    ratings.iloc[2:].to_parquet(parts / "part-1.parquet")
+    (parts / "_SUCCESS").write_text("")
+    assert read_input(spark, str(parts)).interactions.count() == 3
+
+    two = tmp_path / "two"
+    two.mkdir()
+    (two / "a.csv").write_text("user_id,item_id\n1,2\n", encoding="utf-8")
+    (two / "b.csv").write_text("item_id,title\n2,B\n", encoding="utf-8")
+    with pytest.raises(UserError, match=r"several tables \(a.csv, b.csv\)"):
+        read_input(spark, str(two))
+
+
+def test_local_masters_get_shuffle_partitions_sized_to_their_cores():
+    from recsys_core.spark.session import local_cores, local_defaults
+
+    assert local_cores("local") == 1 and local_cores("local[2]") == 2 and local_cores("local[3,2]") == 3
+    assert local_defaults("local[2]") == {"spark.sql.shuffle.partitions": "8"}
+    assert local_defaults("local") == {"spark.sql.shuffle.partitions": "4"}
+    assert local_defaults("yarn") == {} and local_defaults("spark://h:7077") == {}
