@@ -1,6 +1,6 @@
 """Audience at scale: the lift benchmark's one-fit protocol, and one film's target audience on 1M ratings.
 
-    python benchmarks/bench_audience_scale.py [--data /tmp/cinelens-synth] [--items 30] [--models neighbour,als,svd]
+    python -m benchmarks.bench_audience_scale [--data /tmp/cinelens-synth] [--items 30] [--models neighbour,als,svd]
 
 Part 1, ``audience --evaluate --items 30`` on a synthetic file shaped like MovieLens "latest small"
 (100,836 ratings, 610 users x 9,742 films; seed 0): wall seconds of the command (load, hide, fit once per
@@ -21,7 +21,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 
 def _folder(base: Path, name: str, n: int, users=None, items=None) -> Path:

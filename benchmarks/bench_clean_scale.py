@@ -97,7 +97,6 @@ def main(argv=None) -> int:
     ap.add_argument("--keep-workspace", help="store the version in this workspace folder (kept afterwards)")
     ap.add_argument("--timeout", type=float, default=3600)
     args = ap.parse_args(argv)
-    sys.path.insert(0, str(ROOT))
     from benchmarks._data import machine_note
 
     data = Path(args.data)

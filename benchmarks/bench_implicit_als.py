@@ -1,8 +1,8 @@
 """ALS through the ``implicit`` package vs our own numpy ALS (same objective, same CG solver), plus
 implicit's BPR and logistic MF: NDCG@10 on MovieLens 100K and fit time on a synthetic long-tail set.
 
-    python benchmarks/bench_implicit_als.py                    # ML100K 5 folds, then 10M synthetic ratings
-    python benchmarks/bench_implicit_als.py --folds 2 --ratings 1000000
+    python -m benchmarks.bench_implicit_als                    # ML100K 5 folds, then 10M synthetic ratings
+    python -m benchmarks.bench_implicit_als --folds 2 --ratings 1000000
 
 The synthetic set: long-tail film popularity, heavy-tailed user activity, seeded (the users x films
 shape follows MovieLens 25M: users = ratings / 156, films = ratings / 420).
@@ -13,19 +13,14 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _data import ml100k  # noqa: E402
-
-from recsys_core.evaluation import KFold, evaluate, summarise  # noqa: E402
-from recsys_core.models import make_model  # noqa: E402
-from recsys_core.trainset import Trainset  # noqa: E402
+from benchmarks._data import ml100k
+from recsys_core.evaluation import KFold, evaluate, summarise
+from recsys_core.models import make_model
+from recsys_core.trainset import Trainset
 
 CONFIGS = {
     "als (implicit)": ("als", {}),

@@ -33,7 +33,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 from tests.e2e.helpers import CHROMIUM, CHROMIUM_ARGS, StreamlitServer  # noqa: E402
 

@@ -1,6 +1,6 @@
 """First render of every page with a large dataset active (Streamlit AppTest, in one server process).
 
-    python benchmarks/bench_pages_scale.py --workspace DIR [--pages 1_data,2_audience]
+    python -m benchmarks.bench_pages_scale --workspace DIR [--pages 1_data,2_audience]
 
 ``DIR`` is a workspace whose active version is the large dataset (e.g. 10M synthetic ratings:
 ``python -m recsys_core synth --ratings 10M --out D`` then load ``D`` on the Data page, or
@@ -20,7 +20,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 PAGES = ("1_data", "2_audience", "3_reviews", "4_models", "5_recommend")
 

@@ -2,7 +2,7 @@
 resident memory and top-10-for-all-users seconds, beside the `implicit` package's ALS / BPR and
 Surprise's SVD run directly.
 
-    python benchmarks/bench_scale_sparse.py --sizes 1M,10M [--models svd,als] [--data /tmp/cinelens-synth]
+    python -m benchmarks.bench_scale_sparse --sizes 1M,10M [--models svd,als] [--data /tmp/cinelens-synth]
         [--cap 900] [--mem-cap 12] [--json out.json]
 
 The data comes from ``recsys_core.data.synth`` (seed 0), generated once per size into ``--data``
@@ -33,7 +33,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 PEERS = ("implicit.als", "implicit.bpr", "surprise.svd")
 THREADS = 2
@@ -186,9 +185,9 @@ def _vm_rss_gb(pid: int) -> float:
 
 def run_one(folder: Path, name: str, cap_s: float, mem_cap_gb: float) -> dict:
     env = dict(os.environ, OMP_NUM_THREADS=str(THREADS), OPENBLAS_NUM_THREADS=str(THREADS), MKL_NUM_THREADS="2")
-    cmd = [sys.executable, __file__, "--worker", str(folder), name]
+    cmd = [sys.executable, "-m", "benchmarks.bench_scale_sparse", "--worker", str(folder), name]
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
     seen_rss, why = 0.0, None
     while proc.poll() is None:
         time.sleep(0.5)

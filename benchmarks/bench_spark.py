@@ -1,6 +1,6 @@
 """Spark (local[N]) beside the local engine on synthetic ratings of growing size: clean, ALS fit, top-10 for all users.
 
-    python benchmarks/bench_spark.py --sizes 100k,1m [--master local[2]] [--cap 1800] [--json out.json]
+    python -m benchmarks.bench_spark --sizes 100k,1m [--master local[2]] [--cap 1800] [--json out.json]
 
 Data: :mod:`recsys_core.data.synth` (MovieLens-25M proportions, seeded), one Parquet file per size,
 cached under ``$TMPDIR/cinelens-bench-spark``. Each engine runs in its own subprocess per size:
@@ -29,7 +29,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 CACHE = Path(tempfile.gettempdir()) / "cinelens-bench-spark"
 
@@ -122,7 +121,7 @@ def run_local(path: str) -> dict:
 
 
 def child(engine: str, path: str, master: str, cap: float) -> dict:
-    cmd = [sys.executable, __file__, "--child", engine, "--path", path, "--master", master]
+    cmd = [sys.executable, "-m", "benchmarks.bench_spark", "--child", engine, "--path", path, "--master", master]
     try:
         p = subprocess.run(cmd, capture_output=True, text=True, timeout=cap, cwd=ROOT)
     except subprocess.TimeoutExpired:
