@@ -120,6 +120,35 @@ def run_local(path: str) -> dict:
     return out
 
 
+def local_limit(model: str = "als", budget: int | None = None) -> dict:
+    """The largest rating count (MovieLens-25M proportions) whose declared envelope for ``model`` fits the memory
+    budget of this machine: where the local engine stops admitting the job and Spark is the path."""
+    from recsys_core.data.synth import ML25M_ITEMS_PER_RATING, ML25M_USERS_PER_RATING
+    from recsys_core.models.cost import format_bytes, memory_budget, model_cost
+
+    budget = memory_budget() if budget is None else int(budget)
+
+    def cost(n: int):
+        users = max(1000, round(n * ML25M_USERS_PER_RATING))
+        items = max(1000, round(n * ML25M_ITEMS_PER_RATING))
+        return model_cost(model, users, items, n)
+
+    lo, hi = 1_000, 1_000_000
+    while cost(hi).memory_bytes <= budget and hi < 10**12:
+        lo, hi = hi, hi * 2
+    while hi - lo > max(1, lo // 1000):  # to 0.1 %
+        mid = (lo + hi) // 2
+        lo, hi = (mid, hi) if cost(mid).memory_bytes <= budget else (lo, mid)
+    c = cost(lo)
+    return {
+        "model": model,
+        "budget": format_bytes(budget),
+        "largest_ratings": lo,
+        "memory": format_bytes(c.memory_bytes),
+        "declared_fit_s": round(c.fit_seconds, 1),
+    }
+
+
 def child(engine: str, path: str, master: str, cap: float) -> dict:
     cmd = [sys.executable, "-m", "benchmarks.bench_spark", "--child", engine, "--path", path, "--master", master]
     try:
@@ -167,8 +196,18 @@ def main() -> None:
             f"| {r['size']:,} | {r['engine']} | {_fmt(r.get('clean_s'))} | {_fmt(r.get('als_fit_s'))} | "
             f"{_fmt(r.get('top10_all_users_s'))} | {_fmt(r.get('peak_mb'))} | {r.get('error', '')} |"
         )
+    lim = local_limit("als")
+    done = [r["size"] for r in rows if r["engine"] != "local" and "error" not in r]
+    print()
+    print(
+        f"local engine: the largest MovieLens-25M-shaped set whose `{lim['model']}` envelope fits the memory budget "
+        f"({lim['budget']}) is {lim['largest_ratings']:,} ratings (needs {lim['memory']}, declared fit "
+        f"{lim['declared_fit_s']:,} s); Spark completed here: {max(done):,} ratings"
+        if done
+        else f"local engine admits up to {lim['largest_ratings']:,} ratings ({lim['budget']}); Spark completed none"
+    )
     if args.json:
-        Path(args.json).write_text(json.dumps(rows, indent=2), encoding="utf-8")
+        Path(args.json).write_text(json.dumps({"rows": rows, "local_limit": lim}, indent=2), encoding="utf-8")
     os.sys.stdout.flush()
 
 
