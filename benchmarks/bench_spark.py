@@ -120,6 +120,9 @@ def run_local(path: str) -> dict:
     return out
 
 
+LIMIT_MODELS = ("als", "bpr", "svd", "itemcf", "popularity", "baseline")
+
+
 def local_limit(model: str = "als", budget: int | None = None) -> dict:
     """The largest rating count (MovieLens-25M proportions) whose declared envelope for ``model`` fits the memory
     budget of this machine: where the local engine stops admitting the job and Spark is the path."""
@@ -206,8 +209,11 @@ def main() -> None:
         if done
         else f"local engine admits up to {lim['largest_ratings']:,} ratings ({lim['budget']}); Spark completed none"
     )
+    limits = [local_limit(m) for m in LIMIT_MODELS]
+    for x in limits:
+        print(f"  {x['model']:10s} up to {x['largest_ratings']:>13,} ratings (declared fit {x['declared_fit_s']:,} s)")
     if args.json:
-        Path(args.json).write_text(json.dumps({"rows": rows, "local_limit": lim}, indent=2), encoding="utf-8")
+        Path(args.json).write_text(json.dumps({"rows": rows, "local_limits": limits}, indent=2), encoding="utf-8")
     os.sys.stdout.flush()
 
 
