@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import threading
 import uuid
 from contextlib import contextmanager
@@ -247,6 +248,30 @@ class Workspace:
             )
         return digest
 
+    def save_upload_file(self, filename: str, source) -> str:
+        """:meth:`save_upload` for a file on disk (a big upload spooled by the app): copied in blocks, never held in
+        memory; the same id (SHA-256 of the bytes) and layout."""
+        source = Path(source)
+        digest = _sha256_file(source)
+        folder = self.path / "uploads" / digest
+        safe_name = Path(filename).name or "upload.bin"
+        target = folder / safe_name
+        if not target.exists():
+            folder.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_suffix(target.suffix + ".part")
+            try:
+                shutil.copyfile(source, tmp)
+                tmp.replace(target)
+            except BaseException:
+                tmp.unlink(missing_ok=True)
+                raise
+        with self._cursor() as c:
+            c.execute(
+                "INSERT INTO uploads SELECT ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM uploads WHERE upload_id = ?)",
+                [digest, safe_name, source.stat().st_size, _now(), str(target.relative_to(self.path)), digest],
+            )
+        return digest
+
     def sweep(self) -> dict:
         """Start-up clean-up of what an interrupted write can leave: ``.part`` files, upload / model / artifact
         files that no database row points to (their transaction never committed), and rows whose file is gone.
@@ -353,6 +378,59 @@ class Workspace:
         self.log_event(
             "dataset_version_added",
             {"version_id": vid, "kind": kind, "name": dataset.name, "rows": s["interactions"], "parent": parent},
+        )
+        return vid
+
+    def add_version_from_parquet(
+        self,
+        parquet_path,
+        name: str,
+        rating_scale: tuple,
+        sources: tuple,
+        meta: dict,
+        kind: str = "raw",
+        parent: str | None = None,
+        note: str = "",
+        report: dict | None = None,
+        upload_id: str | None = None,
+    ) -> str:
+        """A new version whose interactions DuckDB reads from a Parquet file (the streaming ingest): the rows never
+        pass through a pandas frame; counted in SQL like :meth:`add_version`'s summary."""
+        src = str(Path(parquet_path)).replace("'", "''")
+        with self._transaction() as c:
+            n = _one(c.execute("SELECT nextval('version_seq')"))[0]
+            vid = f"v{n}"
+            table = self._table(vid, "interactions")
+            c.execute(f"CREATE TABLE {table} AS SELECT * FROM read_parquet('{src}')")
+            users, items, rows = _one(
+                c.execute(f"SELECT count(DISTINCT user_id), count(DISTINCT item_id), count(*) FROM {table}")
+            )
+            c.execute(
+                "INSERT INTO versions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                [
+                    vid,
+                    name,
+                    kind,
+                    parent,
+                    _now(),
+                    users,
+                    items,
+                    rows,
+                    note,
+                    float(rating_scale[0]),
+                    float(rating_scale[1]),
+                    _json(list(sources)),
+                    _json(meta),
+                    _json(report) if report is not None else None,
+                    upload_id,
+                    False,
+                    False,
+                ],
+            )
+            if _one(c.execute("SELECT value FROM settings WHERE key = 'active_version'")) is None:
+                c.execute("INSERT INTO settings VALUES ('active_version', ?)", [vid])
+        self.log_event(
+            "dataset_version_added", {"version_id": vid, "kind": kind, "name": name, "rows": rows, "parent": parent}
         )
         return vid
 

@@ -112,6 +112,30 @@ class Lab:
             )
         return SavedUpload(raw_id, clean_id, int(report.rows_out))
 
+    def save_staged(self, staged, note: str = "") -> SavedUpload:
+        """:meth:`save_upload` for a big file cleaned by the streaming ingest (recsys_core.data.ingest): the upload
+        bytes and both versions in one transaction; the scratch files go either way."""
+        try:
+            up, raw_id, clean_id = staged.commit(self.ws, note=note)
+            ws = self.ws
+            with ws.transaction():
+                if ws.get_setting("active_version") == raw_id:
+                    ws.set_setting("active_version", clean_id)
+                ws.log_event(
+                    "data_upload_saved",
+                    {
+                        "files": [staged.source.filename],
+                        "raw": raw_id,
+                        "cleaned": clean_id,
+                        "rows_in": staged.report.rows_in,
+                        "rows_out": staged.report.rows_out,
+                        "streamed": True,
+                    },
+                )
+        finally:
+            staged.discard()
+        return SavedUpload(raw_id, clean_id, int(staged.report.rows_out))
+
     def drop_users(self, ds, user_ids, note: str = "") -> str:
         """A new cleaned version without these users (the current version stays as it is)."""
         drop = set(map(str, user_ids))

@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import UserError
-from .dataset import Dataset, infer_rating_scale
+from .dataset import Dataset
 from .schema import INTERACTION_COLUMNS, ROLE_FIELDS, conform_items, conform_users, normalise_id_series
 
 # ---------------------------------------------------------------------------------------
@@ -477,19 +477,38 @@ def detect_rating_scale(r: pd.Series) -> tuple[float, float]:
     """Scale the bulk (>= 99%) of the common rating values lives on: (1,5), (0.5,5), (0,5), (1,10), (0,10),
     (0,100). Rare values outside it are outliers (the out-of-range step reports them), not a reason to widen it."""
     r = pd.to_numeric(r, errors="coerce").dropna()
-    if r.empty:
+    return scale_from_counts(r.value_counts())
+
+
+def scale_from_counts(counts: pd.Series) -> tuple[float, float]:
+    """:func:`detect_rating_scale` from the value counts of the ratings (value -> rows), so a table too big for
+    memory is measured with one ``GROUP BY`` (the streaming ingest) and gets the same answer."""
+    counts = counts[counts > 0]
+    if counts.empty:
         return (1.0, 5.0)
-    r = dominant_ratings(r)
-    nonneg = r[r >= 0]
+    v = counts.index.to_numpy(dtype="float64")
+    c = counts.to_numpy(dtype="float64")
+    total = c.sum()
+    if total >= 50:  # dominant_ratings
+        common = c >= max(2, 0.005 * total)
+        if c[common].sum() >= 0.9 * total:
+            v, c = v[common], c[common]
+            total = c.sum()
     for hi in (5.0, 10.0, 100.0):
-        inside = nonneg[nonneg <= hi]
-        if len(inside) >= 0.99 * len(r):
-            if hi == 5.0:
-                return infer_rating_scale(inside)
+        inside = (v >= 0) & (v <= hi)
+        if c[inside].sum() >= 0.99 * total:
+            vi = v[inside]
+            lo_v = float(vi.min())
+            if hi == 5.0:  # infer_rating_scale
+                if lo_v < 0.5:
+                    return (0.0, 5.0)
+                if lo_v < 1 or (vi % 1 != 0).any():
+                    return (0.5, 5.0)
+                return (1.0, 5.0)
             if hi == 10.0:
-                return (0.0, 10.0) if inside.min() < 1 else (1.0, 10.0)
+                return (0.0, 10.0) if lo_v < 1 else (1.0, 10.0)
             return (0.0, 100.0)
-    return (float(r.min()), float(r.max()))
+    return (float(v.min()), float(v.max()))
 
 
 def _step_pii(run: _Run) -> StepReport:
@@ -534,17 +553,27 @@ def _step_pii(run: _Run) -> StepReport:
     )
 
 
-def _star_labels_onto_own_scale(r: pd.Series, r_raw: pd.Series, odd: pd.Series, uniq) -> tuple[pd.Series, str]:
+def _star_labels_onto_own_scale(
+    r: pd.Series, r_raw: pd.Series, odd: pd.Series, uniq, run: _Run | None = None
+) -> tuple[pd.Series, str]:
     """Star labels (力荐 ... 很差) in a file whose numbers are on 1-10 or 0-100 go onto that scale (力荐 = 10), so a
-    later rescale does not turn them into 2.78."""
-    numeric = r[~odd].dropna()
-    if numeric.empty:
-        return r, ""
-    own = detect_rating_scale(numeric)
-    if own[1] <= 5:
-        return r, ""
+    later rescale does not turn them into 2.78. The streaming ingest reads the file in parts: it first records
+    which rows hold star labels (``run.fixed["own_scale"] == "defer"``), then gives every part the file's scale."""
+    fixed = run.fixed.get("own_scale", "detect") if run is not None else "detect"
     star_tbl = {u: is_star_label(u) for u in uniq}
     star = odd & r_raw.map(star_tbl).fillna(False).astype(bool) & r.notna()
+    if fixed == "defer":
+        run.star = star
+        return r, ""
+    if fixed == "detect":
+        numeric = r[~odd].dropna()
+        if numeric.empty:
+            return r, ""
+        own = detect_rating_scale(numeric)
+    else:
+        own = fixed
+    if own is None or own[1] <= 5:
+        return r, ""
     if not star.any():
         return r, ""
     r = r.copy()
@@ -907,6 +936,8 @@ class _Run:
     raw_rating: pd.Series | None = None  # the rating column as read (for orig_rating)
     target: tuple = (1.0, 5.0)  # the rating scale of the result
     ctrl: dict = field(default_factory=dict)  # values holding control characters, per column
+    fixed: dict = field(default_factory=dict)  # what the streaming ingest measured over the whole file
+    star: pd.Series | None = None  # rows holding star labels (when the own scale is deferred)
 
 
 def clean(raw, options: CleaningOptions | dict | None = None, progress=None, *, name: str | None = None):
@@ -961,12 +992,16 @@ def _count_control_chars(run: _Run) -> dict:
     df = run.df
     ctrl = {c: count_control(df[c]) for c in ("user_id", "item_id", "text") if c in df}
     if any(ctrl.values()):
-        run.rep.warnings.append(
-            "control characters (NUL, ...) removed from "
-            + ", ".join(f"{v} {k} value(s)" for k, v in ctrl.items() if v)
-            + " - they are never part of an id or a review"
-        )
+        run.rep.warnings.append(control_warning(ctrl))
     return ctrl
+
+
+def control_warning(ctrl: dict) -> str:
+    return (
+        "control characters (NUL, ...) removed from "
+        + ", ".join(f"{v} {k} value(s)" for k, v in ctrl.items() if v)
+        + " - they are never part of an id or a review"
+    )
 
 
 def _step_normalise_ids(run: _Run) -> StepReport:
@@ -1033,7 +1068,7 @@ def _step_parse_ratings(run: _Run) -> StepReport:
             r = r.copy()
             r[odd] = vals
             parsed_n = int(vals.notna().sum())
-            r, star_note = _star_labels_onto_own_scale(r, r_raw, odd, uniq)
+            r, star_note = _star_labels_onto_own_scale(r, r_raw, odd, uniq, run)
     unparsed = odd & r.isna()
     shown = pd.DataFrame({"rating": r_raw, "parsed": r})
     ex = _examples(shown, odd & r.notna(), 3) + _examples(shown, unparsed, 3)
@@ -1074,6 +1109,8 @@ def _step_missing_ratings(run: _Run) -> StepReport:
 def _detected_scale(run: _Run) -> tuple[float, float]:
     """The scale of the ratings, or the file's own scale hint when 99% of the ratings lie on it."""
     df, hint = run.df, run.raw.scale_hint
+    if "detected_scale" in run.fixed:
+        return run.fixed["detected_scale"]
     detected = detect_rating_scale(df["rating"])
     if hint and df["rating"].notna().any():
         lo_h, hi_h = hint

@@ -105,10 +105,11 @@ class TableRead:
     mapping: dict = field(default_factory=dict)
     rating_scale: tuple | None = None
     warnings: list = field(default_factory=list)
+    rows_hint: int | None = None  # rows of the whole file when ``frame`` holds only its first lines (big files)
 
     @property
     def n_rows(self) -> int:
-        return int(len(self.frame))
+        return int(len(self.frame)) if self.rows_hint is None else int(self.rows_hint)
 
     def describe(self) -> dict:
         return {
