@@ -281,6 +281,10 @@ class Workspace:
         def bump(kind: str) -> None:
             removed[kind] = removed.get(kind, 0) + 1
 
+        scratch = self.path / "cache" / "ingest"  # big uploads being read in parts by a server that stopped
+        if scratch.is_dir() and any(scratch.iterdir()):
+            shutil.rmtree(scratch, ignore_errors=True)
+            bump("partial_files")
         for sub in ("uploads", "models", "artifacts"):
             for part in (self.path / sub).rglob("*.part"):
                 part.unlink(missing_ok=True)

@@ -19,7 +19,7 @@ from . import charts
 from .i18n import has, note_text, t
 from .state import K
 
-MAX_UPLOAD_MB = 500  # keep in sync with .streamlit/config.toml server.maxUploadSize
+MAX_UPLOAD_MB = 2048  # keep in sync with .streamlit/config.toml server.maxUploadSize (the 2 GB upload limit)
 __all__ = ["ROLE_FIELDS"]  # the mapping form's fields per role come from the one schema
 
 
@@ -64,6 +64,112 @@ def read_files(
     result = _read(encoding, delimiter, header, tuple(files))
     st.session_state[K.DATA_PARSED] = (sig, result)
     return sig, result
+
+
+# ------------------------------------------------------------------ big files: read and cleaned in parts
+
+
+def stream_mb() -> int:
+    from recsys_core.data.ingest import stream_min_bytes
+
+    return max(1, stream_min_bytes() // 1024**2)
+
+
+def is_big(uploaded) -> bool:
+    """True when an upload is big enough for the streaming path (one big CSV/TSV, .gz or one-file .zip)."""
+    from recsys_core.data.ingest import stream_min_bytes
+
+    return any(f.size >= stream_min_bytes() for f in uploaded)
+
+
+def _spool(f, folder) -> None:
+    """The uploaded bytes to a file, 8 MB at a time (no second copy of the whole upload in memory)."""
+    import shutil
+
+    folder.mkdir(parents=True, exist_ok=True)
+    f.seek(0)
+    with open(folder / _safe_name(f.name), "wb") as out:
+        shutil.copyfileobj(f, out, 8 * 1024**2)
+
+
+def _safe_name(name: str) -> str:
+    from pathlib import Path
+
+    return Path(str(name)).name or "upload.csv"
+
+
+def discard_stream() -> None:
+    """Forget this session's big upload: its spooled bytes and any staged cleaning."""
+    import shutil
+
+    held = st.session_state.pop(K.DATA_STREAM, None)
+    prev = st.session_state.get(K.DATA_PREVIEW)
+    if prev and prev.get("staged") is not None:
+        prev["staged"].discard()
+        st.session_state[K.DATA_PREVIEW] = None
+    if held:
+        shutil.rmtree(held["dir"], ignore_errors=True)
+
+
+def read_big(uploaded, encoding: str = "auto", delimiter: str = "auto", header: str = "auto"):
+    """(signature, ReadResult, StreamRead) of one big upload: spooled to the workspace's scratch folder once, its
+    encoding checked over every byte, its layout detected from the first lines. Held by this session only."""
+    import uuid
+
+    from recsys_core.data import ingest
+
+    from .services import workspace
+
+    if len(uploaded) != 1:
+        raise UserError(
+            f"{', '.join(f.name for f in uploaded)}: a file of {stream_mb()} MB or more is read in parts and must be "
+            "uploaded on its own - upload it alone, then add the other files in a second upload"
+        )
+    f = uploaded[0]
+    sig = hashlib.sha256(f"{f.file_id}|{f.name}|{f.size}|{encoding}|{delimiter}|{header}".encode()).hexdigest()[:16]
+    held = st.session_state.get(K.DATA_STREAM)
+    if held is not None and held["sig"] == sig:
+        return sig, held["read"].result, held["read"]
+    discard_stream()
+    st.session_state.pop(K.DATA_PARSED, None)
+    folder = workspace().cache_dir("ingest") / uuid.uuid4().hex[:12]
+    _spool(f, folder)
+    path = folder / _safe_name(f.name)
+    src = ingest.source_for(path.name, path)
+    if src is None:
+        import shutil
+
+        shutil.rmtree(folder, ignore_errors=True)
+        raise UserError(
+            f"{f.name}: files of {stream_mb()} MB or more are read in parts, which works for CSV / TSV text, a .gz of "
+            "one, or a .zip holding one - save the table as CSV, or split it into smaller files"
+        )
+    kw = {"encoding": None if encoding == "auto" else encoding, "delimiter": DELIMITERS[delimiter]}
+    try:
+        read = ingest.read_stream(src, folder, has_header=HEADERS[header], **kw)
+    except BaseException:
+        import shutil
+
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    st.session_state[K.DATA_STREAM] = {"sig": sig, "read": read, "dir": folder}
+    return sig, read.result, read
+
+
+def clean_big(read, overrides: dict, opts, bar):
+    """The streaming ingest behind the page's progress bar: MB read and rows stored as it goes."""
+    from recsys_core.data import ingest
+
+    prev = st.session_state.get(K.DATA_PREVIEW)
+    if prev and prev.get("staged") is not None:  # one staged cleaning per session
+        prev["staged"].discard()
+        st.session_state[K.DATA_PREVIEW] = None
+
+    def show(frac, phase, done, total, rows):
+        text = t(f"data.stream.{phase}", mb=done / 1024**2, total=total / 1024**2, rows=rows)
+        bar.progress(min(max(frac, 0.0), 1.0), text=text)
+
+    return ingest.ingest(read, overrides, opts, progress=show)
 
 
 def mapping_preview(table, role: str, mapping: dict, n: int = 5) -> pd.DataFrame:

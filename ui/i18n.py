@@ -46,6 +46,7 @@ DYNAMIC_PREFIXES = (
     "col.",
     "data.header.",
     "data.kind.",
+    "data.stream.",
     "data.measure.",
     "data.note.",
     "data.role.",

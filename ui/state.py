@@ -32,6 +32,7 @@ class K:
     DATA_EXPORT_RAW = "data_export_raw"  # export raw user ids instead of pseudonyms (explicit opt-in)
     DATA_PARSED = "data_parsed"  # (signature, ReadResult) of this session's current upload (not shared)
     DATA_PREVIEW = "data_preview"  # {sig, raw, ds, report, options, overrides} of the last cleaning preview
+    DATA_STREAM = "data_stream"  # {sig, read}: a big upload spooled to disk and read in parts (not shared)
     DATA_SAVED = "data_saved"  # message shown after the last save
     DATA_MAP = "data_map_"  # prefix of the column-mapping widgets
     DATA_OPT = "data_opt_"  # prefix of the cleaning-option widgets

@@ -285,8 +285,12 @@ def upload_section() -> None:
     uploaded = st.file_uploader(t("data.upload"), type=UPLOAD_TYPES, accept_multiple_files=True, key=K.DATA_UPLOAD)
     st.caption(t("data.upload_howto", mb=dp.MAX_UPLOAD_MB))  # Streamlit's own uploader text cannot be translated
     if not uploaded:
+        dp.discard_stream()
         return
-    files = [(f.name, f.getvalue()) for f in uploaded]
+    big = dp.is_big(uploaded)  # read in parts: the bytes are spooled to disk, never copied whole in memory
+    files = None if big else [(f.name, f.getvalue()) for f in uploaded]
+    if big:
+        st.info(t("data.stream.note", mb=dp.stream_mb()))
     with st.expander(t("data.overrides")):
         o1, o2, o3 = st.columns(3)
         enc = o1.selectbox(
@@ -305,7 +309,9 @@ def upload_section() -> None:
             t("data.header"), list(dp.HEADERS), key=K.DATA_HEADER, format_func=lambda v: t(f"data.header.{v}")
         )
     try:
-        sig, result = dp.read_files(files, enc, delim, header)
+        sig, result, big = (
+            dp.read_big(uploaded, enc, delim, header) if big else (*dp.read_files(files, enc, delim, header), None)
+        )
     except UserError as e:
         st.error(t("data.read_failed", msg=e))
         return
@@ -329,10 +335,18 @@ def upload_section() -> None:
     opts = options_form()
     if st.button(t("data.preview_btn"), key=K.DATA_PREVIEW_BTN, type="primary"):
         bar = st.progress(0.0, text=t("data.cleaning"))
+        staged = raw_ds = ds = None
         try:
-            raw_ds, ds, report = lab().clean_upload(
-                result, overrides, opts, progress=lambda f, label="": bar.progress(min(max(f, 0.0), 1.0), text=label)
-            )
+            if big:
+                staged = dp.clean_big(big, overrides, opts, bar)
+                report = staged.report
+            else:
+                raw_ds, ds, report = lab().clean_upload(
+                    result,
+                    overrides,
+                    opts,
+                    progress=lambda f, label="": bar.progress(min(max(f, 0.0), 1.0), text=label),
+                )
         except UserError as e:
             bar.empty()
             st.session_state[K.DATA_PREVIEW] = None
@@ -343,6 +357,7 @@ def upload_section() -> None:
             "sig": sig,
             "raw": raw_ds,
             "ds": ds,
+            "staged": staged,
             "report": report,
             "options": opts.to_dict(),
             "overrides": overrides,
@@ -366,7 +381,10 @@ def upload_section() -> None:
     note = st.text_input(t("data.note"), key=K.DATA_NOTE)
     if st.button(t("data.save_btn"), key=K.DATA_SAVE_BTN, type="primary", disabled=stale):
         try:
-            saved = lab().save_upload(files, prev["raw"], prev["ds"], prev["report"], note=note)
+            if prev.get("staged") is not None:
+                saved = lab().save_staged(prev["staged"], note=note)
+            else:
+                saved = lab().save_upload(files, prev["raw"], prev["ds"], prev["report"], note=note)
         except UserError as e:
             st.error(t("data.save_failed", msg=e))
             return

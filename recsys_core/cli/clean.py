@@ -78,6 +78,9 @@ def run(args) -> int:
         if not args.quiet and sys.stderr.isatty():
             print(f"\r[{frac:4.0%}] {label:<30}", end="", file=sys.stderr)
 
+    src = _big_file(args.path)
+    if src is not None:  # read and cleaned in parts, like a big upload on the Data page
+        return _clean_in_parts(args, src, opts, progress)
     ds, report, _ = load_path_with_report(
         args.path, mapping=parse_mapping_arg(args.map), options=opts, progress=progress
     )
@@ -96,8 +99,59 @@ def run(args) -> int:
             args.workspace or default_path(), default_who(), f"cleaned dataset {ds.name}", len(ds.interactions),
             not args.raw_ids, Path(args.out).suffix.lstrip(".") or "csv", str(args.out),
         )  # fmt: skip
+    _print(args, report, text)
+    return 0
+
+
+def _print(args, report, text: str) -> None:
     if not args.quiet:
         print(text)
     else:
         print(f"{report.rows_in} rows in, {report.rows_out} rows out")
+
+
+def _big_file(path):
+    """The stream of a delimited file of CINELENS_STREAM_BYTES (200 MB) or more, else None."""
+    from ..data import ingest
+
+    p = Path(path)
+    if not p.is_file() or p.stat().st_size < ingest.stream_min_bytes():
+        return None
+    return ingest.source_for(p.name, p)
+
+
+def _clean_in_parts(args, src, opts, progress) -> int:
+    """``clean`` of a big CSV / TSV (.gz, one-file .zip): the streaming ingest in a scratch folder, memory bounded
+    whatever the file's size; ``--out`` (.csv or .parquet) written part by part."""
+    import tempfile
+
+    from ..data import ingest
+
+    if args.out and Path(args.out).suffix.lower() not in (".csv", ".parquet", ".pq"):
+        raise UserError(f"{args.out}: a file this big is written as .csv or .parquet, not Excel - change the name")
+    with tempfile.TemporaryDirectory(prefix="cinelens-clean-") as tmp:
+        read = ingest.read_stream(src, tmp)
+        staged = ingest.ingest(
+            read, parse_mapping_arg(args.map), opts, progress=lambda f, phase, *_: progress(f, f"{phase} (in parts)")
+        )
+        if not args.quiet and sys.stderr.isatty():
+            print(file=sys.stderr)
+        report = staged.report
+        rep = clean_json(report.to_dict())
+        text = json.dumps(rep, ensure_ascii=False, indent=2)
+        if args.report:
+            try:
+                Path(args.report).write_text(text + "\n", encoding="utf-8")
+            except OSError as e:
+                raise UserError(
+                    f"{args.report}: cannot write the report ({e.strerror}) - choose another path"
+                ) from None
+        if args.out:
+            n = staged.export(args.out, secret=None if args.raw_ids else pseudonym_key())
+            log_export(
+                args.workspace or default_path(), default_who(), f"cleaned dataset {staged.name}", n,
+                not args.raw_ids, Path(args.out).suffix.lstrip(".") or "csv", str(args.out),
+            )  # fmt: skip
+        staged.discard()
+    _print(args, report, text)
     return 0

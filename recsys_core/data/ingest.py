@@ -483,6 +483,24 @@ class StagedIngest:
     def discard(self) -> None:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
+    def export(self, path, secret: bytes | None = None, rows_per_part: int = 500_000) -> int:
+        """The cleaned rows to ``path`` (.csv or .parquet) part by part, user ids pseudonymised with ``secret``
+        (formula-like cells neutralised as in every export); returns the rows written."""
+        from .export import pseudonymise_frame
+        from .stream import ChunkedTableWriter
+
+        cols = ", ".join(f'"{c}"' for c in self.columns["clean"])
+        con = duckdb.connect(str(self.db), read_only=True)
+        try:
+            reader = con.execute(f"SELECT {cols} FROM clean_rows ORDER BY rn").to_arrow_reader(rows_per_part)
+            with ChunkedTableWriter(path, self.columns["clean"]) as w:
+                for batch in reader:
+                    df = batch.to_pandas()
+                    w.write(pseudonymise_frame(df, secret) if secret is not None else df)
+                return w.rows
+        finally:
+            con.close()
+
     def commit(self, ws, note: str = "", upload_name: str | None = None) -> tuple[str, str, str]:
         """(upload id, raw version, cleaned version): the upload bytes and both versions in one transaction."""
         con = duckdb.connect(str(self.db))

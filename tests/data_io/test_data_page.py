@@ -183,7 +183,7 @@ def test_english_labels(app):
     assert at.title[0].value.endswith(" Data")
     assert [tb.label for tb in at.tabs] == ["Active data", "Upload & clean", "Versions", "Export"]
     assert metric(at, "Users") == "800"
-    seek(at, K.DATA_TABS, lambda: next(c for c in at.caption if "500 MB" in c.value), 4)
+    seek(at, K.DATA_TABS, lambda: next(c for c in at.caption if "2048 MB" in c.value), 4)
 
 
 def test_suspicious_users_flagged_then_dropped_as_a_new_version(app, tmp_path):
@@ -233,3 +233,31 @@ def test_personal_data_masked_by_default_and_the_switch_turns_it_off(app, tmp_pa
     assert not at.exception, [e.value for e in at.exception]
     ds = open_workspace(tmp_path / "ws").load_version("v3")
     assert ds.interactions["text"].tolist() == ["电话 13812345678 找我", "好看"]
+
+
+def test_big_file_is_read_in_parts_with_the_same_report(app, tmp_path, monkeypatch):
+    """Above the size threshold (lowered here) the page takes the streaming path: the same GBK file, the same
+    detection, report and saved rows as the in-memory upload above."""
+    monkeypatch.setenv("CINELENS_STREAM_BYTES", "100")
+    at = app
+    seek(at, K.DATA_TABS, lambda: at.file_uploader(key="data_upload"), 4).set_value(("影评.csv", GBK, "text/csv")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("分块读取" in i.value for i in at.info)
+    det = frame(at, "encoding")
+    assert det["encoding"].tolist() == ["GBK"] and det["rows"].tolist() == [5]
+    seek(at, K.DATA_TABS, lambda: at.button(key="data_preview_btn"), 4).click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert metric(at, "输入行数") == "5" and metric(at, "输出行数") == "2" and metric(at, "删除行数") == "3"
+    assert frame(at, "删除行数").iloc[2]["删除行数"] == 1  # missing id
+    seek(at, K.DATA_TABS, lambda: at.button(key="data_save_btn"), 4).click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    ws = open_workspace(tmp_path / "ws")
+    v = ws.list_versions()
+    assert v["kind"].tolist()[-2:] == ["raw", "cleaned"] and v["rows"].tolist()[-2:] == [4, 2]
+    inter = ws.load_version(v["version_id"].iloc[-1]).interactions
+    assert inter["user_id"].tolist() == ["1", "2"] and inter["rating"].tolist() == [4.0, 3.0]
+    assert not list((tmp_path / "ws" / "cache" / "ingest").glob("*/run-*"))  # the staged cleaning is gone
+    spooled = list((tmp_path / "ws" / "cache" / "ingest").glob("*/影评.csv"))
+    assert [p.read_bytes() for p in spooled] == [GBK]  # the upload, spooled once, until it is removed
+    at.file_uploader(key="data_upload").set_value(None).run()
+    assert not any((tmp_path / "ws" / "cache" / "ingest").iterdir())
