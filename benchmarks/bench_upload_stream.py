@@ -1,7 +1,7 @@
 """Upload a big ratings CSV through the real app (Data page, headless Chromium): peak server memory, wall and CPU.
 
     nice -n 10 python -m benchmarks.bench_upload_stream [--mb 1024] [--small-mb 100] [--dir DIR]
-                                                        [--no-browser] [--no-direct]
+                                                        [--no-browser] [--no-direct] [--runs NAME,...]
 
 Generates (seeded, cached in ``--dir``) a MovieLens-style ``ratings.csv`` (userId,movieId,rating,timestamp) of
 about ``--mb`` MB from :mod:`recsys_core.data.synth`, and a ``--small-mb`` one. Then, each on a fresh
@@ -261,6 +261,7 @@ def main() -> None:
     ap.add_argument("--no-browser", action="store_true")
     ap.add_argument("--no-direct", action="store_true")
     ap.add_argument("--timeout", type=float, default=3600)
+    ap.add_argument("--runs", help="comma-separated subset, e.g. browser-big-stream,direct-small-memory (default: all)")
     args = ap.parse_args()
     folder = Path(args.dir)
     folder.mkdir(parents=True, exist_ok=True)
@@ -272,18 +273,25 @@ def main() -> None:
         f" made or found in {time.perf_counter() - t0:.0f} s",
         flush=True,
     )
+    runs = {
+        "browser-small-memory": lambda: browser_run(
+            small, "browser in-memory (old path)", 1 << 40, args.timeout, folder
+        ),
+        "browser-small-stream": lambda: browser_run(small, "browser streaming", 1, args.timeout, folder),
+        "browser-big-stream": lambda: browser_run(big, "browser streaming", None, args.timeout, folder),
+        "direct-small-memory": lambda: direct_run(small, "memory"),
+        "direct-small-stream": lambda: direct_run(small, "stream"),
+        "direct-big-stream": lambda: direct_run(big, "stream"),
+    }
+    chosen = [r.strip() for r in args.runs.split(",") if r.strip()] if args.runs else list(runs)
+    if args.no_browser:
+        chosen = [r for r in chosen if not r.startswith("browser")]
+    if args.no_direct:
+        chosen = [r for r in chosen if not r.startswith("direct")]
     rows = []
-    if not args.no_browser:
-        rows.append(browser_run(small, "browser in-memory (old path)", 1 << 40, args.timeout, folder))
-        print(rows[-1], flush=True)
-        rows.append(browser_run(small, "browser streaming", 1, args.timeout, folder))
-        print(rows[-1], flush=True)
-        rows.append(browser_run(big, "browser streaming", None, args.timeout, folder))
-        print(rows[-1], flush=True)
-    if not args.no_direct:
-        for csv, mode in ((small, "memory"), (small, "stream"), (big, "stream")):
-            rows.append(direct_run(csv, mode))
-            print(rows[-1], flush=True)
+    for name in chosen:
+        rows.append(runs[name]())
+        print(name, rows[-1], flush=True)
     print()
     print(f"{'run':32} {'file MB':>8} {'wall s':>8} {'CPU s':>8} {'peak RSS (tree)':>16} {'VmHWM':>9}")
     for r in rows:
