@@ -31,10 +31,9 @@ import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from tests.e2e.helpers import CHROMIUM, CHROMIUM_ARGS, StreamlitServer, wait_for_app
 
-from tests.e2e.helpers import CHROMIUM, CHROMIUM_ARGS, StreamlitServer, wait_for_app  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 BYTES_PER_ROW = 26.5  # userId,movieId,rating,timestamp of the synthetic MovieLens shape
 
@@ -169,7 +168,8 @@ def browser_run(csv: Path, label: str, stream_bytes: int | None, timeout_s: floa
                     t_read = time.perf_counter() - t0
                     wait_for_app(page, timeout=ms)
                     page.get_by_role("button", name="预览清洗结果").click()
-                    page.get_by_text("清洗报告").first.wait_for(timeout=ms)
+                    page.locator("[data-testid='stMetricLabel']:has-text('输入行数')").first.wait_for(timeout=ms)
+                    page.get_by_role("button", name="保存为新版本").wait_for(timeout=ms)
                     wait_for_app(page, timeout=ms)
                     t_clean = time.perf_counter() - t0
                     errors = page.locator("[data-testid='stAlertContentError']").all_inner_texts()
@@ -204,7 +204,6 @@ def browser_run(csv: Path, label: str, stream_bytes: int | None, timeout_s: floa
 _DIRECT = """
 import sys, time, json, shutil, tempfile, resource
 from pathlib import Path
-sys.path.insert(0, {root!r})
 from recsys_core.app.lab import Lab
 from recsys_core.data import ingest
 from recsys_core.data.cleaning import CleaningOptions
@@ -233,7 +232,7 @@ shutil.rmtree(tmp, ignore_errors=True)
 
 
 def direct_run(csv: Path, mode: str) -> dict:
-    code = _DIRECT.format(root=str(ROOT), csv=str(csv), mode=mode)
+    code = _DIRECT.format(csv=str(csv), mode=mode)
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, cwd=ROOT)
     hwm = 0
     with Sampler(proc.pid) as s:
