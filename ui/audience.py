@@ -207,6 +207,16 @@ def rating_peer() -> str:
 
 
 # ---------------------------------------------------------------------------- segments for other pages
+def genre_text(g) -> str:
+    """A genre in the UI language (our own names; the user's own genres stay as written)."""
+    return genre_label(g, lang())
+
+
+def value_text(v) -> str:
+    """A demographic value (gender, city tier, occupation) in the UI language."""
+    return value_label(v, lang())
+
+
 def saved_segments(version: str):
     """(memberships, personas) of the latest saved segmentation of ``version``, or (None, None)."""
     return workspace().segments(version)

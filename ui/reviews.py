@@ -20,6 +20,8 @@ from .charts import style as _base_style
 from .i18n import lang, t
 from .services import dataset, lab, workspace
 
+MIN_POLAR_PER_CLASS = S.MIN_POLAR_PER_CLASS  # star-rated reviews per class the star labels need
+
 LABEL_COLORS = {"positive": "#2ca02c", "neutral": "#bbbbbb", "negative": "#d62728"}
 
 

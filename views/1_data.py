@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from recsys_core.data.cleaning import CleaningOptions
+from recsys_core.app import CleaningOptions
 from recsys_core.errors import UserError
 from ui import auth, spark_results
 from ui import data_page as dp

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from recsys_core.models import REGISTRY
-from recsys_core.profiling.audience import audience_mix, available_models, export_audience_csv
-from recsys_core.profiling.behaviour import TASKS
-from recsys_core.profiling.labels import genre_label, value_label
-from recsys_core.profiling.segments import group_persona
+from recsys_core.app import lists as L
 from ui import audience as U
 from ui import auth, budget, spark_results
 from ui.data_page import session_who
@@ -140,7 +136,7 @@ for _ in opened(tab_prof):
                     st.markdown(
                         f"**{t('aud.prof.demographics')}**{U.colon()}"
                         + U.sep().join(
-                            f"{t('aud.demo.' + k)} {value_label(v, lang())}" for k, v in card["demographics"].items()
+                            f"{t('aud.demo.' + k)} {U.value_text(v)}" for k, v in card["demographics"].items()
                         )
                     )
             with right:
@@ -276,7 +272,7 @@ for _ in opened(tab_seg):
 # ---------------------------------------------------------------------------- behaviour prediction
 for _ in opened(tab_beh):
     genres = U.genre_options(version)
-    tasks = [x for x in TASKS if x != "genre_like" or genres]
+    tasks = [x for x in lab().behaviour_tasks() if x != "genre_like" or genres]
     c1, c2, c3 = st.columns([2, 1, 1])
     with c1:
         task = st.selectbox(t("aud.beh.task"), tasks, key=K.AUD_BEH_TASK, format_func=lambda x: t(f"aud.beh.task.{x}"))
@@ -284,9 +280,7 @@ for _ in opened(tab_beh):
     window = 30
     with c2:
         if task == "genre_like":
-            genre = st.selectbox(
-                t("aud.beh.genre"), genres, key=K.AUD_BEH_GENRE, format_func=lambda g: genre_label(g, lang())
-            )
+            genre = st.selectbox(t("aud.beh.genre"), genres, key=K.AUD_BEH_GENRE, format_func=U.genre_text)
         else:
             window = int(
                 st.number_input(t("aud.beh.window"), min_value=7, max_value=365, value=30, step=1, key=K.AUD_BEH_WINDOW)
@@ -323,7 +317,7 @@ for _ in opened(tab_beh):
 # ---------------------------------------------------------------------------- target audience
 for _ in opened(tab_tgt):
     film_ids, film_labels = U.film_options(version)
-    models = available_models()
+    models = lab().audience_models()
     c1, c2 = st.columns([1, 2])
     with c1:
         mode = st.radio(
@@ -347,7 +341,7 @@ for _ in opened(tab_tgt):
                 t("aud.tgt.genres"),
                 U.genre_options(version),
                 key=K.AUD_TGT_GENRES,
-                format_func=lambda g: genre_label(g, lang()),
+                format_func=U.genre_text,
                 placeholder=t("common.choose"),
             )
             kw_text = st.text_input(t("aud.tgt.keywords"), key=K.AUD_TGT_KEYWORDS, help=t("aud.tgt.keywords_help"))
@@ -385,7 +379,7 @@ for _ in opened(tab_tgt):
                 "genres": tuple(g_sel),
                 "keywords": tuple(kw),
             }
-            refused = budget.refusal(model, {}, budget.shape_of(ds)) if model in REGISTRY else None
+            refused = budget.refusal(model, {}, budget.shape_of(ds)) if model in L.model_names() else None
             if refused:  # over the memory budget: nothing is fitted, the last audience stays
                 st.error(refused)
             else:
@@ -416,7 +410,7 @@ for _ in opened(tab_tgt):
         left, right = st.columns(2)
         with left:
             if mem is not None:
-                mix = audience_mix(chosen["user_id"], mem, U.persona_names(personas))
+                mix = lab().audience_mix(chosen["user_id"], mem, U.persona_names(personas))
                 st.plotly_chart(U.mix_chart(mix), key=K.AUD_MIX_CHART)
             else:
                 st.caption(t("aud.tgt.no_segments"))
@@ -425,7 +419,7 @@ for _ in opened(tab_tgt):
             if prof is None:
                 st.caption(t("aud.tgt.persona_need"))
             else:
-                p = group_persona(ds, prof, chosen["user_id"].tolist())
+                p = lab().group_persona(ds, prof, chosen["user_id"].tolist())
                 if p is not None:
                     with st.container(border=True):
                         st.markdown(
@@ -443,9 +437,7 @@ for _ in opened(tab_tgt):
             def data(
                 chosen=chosen, pseudo=pseudo, who=who, what=what
             ):  # built when clicked, and recorded in the export log
-                out = export_audience_csv(chosen, ws.secret("pseudonym") if pseudo else None, pseudonymise_ids=pseudo)
-                ws.log_export(who, what, len(chosen), pseudo, "csv")
-                return out
+                return lab().export_audience(chosen, who, what, pseudo)
 
             st.download_button(
                 t("common.download_csv"),

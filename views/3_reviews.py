@@ -5,7 +5,6 @@ from __future__ import annotations
 import streamlit as st
 
 from recsys_core.errors import UserError
-from recsys_core.text.sentiment import MIN_POLAR_PER_CLASS
 from ui import reviews as U
 from ui.i18n import t
 from ui.services import require_dataset
@@ -28,7 +27,7 @@ c1, c2 = st.columns([4, 1])
 with c1:
     method = U.sticky_radio(t("rev.method"), methods, K.REV_METHOD, lambda m: t(f"rev.method.{m}"))
     if "stars" not in methods:
-        st.caption(t("rev.no_stars", n=MIN_POLAR_PER_CLASS))
+        st.caption(t("rev.no_stars", n=U.MIN_POLAR_PER_CLASS))
 with c2:
     st.write("")
     go = st.button(t("rev.run"), key=K.REV_RUN, type="primary")

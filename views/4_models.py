@@ -6,7 +6,7 @@ import json
 
 import streamlit as st
 
-from recsys_core.data.export import to_csv_bytes
+from recsys_core.app import Lab
 from recsys_core.errors import UserError
 from ui import auth, budget
 from ui import models_page as mp
@@ -192,7 +192,7 @@ for _ in opened(tab_cmp):
             st.dataframe(per_fold, hide_index=True)
             st.download_button(
                 t("common.download_csv"),
-                to_csv_bytes(per_fold),
+                Lab.table_csv(per_fold),
                 file_name=f"cinelens_models_{version}.csv",
                 mime="text/csv",
                 key=K.MODELS_DOWNLOAD,

@@ -5,28 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from recsys_core.app import lists as L
+from recsys_core.app.lists import Filters
 from recsys_core.errors import UserError
-from recsys_core.models import REGISTRY
-from recsys_core.recommend import (
-    Filters,
-    assign_arm,
-    list_changes,
-    min_sample_size,
-    onboarding_items,
-    online_summary,
-    online_verdict,
-    overlap,
-    user_history,
-)
-from recsys_core.recommend.feedback import supports_fold_in
-from recsys_core.recommend.monitoring import (
-    errors_table,
-    feedback_counts,
-    like_rate_over_time,
-    registry_table,
-    served_per_model,
-    served_table,
-)
 from ui import auth, budget, sentences, spark_results
 from ui import recommend_page as R
 from ui.i18n import lang, region_label, t
@@ -66,7 +47,7 @@ def model_picker() -> str | None:
     ids = models["model_id"].tolist()
     labels = {r["model_id"]: R.model_label(r) for r in models.to_dict("records")}
     c1, c2, c3 = st.columns([5, 2, 1.3], vertical_alignment="bottom")
-    names = list(REGISTRY)
+    names = L.model_names()
     default = R.default_model_name()
     with c2:
         name = st.selectbox(t("rec.new_model"), names, index=names.index(default), key=K.REC_NEW_MODEL)
@@ -328,7 +309,7 @@ def browse_tab() -> None:
             hist = R.visitor_history(eng, R.user_feedback(version, user), scale)
             st.markdown(R.history_cards(hist, scale), unsafe_allow_html=True)
         else:
-            recent, top = user_history(ds.ratings, eng.cat, user, n=6)
+            recent, top = L.history(ds, eng, user, n=6)
             h1, h2 = st.tabs([t("rec.recent"), t("rec.top_rated")])
             with h1:
                 st.markdown(R.history_cards(recent, scale), unsafe_allow_html=True)
@@ -377,7 +358,7 @@ def retrain_block(eng, model_id: str, user: str, f: Filters, opts: dict, lst: pd
     st.subheader(t("rec.retrain.title"))
     n_fb = len(ws.feedback(data_version=version))
     st.caption(t("rec.retrain.help", n=n_fb))
-    modes = ["refit", "fold-in"] if supports_fold_in(eng.model) else ["refit"]
+    modes = L.retrain_modes(eng.model)
     c1, c2 = st.columns([2, 2], vertical_alignment="bottom")
     with c1:
         mode = st.radio(
@@ -421,7 +402,7 @@ def changes_block(user: str) -> None:
         return
     st.subheader(t("rec.changes.title", n=ch["n"]))
     st.caption(t("rec.changes.models", a=ch["from"], b=ch["to"]))
-    d = list_changes(ch["before"], ch["after"])
+    d = L.changes(ch["before"], ch["after"])
     counts = R.change_counts(d)
     c1, c2, c3 = st.columns(3)
     c1.metric(t("rec.changes.entered"), counts["entered"])
@@ -449,7 +430,7 @@ def cold_tab() -> None:
         placeholder=t("common.choose"),
         format_func=R.genre_name,
     )
-    picks = onboarding_items(eng.cat, genres, n=10)
+    picks = L.onboarding(eng, genres, n=10)
     st.markdown(f"**{t('rec.cold.rate_these')}**")
     opts = rating_options()
     cols = st.columns(2)
@@ -518,7 +499,7 @@ def ab_tab() -> None:
         elif la is None or lb is None:
             st.warning(t("rec.unknown_user", user=md_text(user)))
         else:
-            o = overlap(la["item_id"], lb["item_id"])
+            o = L.list_overlap(la["item_id"], lb["item_id"])
             st.metric(
                 t("rec.ab.jaccard", user=md_text(user)),
                 f"{o['jaccard']:.2f}",
@@ -544,7 +525,7 @@ def ab_tab() -> None:
 
     st.subheader(t("rec.ab.offline"))
     st.caption(t("rec.ab.offline_help"))
-    names = list(REGISTRY)
+    names = L.model_names()
     c1, c2, c3, c4 = st.columns(4)
     oa = c1.selectbox(
         t("rec.ab.model_a"), names, index=names.index("popularity") if "popularity" in names else 0, key=K.REC_OFF_A
@@ -605,9 +586,9 @@ def ab_tab() -> None:
         c3.selectbox(t("rec.ab.arm_b"), ids, format_func=labels.get, key=K.REC_AB_B, **save)
         st.caption(t("rec.ab.shared"))
         if user:
-            st.caption(t("rec.ab.user_arm", user=user, arm=assign_arm(user)))
-    fb = ws.feedback(data_version=version)
-    summ = online_summary(fb[fb["arm"].notna()] if not fb.empty else fb, scale=scale)
+            st.caption(t("rec.ab.user_arm", user=user, arm=L.arm_of(user)))
+    lift = st.session_state.get(K.REC_AB_LIFT, 0.1)  # the slider below
+    summ, v = L.online_test(ws.feedback(data_version=version), scale, lift)
     shown = summ.assign(like_rate=[f"{x:.1%}" if x == x else "—" for x in summ["like_rate"]])  # NaN: no events yet
     st.dataframe(
         shown.rename(
@@ -623,37 +604,33 @@ def ab_tab() -> None:
         hide_index=True,
         key=K.REC_AB_TABLE,
     )
-    lift = st.slider(t("rec.ab.lift"), 0.05, 0.5, 0.1, 0.05, key=K.REC_AB_LIFT, format="%.2f")
-    v = online_verdict(summ, lift=lift)
+    st.slider(t("rec.ab.lift"), 0.05, 0.5, 0.1, 0.05, key=K.REC_AB_LIFT, format="%.2f")
     st.info(sentences.online_verdict_sentence(v, lang()))
     with st.expander(t("rec.ab.calculator")):
         c1, c2 = st.columns(2)
         base = c1.number_input(t("rec.ab.baseline"), 0.01, 0.99, 0.3, 0.01, key=K.REC_AB_BASE)
         lift2 = c2.number_input(t("rec.ab.lift"), 0.01, 2.0, 0.1, 0.01, key=K.REC_AB_LIFT2)
         try:
-            need = min_sample_size(base, lift2)
+            need = L.sample_size(base, lift2)
             st.metric(t("rec.ab.need"), f"{need:,}")
         except ValueError as e:
             st.warning(t("common.error", msg=e))
 
 
 def monitoring_tab() -> None:
-    events = ws.events(kind="recommendations_served")
-    fb = ws.feedback()
     models = R.registered_models(None)
     labels = {r["model_id"]: R.model_label(r) for r in models.to_dict("records")}
-    served = served_table(events)
+    mon = L.monitoring(ws, models, scale, freq=st.session_state.get(K.REC_MON_FREQ) or "D")
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric(t("rec.mon.served"), len(served))
-    c2.metric(t("rec.mon.feedback"), len(fb))
-    pos = int(fb["action"].eq("like").sum()) if not fb.empty else 0
-    c3.metric(t("rec.mon.likes"), pos)
+    c1.metric(t("rec.mon.served"), len(mon.served))
+    c2.metric(t("rec.mon.feedback"), mon.feedback_events)
+    c3.metric(t("rec.mon.likes"), mon.likes)
     c4.metric(t("rec.mon.models"), len(models))
     st.subheader(t("rec.mon.served_by_model"))
-    st.dataframe(R.translated(served_per_model(events)), hide_index=True, key=K.REC_MON_SERVED)
+    st.dataframe(R.translated(mon.served_per_model), hide_index=True, key=K.REC_MON_SERVED)
     st.subheader(t("rec.mon.feedback_by_model"))
-    st.dataframe(R.translated(feedback_counts(fb)), hide_index=True, key=K.REC_MON_FB)
-    lr = like_rate_over_time(fb, scale, freq=st.session_state.get(K.REC_MON_FREQ) or "D")
+    st.dataframe(R.translated(mon.feedback_counts), hide_index=True, key=K.REC_MON_FB)
+    lr = mon.like_rate
     st.radio(
         t("rec.mon.freq"),
         ["h", "D", "W"],
@@ -667,9 +644,9 @@ def monitoring_tab() -> None:
     else:
         st.plotly_chart(R.like_rate_chart(lr, labels), key=K.REC_MON_CHART)
     st.subheader(t("rec.mon.registry"))
-    st.dataframe(R.translated(registry_table(models)), hide_index=True, key=K.REC_MON_REGISTRY)
+    st.dataframe(R.translated(mon.registry), hide_index=True, key=K.REC_MON_REGISTRY)
     st.subheader(t("rec.mon.errors"))
-    err = errors_table(ws.events(level="error"))
+    err = mon.errors
     if err.empty:
         st.caption(t("rec.mon.no_errors"))
     else:

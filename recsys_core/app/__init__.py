@@ -3,6 +3,7 @@ command line share (ingest and save versions, experiments, fit / register / retr
 A/B arms, audiences and segments, review scoring). Results are data (dataclasses, frames, numbers,
 codes), never display sentences; the UI's locale catalogue turns codes into Chinese or English."""
 
+from ..data.cleaning import CleaningOptions
 from .experiment import ExperimentResult, protocol_dict, splitter_for
 from .lab import Lab
 from .names import generated_name, key_params
@@ -10,6 +11,7 @@ from .serving import ABState, Served
 
 __all__ = [
     "Lab",
+    "CleaningOptions",
     "ExperimentResult",
     "protocol_dict",
     "splitter_for",

@@ -61,6 +61,13 @@ class Lab:
             raise UserError("this action needs a workspace - set CINELENS_WORKSPACE or start the app")
         return self._ws
 
+    @staticmethod
+    def table_csv(frame: pd.DataFrame) -> bytes:
+        """A result table as UTF-8 CSV for download, cells neutralised like every export."""
+        from ..data.export import to_csv_bytes
+
+        return to_csv_bytes(frame)
+
     # ------------------------------------------------------------------ dataset versions
     def default_version(self) -> str | None:
         """The workspace's default version: what a new session opens on."""
@@ -336,6 +343,44 @@ class Lab:
         from ..profiling.audience import target_audience
 
         return target_audience(ds, **kw)
+
+    @staticmethod
+    def audience_models() -> list[str]:
+        """Scorer names usable for audiences: built-ins, then implicit rankers, then rating models."""
+        from ..profiling.audience import available_models
+
+        return available_models()
+
+    @staticmethod
+    def behaviour_tasks() -> tuple[str, ...]:
+        """The behaviour-prediction tasks (codes): ``genre_like``, ``active_next``."""
+        from ..profiling.behaviour import TASKS
+
+        return tuple(TASKS)
+
+    @staticmethod
+    def audience_mix(users, memberships, names: dict | None = None) -> pd.DataFrame:
+        """Segment mix of an audience against everybody: segment, name, shares, index."""
+        from ..profiling.audience import audience_mix
+
+        return audience_mix(users, memberships, names)
+
+    @staticmethod
+    def group_persona(ds, profiles: pd.DataFrame, users) -> dict | None:
+        """The persona of any group of users (e.g. a film's target audience), measured against everybody."""
+        from ..profiling.segments import group_persona
+
+        return group_persona(ds, profiles, users)
+
+    def export_audience(self, audience: pd.DataFrame, who: str, what: str, pseudonymise: bool = True) -> bytes:
+        """An audience as CSV (ids pseudonymised under the workspace's secret unless switched off),
+        recorded in the workspace's export log."""
+        from ..profiling.audience import export_audience_csv
+
+        secret = self.ws.secret("pseudonym") if pseudonymise else None
+        out = export_audience_csv(audience, secret, pseudonymise_ids=pseudonymise)
+        self.ws.log_export(who, what, len(audience), pseudonymise, "csv")
+        return out
 
     def score_reviews(self, ds, method: str = "auto", progress=None, **kw):
         """Sentiment of every review (cached in the workspace per version and method when there is one)."""
