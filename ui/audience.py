@@ -17,11 +17,11 @@ import streamlit as st
 from recsys_core.profiling import audience as A
 from recsys_core.profiling import behaviour as B
 from recsys_core.profiling import segments as S
-from recsys_core.profiling.labels import genre_label, value_label
 from recsys_core.profiling.profiles import NUMERIC_PROFILE_COLUMNS, population_summary, profile_card
 from recsys_core.store import default_path
 
-from . import budget
+from . import budget, sentences
+from .catalogue import genre_label, value_label
 from .charts import PALETTE
 from .charts import style as _base_style
 from .i18n import lang, t
@@ -223,12 +223,12 @@ def saved_segments(version: str):
 
 
 def persona_names(personas) -> dict:
-    key = "name_zh" if lang() == "zh" else "name_en"
-    out = {}
-    for k, p in enumerate(personas or []):
-        seg = int(p.get("segment", p.get("id", k)))
-        out[seg] = p.get(key) or p.get("name") or f"#{seg}"
-    return out
+    """{segment id: persona name in the UI language}."""
+    return sentences.persona_names(personas, lang())
+
+
+def persona_name(p: dict) -> str:
+    return sentences.persona_name(p, lang())
 
 
 def segment_filter(version: str, key: str = K.SEGMENT_FILTER, label: str | None = None):
@@ -305,7 +305,13 @@ def population_table(prof: pd.DataFrame) -> pd.DataFrame:
 
 
 def card(prof: pd.DataFrame, user_id: str) -> dict:
-    return profile_card(prof, user_id, lang())
+    """A user's profile card, with genre labels in the UI language."""
+    c = profile_card(prof, user_id)
+    if "top_genres" in c["lists"]:
+        c["lists"]["top_genres_label"] = [genre_text(g) for g in c["lists"]["top_genres"]]
+    if c["genre_affinity"] is not None:
+        c["genre_affinity"] = c["genre_affinity"].assign(label=c["genre_affinity"]["genre"].map(genre_text))
+    return c
 
 
 def card_metrics_table(c: dict) -> pd.DataFrame:
@@ -459,7 +465,8 @@ def map_chart(xy: pd.DataFrame, names: dict, max_points: int = MAP_MAX_POINTS) -
 
 
 def comparison_charts(personas: list[dict]) -> list[go.Figure]:
-    table = S.comparison_table(personas, lang())
+    table = S.comparison_table(personas)
+    table["name"] = table["segment"].map(persona_names(personas))
     figs = []
     for col, key in (
         ("size", "aud.seg.size"),
@@ -502,9 +509,10 @@ def persona_comparison(personas: list[dict]) -> None:
 
 
 def genre_heatmap(personas: list[dict]) -> go.Figure | None:
-    lt = S.genre_lift_table(personas, lang())
+    lt = S.genre_lift_table(personas)
     if lt.empty:
         return None
+    lt = lt.assign(name=lt["segment"].map(persona_names(personas)), genre=lt["genre"].map(genre_text))
     pv = lt.pivot_table(index="name", columns="genre", values="lift")
     fig = px.imshow(
         pv,

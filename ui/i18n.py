@@ -7,16 +7,12 @@ Core functions return codes and numbers; the UI turns them into text here, from 
 
 from __future__ import annotations
 
-import functools
-import tomllib
-from pathlib import Path
-
 import streamlit as st
 
+from .catalogue import LANGUAGES, LOCALE_DIR, catalogue, has, translate
 from .state import K
 
-LANGUAGES = ("zh", "en")
-LOCALE_DIR = Path(__file__).resolve().parent / "locales"
+__all__ = ["LANGUAGES", "LOCALE_DIR", "DYNAMIC_PREFIXES", "catalogue", "has", "translate", "t", "lang"]
 
 # Keys built at run time from a prefix and a code (``t(f"rec.fb.{action}")``). The locale test
 # counts a key as used when it matches one of these prefixes and the prefix appears in the source.
@@ -54,6 +50,7 @@ DYNAMIC_PREFIXES = (
     "detail.",
     "err.",
     "field.",
+    "genre.",
     "metric.",
     "model.",
     "models.by_",
@@ -66,6 +63,7 @@ DYNAMIC_PREFIXES = (
     "opt.oor.",
     "opt.pairs.",
     "opt.unparseable.",
+    "persona.",
     "rec.changes.",
     "rec.cold.method.",
     "rec.f.features.",
@@ -86,30 +84,13 @@ DYNAMIC_PREFIXES = (
     "sig.unit.",
     "step.",
     "why.feature.",
+    "value.",
     "why.liked.",
 )
 
 
-@functools.cache
-def catalogue(language: str) -> dict[str, str]:
-    """All strings of one language (read once per process; the files ship with the app)."""
-    with open(LOCALE_DIR / f"{language}.toml", "rb") as fh:
-        return tomllib.load(fh)
-
-
 def lang() -> str:
     return st.session_state.get(K.LANG, "zh")
-
-
-def has(key: str) -> bool:
-    return key in catalogue("zh")
-
-
-def translate(key: str, language: str, **fmt) -> str:
-    text = catalogue(language if language in LANGUAGES else "zh").get(key)
-    if text is None:
-        return key
-    return text.format(**fmt) if fmt else text
 
 
 def t(key: str, **fmt) -> str:

@@ -14,10 +14,11 @@ from plotly.subplots import make_subplots
 from recsys_core.app import promotion as PL
 from recsys_core.data import demo
 from recsys_core.errors import UserError
-from recsys_core.profiling.labels import genre_label, value_label
 from recsys_core.promotion import tables as T
+from ui.catalogue import genre_label, value_label
 from ui.charts import PALETTE, style
 from ui.i18n import lang, t
+from ui.sentences import persona_names
 from ui.services import dataset, workspace
 from ui.state import K
 
@@ -190,8 +191,7 @@ def segments(version: str):
         mem, personas = None, None
     if mem is None or not personas:
         return None, {}
-    key = "name_zh" if lang() == "zh" else "name_en"
-    return mem, {int(p["id"]): p.get(key) or p.get("name_zh") or f"#{p['id']}" for p in personas}
+    return mem, persona_names(personas, lang())
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -204,8 +204,7 @@ def ensure_segments(version: str):
     if mem is not None:
         return mem, names
     mem, personas = _auto_segments(version)
-    key = "name_zh" if lang() == "zh" else "name_en"
-    return mem, {int(p["id"]): p.get(key) or p.get("name_zh") for p in personas}
+    return mem, persona_names(personas, lang())
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)

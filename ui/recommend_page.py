@@ -16,12 +16,12 @@ from recsys_core.app.lab import NOTE_FITTED, NOTE_SAVED
 from recsys_core.app.serving import HIDING_ACTIONS
 from recsys_core.errors import UserError
 from recsys_core.models import REGISTRY, make_model
-from recsys_core.profiling.labels import genre_label
 from recsys_core.recommend import Engine, feedback_ratings
 from recsys_core.recommend.abtest import offline_ab
 from recsys_core.store import default_path
 
 from . import charts, sentences
+from .catalogue import genre_label
 from .charts import style
 from .i18n import lang, note_text, t
 from .services import dataset, lab, workspace

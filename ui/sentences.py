@@ -9,9 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from recsys_core.evaluation.compare import base_metric, lower_is_better
-from recsys_core.profiling.labels import genre_label
 
-from .i18n import translate
+from .catalogue import genre_label, translate
 
 
 def model_name(name: str, language: str) -> str:
@@ -278,3 +277,54 @@ def models_summary(s, rank_col: str, language: str, paired=None) -> list[str]:
     if paired is not None:
         out.append(paired_sentence(paired, language, lab))
     return out
+
+
+# ---------------------------------------------------------------------------- persona names
+def persona_name(p: dict, language: str) -> str:
+    """A persona's name from its ``name_parts`` codes (activity, habit, genres, extra, number):
+    高频挑剔科幻迷 / "heavy critical sci-fi fans". Personas saved before names were codes keep
+    the names they were saved with."""
+    parts = p.get("name_parts")
+    if not parts:
+        old = p.get(f"name_{language}") or p.get("name_zh") or p.get("name")
+        return str(old) if old else f"#{p.get('id', p.get('segment', ''))}"
+    words = "".join(
+        translate("persona.word", language, word=translate(key, language))
+        for key in (f"persona.activity.{parts['activity']}", f"persona.habit.{parts['habit']}")
+        if key in _PERSONA_WORDS
+    )
+    genres = parts.get("genres") or []
+    sep = translate("persona.genre_sep", language)
+    gtext = sep.join(genre_label(g, language) for g in genres) if genres else translate("persona.all_round", language)
+    name = translate("persona.name", language, words=words, genres=gtext)
+    extra = parts.get("extra")
+    if extra:
+        v = str(extra.get("value"))
+        key = f"persona.extra.{v}"
+        word = translate(key, language) if extra.get("trait") == "gender" and key in _PERSONA_WORDS else v
+        name = translate("persona.with_extra", language, extra=word, name=name)
+    if parts.get("number"):
+        name = translate("persona.numbered", language, name=name, n=int(parts["number"]))
+    return name
+
+
+def persona_names(personas, language: str) -> dict[int, str]:
+    """{segment id: name} of a list of personas (saved ones carry ``segment`` or ``id``)."""
+    out = {}
+    for k, p in enumerate(personas or []):
+        seg = int(p.get("segment", p.get("id", k)))
+        out[seg] = persona_name(p, language)
+    return out
+
+
+# the words a persona name can take (regular activity and neutral habits add none)
+_PERSONA_WORDS = frozenset(
+    {
+        "persona.activity.heavy",
+        "persona.activity.light",
+        "persona.habit.harsh",
+        "persona.habit.generous",
+        "persona.extra.男",
+        "persona.extra.女",
+    }
+)

@@ -8,7 +8,7 @@ from recsys_core.app import lists as L
 from ui import audience as U
 from ui import auth, budget, spark_results
 from ui.data_page import session_who
-from ui.i18n import lang, region_label, t
+from ui.i18n import region_label, t
 from ui.markup import md_text
 from ui.models_page import keep_choices
 from ui.services import lab, require_dataset, workspace
@@ -422,9 +422,7 @@ for _ in opened(tab_tgt):
                 p = lab().group_persona(ds, prof, chosen["user_id"].tolist())
                 if p is not None:
                     with st.container(border=True):
-                        st.markdown(
-                            f"**{t('aud.tgt.persona')}**{U.colon()}{p['name_zh'] if lang() == 'zh' else p['name_en']}"
-                        )
+                        st.markdown(f"**{t('aud.tgt.persona')}**{U.colon()}{U.persona_name(p)}")
                         for line in U.persona_lines(p):
                             st.markdown(f"- {md_text(line)}")
         # export

@@ -116,11 +116,7 @@ def pick_user(eng) -> str | None:
         )
     if mode == "segment":
         segs = sorted(mem["segment"].unique().tolist())
-        names = {}
-        for k, p in enumerate(personas or []):
-            if isinstance(p, dict):
-                seg = int(p.get("segment", p.get("id", k)))
-                names[seg] = p.get("name_zh" if lang() == "zh" else "name_en") or p.get("name") or p.get("label")
+        names = sentences.persona_names([p for p in personas or [] if isinstance(p, dict)], lang())
         chosen = [s for s in (st.session_state.get(K.SEGMENT_FILTER) or []) if s in segs]
         if chosen and st.session_state.get(K.REC_SEGMENT) not in segs:
             st.session_state[K.REC_SEGMENT] = chosen[0]  # start from the segment picked on the Audience page

@@ -69,18 +69,10 @@ def forecast_targets(films: pd.DataFrame) -> list[str]:
     return [c for c in FORECAST_TARGETS if c in films and films[c].notna().sum() >= MIN_FILMS]
 
 
-def forecast(
-    films: pd.DataFrame,
-    target: str = "gross",
-    include_post_release: bool = False,
-    folds: int = 5,
-    seed: int = 0,
-    progress=None,
-) -> B.ForecastResult:
-    """Out-of-fold box-office forecast against the budget-only baseline (see ``promotion.boxoffice``)."""
-    return B.forecast(
-        films, target=target, include_post_release=include_post_release, folds=folds, seed=seed, progress=progress
-    )
+def forecast(films: pd.DataFrame, target: str = "gross", **kw) -> B.ForecastResult:
+    """Out-of-fold box-office forecast against the budget-only baseline; ``kw``: include_post_release,
+    folds, seed, progress (see ``promotion.boxoffice``)."""
+    return B.forecast(films, target=target, **kw)
 
 
 def what_if(result: B.ForecastResult, film: dict) -> dict:

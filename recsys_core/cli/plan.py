@@ -53,7 +53,9 @@ def _promo_file(args, name: str, given: str | None):
 
 def _segments(ds):
     mem, personas = PL.auto_segments(ds)
-    return mem, {p["id"]: p.get("name_en") or p.get("name_zh") for p in personas}
+    from ui.sentences import persona_names  # the app's locale catalogue, without Streamlit
+
+    return mem, persona_names(personas, "en")
 
 
 def run(args) -> int:

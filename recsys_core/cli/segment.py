@@ -11,6 +11,14 @@ from ..profiling.segments import ALGORITHMS, personas_summary
 from .common import write_json
 
 
+def _named(summary: dict) -> dict:
+    """A persona summary with its names in both languages, worded from the app's locale catalogue."""
+    from ui.sentences import persona_name
+
+    zh, en = persona_name(summary, "zh"), persona_name(summary, "en")
+    return {**summary, "name": f"{zh} / {en}", "name_zh": zh, "name_en": en}
+
+
 def add_parser(sub):
     p = sub.add_parser("segment", help="audience segments (K-Means / Gaussian mixture) with personas")
     p.add_argument("path", help="CSV/TSV file, MovieLens folder or CineLens dataset folder")
@@ -69,7 +77,7 @@ def run(args) -> int:
         "k_rule": res.params.get("k_rule"),
         "users": int(len(res.memberships)),
         "silhouette_curve": res.curve.to_dict("records") if res.curve is not None else None,
-        "segments": personas_summary(res.personas),
+        "segments": [_named(s) for s in personas_summary(res.personas)],
     }
     human = sys.stderr if args.json == "-" else sys.stdout  # keep stdout pure JSON with --json -
     print(f"k={res.k}  silhouette={res.silhouette:.3f}  algorithm={res.algorithm}", file=human)

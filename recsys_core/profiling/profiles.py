@@ -16,8 +16,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .labels import genre_label
-
 #: prior strength (in ratings) pulling affinity lifts of light users towards 1
 AFFINITY_PRIOR = 5.0
 DEMOGRAPHIC_COLUMNS = ["age", "age_band", "gender", "city", "occupation"]
@@ -371,7 +369,7 @@ def population_summary(profiles: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def profile_card(profiles: pd.DataFrame, user_id, lang: str = "zh") -> dict:
+def profile_card(profiles: pd.DataFrame, user_id) -> dict:
     """A user's profile beside the population: {"user_id", "metrics": DataFrame, "lists": {...},
     "demographics": {...}, "genre_affinity": DataFrame}. Raises ValueError for an unknown id."""
     from ..data.schema import normalise_id
@@ -403,14 +401,11 @@ def profile_card(profiles: pd.DataFrame, user_id, lang: str = "zh") -> dict:
         for k in ("top_genres", "top_regions", "top_decades", "tags")
         if k in row.index and isinstance(row[k], list)
     }
-    if "top_genres" in lists:
-        lists["top_genres_label"] = [genre_label(g, lang) for g in lists["top_genres"]]
     demographics = {c: row[c] for c in DEMOGRAPHIC_COLUMNS if c in row.index and not pd.isna(row[c])}
     ga = profiles.attrs.get("affinity", {}).get("genres")
     gaff = None
     if ga is not None and uid in ga.index:
         gaff = pd.DataFrame({"genre": ga.columns, "lift": ga.loc[uid].to_numpy(float)})
-        gaff["label"] = gaff["genre"].map(lambda g: genre_label(g, lang))
         gaff = gaff.sort_values("lift", ascending=False).reset_index(drop=True)
     return {
         "user_id": uid,

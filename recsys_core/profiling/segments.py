@@ -15,8 +15,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .labels import ACTIVITY, FANS, HABIT, genre_label
-
 ALGORITHMS = ("kmeans", "gmm")
 # automatic k: the largest k whose silhouette is within this much of the best one. Silhouette
 # rewards two broad halves; on audiences with several planted taste groups the curve is nearly
@@ -382,11 +380,27 @@ def _traits(p: dict, harsh_sd: float) -> tuple[str, str]:
     return act, habit
 
 
-def name_personas(personas: list[dict], prof: pd.DataFrame | None = None) -> list[dict]:
-    """Give every persona ``name_zh`` / ``name_en`` from its traits, unique within the list.
+def _name_extra(p: dict) -> dict | None:
+    """The demographic trait that tells clashing personas apart: a gender of 60 %+, else the age band."""
+    d = p.get("demographics", {})
+    if "gender" in d and d["gender"]["share"] and d["gender"]["share"] >= 0.6:
+        return {"trait": "gender", "value": str(d["gender"]["value"])}
+    if "age_band" in d:
+        return {"trait": "age_band", "value": str(d["age_band"]["value"])}
+    return None
 
-    Base: activity (高频/轻度) + habit (挑剔/宽容) + top genre + 迷 (e.g. 高频科幻迷, "heavy sci-fi fans").
-    Clashes add the second genre, then a demographic trait, then a number.
+
+def _name_key(parts: dict) -> tuple:
+    extra = parts.get("extra") or {}
+    genres = tuple(str(g).strip().lower() for g in parts["genres"])
+    return parts["activity"], parts["habit"], genres, extra.get("trait"), extra.get("value")
+
+
+def name_personas(personas: list[dict], prof: pd.DataFrame | None = None) -> list[dict]:
+    """Give every persona ``name_parts``, codes the UI words into a name, unique within the list:
+    ``activity`` (heavy | light | regular), ``habit`` (harsh | generous | neutral), ``genres`` (its top
+    genre; clashes take the second, then the third), ``extra`` (for clashes left: a gender of 60 %+
+    or the age band, as {"trait", "value"}) and ``number`` (2, 3 ... for any clash still left).
     """
     harsh_sd = (
         float(prof["harshness"].std())
@@ -396,53 +410,33 @@ def name_personas(personas: list[dict], prof: pd.DataFrame | None = None) -> lis
 
     def make(p, depth):
         act, habit = _traits(p, harsh_sd)
-        genres = p.get("top_genres") or []
-        gz = "·".join(genre_label(g, "zh") for g in genres[:depth]) if genres else "综合"
-        ge = " & ".join(genre_label(g, "en") for g in genres[:depth]) if genres else "all-round"
-        zh = ACTIVITY[act][0] + HABIT[habit][0] + gz + FANS[0]
-        en = " ".join(x for x in (ACTIVITY[act][1], HABIT[habit][1], ge, FANS[1]) if x)
-        return zh, en
+        genres = list((p.get("top_genres") or [])[:depth])
+        return {"activity": act, "habit": habit, "genres": genres, "extra": None, "number": None}
 
     for p in personas:
-        p["name_zh"], p["name_en"] = make(p, 1)
+        p["name_parts"] = make(p, 1)
     for depth in (2, 3):
         clash = _clashes(personas)
         for p in personas:
-            if p["name_zh"] in clash:
-                p["name_zh"], p["name_en"] = make(p, depth)
+            if _name_key(p["name_parts"]) in clash:
+                p["name_parts"] = make(p, depth)
     clash = _clashes(personas)
     for p in personas:
-        if p["name_zh"] in clash:
-            d = p.get("demographics", {})
-            extra_zh, extra_en = "", ""
-            if "gender" in d and d["gender"]["share"] and d["gender"]["share"] >= 0.6:
-                extra_zh = (
-                    f"{d['gender']['value']}性" if d["gender"]["value"] in ("男", "女") else str(d["gender"]["value"])
-                )
-                extra_en = {"男": "male", "女": "female"}.get(d["gender"]["value"], str(d["gender"]["value"]))
-            elif "age_band" in d:
-                extra_zh = extra_en = str(d["age_band"]["value"])
-            if extra_zh:
-                p["name_zh"] = f"{extra_zh}{p['name_zh']}"
-                p["name_en"] = f"{extra_en} {p['name_en']}"
-    seen: dict[str, int] = {}
+        if _name_key(p["name_parts"]) in clash:
+            p["name_parts"]["extra"] = _name_extra(p)
+    seen: dict[tuple, int] = {}
     for p in personas:
-        base_zh, base_en = p["name_zh"], p["name_en"]
-        if base_zh in seen:
-            seen[base_zh] += 1
-            p["name_zh"] = f"{base_zh}{seen[base_zh]}"
-            p["name_en"] = f"{base_en} {seen[base_zh]}"
-        else:
-            seen[base_zh] = 1
-    for p in personas:
-        p["name"] = f"{p['name_zh']} / {p['name_en']}"
+        key = _name_key(p["name_parts"])
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] > 1:
+            p["name_parts"]["number"] = seen[key]
     return personas
 
 
 def _clashes(personas) -> set:
     from collections import Counter
 
-    c = Counter(p["name_zh"] for p in personas)
+    c = Counter(_name_key(p["name_parts"]) for p in personas)
     return {n for n, k in c.items() if k > 1}
 
 
@@ -472,40 +466,32 @@ def segment_map(res: SegmentResult, method: str = "pca", random_state: int = 0, 
     return out
 
 
-def comparison_table(personas: list[dict], lang: str = "zh") -> pd.DataFrame:
+def comparison_table(personas: list[dict]) -> pd.DataFrame:
     """One row per segment for side-by-side charts (size, activity, habits, sentiment, top genres)."""
     rows = []
     for p in personas:
         rows.append(
             {
                 "segment": p["id"],
-                "name": p["name_zh"] if lang == "zh" else p["name_en"],
                 "size": p["size"],
                 "share": p["share"],
                 "median_ratings": p["activity"]["median_ratings"],
                 "mean_rating": p["habits"]["mean_rating"],
                 "harshness": p["habits"]["harshness"],
                 "sentiment": p.get("sentiment"),
-                "top_genres": "、".join(genre_label(g, lang) for g in p.get("top_genres", [])),
+                "top_genres": list(p.get("top_genres", [])),
             }
         )
     return pd.DataFrame(rows)
 
 
-def genre_lift_table(personas: list[dict], lang: str = "zh") -> pd.DataFrame:
-    """Long table segment name x genre -> lift (for a heat map)."""
+def genre_lift_table(personas: list[dict]) -> pd.DataFrame:
+    """Long table segment x genre -> lift (for a heat map)."""
     rows = []
     for p in personas:
         for g, v in p.get("genre_lifts", {}).items():
-            rows.append(
-                {
-                    "segment": p["id"],
-                    "name": p["name_zh"] if lang == "zh" else p["name_en"],
-                    "genre": genre_label(g, lang),
-                    "lift": v,
-                }
-            )
-    return pd.DataFrame(rows)
+            rows.append({"segment": p["id"], "genre": g, "lift": v})
+    return pd.DataFrame(rows, columns=["segment", "genre", "lift"])
 
 
 def personas_summary(personas: list[dict]) -> list[dict]:
@@ -517,9 +503,7 @@ def personas_summary(personas: list[dict]) -> list[dict]:
                 "id": p["id"],
                 "size": p["size"],
                 "share": p["share"],
-                "name": p["name"],
-                "name_zh": p["name_zh"],
-                "name_en": p["name_en"],
+                "name_parts": p.get("name_parts"),
                 "top_genres": p.get("top_genres", []),
                 "demographics": {
                     k: (v["value"] if isinstance(v, dict) else v) for k, v in p.get("demographics", {}).items()

@@ -4,18 +4,7 @@ numbers from its feedback, monitoring tables, and an audience export recorded in
 import pandas as pd
 import pytest
 
-from recsys_core.app import Lab
 from recsys_core.app import lists as L
-from recsys_core.store import open_workspace
-from tests.recommend.fixtures import tiny_dataset
-
-
-@pytest.fixture
-def lab(tmp_path):
-    ws = open_workspace(tmp_path / "ws")
-    ws.add_version(tiny_dataset(), kind="demo")
-    yield Lab(ws)
-    ws.close()
 
 
 def test_retrain_modes_follow_the_declared_capability(lab):

@@ -9,15 +9,6 @@ from recsys_core.app import ABState, Lab, generated_name, key_params
 from recsys_core.errors import UserError
 from recsys_core.recommend import assign_arm
 from recsys_core.store import open_workspace
-from tests.recommend.fixtures import tiny_dataset
-
-
-@pytest.fixture
-def lab(tmp_path):
-    ws = open_workspace(tmp_path / "ws")
-    ws.add_version(tiny_dataset(), kind="demo")
-    yield Lab(ws)
-    ws.close()
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from recsys_core.profiling.behaviour import compare_models, make_task
 from recsys_core.profiling.profiles import build_profiles, population_summary, profile_card
 from recsys_core.store import open_workspace
 from tests.pages import seek
+from ui.sentences import persona_name
 from ui.state import K
 
 from ..pages import open_tab, page_app
@@ -70,7 +71,7 @@ def test_profiles_segments_behaviour_and_target(env):
     assert sorted(mem.groupby("segment").size().tolist()) == [20, 20, 20]
     text = " ".join(m.value for m in at.markdown)
     for p in personas:
-        assert p["name_zh"] in text
+        assert persona_name(p, "zh") in text
     # the filter other pages use
     seek(at, K.AUD_TABS, lambda: at.multiselect(key="segment_filter"), 4).select(0).run()
     _ok(at)
@@ -104,7 +105,7 @@ def test_profiles_segments_behaviour_and_target(env):
     exp_pool = target_audience(ds, item_id="F00", model="neighbour").pool_size
     assert f"从 {exp_pool} 位候选用户中按「影片近邻（会看且喜欢）」排序选出。" in [c.value for c in at.caption]
     # the segment column names each user's persona
-    assert set(table["分群"]) <= {p["name_zh"] for p in personas}
+    assert set(table["分群"]) <= {persona_name(p, "zh") for p in personas}
     # validation: hide half the likers, lift metrics for the model and its peers
     seek(at, K.AUD_TABS, lambda: at.button(key="aud_tgt_validate"), 4).click().run()
     _ok(at)
@@ -198,7 +199,7 @@ def test_auto_k_curve_pick_another_k_and_saved_view(env):
     open_tab(at2, K.AUD_TABS, 1).run()
     assert any(f"最近保存的分群（{other} 群）" in i.value for i in at2.info)
     text = " ".join(m.value for m in at2.markdown)
-    assert all(p["name_zh"] in text for p in personas)
+    assert all(persona_name(p, "zh") in text for p in personas)
 
 
 def test_curve_note_and_feature_labels():
@@ -221,7 +222,7 @@ def test_curve_note_and_feature_labels():
 
 
 def test_demographic_values_in_both_languages():
-    from recsys_core.profiling.labels import value_label
+    from ui.catalogue import value_label
 
     assert [value_label(v, "en") for v in ("女", "男", "新一线城市", "学生", "退休")] == [
         "female",

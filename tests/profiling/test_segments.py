@@ -1,4 +1,5 @@
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
@@ -11,6 +12,7 @@ from recsys_core.profiling.segments import (
     segment_features,
     segment_map,
 )
+from ui.sentences import persona_name
 
 
 @pytest.fixture(scope="module")
@@ -36,12 +38,12 @@ def test_personas_describe_the_planted_tastes(planted, profiles):
     assert sorted(p["size"] for p in res.personas) == [40, 40, 40]
     tops = {frozenset(p["top_genres"][:2]) for p in res.personas}
     assert tops == {frozenset({"动作", "科幻"}), frozenset({"剧情", "爱情"}), frozenset({"动画", "喜剧"})}
-    names = [p["name_zh"] for p in res.personas]
+    names = [persona_name(p, "zh") for p in res.personas]
     assert len(set(names)) == 3 and all(n.endswith("迷") for n in names)
     assert all(p["films"] for p in res.personas)
     summary = personas_summary(res.personas)
-    assert {"id", "size", "name", "top_genres"} <= set(summary[0])
-    table = comparison_table(res.personas, "en")
+    assert {"id", "size", "name_parts", "top_genres"} <= set(summary[0])
+    table = comparison_table(res.personas)
     assert table["size"].sum() == 120
     xy = segment_map(res)
     assert len(xy) == 120 and np.isfinite(xy[["x", "y"]].to_numpy()).all()
@@ -66,12 +68,42 @@ def test_names_are_unique_and_built_from_traits():
         dict(base, id=2, top_genres=["Comedy"], activity={"relative_activity": 0.5}),
     ]
     name_personas(ps)
-    assert ps[0]["name_zh"] == "高频科幻·动作迷" and ps[0]["name_en"] == "heavy sci-fi & action fans"
-    assert ps[1]["name_zh"] == "高频科幻·爱情迷"
-    assert ps[2]["name_zh"] == "轻度喜剧迷" and ps[2]["name_en"] == "light comedy fans"
+    # the core gives codes; the locale catalogue words them
+    assert ps[0]["name_parts"] == {
+        "activity": "heavy",
+        "habit": "neutral",
+        "genres": ["科幻", "动作"],
+        "extra": None,
+        "number": None,
+    }
+    assert persona_name(ps[0], "zh") == "高频科幻·动作迷"
+    assert persona_name(ps[0], "en") == "heavy sci-fi & action fans"
+    assert persona_name(ps[1], "zh") == "高频科幻·爱情迷"
+    assert persona_name(ps[2], "zh") == "轻度喜剧迷" and persona_name(ps[2], "en") == "light comedy fans"
     same = [dict(base, id=k, top_genres=["科幻"]) for k in range(3)]
     name_personas(same)
-    assert len({p["name_zh"] for p in same}) == 3
+    assert [persona_name(p, "zh") for p in same] == ["高频科幻迷", "高频科幻迷2", "高频科幻迷3"]
+    assert [persona_name(p, "en") for p in same] == ["heavy sci-fi fans", "heavy sci-fi fans 2", "heavy sci-fi fans 3"]
+
+
+def test_clashing_names_take_a_demographic_trait_then_a_number():
+    harsh = {"activity": {"relative_activity": 1.0}, "habits": {"harshness": -2.0}}
+    ps = [
+        dict(harsh, id=0, top_genres=["Drama"], demographics={"gender": {"value": "女", "share": 0.7}}),
+        dict(harsh, id=1, top_genres=["Drama"], demographics={"age_band": {"value": "25-34", "share": 0.5}}),
+        dict(harsh, id=2, top_genres=["Drama"], demographics={}),
+    ]
+    prof = pd.DataFrame({"harshness": [-2.0, 0.0, 2.0]})
+    name_personas(ps, prof)
+    assert [persona_name(p, "zh") for p in ps] == ["女性挑剔剧情迷", "25-34挑剔剧情迷", "挑剔剧情迷"]
+    assert [persona_name(p, "en") for p in ps] == [
+        "female critical drama fans",
+        "25-34 critical drama fans",
+        "critical drama fans",
+    ]
+    # a persona saved before names were codes keeps its saved name
+    assert persona_name({"id": 3, "name_zh": "旧名", "name_en": "old name"}, "en") == "old name"
+    assert persona_name({"id": 4}, "zh") == "#4"
 
 
 def test_bad_k(profiles):

@@ -6,11 +6,11 @@ from recsys_core.data.dataset import Dataset
 from recsys_core.evaluation.metrics import intra_list_diversity
 from recsys_core.models import make_model
 from recsys_core.models.knn import ItemCF, UserCF
-from recsys_core.profiling.labels import genre_label
 from recsys_core.recommend.catalogue import Catalogue, Filters
 from recsys_core.recommend.explain import Explainer
 from recsys_core.recommend.listing import LIST_COLUMNS, Engine, user_history
 from recsys_core.trainset import Trainset
+from ui.catalogue import genre_label
 from ui.sentences import reason_sentence
 
 from .fixtures import tiny_dataset
