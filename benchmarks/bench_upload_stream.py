@@ -201,6 +201,61 @@ def browser_run(csv: Path, label: str, stream_bytes: int | None, timeout_s: floa
     }
 
 
+_UPLOAD_ONLY = """
+import streamlit as st
+f = st.file_uploader("file", key="f")
+if f is not None:
+    st.write(f"received {f.size} bytes")
+"""
+
+
+def upload_only_run(csv: Path, timeout_s: float) -> dict:
+    """Streamlit alone receiving the file (a one-widget script that never reads it): what the server holds for an
+    upload before CineLens touches a byte."""
+    import subprocess as sp
+
+    from playwright.sync_api import sync_playwright
+
+    from tests.e2e.helpers import free_port
+
+    with tempfile.TemporaryDirectory(prefix="cinelens-upload-only-") as tmp:
+        script = Path(tmp) / "upload_only.py"
+        script.write_text(_UPLOAD_ONLY, encoding="utf-8")
+        port = free_port()
+        cmd = [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true", "--server.port",
+               str(port), "--server.address", "127.0.0.1", "--server.maxUploadSize", "2048",
+               "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]  # fmt: skip
+        proc = sp.Popen(cmd, stdout=sp.DEVNULL, stderr=sp.DEVNULL, cwd=tmp)
+        try:
+            import urllib.request
+
+            for _ in range(240):
+                try:
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)
+                    break
+                except OSError:
+                    time.sleep(0.5)
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                page = browser.new_page()
+                page.goto(f"http://127.0.0.1:{port}")
+                page.locator("[data-testid='stFileUploader']").wait_for(timeout=120_000)
+                base = _cpu(proc.pid)
+                with Sampler(proc.pid) as s:
+                    t0 = time.perf_counter()
+                    page.locator("[data-testid='stFileUploader'] input[type='file']").set_input_files(str(csv))
+                    page.get_by_text("received").first.wait_for(timeout=timeout_s * 1000)
+                    wall = time.perf_counter() - t0
+                    time.sleep(2)
+                hwm, cpu = _proc(proc.pid, "VmHWM"), _cpu(proc.pid) - base
+                browser.close()
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+    return {"run": "browser upload only (Streamlit)", "file_mb": csv.stat().st_size / 1024**2, "wall_s": wall,
+            "cpu_s": cpu, "peak_tree_rss": s.peak, "vmhwm": hwm}  # fmt: skip
+
+
 _DIRECT = """
 import sys, time, json, shutil, tempfile, resource
 from pathlib import Path
@@ -273,6 +328,7 @@ def main() -> None:
         flush=True,
     )
     runs = {
+        "browser-big-upload-only": lambda: upload_only_run(big, args.timeout),
         "browser-small-memory": lambda: browser_run(
             small, "browser in-memory (old path)", 1 << 40, args.timeout, folder
         ),

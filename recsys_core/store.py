@@ -92,6 +92,18 @@ def _removed_on_error(path: Path):
         raise
 
 
+@contextmanager
+def _memory_limit(cur, limit: str):
+    """DuckDB's memory limit lowered for one big write (a version copied in from Parquet): the rows a transaction
+    adds are written to the file as they come instead of being held in memory until it commits."""
+    before = _one(cur.execute("SELECT current_setting('memory_limit')"))[0]
+    cur.execute(f"SET memory_limit = '{limit}'")
+    try:
+        yield
+    finally:
+        cur.execute(f"SET memory_limit = '{before}'")
+
+
 def _one(result):
     """First row of a result (or None), draining it so the connection is free for the next statement."""
     rows = result.fetchall()
@@ -401,7 +413,7 @@ class Workspace:
         """A new version whose interactions DuckDB reads from a Parquet file (the streaming ingest): the rows never
         pass through a pandas frame; counted in SQL like :meth:`add_version`'s summary."""
         src = str(Path(parquet_path)).replace("'", "''")
-        with self._transaction() as c:
+        with self._transaction() as c, _memory_limit(c, "512MB"):
             n = _one(c.execute("SELECT nextval('version_seq')"))[0]
             vid = f"v{n}"
             table = self._table(vid, "interactions")
@@ -481,6 +493,14 @@ class Workspace:
             version=version_id,
             meta=json.loads(meta or "{}"),
         )
+
+    def version_meta(self, version_id: str) -> dict:
+        """A version's metadata (source, cleaning report, flags) without reading its rows."""
+        with self._cursor() as c:
+            row = _one(c.execute("SELECT meta FROM versions WHERE version_id = ?", [version_id]))
+        if row is None:
+            raise UserError(f"dataset version {version_id} does not exist in this workspace")
+        return json.loads(row[0] or "{}")
 
     # ------------------------------------------------------------------ aggregates in SQL (no frame in memory)
     def version_summary(self, version_id: str) -> dict:

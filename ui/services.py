@@ -38,6 +38,18 @@ def _dataset(path: str, version_id: str) -> Dataset:
     return _workspace(path).load_version(version_id)
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def _version_caption(path: str, version_id: str) -> tuple[bool, dict]:
+    ws = _workspace(path)
+    return bool(ws.version_meta(version_id).get("synthetic")), ws.version_summary(version_id)
+
+
+def version_caption(version_id: str) -> tuple[bool, dict]:
+    """(synthetic?, summary numbers) of a stored version from DuckDB, without loading its rows (the sidebar shows
+    them on every page; versions never change, so they are cached)."""
+    return _version_caption(str(default_path().resolve()), version_id)
+
+
 def dataset(version_id: str) -> Dataset:
     """A dataset version (versions are immutable, so it is cached and shared read-only)."""
     return _dataset(str(default_path().resolve()), version_id)

@@ -51,8 +51,9 @@ from .schema import INTERACTION_COLUMNS
 
 #: files (unpacked size) from this size on take the streaming path in the app and the CLI
 STREAM_MIN_BYTES = 200 * 1024**2
-#: bytes of text parsed per block (about 600,000 rating rows)
-BLOCK_BYTES = 16 * 1024**2
+#: bytes of text parsed per block (about 150,000 rating rows); Arrow reads about 37 blocks ahead, so this bounds
+#: the raw text held in memory to ~150 MB
+BLOCK_BYTES = 4 * 1024**2
 #: DuckDB's memory for the staging work (sorts and windows spill to disk beyond it)
 DUCKDB_MEMORY = "384MB"
 _HEAD_BYTES = 1024**2
@@ -785,10 +786,10 @@ def _pass1_part(con, df, rn0, raw, opts, has_rating, raw_merge) -> None:
 
 def _exact_duplicates(con, opts) -> np.ndarray:
     """Row numbers of exact duplicates (every raw value equal to an earlier row's: equal 128-bit hashes)."""
-    if opts.exact_duplicates:
+    if opts.exact_duplicates:  # GROUP BY and a join (they spill to disk), not a window over every row
         con.execute(
-            "CREATE TABLE dups AS SELECT rn FROM (SELECT rn, row_number() OVER (PARTITION BY h1, h2 ORDER BY rn) AS k "
-            "FROM hashes) WHERE k > 1"
+            "CREATE TABLE dups AS SELECT h.rn FROM hashes h JOIN (SELECT h1, h2, min(rn) AS first FROM hashes "
+            "GROUP BY 1, 2 HAVING count(*) > 1) d ON h.h1 = d.h1 AND h.h2 = d.h2 WHERE h.rn > d.first"
         )
     else:
         con.execute("CREATE TABLE dups (rn BIGINT)")
@@ -1012,19 +1013,24 @@ def _pairs_sql(con, opts: CleaningOptions, n: int) -> StepReport:
     )
     if how == "mean":
         aggs = aggs.replace("arg_max(rating, k) FILTER (WHERE rating IS NOT NULL) AS rating", "avg(rating) AS rating")
+    # only the rows of repeated pairs go through the window (windows are held in memory; GROUP BY and joins spill)
+    con.execute("CREATE TABLE pairs AS SELECT user_id, item_id FROM clean_rows GROUP BY 1, 2 HAVING count(*) > 1")
     con.execute(
-        f"""CREATE TABLE merged AS
-        WITH m AS (
-            SELECT *, count(*) OVER (PARTITION BY user_id, item_id) AS cnt FROM clean_rows
-        ), many AS (
-            SELECT *, row_number() OVER (PARTITION BY user_id, item_id ORDER BY {order}) AS k FROM m WHERE cnt > 1
-        )
-        SELECT {", ".join(c for c in ["rn"] + _PAIR_COLS)} FROM m WHERE cnt = 1
-        UNION ALL
-        SELECT min(rn) AS rn, user_id, item_id, {aggs} FROM many GROUP BY user_id, item_id"""
+        "CREATE TABLE many AS SELECT c.* FROM clean_rows c SEMI JOIN pairs p "
+        "ON c.user_id = p.user_id AND c.item_id = p.item_id"
     )
-    con.execute("DROP TABLE clean_rows")
-    con.execute("ALTER TABLE merged RENAME TO clean_rows")
+    con.execute(
+        "DELETE FROM clean_rows WHERE EXISTS (SELECT 1 FROM pairs p "
+        "WHERE p.user_id = clean_rows.user_id AND p.item_id = clean_rows.item_id)"
+    )
+    con.execute(
+        f"""INSERT INTO clean_rows
+        SELECT min(rn) AS rn, user_id, item_id, {aggs} FROM (
+            SELECT *, row_number() OVER (PARTITION BY user_id, item_id ORDER BY {order}) AS k FROM many
+        ) GROUP BY user_id, item_id"""
+    )
+    con.execute("DROP TABLE many")
+    con.execute("DROP TABLE pairs")
     out = int(con.execute("SELECT count(*) FROM clean_rows").fetchone()[0])
     kept = nd - (n - out)
     return StepReport(
