@@ -55,7 +55,7 @@ STREAM_MIN_BYTES = 200 * 1024**2
 #: the raw text held in memory to ~150 MB
 BLOCK_BYTES = 4 * 1024**2
 #: DuckDB's memory for the staging work (sorts and windows spill to disk beyond it)
-DUCKDB_MEMORY = "384MB"
+DUCKDB_MEMORY = "512MB"
 _HEAD_BYTES = 1024**2
 _SCAN_BYTES = 8 * 1024**2
 _HASH_KEYS = ("cinelens-row-h1!", "cinelens-row-h2!")
@@ -1020,15 +1020,15 @@ def _pairs_sql(con, opts: CleaningOptions, n: int) -> StepReport:
         "ON c.user_id = p.user_id AND c.item_id = p.item_id"
     )
     con.execute(
-        "DELETE FROM clean_rows WHERE EXISTS (SELECT 1 FROM pairs p "
-        "WHERE p.user_id = clean_rows.user_id AND p.item_id = clean_rows.item_id)"
-    )
-    con.execute(
-        f"""INSERT INTO clean_rows
+        f"""CREATE TABLE merged AS
+        SELECT c.* FROM clean_rows c ANTI JOIN pairs p ON c.user_id = p.user_id AND c.item_id = p.item_id
+        UNION ALL
         SELECT min(rn) AS rn, user_id, item_id, {aggs} FROM (
             SELECT *, row_number() OVER (PARTITION BY user_id, item_id ORDER BY {order}) AS k FROM many
         ) GROUP BY user_id, item_id"""
     )
+    con.execute("DROP TABLE clean_rows")
+    con.execute("ALTER TABLE merged RENAME TO clean_rows")
     con.execute("DROP TABLE many")
     con.execute("DROP TABLE pairs")
     out = int(con.execute("SELECT count(*) FROM clean_rows").fetchone()[0])
