@@ -24,6 +24,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ..data.dataset import relevance_threshold
+from ..models.shared_fits import FitHook, SharedFits
 from ..trainset import Trainset
 from . import metrics as M
 
@@ -235,14 +236,24 @@ def _fold_run(
     curve_ks=None,
     personalization_users: int | None = None,
     seed: int = 0,
+    fits: SharedFits | None = None,
+    data_key: tuple | None = None,
 ):
-    """Fit a fresh copy on ``train``, measure on ``test``. Returns (row, users_df, curves_df, fitted)."""
+    """Fit a fresh copy on ``train``, measure on ``test``. Returns (row, users_df, curves_df, fitted).
+
+    With ``fits`` (the run's :class:`~recsys_core.models.shared_fits.SharedFits`) and ``data_key`` naming
+    this training data, the fit is shared with identical fits of the same run (e.g. a hybrid's members);
+    ``fit_seconds`` is then the shared fit's own time."""
     metrics = set(metrics)
     ts = Trainset.from_frame(train, rating_scale, items_meta=items_meta)
-    algo = model.clone()
-    t0 = time.perf_counter()
-    algo.fit(ts)
-    fit_s = time.perf_counter() - t0
+    if fits is None:
+        algo = model.clone()
+        t0 = time.perf_counter()
+        algo.fit(ts)
+        fit_s = time.perf_counter() - t0
+    else:
+        with fits.training(ts, data_key):
+            algo, fit_s = fits.fit(model, ts, data_key)
 
     row: dict = {}
     test_s = 0.0
@@ -388,10 +399,22 @@ def _progress_hook(progress) -> CellHook:
     return hook
 
 
-def _one_cell(model, label, f, train, test, rating_scale, k, metrics, items_meta, curve_ks, seed) -> Evaluation:
+def _one_cell(
+    model, label, f, train, test, rating_scale, k, metrics, items_meta, curve_ks, seed, fits=None
+) -> Evaluation:
     """Fit ``model`` on one fold and measure it: an Evaluation of this single (model, fold) cell."""
     row, users_df, curves_df, algo = _fold_run(
-        model, train, test, rating_scale, k, metrics, items_meta=items_meta, curve_ks=curve_ks, seed=seed
+        model,
+        train,
+        test,
+        rating_scale,
+        k,
+        metrics,
+        items_meta=items_meta,
+        curve_ks=curve_ks,
+        seed=seed,
+        fits=fits,
+        data_key=("fold", f),
     )
     basis = row.pop("_basis")
     users_df.insert(0, "fold", f)
@@ -445,6 +468,8 @@ def evaluate(
     on_cell: CellHook | None = None,
     failures: dict | None = None,
     refused: dict | None = None,
+    share_fits: bool = True,
+    on_fit: FitHook | None = None,
 ) -> Evaluation:
     """Evaluate every model on every fold of ``splitter`` and keep every level of detail.
 
@@ -460,6 +485,10 @@ def evaluate(
     ``refused``: when given, a model whose cost envelope exceeds the memory budget is left out before
     anything runs and ``refused[label]`` gets its :class:`~recsys_core.models.cost.ModelTooLarge`; the
     others run. Without it, one such model refuses the whole run up front.
+    ``share_fits``: a fit that the run asks for more than once in a fold (the same model and parameters on
+    the same data, e.g. a hybrid's members that are also compared, or two hybrids' validation splits) runs
+    once and is reused (:mod:`recsys_core.models.shared_fits`); results are the same either way.
+    ``on_fit(model_name, params, data_key)`` is called before every fit that actually runs.
     """
     df, rating_scale, items_meta = _resolve(dataset_or_df, rating_scale, items_meta)
     if isinstance(models, (list, tuple)):
@@ -474,6 +503,10 @@ def evaluate(
     seed = int(getattr(splitter, "seed", 0) or 0)
     hook = on_cell or (_progress_hook(progress) if progress else (lambda cell, compute: compute()))
     total = len(models) * len(folds)
+    fits = SharedFits(share=share_fits, on_fit=on_fit)
+    for model in models.values():
+        for f in range(len(folds)):
+            fits.plan(model, ("fold", f))
     parts: list[Evaluation] = []
     step = 0
     for label, model in models.items():
@@ -483,7 +516,9 @@ def evaluate(
             step += 1
 
             def compute(model=model, label=label, f=f, train=train, test=test):
-                return _one_cell(model, label, f, train, test, rating_scale, k, metrics, items_meta, curve_ks, seed)
+                return _one_cell(
+                    model, label, f, train, test, rating_scale, k, metrics, items_meta, curve_ks, seed, fits
+                )
 
             try:
                 done.append(hook(cell, compute).relabelled(label, f))

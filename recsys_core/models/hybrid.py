@@ -19,6 +19,7 @@ from scipy.optimize import nnls
 from ..trainset import Trainset
 from .base import Recommender
 from .cost import Cost, base_memory
+from .shared_fits import fit_shared
 
 DEFAULT_MEMBERS = ("svd", "itemcf", "bias", "autorec-i")
 
@@ -108,7 +109,8 @@ class Hybrid(Recommender):
         vu = frame["user_id"].to_numpy()[val]
         vi = frame["item_id"].to_numpy()[val]
         y = ts.r[val]
-        P = np.column_stack([m.clone().fit(sub).predict_many(vu, vi)[0] for m in models])
+        tag = self._val_tag()
+        P = np.column_stack([fit_shared(m, sub, parent=ts, tag=tag).predict_many(vu, vi)[0] for m in models])
         w, c = learn_blend_weights(P, y, float(self.ridge))
         self.weights_ = dict(zip(names, (float(x) for x in w)))
         self.intercept_ = c
@@ -116,7 +118,22 @@ class Hybrid(Recommender):
         blend = np.clip(c + P @ w, lo, hi)
         self.val_rmse_ = {n: float(np.sqrt(np.mean((P[:, k] - y) ** 2))) for k, n in enumerate(names)}
         self.val_rmse_["hybrid"] = float(np.sqrt(np.mean((blend - y) ** 2)))
-        self.members_ = {n: m.fit(ts) for n, m in zip(names, models)}  # refit on the full training data
+        # refit on the full training data (in an experiment, a member compared in the same fold is fitted once)
+        self.members_ = {n: fit_shared(m, ts) for n, m in zip(names, models)}
+
+    def _val_tag(self) -> tuple | None:
+        """Names the blend's validation split of a training set (it depends on these two parameters only);
+        None when the split is not seeded (each fit draws its own, so nothing is shared)."""
+        if self.random_state is None:
+            return None
+        return ("hybrid-val", float(self.val_fraction), self.random_state)
+
+    def shared_fit_requests(self) -> list[tuple]:
+        """The member fits :meth:`_fit` asks for: each member on the validation split's training part,
+        then on the whole training set (see :mod:`recsys_core.models.shared_fits`)."""
+        _, models = self._make_members()
+        tag = self._val_tag()
+        return ([(m, tag) for m in models] if tag is not None else []) + [(m, ()) for m in models]
 
     def _active(self):
         return [(self.members_[n], w) for n, w in self.weights_.items() if w > 0]
