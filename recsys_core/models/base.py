@@ -148,6 +148,12 @@ class Recommender:
         """Scores over all items for a user the model has never seen."""
         return self.fallback_mu_ + self.fallback_bi_
 
+    def _same_scores_for_every_user(self) -> np.ndarray | None:
+        """The score vector over all items when every known user's row of :meth:`_score_users` is exactly
+        this vector (non-personalised models), else None. Batch top-N then ranks the items once and skips
+        each user's seen items, instead of scoring users x items."""
+        return None
+
     def _clip(self, est: np.ndarray) -> np.ndarray:
         lo, hi = self.trainset_.rating_scale
         return np.clip(est, lo, hi)
@@ -257,6 +263,10 @@ class Recommender:
         """
         ts = self.check_fitted()
         inner_uids = np.asarray(inner_uids, dtype=np.int64)
+        shared = self._same_scores_for_every_user()
+        if shared is not None:
+            out, scores = _top_n_one_order(np.asarray(shared, dtype=float), ts.csr, inner_uids, n, exclude_seen)
+            return (out, scores) if return_scores else out
         out = np.full((len(inner_uids), n), -1, dtype=np.int64)
         scores = np.full((len(inner_uids), n), -np.inf) if return_scores else None
         csr = ts.csr
@@ -302,6 +312,56 @@ def _first_k_by_score_then_index(S: np.ndarray, kth: np.ndarray, k: int) -> np.n
     need = k - above.sum(axis=1)
     take = above | (tied & (np.cumsum(tied, axis=1) <= need[:, None]))
     return np.nonzero(take)[1].reshape(len(S), k)
+
+
+#: users whose seen items are placed at once by :func:`_top_n_one_order`
+_ONE_ORDER_BLOCK = 65_536
+
+
+def _top_n_one_order(g: np.ndarray, csr, inner_uids: np.ndarray, n: int, exclude_seen: bool):
+    """:meth:`Recommender.top_n_inner` when every user's scores are the vector ``g``: the same lists as
+    scoring each user (the ``n`` best finite scores not seen by the user, ties by lower index, -1 / -inf
+    padded), from one ranking of the items. Costs O(ratings of these users), not users x items.
+
+    With the items in ranked order and a user's seen items at sorted ranks s_0 < s_1 < ..., the j-th
+    unseen rank is ``j + #{t : s_t - t <= j}``; only seen ranks with ``s_t - t < n`` can move it, so only
+    the seen items ranked within a user's first (n + seen count) items are sorted."""
+    g = np.where(np.isfinite(g), g, -np.inf)
+    n_items = len(g)
+    m = len(inner_uids)
+    n = max(int(n), 0)
+    k = min(n, n_items)
+    order = np.lexsort((np.arange(n_items), -g))  # best first, ties by lower index; -inf last
+    n_finite = int(np.isfinite(g).sum())
+    pos = np.broadcast_to(np.arange(k, dtype=np.int64), (m, k)).copy()  # ranks of the list entries
+    if exclude_seen and k and m:
+        rank = np.empty(n_items, dtype=np.int64)
+        rank[order] = np.arange(n_items)
+        for start in range(0, m, _ONE_ORDER_BLOCK):
+            us = inner_uids[start : start + _ONE_ORDER_BLOCK]
+            sub = csr[us]
+            if not sub.has_canonical_format:  # one entry per seen item
+                sub = sub.copy()
+                sub.sum_duplicates()
+            lengths = np.diff(sub.indptr)
+            rows = np.repeat(np.arange(len(us), dtype=np.int64), lengths)
+            seen_rank = rank[sub.indices]
+            # a seen rank s_t >= n + (user's seen count) > n + t cannot move the list: drop it before sorting
+            near = seen_rank < k + lengths[rows]
+            key = np.sort(rows[near] * n_items + seen_rank[near])  # by (user, rank)
+            rows, seen_rank = np.divmod(key, n_items)
+            first = np.searchsorted(rows, np.arange(len(us)))
+            gap = seen_rank - (np.arange(len(key)) - first[rows])
+            near = gap < k
+            moved = np.bincount(rows[near] * k + gap[near], minlength=len(us) * k).reshape(len(us), k)
+            pos[start : start + len(us)] += np.cumsum(moved, axis=1)
+    out = np.full((m, n), -1, dtype=np.int64)
+    scores = np.full((m, n), -np.inf)
+    valid = pos < n_finite
+    items = order[np.minimum(pos, n_items - 1)] if n_items else pos
+    out[:, :k] = np.where(valid, items, -1)
+    scores[:, :k] = np.where(valid, g[items] if n_items else -np.inf, -np.inf)
+    return out, scores
 
 
 def top_n(scores: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:

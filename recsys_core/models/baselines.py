@@ -23,7 +23,10 @@ class GlobalMean(Recommender):
 
     def _score_users(self, u):
         # every item gets the same rating estimate; break ties by the damped item mean
-        return np.tile(self.mu_ + 1e-6 * self.fallback_bi_, (len(u), 1))
+        return np.tile(self._same_scores_for_every_user(), (len(u), 1))
+
+    def _same_scores_for_every_user(self):
+        return self.mu_ + 1e-6 * self.fallback_bi_
 
 
 class BiasBaseline(Recommender):
@@ -73,6 +76,9 @@ class Popularity(Recommender):
 
     def _score_users(self, u):
         return np.tile(self.counts_, (len(u), 1))
+
+    def _same_scores_for_every_user(self):
+        return self.counts_
 
     def _cold_scores(self):
         return self.counts_
