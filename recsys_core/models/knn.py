@@ -135,14 +135,19 @@ def _dense_block(kind, sl, a, b, F, B, BT, left, right, min_support, shrinkage) 
 
 
 def _on_pattern(P, keys: np.ndarray, n: int) -> np.ndarray:
-    """Values of sparse ``P`` at the flat positions ``keys`` (row * n + col, sorted); 0 where absent."""
+    """Values of sparse ``P`` at the flat positions ``keys`` (row * n + col, sorted); 0 where absent.
+
+    ``P`` (a product, one entry per position) need not have sorted indices: each of its entries is
+    looked up in ``keys``, so only ``keys`` is sorted, once per block, not every product."""
     P = sp.csr_matrix(P)
-    P.sort_indices()
+    out = np.zeros(len(keys))
     pk = np.repeat(np.arange(P.shape[0], dtype=np.int64), np.diff(P.indptr)) * n + P.indices
-    if not len(pk):
-        return np.zeros(len(keys))
-    pos = np.minimum(np.searchsorted(pk, keys), len(pk) - 1)
-    return np.where(pk[pos] == keys, P.data[pos], 0.0)
+    if not len(pk) or not len(keys):
+        return out
+    pos = np.minimum(np.searchsorted(keys, pk), len(keys) - 1)
+    hit = keys[pos] == pk
+    out[pos[hit]] = P.data[hit]
+    return out
 
 
 def _sparse_block(kind, sl, a, F, B, BT, left, right, min_support, shrinkage) -> sp.coo_matrix:
