@@ -10,7 +10,7 @@ from ui import auth
 from ui.failure import guarded
 from ui.i18n import t
 from ui.services import active_version_id, choose_version, version_caption, workspace
-from ui.state import K, init_state
+from ui.state import K, init_state, keep_choices
 
 # the tab icon ships with the app (a material-icon name would be fetched from fonts.gstatic.com)
 ICON = Path(__file__).resolve().parent / "ui" / "assets" / "icon.png"
@@ -53,6 +53,7 @@ def sidebar() -> None:
             r.version_id: t("app.version_label", version=r.version_id, name=r.name, rows=int(r.rows))
             for r in versions.itertuples()
         }
+        keep_choices("sidebar", (K.SIDEBAR_VERSION,))  # its labels follow the UI language: redraw them on a switch
         # the picker shows this session's version, whatever changed it (a save, a switch on the Data page)
         if st.session_state.get(K.SIDEBAR_VERSION) != current:
             st.session_state[K.SIDEBAR_VERSION] = current

@@ -38,23 +38,6 @@ CURVE_KS = (1, 2, 3, 5, 10, 15, 20)
 HEADLINE = ALL_METRICS  # every metric the experiment loop computes, in its order
 
 
-def keep_choices(page: str, keys) -> None:
-    """Keep the choices of select widgets whose labels follow the UI language when it changes.
-
-    Streamlit matches a select widget's value by its displayed label, so after a language switch
-    every stored label is unknown and the choice is dropped (the Models page lost its models).
-    Call at the top of the page, before any widget: when the language differs from the last run
-    of ``page``, each value (still read through the previous run's labels) is assigned again.
-    """
-    memo = f"{K.CHOICES_LANG}:{page}"
-    now = st.session_state.get(K.LANG, "zh")
-    if st.session_state.get(memo, now) != now:
-        for key in keys:
-            if key in st.session_state:
-                st.session_state[key] = st.session_state[key]
-    st.session_state[memo] = now
-
-
 LANGUAGE_LABELLED = (
     K.MODELS_SELECT,
     K.MODELS_SPLIT,

@@ -416,6 +416,23 @@ def keep_widgets(prefix: str) -> None:
             st.session_state[key] = st.session_state[key]
 
 
+def keep_choices(page: str, keys) -> None:
+    """Keep the choices of select widgets whose labels follow the UI language when it changes.
+
+    Streamlit matches a select widget's value by its displayed label, so after a language switch
+    every stored label is unknown and the choice is dropped (the Models page lost its models).
+    Call at the top of the page, before any widget: when the language differs from the last run
+    of ``page``, each value (still read through the previous run's labels) is assigned again.
+    """
+    memo = f"{K.CHOICES_LANG}:{page}"
+    now = st.session_state.get(K.LANG, "zh")
+    if st.session_state.get(memo, now) != now:
+        for key in keys:
+            if key in st.session_state:
+                st.session_state[key] = st.session_state[key]
+    st.session_state[memo] = now
+
+
 def lazy_tabs(labels: list[str], key: str):
     """``st.tabs`` that rerun on a switch, so a page computes only the open tab (``if tab.open``).
 

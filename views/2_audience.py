@@ -10,9 +10,8 @@ from ui import auth, budget, spark_results
 from ui.data_page import session_who
 from ui.i18n import region_label, t
 from ui.markup import md_text
-from ui.models_page import keep_choices
 from ui.services import lab, require_dataset, workspace
-from ui.state import K, init_state, keep_widgets, lazy_tabs, opened
+from ui.state import K, init_state, keep_choices, keep_widgets, lazy_tabs, opened
 
 init_state()
 keep_widgets("aud_")

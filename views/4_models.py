@@ -12,13 +12,13 @@ from ui import auth, budget
 from ui import models_page as mp
 from ui.i18n import t
 from ui.services import active_version_id, require_dataset, workspace
-from ui.state import K, init_state, keep_widgets, lazy_tabs, opened
+from ui.state import K, init_state, keep_choices, keep_widgets, lazy_tabs, opened
 
 FAILURES = (ValueError, TypeError, RuntimeError, UserError, MemoryError)
 
 init_state()
 keep_widgets("models_")
-mp.keep_choices("models", mp.LANGUAGE_LABELLED)
+keep_choices("models", mp.LANGUAGE_LABELLED)
 st.title(f":material/science: {t('models.title')}")
 ds = require_dataset(need_ratings=True)
 version = active_version_id()

@@ -12,9 +12,8 @@ from ui import auth, budget, sentences, spark_results
 from ui import recommend_page as R
 from ui.i18n import lang, region_label, t
 from ui.markup import html_text, md_text
-from ui.models_page import keep_choices
 from ui.services import require_dataset, workspace
-from ui.state import K, init_state, keep_widgets, lazy_tabs, opened
+from ui.state import K, init_state, keep_choices, keep_widgets, lazy_tabs, opened
 
 init_state()
 keep_widgets("rec_")

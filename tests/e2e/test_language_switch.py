@@ -14,6 +14,10 @@ def _tags(locator) -> list[str]:
     return [x.get_attribute("aria-label") for x in locator.locator("[data-tag]").all()]
 
 
+def _sidebar_version(page) -> str:
+    return page.locator("[data-testid='stSidebar'] input[role='combobox']").first.input_value()
+
+
 def _choose(page, multiselect, option: str) -> list[str]:
     """Pick one option of a multiselect, close its list, wait for the rerun; returns the chosen tags."""
     multiselect.click()
@@ -34,6 +38,8 @@ def test_language_switch_keeps_choices(browser, streamlit_server, screenshot_dir
     page.get_by_text("Models to compare").first.wait_for(timeout=60_000)
     wait_for_app(page)
     assert _tags(models) == ["Global mean · baseline", "User/item bias · bias", "Popularity", "SVD"]
+    # the sidebar's dataset picker redraws its label in the new language (Streamlit kept the old one)
+    assert _sidebar_version(page) == "v1 · demo · 60,061 records"
     assert page.get_by_text("Choose at least one model").count() == 0
     page.screenshot(path=str(screenshot_dir / "models-english.png"), full_page=True)
 
@@ -52,6 +58,7 @@ def test_language_switch_keeps_choices(browser, streamlit_server, screenshot_dir
     page.get_by_role("tab", name="目标受众").click()
     genres = page.locator(f"{PANEL} [data-testid='stMultiSelect']").first
     assert _tags(genres) == ["喜剧"]
+    assert _sidebar_version(page) == "v1 · demo · 60,061 条记录"
     assert page.locator("[data-testid='stException']").count() == 0
     page.close()
 
