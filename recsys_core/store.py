@@ -240,7 +240,20 @@ class Workspace:
     # ------------------------------------------------------------------ uploads
     def save_upload(self, filename: str, data: bytes) -> str:
         """Keep the raw bytes forever; identical uploads are stored once."""
-        digest = hashlib.sha256(data).hexdigest()
+        return self._keep_upload(
+            filename, hashlib.sha256(data).hexdigest(), len(data), lambda tmp: tmp.write_bytes(data)
+        )
+
+    def save_upload_file(self, filename: str, source) -> str:
+        """:meth:`save_upload` for a file on disk (a big upload spooled by the app): copied in blocks, never held in
+        memory; the same id (SHA-256 of the bytes) and layout."""
+        source = Path(source)
+        return self._keep_upload(
+            filename, _sha256_file(source), source.stat().st_size, lambda tmp: shutil.copyfile(source, tmp)
+        )
+
+    def _keep_upload(self, filename: str, digest: str, size: int, write) -> str:
+        """Write the upload under ``uploads/<digest>/<name>`` through a ``.part`` file (``write(tmp)``), then its row."""
         folder = self.path / "uploads" / digest
         safe_name = Path(filename).name or "upload.bin"
         target = folder / safe_name
@@ -248,7 +261,7 @@ class Workspace:
             folder.mkdir(parents=True, exist_ok=True)
             tmp = target.with_suffix(target.suffix + ".part")
             try:
-                tmp.write_bytes(data)
+                write(tmp)
                 tmp.replace(target)
             except BaseException:  # disk full, permissions: no half-written file stays behind
                 tmp.unlink(missing_ok=True)
@@ -256,31 +269,7 @@ class Workspace:
         with self._cursor() as c:
             c.execute(
                 "INSERT INTO uploads SELECT ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM uploads WHERE upload_id = ?)",
-                [digest, safe_name, len(data), _now(), str(target.relative_to(self.path)), digest],
-            )
-        return digest
-
-    def save_upload_file(self, filename: str, source) -> str:
-        """:meth:`save_upload` for a file on disk (a big upload spooled by the app): copied in blocks, never held in
-        memory; the same id (SHA-256 of the bytes) and layout."""
-        source = Path(source)
-        digest = _sha256_file(source)
-        folder = self.path / "uploads" / digest
-        safe_name = Path(filename).name or "upload.bin"
-        target = folder / safe_name
-        if not target.exists():
-            folder.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_suffix(target.suffix + ".part")
-            try:
-                shutil.copyfile(source, tmp)
-                tmp.replace(target)
-            except BaseException:
-                tmp.unlink(missing_ok=True)
-                raise
-        with self._cursor() as c:
-            c.execute(
-                "INSERT INTO uploads SELECT ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM uploads WHERE upload_id = ?)",
-                [digest, safe_name, source.stat().st_size, _now(), str(target.relative_to(self.path)), digest],
+                [digest, safe_name, int(size), _now(), str(target.relative_to(self.path)), digest],
             )
         return digest
 

@@ -84,15 +84,7 @@ def run(args) -> int:
     ds, report, _ = load_path_with_report(
         args.path, mapping=parse_mapping_arg(args.map), options=opts, progress=progress
     )
-    if not args.quiet and sys.stderr.isatty():
-        print(file=sys.stderr)
-    rep = clean_json(report.to_dict())
-    text = json.dumps(rep, ensure_ascii=False, indent=2)
-    if args.report:
-        try:
-            Path(args.report).write_text(text + "\n", encoding="utf-8")
-        except OSError as e:
-            raise UserError(f"{args.report}: cannot write the report ({e.strerror}) - choose another path") from None
+    text = _write_report(args, report)
     if args.out:
         export_dataset(ds, args.out, secret=None if args.raw_ids else pseudonym_key())
         log_export(
@@ -120,6 +112,19 @@ def _big_file(path):
     return ingest.source_for(p.name, p)
 
 
+def _write_report(args, report) -> str:
+    """End the progress line; the report as JSON text, also written to ``--report`` when given."""
+    if not args.quiet and sys.stderr.isatty():
+        print(file=sys.stderr)
+    text = json.dumps(clean_json(report.to_dict()), ensure_ascii=False, indent=2)
+    if args.report:
+        try:
+            Path(args.report).write_text(text + "\n", encoding="utf-8")
+        except OSError as e:
+            raise UserError(f"{args.report}: cannot write the report ({e.strerror}) - choose another path") from None
+    return text
+
+
 def _clean_in_parts(args, src, opts, progress) -> int:
     """``clean`` of a big CSV / TSV (.gz, one-file .zip): the streaming ingest in a scratch folder, memory bounded
     whatever the file's size; ``--out`` (.csv or .parquet) written part by part."""
@@ -134,18 +139,8 @@ def _clean_in_parts(args, src, opts, progress) -> int:
         staged = ingest.ingest(
             read, parse_mapping_arg(args.map), opts, progress=lambda f, phase, *_: progress(f, f"{phase} (in parts)")
         )
-        if not args.quiet and sys.stderr.isatty():
-            print(file=sys.stderr)
         report = staged.report
-        rep = clean_json(report.to_dict())
-        text = json.dumps(rep, ensure_ascii=False, indent=2)
-        if args.report:
-            try:
-                Path(args.report).write_text(text + "\n", encoding="utf-8")
-            except OSError as e:
-                raise UserError(
-                    f"{args.report}: cannot write the report ({e.strerror}) - choose another path"
-                ) from None
+        text = _write_report(args, report)
         if args.out:
             n = staged.export(args.out, secret=None if args.raw_ids else pseudonym_key())
             log_export(
