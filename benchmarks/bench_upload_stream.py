@@ -9,8 +9,9 @@ about ``--mb`` MB from :mod:`recsys_core.data.synth`, and a ``--small-mb`` one. 
 
 * ``browser``: Chromium opens the Data page, uploads the file (``set_input_files``), waits for the detection,
   clicks "preview cleaning", waits for the report, clicks "save as a new version" and waits for the saved
-  message. Files of 200 MB or more take the streaming path (``recsys_core.data.ingest``); the small file is
-  also uploaded with the streaming threshold raised (``CINELENS_STREAM_BYTES``) to show the old in-memory path.
+  message. The big file goes through the page's big-file picker (``ui/bigupload.py``: the app's route streams it
+  to disk) and the streaming path (``recsys_core.data.ingest``); the small one through Streamlit's uploader, once
+  read in parts and once with the streaming threshold raised (``CINELENS_STREAM_BYTES``): the old in-memory path.
 * ``direct``: the same ingest function (read in parts, clean, save both versions) called from a fresh Python
   process without Streamlit, so the cost of the ingest itself is seen without the uploaded bytes Streamlit keeps.
 
@@ -137,7 +138,11 @@ def _gb(n: int) -> str:
     return f"{n / 1024**3:.2f} GB"
 
 
-def browser_run(csv: Path, label: str, stream_bytes: int | None, timeout_s: float, shots: Path | None = None) -> dict:
+def browser_run(
+    csv: Path, label: str, stream_bytes: int | None, timeout_s: float, shots: Path | None = None, picker: bool = False
+) -> dict:
+    """One upload on the Data page; ``picker``: through the big-file picker (streamed to disk by the app's route)
+    instead of Streamlit's uploader."""
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory(prefix="cinelens-upload-") as tmp:
@@ -163,7 +168,11 @@ def browser_run(csv: Path, label: str, stream_bytes: int | None, timeout_s: floa
                 ms = timeout_s * 1000
                 with Sampler(pid) as s:
                     t0 = time.perf_counter()
-                    page.locator("[data-testid='stFileUploader'] input[type='file']").set_input_files(str(csv))
+                    if picker:
+                        page.locator("input.cl-input").set_input_files(str(csv))
+                        page.get_by_text("已收到大文件").first.wait_for(timeout=ms)
+                    else:
+                        page.locator("[data-testid='stFileUploader'] input[type='file']").set_input_files(str(csv))
                     page.get_by_role("button", name="预览清洗结果").wait_for(timeout=ms)
                     t_read = time.perf_counter() - t0
                     wait_for_app(page, timeout=ms)
@@ -333,7 +342,9 @@ def main() -> None:
             small, "browser in-memory (old path)", 1 << 40, args.timeout, folder
         ),
         "browser-small-stream": lambda: browser_run(small, "browser streaming", 1, args.timeout, folder),
-        "browser-big-stream": lambda: browser_run(big, "browser streaming", None, args.timeout, folder),
+        "browser-big-stream": lambda: browser_run(
+            big, "browser big-file picker", None, args.timeout, folder, picker=True
+        ),
         "direct-small-memory": lambda: direct_run(small, "memory"),
         "direct-small-stream": lambda: direct_run(small, "stream"),
         "direct-big-stream": lambda: direct_run(big, "stream"),

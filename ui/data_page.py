@@ -4,6 +4,7 @@ saving versions.  The page (views/1_data.py) only draws widgets and calls these.
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -17,9 +18,14 @@ from recsys_core.errors import UserError
 
 from . import charts
 from .i18n import has, note_text, t
+from .markup import md_text
 from .state import K
 
-MAX_UPLOAD_MB = 2048  # keep in sync with .streamlit/config.toml server.maxUploadSize (the 2 GB upload limit)
+# st.file_uploader's limit per file: keep in sync with .streamlit/config.toml server.maxUploadSize. Streamlit holds
+# those bytes in memory, so bigger files (up to the 2 GB upload limit) take the big-file route (ui/bigupload.py)
+MAX_UPLOAD_MB = 200
+#: what the big-file route takes: text tables the streaming reader reads in parts
+BIG_TYPES = [".csv", ".tsv", ".txt", ".dat", ".gz", ".zip"]
 __all__ = ["ROLE_FIELDS"]  # the mapping form's fields per role come from the one schema
 
 
@@ -103,20 +109,15 @@ def discard_stream() -> None:
     import shutil
 
     held = st.session_state.pop(K.DATA_STREAM, None)
-    prev = st.session_state.get(K.DATA_PREVIEW)
-    if prev and prev.get("staged") is not None:
-        prev["staged"].discard()
-        st.session_state[K.DATA_PREVIEW] = None
+    _discard_staged()
     if held:
         shutil.rmtree(held["dir"], ignore_errors=True)
 
 
 def read_big(uploaded, encoding: str = "auto", delimiter: str = "auto", header: str = "auto"):
-    """(signature, ReadResult, StreamRead) of one big upload: spooled to the workspace's scratch folder once, its
-    encoding checked over every byte, its layout detected from the first lines. Held by this session only."""
+    """(signature, ReadResult, StreamRead) of one big ``st.file_uploader`` upload: spooled to the workspace's
+    scratch folder once, then read as :func:`read_big_file` does. Held by this session only."""
     import uuid
-
-    from recsys_core.data import ingest
 
     from .services import workspace
 
@@ -131,39 +132,144 @@ def read_big(uploaded, encoding: str = "auto", delimiter: str = "auto", header: 
     if held is not None and held["sig"] == sig:
         return sig, held["read"].result, held["read"]
     discard_stream()
-    st.session_state.pop(K.DATA_PARSED, None)
     folder = workspace().cache_dir("ingest") / uuid.uuid4().hex[:12]
     _spool(f, folder)
-    path = folder / _safe_name(f.name)
-    src = ingest.source_for(path.name, path)
-    if src is None:
-        import shutil
+    return sig, *_read_spooled(sig, f.name, folder / _safe_name(f.name), encoding, delimiter, header)
 
+
+def read_session_upload(uploaded, bigf, files, encoding: str, delimiter: str, header: str):
+    """(signature, ReadResult, StreamRead or None) of this session's upload: the big file on disk, else the
+    uploader's files (one big one read in parts, small ones in memory as ``files``)."""
+    if bigf is not None:
+        return read_big_file(bigf, encoding, delimiter, header)
+    if files is None:
+        return read_big(uploaded, encoding, delimiter, header)
+    return (*read_files(files, encoding, delimiter, header), None)
+
+
+def read_big_file(ticket, encoding: str = "auto", delimiter: str = "auto", header: str = "auto"):
+    """(signature, ReadResult, StreamRead) of a big file the upload route put on disk (``ticket.state == "done"``):
+    its encoding checked over every byte, its layout detected from the first lines. Held by this session only."""
+    sig = hashlib.sha256(f"{ticket.token}|{ticket.name}|{encoding}|{delimiter}|{header}".encode()).hexdigest()[:16]
+    held = st.session_state.get(K.DATA_STREAM)
+    if held is not None and held["sig"] == sig:
+        return sig, held["read"].result, held["read"]
+    _discard_staged()
+    if held is not None and Path(held["dir"]) != ticket.folder:
+        discard_stream()
+    return sig, *_read_spooled(sig, ticket.name, ticket.path, encoding, delimiter, header)
+
+
+def _read_spooled(sig: str, name: str, path, encoding: str, delimiter: str, header: str):
+    """(ReadResult, StreamRead) of a file on disk in its own scratch folder, which is removed if it cannot be read."""
+    import shutil
+
+    from recsys_core.data import ingest
+
+    folder = Path(path).parent
+    st.session_state.pop(K.DATA_PARSED, None)
+    src = ingest.source_for(Path(path).name, Path(path))
+    if src is None:
         shutil.rmtree(folder, ignore_errors=True)
         raise UserError(
-            f"{f.name}: files of {stream_mb()} MB or more are read in parts, which works for CSV / TSV text, a .gz of "
+            f"{name}: files of {stream_mb()} MB or more are read in parts, which works for CSV / TSV text, a .gz of "
             "one, or a .zip holding one - save the table as CSV, or split it into smaller files"
         )
     kw = {"encoding": None if encoding == "auto" else encoding, "delimiter": DELIMITERS[delimiter]}
     try:
         read = ingest.read_stream(src, folder, has_header=HEADERS[header], **kw)
     except BaseException:
-        import shutil
-
         shutil.rmtree(folder, ignore_errors=True)
         raise
     st.session_state[K.DATA_STREAM] = {"sig": sig, "read": read, "dir": folder}
-    return sig, read.result, read
+    return read.result, read
+
+
+# ------------------------------------------------------------------ big files sent to the upload route
+
+
+def big_file_words() -> dict:
+    """The picker's words in the UI language (set as text in the browser, never as markup)."""
+    keys = ("choose", "hint", "too_big", "sending", "received", "failed", "network")
+    holes = {"size": "{size}", "done": "{done}", "total": "{total}"}  # filled in the browser
+    return {k: t(f"data.big.{k}", mb=stream_mb(), limit=upload_limit_mb(), **holes) for k in keys}
+
+
+def size_text(n: int) -> str:
+    """59.3 KB / 1.0 GB: a file's size as people read it."""
+    from recsys_core.data.limits import human_bytes
+
+    return human_bytes(int(n))
+
+
+def upload_limit_mb() -> int:
+    from recsys_core.data import limits
+
+    return max(1, limits.current().max_bytes // 1024**2)
+
+
+def big_ticket():
+    """This session's ticket for the big-file route: the current one while it is usable, else a fresh one for a
+    new scratch folder (a failed one's message is kept for the page to show)."""
+    import shutil
+    import uuid
+
+    from recsys_core.data import limits
+
+    from . import bigupload
+    from .services import workspace
+
+    tk = st.session_state.get(K.DATA_BIG)
+    if tk is not None and bigupload.get(tk.token) is tk and tk.state != "failed":
+        return tk
+    if tk is not None:
+        if tk.state == "failed":
+            st.session_state[K.DATA_BIG_ERROR] = t(f"data.big.err.{tk.error}", name=md_text(tk.name), **tk.args)
+        bigupload.forget(tk.token)
+        shutil.rmtree(tk.folder, ignore_errors=True)
+    folder = workspace().cache_dir("ingest") / uuid.uuid4().hex[:12]
+    tk = bigupload.issue(folder, limits.current().max_bytes)
+    st.session_state[K.DATA_BIG] = tk
+    return tk
+
+
+def big_file():
+    """The big-file picker; the ticket once its file is on disk, else None."""
+    from . import bigupload
+
+    tk = big_ticket()
+    bigupload.picker(tk, key=K.DATA_BIG_PICKER, accept=BIG_TYPES, words=big_file_words())
+    if tk.state == "done":
+        st.session_state.pop(K.DATA_BIG_ERROR, None)
+        return tk
+    return None
+
+
+def forget_big_file() -> None:
+    """Drop this session's big file: its bytes, its reading and any staged cleaning."""
+    import shutil
+
+    from . import bigupload
+
+    discard_stream()
+    tk = st.session_state.pop(K.DATA_BIG, None)
+    if tk is not None:
+        bigupload.forget(tk.token)
+        shutil.rmtree(tk.folder, ignore_errors=True)
+
+
+def _discard_staged() -> None:
+    prev = st.session_state.get(K.DATA_PREVIEW)
+    if prev and prev.get("staged") is not None:
+        prev["staged"].discard()
+        st.session_state[K.DATA_PREVIEW] = None
 
 
 def clean_big(read, overrides: dict, opts, bar):
     """The streaming ingest behind the page's progress bar: MB read and rows stored as it goes."""
     from recsys_core.data import ingest
 
-    prev = st.session_state.get(K.DATA_PREVIEW)
-    if prev and prev.get("staged") is not None:  # one staged cleaning per session
-        prev["staged"].discard()
-        st.session_state[K.DATA_PREVIEW] = None
+    _discard_staged()  # one staged cleaning per session
 
     def show(frac, phase, done, total, rows):
         text = t(f"data.stream.{phase}", mb=done / 1024**2, total=total / 1024**2, rows=rows)

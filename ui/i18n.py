@@ -40,6 +40,8 @@ DYNAMIC_PREFIXES = (
     "audit.col.",
     "auth.role.",
     "col.",
+    "data.big.",
+    "data.big.err.",
     "data.header.",
     "data.kind.",
     "data.stream.",

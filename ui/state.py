@@ -33,6 +33,10 @@ class K:
     DATA_PARSED = "data_parsed"  # (signature, ReadResult) of this session's current upload (not shared)
     DATA_PREVIEW = "data_preview"  # {sig, raw, ds, report, options, overrides} of the last cleaning preview
     DATA_STREAM = "data_stream"  # {sig, read}: a big upload spooled to disk and read in parts (not shared)
+    DATA_BIG = "data_big"  # this session's ticket for a big file sent to the upload route (ui.bigupload)
+    DATA_BIG_PICKER = "data_big_picker"  # the big-file picker component
+    DATA_BIG_ERROR = "data_big_error"  # the last big-file failure, in the UI language, until the next file arrives
+    DATA_BIG_REMOVE = "data_big_remove"  # button: forget the big file
     DATA_SAVED = "data_saved"  # message shown after the last save
     DATA_MAP = "data_map_"  # prefix of the column-mapping widgets
     DATA_OPT = "data_opt_"  # prefix of the cleaning-option widgets
@@ -327,6 +331,8 @@ ACTIONS = frozenset(
         K.DATA_PREVIEW_BTN,
         K.DATA_SAVE_BTN,
         K.DATA_UPLOAD,
+        K.DATA_BIG_PICKER,
+        K.DATA_BIG_REMOVE,
         K.DATA_EXPORT_CSV,
         K.DATA_EXPORT_REPORT,
         K.DATA_EXPORT_XLSX,

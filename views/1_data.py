@@ -7,7 +7,7 @@ import streamlit as st
 
 from recsys_core.app import CleaningOptions
 from recsys_core.errors import UserError
-from ui import auth, spark_results
+from ui import auth, bigupload, spark_results
 from ui import data_page as dp
 from ui.i18n import has, t
 from ui.markup import md_text
@@ -275,6 +275,42 @@ def show_report(report) -> None:
         show_table(dp.suspicious_table(report.suspicious_users))
 
 
+def big_file_section():
+    """Files over the uploader's limit: sent to the workspace's disk by the big-file route (never held in memory).
+    Returns the ticket of the file on disk, or None."""
+    st.markdown(f"**{t('data.big.title', mb=dp.MAX_UPLOAD_MB, limit=dp.upload_limit_mb())}**")
+    if not bigupload.mounted():  # the script run some other way than `streamlit run app.py`
+        st.caption(t("data.big.unavailable", mb=dp.MAX_UPLOAD_MB))
+        return None
+    bigf = dp.big_file()
+    err = st.session_state.get(K.DATA_BIG_ERROR)
+    if err:
+        st.error(err)
+    if bigf is None:
+        return None
+    c1, c2 = st.columns([4, 1])
+    c1.success(t("data.big.file", name=md_text(bigf.name), size=dp.size_text(bigf.received)))
+    if c2.button(t("data.big.remove"), key=K.DATA_BIG_REMOVE):
+        dp.forget_big_file()
+        st.rerun()
+    return bigf
+
+
+def choose_source(uploaded):
+    """(big file on disk or None, small files' bytes or None when read in parts), or None when nothing is chosen."""
+    bigf = big_file_section()
+    if bigf is None and not uploaded:
+        dp.discard_stream()
+        return None
+    if bigf is not None and uploaded:
+        st.info(t("data.big.alone", name=md_text(bigf.name)))
+    # read in parts when big: the bytes are on disk, never copied whole in memory
+    big = bigf is not None or dp.is_big(uploaded)
+    if big:
+        st.info(t("data.stream.note", mb=dp.stream_mb()))
+    return bigf, None if big else [(f.name, f.getvalue()) for f in uploaded]
+
+
 def upload_section() -> None:
     if not auth.need("upload"):
         return
@@ -284,13 +320,10 @@ def upload_section() -> None:
         st.success(flash)
     uploaded = st.file_uploader(t("data.upload"), type=UPLOAD_TYPES, accept_multiple_files=True, key=K.DATA_UPLOAD)
     st.caption(t("data.upload_howto", mb=dp.MAX_UPLOAD_MB))  # Streamlit's own uploader text cannot be translated
-    if not uploaded:
-        dp.discard_stream()
+    source = choose_source(uploaded)
+    if source is None:
         return
-    big = dp.is_big(uploaded)  # read in parts: the bytes are spooled to disk, never copied whole in memory
-    files = None if big else [(f.name, f.getvalue()) for f in uploaded]
-    if big:
-        st.info(t("data.stream.note", mb=dp.stream_mb()))
+    bigf, files = source
     with st.expander(t("data.overrides")):
         o1, o2, o3 = st.columns(3)
         enc = o1.selectbox(
@@ -309,9 +342,7 @@ def upload_section() -> None:
             t("data.header"), list(dp.HEADERS), key=K.DATA_HEADER, format_func=lambda v: t(f"data.header.{v}")
         )
     try:
-        sig, result, big = (
-            dp.read_big(uploaded, enc, delim, header) if big else (*dp.read_files(files, enc, delim, header), None)
-        )
+        sig, result, big = dp.read_session_upload(uploaded, bigf, files, enc, delim, header)
     except UserError as e:
         st.error(t("data.read_failed", msg=e))
         return

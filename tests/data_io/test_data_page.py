@@ -183,7 +183,7 @@ def test_english_labels(app):
     assert at.title[0].value.endswith(" Data")
     assert [tb.label for tb in at.tabs] == ["Active data", "Upload & clean", "Versions", "Export"]
     assert metric(at, "Users") == "800"
-    seek(at, K.DATA_TABS, lambda: next(c for c in at.caption if "2048 MB" in c.value), 4)
+    seek(at, K.DATA_TABS, lambda: next(c for c in at.caption if "200 MB per file" in c.value), 4)
 
 
 def test_suspicious_users_flagged_then_dropped_as_a_new_version(app, tmp_path):
