@@ -26,6 +26,7 @@ import scipy.sparse as sp
 
 from .base import Recommender
 from .cost import Cost, base_memory
+from .fast_top_n import FactorTopN
 
 
 def interaction_matrix(ts, threshold: float | None = None) -> sp.csr_matrix:
@@ -112,7 +113,7 @@ def _factor_cost(n_users, n_items, n_ratings, factors, note=""):
     return mem
 
 
-class _FactorRanker(_Ranker):
+class _FactorRanker(FactorTopN, _Ranker):
     def _check_common(self):
         if int(self.factors) < 1 or int(self.iterations) < 1:
             raise ValueError("factors and iterations must be >= 1")
@@ -124,6 +125,9 @@ class _FactorRanker(_Ranker):
 
     def item_vectors(self) -> np.ndarray:
         return self.item_factors_
+
+    def _factor_parts(self):
+        return self.user_factors_, self.item_factors_, None
 
 
 class ALS(_FactorRanker):

@@ -9,6 +9,7 @@ import numpy as np
 
 from .base import Recommender
 from .cost import Cost, base_memory
+from .fast_top_n import FactorTopN
 
 #: Surprise's trainset built by :func:`to_surprise_trainset`: two (id, rating) tuples per rating in
 #: per-user and per-item lists (measured about 230 B per rating)
@@ -82,7 +83,7 @@ class FactorFoldIn:
         return self.mu_ + bu + self.bi_ + self.qi_ @ pu
 
 
-class SVD(FactorFoldIn, Recommender):
+class SVD(FactorTopN, FactorFoldIn, Recommender):
     """Funk SVD with biases (Surprise's ``SVD``); ``score`` is one matrix product over its factors."""
 
     name = "svd"
@@ -194,6 +195,11 @@ class SVD(FactorFoldIn, Recommender):
     def item_vectors(self) -> np.ndarray:
         """Latent item factors (for latent-neighbour explanations)."""
         return self.qi_
+
+    def _factor_parts(self):
+        # score = (mu + b_u) + [p_u, 1] . [q_i, b_i]
+        ones = np.ones((len(self.pu_), 1))
+        return np.hstack([self.pu_, ones]), np.hstack([self.qi_, self.bi_[:, None]]), self.mu_ + self.bu_
 
     def fold_in_users(self, trainset, users, reg: float = 0.5) -> "SVD":
         """FoldsInFeedback: a copy fitted on ``trainset`` (the same films in the same order) whose raw
