@@ -187,7 +187,13 @@ export default function (component) {
   input.accept = data.accept;
   const mb = (n) => (n / 1048576).toLocaleString(undefined, { maximumFractionDigits: 0 });
   const say = (text, error) => { status.textContent = text; status.classList.toggle('cl-error', !!error); };
-  if (!root.dataset.busy) { say(data.words.hint, false); fileLabel.textContent = ''; bar.style.visibility = 'hidden'; }
+  if (root.dataset.busy) {
+    /* a file is on its way: leave the bar alone */
+  } else if (data.done) {
+    fileLabel.textContent = data.done; bar.value = 1; bar.style.visibility = 'visible'; say(data.words.received, false);
+  } else {
+    say(data.words.hint, false); fileLabel.textContent = ''; bar.style.visibility = 'hidden';
+  }
   input.onchange = () => {
     const f = input.files && input.files[0];
     input.value = '';
@@ -261,6 +267,7 @@ def picker(ticket: Ticket, *, key: str, accept: list[str], words: dict) -> dict 
             "url": url_for(ticket.token),
             "max_bytes": ticket.max_bytes,
             "accept": ",".join(accept),
+            "done": ticket.name if ticket.state == "done" else "",
             "words": words,
         },
         default={"uploaded": None},
