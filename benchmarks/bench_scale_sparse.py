@@ -241,8 +241,9 @@ def _shape(folder: Path) -> tuple[int, int, int] | None:
 
 
 def precheck(folder: Path, name: str, cap_s: float) -> dict | None:
-    """A row for a registry model that is not started: refused by its cost envelope (memory), or its
-    declared fit time alone is over the run cap. None when the model should run."""
+    """A row for a registry model that is not started: refused by its cost envelope (memory, or time
+    over ``CINELENS_TIME_BUDGET``, which is the run cap unless set), or its declared fit time alone is
+    over the run cap. None when the model should run."""
     shape = _shape(folder)
     if shape is None or "." in name:
         return None
@@ -295,10 +296,12 @@ def main(argv=None) -> int:
         f" {'fit CPU':>8} {'top CPU':>8}  note"
     )
     print(header, flush=True)
+    time_cap = args.cpu_cap if args.cpu_cap is not None else args.cap
+    # the run cap is the fit-time budget of this benchmark (its workers inherit it), unless one is set
+    os.environ.setdefault("CINELENS_TIME_BUDGET", f"{time_cap}")
     for label in [s.strip() for s in args.sizes.split(",") if s.strip()]:
         folder = _ensure_data(base, label, parse_count(label))
         for name in names:
-            time_cap = args.cpu_cap if args.cpu_cap is not None else args.cap
             r = precheck(folder, name, time_cap) or run_one(folder, name, args.cap, args.mem_cap, args.cpu_cap)
             r.update({"size": label, "model": name})
             rows.append(r)

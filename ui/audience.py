@@ -115,8 +115,8 @@ def behaviour(version: str, task: str, genre: str | None, window: int) -> dict:
 
 def default_scorer(ds) -> str:
     """The automatic audience scorer for this dataset: the best one whose cost envelope fits this
-    session's memory budget (see ``recsys_core.profiling.audience.default_model``)."""
-    return A.default_model(*budget.shape_of(ds), budget=budget.budget_bytes())
+    session's memory and time budgets (see ``recsys_core.profiling.audience.default_model``)."""
+    return A.default_model(*budget.shape_of(ds), budget=budget.budget_bytes(), time_budget=budget.budget_seconds())
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)

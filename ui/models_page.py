@@ -208,9 +208,9 @@ def run_comparison(
 ):
     """The facade's experiment with cached cells. ``progress(label, step, total)``.
 
-    A model whose cost envelope exceeds the session's memory budget is refused before anything is
-    fitted (``refused[name]`` = the message naming the models that fit); the others run under that
-    budget. Returns an ExperimentResult (models that failed are in ``failures``); the split itself
+    A model whose cost envelope exceeds the session's memory or time budget is refused before anything
+    is fitted (``refused[name]`` = the message naming the models that fit); the others run under those
+    budgets. Returns an ExperimentResult (models that failed are in ``failures``); the split itself
     failing, or every model being refused or failing, raises ValueError.
     """
     refused = {} if refused is None else refused
@@ -445,7 +445,7 @@ def plain_summary(ev: Evaluation, language: str | None = None) -> list[str]:
 
 
 def skipped_lines(refused: dict | None) -> list[str]:
-    """One summary line per model left out of the run because it would not fit the memory budget."""
+    """One summary line per model left out of the run because it would not fit the memory or time budget."""
     return [t("models.skipped_budget", model=model_label(name), msg=msg) for name, msg in (refused or {}).items()]
 
 
@@ -492,7 +492,7 @@ def tunable_params(name: str) -> dict:
 
 
 def tuning_refusal(ds, name: str, base_params: dict, space: dict, method: str, n_iter: int, seed: int) -> str | None:
-    """None when every candidate of the search fits this session's memory budget; otherwise the
+    """None when every candidate of the search fits this session's memory and time budgets; otherwise the
     refusal for the first one that does not (its parameters, need, budget and the models that fit),
     so the search is refused before any candidate is fitted."""
     shape = budget.shape_of(ds)

@@ -24,6 +24,8 @@ class K:
     MODELS_LOADED = "models_loaded"  # {"model_id", "name", "seconds"} of the last registry reload, or None
     MEMORY_BUDGET_GB = "memory_budget_gb"  # the Models page's memory budget input (widget)
     MEMORY_BUDGET = "memory_budget"  # the session's chosen budget (GB), kept while the input is not drawn
+    TIME_BUDGET_MIN = "time_budget_min"  # the Models page's time budget input (widget, minutes per fit)
+    TIME_BUDGET = "time_budget"  # the session's chosen time budget (minutes), kept while the input is not drawn
     # --- Data page (widget keys and page state) ---
     DATA_UPLOAD = "data_upload"  # file uploader (several files make one dataset)
     DATA_ENCODING = "data_encoding"  # encoding override ("auto" detects)

@@ -29,7 +29,7 @@ tab_prof, tab_seg, tab_beh, tab_tgt, tab_spark = lazy_tabs(
 
 
 def _run_audience(req: dict) -> None:
-    """Fit the scorer (under the session's memory budget) and rank the audience; keep the request."""
+    """Fit the scorer (under the session's memory and time budgets) and rank the audience; keep the request."""
     with st.status(t("aud.tgt.running"), expanded=False) as status:
         try:
             with budget.scope():
@@ -379,7 +379,7 @@ for _ in opened(tab_tgt):
                 "keywords": tuple(kw),
             }
             refused = budget.refusal(model, {}, budget.shape_of(ds)) if model in L.model_names() else None
-            if refused:  # over the memory budget: nothing is fitted, the last audience stays
+            if refused:  # over the memory or time budget: nothing is fitted, the last audience stays
                 st.error(refused)
             else:
                 _run_audience(req)
@@ -452,12 +452,13 @@ for _ in opened(tab_tgt):
                 peers = [req["model"]] + [m for m in ("popularity", U.rating_peer(), "random") if m != req["model"]]
                 with st.status(t("aud.tgt.validating"), expanded=False) as status:
                     try:
-                        U.validate(version, req["item"], peers)
+                        with budget.scope():
+                            U.validate(version, req["item"], peers)
                         st.session_state[K.AUD_TGT_VAL_RUN] = (version, req["item"], tuple(peers))
                         status.update(label=t("aud.tgt.done"), state="complete")
                     except ValueError as e:
                         st.session_state[K.AUD_TGT_VAL_RUN] = None
-                        status.update(label=t("common.error", msg=e), state="error")
+                        status.update(label=t("common.error", msg=budget.error_text(e)), state="error")
             vrun = st.session_state.get(K.AUD_TGT_VAL_RUN)
             if vrun and vrun[0] == version and vrun[1] == req["item"]:
                 v = U.validate(*vrun)
@@ -488,12 +489,13 @@ for _ in opened(tab_tgt):
     if bench_go:
         with st.status(t("aud.tgt.validating"), expanded=False) as status:
             try:
-                U.evaluate_many(version, model, n_films)
+                with budget.scope():
+                    U.evaluate_many(version, model, n_films)
                 st.session_state[K.AUD_TGT_BENCH_RUN] = (version, model, n_films)
                 status.update(label=t("aud.tgt.done"), state="complete")
             except ValueError as e:
                 st.session_state[K.AUD_TGT_BENCH_RUN] = None
-                status.update(label=t("common.error", msg=e), state="error")
+                status.update(label=t("common.error", msg=budget.error_text(e)), state="error")
     brun = st.session_state.get(K.AUD_TGT_BENCH_RUN)
     if brun and brun[0] == version:
         bres = U.evaluate_many(*brun)

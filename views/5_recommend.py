@@ -59,7 +59,7 @@ def model_picker() -> str | None:
             disabled=not auth.allowed("train"),
         )
     refused = budget.refusal(name, {}, budget.shape_of(ds)) if fit else None
-    if refused:  # over the memory budget: say so and fit nothing; the registered models stay usable
+    if refused:  # over the memory or time budget: say so and fit nothing; the registered models stay usable
         st.error(refused)
     elif fit:
         with st.status(t("rec.fitting", name=name), expanded=False) as s:

@@ -49,7 +49,8 @@ def make_folds(ds, protocol: dict) -> list:
 @dataclass
 class ExperimentResult:
     """``evaluation`` of the models that ran (None when none did); ``failures``: {model: one-line reason};
-    ``refused``: {model: ModelTooLarge} for models left out before anything ran (over the memory budget)."""
+    ``refused``: {model: ModelTooLarge} for models left out before anything ran (over the memory budget, or
+    over the time budget: :class:`~recsys_core.models.cost.ModelTooSlow`)."""
 
     evaluation: Evaluation | None
     failures: dict = field(default_factory=dict)
@@ -72,7 +73,7 @@ def run_experiment(
     skip_failures: bool = True,
 ) -> ExperimentResult:
     """Every configured model ({name: params}) on every fold. A model whose cost envelope exceeds the
-    memory budget is left out before anything runs (``refused``, with need, budget and the models that
+    memory or time budget is left out before anything runs (``refused``, with need, budget and the models that
     fit); a failing model is skipped with its reason (or, without ``skip_failures``, its error propagates)."""
     folds = make_folds(ds, protocol) if folds is None else folds
     models = {name: make_model(name, **params) for name, params in configs.items()}

@@ -74,17 +74,29 @@ def _mean_or_none(values) -> float | None:
 
 
 def skipped_entries(refused: dict) -> list[dict]:
-    """Models left out before the run (over the memory budget): name, one-line reason, need, budget, fits."""
-    return [
-        {
+    """Models left out before the run (over the memory or time budget): name, which budget, one-line
+    reason, memory need and budget, fits; over time also the declared fit seconds and the time budget."""
+    out = []
+    for name, e in refused.items():
+        entry = {
             "name": name,
+            "budget": getattr(e, "resource", "memory"),
             "reason": (str(e).splitlines() or [type(e).__name__])[0],
             "need_bytes": e.need_bytes,
             "budget_bytes": e.budget_bytes,
             "fits": list(e.fits),
         }
-        for name, e in refused.items()
-    ]
+        if entry["budget"] == "time":
+            entry["need_seconds"] = e.need_seconds
+            entry["budget_seconds"] = e.budget_seconds
+        out.append(entry)
+    return out
+
+
+def _no_model_fits(skipped: list[dict]) -> str:
+    kinds = sorted({e["budget"] for e in skipped})
+    which = {("memory",): "the memory budget", ("time",): "the time budget"}.get(tuple(kinds), "the budgets")
+    return f"no model fits {which}: " + " ".join(e["reason"] for e in skipped)
 
 
 def print_table(out_models: list[dict], skipped: list[dict], k: int) -> None:
@@ -131,7 +143,7 @@ def run(args) -> int:
         print(f"failed {e['name']}: {e['reason']}", file=sys.stderr)
     if exp.evaluation is None:
         if not failed:
-            raise UserError("no model fits the memory budget: " + " ".join(e["reason"] for e in skipped))
+            raise UserError(_no_model_fits(skipped))
         reasons = [f"{e['name']}: {e['reason']}" for e in skipped + failed]
         raise UserError("no model could run on this data - " + "; ".join(reasons))
     ev = exp.evaluation

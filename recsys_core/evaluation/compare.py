@@ -427,8 +427,9 @@ def _one_cell(
 
 
 def check_models_fit(models: dict, df: pd.DataFrame, budget: int | None = None) -> None:
-    """Refuse up front (:class:`~recsys_core.models.cost.ModelTooLarge`) when any model's cost
-    envelope for this dataset exceeds the memory budget; nothing is fitted."""
+    """Refuse up front (:class:`~recsys_core.models.cost.ModelTooLarge`, or its subclass ``ModelTooSlow``
+    over time) when any model's cost envelope for this dataset exceeds the memory or time budget;
+    nothing is fitted."""
     from ..models.cost import check_model, dataset_shape
 
     shape = dataset_shape(df)
@@ -437,9 +438,9 @@ def check_models_fit(models: dict, df: pd.DataFrame, budget: int | None = None) 
 
 
 def models_within_budget(models: dict, df: pd.DataFrame, refused: dict, budget: int | None = None) -> dict:
-    """The models whose cost envelope for this dataset fits the memory budget; each other one is left
-    out, with its :class:`~recsys_core.models.cost.ModelTooLarge` (need, budget, models that fit) in
-    ``refused[label]``. Nothing is fitted."""
+    """The models whose cost envelope for this dataset fits the memory and time budgets; each other one
+    is left out, with its :class:`~recsys_core.models.cost.ModelTooLarge` (or ``ModelTooSlow``: need,
+    budget, models that fit) in ``refused[label]``. Nothing is fitted."""
     from ..models.cost import ModelTooLarge, check_model, dataset_shape
 
     shape = dataset_shape(df)
@@ -482,7 +483,7 @@ def evaluate(
     the cell's Evaluation (it may show progress, print, or return a cached result for the same cell).
     ``failures``: when given, a model that fails is skipped and ``failures[label]`` gets its one-line reason;
     without it the error propagates.
-    ``refused``: when given, a model whose cost envelope exceeds the memory budget is left out before
+    ``refused``: when given, a model whose cost envelope exceeds the memory or time budget is left out before
     anything runs and ``refused[label]`` gets its :class:`~recsys_core.models.cost.ModelTooLarge`; the
     others run. Without it, one such model refuses the whole run up front.
     ``share_fits``: a fit that the run asks for more than once in a fold (the same model and parameters on

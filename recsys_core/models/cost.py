@@ -3,15 +3,20 @@
 Every registered model declares ``cost(n_users, n_items, n_ratings, **params) -> Cost`` (a class
 method; the default in :mod:`recsys_core.models.base` covers models whose state grows with the
 ratings and the number of users and films). :func:`check_fits` compares that envelope with the
-memory budget *before* anything is fitted and raises :class:`ModelTooLarge`, whose message names
-the model, the memory it would need, the budget and the models that do fit.
+memory budget and its declared fit time with the time budget *before* anything is fitted and raises
+:class:`ModelTooLarge` (memory) or its subclass :class:`ModelTooSlow` (time), whose message names the
+model, what it would need, the budget and the models that fit both budgets.
 
-The budget is ``CINELENS_MEMORY_BUDGET`` ("8G", "512M", "1.5GB", a byte count, or "50%" of the
-physical memory); without it, :data:`DEFAULT_FRACTION` of the physical memory.
+The memory budget is ``CINELENS_MEMORY_BUDGET`` ("8G", "512M", "1.5GB", a byte count, or "50%" of the
+physical memory); without it, :data:`DEFAULT_FRACTION` of the physical memory. The time budget is
+``CINELENS_TIME_BUDGET`` ("30m", "2h", "900s" or a number of seconds) for one fit; without it,
+:data:`DEFAULT_TIME_BUDGET` seconds. The app sets either for a session (:func:`budget_scope`,
+:func:`time_budget_scope`).
 
 The numbers are envelopes, not predictions: they were fitted to peak resident memory and fit time
-measured on synthetic long-tail data at a few sizes (see ``benchmarks/bench_cost_envelopes.py``)
-and rounded up.
+measured on synthetic long-tail data at a few sizes (``benchmarks/bench_scale_sparse.py``;
+``benchmarks/bench_cost_envelopes.py`` prints each model's declared fit time beside a measured fit)
+and rounded up. The time budget is per fit: a 5-fold evaluation fits each model five times.
 """
 
 from __future__ import annotations
@@ -24,6 +29,9 @@ from dataclasses import dataclass
 
 DEFAULT_FRACTION = 0.5
 ENV_VAR = "CINELENS_MEMORY_BUDGET"
+TIME_ENV_VAR = "CINELENS_TIME_BUDGET"
+#: seconds one fit may declare (on 2 cores) without a setting: 30 minutes
+DEFAULT_TIME_BUDGET = 1800.0
 
 #: bytes every fit pays per training rating: the rating frame, the trainset's id arrays, its CSR/CSC
 #: copies and the binary matrix (measured peak about 180 B/rating for the bias baseline)
@@ -36,8 +44,10 @@ SCORE_BLOCK_ELEMENTS = 1024 * 2000
 BLOCK_ELEMENTS_CONTENT = 2_000_000
 
 _SCOPE: contextvars.ContextVar[int | None] = contextvars.ContextVar("cinelens_memory_budget", default=None)
+_TIME_SCOPE: contextvars.ContextVar[float | None] = contextvars.ContextVar("cinelens_time_budget", default=None)
 
 _UNITS = {"": 1, "B": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
+_TIME_UNITS = {"": 1, "S": 1, "SEC": 1, "M": 60, "MIN": 60, "H": 3600, "HR": 3600}
 
 
 @dataclass(frozen=True)
@@ -59,8 +69,25 @@ def format_bytes(n: float) -> str:
     return f"{n:.1f} TB"  # pragma: no cover
 
 
+def format_seconds(s: float) -> str:
+    """50.2 -> '50 s', 700 -> '11 min 40 s', 5274 -> '1 h 28 min' (whole seconds / minutes)."""
+    s = max(float(s), 0.0)
+    if s < 60:
+        return f"{s:.0f} s" if s >= 1 else f"{s:.2g} s"
+    total = int(round(s))
+    if total < 3600:
+        m, sec = divmod(total, 60)
+        return f"{m} min {sec} s" if sec else f"{m} min"
+    h, m = divmod(int(round(s / 60)), 60)
+    return f"{h} h {m} min" if m else f"{h} h"
+
+
 class ModelTooLarge(ValueError):
-    """A model whose envelope exceeds the memory budget for this dataset; nothing was fitted."""
+    """A model whose envelope exceeds the memory budget for this dataset; nothing was fitted.
+
+    ``resource`` says which budget refused it ("memory" here, "time" for :class:`ModelTooSlow`)."""
+
+    resource = "memory"
 
     def __init__(self, model: str, need_bytes: int, budget_bytes: int, fits: list[str], note: str = ""):
         self.model = model
@@ -74,6 +101,41 @@ class ModelTooLarge(ValueError):
             f"model {model!r} would need about {format_bytes(need_bytes)} of memory{why}, over the budget of "
             f"{format_bytes(budget_bytes)}; models that fit this dataset: {fit_text}. "
             f"Raise the budget with {ENV_VAR} (e.g. 16G) or pick one of those."
+        )
+
+
+class ModelTooSlow(ModelTooLarge):
+    """A model whose declared fit time exceeds the time budget for this dataset; nothing was fitted.
+
+    A :class:`ModelTooLarge` (so every caller that refuses over memory refuses over time the same way);
+    ``need_bytes`` / ``budget_bytes`` are its memory need and the memory budget, which it fits."""
+
+    resource = "time"
+
+    def __init__(
+        self,
+        model: str,
+        need_seconds: float,
+        budget_seconds: float,
+        fits: list[str],
+        note: str = "",
+        need_bytes: int = 0,
+        budget_bytes: int = 0,
+    ):
+        self.model = model
+        self.need_seconds = float(need_seconds)
+        self.budget_seconds = float(budget_seconds)
+        self.need_bytes = int(need_bytes)
+        self.budget_bytes = int(budget_bytes)
+        self.fits = list(fits)
+        self.note = note
+        why = f" ({note})" if note else ""
+        fit_text = ", ".join(self.fits) if self.fits else "none"
+        ValueError.__init__(
+            self,
+            f"model {model!r} would take about {format_seconds(need_seconds)} to fit on 2 cores{why}, over the "
+            f"time budget of {format_seconds(budget_seconds)}; models that fit this dataset: {fit_text}. "
+            f"Raise the budget with {TIME_ENV_VAR} (e.g. 2h) or the app's time budget setting, or pick one of those.",
         )
 
 
@@ -141,6 +203,44 @@ def memory_budget() -> int:
     return int(physical_memory() * DEFAULT_FRACTION)
 
 
+def parse_time_budget(text: str | int | float) -> float:
+    """'30m' / '2h' / '900s' / '900' / '1.5h' / 900 -> seconds. Raises ValueError on anything else."""
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        if not text > 0 or text == float("inf"):
+            raise ValueError(f"time budget must be a positive number of seconds (got {text})")
+        return float(text)
+    s = str(text).strip().upper().replace(" ", "")
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)([A-Z]*)", s)
+    if not m or m.group(2) not in _TIME_UNITS or float(m.group(1)) <= 0:
+        raise ValueError(f"cannot read time budget {text!r}; write it like 30m, 2h, 900s or 900 (seconds)")
+    return float(m.group(1)) * _TIME_UNITS[m.group(2)]
+
+
+@contextmanager
+def time_budget_scope(budget: float | str | None):
+    """Within the block, :func:`time_budget` is ``budget`` (seconds or "30m"; None = the default)."""
+    token = _TIME_SCOPE.set(None if budget is None else parse_time_budget(budget))
+    try:
+        yield
+    finally:
+        _TIME_SCOPE.reset(token)
+
+
+def time_budget() -> float:
+    """The time budget of one fit in seconds: the innermost :func:`time_budget_scope`, else
+    ``CINELENS_TIME_BUDGET``, else :data:`DEFAULT_TIME_BUDGET`."""
+    scoped = _TIME_SCOPE.get()
+    if scoped is not None:
+        return float(scoped)
+    raw = os.environ.get(TIME_ENV_VAR, "").strip()
+    if raw:
+        try:
+            return parse_time_budget(raw)
+        except ValueError as e:
+            raise ValueError(f"{TIME_ENV_VAR}: {e}") from None
+    return float(DEFAULT_TIME_BUDGET)
+
+
 def base_memory(n_users: int, n_items: int, n_ratings: int) -> int:
     """What every fit and top-N pass needs: the data structures plus one block of scores."""
     block = min(int(n_items) * 1024, max(SCORE_BLOCK_ELEMENTS, int(n_items) * 64))
@@ -157,42 +257,63 @@ def model_cost(name: str, n_users: int, n_items: int, n_ratings: int, **params) 
     return REGISTRY[key].cost(int(n_users), int(n_items), int(n_ratings), **params)
 
 
-def models_that_fit(n_users: int, n_items: int, n_ratings: int, budget: int | None = None) -> list[str]:
-    """Registered model names (default parameters) whose envelope fits the budget, in registry order."""
+def _budgets(budget: int | None, seconds: float | str | None) -> tuple[int, float]:
+    """(memory bytes, seconds): the given budgets ("2h" reads as 7200), else the current ones."""
+    memory = memory_budget() if budget is None else int(budget)
+    return memory, (time_budget() if seconds is None else parse_time_budget(seconds))
+
+
+def models_that_fit(
+    n_users: int, n_items: int, n_ratings: int, budget: int | None = None, time_budget: float | None = None
+) -> list[str]:
+    """Registered model names (default parameters) whose envelope fits the memory budget and whose
+    declared fit time fits the time budget, in registry order."""
     from . import REGISTRY
 
-    budget = memory_budget() if budget is None else int(budget)
-    return [n for n in REGISTRY if model_cost(n, n_users, n_items, n_ratings).memory_bytes <= budget]
+    budget, seconds = _budgets(budget, time_budget)
+    out = []
+    for n in REGISTRY:
+        c = model_cost(n, n_users, n_items, n_ratings)
+        if c.memory_bytes <= budget and c.fit_seconds <= seconds:
+            out.append(n)
+    return out
 
 
-def check_fits(name: str, n_users: int, n_items: int, n_ratings: int, budget: int | None = None, **params) -> Cost:
-    """The model's envelope if it fits the budget; otherwise :class:`ModelTooLarge` (nothing is fitted)."""
-    budget = memory_budget() if budget is None else int(budget)
+def _refuse(name: str, cost: Cost, shape: tuple[int, int, int], budget: int, seconds: float) -> Cost:
+    """``cost`` when it fits both budgets; else :class:`ModelTooLarge` (memory, checked first) or
+    :class:`ModelTooSlow` (time)."""
+    if cost.memory_bytes > budget:
+        raise ModelTooLarge(name, cost.memory_bytes, budget, models_that_fit(*shape, budget, seconds), cost.note)
+    if cost.fit_seconds > seconds:
+        fits = models_that_fit(*shape, budget, seconds)
+        raise ModelTooSlow(name, cost.fit_seconds, seconds, fits, cost.note, cost.memory_bytes, budget)
+    return cost
+
+
+def check_fits(
+    name: str,
+    n_users: int,
+    n_items: int,
+    n_ratings: int,
+    budget: int | None = None,
+    time_budget: float | None = None,
+    **params,
+) -> Cost:
+    """The model's envelope if it fits both budgets; otherwise :class:`ModelTooLarge` over memory or
+    :class:`ModelTooSlow` over time (nothing is fitted)."""
+    budget, seconds = _budgets(budget, time_budget)
     cost = model_cost(name, n_users, n_items, n_ratings, **params)
-    if cost.memory_bytes > budget:
-        raise ModelTooLarge(
-            str(name).strip().lower(),
-            cost.memory_bytes,
-            budget,
-            models_that_fit(n_users, n_items, n_ratings, budget),
-            cost.note,
-        )
-    return cost
+    return _refuse(str(name).strip().lower(), cost, (n_users, n_items, n_ratings), budget, seconds)
 
 
-def check_model(model, n_users: int, n_items: int, n_ratings: int, budget: int | None = None) -> Cost:
+def check_model(
+    model, n_users: int, n_items: int, n_ratings: int, budget: int | None = None, time_budget: float | None = None
+) -> Cost:
     """:func:`check_fits` for a model instance, with its own parameters (any Recommender subclass)."""
-    budget = memory_budget() if budget is None else int(budget)
+    budget, seconds = _budgets(budget, time_budget)
     cost = type(model).cost(int(n_users), int(n_items), int(n_ratings), **model.get_params())
-    if cost.memory_bytes > budget:
-        raise ModelTooLarge(
-            str(getattr(model, "name", type(model).__name__)),
-            cost.memory_bytes,
-            budget,
-            models_that_fit(n_users, n_items, n_ratings, budget),
-            cost.note,
-        )
-    return cost
+    name = str(getattr(model, "name", type(model).__name__))
+    return _refuse(name, cost, (int(n_users), int(n_items), int(n_ratings)), budget, seconds)
 
 
 def dataset_shape(ratings) -> tuple[int, int, int]:
@@ -201,15 +322,20 @@ def dataset_shape(ratings) -> tuple[int, int, int]:
     return int(r["user_id"].nunique()), int(r["item_id"].nunique()), int(len(r))
 
 
-def check_trainset(model, trainset, budget: int | None = None) -> Cost:
+def check_trainset(model, trainset, budget: int | None = None, time_budget: float | None = None) -> Cost:
     """:func:`check_model` on a trainset's shape."""
-    return check_model(model, trainset.n_users, trainset.n_items, trainset.n_ratings, budget)
+    return check_model(model, trainset.n_users, trainset.n_items, trainset.n_ratings, budget, time_budget)
 
 
 __all__ = [
     "Cost",
     "ModelTooLarge",
+    "ModelTooSlow",
     "memory_budget",
+    "time_budget",
+    "parse_time_budget",
+    "time_budget_scope",
+    "format_seconds",
     "parse_budget",
     "physical_memory",
     "check_fits",

@@ -348,24 +348,27 @@ AUTO_MAX_FIT_SECONDS = 60.0
 
 
 def default_model(
-    n_users: int | None = None, n_items: int | None = None, n_ratings: int | None = None, budget: int | None = None
+    n_users: int | None = None,
+    n_items: int | None = None,
+    n_ratings: int | None = None,
+    budget: int | None = None,
+    time_budget: float | None = None,
 ) -> str:
     """The best audience scorer whose cost envelope fits a dataset of this shape: the first of
     :data:`AUTO_ORDER` in the models registry that fits the memory budget (``budget`` bytes, default
-    :func:`~recsys_core.models.cost.memory_budget`) within :data:`AUTO_MAX_FIT_SECONDS`, else the
-    built-in item-neighbour scorer. Without a shape, the first of :data:`AUTO_ORDER` registered."""
-    from ..models import REGISTRY
-    from ..models.cost import memory_budget, model_cost
+    :func:`~recsys_core.models.cost.memory_budget`) within :data:`AUTO_MAX_FIT_SECONDS` and within the
+    time budget (``time_budget`` seconds, default :func:`~recsys_core.models.cost.time_budget`) when that
+    is lower, else the built-in item-neighbour scorer. Without a shape, the first of :data:`AUTO_ORDER`
+    registered."""
+    from ..models import REGISTRY, cost
 
     order = [n for n in AUTO_ORDER if n in REGISTRY]
     if n_users is None or n_items is None or n_ratings is None:
         return order[0] if order else "neighbour"
-    budget = memory_budget() if budget is None else int(budget)
-    for name in order:
-        cost = model_cost(name, n_users, n_items, n_ratings)
-        if cost.memory_bytes <= budget and cost.fit_seconds <= AUTO_MAX_FIT_SECONDS:
-            return name
-    return "neighbour"
+    seconds = cost.time_budget() if time_budget is None else float(time_budget)
+    # the same check as every fit (both budgets), with the automatic choice's own cap on time
+    fits = cost.models_that_fit(n_users, n_items, n_ratings, budget, min(seconds, AUTO_MAX_FIT_SECONDS))
+    return next((name for name in order if name in fits), "neighbour")
 
 
 def make_scorer(

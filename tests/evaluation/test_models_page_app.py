@@ -228,6 +228,48 @@ def test_a_model_over_the_memory_budget_is_refused_and_the_others_run(page):
     assert not at.error  # the red refusal belongs to the click; the summary line stays
 
 
+def test_a_model_over_the_time_budget_is_refused_and_the_others_run(page):
+    """The time budget beside the memory budget: an AutoRec whose declared fit time is over it is refused
+    up front (its declared time, the budget and the models that fit, in Chinese) and the baseline runs."""
+    from recsys_core.models import make_model
+    from recsys_core.models.cost import format_bytes, models_that_fit
+    from ui import sentences
+
+    at, ws, v = page
+    ds = ws.load_version(v)
+    shape = (ds.interactions["user_id"].nunique(), ds.interactions["item_id"].nunique(), len(ds.interactions))
+    models_before = ws.list_models()
+    at.multiselect(key="models_select").set_value(["baseline", "autorec-i"])
+    at.slider(key="models_folds").set_value(2)
+    at.run()
+    assert at.number_input(key="time_budget_min").value == pytest.approx(30.0)  # the default: 30 minutes a fit
+    assert at.number_input(key="time_budget_min").label == "时间预算（分钟/次训练）"
+    at.number_input(key="models_param__autorec-i__hidden").set_value(100_000)
+    at.number_input(key="time_budget_min").set_value(0.1)  # 6 seconds
+    at.run()
+    cost = type(make_model("autorec-i")).cost(*shape, hidden=100_000)
+    assert cost.fit_seconds == pytest.approx(26.64108) and cost.memory_bytes < 0.5 * 1024**3  # the premise
+    at.button(key="models_train").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    (err,) = [e.value for e in at.error]
+    assert err.startswith(
+        "AutoRec（影片） · autorec-i 在这个数据集上训练一次约需 27 秒（双核），超出时间预算 6 秒，未训练。"
+    )
+    fits = models_that_fit(*shape, budget=int(at.session_state["memory_budget"] * 1024**3), time_budget=6)
+    assert "可在预算内运行的模型：" + ", ".join(sentences.model_name(n, "zh") for n in fits) in err
+    assert "全局均值 · baseline" in err and "CINELENS_TIME_BUDGET" in err
+    assert format_bytes(cost.memory_bytes) not in err  # the memory fits: the refusal is about time
+    assert list(at.dataframe[0].value.index) == ["全局均值 · baseline"]
+    assert len(ws.list_models()) == len(models_before)
+    summary = " ".join(m.value for m in at.markdown)
+    assert "AutoRec（影片） · autorec-i 已跳过，其余模型照常运行：" in summary and "超出时间预算 6 秒" in summary
+    # the session keeps the setting; English switches the words
+    at.session_state["lang"] = "en"
+    at.run()
+    assert at.number_input(key="time_budget_min").value == pytest.approx(0.1)
+    assert at.number_input(key="time_budget_min").label == "Time budget (minutes per fit)"
+
+
 def test_a_search_with_a_candidate_over_the_budget_is_refused_before_it_starts(page):
     """The tuning tab checks every candidate against the session's budget before fitting anything."""
     from recsys_core.models import make_model

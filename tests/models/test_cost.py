@@ -11,15 +11,21 @@ from recsys_core.models import REGISTRY, make_model
 from recsys_core.models.cost import (
     Cost,
     ModelTooLarge,
+    ModelTooSlow,
     base_memory,
     budget_scope,
     check_fits,
+    check_model,
     format_bytes,
+    format_seconds,
     memory_budget,
     model_cost,
     models_that_fit,
     parse_budget,
+    parse_time_budget,
     physical_memory,
+    time_budget,
+    time_budget_scope,
 )
 from recsys_core.trainset import Trainset
 
@@ -140,15 +146,19 @@ def test_refused_fit_leaves_the_workspace_unchanged(tmp_path):
     assert files_after == files_before
 
 
-def _evaluate_cli(models: str, budget: int, *extra):
+def _evaluate_cli(models: str, budget: int, *extra, time_budget: str | None = None):
     tiny = ROOT / "tests" / "data" / "tiny_ratings.csv"
+    env = {**__import__("os").environ, "CINELENS_MEMORY_BUDGET": str(budget)}
+    env.pop("CINELENS_TIME_BUDGET", None)
+    if time_budget is not None:
+        env["CINELENS_TIME_BUDGET"] = time_budget
     return subprocess.run(
         [sys.executable, "-m", "recsys_core", "evaluate", str(tiny), "--models", models, "--folds", "2", *extra],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=300,
-        env={**__import__("os").environ, "CINELENS_MEMORY_BUDGET": str(budget)},
+        env=env,
     )
 
 
@@ -182,3 +192,172 @@ def test_cli_evaluate_refuses_when_no_model_fits():
     assert lines[-1].startswith("error: no model fits the memory budget: model 'autorec-i' would need about")
     assert "model 'autorec-u' would need about" in lines[-1]
     assert not any(line.startswith("[") for line in lines)  # refused before the first fold started
+
+
+# ---------------------------------------------------------------------------- the time budget
+ML25M = (162_540, 59_047, 25_000_095)  # MovieLens-25M's shape (users, films, ratings)
+ML100K = (943, 1_682, 100_000)
+WIDE100K = (16_554, 10_445, 100_000)  # the sparse, wide 100K of the README's Scale section
+
+
+def test_parse_time_budget_units():
+    assert parse_time_budget("30m") == 1800
+    assert parse_time_budget("2h") == 7200
+    assert parse_time_budget("900s") == 900
+    assert parse_time_budget("900") == 900
+    assert parse_time_budget(" 1.5 h ") == 5400
+    assert parse_time_budget("90min") == 5400
+    assert parse_time_budget(600) == 600.0 and parse_time_budget(0.5) == 0.5
+    for bad in ("soon", "-5m", "0", "0s", "10x", "m", "", "1d", "2h30m", 0, -1, float("inf"), True):
+        with pytest.raises(ValueError, match="time budget"):
+            parse_time_budget(bad)
+
+
+def test_format_seconds():
+    assert format_seconds(0.0033) == "0.0033 s"
+    assert format_seconds(50.2) == "50 s"
+    assert format_seconds(60) == "1 min"
+    assert format_seconds(700) == "11 min 40 s"
+    assert format_seconds(1800) == "30 min"
+    assert format_seconds(3600) == "1 h"
+    assert format_seconds(5274.4) == "1 h 28 min"
+
+
+def test_time_budget_from_env_default_and_scope(monkeypatch):
+    monkeypatch.delenv("CINELENS_TIME_BUDGET", raising=False)
+    assert time_budget() == 1800.0  # 30 minutes a fit
+    monkeypatch.setenv("CINELENS_TIME_BUDGET", "2h")
+    assert time_budget() == 7200.0
+    with time_budget_scope("10m"):
+        assert time_budget() == 600.0
+        with time_budget_scope(None):
+            assert time_budget() == 7200.0
+        with budget_scope("1G"):  # the memory scope leaves the time budget alone
+            assert time_budget() == 600.0 and memory_budget() == GB
+    assert time_budget() == 7200.0
+    monkeypatch.setenv("CINELENS_TIME_BUDGET", "later")
+    with pytest.raises(ValueError, match="CINELENS_TIME_BUDGET: cannot read time budget 'later'"):
+        time_budget()
+
+
+def test_time_refusal_names_model_declared_time_budget_and_fits():
+    memory = 12 * GB
+    cost = model_cost("svdpp", *ML25M)
+    assert cost.memory_bytes <= memory < model_cost("usercf", *ML25M).memory_bytes
+    with pytest.raises(ModelTooSlow) as err:
+        check_fits("svdpp", *ML25M, budget=memory, time_budget=1800)
+    e = err.value
+    assert isinstance(e, ModelTooLarge) and isinstance(e, ValueError)  # every caller's except still applies
+    assert e.resource == "time" and e.model == "svdpp"
+    assert e.need_seconds == pytest.approx(cost.fit_seconds) and e.budget_seconds == 1800
+    assert e.need_bytes == cost.memory_bytes and e.budget_bytes == memory
+    assert e.fits == models_that_fit(*ML25M, budget=memory, time_budget=1800)
+    msg = str(e)
+    assert msg.startswith(f"model 'svdpp' would take about {format_seconds(cost.fit_seconds)} to fit on 2 cores")
+    assert format_seconds(cost.fit_seconds) == "2 h 13 min"
+    assert "over the time budget of 30 min" in msg and "SVD++ time grows with ratings x items per user" in msg
+    assert "models that fit this dataset: " + ", ".join(e.fits) in msg
+    assert "CINELENS_TIME_BUDGET" in msg and "\n" not in msg
+    # over both budgets: the memory refusal comes first (it is the one that would kill the process)
+    with pytest.raises(ModelTooLarge) as err:
+        check_fits("usercf", *ML25M, budget=memory, time_budget=1800)
+    assert not isinstance(err.value, ModelTooSlow) and err.value.resource == "memory"
+    # a budget above the declared time admits it; an instance's own parameters count
+    assert check_fits("svdpp", *ML25M, budget=memory, time_budget="3h").fit_seconds == pytest.approx(cost.fit_seconds)
+    fewer = make_model("svdpp", n_epochs=2)
+    assert check_model(fewer, *ML25M, budget=memory, time_budget=1800).fit_seconds < 1800
+
+
+def test_at_the_25m_shape_the_default_time_budget_admits_exactly_these(monkeypatch):
+    """MovieLens-25M's shape under a 12 GB memory budget (half of a 24 GB machine) and the default
+    30-minute time budget: the fast models are admitted, the rest refused with their reason."""
+    monkeypatch.delenv("CINELENS_TIME_BUDGET", raising=False)
+    memory = 12 * GB
+    fits = models_that_fit(*ML25M, budget=memory)
+    assert fits == [
+        "baseline", "bias", "popularity", "random", "svd", "itemcf", "nmf", "coclustering", "als", "bpr", "lmf",
+    ]  # fmt: skip
+    for name in ("svd", "als", "bpr", "itemcf", "popularity", "baseline"):  # the issue's six
+        assert check_fits(name, *ML25M, budget=memory).fit_seconds <= 1800
+    for name in ("svdpp", "autorec-i", "autorec-u"):  # within 12 GB, declared over 30 minutes
+        with pytest.raises(ModelTooSlow) as err:
+            check_fits(name, *ML25M, budget=memory)
+        assert err.value.need_seconds > 1800 and err.value.fits == fits
+    for name in ("usercf", "slopeone", "knnbaseline", "content", "ease", "hybrid"):  # over 12 GB
+        with pytest.raises(ModelTooLarge) as err:
+            check_fits(name, *ML25M, budget=memory)
+        assert err.value.resource == "memory" and err.value.fits == fits
+    assert set(fits) | {"svdpp", "autorec-i", "autorec-u", "usercf", "slopeone", "knnbaseline", "content", "ease",
+                        "hybrid"} == set(REGISTRY)  # fmt: skip
+
+
+@pytest.mark.parametrize("shape", [ML100K, WIDE100K, (610, 9_742, 100_836)], ids=["ml100k", "wide100k", "610x9742"])
+def test_the_default_time_budget_refuses_nothing_at_100k(monkeypatch, shape):
+    """The demo-sized and README comparison shapes: the time budget changes nothing there."""
+    monkeypatch.delenv("CINELENS_TIME_BUDGET", raising=False)
+    memory = 12 * GB
+    assert models_that_fit(*shape, budget=memory) == models_that_fit(*shape, budget=memory, time_budget=10**9)
+    assert "ease" in models_that_fit(*shape, budget=memory) and "hybrid" in models_that_fit(*shape, budget=memory)
+
+
+def test_fit_refuses_over_time_before_any_work():
+    ts = Trainset.from_frame(planted_frame(), (1, 5))
+    m = make_model("svd")
+    need = type(m).cost(ts.n_users, ts.n_items, ts.n_ratings).fit_seconds
+    with time_budget_scope(need / 2), pytest.raises(ModelTooSlow, match="'svd' would take about"):
+        m.fit(ts)
+    assert not hasattr(m, "trainset_") and not hasattr(m, "pu_")
+    with time_budget_scope(need * 2):
+        assert m.fit(ts).pu_.shape[0] == ts.n_users
+
+
+def test_cli_evaluate_skips_a_model_over_the_time_budget(tmp_path):
+    seconds = 0.001  # baseline's declared fit on the tiny file is 6e-05 s, AutoRec's 0.0033 s
+    need = model_cost("autorec-i", 6, 6, 24).fit_seconds
+    assert model_cost("baseline", 6, 6, 24).fit_seconds < seconds < need
+    out = tmp_path / "out.json"
+    r = _evaluate_cli("baseline,autorec-i", 16 * GB, "--json", str(out), time_budget=str(seconds))
+    assert r.returncode == 0, r.stderr
+    skip_line = next(line for line in r.stderr.splitlines() if line.startswith("skipped autorec-i: "))
+    assert f"would take about {format_seconds(need)} to fit" in skip_line and "time budget of 0.001 s" in skip_line
+    res = __import__("json").loads(out.read_text())
+    assert [m["name"] for m in res["models"]] == ["baseline"]
+    (skipped,) = res["skipped"]
+    assert skipped["budget"] == "time" and skipped["need_seconds"] == pytest.approx(need)
+    assert skipped["budget_seconds"] == pytest.approx(seconds) and "baseline" in skipped["fits"]
+
+
+def test_cli_evaluate_refuses_when_no_model_fits_the_time_budget():
+    r = _evaluate_cli("autorec-i,autorec-u", 16 * GB, time_budget="0.001")
+    assert r.returncode == 2
+    lines = r.stderr.strip().splitlines()
+    assert [line.split(":")[0] for line in lines] == ["skipped autorec-i", "skipped autorec-u", "error"]
+    assert lines[-1].startswith("error: no model fits the time budget: model 'autorec-i' would take about 0.0033 s")
+    assert "model 'autorec-u' would take about" in lines[-1] and "CINELENS_TIME_BUDGET" in lines[-1]
+    assert not r.stdout  # refused before the first fold started
+
+
+def test_cli_audience_over_the_time_budget_exits_2_and_leaves_the_workspace_unchanged(tmp_path):
+    """A scorer over CINELENS_TIME_BUDGET: one line, exit 2, no export written, the workspace as it was."""
+    from recsys_core.data.io import load_path
+    from recsys_core.store import open_workspace
+
+    ws_dir = tmp_path / "ws"
+    ws = open_workspace(ws_dir)
+    ws.add_version(load_path(ROOT / "tests" / "data" / "tiny_ratings.csv"), note="tiny")
+    ws.close()
+    files_before = sorted((p.relative_to(tmp_path), p.stat().st_size) for p in tmp_path.rglob("*") if p.is_file())
+    out = tmp_path / "audience.csv"
+    r = subprocess.run(
+        [sys.executable, "-m", "recsys_core", "audience", str(ROOT / "tests" / "data" / "tiny_ratings.csv"),
+         "--item", "i1", "--model", "autorec-i", "--out", str(out), "--workspace", str(ws_dir)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        env={**__import__("os").environ, "CINELENS_TIME_BUDGET": "0.001"},
+    )  # fmt: skip
+    assert r.returncode == 2, r.stdout + r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ")
+    assert "'autorec-i' would take about" in lines[0] and "over the time budget of 0.001 s" in lines[0]
+    assert not out.exists()
+    files_after = sorted((p.relative_to(tmp_path), p.stat().st_size) for p in tmp_path.rglob("*") if p.is_file())
+    assert files_after == files_before

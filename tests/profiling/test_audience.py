@@ -227,6 +227,24 @@ def test_default_scorer_is_chosen_by_the_cost_envelope():
     assert default_model(5_000, n + 200, 200_000, budget=12 * GB) == "neighbour"
 
 
+def test_default_scorer_respects_the_time_budget():
+    """The automatic choice goes through the same budgets as every fit: a time budget below EASE's
+    declared fit time picks the item neighbours, whatever the 60-second cap of the choice says."""
+    from recsys_core.models.cost import model_cost, time_budget_scope
+    from recsys_core.profiling.audience import AUTO_MAX_FIT_SECONDS, default_model
+
+    GB = 1024**3
+    ml100k = (943, 1682, 100_000)
+    need = model_cost("ease", *ml100k).fit_seconds
+    assert need == pytest.approx(1.5 * 1682**3 / 1e10 + 0.2) and need < AUTO_MAX_FIT_SECONDS
+    assert default_model(*ml100k, budget=8 * GB, time_budget=need) == "ease"
+    assert default_model(*ml100k, budget=8 * GB, time_budget=need * 0.99) == "neighbour"
+    with time_budget_scope(need * 0.99):  # the session's / environment's budget when none is passed
+        assert default_model(*ml100k, budget=8 * GB) == "neighbour"
+    with time_budget_scope("2h"):  # a larger budget does not lift the choice's own cap
+        assert default_model(610, 9_742, 100_836, budget=12 * GB) == "neighbour"
+
+
 def test_auto_audience_uses_the_envelope_choice(monkeypatch):
     from recsys_core.models.cost import base_memory, dataset_shape
 
