@@ -10,6 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from recsys_core.data import limits
 from recsys_core.data.export import dataset_tables, pseudonymise_frame, to_csv_bytes, to_excel_bytes
 from recsys_core.data.io import compare_datasets
 from recsys_core.data.readers import ReadResult, read_upload
@@ -47,7 +48,8 @@ def _read(encoding: str, delimiter: str, header: str, _files: tuple) -> ReadResu
         "delimiter": DELIMITERS[delimiter],
         "has_header": HEADERS[header],
     }
-    results = [read_upload(name, data, **kw) for name, data in _files]
+    with limits.bounded_memory():  # the server's memory: every file read whole is checked first, all together
+        results = [read_upload(name, data, **kw) for name, data in _files]
     return ReadResult.combine(results)
 
 
@@ -82,10 +84,18 @@ def stream_mb() -> int:
 
 
 def is_big(uploaded) -> bool:
-    """True when an upload is big enough for the streaming path (one big CSV/TSV, .gz or one-file .zip)."""
-    from recsys_core.data.ingest import stream_min_bytes
+    """True when an upload takes the streaming path: a file of CINELENS_STREAM_BYTES or more (one big CSV/TSV, .gz
+    or one-file .zip), or a CSV/TSV whose expected memory read whole passes CINELENS_MAX_UPLOAD_MEMORY."""
+    from recsys_core.data.ingest import read_in_parts
 
-    return any(f.size >= stream_min_bytes() for f in uploaded)
+    def head(f) -> bytes:
+        f.seek(0)
+        try:
+            return f.read(1 << 20)
+        finally:
+            f.seek(0)
+
+    return any(read_in_parts(f.name, f.size, head(f)) for f in uploaded)
 
 
 def _spool(f, folder) -> None:

@@ -49,8 +49,10 @@ from . import detect, limits, readers
 from .cleaning import CleaningOptions, CleaningReport, StepReport
 from .schema import INTERACTION_COLUMNS
 
-#: files (unpacked size) from this size on take the streaming path in the app and the CLI
-STREAM_MIN_BYTES = 200 * 1024**2
+#: files (unpacked size) from this size on take the streaming path in the app and the CLI; below it a CSV of
+#: ratings read whole takes ~1.1 GB at most (``python -m benchmarks.bench_upload_formats``), and a smaller one that
+#: would take more than the memory limit (many short cells) is read in parts too (:func:`read_in_parts`)
+STREAM_MIN_BYTES = 64 * 1024**2
 #: bytes of text parsed per block (about 150,000 rating rows); Arrow reads about 37 blocks ahead, so this bounds
 #: the raw text held in memory to ~150 MB
 BLOCK_BYTES = 4 * 1024**2
@@ -70,6 +72,21 @@ def stream_min_bytes() -> int:
         raise UserError(
             f"CINELENS_STREAM_BYTES={raw!r} is not a number - set it to a whole number or unset it"
         ) from None
+
+
+def read_in_parts(filename: str, size: int, head: bytes) -> bool:
+    """True when a file of ``size`` bytes starting with ``head`` should take the streaming path: from
+    CINELENS_STREAM_BYTES on, or a plain delimited text whose expected memory read whole passes
+    CINELENS_MAX_UPLOAD_MEMORY (the in-memory reader would refuse it)."""
+    if size >= stream_min_bytes():
+        return True
+    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if ext not in _STREAMABLE_EXT - {"gz", "zip"} or detect.sniff_format(filename, head[:4096]) not in _TEXT_FMT:
+        return False
+    return readers.text_memory(head, size) > limits.current().max_memory
+
+
+_TEXT_FMT = ("csv", "text", "tsv")
 
 
 # ---------------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
-"""Bounds on what one upload may cost: decompressed bytes, rows, header width and JSON nesting.
+"""Bounds on what one upload may cost: decompressed bytes, rows, header width, JSON nesting and memory.
 
-Defaults: 2 GB of decompressed data and 50 million rows per upload, 10,000 columns, JSON nested 64 deep.
+Defaults: 2 GB of decompressed data and 50 million rows per upload, 10,000 columns, JSON nested 64 deep, and
+1.5 GB of expected working memory for a file read whole (the in-memory reader: Excel, JSON, Parquet, several
+files, text under the streaming size).
 Each is settable with an environment variable (read when a file is read, so a running app picks up a change
 at the next upload), or in code with :func:`use` (tests lower them to build small bombs)::
 
@@ -8,6 +10,11 @@ at the next upload), or in code with :func:`use` (tests lower them to build smal
     CINELENS_MAX_ROWS           rows per upload
     CINELENS_MAX_COLUMNS        columns in a header
     CINELENS_MAX_JSON_DEPTH     nesting depth of JSON
+    CINELENS_MAX_UPLOAD_MEMORY  expected memory of reading, cleaning and saving one upload read whole (the
+                                estimate of :func:`recsys_core.data.readers.memory_estimate`, checked before
+                                the cells are parsed). The default keeps the server under 2.5 GB: ~0.33 GB
+                                for the app itself + up to ~0.45 GB for Streamlit's copy of a 200 MB upload +
+                                1.5 GB. A CSV / TSV too big for it is read in parts instead (CINELENS_STREAM_BYTES)
 
 Every refusal is one line naming the limit and how to raise it.
 """
@@ -28,6 +35,7 @@ class Limits:
     max_rows: int = 50_000_000
     max_columns: int = 10_000
     max_json_depth: int = 64
+    max_memory: int = 3 * 1024**3 // 2
 
 
 _ENV = {
@@ -35,8 +43,11 @@ _ENV = {
     "max_rows": "CINELENS_MAX_ROWS",
     "max_columns": "CINELENS_MAX_COLUMNS",
     "max_json_depth": "CINELENS_MAX_JSON_DEPTH",
+    "max_memory": "CINELENS_MAX_UPLOAD_MEMORY",
 }
 _override: contextvars.ContextVar[Limits | None] = contextvars.ContextVar("cinelens_limits", default=None)
+# memory already promised to the files of the upload being read (None: memory is not checked)
+_spent: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("cinelens_memory_spent", default=None)
 
 
 def current() -> Limits:
@@ -76,7 +87,7 @@ def human_bytes(n: int) -> str:
 def refuse(filename: str, what: str, field: str) -> UserError:
     """The one-line error for a limit: what exceeded it, the limit, and how to raise it."""
     lim = getattr(current(), field)
-    shown = human_bytes(lim) if field == "max_bytes" else f"{lim:,}"
+    shown = human_bytes(lim) if field in ("max_bytes", "max_memory") else f"{lim:,}"
     return UserError(
         f"{filename}: {what} (limit {shown}) - upload a smaller file, or raise the limit with the environment "
         f"variable {_ENV[field]}"
@@ -114,6 +125,34 @@ def read_capped(stream, filename: str, budget: int | None = None, chunk: int = 1
             raise refuse(filename, _TOO_BIG, "max_bytes")
         parts.append(block)
     return b"".join(parts)
+
+
+@contextmanager
+def bounded_memory():
+    """Inside the block (one upload to the server, all its files), every file read whole is first checked
+    with :func:`check_memory`; outside it (the command line, a notebook) memory is the caller's to spend."""
+    token = _spent.set([0])
+    try:
+        yield
+    finally:
+        _spent.reset(token)
+
+
+def check_memory(filename: str, need: int, kind: str, instead: str) -> None:
+    """Inside :func:`bounded_memory`: refuse a file whose expected memory when read whole (``need`` bytes, added
+    to what the upload's earlier files take) passes the limit, before it is parsed. ``kind`` names the format
+    ("Parquet file"); ``instead`` says how to get the data in another way."""
+    spent = _spent.get()
+    if spent is None:
+        return
+    lim = current().max_memory
+    if spent[0] + need > lim:
+        more = f" (with the files before it, {human_bytes(spent[0] + need)})" if spent[0] else ""
+        raise UserError(
+            f"{filename}: reading this {kind} whole would take about {human_bytes(need)} of memory{more} (limit "
+            f"{human_bytes(lim)}) - {instead}, or raise the limit with the environment variable {_ENV['max_memory']}"
+        )
+    spent[0] += need
 
 
 def check_json_depth(filename: str, obj) -> None:

@@ -196,6 +196,50 @@ class ReadResult:
 
 
 # ---------------------------------------------------------------------------------------
+# expected memory of reading a file whole (checked for uploads to the app, before parsing)
+# ---------------------------------------------------------------------------------------
+
+#: working memory of reading, cleaning and saving a table in memory (the parsed table, the raw and the cleaned
+#: versions are held at once), fitted on generated ratings files with ``python -m benchmarks.bench_upload_formats``
+#: (README, "Uploads are bounded"): a fixed part, bytes per cell of the table, bytes per byte of text
+MEM_FIXED = 100 * 1024**2
+MEM_PER_CELL = {"text": 80, "parquet": 80, "json": 80, "xlsx": 80}
+MEM_PER_BYTE = {"text": 3, "parquet": 1, "json": 3, "xlsx": 0}
+_MEM_HEAD = 1 << 20
+_INSTEAD = (
+    "save it as CSV (a big CSV is read in parts, in bounded memory), or clean it on the command line "
+    "(python -m recsys_core clean {name} --out cleaned.csv) and upload the CSV"
+)
+
+
+def memory_cost(fmt: str, cells: int, nbytes: int) -> int:
+    """Expected bytes of memory to read, clean and save a table of ``cells`` cells from ``nbytes`` of input."""
+    return int(MEM_FIXED + MEM_PER_CELL[fmt] * cells + MEM_PER_BYTE[fmt] * nbytes)
+
+
+def text_memory(head: bytes, size: int, delimiter: str | None = None) -> int:
+    """Expected memory of a delimited text of ``size`` bytes read whole, from its first bytes ``head`` (the
+    whole file when ``len(head) == size``): rows from the line breaks, columns from the first line."""
+    head = bytes(head[:_MEM_HEAD]) if len(head) > _MEM_HEAD else bytes(head)
+    if not head:
+        return MEM_FIXED
+    lines = head.count(b"\n") or 1
+    rows = lines if len(head) >= size else int(size * lines / len(head)) + 1
+    sample = head[:65536].decode("utf-8", errors="replace")
+    delim = delimiter or detect.sniff_delimiter(sample)
+    first = sample.split("\n", 1)[0]
+    cols = max(1, len(first.split()) if delim == " " else first.count(delim) + 1)
+    return memory_cost("text", rows * cols, size)
+
+
+def _check_text_memory(filename: str, data: bytes, delimiter: str | None) -> None:
+    kind = "text table"
+    limits.check_memory(
+        filename, text_memory(data, len(data), delimiter), kind, _INSTEAD.format(name=_basename(filename))
+    )
+
+
+# ---------------------------------------------------------------------------------------
 # public entry points
 # ---------------------------------------------------------------------------------------
 
@@ -243,9 +287,13 @@ def read_upload(
     elif fmt == "parquet":
         result.tables = [_finish(filename, _read_parquet(filename, data), "parquet")]
     elif fmt in ("json", "jsonl"):
+        # one cell per key ("name": ...) of every record
+        need = memory_cost("json", data.count(b'":') + data.count(b'" :'), len(data))
+        limits.check_memory(filename, need, "JSON file", _INSTEAD.format(name=_basename(filename)))
         frame, enc = _read_json(filename, data, fmt, encoding)
         result.tables = [_finish(filename, frame, fmt, encoding=enc)]
     else:
+        _check_text_memory(filename, data, delimiter)
         result.tables = [
             _read_text_table(filename, data, encoding=encoding, delimiter=delimiter, has_header=has_header)
         ]
@@ -696,12 +744,17 @@ def _check_xlsx_size(filename, data) -> None:
         raise
     except Exception:  # noqa: BLE001 - a corrupt workbook gets its message from the reader below
         return
+    cells = 0
     try:
         for ws in wb.worksheets:
             limits.check_rows(f"{filename}[{ws.title}]", int(ws.max_row or 0))
             limits.check_columns(f"{filename}[{ws.title}]", int(ws.max_column or 0))
+            cells += int(ws.max_row or 0) * int(ws.max_column or 0)
     finally:
         wb.close()
+    limits.check_memory(
+        filename, memory_cost("xlsx", cells, len(data)), "Excel file", _INSTEAD.format(name=_basename(filename))
+    )
 
 
 def _read_xlsx(filename, data) -> list[TableRead]:
@@ -760,6 +813,8 @@ def _check_parquet_size(filename, data) -> None:
     # takes at least 8 bytes once read
     encoded = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
     limits.check_bytes(filename, max(encoded, meta.num_rows * meta.num_columns * 8))
+    need = memory_cost("parquet", meta.num_rows * meta.num_columns, encoded)
+    limits.check_memory(filename, need, "Parquet file", _INSTEAD.format(name=_basename(filename)))
 
 
 def _read_parquet(filename, data) -> pd.DataFrame:

@@ -261,3 +261,34 @@ def test_big_file_is_read_in_parts_with_the_same_report(app, tmp_path, monkeypat
     assert [p.read_bytes() for p in spooled] == [GBK]  # the upload, spooled once, until it is removed
     at.file_uploader(key="data_upload").set_value(None).run()
     assert not any((tmp_path / "ws" / "cache" / "ingest").iterdir())
+
+
+def test_dense_file_under_the_size_threshold_is_read_in_parts(app, tmp_path, monkeypatch):
+    """A CSV under CINELENS_STREAM_BYTES whose expected memory read whole passes CINELENS_MAX_UPLOAD_MEMORY (lowered
+    here under the fixed part of the estimate) takes the streaming path, with the same report as in memory."""
+    monkeypatch.setenv("CINELENS_MAX_UPLOAD_MEMORY", str(50 * 1024**2))
+    at = app
+    seek(at, K.DATA_TABS, lambda: at.file_uploader(key="data_upload"), 4).set_value(("影评.csv", GBK, "text/csv")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("分块读取" in i.value for i in at.info)
+    seek(at, K.DATA_TABS, lambda: at.button(key="data_preview_btn"), 4).click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert metric(at, "输入行数") == "5" and metric(at, "输出行数") == "2" and metric(at, "删除行数") == "3"
+
+
+def test_parquet_past_the_memory_limit_is_refused_in_one_line(app, tmp_path, monkeypatch):
+    import io
+
+    import pandas as pd
+
+    buf = io.BytesIO()
+    pd.DataFrame({"user": [1, 2, 3] * 100, "film": [4, 5, 6] * 100, "rating": [3, 4, 5] * 100}).to_parquet(buf)
+    monkeypatch.setenv("CINELENS_MAX_UPLOAD_MEMORY", str(50 * 1024**2))
+    at = app
+    up = seek(at, K.DATA_TABS, lambda: at.file_uploader(key="data_upload"), 4)
+    up.set_value(("many.parquet", buf.getvalue(), "application/octet-stream")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and "many.parquet: reading this Parquet file whole would take about 100.1 MB" in errors[0]
+    assert "(limit 50 MB)" in errors[0] and "CINELENS_MAX_UPLOAD_MEMORY" in errors[0] and "\n" not in errors[0]
+    assert open_workspace(tmp_path / "ws").list_versions()["kind"].tolist() == ["demo"]  # nothing added

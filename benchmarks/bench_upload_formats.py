@@ -1,0 +1,302 @@
+"""Peak memory of one upload per format and size, on the route the Data page takes (no Streamlit).
+
+    nice -n 5 python -m benchmarks.bench_upload_formats [--dir /tmp/uc] [--runs csv-32,parquet-5m,...]
+                                                         [--routes old,new] [--cap-gb 8]
+
+Generates seeded files in ``--dir`` (kept: the next run reuses them): ratings CSV of 32, 64 and 128 MB, Parquet
+of 5M, 15M and 30M rows plus a 30M-row one of a few hundred KB (long runs of equal values), a JSON list of
+records and JSON Lines of 32 and 64 MB, and Excel (.xlsx) of about 10 MB and of a full sheet (1,048,000 rows, ~23 MB). Then, one fresh Python process
+per file and route (``python -c``), what the Data page does with a file coming through ``st.file_uploader``:
+
+* a CSV / TSV of ``CINELENS_STREAM_BYTES`` or more is spooled to a scratch folder and read and cleaned in parts
+  (:mod:`recsys_core.data.ingest`), then saved (``Lab.save_staged``);
+* anything else is read whole (``read_upload``), cleaned (``Lab.clean_upload``) and saved (``Lab.save_upload``)
+  into a temporary workspace, the upload's bytes, the parsed table and both versions held together as the page
+  holds them, unless the reader refuses it up front for its expected memory (``CINELENS_MAX_UPLOAD_MEMORY``).
+
+Routes: ``old`` sets ``CINELENS_STREAM_BYTES`` to 200 MB and ``CINELENS_MAX_UPLOAD_MEMORY`` out of reach (what the
+app did before both existed); ``new`` runs with the defaults. For each run it prints the route taken, the rows
+saved (or the refusal), CPU seconds (user + system) and the peak resident memory (``VmHWM``, the kernel's
+high-water mark, read by the process itself at the end). A process passing ``--cap-gb`` is stopped and shown as
+``> cap``. Streamlit's own copy of an upload (about twice the file, ~0.45 GB for a 200 MB upload) comes on top in
+the app; the target (issue 13) is <= 2.5 GB for the server, so <= ~2.05 GB here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+BYTES_PER_ROW = 25.4  # userId,movieId,rating,timestamp in CSV (measured on these files)
+STARS = np.arange(1, 11) / 2
+STAR_P = np.array([1, 3, 2, 7, 5, 20, 13, 27, 10, 12], dtype=float)
+
+
+def ratings_chunk(rng, n: int, first_user: int, n_items: int) -> pd.DataFrame:
+    """``n`` ratings in the MovieLens shape: users in order with heavy-tailed activity, long-tailed film
+    popularity, half stars leaning to 3-4, Unix-second timestamps from 2000 to 2020."""
+    per_user = np.minimum(20 + rng.pareto(1.3, n // 20 + 10) * 40, 5000).astype(np.int64)
+    users = np.repeat(np.arange(first_user, first_user + len(per_user)), per_user)[:n]
+    cdf = np.cumsum(np.random.default_rng(7).lognormal(0.0, 1.6, n_items))
+    items = np.searchsorted(cdf, rng.random(n) * cdf[-1])
+    return pd.DataFrame(
+        {
+            "userId": users,
+            "movieId": items + 1,
+            "rating": rng.choice(STARS, n, p=STAR_P / STAR_P.sum()),
+            "timestamp": rng.integers(946_684_800, 1_577_836_800, n),
+        }
+    )
+
+
+def _chunks(n: int, seed: int, size: int = 2_000_000):
+    rng = np.random.default_rng(seed)
+    n_items = max(100, round(n * 59_047 / 25_000_095))
+    user, done = 1, 0
+    while done < n:
+        m = min(size, n - done)
+        chunk = ratings_chunk(rng, m, user, n_items)
+        user = int(chunk["userId"].iloc[-1]) + 1
+        done += m
+        yield chunk
+
+
+def _write(path: Path, write) -> Path:
+    if not path.exists():
+        tmp = path.with_name(path.name + ".part")
+        write(tmp)
+        tmp.replace(path)
+    return path
+
+
+def make_csv(path: Path, mb: float, seed: int = 0) -> Path:
+    def write(tmp):
+        with open(tmp, "w", encoding="utf-8", newline="\n") as f:
+            f.write("userId,movieId,rating,timestamp\n")
+            for chunk in _chunks(int(mb * 1024**2 / BYTES_PER_ROW), seed):
+                chunk.to_csv(f, header=False, index=False)
+
+    return _write(path, write)
+
+
+def make_parquet(path: Path, rows: int, seed: int = 0, tiny: bool = False) -> Path:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    def write(tmp):
+        w = None
+        done = 0
+        for chunk in _chunks(rows, seed):
+            if tiny:  # long runs of equal values: dictionary + run-length encoding make 30M rows a few hundred KB
+                i = np.arange(done, done + len(chunk))
+                chunk = pd.DataFrame(
+                    {"userId": i // 1000 + 1, "movieId": np.ones(len(i), np.int64), "rating": 4.0,
+                     "timestamp": np.full(len(i), 1_500_000_000, np.int64)}
+                )  # fmt: skip
+            done += len(chunk)
+            table = pa.Table.from_pandas(chunk, preserve_index=False)
+            if w is None:
+                w = pq.ParquetWriter(tmp, table.schema, compression="zstd" if tiny else "snappy")
+            w.write_table(table)
+        w.close()
+
+    return _write(path, write)
+
+
+def make_json(path: Path, mb: float, lines: bool, seed: int = 0) -> Path:
+    per_row = 65 if lines else 66  # {"userId":1234,"movieId":5678,"rating":3.5,"timestamp":1234567890}
+    n = int(mb * 1024**2 / per_row)
+
+    def write(tmp):
+        with open(tmp, "w", encoding="utf-8") as f:
+            first = True
+            if not lines:
+                f.write("[")
+            for chunk in _chunks(n, seed, 500_000):
+                if lines:
+                    f.write(chunk.to_json(orient="records", lines=True))
+                    if not chunk.empty:
+                        f.write("\n")
+                else:
+                    body = chunk.to_json(orient="records")[1:-1]
+                    f.write(("" if first else ",") + body)
+                    first = False
+            if not lines:
+                f.write("]")
+
+    return _write(path, write)
+
+
+def make_xlsx(path: Path, rows: int, seed: int = 0) -> Path:
+    import openpyxl
+
+    def write(tmp):
+        wb = openpyxl.Workbook(write_only=True)
+        ws = wb.create_sheet("ratings")
+        ws.append(["userId", "movieId", "rating", "timestamp"])
+        for chunk in _chunks(rows, seed, 200_000):
+            for r in chunk.itertuples(index=False):
+                ws.append([int(r[0]), int(r[1]), float(r[2]), int(r[3])])
+        wb.save(tmp)
+
+    return _write(path, write)
+
+
+#: run name -> (file name, maker)
+FILES = {
+    "csv-32": ("ratings_32mb.csv", lambda p: make_csv(p, 32, 1)),
+    "csv-64": ("ratings_64mb.csv", lambda p: make_csv(p, 64, 2)),
+    "csv-128": ("ratings_128mb.csv", lambda p: make_csv(p, 128, 3)),
+    "parquet-5m": ("ratings_5m.parquet", lambda p: make_parquet(p, 5_000_000, 4)),
+    "parquet-15m": ("ratings_15m.parquet", lambda p: make_parquet(p, 15_000_000, 5)),
+    "parquet-30m": ("ratings_30m.parquet", lambda p: make_parquet(p, 30_000_000, 6)),
+    "parquet-30m-tiny": ("ratings_30m_tiny.parquet", lambda p: make_parquet(p, 30_000_000, 7, tiny=True)),
+    "json-32": ("ratings_32mb.json", lambda p: make_json(p, 32, False, 8)),
+    "json-64": ("ratings_64mb.json", lambda p: make_json(p, 64, False, 9)),
+    "jsonl-32": ("ratings_32mb.jsonl", lambda p: make_json(p, 32, True, 10)),
+    "jsonl-64": ("ratings_64mb.jsonl", lambda p: make_json(p, 64, True, 11)),
+    "xlsx-10": ("ratings_10mb.xlsx", lambda p: make_xlsx(p, 470_000, 12)),
+    "xlsx-1m": ("ratings_1m.xlsx", lambda p: make_xlsx(p, 1_048_000, 13)),  # a sheet's most rows: ~23 MB
+}
+
+_CHILD = r"""
+import json, resource, shutil, sys, tempfile
+from pathlib import Path
+
+def peak():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+path = Path(sys.argv[1])
+out = {"route": "memory"}
+tmp = Path(tempfile.mkdtemp(prefix="cinelens-formats-"))
+try:
+    from recsys_core.app.lab import Lab
+    from recsys_core.data import ingest, limits
+    from recsys_core.data.cleaning import CleaningOptions
+    from recsys_core.data.readers import ReadResult, read_upload
+    from recsys_core.errors import UserError
+    from recsys_core.store import Workspace
+
+    out["base"] = peak()
+    ws = Workspace(tmp / "ws")
+    try:
+        src = None
+        with open(path, "rb") as f:
+            head = f.read(1 << 20)
+        if ingest.read_in_parts(path.name, path.stat().st_size, head):  # the Data page's test (ui.data_page.is_big)
+            spool = tmp / "spool"
+            spool.mkdir()
+            shutil.copyfile(path, spool / path.name)
+            src = ingest.source_for(path.name, spool / path.name)
+        if src is not None:
+            out["route"] = "parts"
+            staged = ingest.ingest(ingest.read_stream(src, spool), None, CleaningOptions())
+            saved = Lab(ws).save_staged(staged)
+        else:
+            files = [(path.name, path.read_bytes())]
+            with limits.bounded_memory():  # as ui.data_page reads uploads
+                result = ReadResult.combine([read_upload(n, d) for n, d in files])
+            raw, ds, rep = Lab.clean_upload(result, None, CleaningOptions())
+            saved = Lab(ws).save_upload(files, raw, ds, rep)
+        out["rows"] = saved.rows
+    except UserError as e:
+        out["refused"] = str(e)
+    ws.close()
+finally:
+    shutil.rmtree(tmp, ignore_errors=True)
+ru = resource.getrusage(resource.RUSAGE_SELF)
+out.update(cpu=ru.ru_utime + ru.ru_stime, peak=peak())
+print(json.dumps(out))
+"""
+
+OLD_ENV = {"CINELENS_STREAM_BYTES": str(200 * 1024**2), "CINELENS_MAX_UPLOAD_MEMORY": str(1 << 50)}
+
+
+def _rss(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def run(path: Path, route: str, cap: int) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in OLD_ENV}
+    if route == "old":
+        env.update(OLD_ENV)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _CHILD, str(path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT, env=env,
+    )  # fmt: skip
+    t0, top = time.perf_counter(), 0
+    while proc.poll() is None:
+        top = max(top, _rss(proc.pid))
+        if top > cap:
+            proc.kill()
+            proc.wait()
+            return {"route": "stopped", "peak": top, "over": True, "wall": time.perf_counter() - t0}
+        time.sleep(0.1)
+    out, err = proc.communicate()
+    wall = time.perf_counter() - t0
+    try:
+        res = json.loads(out.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        return {"route": "failed", "peak": top, "wall": wall, "refused": (err.strip().splitlines() or ["?"])[-1]}
+    return {**res, "wall": wall}
+
+
+def _gb(n: int) -> str:
+    return f"{n / 1024**3:.2f} GB"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--dir", default=str(Path(tempfile.gettempdir()) / "uc"))
+    ap.add_argument("--runs", help="comma-separated subset of: " + ", ".join(FILES))
+    ap.add_argument("--routes", default="old,new", help="old, new or both (default old,new)")
+    ap.add_argument("--cap-gb", type=float, default=8.0, help="stop a run whose resident memory passes this")
+    args = ap.parse_args()
+    folder = Path(args.dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    names = [r.strip() for r in args.runs.split(",") if r.strip()] if args.runs else list(FILES)
+    routes = [r.strip() for r in args.routes.split(",") if r.strip()]
+    cap = int(args.cap_gb * 1024**3)
+    rows = []
+    for name in names:
+        fname, maker = FILES[name]
+        t0 = time.perf_counter()
+        path = maker(folder / fname)
+        made = time.perf_counter() - t0
+        for route in routes:
+            r = run(path, route, cap)
+            r.update(run=name, mb=path.stat().st_size / 1024**2, which=route)
+            rows.append(r)
+            print(json.dumps({**r, "made_s": round(made, 1)}), flush=True)
+    print()
+    print(f"{'file':18} {'MB':>7} {'code':>4} {'route':>8} {'rows saved':>11} {'CPU s':>7} {'peak':>9}  note")
+    for r in rows:
+        peak = ("> " if r.get("over") else "") + _gb(r["peak"])
+        saved = f"{r['rows']:,}" if "rows" in r else "-"
+        note = (r.get("refused") or "")[:110]
+        cpu = f"{r['cpu']:7.1f}" if "cpu" in r else f"{'-':>7}"
+        print(f"{r['run']:18} {r['mb']:7.1f} {r['which']:>4} {r['route']:>8} {saved:>11} {cpu} {peak:>9}  {note}")
+    print("target (issue 13): <= 2.5 GB server peak, Streamlit's ~2x copy of an upload of <= 200 MB included")
+
+
+if __name__ == "__main__":
+    main()

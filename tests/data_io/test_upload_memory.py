@@ -1,0 +1,157 @@
+"""Memory of an upload read whole: estimated before parsing, refused in one line past CINELENS_MAX_UPLOAD_MEMORY
+(inside ``limits.bounded_memory()``, as the app reads uploads), and big or dense CSV/TSV read in parts instead."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import openpyxl
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from recsys_core.data import ingest, limits, readers
+from recsys_core.data.readers import MEM_FIXED, memory_cost, read_upload, text_memory
+from recsys_core.errors import UserError
+from tests.data_io.test_stream_ingest import _both, _report, _same_versions, messy_csv
+
+MB = 1024**2
+
+
+def _one_line(e) -> str:
+    msg = str(e.value)
+    assert "\n" not in msg
+    return msg
+
+
+def _parquet(rows: int) -> bytes:
+    t = pa.table({"user": pa.array([k % 97 for k in range(rows)]), "film": pa.array([k % 89 for k in range(rows)]),
+                  "rating": pa.array([k % 5 + 1 for k in range(rows)])})  # fmt: skip
+    buf = io.BytesIO()
+    pq.write_table(t, buf)
+    return buf.getvalue()
+
+
+def test_defaults_and_the_environment(monkeypatch):
+    assert limits.current().max_memory == 1536 * MB
+    assert ingest.stream_min_bytes() == 64 * MB
+    monkeypatch.setenv("CINELENS_MAX_UPLOAD_MEMORY", "200_000_000")
+    assert limits.current().max_memory == 200_000_000
+    monkeypatch.setenv("CINELENS_MAX_UPLOAD_MEMORY", "much")
+    with pytest.raises(UserError, match="CINELENS_MAX_UPLOAD_MEMORY='much' is not a number"):
+        limits.current()
+
+
+def test_text_estimate_by_hand():
+    # 3 lines (header + 2 rows) of 3 columns, read whole: 9 cells and 18 bytes
+    data = b"u,f,r\n1,2,3\n4,5,6\n"
+    assert text_memory(data, len(data)) == MEM_FIXED + 80 * 9 + 3 * 18
+    # from the first bytes only: 3 lines in 18 bytes, so 1,800 bytes hold 301 lines of 3 columns
+    assert text_memory(data, 1800) == MEM_FIXED + 80 * 301 * 3 + 3 * 1800
+    tab = b"u\tf\tr\tt\n1\t2\t3\t4\n"
+    assert text_memory(tab, len(tab)) == MEM_FIXED + 80 * 2 * 4 + 3 * len(tab)
+    assert memory_cost("parquet", 1000, 500) == MEM_FIXED + 80 * 1000 + 500
+
+
+def test_parquet_refused_from_its_metadata_inside_the_server_bound():
+    data = _parquet(30_000)
+    need = memory_cost("parquet", 90_000, pq.ParquetFile(io.BytesIO(data)).metadata.row_group(0).total_byte_size)
+    with limits.use(max_memory=need - 1), limits.bounded_memory(), pytest.raises(UserError) as e:
+        read_upload("many.parquet", data)
+    msg = _one_line(e)
+    assert msg.startswith(f"many.parquet: reading this Parquet file whole would take about {limits.human_bytes(need)}")
+    assert f"(limit {limits.human_bytes(need - 1)})" in msg
+    assert "python -m recsys_core clean many.parquet --out cleaned.csv" in msg and "CINELENS_MAX_UPLOAD_MEMORY" in msg
+    with limits.use(max_memory=need), limits.bounded_memory():
+        assert read_upload("many.parquet", data).tables[0].n_rows == 30_000
+    # the command line and the library are not bounded: the caller's own memory
+    with limits.use(max_memory=1):
+        assert read_upload("many.parquet", data).tables[0].n_rows == 30_000
+
+
+def test_xlsx_refused_from_its_dimensions():
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["user", "film", "rating", "time"])
+    for k in range(999):
+        ws.append([k % 40, k % 60, k % 5 + 1, 1_600_000_000 + k])
+    buf = io.BytesIO()
+    wb.save(buf)
+    need = memory_cost("xlsx", 1000 * 4, len(buf.getvalue()))
+    with limits.use(max_memory=need - 1), limits.bounded_memory(), pytest.raises(UserError) as e:
+        read_upload("big.xlsx", buf.getvalue())
+    assert _one_line(e).startswith("big.xlsx: reading this Excel file whole would take about")
+    with limits.use(max_memory=need), limits.bounded_memory():
+        assert read_upload("big.xlsx", buf.getvalue()).tables[0].n_rows == 999
+
+
+@pytest.mark.parametrize("lines", [False, True])
+def test_json_refused_from_its_keys(lines):
+    recs = [{"user": k % 40, "film": k % 60, "rating": k % 5 + 1} for k in range(2000)]
+    text = "\n".join(json.dumps(r) for r in recs) if lines else json.dumps(recs)
+    data = text.encode()
+    need = memory_cost("json", 2000 * 3, len(data))
+    name = "r.jsonl" if lines else "r.json"
+    with limits.use(max_memory=need - 1), limits.bounded_memory(), pytest.raises(UserError) as e:
+        read_upload(name, data)
+    assert _one_line(e).startswith(f"{name}: reading this JSON file whole would take about")
+    with limits.use(max_memory=need), limits.bounded_memory():
+        assert read_upload(name, data).tables[0].n_rows == 2000
+
+
+def test_several_files_count_together():
+    a = b"user,film,rating\n" + b"".join(b"u%d,f%d,%d\n" % (k % 30, k % 50, k % 5 + 1) for k in range(3000))
+    one = text_memory(a, len(a))
+    with limits.use(max_memory=one * 2 - 1), limits.bounded_memory():
+        read_upload("a.csv", a)
+        with pytest.raises(UserError) as e:
+            read_upload("b.csv", a)
+    msg = _one_line(e)
+    assert msg.startswith(f"b.csv: reading this text table whole would take about {limits.human_bytes(one)} of memory")
+    assert f"(with the files before it, {limits.human_bytes(2 * one)})" in msg
+    with limits.use(max_memory=one * 2), limits.bounded_memory():  # each upload starts from nothing
+        read_upload("a.csv", a)
+        read_upload("b.csv", a)
+    # the members of one zip count together too
+    buf = io.BytesIO()
+    import zipfile
+
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("a.csv", a)
+        z.writestr("b.csv", a)
+    with limits.use(max_memory=one * 2 - 1), limits.bounded_memory(), pytest.raises(UserError) as e:
+        read_upload("two.zip", buf.getvalue())
+    assert "with the files before it" in _one_line(e)
+
+
+def test_stream_threshold_and_dense_text_go_in_parts(tmp_path, monkeypatch):
+    small = messy_csv(300, seed=2)
+    assert not ingest.read_in_parts("r.csv", len(small), small)
+    assert ingest.read_in_parts("r.csv", 64 * MB, small[:4096])  # from the threshold on, by size alone
+    assert not ingest.read_in_parts("r.csv", 64 * MB - 1, small[:4096])
+    # under the threshold, a text that would pass the memory limit read whole is read in parts
+    need = text_memory(small, len(small))
+    with limits.use(max_memory=need - 1):
+        assert ingest.read_in_parts("r.csv", len(small), small)
+        assert not ingest.read_in_parts("r.json", len(small), small)  # only delimited text streams
+    with limits.use(max_memory=need):
+        assert not ingest.read_in_parts("r.csv", len(small), small)
+    monkeypatch.setenv("CINELENS_STREAM_BYTES", "1000")
+    assert ingest.read_in_parts("r.csv", 1000, small)
+
+
+def test_dense_text_read_in_parts_gives_the_same_report_and_rows(tmp_path):
+    """What :func:`ingest.read_in_parts` sends to the streaming path comes out as the in-memory path would have."""
+    data = messy_csv(2500, seed=3)
+    with limits.use(max_memory=text_memory(data, len(data)) - 1):
+        assert ingest.read_in_parts("ratings.csv", len(data), data)
+    ws_a, ws_b, rep, staged = _both(tmp_path, "ratings.csv", data)
+    assert _report(staged.report) == _report(rep)
+    _same_versions(ws_a, ws_b)
+
+
+def test_readers_estimate_constants_are_the_fitted_ones():
+    # a change here must come with a new run of benchmarks/bench_upload_formats.py (README table)
+    assert readers.MEM_FIXED == 100 * MB
+    assert set(readers.MEM_PER_CELL) == set(readers.MEM_PER_BYTE) == {"text", "parquet", "json", "xlsx"}
