@@ -195,8 +195,8 @@ try:
     try:
         src = None
         with open(path, "rb") as f:
-            head = f.read(1 << 20)
-        if ingest.read_in_parts(path.name, path.stat().st_size, head):  # the Data page's test (ui.data_page.is_big)
+            parts = ingest.read_in_parts(path.name, f)  # the Data page's test (ui.data_page.is_big)
+        if parts:
             spool = tmp / "spool"
             spool.mkdir()
             shutil.copyfile(path, spool / path.name)

@@ -84,18 +84,12 @@ def stream_mb() -> int:
 
 
 def is_big(uploaded) -> bool:
-    """True when an upload takes the streaming path: a file of CINELENS_STREAM_BYTES or more (one big CSV/TSV, .gz
-    or one-file .zip), or a CSV/TSV whose expected memory read whole passes CINELENS_MAX_UPLOAD_MEMORY."""
+    """True when an upload takes the streaming path: a CSV/TSV (plain, .gz or one-file .zip) of CINELENS_STREAM_BYTES
+    or more unpacked, or whose expected memory read whole passes CINELENS_MAX_UPLOAD_MEMORY; any file of
+    CINELENS_STREAM_BYTES or more (the streaming path says what it cannot read)."""
     from recsys_core.data.ingest import read_in_parts
 
-    def head(f) -> bytes:
-        f.seek(0)
-        try:
-            return f.read(1 << 20)
-        finally:
-            f.seek(0)
-
-    return any(read_in_parts(f.name, f.size, head(f)) for f in uploaded)
+    return any(read_in_parts(f.name, f) for f in uploaded)
 
 
 def _spool(f, folder) -> None:

@@ -103,17 +103,16 @@ def _print(args, report, text: str) -> None:
 
 
 def _big_file(path):
-    """The stream of a delimited file of CINELENS_STREAM_BYTES (64 MB) or more (or too big to read whole within
-    CINELENS_MAX_UPLOAD_MEMORY), else None."""
+    """The stream of a delimited file of CINELENS_STREAM_BYTES (64 MB) or more unpacked (or too big to read whole
+    within CINELENS_MAX_UPLOAD_MEMORY), else None."""
     from ..data import ingest
 
     p = Path(path)
     if not p.is_file():
         return None
     with open(p, "rb") as f:
-        head = f.read(1 << 20)
-    if not ingest.read_in_parts(p.name, p.stat().st_size, head):
-        return None
+        if not ingest.read_in_parts(p.name, f):
+            return None
     return ingest.source_for(p.name, p)
 
 

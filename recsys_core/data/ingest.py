@@ -74,19 +74,54 @@ def stream_min_bytes() -> int:
         ) from None
 
 
-def read_in_parts(filename: str, size: int, head: bytes) -> bool:
-    """True when a file of ``size`` bytes starting with ``head`` should take the streaming path: from
-    CINELENS_STREAM_BYTES on, or a plain delimited text whose expected memory read whole passes
-    CINELENS_MAX_UPLOAD_MEMORY (the in-memory reader would refuse it)."""
-    if size >= stream_min_bytes():
-        return True
+def read_in_parts(filename: str, f) -> bool:
+    """True when the upload in the seekable binary stream ``f`` takes the streaming path: from
+    CINELENS_STREAM_BYTES on (the unpacked size of a .gz or of a one-file .zip), or a delimited text whose expected
+    memory read whole passes CINELENS_MAX_UPLOAD_MEMORY (the in-memory reader would refuse it)."""
+    try:
+        f.seek(0, 2)
+        size = f.tell()
+        if size >= stream_min_bytes():
+            return True
+        f.seek(0)
+        text = _text_head(filename, f, size)
+        if text is None:
+            return False
+        unpacked, head = text
+        return unpacked >= stream_min_bytes() or readers.text_memory(head, unpacked) > limits.current().max_memory
+    finally:
+        f.seek(0)
+
+
+def _text_head(filename: str, f, size: int) -> tuple[int, bytes] | None:
+    """(unpacked bytes, first unpacked bytes) of a delimited text, plain, a .gz or a one-file .zip; else None."""
+    head = f.read(_HEAD_BYTES)
     ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
-    if ext not in _STREAMABLE_EXT - {"gz", "zip"} or detect.sniff_format(filename, head[:4096]) not in _TEXT_FMT:
-        return False
-    return readers.text_memory(head, size) > limits.current().max_memory
-
-
-_TEXT_FMT = ("csv", "text", "tsv")
+    fmt = detect.sniff_format(filename, head[:4096])
+    if fmt in ("csv", "text", "tsv"):
+        return (size, head) if ext in _STREAMABLE_EXT - {"gz", "zip"} else None
+    if fmt == "gzip":
+        inner = filename[:-3] if filename.lower().endswith(".gz") else filename + ".csv"
+        if (inner.rsplit(".", 1)[-1].lower() if "." in inner else "") not in _STREAMABLE_EXT - {"gz", "zip"}:
+            return None
+        f.seek(-4, 2)  # the gzip trailer: the unpacked size (modulo 4 GB)
+        unpacked = int.from_bytes(f.read(4), "little")
+        try:
+            return unpacked, zlib.decompressobj(31).decompress(head, _HEAD_BYTES)
+        except zlib.error:
+            return None
+    if fmt == "zip":
+        try:
+            with zipfile.ZipFile(f) as z:
+                infos = {i.filename: i for i in z.infolist() if not i.is_dir()}
+                members = readers._select_folder_files(list(infos))
+                if len(members) != 1 or members[0].rsplit(".", 1)[-1].lower() not in _STREAMABLE_EXT - {"gz", "zip"}:
+                    return None
+                with z.open(members[0]) as m:
+                    return infos[members[0]].file_size, m.read(_HEAD_BYTES)
+        except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, RuntimeError, zlib.error):
+            return None
+    return None
 
 
 # ---------------------------------------------------------------------------------------

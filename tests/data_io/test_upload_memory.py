@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from recsys_core.data import ingest, limits, readers
+from recsys_core.data import ingest, limits
 from recsys_core.data.readers import MEM_FIXED, memory_cost, read_upload, text_memory
 from recsys_core.errors import UserError
 from tests.data_io.test_stream_ingest import _both, _report, _same_versions, messy_csv
@@ -125,33 +125,59 @@ def test_several_files_count_together():
     assert "with the files before it" in _one_line(e)
 
 
-def test_stream_threshold_and_dense_text_go_in_parts(tmp_path, monkeypatch):
+def _parts(name: str, data: bytes) -> bool:
+    return ingest.read_in_parts(name, io.BytesIO(data))
+
+
+def test_stream_threshold_and_dense_text_go_in_parts(monkeypatch):
     small = messy_csv(300, seed=2)
-    assert not ingest.read_in_parts("r.csv", len(small), small)
-    assert ingest.read_in_parts("r.csv", 64 * MB, small[:4096])  # from the threshold on, by size alone
-    assert not ingest.read_in_parts("r.csv", 64 * MB - 1, small[:4096])
+    assert not _parts("r.csv", small)
+    monkeypatch.setenv("CINELENS_STREAM_BYTES", str(len(small)))  # from the threshold on, by size alone
+    assert _parts("r.csv", small) and _parts("r.json", small)  # (the streaming path says what it cannot read)
+    monkeypatch.setenv("CINELENS_STREAM_BYTES", str(len(small) + 1))
+    assert not _parts("r.csv", small)
     # under the threshold, a text that would pass the memory limit read whole is read in parts
     need = text_memory(small, len(small))
     with limits.use(max_memory=need - 1):
-        assert ingest.read_in_parts("r.csv", len(small), small)
-        assert not ingest.read_in_parts("r.json", len(small), small)  # only delimited text streams
+        assert _parts("r.csv", small)
+        assert not _parts("r.json", small)  # only delimited text streams
     with limits.use(max_memory=need):
-        assert not ingest.read_in_parts("r.csv", len(small), small)
-    monkeypatch.setenv("CINELENS_STREAM_BYTES", "1000")
-    assert ingest.read_in_parts("r.csv", 1000, small)
+        assert not _parts("r.csv", small)
+
+
+def test_gzip_and_zip_are_judged_by_their_unpacked_size(monkeypatch):
+    import gzip
+    import zipfile
+
+    data = b"user,film,rating\n" + b"".join(b"u%d,f%d,%d\n" % (k % 300, k % 500, k % 5 + 1) for k in range(20_000))
+    gz = gzip.compress(data)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("ratings.csv", data)
+    one = buf.getvalue()
+    assert len(gz) < len(data) // 3 and len(one) < len(data) // 3
+    monkeypatch.setenv("CINELENS_STREAM_BYTES", str(len(data)))
+    assert _parts("r.csv.gz", gz) and _parts("r.zip", one) and _parts("r.csv", data)
+    monkeypatch.setenv("CINELENS_STREAM_BYTES", str(len(data) + 1))
+    assert not (_parts("r.csv.gz", gz) or _parts("r.zip", one) or _parts("r.csv", data))
+    need = text_memory(data, len(data))
+    with limits.use(max_memory=need - 1):
+        assert _parts("r.csv.gz", gz) and _parts("r.zip", one)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(
+        buf, "w", compression=zipfile.ZIP_DEFLATED
+    ) as z:  # several tables: read whole (the in-memory reader checks each)
+        z.writestr("ratings.csv", data)
+        z.writestr("movies.csv", b"movieId,title\n1,A\n")
+    with limits.use(max_memory=need - 1):
+        assert not _parts("two.zip", buf.getvalue())
 
 
 def test_dense_text_read_in_parts_gives_the_same_report_and_rows(tmp_path):
     """What :func:`ingest.read_in_parts` sends to the streaming path comes out as the in-memory path would have."""
     data = messy_csv(2500, seed=3)
     with limits.use(max_memory=text_memory(data, len(data)) - 1):
-        assert ingest.read_in_parts("ratings.csv", len(data), data)
+        assert _parts("ratings.csv", data)
     ws_a, ws_b, rep, staged = _both(tmp_path, "ratings.csv", data)
     assert _report(staged.report) == _report(rep)
     _same_versions(ws_a, ws_b)
-
-
-def test_readers_estimate_constants_are_the_fitted_ones():
-    # a change here must come with a new run of benchmarks/bench_upload_formats.py (README table)
-    assert readers.MEM_FIXED == 100 * MB
-    assert set(readers.MEM_PER_CELL) == set(readers.MEM_PER_BYTE) == {"text", "parquet", "json", "xlsx"}
