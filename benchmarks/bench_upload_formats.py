@@ -213,7 +213,7 @@ try:
             saved = Lab(ws).save_upload(files, raw, ds, rep)
         out["rows"] = saved.rows
     except UserError as e:
-        out["refused"] = str(e)
+        out["route"], out["refused"] = "refused", str(e)
     ws.close()
 finally:
     shutil.rmtree(tmp, ignore_errors=True)

@@ -203,9 +203,10 @@ class ReadResult:
 #: versions are held at once), fitted on generated ratings files with ``python -m benchmarks.bench_upload_formats``
 #: (README, "Uploads are bounded"): a fixed part, bytes per cell of the table, bytes per byte of text
 MEM_FIXED = 100 * 1024**2
-MEM_PER_CELL = {"text": 80, "parquet": 80, "json": 80, "xlsx": 80}
-MEM_PER_BYTE = {"text": 3, "parquet": 1, "json": 3, "xlsx": 0}
+MEM_PER_CELL = {"text": 80, "parquet": 80, "json": 100, "xlsx": 200}
+MEM_PER_BYTE = {"text": 3, "parquet": 1, "json": 6, "xlsx": 0}
 _MEM_HEAD = 1 << 20
+_XLSX_CELL_XML = 40  # bytes of sheet XML per cell, for a number: <c r="A1234" t="n"><v>1234567890</v></c>
 _INSTEAD = (
     "save it as CSV (a big CSV is read in parts, in bounded memory), or clean it on the command line "
     "(python -m recsys_core clean {name} --out cleaned.csv) and upload the CSV"
@@ -738,20 +739,22 @@ def _check_xlsx_size(filename, data) -> None:
 
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
-            limits.check_bytes(filename, sum(i.file_size for i in z.infolist()))
+            unpacked = sum(i.file_size for i in z.infolist())
+            limits.check_bytes(filename, unpacked)
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
     except UserError:
         raise
     except Exception:  # noqa: BLE001 - a corrupt workbook gets its message from the reader below
         return
-    cells = 0
+    dims = 0
     try:
         for ws in wb.worksheets:
             limits.check_rows(f"{filename}[{ws.title}]", int(ws.max_row or 0))
             limits.check_columns(f"{filename}[{ws.title}]", int(ws.max_column or 0))
-            cells += int(ws.max_row or 0) * int(ws.max_column or 0)
+            dims += int(ws.max_row or 0) * int(ws.max_column or 0)
     finally:
         wb.close()
+    cells = dims or unpacked // _XLSX_CELL_XML  # a workbook that declares no dimensions: from its unpacked size
     limits.check_memory(
         filename, memory_cost("xlsx", cells, len(data)), "Excel file", _INSTEAD.format(name=_basename(filename))
     )

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from recsys_core.data import ingest, limits
+from recsys_core.data import ingest, limits, readers
 from recsys_core.data.readers import MEM_FIXED, memory_cost, read_upload, text_memory
 from recsys_core.errors import UserError
 from tests.data_io.test_stream_ingest import _both, _report, _same_versions, messy_csv
@@ -181,3 +181,29 @@ def test_dense_text_read_in_parts_gives_the_same_report_and_rows(tmp_path):
     ws_a, ws_b, rep, staged = _both(tmp_path, "ratings.csv", data)
     assert _report(staged.report) == _report(rep)
     _same_versions(ws_a, ws_b)
+
+
+def test_xlsx_without_dimensions_is_judged_by_its_unpacked_size():
+    import re
+    import zipfile
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for k in range(500):
+        ws.append([k % 40, k % 60, k % 5 + 1])
+    src = io.BytesIO()
+    wb.save(src)
+    out = io.BytesIO()
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for i in zin.infolist():
+            body = zin.read(i.filename)
+            if i.filename.startswith("xl/worksheets/"):
+                body = re.sub(rb"<dimension[^>]*/>", b"", body)
+            zout.writestr(i.filename, body)
+        unpacked = sum(zout.getinfo(n).file_size for n in zout.namelist())
+    data = out.getvalue()
+    assert openpyxl.load_workbook(io.BytesIO(data), read_only=True).active.max_row is None
+    need = memory_cost("xlsx", unpacked // readers._XLSX_CELL_XML, len(data))
+    with limits.use(max_memory=need - 1), limits.bounded_memory(), pytest.raises(UserError) as e:
+        read_upload("nodim.xlsx", data)
+    assert f"would take about {limits.human_bytes(need)}" in _one_line(e)
