@@ -85,8 +85,8 @@ def stream_mb() -> int:
 
 def is_big(uploaded) -> bool:
     """True when an upload takes the streaming path: a CSV/TSV (plain, .gz or one-file .zip) of CINELENS_STREAM_BYTES
-    or more unpacked, or whose expected memory read whole passes CINELENS_MAX_UPLOAD_MEMORY; any file of
-    CINELENS_STREAM_BYTES or more (the streaming path says what it cannot read)."""
+    or more unpacked, or whose expected memory read whole passes CINELENS_MAX_UPLOAD_MEMORY. Other files are read
+    whole, their expected memory checked first."""
     from recsys_core.data.ingest import read_in_parts
 
     return any(read_in_parts(f.name, f) for f in uploaded)

@@ -75,14 +75,13 @@ def stream_min_bytes() -> int:
 
 
 def read_in_parts(filename: str, f) -> bool:
-    """True when the upload in the seekable binary stream ``f`` takes the streaming path: from
-    CINELENS_STREAM_BYTES on (the unpacked size of a .gz or of a one-file .zip), or a delimited text whose expected
-    memory read whole passes CINELENS_MAX_UPLOAD_MEMORY (the in-memory reader would refuse it)."""
+    """True when the upload in the seekable binary stream ``f`` takes the streaming path: a delimited text (plain, a
+    .gz or a one-file .zip) of CINELENS_STREAM_BYTES or more unpacked, or whose expected memory read whole passes
+    CINELENS_MAX_UPLOAD_MEMORY. Other files (Excel, JSON, Parquet, several tables) are read whole, where their
+    expected memory is checked before parsing."""
     try:
         f.seek(0, 2)
         size = f.tell()
-        if size >= stream_min_bytes():
-            return True
         f.seek(0)
         text = _text_head(filename, f, size)
         if text is None:
@@ -105,7 +104,7 @@ def _text_head(filename: str, f, size: int) -> tuple[int, bytes] | None:
         if (inner.rsplit(".", 1)[-1].lower() if "." in inner else "") not in _STREAMABLE_EXT - {"gz", "zip"}:
             return None
         f.seek(-4, 2)  # the gzip trailer: the unpacked size (modulo 4 GB)
-        unpacked = int.from_bytes(f.read(4), "little")
+        unpacked = max(size, int.from_bytes(f.read(4), "little"))
         try:
             return unpacked, zlib.decompressobj(31).decompress(head, _HEAD_BYTES)
         except zlib.error:

@@ -133,7 +133,10 @@ def test_stream_threshold_and_dense_text_go_in_parts(monkeypatch):
     small = messy_csv(300, seed=2)
     assert not _parts("r.csv", small)
     monkeypatch.setenv("CINELENS_STREAM_BYTES", str(len(small)))  # from the threshold on, by size alone
-    assert _parts("r.csv", small) and _parts("r.json", small)  # (the streaming path says what it cannot read)
+    assert _parts("r.csv", small) and _parts("r.tsv", small.replace(b",", b"\t"))
+    # other formats are read whole, their expected memory checked there
+    monkeypatch.setenv("CINELENS_STREAM_BYTES", "100")
+    assert not _parts("r.json", b"[" + b",".join([b'{"u": 1, "f": 2, "r": 3}'] * 500) + b"]")
     monkeypatch.setenv("CINELENS_STREAM_BYTES", str(len(small) + 1))
     assert not _parts("r.csv", small)
     # under the threshold, a text that would pass the memory limit read whole is read in parts
