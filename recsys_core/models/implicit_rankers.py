@@ -9,7 +9,9 @@ ALS, BPR and LMF are fitted by the ``implicit`` package (multi-threaded C++; it 
 items CSR of confidences). Its thread count is ``num_threads`` (0 = every core) and BLAS is pinned
 to one thread while it runs, as ``implicit`` asks. ALS solves each user's system independently, so
 it gives the same factors on any number of threads; BPR and LMF run lock-free SGD, reproducible
-only on one thread, so they default to ``num_threads=1``. ALS also keeps our own numpy solver
+only on one thread, so by default (``num_threads=None``) they use one thread below
+:data:`PARALLEL_SGD_RATINGS` ratings and every core from there (a 25M-rating BPR fit takes about 20 CPU
+minutes: bit-for-bit reproducibility is given up for half the wall time). ALS also keeps our own numpy solver
 (``engine="numpy"``): each half-step solves every user's (item's) weighted least-squares system
 with a few conjugate-gradient steps run for all users at once on sparse matrices, warm-started
 from the previous iterate -- the same objective and the same solver as ``implicit``'s.
@@ -27,6 +29,25 @@ import scipy.sparse as sp
 from .base import Recommender
 from .cost import Cost, base_memory
 from .fast_top_n import FactorTopN
+
+#: ratings from which BPR and LMF run their SGD on every core when ``num_threads`` is left at None
+PARALLEL_SGD_RATINGS = 2_000_000
+#: cores the declared fit times assume (the envelopes are for a 2-core machine)
+_DECLARED_CORES = 2
+
+
+def sgd_threads(num_threads, n_ratings: int) -> int:
+    """The thread count BPR / LMF use: ``num_threads`` when set (0 = every core), else one thread below
+    :data:`PARALLEL_SGD_RATINGS` ratings (reproducible) and every core from there."""
+    if num_threads is None:
+        return 0 if int(n_ratings) >= PARALLEL_SGD_RATINGS else 1
+    return int(num_threads)
+
+
+def _sgd_seconds(one_thread: float, num_threads, n_ratings: int) -> float:
+    """Declared fit time of an SGD ranker from its one-thread time, for the threads it will use."""
+    threads = sgd_threads(num_threads, n_ratings)
+    return one_thread / (_DECLARED_CORES if threads == 0 else max(1, min(threads, _DECLARED_CORES)))
 
 
 def interaction_matrix(ts, threshold: float | None = None) -> sp.csr_matrix:
@@ -117,8 +138,8 @@ class _FactorRanker(FactorTopN, _Ranker):
     def _check_common(self):
         if int(self.factors) < 1 or int(self.iterations) < 1:
             raise ValueError("factors and iterations must be >= 1")
-        if int(self.num_threads) < 0:
-            raise ValueError("num_threads must be >= 0 (0 = every core)")
+        if self.num_threads is not None and int(self.num_threads) < 0:
+            raise ValueError("num_threads must be >= 0 (0 = every core) or None (chosen by data size)")
 
     def _score_users(self, u):
         return self.user_factors_[np.asarray(u)] @ self.item_factors_.T
@@ -264,7 +285,7 @@ class _ImplicitSGD(_FactorRanker):
             learning_rate=float(self.learning_rate),
             regularization=float(self.reg),
             iterations=int(self.iterations),
-            num_threads=int(self.num_threads),
+            num_threads=sgd_threads(self.num_threads, ts.n_ratings),
             random_state=self.random_state,
         )
         self.user_factors_, self.item_factors_ = _implicit_fit(lambda: self._estimator(**common), X)
@@ -284,7 +305,7 @@ class BPR(_ImplicitSGD):
         iterations: int = 100,
         threshold: float | None = None,
         random_state: int | None = 0,
-        num_threads: int = 1,
+        num_threads: int | None = None,
     ):
         self.factors = factors
         self.learning_rate = learning_rate
@@ -300,7 +321,8 @@ class BPR(_ImplicitSGD):
         # one SGD thread (the default): 35.8 and 38.5 CPU s for 100 iterations x 64 factors on 1M
         # synthetic ratings (6,502 x 2,362; benchmarks/bench_cost_envelopes.py), ~6e-9 s per rating,
         # factor and iteration; rounded up
-        return Cost(int(mem), int(iterations) * 7e-9 * n_ratings * int(factors) + 1e-6 * n_ratings)
+        one = int(iterations) * 7e-9 * n_ratings * int(factors) + 1e-6 * n_ratings
+        return Cost(int(mem), _sgd_seconds(one, params.get("num_threads"), n_ratings))
 
     def _estimator(self, **common):
         from implicit.cpu.bpr import BayesianPersonalizedRanking
@@ -322,7 +344,7 @@ class LMF(_ImplicitSGD):
         neg_prop: int = 30,
         threshold: float | None = None,
         random_state: int | None = 0,
-        num_threads: int = 1,
+        num_threads: int | None = None,
     ):
         self.factors = factors
         self.learning_rate = learning_rate
@@ -336,8 +358,8 @@ class LMF(_ImplicitSGD):
     @classmethod
     def cost(cls, n_users, n_items, n_ratings, factors=30, iterations=30, neg_prop=30, **params):
         mem = _factor_cost(n_users, n_items, n_ratings, int(factors))
-        secs = int(iterations) * 2e-9 * n_ratings * int(factors) * (1 + int(neg_prop) / 10) + 1e-6 * n_ratings
-        return Cost(int(mem), secs)
+        one = int(iterations) * 2e-9 * n_ratings * int(factors) * (1 + int(neg_prop) / 10) + 1e-6 * n_ratings
+        return Cost(int(mem), _sgd_seconds(one, params.get("num_threads"), n_ratings))
 
     def _validate(self) -> None:
         super()._validate()

@@ -137,3 +137,23 @@ def test_bpr_learns_the_planted_ranking():
     res = planted_scores(BPR(factors=8, iterations=50, learning_rate=0.05, threshold=4))
     assert res["model"]["ndcg@10"] > 1.5 * res["popularity"]["ndcg@10"]
     assert np.isnan(res["model"]["rmse"])
+
+
+def test_sgd_rankers_use_one_thread_on_small_data_and_every_core_on_large():
+    from recsys_core.models.implicit_rankers import PARALLEL_SGD_RATINGS, sgd_threads
+
+    assert sgd_threads(None, PARALLEL_SGD_RATINGS - 1) == 1  # reproducible
+    assert sgd_threads(None, PARALLEL_SGD_RATINGS) == 0  # every core
+    assert sgd_threads(3, 10**9) == 3 and sgd_threads(1, 10**9) == 1
+    shape = (162_540, 59_047, 25_000_095)
+    # declared on 2 cores: every core halves the one-thread time
+    assert BPR.cost(*shape).fit_seconds == pytest.approx(BPR.cost(*shape, num_threads=1).fit_seconds / 2)
+    assert LMF.cost(*shape).fit_seconds == pytest.approx(LMF.cost(*shape, num_threads=1).fit_seconds / 2)
+    small = (943, 1682, 100_000)
+    assert BPR.cost(*small).fit_seconds == BPR.cost(*small, num_threads=1).fit_seconds
+
+
+def test_default_bpr_is_reproducible_on_small_data():
+    a = BPR(factors=8, iterations=5).fit(tiny())
+    b = BPR(factors=8, iterations=5).fit(tiny())
+    np.testing.assert_array_equal(a.user_factors_, b.user_factors_)
