@@ -191,9 +191,16 @@ def contacts_from_frame(users: pd.DataFrame, country: str = "86") -> pd.DataFram
 
 
 def contacts_from_upload(name: str, data: bytes, country: str = "86") -> pd.DataFrame:
+    """Hashed contacts from a users table uploaded to the server: read under the upload limits, the memory limit
+    included (``CINELENS_MAX_UPLOAD_MEMORY``), like every upload on the Data page."""
+    from ..data import limits
     from ..data.readers import read_upload
 
-    return contacts_from_frame(read_upload(name, data).tables[0].frame, country)
+    with limits.bounded_memory():
+        res = read_upload(name, data)
+    if not res.tables:
+        raise UserError(f"{name}: no table found - upload a CSV or Excel users table with e-mail / phone columns")
+    return contacts_from_frame(res.tables[0].frame, country)
 
 
 def contacts_from_path(path, country: str = "86") -> pd.DataFrame:

@@ -113,3 +113,26 @@ def test_default_scorer_beats_popularity_on_the_demo(demo_ds):
     v = P.validate_scorers(demo_ds, ("neighbour", "popularity"), n_items=8, seed=0)
     assert v["default"] == "neighbour" and v["default_wins"]
     assert v["lifts"]["neighbour"] >= 1.2 * v["lifts"]["popularity"]
+
+
+def test_contacts_upload_reads_under_the_upload_memory_limit(monkeypatch):
+    import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from recsys_core.app.promotion import contacts_from_upload
+    from recsys_core.errors import UserError
+    from recsys_core.promotion.plan import sha256_hex
+
+    csv = b"user_id,email,phone\n7,A@Example.com,13800138000\n8,,\n"
+    got = contacts_from_upload("users.csv", csv)
+    assert got["user_id"].tolist() == ["7", "8"]
+    assert got["email_sha256"].iloc[0] == sha256_hex("a@example.com")
+    buf = io.BytesIO()
+    pq.write_table(pa.table({"user_id": list(range(200_000)), "email": ["x@y.cn"] * 200_000}), buf)
+    monkeypatch.setenv("CINELENS_MAX_UPLOAD_MEMORY", "1000000")  # 1 MB: the Parquet's rows need more
+    with pytest.raises(UserError, match="CINELENS_MAX_UPLOAD_MEMORY"):
+        contacts_from_upload("users.parquet", buf.getvalue())
+    monkeypatch.delenv("CINELENS_MAX_UPLOAD_MEMORY")
+    assert len(contacts_from_upload("users.parquet", buf.getvalue())) == 200_000
