@@ -14,6 +14,10 @@ about ``--mb`` MB from :mod:`recsys_core.data.synth`, and a ``--small-mb`` one. 
   read in parts and once with the streaming threshold raised (``CINELENS_STREAM_BYTES``): the old in-memory path.
 * ``direct``: the same ingest function (read in parts, clean, save both versions) called from a fresh Python
   process without Streamlit, so the cost of the ingest itself is seen without the uploaded bytes Streamlit keeps.
+* ``direct-*-steps``: the whole path without a browser, step by step in one fresh process: the file spooled and
+  read in parts, each phase of the ingest, each part of the save, then what the app computes after a save (the
+  sidebar and the Data page's tabs, run by Streamlit's ``AppTest``). Each step's peak is the process's ``VmHWM``
+  reset at the step's start (``/proc/self/clear_refs``), with its wall and CPU seconds.
 
 For each run it prints wall seconds, CPU seconds (user + system of the measured process, from ``/proc``) and the
 peak resident memory: the server's ``VmHWM`` (the kernel's high-water mark, no peak missed between samples) and
@@ -316,6 +320,144 @@ def direct_run(csv: Path, mode: str) -> dict:
     }
 
 
+class _Steps:
+    """Peak resident memory of each step in this process: the kernel's high-water mark (``VmHWM``) is reset at
+    the start of a step (``/proc/self/clear_refs``) and read at its end, so no peak between samples is missed."""
+
+    def __init__(self):
+        self.rows, self.name = [], None
+
+    @staticmethod
+    def _cpu() -> float:
+        import resource
+
+        ru = resource.getrusage(resource.RUSAGE_SELF)
+        return ru.ru_utime + ru.ru_stime
+
+    def begin(self, name: str) -> None:
+        self.end()
+        Path("/proc/self/clear_refs").write_text("5")
+        self.name, self.t0, self.c0 = name, time.perf_counter(), self._cpu()
+
+    def end(self) -> None:
+        if self.name is None:
+            return
+        pid = os.getpid()
+        row = {
+            "step": self.name,
+            "wall_s": time.perf_counter() - self.t0,
+            "cpu_s": self._cpu() - self.c0,
+            "peak": _proc(pid, "VmHWM"),
+            "rss_end": _proc(pid, "VmRSS"),
+        }
+        self.rows.append(row)
+        print(f"  {row['step']:58} {row['wall_s']:7.1f} {row['cpu_s']:7.1f} {_gb(row['peak']):>9} {_gb(row['rss_end']):>9}",
+              flush=True)  # fmt: skip
+        self.name = None
+
+
+def steps_main(csv: Path, pages: bool = True) -> None:
+    """The Data page's whole path for one big file, step by step, in this process and without a server: spool the
+    file, read it in parts (encoding, detection), the ingest's phases (pass 1, scale, pass 2, repeated pairs and
+    suspicious users), the save (versions written out of the scratch database, the upload kept, both versions
+    copied into the workspace), then what the app computes after a save: the sidebar and the Data page's tabs,
+    run by Streamlit's ``AppTest`` on ``app.py`` with this workspace (overview, versions with their comparison,
+    export). Prints one row per step and a JSON line with the totals."""
+    import json
+    import shutil
+
+    from recsys_core.app.lab import Lab
+    from recsys_core.data import ingest
+    from recsys_core.data.cleaning import CleaningOptions
+    from recsys_core.store import Workspace, open_workspace
+
+    steps = _Steps()
+    tmp = Path(tempfile.mkdtemp(prefix="cinelens-steps-"))
+    print(f"  {'step':58} {'wall s':>7} {'CPU s':>7} {'peak':>9} {'RSS end':>9}")
+    try:
+        ws = open_workspace(tmp / "ws")
+        t0, c0 = time.perf_counter(), _Steps._cpu()
+        steps.begin("spool + read_stream (encoding over every byte, detection)")
+        spool = ws.cache_dir("ingest") / "spool"
+        spool.mkdir(parents=True)
+        shutil.copyfile(csv, spool / csv.name)  # what the page does with the uploaded bytes
+        sr = ingest.read_stream(ingest.source_for(csv.name, spool / csv.name), spool)
+        phase = {"now": None}
+
+        def progress(frac, name, done, total, rows):
+            if name != phase["now"]:
+                phase["now"] = name
+                steps.begin(f"ingest: {name}")
+
+        staged = ingest.ingest(sr, None, CleaningOptions(), progress=progress)
+        keep_upload, add_version = Workspace.save_upload_file, Workspace.add_version_from_parquet
+
+        def timed_upload(self, *a, **k):
+            steps.begin("save: upload kept (SHA-256, copy)")
+            return keep_upload(self, *a, **k)
+
+        def timed_version(self, *a, **k):
+            steps.begin(f"save: {k.get('kind')} version into the workspace")
+            return add_version(self, *a, **k)
+
+        Workspace.save_upload_file, Workspace.add_version_from_parquet = timed_upload, timed_version
+        try:
+            steps.begin("save: versions out of the scratch database")
+            saved = Lab(ws).save_staged(staged)
+        finally:
+            Workspace.save_upload_file, Workspace.add_version_from_parquet = keep_upload, add_version
+        steps.end()
+        total = {"rows": saved.rows, "wall_s": time.perf_counter() - t0, "cpu_s": _Steps._cpu() - c0}
+        if pages:
+            _pages_after_save(steps, tmp / "ws")
+        steps.end()
+        peak = max(r["peak"] for r in steps.rows)
+        print(json.dumps({**total, "peak": peak, "steps": steps.rows}))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _pages_after_save(steps: _Steps, ws_path: Path) -> None:
+    """The app after a save, as a session sees it: the sidebar and the Data page's four tabs (AppTest)."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.pages import open_tab
+    from ui.state import K
+
+    os.environ["CINELENS_WORKSPACE"] = str(ws_path)
+    os.chdir(ROOT)
+    steps.begin("after save: app.py, sidebar + Data overview (AppTest)")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=3600)
+    at.run()
+    for position, name in ((1, "upload"), (2, "versions + comparison"), (3, "export")):
+        steps.begin(f"after save: Data {name} tab (AppTest)")
+        open_tab(at, K.DATA_TABS, position).run()
+    errors = [e.value for e in at.exception]
+    if errors:
+        print("  page errors:", errors, flush=True)
+
+
+def steps_run(csv: Path, label: str) -> dict:
+    """:func:`steps_main` in a fresh Python process, its tree's RSS sampled besides the per-step peaks."""
+    import json
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "benchmarks.bench_upload_stream", "--steps-of", str(csv)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    lines = []
+    with Sampler(proc.pid) as s:
+        for line in proc.stdout:
+            print(line, end="", flush=True)
+            lines.append(line)
+        proc.wait()
+    res = json.loads(lines[-1]) if proc.returncode == 0 and lines else {"wall_s": float("nan"), "cpu_s": float("nan")}
+    return {"run": label, "file_mb": csv.stat().st_size / 1024**2, **res, "peak_tree_rss": s.peak,
+            "vmhwm": res.get("peak", 0)}  # fmt: skip
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--mb", type=float, default=1024)
@@ -325,7 +467,11 @@ def main() -> None:
     ap.add_argument("--no-direct", action="store_true")
     ap.add_argument("--timeout", type=float, default=3600)
     ap.add_argument("--runs", help="comma-separated subset, e.g. browser-big-stream,direct-small-memory (default: all)")
+    ap.add_argument("--steps-of", help="(internal) measure the direct path of this file step by step, in this process")
     args = ap.parse_args()
+    if args.steps_of:
+        steps_main(Path(args.steps_of))
+        return
     folder = Path(args.dir)
     folder.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
@@ -348,6 +494,8 @@ def main() -> None:
         "direct-small-memory": lambda: direct_run(small, "memory"),
         "direct-small-stream": lambda: direct_run(small, "stream"),
         "direct-big-stream": lambda: direct_run(big, "stream"),
+        "direct-small-steps": lambda: steps_run(small, "direct steps + pages"),
+        "direct-big-steps": lambda: steps_run(big, "direct steps + pages"),
     }
     chosen = [r.strip() for r in args.runs.split(",") if r.strip()] if args.runs else list(runs)
     if args.no_browser:

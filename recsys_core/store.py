@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import threading
 import uuid
@@ -68,6 +69,22 @@ CREATE TABLE IF NOT EXISTS accounts (name VARCHAR PRIMARY KEY, hash VARCHAR, rol
 
 _LOCK = threading.RLock()
 _OPEN: dict[str, "Workspace"] = {}
+
+#: DuckDB's memory for the workspace's connection (DuckDB's own default is 80% of the machine's memory, held by a
+#: server for its whole life once reached): beyond it, sorts, joins and aggregates spill to ``cache/duckdb/``.
+#: ``CINELENS_DUCKDB_MEMORY`` sets another size ("2GB", "512MB").
+DUCKDB_MEMORY = "1GB"
+_SIZE = re.compile(r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)")
+
+
+def duckdb_memory() -> str:
+    """The workspace connection's DuckDB memory limit: ``CINELENS_DUCKDB_MEMORY`` or :data:`DUCKDB_MEMORY`."""
+    raw = os.environ.get("CINELENS_DUCKDB_MEMORY", "").strip()
+    if not raw:
+        return DUCKDB_MEMORY
+    if not _SIZE.fullmatch(raw.upper()):
+        raise UserError(f"CINELENS_DUCKDB_MEMORY={raw!r} is not a size - set it like '1GB' or '512MB', or unset it")
+    return raw
 
 
 def _now() -> datetime:
@@ -177,10 +194,14 @@ class Workspace:
         for sub in ("uploads", "models", "artifacts", "cache"):
             (self.path / sub).mkdir(parents=True, exist_ok=True)
         self.db_path = self.path / "cinelens.duckdb"
+        limit = duckdb_memory()
         try:
             self._con = duckdb.connect(str(self.db_path))
         except duckdb.Error as e:
             raise _open_error(self.path, e) from None
+        spill = str(self.path / "cache" / "duckdb").replace("'", "''")
+        self._con.execute(f"SET memory_limit = '{limit}'")
+        self._con.execute(f"SET temp_directory = '{spill}'")
         self._lock = threading.RLock()
         self._tx = threading.local()  # the cursor of this thread's open transaction, if any
         self._closed = False
@@ -531,6 +552,49 @@ class Workspace:
             "has_items": bool(has_items),
             "has_users": bool(has_users),
         }
+
+    def compare_versions(self, a: str, b: str) -> pd.DataFrame:
+        """:func:`recsys_core.data.io.compare_datasets` of two stored versions, counted by DuckDB (no rows in pandas):
+        ``measure, a, b, difference``. A pair's rating is its first row's (insertion order), as in the frame."""
+        sa, sb = self.version_summary(a), self.version_summary(b)
+        rows = []
+        for k in ("interactions", "ratings", "reviews", "users", "items", "mean_rating", "sparsity"):
+            va, vb = sa.get(k), sb.get(k)
+            diff = (vb - va) if isinstance(va, (int, float)) and isinstance(vb, (int, float)) else None
+            rows.append({"measure": k, "a": va, "b": vb, "difference": diff})
+        ta, tb = self._table(a, "interactions"), self._table(b, "interactions")
+        same = "x.user_id IS NOT DISTINCT FROM y.user_id AND x.item_id IS NOT DISTINCT FROM y.item_id"
+
+        def only(t1: str, t2: str) -> str:  # rows of t1 whose pair is nowhere in t2
+            return f"SELECT count(*) FROM {t1} x ANTI JOIN (SELECT DISTINCT user_id, item_id FROM {t2}) y ON {same}"
+
+        def first(t: str) -> str:  # each pair's first row
+            return (
+                f"SELECT user_id, item_id, rating FROM {t} "
+                f"WHERE rowid IN (SELECT min(rowid) FROM {t} GROUP BY user_id, item_id)"
+            )
+
+        with self._cursor() as c:
+            only_a = _one(c.execute(only(ta, tb)))[0]
+            only_b = _one(c.execute(only(tb, ta)))[0]
+            changed = _one(
+                c.execute(
+                    f"SELECT count(*) FROM ({first(ta)}) x JOIN ({first(tb)}) y ON {same} "
+                    "WHERE x.rating IS DISTINCT FROM y.rating"
+                )
+            )[0]
+        rows += [
+            {"measure": "pairs_only_in_a", "a": int(only_a), "b": None, "difference": None},
+            {"measure": "pairs_only_in_b", "a": None, "b": int(only_b), "difference": None},
+            {"measure": "pairs_with_changed_rating", "a": int(changed), "b": int(changed), "difference": None},
+            {
+                "measure": "rating_scale",
+                "a": str(list(sa["rating_scale"])),
+                "b": str(list(sb["rating_scale"])),
+                "difference": None,
+            },
+        ]
+        return pd.DataFrame(rows)
 
     def rating_counts(self, version_id: str) -> pd.DataFrame:
         """rating, n: how many ratings have each value (ascending)."""

@@ -4,6 +4,7 @@ saving versions.  The page (views/1_data.py) only draws widgets and calls these.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -12,7 +13,6 @@ import streamlit as st
 
 from recsys_core.data import limits
 from recsys_core.data.export import dataset_tables, pseudonymise_frame, to_csv_bytes, to_excel_bytes
-from recsys_core.data.io import compare_datasets
 from recsys_core.data.readers import ReadResult, read_upload
 from recsys_core.data.schema import ROLE_FIELDS
 from recsys_core.errors import UserError
@@ -315,7 +315,29 @@ def _sql_aggregate(path: str, version_id: str, what: str):
         return ws.version_summary(version_id)
     if what == "ratings":
         return ws.rating_counts(version_id)
+    if what.startswith("compare:"):
+        return ws.compare_versions(version_id, what.split(":", 1)[1])
     return ws.top_items(version_id, int(what.split(":")[1]))
+
+
+@dataclass(frozen=True)
+class StoredVersion:
+    """A stored version's name and metadata without its rows: what the overview needs besides the numbers and
+    charts, which come from DuckDB (a 40M-row version is never read into pandas to draw them)."""
+
+    version: str
+    name: str
+    meta: dict
+
+
+def stored_version(version_id: str) -> StoredVersion:
+    """The version's name and metadata (UserError when it is not in the workspace)."""
+    from .services import workspace
+
+    ws = workspace()
+    meta = ws.version_meta(version_id)
+    info = ws.version_info(version_id) or {}
+    return StoredVersion(version_id, str(info.get("name") or version_id), meta)
 
 
 def _stored(ds, what: str):
@@ -389,13 +411,17 @@ def top_films(ds, n: int = 10) -> pd.DataFrame:
 
 
 def compare_histogram(
-    a, b, name_a: str, name_b: str, title: str = "", xlabel: str = "rating", ylabel: str = "count"
+    a: str, b: str, name_a: str, name_b: str, title: str = "", xlabel: str = "rating", ylabel: str = "count"
 ) -> go.Figure:
-    """Rating counts of two versions side by side."""
+    """Rating counts of two stored versions side by side (counted by DuckDB)."""
+    from recsys_core.store import default_path
+
     fig = go.Figure()
-    for ds, name, color in ((a, name_a, charts.PALETTE[0]), (b, name_b, charts.PALETTE[1])):
-        c = ds.ratings["rating"].value_counts().sort_index()
-        fig.add_bar(x=[f"{v:g}" for v in c.index], y=c.values, name=name, marker_color=color)
+    for v, name, color in ((a, name_a, charts.PALETTE[0]), (b, name_b, charts.PALETTE[1])):
+        c = _sql_aggregate(str(default_path().resolve()), v, "ratings")
+        fig.add_bar(
+            x=[f"{x:g}" for x in c["rating"].to_numpy(float)], y=c["n"].to_numpy(), name=name, marker_color=color
+        )
     fig.update_layout(barmode="group", title=title, xaxis_title=xlabel, yaxis_title=ylabel)
     return charts.legend_below(charts.style(fig, height=300))
 
@@ -514,9 +540,12 @@ def _fmt(v) -> str:
     return str(v)
 
 
-def compare_table(a, b) -> pd.DataFrame:
-    """compare_datasets as text (one type per column, so every cell displays), measures in the UI language."""
-    df = compare_datasets(a, b)
+def compare_table(a: str, b: str) -> pd.DataFrame:
+    """compare_datasets of two stored versions, counted by DuckDB, as text (one type per column, so every cell
+    displays), measures in the UI language."""
+    from recsys_core.store import default_path
+
+    df = _sql_aggregate(str(default_path().resolve()), a, f"compare:{b}").copy()
     for c in ("a", "b", "difference"):
         df[c] = df[c].map(_fmt)
     df["measure"] = [t(f"data.measure.{m}") if has(f"data.measure.{m}") else m for m in df["measure"]]

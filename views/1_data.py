@@ -64,7 +64,7 @@ def overview() -> None:
         st.info(t("data.no_active"))
         return
     try:
-        ds = dataset(v)
+        ds = dp.stored_version(v)  # name and metadata only: the numbers and charts below are counted by DuckDB
     except UserError as e:
         st.error(t("common.error", msg=e))
         return
@@ -100,7 +100,7 @@ def overview() -> None:
         st.warning(t("data.suspicious_in_version", n=len(sus), ids=", ".join(map(str, sus[:10]))))
         if st.button(t("data.drop_suspicious_btn", n=len(sus)), key=K.DATA_DROP_SUSPICIOUS):
             try:
-                vid = lab().drop_users(ds, sus)
+                vid = lab().drop_users(dataset(v), sus)
             except UserError as e:
                 st.error(t("common.error", msg=e))
                 return
@@ -463,10 +463,9 @@ def versions_section() -> None:
         a_col, b_col = st.columns(2)
         a = a_col.selectbox("A", ids, index=len(ids) - 2, key=K.DATA_CMP_A)
         b = b_col.selectbox("B", ids, index=len(ids) - 1, key=K.DATA_CMP_B)
-        da, db = dataset(a), dataset(b)
-        show_table(dp.compare_table(da, db))
+        show_table(dp.compare_table(a, b))  # counted by DuckDB: neither version is read into pandas
         st.plotly_chart(
-            dp.compare_histogram(da, db, f"A {a}", f"B {b}", t("data.hist"), t("col.rating"), t("data.count")),
+            dp.compare_histogram(a, b, f"A {a}", f"B {b}", t("data.hist"), t("col.rating"), t("data.count")),
             key=K.DATA_COMPARE_CHART,
         )
 
@@ -479,14 +478,14 @@ def export_section() -> None:
     if v is None:
         st.info(t("data.no_active"))
         return
-    ds = dataset(v)
+    ds = dp.stored_version(v)  # the rows are read only when a download is asked for
     st.caption(t("data.export_note"))
     raw_ids = st.checkbox(t("data.export_raw"), value=False, key=K.DATA_EXPORT_RAW, help=t("data.export_raw_help"))
     who = dp.session_who()
     c1, c2, c3 = st.columns(3)
     c1.download_button(
         t("data.export_csv"),
-        data=lambda: dp.export_csv(ds, raw_ids, who),
+        data=lambda: dp.export_csv(dataset(v), raw_ids, who),
         file_name=f"{ds.name}_{v}.csv",
         mime="text/csv",
         key=K.DATA_EXPORT_CSV,
@@ -495,7 +494,7 @@ def export_section() -> None:
     try:
         c2.download_button(
             t("data.export_xlsx"),
-            data=lambda: dp.export_excel(ds, raw_ids, who),
+            data=lambda: dp.export_excel(dataset(v), raw_ids, who),
             file_name=f"{ds.name}_{v}.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             key=K.DATA_EXPORT_XLSX,

@@ -542,7 +542,7 @@ class StagedIngest:
         from .stream import ChunkedTableWriter
 
         cols = ", ".join(f'"{c}"' for c in self.columns["clean"])
-        con = duckdb.connect(str(self.db), read_only=True)
+        con = _connect(self.db, read_only=True)
         try:
             reader = con.execute(f"SELECT {cols} FROM clean_rows ORDER BY rn").to_arrow_reader(rows_per_part)
             with ChunkedTableWriter(path, self.columns["clean"]) as w:
@@ -555,7 +555,7 @@ class StagedIngest:
 
     def commit(self, ws, note: str = "", upload_name: str | None = None) -> tuple[str, str, str]:
         """(upload id, raw version, cleaned version): the upload bytes and both versions in one transaction."""
-        con = duckdb.connect(str(self.db))
+        con = _connect(self.db)  # the sort by row number spills to disk beyond DuckDB's limit
         try:
             paths = {}
             for part in ("raw", "clean"):
@@ -602,8 +602,10 @@ class StagedIngest:
         return up, raw_id, clean_id
 
 
-def _connect(path: Path):
-    con = duckdb.connect(str(path))
+def _connect(path: Path, read_only: bool = False):
+    """The scratch database with a memory limit (DuckDB's default is 80% of the machine) and a folder to spill to:
+    every connection to it, also the one that writes the versions out for the save."""
+    con = duckdb.connect(str(path), read_only=read_only)
     con.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
     con.execute("SET threads = 2")
     con.execute("SET preserve_insertion_order = false")

@@ -256,3 +256,24 @@ def test_cli_clean_in_parts_gives_the_same_report_and_rows(tmp_path):
     assert out["parts"][0] == out["memory"][0]
     pd.testing.assert_frame_equal(out["parts"][1], out["memory"][1])
     assert len(out["parts"][1]) == out["parts"][0]["rows_out"]
+
+
+def test_every_scratch_connection_has_the_memory_limit_and_spills_beside_the_scratch_file(tmp_path):
+    db = tmp_path / "run" / "stage.duckdb"
+    db.parent.mkdir()
+    I._connect(db).close()  # creates the file
+    for read_only in (False, True):  # the ingest and the save write, the export reads
+        con = I._connect(db, read_only=read_only)
+        limit, spill = con.execute(
+            "SELECT current_setting('memory_limit'), current_setting('temp_directory')"
+        ).fetchone()
+        con.close()
+        assert limit == "488.2 MiB" and spill == str(tmp_path / "run" / "spill")  # 512MB, not 80% of the machine
+
+
+def test_a_tight_scratch_memory_limit_gives_the_same_report_and_versions(tmp_path, monkeypatch):
+    monkeypatch.setattr(I, "DUCKDB_MEMORY", "24MB")  # the sort that writes the versions out spills beyond it
+    data = messy_csv(3000, seed=5)
+    ws_a, ws_b, rep, staged = _both(tmp_path, "ratings.csv", data)
+    assert _report(staged.report) == _report(rep)
+    _same_versions(ws_a, ws_b)

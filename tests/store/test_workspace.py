@@ -156,3 +156,37 @@ def test_filters_on_feedback_events_and_models(tmp_path):
     assert ws.list_models(data_version="v2")["data_version"].tolist() == ["v2"]
     assert len(ws.list_models()) == 2
     ws.close()
+
+
+def _limit_bytes(ws) -> float:
+    """DuckDB's memory limit of the workspace connection, in bytes (DuckDB shows it as e.g. '953.6 MiB')."""
+    with ws._cursor() as c:
+        value, unit = c.execute("SELECT current_setting('memory_limit')").fetchone()[0].split()
+    return float(value) * {"KiB": 2**10, "MiB": 2**20, "GiB": 2**30}[unit]
+
+
+def test_workspace_connection_has_a_memory_limit_and_spills_inside_the_workspace(tmp_path, monkeypatch):
+    monkeypatch.delenv("CINELENS_DUCKDB_MEMORY", raising=False)
+    ws = Workspace(tmp_path / "a")
+    assert _limit_bytes(ws) == pytest.approx(1e9, rel=1e-3)  # 1GB, not DuckDB's 80% of the machine
+    with ws._cursor() as c:
+        assert c.execute("SELECT current_setting('temp_directory')").fetchone()[0] == str(
+            tmp_path / "a" / "cache" / "duckdb"
+        )
+    ws.close()
+    monkeypatch.setenv("CINELENS_DUCKDB_MEMORY", "256MB")
+    ws = Workspace(tmp_path / "b")
+    assert _limit_bytes(ws) == pytest.approx(256e6, rel=1e-3)
+    # a version copied in from Parquet lowers the limit for its own write, then puts the workspace's back
+    path = tmp_path / "rows.parquet"
+    small_dataset().interactions.to_parquet(path)
+    vid = ws.add_version_from_parquet(path, "p", (1.0, 5.0), ("rows.parquet",), {})
+    assert ws.version_summary(vid)["interactions"] == 3
+    assert _limit_bytes(ws) == pytest.approx(256e6, rel=1e-3)
+    ws.close()
+
+
+def test_a_bad_duckdb_memory_setting_is_one_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("CINELENS_DUCKDB_MEMORY", "lots")
+    with pytest.raises(UserError, match="CINELENS_DUCKDB_MEMORY='lots' is not a size"):
+        Workspace(tmp_path)
