@@ -460,6 +460,48 @@ class Workspace:
         )
         return vid
 
+    def add_version_without_users(self, version_id: str, user_ids, meta: dict, note: str = "") -> str:
+        """A new cleaned version: ``version_id`` without these users' rows (and without them in its users table),
+        copied by DuckDB, so no row passes through pandas; its films table is kept. Raises UserError when no row
+        would be left."""
+        if not self.has_version(version_id):
+            raise UserError(f"dataset version {version_id} does not exist in this workspace")
+        drop = pd.DataFrame({"user_id": sorted({str(u) for u in user_ids})}, dtype=object)
+        with self._transaction() as c:
+            name, lo, hi, sources, has_items, has_users = _one(
+                c.execute(
+                    "SELECT name, rating_lo, rating_hi, sources, has_items, has_users FROM versions "
+                    "WHERE version_id = ?",
+                    [version_id],
+                )
+            )
+            n = _one(c.execute("SELECT nextval('version_seq')"))[0]
+            vid = f"v{n}"
+            c.register("_drop", drop)
+            for part, keep in (("interactions", True), ("items", has_items), ("users", has_users)):
+                if not keep:
+                    continue
+                src, dst = self._table(version_id, part), self._table(vid, part)
+                where = "" if part == "items" else " WHERE user_id NOT IN (SELECT user_id FROM _drop)"
+                c.execute(f"CREATE TABLE {dst} AS SELECT * FROM {src}{where}")
+            c.unregister("_drop")
+            inter = self._table(vid, "interactions")
+            users, items, rows = _one(
+                c.execute(f"SELECT count(DISTINCT user_id), count(DISTINCT item_id), count(*) FROM {inter}")
+            )
+            if not rows:
+                raise UserError("dropping these users would leave no rows - keep at least one user")
+            c.execute(
+                "INSERT INTO versions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                [vid, name, "cleaned", version_id, _now(), users, items, rows, note, lo, hi, sources, _json(meta),
+                 None, None, has_items, has_users],
+            )  # fmt: skip
+        self.log_event(
+            "dataset_version_added",
+            {"version_id": vid, "kind": "cleaned", "name": name, "rows": rows, "parent": version_id},
+        )
+        return vid
+
     def list_versions(self) -> pd.DataFrame:
         active = self.active_version()
         with self._cursor() as c:

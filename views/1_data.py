@@ -100,7 +100,7 @@ def overview() -> None:
         st.warning(t("data.suspicious_in_version", n=len(sus), ids=", ".join(map(str, sus[:10]))))
         if st.button(t("data.drop_suspicious_btn", n=len(sus)), key=K.DATA_DROP_SUSPICIOUS):
             try:
-                vid = lab().drop_users(dataset(v), sus)
+                vid = lab().drop_users(ds, sus)  # copied by DuckDB: the version is not loaded
             except UserError as e:
                 st.error(t("common.error", msg=e))
                 return

@@ -81,3 +81,33 @@ def test_drop_users_makes_a_child_version(lab):
 def test_lab_without_workspace_says_what_to_do():
     with pytest.raises(UserError, match="workspace"):
         Lab().default_version()
+
+
+def test_drop_users_of_a_stored_version_is_copied_by_duckdb_with_the_frame_paths_result(lab):
+    from dataclasses import replace
+
+    import pandas as pd
+
+    from ui.data_page import StoredVersion
+
+    v = lab.ws.add_version(tiny_dataset(), kind="demo", note="demo")
+    ds = lab.ws.load_version(v)
+    ds = replace(ds, meta={**ds.meta, "suspicious_users": ["u01", "u05"]})
+    in_frames = lab.drop_users(replace(ds, version=None), ["u01", "u02"])  # not stored: filtered in pandas
+    stored = StoredVersion(v, ds.name, ds.meta)  # name and metadata only, as the Data page passes it
+    in_sql = lab.drop_users(stored, ["u01", "u02"])
+    a, b = lab.ws.load_version(in_frames), lab.ws.load_version(in_sql)
+    pd.testing.assert_frame_equal(a.interactions, b.interactions)
+    pd.testing.assert_frame_equal(a.items, b.items)
+    pd.testing.assert_frame_equal(a.users, b.users)
+    assert b.users["user_id"].tolist()[:2] == ["u03", "u04"] and len(b.users) == 38
+    assert (a.meta, a.rating_scale, a.name, a.sources) == (b.meta, b.rating_scale, b.name, b.sources)
+    assert b.meta["suspicious_users"] == ["u05"] and b.meta["dropped_users"] == ["u01", "u02"]
+    cols = ["kind", "users", "items", "rows", "note"]
+    info_a, info_b = lab.ws.version_info(in_frames), lab.ws.version_info(in_sql)
+    assert [info_a[c] for c in cols] == [info_b[c] for c in cols]
+    assert info_b["parent"] == v and info_b["users"] == 38 and info_b["note"] == "dropped_suspicious:2"
+    assert info_b["rows"] == len(ds.interactions) - int(ds.interactions["user_id"].isin(["u01", "u02"]).sum())
+    with pytest.raises(UserError, match="no rows"):
+        lab.drop_users(stored, ds.interactions["user_id"].unique())
+    assert lab.ws.list_versions()["version_id"].tolist() == [v, in_frames, in_sql]  # the refused drop left nothing
