@@ -419,11 +419,15 @@ def steps_main(csv: Path, pages: bool = True) -> None:
 
 def _pages_after_save(steps: _Steps, ws_path: Path) -> None:
     """The app after a save, as a session sees it: the sidebar and the Data page's four tabs (AppTest)."""
+    import logging
+
     from streamlit.testing.v1 import AppTest
 
     from tests.pages import open_tab
     from ui.state import K
 
+    # opening a tab sets session state between runs, outside a script run: Streamlit warns about that on every run
+    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(logging.ERROR)
     os.environ["CINELENS_WORKSPACE"] = str(ws_path)
     os.chdir(ROOT)
     steps.begin("after save: app.py, sidebar + Data overview (AppTest)")
