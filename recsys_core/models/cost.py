@@ -176,31 +176,42 @@ def parse_budget(text: str | int | float) -> int:
 
 
 @contextmanager
+def _scoped(var: contextvars.ContextVar, value):
+    """Set a context variable for the block (the app's per-session budgets)."""
+    token = var.set(value)
+    try:
+        yield
+    finally:
+        var.reset(token)
+
+
+def _setting(scope: contextvars.ContextVar, env_var: str, parse, default):
+    """A budget: the innermost scope, else the environment variable (parsed; an unreadable value is a ValueError
+    naming the variable), else ``default()``."""
+    scoped = scope.get()
+    if scoped is not None:
+        return scoped
+    raw = os.environ.get(env_var, "").strip()
+    if raw:
+        try:
+            return parse(raw)
+        except ValueError as e:
+            raise ValueError(f"{env_var}: {e}") from None
+    return default()
+
+
 def budget_scope(budget: int | str | None):
     """Within the block, :func:`memory_budget` is ``budget`` (bytes or "8G"; None = the default).
 
     The app uses it to apply a budget chosen in its settings to the work of one session.
     """
-    token = _SCOPE.set(None if budget is None else parse_budget(budget))
-    try:
-        yield
-    finally:
-        _SCOPE.reset(token)
+    return _scoped(_SCOPE, None if budget is None else parse_budget(budget))
 
 
 def memory_budget() -> int:
     """The memory budget in bytes: the innermost :func:`budget_scope`, else ``CINELENS_MEMORY_BUDGET``,
     else a fraction of physical memory."""
-    scoped = _SCOPE.get()
-    if scoped is not None:
-        return int(scoped)
-    raw = os.environ.get(ENV_VAR, "").strip()
-    if raw:
-        try:
-            return parse_budget(raw)
-        except ValueError as e:
-            raise ValueError(f"{ENV_VAR}: {e}") from None
-    return int(physical_memory() * DEFAULT_FRACTION)
+    return int(_setting(_SCOPE, ENV_VAR, parse_budget, lambda: physical_memory() * DEFAULT_FRACTION))
 
 
 def parse_time_budget(text: str | int | float) -> float:
@@ -216,29 +227,15 @@ def parse_time_budget(text: str | int | float) -> float:
     return float(m.group(1)) * _TIME_UNITS[m.group(2)]
 
 
-@contextmanager
 def time_budget_scope(budget: float | str | None):
     """Within the block, :func:`time_budget` is ``budget`` (seconds or "30m"; None = the default)."""
-    token = _TIME_SCOPE.set(None if budget is None else parse_time_budget(budget))
-    try:
-        yield
-    finally:
-        _TIME_SCOPE.reset(token)
+    return _scoped(_TIME_SCOPE, None if budget is None else parse_time_budget(budget))
 
 
 def time_budget() -> float:
     """The time budget of one fit in seconds: the innermost :func:`time_budget_scope`, else
     ``CINELENS_TIME_BUDGET``, else :data:`DEFAULT_TIME_BUDGET`."""
-    scoped = _TIME_SCOPE.get()
-    if scoped is not None:
-        return float(scoped)
-    raw = os.environ.get(TIME_ENV_VAR, "").strip()
-    if raw:
-        try:
-            return parse_time_budget(raw)
-        except ValueError as e:
-            raise ValueError(f"{TIME_ENV_VAR}: {e}") from None
-    return float(DEFAULT_TIME_BUDGET)
+    return float(_setting(_TIME_SCOPE, TIME_ENV_VAR, parse_time_budget, lambda: DEFAULT_TIME_BUDGET))
 
 
 def base_memory(n_users: int, n_items: int, n_ratings: int) -> int:

@@ -113,3 +113,12 @@ def wait_for_app(page, timeout: float = 60_000) -> None:
         timeout=timeout,
         polling=250,
     )
+
+
+def metrics(page) -> dict:
+    """{label: value} of every ``st.metric`` on the page, as shown."""
+    out = {}
+    for m in page.locator("[data-testid='stMetric']").all():
+        label = m.locator("[data-testid='stMetricLabel']").inner_text().strip()
+        out[label] = m.locator("[data-testid='stMetricValue']").inner_text().strip()
+    return out

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from recsys_core.store import open_workspace
 
-from .helpers import wait_for_app
+from .helpers import metrics, wait_for_app
 
 
 def _messy_csv(path: Path) -> bytes:
@@ -19,14 +19,6 @@ def _messy_csv(path: Path) -> bytes:
     data = ("\n".join(rows) + "\n").encode()
     path.write_bytes(data)
     return data
-
-
-def _metrics(page) -> dict:
-    out = {}
-    for m in page.locator("[data-testid='stMetric']").all():
-        label = m.locator("[data-testid='stMetricLabel']").inner_text().strip()
-        out[label] = m.locator("[data-testid='stMetricValue']").inner_text().strip()
-    return out
 
 
 def test_big_file_streams_to_disk_cleans_and_saves(browser, streamlit_server, screenshot_dir, tmp_path):
@@ -45,7 +37,7 @@ def test_big_file_streams_to_disk_cleans_and_saves(browser, streamlit_server, sc
     page.get_by_role("button", name="预览清洗结果").click()
     page.locator("[data-testid='stMetricLabel']:has-text('输入行数')").first.wait_for(timeout=120_000)
     wait_for_app(page)
-    m = _metrics(page)
+    m = metrics(page)
     assert (m["输入行数"], m["输出行数"], m["删除行数"]) == ("3,003", "3,000", "3")
     page.get_by_role("button", name="保存为新版本").click()
     page.locator("p:has-text('清洗后版本 v3'):visible").first.wait_for(timeout=120_000)

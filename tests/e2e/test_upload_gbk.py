@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import ROOT, wait_for_app
+from .helpers import ROOT, metrics, wait_for_app
 
 ROWS = [
     "用户ID,电影ID,评分,短评,时间",
@@ -18,14 +18,6 @@ ROWS = [
     "3,12,x,看不懂,",  # unreadable rating: dropped
     "4,13,五星,太棒了,2021-05-01",
 ]
-
-
-def _metrics(page) -> dict:
-    out = {}
-    for m in page.locator("[data-testid='stMetric']").all():
-        label = m.locator("[data-testid='stMetricLabel']").inner_text().strip()
-        out[label] = m.locator("[data-testid='stMetricValue']").inner_text().strip()
-    return out
 
 
 def test_upload_gbk_csv_shows_cleaned_counts(browser, streamlit_server, screenshot_dir, tmp_path):
@@ -50,7 +42,7 @@ def test_upload_gbk_csv_shows_cleaned_counts(browser, streamlit_server, screensh
     page.get_by_role("button", name="预览清洗结果").click()
     page.get_by_text("清洗报告").first.wait_for(timeout=60_000)
     wait_for_app(page)
-    m = _metrics(page)
+    m = metrics(page)
     assert (m["输入行数"], m["输出行数"], m["删除行数"]) == ("6", "3", "3")
     assert page.locator("[data-testid='stPlotlyChart']").count() >= 1  # the funnel
     page.screenshot(path=str(screenshot_dir / "data-upload-gbk-report.png"), full_page=True)
@@ -65,7 +57,7 @@ def test_upload_gbk_csv_shows_cleaned_counts(browser, streamlit_server, screensh
     # a lazy tab draws on the rerun its click starts: wait for its metrics
     page.locator("[data-testid='stTabPanel']:visible [data-testid='stMetric']").first.wait_for(timeout=120_000)
     wait_for_app(page)
-    m = _metrics(page)
+    m = metrics(page)
     assert m["用户"] == "3" and m["影片"] == "3" and m["评分"] == "3"
     assert page.locator("[data-testid='stException']").count() == 0
     page.screenshot(path=str(screenshot_dir / "data-upload-gbk-saved.png"), full_page=True)
