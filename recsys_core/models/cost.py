@@ -90,18 +90,18 @@ class ModelTooLarge(ValueError):
     resource = "memory"
 
     def __init__(self, model: str, need_bytes: int, budget_bytes: int, fits: list[str], note: str = ""):
-        self.model = model
-        self.need_bytes = int(need_bytes)
-        self.budget_bytes = int(budget_bytes)
-        self.fits = list(fits)
-        self.note = note
-        why = f" ({note})" if note else ""
-        fit_text = ", ".join(self.fits) if self.fits else "none"
+        why, fit_text = self._keep(model, need_bytes, budget_bytes, fits, note)
         super().__init__(
             f"model {model!r} would need about {format_bytes(need_bytes)} of memory{why}, over the budget of "
             f"{format_bytes(budget_bytes)}; models that fit this dataset: {fit_text}. "
             f"Raise the budget with {ENV_VAR} (e.g. 16G) or pick one of those."
         )
+
+    def _keep(self, model: str, need_bytes: int, budget_bytes: int, fits: list[str], note: str) -> tuple[str, str]:
+        """Set the fields every refusal carries; returns (the note in brackets, the models that fit as text)."""
+        self.model, self.need_bytes, self.budget_bytes = model, int(need_bytes), int(budget_bytes)
+        self.fits, self.note = list(fits), note
+        return (f" ({note})" if note else ""), (", ".join(self.fits) if self.fits else "none")
 
 
 class ModelTooSlow(ModelTooLarge):
@@ -122,15 +122,9 @@ class ModelTooSlow(ModelTooLarge):
         need_bytes: int = 0,
         budget_bytes: int = 0,
     ):
-        self.model = model
         self.need_seconds = float(need_seconds)
         self.budget_seconds = float(budget_seconds)
-        self.need_bytes = int(need_bytes)
-        self.budget_bytes = int(budget_bytes)
-        self.fits = list(fits)
-        self.note = note
-        why = f" ({note})" if note else ""
-        fit_text = ", ".join(self.fits) if self.fits else "none"
+        why, fit_text = self._keep(model, need_bytes, budget_bytes, fits, note)
         ValueError.__init__(
             self,
             f"model {model!r} would take about {format_seconds(need_seconds)} to fit on 2 cores{why}, over the "
