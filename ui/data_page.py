@@ -201,24 +201,17 @@ def big_file_words() -> dict:
 
 def size_text(n: int) -> str:
     """59.3 KB / 1.0 GB: a file's size as people read it."""
-    from recsys_core.data.limits import human_bytes
-
-    return human_bytes(int(n))
+    return limits.human_bytes(int(n))
 
 
 def upload_limit_mb() -> int:
-    from recsys_core.data import limits
-
     return max(1, limits.current().max_bytes // 1024**2)
 
 
 def big_ticket():
     """This session's ticket for the big-file route: the current one while it is usable, else a fresh one for a
     new scratch folder (a failed one's message is kept for the page to show)."""
-    import shutil
     import uuid
-
-    from recsys_core.data import limits
 
     from . import bigupload
     from .services import workspace
@@ -229,8 +222,7 @@ def big_ticket():
     if tk is not None:
         if tk.state == "failed":
             st.session_state[K.DATA_BIG_ERROR] = t(f"data.big.err.{tk.error}", name=md_text(tk.name), **tk.args)
-        bigupload.forget(tk.token)
-        shutil.rmtree(tk.folder, ignore_errors=True)
+        _drop_ticket(tk)
     folder = workspace().cache_dir("ingest") / uuid.uuid4().hex[:12]
     tk = bigupload.issue(folder, limits.current().max_bytes)
     st.session_state[K.DATA_BIG] = tk
@@ -251,15 +243,20 @@ def big_file():
 
 def forget_big_file() -> None:
     """Drop this session's big file: its bytes, its reading and any staged cleaning."""
+    discard_stream()
+    tk = st.session_state.pop(K.DATA_BIG, None)
+    if tk is not None:
+        _drop_ticket(tk)
+
+
+def _drop_ticket(tk) -> None:
+    """Forget a big-file ticket and remove its scratch folder (the file, or what arrived of it)."""
     import shutil
 
     from . import bigupload
 
-    discard_stream()
-    tk = st.session_state.pop(K.DATA_BIG, None)
-    if tk is not None:
-        bigupload.forget(tk.token)
-        shutil.rmtree(tk.folder, ignore_errors=True)
+    bigupload.forget(tk.token)
+    shutil.rmtree(tk.folder, ignore_errors=True)
 
 
 def _discard_staged() -> None:
