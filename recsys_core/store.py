@@ -377,34 +377,12 @@ class Workspace:
                 c.execute(f"CREATE TABLE {self._table(vid, 'users')} AS SELECT * FROM _users")
                 c.unregister("_users")
             s = dataset.summary()
-            c.execute(
-                "INSERT INTO versions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                [
-                    vid,
-                    dataset.name,
-                    kind,
-                    parent,
-                    _now(),
-                    s["users"],
-                    s["items"],
-                    s["interactions"],
-                    note,
-                    float(dataset.rating_scale[0]),
-                    float(dataset.rating_scale[1]),
-                    _json(list(dataset.sources)),
-                    _json(dataset.meta),
-                    _json(report) if report is not None else None,
-                    upload_id,
-                    items is not None,
-                    users is not None,
-                ],
-            )
-            if _one(c.execute("SELECT value FROM settings WHERE key = 'active_version'")) is None:
-                c.execute("INSERT INTO settings VALUES ('active_version', ?)", [vid])
-        self.log_event(
-            "dataset_version_added",
-            {"version_id": vid, "kind": kind, "name": dataset.name, "rows": s["interactions"], "parent": parent},
-        )
+            self._record_version(
+                c, vid, dataset.name, kind, parent, (s["users"], s["items"], s["interactions"]), note,
+                dataset.rating_scale, _json(list(dataset.sources)), dataset.meta, report, upload_id,
+                items is not None, users is not None,
+            )  # fmt: skip
+        self._log_version(vid, kind, dataset.name, s["interactions"], parent)
         return vid
 
     def add_version_from_parquet(
@@ -431,33 +409,11 @@ class Workspace:
             users, items, rows = _one(
                 c.execute(f"SELECT count(DISTINCT user_id), count(DISTINCT item_id), count(*) FROM {table}")
             )
-            c.execute(
-                "INSERT INTO versions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                [
-                    vid,
-                    name,
-                    kind,
-                    parent,
-                    _now(),
-                    users,
-                    items,
-                    rows,
-                    note,
-                    float(rating_scale[0]),
-                    float(rating_scale[1]),
-                    _json(list(sources)),
-                    _json(meta),
-                    _json(report) if report is not None else None,
-                    upload_id,
-                    False,
-                    False,
-                ],
-            )
-            if _one(c.execute("SELECT value FROM settings WHERE key = 'active_version'")) is None:
-                c.execute("INSERT INTO settings VALUES ('active_version', ?)", [vid])
-        self.log_event(
-            "dataset_version_added", {"version_id": vid, "kind": kind, "name": name, "rows": rows, "parent": parent}
-        )
+            self._record_version(
+                c, vid, name, kind, parent, (users, items, rows), note, rating_scale, _json(list(sources)), meta,
+                report, upload_id, False, False,
+            )  # fmt: skip
+        self._log_version(vid, kind, name, rows, parent)
         return vid
 
     def add_version_without_users(self, version_id: str, user_ids, meta: dict, note: str = "") -> str:
@@ -491,16 +447,32 @@ class Workspace:
             )
             if not rows:
                 raise UserError("dropping these users would leave no rows - keep at least one user")
-            c.execute(
-                "INSERT INTO versions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                [vid, name, "cleaned", version_id, _now(), users, items, rows, note, lo, hi, sources, _json(meta),
-                 None, None, has_items, has_users],
+            self._record_version(
+                c, vid, name, "cleaned", version_id, (users, items, rows), note, (lo, hi), sources, meta, None, None,
+                has_items, has_users,
             )  # fmt: skip
-        self.log_event(
-            "dataset_version_added",
-            {"version_id": vid, "kind": "cleaned", "name": name, "rows": rows, "parent": version_id},
-        )
+        self._log_version(vid, "cleaned", name, rows, version_id)
         return vid
+
+    @staticmethod
+    def _record_version(
+        c, vid, name, kind, parent, counts, note, scale, sources_json, meta, report, upload_id, has_items, has_users
+    ) -> None:
+        """The ``versions`` row of a new version (inside the caller's transaction); the first version becomes the
+        default of new sessions."""
+        users, items, rows = counts
+        c.execute(
+            "INSERT INTO versions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [vid, name, kind, parent, _now(), users, items, rows, note, float(scale[0]), float(scale[1]), sources_json,
+             _json(meta), _json(report) if report is not None else None, upload_id, bool(has_items), bool(has_users)],
+        )  # fmt: skip
+        if _one(c.execute("SELECT value FROM settings WHERE key = 'active_version'")) is None:
+            c.execute("INSERT INTO settings VALUES ('active_version', ?)", [vid])
+
+    def _log_version(self, vid: str, kind: str, name: str, rows: int, parent) -> None:
+        self.log_event(
+            "dataset_version_added", {"version_id": vid, "kind": kind, "name": name, "rows": rows, "parent": parent}
+        )
 
     def list_versions(self) -> pd.DataFrame:
         active = self.active_version()
