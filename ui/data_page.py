@@ -25,8 +25,8 @@ from .state import K
 # st.file_uploader's limit per file: keep in sync with .streamlit/config.toml server.maxUploadSize. Streamlit holds
 # those bytes in memory, so bigger files (up to the 2 GB upload limit) take the big-file route (ui/bigupload.py)
 MAX_UPLOAD_MB = 200
-#: what the big-file route takes: text tables the streaming reader reads in parts
-BIG_TYPES = [".csv", ".tsv", ".txt", ".dat", ".gz", ".zip"]
+#: what the big-file route takes: text tables and Parquet files, which the streaming reader reads in parts
+BIG_TYPES = [".csv", ".tsv", ".txt", ".dat", ".gz", ".zip", ".parquet"]
 __all__ = ["ROLE_FIELDS"]  # the mapping form's fields per role come from the one schema
 
 
@@ -85,8 +85,8 @@ def stream_mb() -> int:
 
 def is_big(uploaded) -> bool:
     """True when an upload takes the streaming path: a CSV/TSV (plain, .gz or one-file .zip) of CINELENS_STREAM_BYTES
-    or more unpacked, or whose expected memory read whole passes CINELENS_MAX_UPLOAD_MEMORY. Other files are read
-    whole, their expected memory checked first."""
+    or more unpacked, or a CSV/TSV or Parquet file whose expected memory read whole passes
+    CINELENS_MAX_UPLOAD_MEMORY. Other files are read whole, their expected memory checked first."""
     from recsys_core.data.ingest import read_in_parts
 
     return any(read_in_parts(f.name, f) for f in uploaded)
@@ -177,7 +177,7 @@ def _read_spooled(sig: str, name: str, path, encoding: str, delimiter: str, head
         shutil.rmtree(folder, ignore_errors=True)
         raise UserError(
             f"{name}: files of {stream_mb()} MB or more are read in parts, which works for CSV / TSV text, a .gz of "
-            "one, or a .zip holding one - save the table as CSV, or split it into smaller files"
+            "one, a .zip holding one, or Parquet - save the table as CSV or Parquet, or split it into smaller files"
         )
     kw = {"encoding": None if encoding == "auto" else encoding, "delimiter": DELIMITERS[delimiter]}
     try:

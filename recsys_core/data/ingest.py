@@ -62,6 +62,10 @@ _HEAD_BYTES = 1024**2
 _SCAN_BYTES = 8 * 1024**2
 _HASH_KEYS = ("cinelens-row-h1!", "cinelens-row-h2!")
 _STREAMABLE_EXT = {"csv", "tsv", "txt", "dat", "data", "tab", "gz", "zip"}
+_PARQUET_EXT = {"parquet", "pq"}
+#: rows of a Parquet part at most (fewer when its rows are wide: about BLOCK_BYTES of decoded values per part)
+PARQUET_BATCH_ROWS = 200_000
+_PARQUET_HEAD_ROWS = 1000
 
 
 def stream_min_bytes() -> int:
@@ -76,20 +80,32 @@ def stream_min_bytes() -> int:
 
 def read_in_parts(filename: str, f) -> bool:
     """True when the upload in the seekable binary stream ``f`` takes the streaming path: a delimited text (plain, a
-    .gz or a one-file .zip) of CINELENS_STREAM_BYTES or more unpacked, or whose expected memory read whole passes
-    CINELENS_MAX_UPLOAD_MEMORY. Other files (Excel, JSON, Parquet, several tables) are read whole, where their
-    expected memory is checked before parsing."""
+    .gz or a one-file .zip) of CINELENS_STREAM_BYTES or more unpacked, or a delimited text or a Parquet file whose
+    expected memory read whole passes CINELENS_MAX_UPLOAD_MEMORY. Other files (Excel, JSON, several tables) are read
+    whole, where their expected memory is checked before parsing."""
     try:
         f.seek(0, 2)
         size = f.tell()
         f.seek(0)
         text = _text_head(filename, f, size)
         if text is None:
-            return False
+            return _parquet_in_parts(filename, f)
         unpacked, head = text
         return unpacked >= stream_min_bytes() or readers.text_memory(head, unpacked) > limits.current().max_memory
     finally:
         f.seek(0)
+
+
+def _parquet_in_parts(filename: str, f) -> bool:
+    """A .parquet file whose expected memory read whole (from its metadata) passes the memory limit; its row, column
+    and byte limits are checked when it is read, in parts or whole."""
+    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    f.seek(0)
+    if ext not in _PARQUET_EXT or f.read(4) != b"PAR1":
+        return False
+    f.seek(0)
+    need = readers.parquet_memory(filename, f, check=False)
+    return need is not None and need > limits.current().max_memory
 
 
 def _text_head(filename: str, f, size: int) -> tuple[int, bytes] | None:
@@ -134,7 +150,7 @@ class Source:
 
     filename: str
     path: Path
-    kind: str = "plain"  # plain | gzip | zip
+    kind: str = "plain"  # plain | gzip | zip | parquet
     member: str | None = None
 
     @property
@@ -194,10 +210,12 @@ def source_for(filename: str, path) -> Source | None:
     reader decides: Excel, JSON, Parquet, several files in a zip, ...)."""
     path = Path(path)
     ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
-    if ext not in _STREAMABLE_EXT:
+    if ext not in _STREAMABLE_EXT | _PARQUET_EXT:
         return None
     with open(path, "rb") as f:
         head = f.read(4096)
+    if ext in _PARQUET_EXT:
+        return Source(filename, path, "parquet") if head[:4] == b"PAR1" else None
     fmt = detect.sniff_format(filename, head)
     if fmt == "gzip":
         inner = filename[:-3] if filename.lower().endswith(".gz") else filename + ".csv"
@@ -426,6 +444,8 @@ def read_stream(src: Source, workdir, *, encoding=None, delimiter=None, has_head
     """Detect encoding (whole file), delimiter, header and layout (first lines) of a big delimited file."""
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
+    if src.kind == "parquet":
+        return _read_parquet_head(src, workdir)
     text = prepare_text(src, workdir, encoding, delimiter)
     head_text = text.head.decode("utf-8", errors="replace")
     if "\x00" in head_text[:4096]:
@@ -456,7 +476,10 @@ def read_stream(src: Source, workdir, *, encoding=None, delimiter=None, has_head
 
 
 def _batches(sr: StreamRead, block_bytes: int):
-    """(first row number, raw frame) per block of the whole file, columns named as in the first lines."""
+    """(first row number, raw frame, bytes read) per block of the whole file, columns named as in the first lines."""
+    if sr.source.kind == "parquet":
+        yield from _parquet_batches(sr, block_bytes)
+        return
     sep = "\x1f" if sr.delimiter == "::" else sr.delimiter
     base = readers._basename(sr.source.name)
     quote = not (readers._KNOWN_HEADERLESS.get(base) or sr.delimiter == "::")
@@ -493,6 +516,123 @@ def _batches(sr: StreamRead, block_bytes: int):
             rn += len(frame)
     finally:
         f.close()
+
+
+# ---------------------------------------------------------------------------------------
+# Parquet: read by batches of bounded size
+# ---------------------------------------------------------------------------------------
+
+
+def _parquet_file(src: Source):
+    """The file opened for reading in batches: pages are read through a 1 MB buffer, not a whole row group at once
+    (a file written as one huge row group is still read in bounded memory)."""
+    import pyarrow.parquet as pq
+
+    try:
+        return pq.ParquetFile(src.path, pre_buffer=False, buffer_size=1 << 20)
+    except Exception as e:  # noqa: BLE001 - pyarrow raises several types for a corrupt file
+        raise _parquet_error(src, e) from None
+
+
+def _parquet_error(src: Source, e: Exception) -> UserError:
+    msg = str(e).splitlines()[0][:120] if str(e) else type(e).__name__
+    return UserError(f"{src.name}: the Parquet file cannot be read ({msg}) - export it again")
+
+
+def _read_parquet_head(src: Source, workdir: Path) -> StreamRead:
+    """Limits from the metadata (rows, columns, unpacked bytes), then detection from the first rows."""
+    readers.parquet_memory(src.name, src.path)
+    pf = _parquet_file(src)
+    try:
+        first = next(pf.iter_batches(batch_size=_PARQUET_HEAD_ROWS), None)
+        rows = pf.metadata.num_rows
+        table = first if first is not None else pf.schema_arrow.empty_table()
+        frame = readers.parquet_frame(table)
+    except (pa.ArrowException, OSError) as e:
+        raise _parquet_error(src, e) from None
+    finally:
+        pf.close()
+    t = readers._finish(src.name, frame, "parquet")
+    if t.role not in ("interactions", "unknown"):
+        raise _not_streamable(src, f"a {t.role} table of layout {t.layout}")
+    t.rows_hint = rows
+    result = readers.ReadResult(src.filename, "parquet", [t], list(dict.fromkeys(t.warnings)))
+    text = Text(src.path, None, [], rows, b"")
+    return StreamRead(src, text, result, "", True, [str(c) for c in t.frame.columns], workdir)
+
+
+def _parquet_nullable(pf) -> tuple[list, list]:
+    """(integer columns, boolean columns) holding a null somewhere in the file: read whole, pandas makes them
+    float64 / object, so every part must too (a part without a null would otherwise give 1 instead of 1.0)."""
+    meta = pf.metadata
+    leaf = {meta.schema.column(j).path: j for j in range(meta.num_columns)}
+    # columns pandas wrote with a nullable dtype (Int64, boolean) come back as that dtype in every part
+    own = {c.get("name"): c.get("numpy_type") for c in (pf.schema_arrow.pandas_metadata or {}).get("columns", [])}
+    ints, bools, unknown = [], [], []
+    for f in pf.schema_arrow:
+        is_int, is_bool = pa.types.is_integer(f.type), pa.types.is_boolean(f.type)
+        if (
+            not (is_int or is_bool)
+            or f.name not in leaf
+            or str(own.get(f.name, "int")).startswith(("Int", "UInt", "boolean"))
+        ):
+            continue
+        stats = [meta.row_group(g).column(leaf[f.name]).statistics for g in range(meta.num_row_groups)]
+        if all(s is not None and s.has_null_count for s in stats):
+            if sum(s.null_count for s in stats):
+                (ints if is_int else bools).append(f.name)
+        else:
+            unknown.append(f.name)
+    if unknown:  # no statistics: count the nulls of those columns only
+        nulls = dict.fromkeys(unknown, 0)
+        for b in pf.iter_batches(batch_size=PARQUET_BATCH_ROWS, columns=unknown):
+            for name in unknown:
+                nulls[name] += b.column(name).null_count
+        for name, n in nulls.items():
+            if n:
+                (ints if pa.types.is_integer(pf.schema_arrow.field(name).type) else bools).append(name)
+    return ints, bools
+
+
+def _parquet_batch_rows(meta, block_bytes: int) -> int:
+    """Rows per part: about ``block_bytes`` of decoded values (at least 8 bytes a cell), at most PARQUET_BATCH_ROWS."""
+    encoded = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    row_bytes = max(8.0 * max(meta.num_columns, 1), encoded / max(meta.num_rows, 1))
+    return int(min(max(1, block_bytes // row_bytes), PARQUET_BATCH_ROWS))
+
+
+def _parquet_batches(sr: StreamRead, block_bytes: int):
+    pf = _parquet_file(sr.source)
+    meta = pf.metadata
+    size, total = os.path.getsize(sr.source.path), max(meta.num_rows, 1)
+    try:
+        ints, bools = _parquet_nullable(pf)
+        batches = pf.iter_batches(batch_size=_parquet_batch_rows(meta, block_bytes))
+        rn = 0
+        while True:
+            try:
+                batch = next(batches, None)
+            except (pa.ArrowException, OSError) as e:
+                raise _parquet_error(sr.source, e) from None
+            if batch is None:
+                return
+            if batch.num_rows == 0:
+                continue
+            table = pa.Table.from_batches([batch])
+            for name in ints:
+                i = table.schema.get_field_index(name)
+                table = table.set_column(i, name, table.column(i).cast(pa.float64()))
+            frame = table.to_pandas()
+            for name in bools:
+                frame[name] = frame[name].astype(object)
+            frame = readers.parquet_frame(frame)
+            frame.columns = sr.columns
+            if rn + len(frame) > limits.current().max_rows:
+                raise limits.refuse(sr.source.name, f"holds more than {limits.current().max_rows:,} rows", "max_rows")
+            rn += len(frame)
+            yield rn - len(frame), frame, int(size * min(1.0, rn / total))
+    finally:
+        pf.close()
 
 
 def _parse_error(sr: StreamRead, e: Exception) -> UserError:

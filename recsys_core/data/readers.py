@@ -802,22 +802,40 @@ def _read_xlsx(filename, data) -> list[TableRead]:
     return tables
 
 
-def _check_parquet_size(filename, data) -> None:
-    """Rows, columns and unpacked bytes from the row-group metadata, before any column is read."""
+def parquet_memory(filename, source, check: bool = True) -> int | None:
+    """Expected memory of reading a Parquet file (``source``: bytes, a path or a seekable binary stream) whole,
+    from its row-group metadata, before any column is read; None when the metadata cannot be read (the reader
+    then says why). With ``check``, its rows, columns and unpacked bytes are first checked against the limits."""
     import pyarrow.parquet as pq
 
     try:
-        meta = pq.ParquetFile(io.BytesIO(data)).metadata
-    except Exception:  # noqa: BLE001 - a corrupt file gets its message from the reader below
-        return
-    limits.check_rows(filename, meta.num_rows)
-    limits.check_columns(filename, meta.num_columns)
+        meta = pq.ParquetFile(io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else source).metadata
+    except Exception:  # noqa: BLE001 - a corrupt file gets its message from the reader
+        return None
     # encoded pages can be far smaller than the table in memory (dictionary / run-length encoding): every cell
     # takes at least 8 bytes once read
     encoded = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
-    limits.check_bytes(filename, max(encoded, meta.num_rows * meta.num_columns * 8))
-    need = memory_cost("parquet", meta.num_rows * meta.num_columns, encoded)
-    limits.check_memory(filename, need, "Parquet file", _INSTEAD.format(name=_basename(filename)))
+    if check:
+        limits.check_rows(filename, meta.num_rows)
+        limits.check_columns(filename, meta.num_columns)
+        limits.check_bytes(filename, max(encoded, meta.num_rows * meta.num_columns * 8))
+    return memory_cost("parquet", meta.num_rows * meta.num_columns, encoded)
+
+
+def _check_parquet_size(filename, data) -> None:
+    """Rows, columns and unpacked bytes from the row-group metadata, before any column is read."""
+    need = parquet_memory(filename, data)
+    if need is not None:
+        limits.check_memory(filename, need, "Parquet file", _INSTEAD.format(name=_basename(filename)))
+
+
+def parquet_frame(table) -> pd.DataFrame:
+    """A Parquet table (or one batch of it) as the raw frame: a named index as a column, lists and records inside
+    cells as text, columns named as the other readers name them."""
+    frame = table if isinstance(table, pd.DataFrame) else table.to_pandas()
+    frame = _flatten_nested(frame.reset_index(drop=not any(n for n in frame.index.names)))
+    frame.columns = _clean_columns(frame.columns)
+    return frame
 
 
 def _read_parquet(filename, data) -> pd.DataFrame:
@@ -827,9 +845,7 @@ def _read_parquet(filename, data) -> pd.DataFrame:
     except Exception as e:
         msg = str(e).splitlines()[0][:120] if str(e) else type(e).__name__
         raise UserError(f"{filename}: the Parquet file cannot be read ({msg}) - export it again") from None
-    frame = _flatten_nested(frame.reset_index(drop=not any(n for n in frame.index.names)))
-    frame.columns = _clean_columns(frame.columns)
-    return frame
+    return parquet_frame(frame)
 
 
 def _read_json(filename, data, fmt, encoding) -> tuple[pd.DataFrame, str]:
