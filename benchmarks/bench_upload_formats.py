@@ -5,11 +5,14 @@
 
 Generates seeded files in ``--dir`` (kept: the next run reuses them): ratings CSV of 32, 64 and 128 MB, Parquet
 of 5M, 15M and 30M rows plus a 30M-row one of a few hundred KB (long runs of equal values), a JSON list of
-records and JSON Lines of 32 and 64 MB, and Excel (.xlsx) of about 10 MB and of a full sheet (1,048,000 rows, ~23 MB). Then, one fresh Python process
-per file and route (``python -c``), what the Data page does with a file coming through ``st.file_uploader``:
+records and JSON Lines of 32 and 64 MB, Excel (.xlsx) of about 10 MB and of a full sheet (1,048,000 rows, ~23 MB),
+and ratings with a long Chinese review on every row (150-650 characters) as CSV, JSON Lines and Parquet of about 50
+and 150 MB (``reviews-*``). Then, one fresh Python process per file and route (``python -c``), what the Data page
+does with a file coming through ``st.file_uploader``:
 
-* a CSV / TSV of ``CINELENS_STREAM_BYTES`` or more is spooled to a scratch folder and read and cleaned in parts
-  (:mod:`recsys_core.data.ingest`), then saved (``Lab.save_staged``);
+* a CSV / TSV of ``CINELENS_STREAM_BYTES`` or more, or a CSV / TSV or Parquet file whose expected memory read whole
+  passes ``CINELENS_MAX_UPLOAD_MEMORY`` (``ingest.read_in_parts``), is spooled to a scratch folder and read and
+  cleaned in parts (:mod:`recsys_core.data.ingest`), then saved (``Lab.save_staged``);
 * anything else is read whole (``read_upload``), cleaned (``Lab.clean_upload``) and saved (``Lab.save_upload``)
   into a temporary workspace, the upload's bytes, the parsed table and both versions held together as the page
   holds them, unless the reader refuses it up front for its expected memory (``CINELENS_MAX_UPLOAD_MEMORY``).
@@ -152,6 +155,75 @@ def make_xlsx(path: Path, rows: int, seed: int = 0) -> Path:
     return _write(path, write)
 
 
+#: characters of the generated reviews: common Chinese characters and punctuation
+HANZI = (
+    "的一是不了人我在有他这中大来上个国到说们为子和你地出道也时年得就那要下以生会自着去之过家学对可她里后小么心多天而"
+    "能好都然没日于起还发成事只作当想看文无开手十用主行方又如前所本见经头面公同三已老从动两长知民样现分将外但身些与高意"
+    "进把法此实回二理美点月明其种声全工己话儿者向情部正名定女问力机给等几很业最间新什打便位因重被走电四第门相次东政海口"
+    "使教西再平真听世气信北少关并内加化由却代军产入先山五太水万市眼体别处总才场师书比住员九笑性通目华报立马命张活难神数件"
+    "安表原车白应路期叫死常提感金何更反合放做系计或司利受光王果亲界及今京务制解各任至清物台象记边共风战干接它许八特觉望直"
+    "服毛林题建南度统色字请交爱让认算论百吃义科怎元社术结六功指思非流每青管夫连远资队跟带花快条院变联言权往展该领传近留红"
+    "电影剧情演员导演镜头配乐节奏故事结局画面角色表演感人推荐失望无聊精彩经典特效票房观众好看一般力荐还行较差很差"
+    "，。！？、；：“”（）…"
+)
+
+
+def review_texts(rng, n: int, lo: int = 150, hi: int = 650) -> list:
+    """``n`` reviews of ``lo``..``hi`` Chinese characters (about 1.2 KB of UTF-8 each on average)."""
+    chars = np.array(list(HANZI))
+    lens = rng.integers(lo, hi, n)
+    pool = "".join(chars[rng.integers(0, len(chars), int(lens.sum()))])
+    ends = np.cumsum(lens)
+    return [pool[e - k : e] for e, k in zip(ends, lens)]
+
+
+def _review_chunks(mb: float, seed: int, size: int = 2_000):
+    """Ratings with a long Chinese review on every row, about ``mb`` MB of UTF-8 CSV in all."""
+    rng = np.random.default_rng(seed)
+    target, done, first = mb * 1024**2, 0, 1
+    while done < target:
+        chunk = ratings_chunk(rng, size, first, 2000)
+        first = int(chunk["userId"].iloc[-1]) + 1
+        chunk["review"] = review_texts(rng, size)
+        done += int(chunk["review"].str.len().sum()) * 3 + size * 30
+        yield chunk
+
+
+def make_reviews_csv(path: Path, mb: float, seed: int = 0) -> Path:
+    def write(tmp):
+        with open(tmp, "w", encoding="utf-8", newline="\n") as f:
+            f.write("userId,movieId,rating,timestamp,review\n")
+            for chunk in _review_chunks(mb, seed):
+                chunk.to_csv(f, header=False, index=False)
+
+    return _write(path, write)
+
+
+def make_reviews_jsonl(path: Path, mb: float, seed: int = 0) -> Path:
+    def write(tmp):
+        with open(tmp, "w", encoding="utf-8") as f:
+            for chunk in _review_chunks(mb, seed):
+                f.write(chunk.to_json(orient="records", lines=True, force_ascii=False))
+                f.write("\n")
+
+    return _write(path, write)
+
+
+def make_reviews_parquet(path: Path, mb: float, seed: int = 0) -> Path:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    def write(tmp):
+        w = None
+        for chunk in _review_chunks(mb, seed, 20_000):
+            table = pa.Table.from_pandas(chunk, preserve_index=False)
+            w = w or pq.ParquetWriter(tmp, table.schema)
+            w.write_table(table)
+        w.close()
+
+    return _write(path, write)
+
+
 #: run name -> (file name, maker)
 FILES = {
     "csv-32": ("ratings_32mb.csv", lambda p: make_csv(p, 32, 1)),
@@ -167,6 +239,12 @@ FILES = {
     "jsonl-64": ("ratings_64mb.jsonl", lambda p: make_json(p, 64, True, 11)),
     "xlsx-10": ("ratings_10mb.xlsx", lambda p: make_xlsx(p, 470_000, 12)),
     "xlsx-1m": ("ratings_1m.xlsx", lambda p: make_xlsx(p, 1_048_000, 13)),  # a sheet's most rows: ~23 MB
+    "reviews-csv-50": ("reviews_50mb.csv", lambda p: make_reviews_csv(p, 50, 14)),  # under CINELENS_STREAM_BYTES
+    "reviews-csv-150": ("reviews_150mb.csv", lambda p: make_reviews_csv(p, 150, 15)),
+    "reviews-jsonl-50": ("reviews_50mb.jsonl", lambda p: make_reviews_jsonl(p, 50, 16)),
+    "reviews-jsonl-150": ("reviews_150mb.jsonl", lambda p: make_reviews_jsonl(p, 150, 17)),
+    "reviews-parquet-50": ("reviews_50mb.parquet", lambda p: make_reviews_parquet(p, 50, 18)),
+    "reviews-parquet-150": ("reviews_150mb.parquet", lambda p: make_reviews_parquet(p, 150, 19)),
 }
 
 _CHILD = r"""

@@ -126,10 +126,7 @@ def read_big(uploaded, encoding: str = "auto", delimiter: str = "auto", header: 
     from .services import workspace
 
     if len(uploaded) != 1:
-        raise UserError(
-            f"{', '.join(f.name for f in uploaded)}: a file of {stream_mb()} MB or more is read in parts and must be "
-            "uploaded on its own - upload it alone, then add the other files in a second upload"
-        )
+        raise UserError(several_big_message(uploaded))
     f = uploaded[0]
     sig = hashlib.sha256(f"{f.file_id}|{f.name}|{f.size}|{encoding}|{delimiter}|{header}".encode()).hexdigest()[:16]
     held = st.session_state.get(K.DATA_STREAM)
@@ -139,6 +136,25 @@ def read_big(uploaded, encoding: str = "auto", delimiter: str = "auto", header: 
     folder = workspace().cache_dir("ingest") / uuid.uuid4().hex[:12]
     _spool(f, folder)
     return sig, *_read_spooled(sig, f.name, folder / _safe_name(f.name), encoding, delimiter, header)
+
+
+def several_big_message(uploaded) -> str:
+    """Why several files cannot be read together when one of them is read in parts: that file, and the real reason
+    (its size, or the memory it would take read whole), in the UI language."""
+    from recsys_core.data.ingest import parts_reason, stream_min_bytes
+
+    reasons = [(f, parts_reason(f.name, f)) for f in uploaded]
+    f, (why, n) = max(((f, r) for f, r in reasons if r is not None), key=lambda fr: fr[1][1])
+    others = ", ".join(md_text(g.name) for g in uploaded if g is not f)
+    return t(
+        f"data.big.several.{why}",
+        name=md_text(f.name),
+        size=size_text(n if why == "size" else f.size),  # unpacked, for a .gz or a .zip
+        need=size_text(n),
+        limit=size_text(limits.current().max_memory),
+        threshold=size_text(stream_min_bytes()),
+        others=others,
+    )
 
 
 def read_session_upload(uploaded, bigf, files, encoding: str, delimiter: str, header: str):

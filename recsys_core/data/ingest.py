@@ -83,29 +83,38 @@ def read_in_parts(filename: str, f) -> bool:
     .gz or a one-file .zip) of CINELENS_STREAM_BYTES or more unpacked, or a delimited text or a Parquet file whose
     expected memory read whole passes CINELENS_MAX_UPLOAD_MEMORY. Other files (Excel, JSON, several tables) are read
     whole, where their expected memory is checked before parsing."""
+    return parts_reason(filename, f) is not None
+
+
+def parts_reason(filename: str, f) -> tuple[str, int] | None:
+    """Why :func:`read_in_parts` sends a file to the streaming path: ``("size", unpacked bytes)`` from
+    CINELENS_STREAM_BYTES on, ``("memory", expected bytes read whole)`` past CINELENS_MAX_UPLOAD_MEMORY; else None."""
     try:
         f.seek(0, 2)
         size = f.tell()
         f.seek(0)
         text = _text_head(filename, f, size)
         if text is None:
-            return _parquet_in_parts(filename, f)
-        unpacked, head = text
-        return unpacked >= stream_min_bytes() or readers.text_memory(head, unpacked) > limits.current().max_memory
+            need = _parquet_need(filename, f)
+        else:
+            unpacked, head = text
+            if unpacked >= stream_min_bytes():
+                return "size", unpacked
+            need = readers.text_memory(head, unpacked)
+        return ("memory", need) if need is not None and need > limits.current().max_memory else None
     finally:
         f.seek(0)
 
 
-def _parquet_in_parts(filename: str, f) -> bool:
-    """A .parquet file whose expected memory read whole (from its metadata) passes the memory limit; its row, column
-    and byte limits are checked when it is read, in parts or whole."""
+def _parquet_need(filename: str, f) -> int | None:
+    """Expected memory of a .parquet file read whole, from its metadata (its row, column and byte limits are checked
+    when it is read, in parts or whole); None for other files."""
     ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     f.seek(0)
     if ext not in _PARQUET_EXT or f.read(4) != b"PAR1":
-        return False
+        return None
     f.seek(0)
-    need = readers.parquet_memory(filename, f, check=False)
-    return need is not None and need > limits.current().max_memory
+    return readers.parquet_memory(filename, f, check=False)
 
 
 def _text_head(filename: str, f, size: int) -> tuple[int, bytes] | None:

@@ -46,8 +46,8 @@ _ENV = {
     "max_memory": "CINELENS_MAX_UPLOAD_MEMORY",
 }
 _override: contextvars.ContextVar[Limits | None] = contextvars.ContextVar("cinelens_limits", default=None)
-# memory already promised to the files of the upload being read (None: memory is not checked)
-_spent: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("cinelens_memory_spent", default=None)
+# memory already promised to the files of the upload being read, and each file's own need (None: not checked)
+_spent: contextvars.ContextVar[list | None] = contextvars.ContextVar("cinelens_memory_spent", default=None)
 
 
 def current() -> Limits:
@@ -131,28 +131,42 @@ def read_capped(stream, filename: str, budget: int | None = None, chunk: int = 1
 def bounded_memory():
     """Inside the block (one upload to the server, all its files), every file read whole is first checked
     with :func:`check_memory`; outside it (the command line, a notebook) memory is the caller's to spend."""
-    token = _spent.set([0])
+    token = _spent.set([0, {}])
     try:
         yield
     finally:
         _spent.reset(token)
 
 
-def check_memory(filename: str, need: int, kind: str, instead: str) -> None:
+def check_memory(filename: str, need: int, kind: str, instead: str, shared: int = 0) -> None:
     """Inside :func:`bounded_memory`: refuse a file whose expected memory when read whole (``need`` bytes, added
     to what the upload's earlier files take) passes the limit, before it is parsed. ``kind`` names the format
-    ("Parquet file"); ``instead`` says how to get the data in another way."""
+    ("Parquet file"); ``instead`` says how to get the data in another way; ``shared`` bytes of ``need`` are the
+    fixed cost of reading an upload, counted once however many files it has.
+
+    When the earlier files are what tips it over, the message names the upload's total and its biggest file (the
+    one to upload on its own), not the last file's own cost."""
     spent = _spent.get()
     if spent is None:
         return
     lim = current().max_memory
-    if spent[0] + need > lim:
-        more = f" (with the files before it, {human_bytes(spent[0] + need)})" if spent[0] else ""
+    total, files = spent
+    add = need - shared if files else need
+    if total + add > lim:
+        if not files:
+            raise UserError(
+                f"{filename}: reading this {kind} whole would take about {human_bytes(need)} of memory (limit "
+                f"{human_bytes(lim)}) - {instead}, or raise the limit with the environment variable {_ENV['max_memory']}"
+            )
+        big, big_need = max([*files.items(), (filename, need)], key=lambda kv: kv[1])
         raise UserError(
-            f"{filename}: reading this {kind} whole would take about {human_bytes(need)} of memory{more} (limit "
-            f"{human_bytes(lim)}) - {instead}, or raise the limit with the environment variable {_ENV['max_memory']}"
+            f"{filename}: the {len(files) + 1} files of this upload read together would take about "
+            f"{human_bytes(total + add)} of memory (limit {human_bytes(lim)}; {big} alone about "
+            f"{human_bytes(big_need)}) - upload {big} on its own (a CSV / TSV or Parquet file too big to read whole "
+            f"is then read in parts), or raise the limit with the environment variable {_ENV['max_memory']}"
         )
-    spent[0] += need
+    spent[0] += add
+    files[filename] = need
 
 
 def check_json_depth(filename: str, obj) -> None:

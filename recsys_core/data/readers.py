@@ -205,17 +205,47 @@ class ReadResult:
 MEM_FIXED = 100 * 1024**2
 MEM_PER_CELL = {"text": 80, "parquet": 80, "json": 100, "xlsx": 200}
 MEM_PER_BYTE = {"text": 3, "parquet": 1, "json": 6, "xlsx": 0}
+#: more bytes per byte of long text (a review: cells of LONG_CELL bytes or more): each is held as a string in the
+#: parsed, the raw and the cleaned tables and again by the text steps, several times its UTF-8 size (fitted on
+#: files of long Chinese reviews, ``bench_upload_formats --runs reviews-csv-50,reviews-jsonl-50,...``)
+MEM_PER_LONG_BYTE = {"text": 8, "parquet": 10, "json": 5, "xlsx": 0}
+LONG_CELL = 64
+_LONG_JSON = re.compile(rb'"((?:[^"\\]|\\.){%d,})"' % LONG_CELL)
 _MEM_HEAD = 1 << 20
 _XLSX_CELL_XML = 40  # bytes of sheet XML per cell, for a number: <c r="A1234" t="n"><v>1234567890</v></c>
 _INSTEAD = (
     "save it as CSV (a big CSV is read in parts, in bounded memory), or clean it on the command line "
     "(python -m recsys_core clean {name} --out cleaned.csv) and upload the CSV"
 )
+# a CSV / TSV or Parquet file read whole only beside other files (a zip, several files) or outside the Data page
+_ALONE = "split it into smaller files, or upload it alone on the Data page, where a {what} too big to read whole is read in parts"
 
 
-def memory_cost(fmt: str, cells: int, nbytes: int) -> int:
-    """Expected bytes of memory to read, clean and save a table of ``cells`` cells from ``nbytes`` of input."""
-    return int(MEM_FIXED + MEM_PER_CELL[fmt] * cells + MEM_PER_BYTE[fmt] * nbytes)
+def _check_memory(filename: str, need: int, kind: str, instead: str) -> None:
+    """The memory check of one file of an upload; the fixed part of the estimate counts once per upload."""
+    limits.check_memory(filename, need, kind, instead, shared=MEM_FIXED)
+
+
+def memory_cost(fmt: str, cells: int, nbytes: int, long_bytes: int = 0) -> int:
+    """Expected bytes of memory to read, clean and save a table of ``cells`` cells from ``nbytes`` of input, of
+    which ``long_bytes`` are in long text cells."""
+    return int(MEM_FIXED + MEM_PER_CELL[fmt] * cells + MEM_PER_BYTE[fmt] * nbytes + MEM_PER_LONG_BYTE[fmt] * long_bytes)
+
+
+def _scaled(part: int, sample: int, size: int) -> int:
+    """``part`` bytes of a ``sample``-byte sample, scaled to a ``size``-byte file."""
+    return round(part * size / sample) if sample else 0
+
+
+def long_text_bytes(sample: bytes, delim: str, size: int) -> int:
+    """Bytes of a ``size``-byte delimited text in cells of LONG_CELL bytes or more, from a sample of its lines."""
+    sep = delim.encode("utf-8")
+    long = 0
+    for line in sample.split(b"\n"):
+        for cell in line.split() if delim == " " else line.split(sep):
+            if len(cell) >= LONG_CELL:
+                long += len(cell)
+    return _scaled(long, len(sample), size)
 
 
 def text_memory(head: bytes, size: int, delimiter: str | None = None) -> int:
@@ -230,14 +260,21 @@ def text_memory(head: bytes, size: int, delimiter: str | None = None) -> int:
     delim = delimiter or detect.sniff_delimiter(sample)
     first = sample.split("\n", 1)[0]
     cols = max(1, len(first.split()) if delim == " " else first.count(delim) + 1)
-    return memory_cost("text", rows * cols, size)
+    return memory_cost("text", rows * cols, size, long_text_bytes(head[:65536], delim, size))
+
+
+def json_memory(data: bytes) -> int:
+    """Expected memory of JSON / JSON Lines read whole: one cell per key ("name": ...) of every record, long
+    strings from the first MB."""
+    cells = data.count(b'":') + data.count(b'" :')
+    head = data[:_MEM_HEAD]
+    long = sum(len(m.group(1)) for m in _LONG_JSON.finditer(head))
+    return memory_cost("json", cells, len(data), _scaled(long, len(head), len(data)))
 
 
 def _check_text_memory(filename: str, data: bytes, delimiter: str | None) -> None:
-    kind = "text table"
-    limits.check_memory(
-        filename, text_memory(data, len(data), delimiter), kind, _INSTEAD.format(name=_basename(filename))
-    )
+    need = text_memory(data, len(data), delimiter)
+    _check_memory(filename, need, "text table", _ALONE.format(what="CSV / TSV file"))
 
 
 # ---------------------------------------------------------------------------------------
@@ -288,9 +325,8 @@ def read_upload(
     elif fmt == "parquet":
         result.tables = [_finish(filename, _read_parquet(filename, data), "parquet")]
     elif fmt in ("json", "jsonl"):
-        # one cell per key ("name": ...) of every record
-        need = memory_cost("json", data.count(b'":') + data.count(b'" :'), len(data))
-        limits.check_memory(filename, need, "JSON file", _INSTEAD.format(name=_basename(filename)))
+        need = json_memory(data)
+        _check_memory(filename, need, "JSON file", _INSTEAD.format(name=_basename(filename)))
         frame, enc = _read_json(filename, data, fmt, encoding)
         result.tables = [_finish(filename, frame, fmt, encoding=enc)]
     else:
@@ -755,7 +791,7 @@ def _check_xlsx_size(filename, data) -> None:
     finally:
         wb.close()
     cells = dims or unpacked // _XLSX_CELL_XML  # a workbook that declares no dimensions: from its unpacked size
-    limits.check_memory(
+    _check_memory(
         filename, memory_cost("xlsx", cells, len(data)), "Excel file", _INSTEAD.format(name=_basename(filename))
     )
 
@@ -815,18 +851,31 @@ def parquet_memory(filename, source, check: bool = True) -> int | None:
     # encoded pages can be far smaller than the table in memory (dictionary / run-length encoding): every cell
     # takes at least 8 bytes once read
     encoded = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    long = _parquet_long_bytes(meta)
     if check:
         limits.check_rows(filename, meta.num_rows)
         limits.check_columns(filename, meta.num_columns)
         limits.check_bytes(filename, max(encoded, meta.num_rows * meta.num_columns * 8))
-    return memory_cost("parquet", meta.num_rows * meta.num_columns, encoded)
+    return memory_cost("parquet", meta.num_rows * meta.num_columns, encoded, long)
+
+
+def _parquet_long_bytes(meta) -> int:
+    """Unpacked bytes of the text columns whose values average LONG_CELL bytes or more (reviews)."""
+    long = 0
+    for g in range(meta.num_row_groups):
+        rg = meta.row_group(g)
+        for j in range(meta.num_columns):
+            c = rg.column(j)
+            if c.physical_type == "BYTE_ARRAY" and c.total_uncompressed_size >= LONG_CELL * max(c.num_values, 1):
+                long += c.total_uncompressed_size
+    return long
 
 
 def _check_parquet_size(filename, data) -> None:
     """Rows, columns and unpacked bytes from the row-group metadata, before any column is read."""
     need = parquet_memory(filename, data)
     if need is not None:
-        limits.check_memory(filename, need, "Parquet file", _INSTEAD.format(name=_basename(filename)))
+        _check_memory(filename, need, "Parquet file", _ALONE.format(what="Parquet file"))
 
 
 def parquet_frame(table) -> pd.DataFrame:

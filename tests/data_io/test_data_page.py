@@ -176,6 +176,41 @@ def test_several_files_one_dataset_with_join_report(app, tmp_path):
     assert sorted(ds.interactions["item_id"]) == ["10", "10", "99"]
 
 
+def test_several_files_with_a_dense_one_name_the_real_reason(app, tmp_path, monkeypatch):
+    """A dense CSV under CINELENS_STREAM_BYTES beside other files: the message names the memory it would take read
+    whole and the limit (not the size threshold), the file to upload alone, and the others."""
+    from recsys_core.data.limits import human_bytes
+    from recsys_core.data.readers import text_memory
+
+    ratings = "用户ID,电影ID,评分\n".encode() + b"".join(
+        b"%d,%d,%d\n" % (k % 50, k % 70, k % 5 + 1) for k in range(400)
+    )
+    films = "电影ID,片名\n10,甲\n".encode()
+    monkeypatch.setenv("CINELENS_MAX_UPLOAD_MEMORY", str(100 * 1024**2))  # under the fixed part of the estimate
+    at = app
+    seek(at, K.DATA_TABS, lambda: at.file_uploader(key="data_upload"), 4).set_value(
+        [("films.csv", films, "text/csv"), ("ratings.csv", ratings, "text/csv")]
+    ).run()
+    assert not at.exception, [e.value for e in at.exception]
+    errors = [e.value.replace("\\", "") for e in at.error]  # names are markdown-escaped
+    need = human_bytes(text_memory(ratings, len(ratings)))
+    assert len(errors) == 1 and f"ratings.csv（{human_bytes(len(ratings))}）整体读入约需 {need} 内存" in errors[0]
+    assert (
+        "上限 100 MB，CINELENS_MAX_UPLOAD_MEMORY" in errors[0]
+        and "请只上传 ratings.csv，不要同时上传 films.csv" in errors[0]
+    )
+    assert "64 MB" not in errors[0]
+    # past the size threshold instead: that is the reason given
+    monkeypatch.delenv("CINELENS_MAX_UPLOAD_MEMORY")
+    monkeypatch.setenv("CINELENS_STREAM_BYTES", "2048")
+    at.file_uploader(key="data_upload").set_value(
+        [("films.csv", films, "text/csv"), ("ratings.csv", ratings, "text/csv")]
+    ).run()
+    errors = [e.value.replace("\\", "") for e in at.error]  # names are markdown-escaped
+    assert len(errors) == 1 and f"ratings.csv（{human_bytes(len(ratings))}）不小于 2 KB" in errors[0]
+    assert open_workspace(tmp_path / "ws").list_versions()["kind"].tolist() == ["demo"]  # nothing added
+
+
 def test_english_labels(app):
     at = app
     at.session_state["lang"] = "en"

@@ -54,6 +54,33 @@ def test_text_estimate_by_hand():
     assert memory_cost("parquet", 1000, 500) == MEM_FIXED + 80 * 1000 + 500
 
 
+def test_long_text_estimate_by_hand():
+    """Reviews cost several times their bytes in memory: bytes in cells of 64 bytes or more count 8 more (text)."""
+    review = "好" * 100  # 300 bytes of UTF-8
+    data = ("u,f,r,review\n" + "".join(f"1,2,3,{review}\n" for _ in range(200))).encode()
+    assert len(data) == 13 + 200 * 307 and readers.LONG_CELL == 64
+    assert readers.long_text_bytes(data, ",", len(data)) == 200 * 300
+    # read whole: 201 lines x 4 columns, 61,413 bytes, 60,000 of them in long cells
+    assert text_memory(data, len(data)) == MEM_FIXED + 80 * 804 + 3 * 61_413 + 8 * 60_000
+    # the first bytes of a file 10 times as long: lines and long bytes scaled from them
+    assert text_memory(data, 10 * len(data)) == MEM_FIXED + 80 * 2011 * 4 + 3 * 614_130 + 8 * 600_000
+    # a ratings file has no long cells: the estimate is as before
+    short = b"u,f,r\n" + b"1,2,3\n" * 100
+    assert readers.long_text_bytes(short, ",", len(short)) == 0
+    # JSON Lines: one cell per key, the review's 300 bytes as long text (5 more a byte)
+    lines = "".join(json.dumps({"u": k, "review": review}, ensure_ascii=False) + "\n" for k in range(100)).encode()
+    assert readers.json_memory(lines) == MEM_FIXED + 100 * 200 + 6 * len(lines) + 5 * 100 * 300
+    # Parquet: the unpacked bytes of a text column whose values average 64 bytes or more
+    buf = io.BytesIO()
+    pq.write_table(pa.table({"u": list(range(100)), "review": [review + str(k) for k in range(100)]}), buf)
+    meta = pq.ParquetFile(io.BytesIO(buf.getvalue())).metadata
+    text_col = meta.row_group(0).column(1).total_uncompressed_size
+    assert text_col > 100 * 300
+    encoded = meta.row_group(0).total_byte_size
+    assert readers.parquet_memory("r.parquet", buf.getvalue()) == memory_cost("parquet", 200, encoded, text_col)
+    assert memory_cost("parquet", 200, encoded, text_col) == MEM_FIXED + 80 * 200 + encoded + 10 * text_col
+
+
 def test_parquet_refused_from_its_metadata_inside_the_server_bound():
     data = _parquet(30_000)
     need = memory_cost("parquet", 90_000, pq.ParquetFile(io.BytesIO(data)).metadata.row_group(0).total_byte_size)
@@ -62,7 +89,9 @@ def test_parquet_refused_from_its_metadata_inside_the_server_bound():
     msg = _one_line(e)
     assert msg.startswith(f"many.parquet: reading this Parquet file whole would take about {limits.human_bytes(need)}")
     assert f"(limit {limits.human_bytes(need - 1)})" in msg
-    assert "python -m recsys_core clean many.parquet --out cleaned.csv" in msg and "CINELENS_MAX_UPLOAD_MEMORY" in msg
+    # read whole only beside other files or off the Data page: the Data page reads it alone in parts
+    assert "upload it alone on the Data page, where a Parquet file too big to read whole is read in parts" in msg
+    assert "CINELENS_MAX_UPLOAD_MEMORY" in msg
     with limits.use(max_memory=need), limits.bounded_memory():
         assert read_upload("many.parquet", data).tables[0].n_rows == 30_000
     # the command line and the library are not bounded: the caller's own memory
@@ -102,17 +131,32 @@ def test_json_refused_from_its_keys(lines):
 
 def test_several_files_count_together():
     a = b"user,film,rating\n" + b"".join(b"u%d,f%d,%d\n" % (k % 30, k % 50, k % 5 + 1) for k in range(3000))
-    one = text_memory(a, len(a))
-    with limits.use(max_memory=one * 2 - 1), limits.bounded_memory():
-        read_upload("a.csv", a)
+    films = b"film,title\nf1,A\nf2,B\n"
+    one, small = text_memory(a, len(a)), text_memory(films, len(films))
+    # the fixed part of the estimate counts once per upload: the second file adds only its cells and bytes
+    both = one + small - MEM_FIXED
+    assert small - MEM_FIXED == 80 * 3 * 2 + 3 * len(films)
+    with limits.use(max_memory=both - 1), limits.bounded_memory():
+        read_upload("ratings.csv", a)
         with pytest.raises(UserError) as e:
-            read_upload("b.csv", a)
+            read_upload("films.csv", films)
     msg = _one_line(e)
-    assert msg.startswith(f"b.csv: reading this text table whole would take about {limits.human_bytes(one)} of memory")
-    assert f"(with the files before it, {limits.human_bytes(2 * one)})" in msg
-    with limits.use(max_memory=one * 2), limits.bounded_memory():  # each upload starts from nothing
-        read_upload("a.csv", a)
-        read_upload("b.csv", a)
+    # the message names the upload's total and its biggest file, not the small file's own cost
+    assert msg.startswith(
+        f"films.csv: the 2 files of this upload read together would take about {limits.human_bytes(both)} of memory "
+        f"(limit {limits.human_bytes(both - 1)}; ratings.csv alone about {limits.human_bytes(one)}) - upload "
+        "ratings.csv on its own"
+    )
+    assert msg.endswith("raise the limit with the environment variable CINELENS_MAX_UPLOAD_MEMORY")
+    with limits.use(max_memory=both), limits.bounded_memory():  # each upload starts from nothing
+        read_upload("ratings.csv", a)
+        read_upload("films.csv", films)
+    # a CSV read whole (a zip member, another page's upload) is told where it would be read in parts
+    with limits.use(max_memory=one - 1), limits.bounded_memory(), pytest.raises(UserError) as e:
+        read_upload("ratings.csv", a)
+    assert "upload it alone on the Data page, where a CSV / TSV file too big to read whole is read in parts" in str(
+        e.value
+    )
     # the members of one zip count together too
     buf = io.BytesIO()
     import zipfile
@@ -120,9 +164,9 @@ def test_several_files_count_together():
     with zipfile.ZipFile(buf, "w") as z:
         z.writestr("a.csv", a)
         z.writestr("b.csv", a)
-    with limits.use(max_memory=one * 2 - 1), limits.bounded_memory(), pytest.raises(UserError) as e:
+    with limits.use(max_memory=2 * one - MEM_FIXED - 1), limits.bounded_memory(), pytest.raises(UserError) as e:
         read_upload("two.zip", buf.getvalue())
-    assert "with the files before it" in _one_line(e)
+    assert "the 2 files of this upload read together" in _one_line(e)
 
 
 def _parts(name: str, data: bytes) -> bool:
