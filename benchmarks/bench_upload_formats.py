@@ -317,20 +317,21 @@ def run(path: Path, route: str, cap: int) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in OLD_ENV}
     if route == "old":
         env.update(OLD_ENV)
-    proc = subprocess.Popen(
-        [sys.executable, "-c", _CHILD, str(path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        cwd=ROOT, env=env,
-    )  # fmt: skip
-    t0, top = time.perf_counter(), 0
-    while proc.poll() is None:
-        top = max(top, _rss(proc.pid))
-        if top > cap:
-            proc.kill()
-            proc.wait()
-            return {"route": "stopped", "peak": top, "over": True, "wall": time.perf_counter() - t0}
-        time.sleep(0.1)
-    out, err = proc.communicate()
-    wall = time.perf_counter() - t0
+    # the child's output goes to files, not pipes: a pipe nobody reads while the child runs fills up and blocks it
+    with tempfile.TemporaryFile("w+") as fout, tempfile.TemporaryFile("w+") as ferr:
+        proc = subprocess.Popen([sys.executable, "-c", _CHILD, str(path)], stdout=fout, stderr=ferr, cwd=ROOT, env=env)
+        t0, top = time.perf_counter(), 0
+        while proc.poll() is None:
+            top = max(top, _rss(proc.pid))
+            if top > cap:
+                proc.kill()
+                proc.wait()
+                return {"route": "stopped", "peak": top, "over": True, "wall": time.perf_counter() - t0}
+            time.sleep(0.1)
+        wall = time.perf_counter() - t0
+        fout.seek(0)
+        ferr.seek(0)
+        out, err = fout.read(), ferr.read()
     try:
         res = json.loads(out.strip().splitlines()[-1])
     except (ValueError, IndexError):

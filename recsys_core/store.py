@@ -202,6 +202,7 @@ class Workspace:
         spill = str(self.path / "cache" / "duckdb").replace("'", "''")
         self._con.execute(f"SET memory_limit = '{limit}'")
         self._con.execute(f"SET temp_directory = '{spill}'")
+        self._con.execute("SET enable_progress_bar = false")  # no bar on the server's or the CLI's stdout
         self._lock = threading.RLock()
         self._tx = threading.local()  # the cursor of this thread's open transaction, if any
         self._closed = False

@@ -759,6 +759,8 @@ def _connect(path: Path, read_only: bool = False):
     con.execute("SET threads = 2")
     con.execute("SET preserve_insertion_order = false")
     con.execute(f"SET temp_directory = '{path.parent / 'spill'}'")
+    # a long query would otherwise draw DuckDB's progress bar on stdout: the server's log, the CLI's report
+    con.execute("SET enable_progress_bar = false")
     return con
 
 

@@ -267,11 +267,13 @@ def test_every_scratch_connection_has_the_memory_limit_and_spills_beside_the_scr
     I._connect(db).close()  # creates the file
     for read_only in (False, True):  # the ingest and the save write, the export reads
         con = I._connect(db, read_only=read_only)
-        limit, spill = con.execute(
-            "SELECT current_setting('memory_limit'), current_setting('temp_directory')"
+        limit, spill, bar = con.execute(
+            "SELECT current_setting('memory_limit'), current_setting('temp_directory'), "
+            "current_setting('enable_progress_bar')"
         ).fetchone()
         con.close()
         assert limit == "488.2 MiB" and spill == str(tmp_path / "run" / "spill")  # 512MB, not 80% of the machine
+        assert bar is False  # a long COPY drew a progress bar on stdout (and filled a benchmark's pipe)
 
 
 def test_a_tight_scratch_memory_limit_gives_the_same_report_and_versions(tmp_path, monkeypatch):
