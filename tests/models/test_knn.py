@@ -142,3 +142,65 @@ def test_neighbours_and_reasons():
 def test_beats_global_mean_on_planted(model, margin):
     res = planted_scores(model)
     assert res["model"]["rmse"] < res["baseline"]["rmse"] - margin
+
+
+def test_cap_raters_keeps_the_same_sample_in_every_matrix():
+    from recsys_core.models.knn import cap_raters
+
+    rng = np.random.default_rng(3)
+    A = sp.random(6, 40, density=0.5, format="csr", random_state=1)
+    A.data[:] = rng.integers(1, 6, A.nnz)
+    R = A.copy()
+    R.data = A.data - 3.0
+    counts = np.diff(A.indptr)
+    capA, capR = cap_raters([A, R], cap=5, seed=0)
+    assert np.diff(capA.indptr).tolist() == np.minimum(counts, 5).tolist()
+    # the same entries are kept in both, and every kept entry is one of the row's own
+    np.testing.assert_array_equal(capA.indices, capR.indices)
+    np.testing.assert_allclose(capR.data, capA.data - 3.0)
+    for r in range(A.shape[0]):
+        kept = capA.indices[capA.indptr[r] : capA.indptr[r + 1]]
+        own = dict(zip(A.indices[A.indptr[r] : A.indptr[r + 1]], A.data[A.indptr[r] : A.indptr[r + 1]]))
+        assert set(kept) <= set(own)
+        np.testing.assert_allclose(capA.data[capA.indptr[r] : capA.indptr[r + 1]], [own[j] for j in kept])
+    # the same seed gives the same sample; nothing changes when no row is over the cap
+    again = cap_raters([A], cap=5, seed=0)[0]
+    np.testing.assert_array_equal(again.indices, capA.indices)
+    assert cap_raters([A, R], cap=int(counts.max()))[0] is A
+
+
+def test_threaded_blocks_give_the_same_neighbours():
+    from recsys_core.models.knn import similarity_topk
+
+    A = sp.random(300, 90, density=0.2, format="csr", random_state=4)
+    A.data = np.round(A.data * 4) + 1
+    one = similarity_topk(A, "pearson", max_neighbours=7)
+    import recsys_core.models.knn as knn
+
+    small = knn.BLOCK_ELEMENTS
+    try:
+        knn.BLOCK_ELEMENTS = 900  # ten rows a block, so the threads get nine blocks
+        two = similarity_topk(A, "pearson", max_neighbours=7, threads=2)
+    finally:
+        knn.BLOCK_ELEMENTS = small
+    assert (one != two).nnz == 0 and one.nnz == 90 * 7
+
+
+def test_a_heavy_rater_over_the_cap_counts_only_its_sample():
+    # u0 rated all 30 items; every other user rated 3. With rater_cap=4, u0 adds 4 of its items to the
+    # similarities, so at most 4 * 3 = 12 ordered pairs of items share u0 (before: 30 * 29).
+    rows = [("u0", f"i{j}", 1 + j % 5) for j in range(30)]
+    rows += [(f"u{k}", f"i{(k * 7 + d) % 30}", 1 + (k + d) % 5) for k in range(1, 40) for d in range(3)]
+    import pandas as pd
+
+    frame = pd.DataFrame(rows, columns=["user_id", "item_id", "rating"])
+    ts = Trainset.from_frame(frame, (1, 5))
+    full = ItemCF(sim="cosine", shrinkage=0, rater_cap=None).fit(ts)
+    capped = ItemCF(sim="cosine", shrinkage=0, rater_cap=4).fit(ts)
+    wide = ItemCF(sim="cosine", shrinkage=0, rater_cap=30).fit(ts)
+    assert (full.sim_ != wide.sim_).nnz == 0  # a cap no rater is over changes nothing
+    assert capped.sim_.nnz < full.sim_.nnz
+    # baselines still use every rating
+    np.testing.assert_allclose(capped.bi_, full.bi_)
+    with pytest.raises(ValueError, match="rater_cap"):
+        ItemCF(rater_cap=1).fit(ts)
