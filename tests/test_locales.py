@@ -59,3 +59,17 @@ def test_templates_format_with_their_own_fields(language):
     for text in catalogue(language).values():
         values = {f.split(".")[0].split("[")[0]: 1 for f in _fields(text) if f}
         text.format(**values)
+
+
+def test_durations_use_the_units_of_format_seconds_in_chinese():
+    from recsys_core.models.cost import format_seconds
+    from ui.budget import duration  # no language chosen: Chinese
+
+    assert [duration(s) for s in (50.2, 60, 700, 3600, 5274.4)] == [
+        "50 秒",
+        "1 分钟",
+        "11 分 40 秒",
+        "1 小时",
+        "1 小时 28 分",
+    ]
+    assert format_seconds(700) == "11 min 40 s"

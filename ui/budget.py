@@ -20,6 +20,7 @@ from recsys_core.models.cost import (
     budget_scope,
     check_model,
     dataset_shape,
+    duration_parts,
     format_bytes,
     memory_budget,
     physical_memory,
@@ -72,16 +73,9 @@ def scope():
 
 
 def duration(seconds: float) -> str:
-    """Seconds in the UI language: 50 s, 11 min 40 s, 1 h 28 min (as ``format_seconds`` in English)."""
-    s = max(float(seconds), 0.0)
-    if s < 60:
-        return t("budget.dur_s", s=f"{s:.0f}" if s >= 1 else f"{s:.2g}")
-    total = int(round(s))
-    if total < 3600:
-        m, sec = divmod(total, 60)
-        return t("budget.dur_min_s", m=m, s=sec) if sec else t("budget.dur_min", m=m)
-    h, m = divmod(int(round(s / 60)), 60)
-    return t("budget.dur_h_min", h=h, m=m) if m else t("budget.dur_h", h=h)
+    """Seconds in the UI language: 50 s, 11 min 40 s, 1 h 28 min (the units of ``format_seconds``)."""
+    unit, fields = duration_parts(seconds)
+    return t(f"budget.dur_{unit}", **fields)
 
 
 def refusal_text(e: ModelTooLarge) -> str:

@@ -57,6 +57,7 @@ DYNAMIC_PREFIXES = (
     "model.",
     "models.by_",
     "models.diversity_basis_",
+    "budget.dur_",
     "models.search.",
     "models.split_",
     "opt.missing.",

@@ -69,17 +69,27 @@ def format_bytes(n: float) -> str:
     return f"{n:.1f} TB"  # pragma: no cover
 
 
-def format_seconds(s: float) -> str:
-    """50.2 -> '50 s', 700 -> '11 min 40 s', 5274 -> '1 h 28 min' (whole seconds / minutes)."""
+def duration_parts(s: float) -> tuple[str, dict]:
+    """A duration as (unit, fields) in whole seconds / minutes: 50.2 -> ('s', {'s': '50'}),
+    700 -> ('min_s', {'m': 11, 's': 40}), 5274 -> ('h_min', {'h': 1, 'm': 28}); also 'min' and 'h'."""
     s = max(float(s), 0.0)
     if s < 60:
-        return f"{s:.0f} s" if s >= 1 else f"{s:.2g} s"
+        return "s", {"s": f"{s:.0f}" if s >= 1 else f"{s:.2g}"}
     total = int(round(s))
     if total < 3600:
         m, sec = divmod(total, 60)
-        return f"{m} min {sec} s" if sec else f"{m} min"
+        return ("min_s", {"m": m, "s": sec}) if sec else ("min", {"m": m})
     h, m = divmod(int(round(s / 60)), 60)
-    return f"{h} h {m} min" if m else f"{h} h"
+    return ("h_min", {"h": h, "m": m}) if m else ("h", {"h": h})
+
+
+_DURATION = {"s": "{s} s", "min_s": "{m} min {s} s", "min": "{m} min", "h_min": "{h} h {m} min", "h": "{h} h"}
+
+
+def format_seconds(s: float) -> str:
+    """50.2 -> '50 s', 700 -> '11 min 40 s', 5274 -> '1 h 28 min' (whole seconds / minutes)."""
+    unit, fields = duration_parts(s)
+    return _DURATION[unit].format(**fields)
 
 
 class ModelTooLarge(ValueError):
