@@ -204,3 +204,23 @@ def test_a_heavy_rater_over_the_cap_counts_only_its_sample():
     np.testing.assert_allclose(capped.bi_, full.bi_)
     with pytest.raises(ValueError, match="rater_cap"):
         ItemCF(rater_cap=1).fit(ts)
+
+
+def test_big_data_keeps_only_the_k_nearest_neighbours(monkeypatch):
+    import recsys_core.models.knn as knn
+
+    assert knn.kept_neighbours(None, 40, 1_000_000) == 2000
+    assert knn.kept_neighbours(None, 40, 1_000_001) == 40
+    assert knn.kept_neighbours(300, 40, 25_000_000) == 300
+    # the declared cost follows the same rule
+    small = ItemCF.cost(1000, 40_000, 900_000).memory_bytes
+    big = ItemCF.cost(1000, 40_000, 1_100_000).memory_bytes
+    assert big < small  # 40 kept neighbours per film instead of 2,000
+    ts = Trainset.from_frame(planted_frame(), (1, 5))
+    many = ItemCF(k=5).fit(ts)
+    assert np.diff(many.sim_.indptr).max() > 5
+    monkeypatch.setattr(knn, "FEW_NEIGHBOURS_RATINGS", ts.n_ratings - 1)
+    few = ItemCF(k=5).fit(ts)
+    assert np.diff(few.sim_.indptr).max() == 5
+    same = ItemCF(k=5, max_neighbours=5).fit(ts)
+    np.testing.assert_allclose(few.score_users([0, 1, 2]), same.score_users([0, 1, 2]))
