@@ -243,7 +243,7 @@ def test_time_budget_from_env_default_and_scope(monkeypatch):
 def test_time_refusal_names_model_declared_time_budget_and_fits():
     memory = 12 * GB
     cost = model_cost("svdpp", *ML25M)
-    assert cost.memory_bytes <= memory < model_cost("usercf", *ML25M).memory_bytes
+    assert cost.memory_bytes <= memory < model_cost("slopeone", *ML25M).memory_bytes
     with pytest.raises(ModelTooSlow) as err:
         check_fits("svdpp", *ML25M, budget=memory, time_budget=1800)
     e = err.value
@@ -259,8 +259,9 @@ def test_time_refusal_names_model_declared_time_budget_and_fits():
     assert "models that fit this dataset: " + ", ".join(e.fits) in msg
     assert "CINELENS_TIME_BUDGET" in msg and "\n" not in msg
     # over both budgets: the memory refusal comes first (it is the one that would kill the process)
+    assert model_cost("slopeone", *ML25M).fit_seconds > 1800
     with pytest.raises(ModelTooLarge) as err:
-        check_fits("usercf", *ML25M, budget=memory, time_budget=1800)
+        check_fits("slopeone", *ML25M, budget=memory, time_budget=1800)
     assert not isinstance(err.value, ModelTooSlow) and err.value.resource == "memory"
     # a budget above the declared time admits it; an instance's own parameters count
     assert check_fits("svdpp", *ML25M, budget=memory, time_budget="3h").fit_seconds == pytest.approx(cost.fit_seconds)
@@ -275,7 +276,8 @@ def test_at_the_25m_shape_the_default_time_budget_admits_exactly_these(monkeypat
     memory = 12 * GB
     fits = models_that_fit(*ML25M, budget=memory)
     assert fits == [
-        "baseline", "bias", "popularity", "random", "svd", "itemcf", "nmf", "coclustering", "als", "bpr", "lmf",
+        "baseline", "bias", "popularity", "random", "svd", "usercf", "itemcf", "nmf", "coclustering", "als", "bpr",
+        "lmf",
     ]  # fmt: skip
     for name in ("svd", "als", "bpr", "itemcf", "popularity", "baseline"):  # the six
         assert check_fits(name, *ML25M, budget=memory).fit_seconds <= 1800
@@ -283,11 +285,11 @@ def test_at_the_25m_shape_the_default_time_budget_admits_exactly_these(monkeypat
         with pytest.raises(ModelTooSlow) as err:
             check_fits(name, *ML25M, budget=memory)
         assert err.value.need_seconds > 1800 and err.value.fits == fits
-    for name in ("usercf", "slopeone", "knnbaseline", "content", "ease", "hybrid"):  # over 12 GB
+    for name in ("slopeone", "knnbaseline", "content", "ease", "hybrid"):  # over 12 GB
         with pytest.raises(ModelTooLarge) as err:
             check_fits(name, *ML25M, budget=memory)
         assert err.value.resource == "memory" and err.value.fits == fits
-    assert set(fits) | {"svdpp", "autorec-i", "autorec-u", "usercf", "slopeone", "knnbaseline", "content", "ease",
+    assert set(fits) | {"svdpp", "autorec-i", "autorec-u", "slopeone", "knnbaseline", "content", "ease",
                         "hybrid"} == set(REGISTRY)  # fmt: skip
 
 
