@@ -27,13 +27,16 @@ from typing import Iterable
 import numpy as np
 
 from ..trainset import Prediction, Trainset
-from .cost import Cost, base_memory, check_trainset
+from .cost import Cost, base_memory, block_threads, check_trainset
+from .threads import ordered_map
 
 _BIAS_DAMPING = 10.0
 #: users scored at once by batch top-N (a block of a few thousand users, never all of them)
 TOP_N_BLOCK = 2048
 #: upper bound on one block's users x items score array (the block shrinks for large catalogues)
 TOP_N_BLOCK_BYTES = 64 * 1024 * 1024
+#: batch top-N over more users x items than this scores its blocks of users on every core
+PARALLEL_TOP_N_ELEMENTS = 20_000_000
 #: ``details['reason']`` of a ranking-only model's ``predict``
 RANKS_ONLY = "model ranks but does not predict ratings; estimate is the bias baseline"
 
@@ -271,13 +274,19 @@ class Recommender:
         scores = np.full((len(inner_uids), n), -np.inf) if return_scores else None
         csr = ts.csr
         rows = max(1, min(int(block), TOP_N_BLOCK_BYTES // max(8 * ts.n_items, 1)))
-        for start in range(0, len(inner_uids), rows):
+
+        def one_block(start: int):
             us = inner_uids[start : start + rows]
             S = self.score_users(us)
             if exclude_seen:
                 sub = csr[us]
                 S[np.repeat(np.arange(len(us)), np.diff(sub.indptr)), sub.indices] = -np.inf
-            idx, vals = top_n(S, n)
+            return start, us, top_n(S, n)
+
+        big = len(inner_uids) * ts.n_items > PARALLEL_TOP_N_ELEMENTS
+        for start, us, (idx, vals) in ordered_map(
+            one_block, range(0, len(inner_uids), rows), block_threads() if big else 1
+        ):
             out[start : start + len(us)] = idx
             if return_scores:
                 scores[start : start + len(us)] = vals

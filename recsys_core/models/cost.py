@@ -242,10 +242,31 @@ def time_budget() -> float:
     return float(_setting(_TIME_SCOPE, TIME_ENV_VAR, parse_time_budget, lambda: DEFAULT_TIME_BUDGET))
 
 
+#: cores the declared fit times assume (the envelopes are for a 2-core machine)
+DECLARED_CORES = 2
+
+
+#: threads that score (or compute similarity) blocks at once: each holds one block in memory
+MAX_BLOCK_THREADS = 4
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (its CPU affinity where the system reports one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+def block_threads() -> int:
+    """Blocks of top-N scores or similarities computed at once: a core each, at most
+    :data:`MAX_BLOCK_THREADS` (every envelope holds that many blocks)."""
+    return min(usable_cores(), MAX_BLOCK_THREADS)
+
+
 def base_memory(n_users: int, n_items: int, n_ratings: int) -> int:
-    """What every fit and top-N pass needs: the data structures plus one block of scores."""
+    """What every fit and top-N pass needs: the data structures plus a block of scores per thread."""
     block = min(int(n_items) * 1024, max(SCORE_BLOCK_ELEMENTS, int(n_items) * 64))
-    return int(BYTES_PER_RATING * n_ratings + BYTES_PER_ENTITY * (n_users + n_items) + 3 * 8 * block)
+    return int(BYTES_PER_RATING * n_ratings + BYTES_PER_ENTITY * (n_users + n_items) + block_threads() * 3 * 8 * block)
 
 
 def model_cost(name: str, n_users: int, n_items: int, n_ratings: int, **params) -> Cost:

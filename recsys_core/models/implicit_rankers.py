@@ -27,13 +27,11 @@ import scipy.linalg as sla
 import scipy.sparse as sp
 
 from .base import Recommender
-from .cost import Cost, base_memory
+from .cost import DECLARED_CORES, Cost, base_memory
 from .fast_top_n import FactorTopN
 
 #: ratings from which BPR and LMF run their SGD on every core when ``num_threads`` is left at None
 PARALLEL_SGD_RATINGS = 2_000_000
-#: cores the declared fit times assume (the envelopes are for a 2-core machine)
-_DECLARED_CORES = 2
 
 
 def sgd_threads(num_threads, n_ratings: int) -> int:
@@ -47,7 +45,7 @@ def sgd_threads(num_threads, n_ratings: int) -> int:
 def _sgd_seconds(one_thread: float, num_threads, n_ratings: int) -> float:
     """Declared fit time of an SGD ranker from its one-thread time, for the threads it will use."""
     threads = sgd_threads(num_threads, n_ratings)
-    return one_thread / (_DECLARED_CORES if threads == 0 else max(1, min(threads, _DECLARED_CORES)))
+    return one_thread / (DECLARED_CORES if threads == 0 else max(1, min(threads, DECLARED_CORES)))
 
 
 def interaction_matrix(ts, threshold: float | None = None) -> sp.csr_matrix:

@@ -48,15 +48,13 @@ instead of 2,000 moves RMSE 0.9148 -> 0.9162 and NDCG@10 0.1026 -> 0.1048.
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 import scipy.sparse as sp
 
 from .base import Recommender
 from .baselines import BiasBaseline
-from .cost import Cost, base_memory
+from .cost import DECLARED_CORES, Cost, base_memory, block_threads
+from .threads import ordered_map
 
 SIMILARITIES = ("pearson", "cosine", "adjusted_cosine", "pearson_baseline")
 
@@ -74,11 +72,6 @@ DENSE_SCORING_ELEMENTS = 16_000_000
 SPARSE_PATH_DENSITY = 0.2
 #: a rater contributes at most this many ratings (a seeded sample) to the similarities
 DEFAULT_RATER_CAP = 1000
-
-
-def similarity_threads() -> int:
-    """Similarity blocks computed at once: one per core this process may use."""
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
 def kept_neighbours(max_neighbours: int | None, k: int, n_ratings: int) -> int:
@@ -180,18 +173,7 @@ def _similarity_blocks(
             blk = _sparse_block(kind, sl, a, F, B, BT, left, right, min_support, shrinkage)
         return a, (then(a, blk) if then is not None else blk)
 
-    starts = range(0, n, rows)
-    if threads <= 1 or len(starts) <= 1:
-        yield from map(block, starts)
-        return
-    with ThreadPoolExecutor(max_workers=int(threads)) as pool:
-        pending = []
-        for a in starts:  # at most 2 x threads blocks in flight, so finished blocks never pile up
-            pending.append(pool.submit(block, a))
-            if len(pending) >= 2 * threads:
-                yield pending.pop(0).result()
-        for f in pending:
-            yield f.result()
+    yield from ordered_map(block, range(0, n, rows), threads)
 
 
 def _dense_block(kind, sl, a, b, F, B, BT, left, right, min_support, shrinkage) -> np.ndarray:
@@ -580,7 +562,7 @@ class _NeighbourCF(Recommender):
         max_neighbours = kept_neighbours(max_neighbours, k, n_ratings)
         n, raters = (n_users, n_items) if cls.user_based else (n_items, n_users)
         kept = int(n) * min(int(max_neighbours), max(int(n) - 1, 1))
-        threads = similarity_threads()
+        threads = block_threads()
         # one block of dense similarity work (about a dozen arrays) per thread, the kept neighbours
         # twice (S and its transpose, 12 B each), residual copies of the ratings (and capped ones)
         dense = 8 * n * n if n * n <= DENSE_SCORING_ELEMENTS else 0  # small catalogues also score densely
@@ -594,7 +576,7 @@ class _NeighbourCF(Recommender):
         pairs = 3.0 * n_ratings * n_ratings / max(int(raters), 1)  # co-rating pairs, heavy-tail allowance
         if rater_cap is not None:
             pairs = min(pairs, float(n_ratings) * int(rater_cap))  # sum of min(n, cap)^2 <= cap x ratings
-        secs = 1e-7 * pairs / threads + 5e-6 * n_ratings + 2e-9 * n * n
+        secs = 1e-7 * pairs / DECLARED_CORES + 5e-6 * n_ratings + 2e-9 * n * n
         return Cost(int(mem), secs, f"top-{int(max_neighbours)} neighbours kept sparse")
 
     # -------------------------------------------------------------- fitting
@@ -629,7 +611,7 @@ class _NeighbourCF(Recommender):
             self.shrinkage,
             residuals=Rs if self.sim == "pearson_baseline" else None,
             max_neighbours=kept_neighbours(self.max_neighbours, self.k, ts.n_ratings),
-            threads=similarity_threads(),
+            threads=block_threads(),
         )
         del Xs, Rs
         self.sim_ = S

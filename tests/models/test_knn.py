@@ -224,3 +224,18 @@ def test_big_data_keeps_only_the_k_nearest_neighbours(monkeypatch):
     assert np.diff(few.sim_.indptr).max() == 5
     same = ItemCF(k=5, max_neighbours=5).fit(ts)
     np.testing.assert_allclose(few.score_users([0, 1, 2]), same.score_users([0, 1, 2]))
+
+
+def test_batch_top_n_on_threads_gives_the_lists_of_one_thread(monkeypatch):
+    import recsys_core.models.base as base
+
+    ts = Trainset.from_frame(planted_frame(), (1, 5))
+    m = ItemCF(k=5).fit(ts)
+    users = np.arange(ts.n_users)
+    one, one_scores = m.top_n_inner(users, 7, block=3, return_scores=True)
+    monkeypatch.setattr(base, "PARALLEL_TOP_N_ELEMENTS", 0)
+    monkeypatch.setattr(base, "block_threads", lambda: 2)
+    two, two_scores = m.top_n_inner(users, 7, block=3, return_scores=True)
+    np.testing.assert_array_equal(one, two)
+    np.testing.assert_array_equal(one_scores, two_scores)
+    assert (one >= 0).all()
