@@ -32,6 +32,8 @@ from .fast_top_n import FactorTopN
 
 #: ratings from which BPR and LMF run their SGD on every core when ``num_threads`` is left at None
 PARALLEL_SGD_RATINGS = 2_000_000
+#: ratings up to which BPR runs its full 100 epochs by default
+FEWER_EPOCHS_RATINGS = 1_000_000
 
 
 def sgd_threads(num_threads, n_ratings: int) -> int:
@@ -134,7 +136,7 @@ def _factor_cost(n_users, n_items, n_ratings, factors, note=""):
 
 class _FactorRanker(FactorTopN, _Ranker):
     def _check_common(self):
-        if int(self.factors) < 1 or int(self.iterations) < 1:
+        if int(self.factors) < 1 or (self.iterations is not None and int(self.iterations) < 1):
             raise ValueError("factors and iterations must be >= 1")
         if self.num_threads is not None and int(self.num_threads) < 0:
             raise ValueError("num_threads must be >= 0 (0 = every core) or None (chosen by data size)")
@@ -273,6 +275,9 @@ class _ImplicitSGD(_FactorRanker):
     def _estimator(self, **common):
         raise NotImplementedError
 
+    def _epochs(self, n_ratings: int) -> int:
+        return int(self.iterations)
+
     def _fit(self, ts):
         self._check_common()
         self._validate()
@@ -282,16 +287,29 @@ class _ImplicitSGD(_FactorRanker):
             factors=int(self.factors),
             learning_rate=float(self.learning_rate),
             regularization=float(self.reg),
-            iterations=int(self.iterations),
+            iterations=self._epochs(ts.n_ratings),
             num_threads=sgd_threads(self.num_threads, ts.n_ratings),
             random_state=self.random_state,
         )
         self.user_factors_, self.item_factors_ = _implicit_fit(lambda: self._estimator(**common), X)
 
 
+def bpr_iterations(iterations: int | None, n_ratings: int) -> int:
+    """BPR's epochs: ``iterations``, or when None 100 up to :data:`FEWER_EPOCHS_RATINGS` ratings and
+    100 x that / ratings above, at least 30 (each epoch samples as many triples as there are
+    ratings, so a 25M-rating epoch makes 25 times the updates of a 1M-rating one)."""
+    if iterations is not None:
+        return int(iterations)
+    n = max(int(n_ratings), 1)
+    return 100 if n <= FEWER_EPOCHS_RATINGS else max(30, round(100 * FEWER_EPOCHS_RATINGS / n))
+
+
 class BPR(_ImplicitSGD):
     """Bayesian personalised ranking (``implicit``'s multi-threaded SGD): for sampled (user, seen
-    item, unseen item) triples, maximise log sigmoid(x_u . y_i - x_u . y_j) with L2 ``reg``."""
+    item, unseen item) triples, maximise log sigmoid(x_u . y_i - x_u . y_j) with L2 ``reg``.
+
+    ``iterations=None`` (the default) runs 100 epochs up to 1M ratings and fewer above, down to 30
+    from 3.3M (:func:`bpr_iterations`)."""
 
     name = "bpr"
 
@@ -300,7 +318,7 @@ class BPR(_ImplicitSGD):
         factors: int = 64,
         learning_rate: float = 0.05,
         reg: float = 0.01,
-        iterations: int = 100,
+        iterations: int | None = None,
         threshold: float | None = None,
         random_state: int | None = 0,
         num_threads: int | None = None,
@@ -314,13 +332,18 @@ class BPR(_ImplicitSGD):
         self.num_threads = num_threads
 
     @classmethod
-    def cost(cls, n_users, n_items, n_ratings, factors=64, iterations=100, **params):
+    def cost(cls, n_users, n_items, n_ratings, factors=64, iterations=None, **params):
         mem = _factor_cost(n_users, n_items, n_ratings, int(factors))
-        # one SGD thread (the default): 35.8 and 38.5 CPU s for 100 iterations x 64 factors on 1M
-        # synthetic ratings (6,502 x 2,362; benchmarks/bench_cost_envelopes.py), ~6e-9 s per rating,
-        # factor and iteration; rounded up
-        one = int(iterations) * 7e-9 * n_ratings * int(factors) + 1e-6 * n_ratings
+        # CPU seconds per rating, factor and iteration: ~6e-9 on 1M synthetic ratings (6,502 x 2,362;
+        # 35.8 and 38.5 CPU s for 100 x 64, benchmarks/bench_cost_envelopes.py) and 1.27e-8 on 25M
+        # (162,540 x 59,047: implicit's BPR, 30 x 64, 612 CPU s, benchmarks/bench_scale_sparse.py),
+        # where the factors no longer stay in cache; the larger figure is declared
+        it = bpr_iterations(iterations, n_ratings)
+        one = it * 1.3e-8 * n_ratings * int(factors) + 1e-6 * n_ratings
         return Cost(int(mem), _sgd_seconds(one, params.get("num_threads"), n_ratings))
+
+    def _epochs(self, n_ratings: int) -> int:
+        return bpr_iterations(self.iterations, n_ratings)
 
     def _estimator(self, **common):
         from implicit.cpu.bpr import BayesianPersonalizedRanking

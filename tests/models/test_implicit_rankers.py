@@ -157,3 +157,17 @@ def test_default_bpr_is_reproducible_on_small_data():
     a = BPR(factors=8, iterations=5).fit(tiny())
     b = BPR(factors=8, iterations=5).fit(tiny())
     np.testing.assert_array_equal(a.user_factors_, b.user_factors_)
+
+
+def test_bpr_runs_fewer_epochs_on_big_data(monkeypatch):
+    import recsys_core.models.implicit_rankers as ir
+
+    assert [ir.bpr_iterations(None, n) for n in (100_000, 1_000_000, 2_000_000, 25_000_000)] == [100, 100, 50, 30]
+    assert ir.bpr_iterations(7, 25_000_000) == 7
+    # 25M ratings at 30 epochs, declared on 2 cores: 30 x 1.3e-8 x 25M x 64 + 1e-6 x 25M, halved
+    assert BPR.cost(162_540, 59_047, 25_000_000).fit_seconds == pytest.approx((624.0 + 25.0) / 2)
+    ts = Trainset.from_frame(planted_frame(), (1, 5))
+    monkeypatch.setattr(ir, "FEWER_EPOCHS_RATINGS", ts.n_ratings // 4)  # this data now counts as big
+    auto, thirty = BPR().fit(ts), BPR(iterations=30).fit(ts)
+    np.testing.assert_array_equal(auto.user_factors_, thirty.user_factors_)
+    assert not np.array_equal(BPR(iterations=100).fit(ts).user_factors_, auto.user_factors_)
