@@ -454,19 +454,17 @@ class _Neighbourhood:
         return out
 
     def _ratio(self, num, den, cnt) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Dense deviations from sparse sums (only where ``cnt`` has entries) and the (row, col)
-        pairs whose neighbour count exceeds k (those need the exact top-k path)."""
-        cnt = sp.csr_matrix(cnt)
-        cnt.sort_indices()
-        n = cnt.shape[1]
-        r = np.repeat(np.arange(cnt.shape[0], dtype=np.int64), np.diff(cnt.indptr))
-        keys = r * n + cnt.indices
-        nv, dv, cv = _on_pattern(num, keys, n), _on_pattern(den, keys, n), cnt.data
+        """Dense deviations from the sums over each pair's neighbours (sparse products, densified:
+        the block of scores is dense anyway) and the (row, col) pairs whose neighbour count exceeds
+        k (those need the exact top-k path)."""
+        cv = _dense(cnt)
+        dv = _dense(den)
         ok = (cv >= max(self.min_k, 1)) & (dv > 0)
-        dev = np.zeros(cnt.shape)
-        dev[r[ok], cnt.indices[ok]] = nv[ok] / (dv[ok] + self.damping)
-        exact = cv > self.k
-        return dev, r[exact], cnt.indices[exact]
+        dev = _dense(num)
+        np.divide(dev, dv + self.damping, out=dev, where=ok)
+        dev[~ok] = 0.0
+        rr, cc = np.nonzero(cv > self.k)
+        return dev, rr, cc
 
     def deviation_all_targets(self, contexts: np.ndarray) -> np.ndarray:
         """(len(contexts), n_entities) deviations: every entity scored in each context

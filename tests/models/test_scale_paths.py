@@ -72,3 +72,19 @@ def test_listed_surprise_trainset_yields_what_surprise_yields():
     st = to_surprise_trainset(ts)
     assert list(st.all_ratings()) == list(STrainset.all_ratings(st))
     assert st.global_mean == pytest.approx(float(ts.r.mean()))
+
+
+@pytest.mark.parametrize("cls", [ItemCF, UserCF])
+def test_block_scoring_without_the_dense_copy_equals_the_dense_path(cls):
+    """Scoring a block of users (every target in each context) on a catalogue too large for a dense copy of
+    the neighbours: sums over each pair's neighbours, the exact top-k where more than k are present."""
+    ts = Trainset.from_frame(planted_frame(), (1, 5))
+    model = cls(k=8, min_k=1).fit(ts)
+    users = np.arange(0, ts.n_users, 3)
+    dense = model.score_users(users)
+    nb = model._nb
+    nb.Sd = nb.SdT = None
+    sparse = model.score_users(users)
+    np.testing.assert_allclose(sparse, dense, atol=1e-5)
+    baseline = model.mu_ + model.bu_[users][:, None] + model.bi_[None, :]
+    assert np.abs(dense - baseline).max() > 0.1  # the neighbours move the scores off the baseline
