@@ -335,11 +335,11 @@ class BPR(_ImplicitSGD):
     def cost(cls, n_users, n_items, n_ratings, factors=64, iterations=None, **params):
         mem = _factor_cost(n_users, n_items, n_ratings, int(factors))
         # CPU seconds per rating, factor and iteration: ~6e-9 on 1M synthetic ratings (6,502 x 2,362;
-        # 35.8 and 38.5 CPU s for 100 x 64, benchmarks/bench_cost_envelopes.py) and 1.27e-8 on 25M
-        # (162,540 x 59,047: implicit's BPR, 30 x 64, 612 CPU s, benchmarks/bench_scale_sparse.py),
-        # where the factors no longer stay in cache; the larger figure is declared
+        # 35.8 and 38.5 CPU s for 100 x 64, benchmarks/bench_cost_envelopes.py) and 1.46e-8 on 25M
+        # (162,540 x 59,047, 30 x 64: 699.6 CPU s, benchmarks/bench_scale_sparse.py), where the
+        # factors no longer stay in cache; the larger figure is declared, rounded up
         it = bpr_iterations(iterations, n_ratings)
-        one = it * 1.3e-8 * n_ratings * int(factors) + 1e-6 * n_ratings
+        one = it * 1.5e-8 * n_ratings * int(factors) + 1e-6 * n_ratings
         return Cost(int(mem), _sgd_seconds(one, params.get("num_threads"), n_ratings))
 
     def _epochs(self, n_ratings: int) -> int:

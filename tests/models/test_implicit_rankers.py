@@ -164,8 +164,8 @@ def test_bpr_runs_fewer_epochs_on_big_data(monkeypatch):
 
     assert [ir.bpr_iterations(None, n) for n in (100_000, 1_000_000, 2_000_000, 25_000_000)] == [100, 100, 50, 30]
     assert ir.bpr_iterations(7, 25_000_000) == 7
-    # 25M ratings at 30 epochs, declared on 2 cores: 30 x 1.3e-8 x 25M x 64 + 1e-6 x 25M, halved
-    assert BPR.cost(162_540, 59_047, 25_000_000).fit_seconds == pytest.approx((624.0 + 25.0) / 2)
+    # 25M ratings at 30 epochs, declared on 2 cores: 30 x 1.5e-8 x 25M x 64 + 1e-6 x 25M, halved
+    assert BPR.cost(162_540, 59_047, 25_000_000).fit_seconds == pytest.approx((720.0 + 25.0) / 2)
     ts = Trainset.from_frame(planted_frame(), (1, 5))
     monkeypatch.setattr(ir, "FEWER_EPOCHS_RATINGS", ts.n_ratings // 4)  # this data now counts as big
     auto, thirty = BPR().fit(ts), BPR(iterations=30).fit(ts)
