@@ -388,6 +388,9 @@ class _Neighbourhood:
         # Small catalogues (MovieLens-100K's shape): the kept neighbours fit in a dense array of at
         # most DENSE_SCORING_ELEMENTS, and gathering from it is far faster than the sparse path.
         n = self.S.shape[0]
+        # every target keeps at most k neighbours and one is enough: a pair's neighbour count can
+        # never exceed k, and "at least min_k" is "positive similarity mass", so it is not counted
+        self._counts_needed = self.min_k > 1 or int(np.diff(self.S.indptr).max(initial=0)) > self.k
         self.Sd = self.S.toarray() if n * n <= DENSE_SCORING_ELEMENTS else None
         self.SdT = np.ascontiguousarray(self.Sd.T) if self.Sd is not None else None
 
@@ -456,14 +459,18 @@ class _Neighbourhood:
     def _ratio(self, num, den, cnt) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Dense deviations from the sums over each pair's neighbours (sparse products, densified:
         the block of scores is dense anyway) and the (row, col) pairs whose neighbour count exceeds
-        k (those need the exact top-k path)."""
-        cv = _dense(cnt)
+        k (those need the exact top-k path). ``cnt`` None: counts not needed (see ``__init__``)."""
         dv = _dense(den)
-        ok = (cv >= max(self.min_k, 1)) & (dv > 0)
+        ok = dv > 0  # similarities are positive: some mass means at least one neighbour
+        if cnt is not None:
+            cv = _dense(cnt)
+            ok &= cv >= max(self.min_k, 1)
+            rr, cc = np.nonzero(cv > self.k)
+        else:
+            rr = cc = np.zeros(0, dtype=np.int64)
         dev = _dense(num)
         np.divide(dev, dv + self.damping, out=dev, where=ok)
         dev[~ok] = 0.0
-        rr, cc = np.nonzero(cv > self.k)
         return dev, rr, cc
 
     def deviation_all_targets(self, contexts: np.ndarray) -> np.ndarray:
@@ -473,7 +480,7 @@ class _Neighbourhood:
         if self.SdT is not None:
             return self._dense_all_targets(contexts)
         C, Cb = self.R[contexts], self.Rb[contexts]
-        dev, rr, tt = self._ratio(C @ self.ST, Cb @ self.ST, Cb @ self.SbT)
+        dev, rr, tt = self._ratio(C @ self.ST, Cb @ self.ST, Cb @ self.SbT if self._counts_needed else None)
         if len(rr):
             dev[rr, tt] = self._deviation_by_context(tt, contexts[rr])
         return dev
@@ -487,7 +494,7 @@ class _Neighbourhood:
         if getattr(self, "_RT", None) is None:
             self._RT, self._RbT = self.R.T.tocsr(), self.Rb.T.tocsr()
         RT, RbT = self._RT, self._RbT
-        dev, rr, cc = self._ratio(St @ RT, St @ RbT, _binary(St) @ RbT)
+        dev, rr, cc = self._ratio(St @ RT, St @ RbT, _binary(St) @ RbT if self._counts_needed else None)
         if len(rr):
             dev[rr, cc] = self._deviation_by_context(targets[rr], cc)
         return dev

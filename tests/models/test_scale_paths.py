@@ -75,11 +75,14 @@ def test_listed_surprise_trainset_yields_what_surprise_yields():
 
 
 @pytest.mark.parametrize("cls", [ItemCF, UserCF])
-def test_block_scoring_without_the_dense_copy_equals_the_dense_path(cls):
+@pytest.mark.parametrize("kept,min_k", [(None, 1), (8, 1), (8, 2)], ids=["many", "k-kept", "k-kept-min2"])
+def test_block_scoring_without_the_dense_copy_equals_the_dense_path(cls, kept, min_k):
     """Scoring a block of users (every target in each context) on a catalogue too large for a dense copy of
-    the neighbours: sums over each pair's neighbours, the exact top-k where more than k are present."""
+    the neighbours: sums over each pair's neighbours, the exact top-k where more than k are present (with only
+    k neighbours kept and min_k 1 the neighbour counts are not needed and not computed)."""
     ts = Trainset.from_frame(planted_frame(), (1, 5))
-    model = cls(k=8, min_k=1).fit(ts)
+    model = cls(k=8, min_k=min_k, max_neighbours=kept).fit(ts)
+    assert model._nb._counts_needed == (kept is None or min_k > 1)
     users = np.arange(0, ts.n_users, 3)
     dense = model.score_users(users)
     nb = model._nb
