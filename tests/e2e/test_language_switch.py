@@ -5,6 +5,8 @@ drops every choice whose label is translated (the Models page used to forget its
 
 from __future__ import annotations
 
+import time
+
 from .helpers import wait_for_app
 
 PANEL = "[data-testid='stTabPanel']:visible"
@@ -12,6 +14,17 @@ PANEL = "[data-testid='stTabPanel']:visible"
 
 def _tags(locator) -> list[str]:
     return [x.get_attribute("aria-label") for x in locator.locator("[data-tag]").all()]
+
+
+def _tags_once_redrawn(page, locator, want: list[str], timeout_s: float = 60.0) -> list[str]:
+    """The tags after the rerun a tab click starts has redrawn them: polled until they equal ``want`` or
+    the time is up (then the last tags seen, for the assertion to show)."""
+    deadline = time.monotonic() + timeout_s
+    tags = _tags(locator)
+    while tags != want and time.monotonic() < deadline:
+        page.wait_for_timeout(250)
+        tags = _tags(locator)
+    return tags
 
 
 def _sidebar_version(page) -> str:
@@ -57,7 +70,7 @@ def test_language_switch_keeps_choices(browser, streamlit_server, screenshot_dir
     wait_for_app(page)
     page.get_by_role("tab", name="目标受众").click()
     genres = page.locator(f"{PANEL} [data-testid='stMultiSelect']").first
-    assert _tags(genres) == ["喜剧"]
+    assert _tags_once_redrawn(page, genres, ["喜剧"]) == ["喜剧"]
     assert _sidebar_version(page) == "v1 · demo · 60,061 条记录"
     assert page.locator("[data-testid='stException']").count() == 0
     page.close()
