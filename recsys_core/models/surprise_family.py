@@ -247,8 +247,9 @@ class CoClustering(_ByUserBlocks, Recommender):
     @classmethod
     def cost(cls, n_users, n_items, n_ratings, n_epochs=20, **params):
         mem = base_memory(n_users, n_items, n_ratings) + SURPRISE_BYTES_PER_RATING * n_ratings
-        # 10.7 and 12.7 CPU s for 20 epochs on 1M synthetic ratings (benchmarks/bench_cost_envelopes.py)
-        return Cost(int(mem), 5e-7 * n_ratings * int(n_epochs) + 4e-6 * n_ratings)
+        # 10.7 and 12.7 CPU s for 20 epochs on 1M synthetic ratings (benchmarks/bench_cost_envelopes.py),
+        # 565.8 CPU s on 25M (162,540 x 59,047; benchmarks/bench_scale_sparse.py): rounded up from 25M
+        return Cost(int(mem), 1e-6 * n_ratings * int(n_epochs) + 4e-6 * n_ratings)
 
     def _fit(self, ts):
         from surprise import CoClustering as SCoClustering
