@@ -106,12 +106,21 @@ def parts_reason(filename: str, f) -> tuple[str, int] | None:
         f.seek(0)
 
 
+def _ext(filename: str) -> str:
+    """The lower-case extension of a file name ('' without one)."""
+    return filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+
+
+def _is_parquet(filename: str, head: bytes) -> bool:
+    """A Parquet upload: named .parquet / .pq and starting with Parquet's magic bytes."""
+    return _ext(filename) in _PARQUET_EXT and head[:4] == b"PAR1"
+
+
 def _parquet_need(filename: str, f) -> int | None:
     """Expected memory of a .parquet file read whole, from its metadata (its row, column and byte limits are checked
     when it is read, in parts or whole); None for other files."""
-    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     f.seek(0)
-    if ext not in _PARQUET_EXT or f.read(4) != b"PAR1":
+    if not _is_parquet(filename, f.read(4)):
         return None
     f.seek(0)
     return readers.parquet_memory(filename, f, check=False)
@@ -120,13 +129,13 @@ def _parquet_need(filename: str, f) -> int | None:
 def _text_head(filename: str, f, size: int) -> tuple[int, bytes] | None:
     """(unpacked bytes, first unpacked bytes) of a delimited text, plain, a .gz or a one-file .zip; else None."""
     head = f.read(_HEAD_BYTES)
-    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    ext = _ext(filename)
     fmt = detect.sniff_format(filename, head[:4096])
     if fmt in ("csv", "text", "tsv"):
         return (size, head) if ext in _STREAMABLE_EXT - {"gz", "zip"} else None
     if fmt == "gzip":
         inner = filename[:-3] if filename.lower().endswith(".gz") else filename + ".csv"
-        if (inner.rsplit(".", 1)[-1].lower() if "." in inner else "") not in _STREAMABLE_EXT - {"gz", "zip"}:
+        if _ext(inner) not in _STREAMABLE_EXT - {"gz", "zip"}:
             return None
         f.seek(-4, 2)  # the gzip trailer: the unpacked size (modulo 4 GB)
         unpacked = max(size, int.from_bytes(f.read(4), "little"))
@@ -218,17 +227,17 @@ def source_for(filename: str, path) -> Source | None:
     """The stream to read for an upload, or None when it is not one delimited table (then the in-memory
     reader decides: Excel, JSON, Parquet, several files in a zip, ...)."""
     path = Path(path)
-    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    ext = _ext(filename)
     if ext not in _STREAMABLE_EXT | _PARQUET_EXT:
         return None
     with open(path, "rb") as f:
         head = f.read(4096)
     if ext in _PARQUET_EXT:
-        return Source(filename, path, "parquet") if head[:4] == b"PAR1" else None
+        return Source(filename, path, "parquet") if _is_parquet(filename, head) else None
     fmt = detect.sniff_format(filename, head)
     if fmt == "gzip":
         inner = filename[:-3] if filename.lower().endswith(".gz") else filename + ".csv"
-        iext = inner.rsplit(".", 1)[-1].lower() if "." in inner else ""
+        iext = _ext(inner)
         return Source(filename, path, "gzip") if iext in _STREAMABLE_EXT - {"gz", "zip"} else None
     if fmt == "zip":
         try:

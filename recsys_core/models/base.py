@@ -281,15 +281,15 @@ class Recommender:
             if exclude_seen:
                 sub = csr[us]
                 S[np.repeat(np.arange(len(us)), np.diff(sub.indptr)), sub.indices] = -np.inf
-            return start, us, top_n(S, n)
+            return start, top_n(S, n)
 
         big = len(inner_uids) * ts.n_items > PARALLEL_TOP_N_ELEMENTS
-        for start, us, (idx, vals) in ordered_map(
+        for start, (idx, vals) in ordered_map(
             one_block, range(0, len(inner_uids), rows), block_threads() if big else 1
         ):
-            out[start : start + len(us)] = idx
+            out[start : start + len(idx)] = idx
             if return_scores:
-                scores[start : start + len(us)] = vals
+                scores[start : start + len(idx)] = vals
         return (out, scores) if return_scores else out
 
     def recommend_many(self, users, n: int = 10, exclude_seen: bool = True) -> dict:
