@@ -383,11 +383,39 @@ def top_n(scores: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     S = np.asarray(scores, dtype=float)
     one = S.ndim == 1
     S = np.atleast_2d(S)
-    if np.isnan(S).any():
-        S = np.where(np.isnan(S), -np.inf, S)
     n = max(int(n), 0)
     n_rows, n_items = S.shape
     k = min(n, n_items)
+    if k and n_items >= _BOUND_MIN_ITEMS and n_items // (_BOUND_STRIDE * _BOUND_RUN) * _BOUND_RUN >= 4 * k:
+        idx, vals = _top_k_bounded(S, k)
+    else:
+        idx, vals = _top_k_partition(S, k)
+    finite = np.isfinite(vals)
+    if one:
+        return idx[0][finite[0]].astype(np.int64), vals[0][finite[0]]
+    idx = np.where(finite, idx, -1).astype(np.int64)
+    vals = np.where(finite, vals, -np.inf)
+    if k < n:
+        idx = np.hstack([idx, np.full((n_rows, n - k), -1, dtype=np.int64)])
+        vals = np.hstack([vals, np.full((n_rows, n - k), -np.inf)])
+    return idx, vals
+
+
+#: wide blocks (at least this many items, and a sample of 4 k or more) take :func:`_top_k_bounded`
+_BOUND_MIN_ITEMS = 4096
+#: one run of _BOUND_RUN items in this many bounds a row's k-th best score
+_BOUND_STRIDE = 16
+_BOUND_RUN = 64
+#: a row with more candidates than this (per list entry) at or above its bound takes the partition path
+_BOUND_MAX_CANDIDATES = 64
+
+
+def _top_k_partition(S: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, k) indices and scores of each row's ``k`` best (NaN as -inf), best first, ties by lower
+    index; non-finite scores may fill the tail of a row with fewer than ``k`` finite ones."""
+    if np.isnan(S).any():
+        S = np.where(np.isnan(S), -np.inf, S)
+    n_rows, n_items = S.shape
     if k == 0:
         idx = np.zeros((n_rows, 0), dtype=np.int64)
     elif k < n_items:
@@ -401,14 +429,46 @@ def top_n(scores: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
         idx = np.tile(np.arange(n_items), (n_rows, 1))
     vals = np.take_along_axis(S, idx, axis=1)
     order = np.lexsort((idx, -vals), axis=1)
-    idx = np.take_along_axis(idx, order, axis=1)
-    vals = np.take_along_axis(vals, order, axis=1)
-    finite = np.isfinite(vals)
-    if one:
-        return idx[0][finite[0]].astype(np.int64), vals[0][finite[0]]
-    idx = np.where(finite, idx, -1).astype(np.int64)
-    vals = np.where(finite, vals, -np.inf)
-    if k < n:
-        idx = np.hstack([idx, np.full((n_rows, n - k), -1, dtype=np.int64)])
-        vals = np.hstack([vals, np.full((n_rows, n - k), -np.inf)])
-    return idx, vals
+    return np.take_along_axis(idx, order, axis=1), np.take_along_axis(vals, order, axis=1)
+
+
+def _top_k_bounded(S: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_top_k_partition` for a wide block, ranking only a few scores per row.
+
+    The ``k``-th best score among a sample of a row's items (one run of items in :data:`_BOUND_STRIDE`)
+    is a lower bound on the row's own ``k``-th best, so the row's list (ties at the cut included) lies
+    among its scores at or above it: about ``stride x k`` of them, found in one comparison over the block. Rows the bound
+    cannot serve (fewer than ``k`` finite sampled scores, an infinite candidate, or too many candidates
+    from ties) take the partition path; the lists are the same either way."""
+    n_rows, n_items = S.shape
+    # the sample: every stride-th run of _BOUND_RUN items (contiguous runs copy far faster than single items)
+    step = _BOUND_STRIDE * _BOUND_RUN
+    runs = n_items // step
+    sample = S[:, : runs * step].reshape(n_rows, runs, step)[:, :, :_BOUND_RUN].reshape(n_rows, -1)
+    if np.isnan(sample).any():
+        sample = np.where(np.isnan(sample), -np.inf, sample)  # NaN counts as -inf; NaN >= bound is False below
+    m = sample.shape[1]
+    bound = np.partition(sample, m - k, axis=1)[:, m - k]
+    usable = np.isfinite(bound)
+    flat = np.flatnonzero(S >= np.where(usable, bound, np.inf)[:, None])
+    rows, cols = np.divmod(flat, n_items)
+    counts = np.bincount(rows, minlength=n_rows)
+    crowded = counts > _BOUND_MAX_CANDIDATES * k
+    if crowded.any():
+        keep = ~crowded[rows]
+        rows, cols = rows[keep], cols[keep]
+    vals = S[rows, cols]
+    order = np.lexsort((cols, -vals, rows))  # by row, then best first, then lower index
+    rows, cols, vals = rows[order], cols[order], vals[order]
+    counts = np.bincount(rows, minlength=n_rows)
+    first = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    served = usable & ~crowded
+    take = first[served][:, None] + np.arange(k)
+    idx = np.zeros((n_rows, k), dtype=np.int64)
+    out = np.full((n_rows, k), -np.inf)
+    idx[served], out[served] = cols[take], vals[take]
+    served &= np.isfinite(out).all(axis=1)  # an infinite score among the best: the partition path decides
+    rest = ~served
+    if rest.any():
+        idx[rest], out[rest] = _top_k_partition(S[rest], k)
+    return idx, out

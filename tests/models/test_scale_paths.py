@@ -38,6 +38,53 @@ def test_top_n_matches_a_stable_sort_on_random_ties():
             assert idx[r][: len(want)].tolist() == want
 
 
+def test_wide_blocks_take_the_bounded_path_and_give_the_partition_paths_lists(monkeypatch):
+    from recsys_core.models import base
+
+    rng = np.random.default_rng(11)
+    n_items = base._BOUND_MIN_ITEMS + 517
+    rows = []
+    for kind in range(12):
+        row = rng.normal(size=n_items)
+        if kind == 1:  # coarse scores: ties straddle the cut
+            row = np.round(row, 1)
+        elif kind == 2:  # everything tied: too many candidates for the bound
+            row = np.full(n_items, 2.0)
+        elif kind == 3:  # NaN and -inf count as -inf
+            row[rng.random(n_items) < 0.5] = np.nan
+            row[rng.random(n_items) < 0.3] = -np.inf
+        elif kind == 4:  # fewer finite scores than the list: padded
+            row = np.full(n_items, -np.inf)
+            row[[5, 900, 4000]] = [1.0, 3.0, 2.0]
+        elif kind == 5:  # an infinite score among the best
+            row[77] = np.inf
+        elif kind == 6:  # every sampled item NaN
+            step = base._BOUND_STRIDE * base._BOUND_RUN
+            row[: n_items // step * step].reshape(-1, step)[:, : base._BOUND_RUN] = np.nan
+        rows.append(row)
+    S = np.array(rows)
+    for k in (1, 10, 50):
+        got_i, got_v = top_n(S, k)
+        want_i, want_v = base._top_k_partition(S, k)
+        finite = np.isfinite(want_v)
+        assert np.array_equal(got_i, np.where(finite, want_i, -1))
+        assert np.array_equal(got_v, np.where(finite, want_v, -np.inf))
+    idx, vals = top_n(S, 10)
+    assert idx[2].tolist() == list(range(10)) and idx[4].tolist() == [900, 4000, 5] + [-1] * 7
+    assert vals[0].tolist() == sorted(S[0], reverse=True)[:10]
+
+    # the bound served the other eight rows: only the tied, padded, infinite and unsampled ones fell back
+    seen = []
+    partition = base._top_k_partition
+
+    def spy(block, k):
+        seen.append(len(block))
+        return partition(block, k)
+
+    monkeypatch.setattr(base, "_top_k_partition", spy)
+    assert np.array_equal(top_n(S, 10)[0], idx) and seen == [4]
+
+
 def test_topk_rows_keeps_each_rows_largest_positives():
     block = np.array([[0.5, 0.0, 0.9, 0.1, -0.3], [0.2, 0.3, 0.0, 0.0, 0.0], [0.4, 0.8, 0.6, 0.7, 0.1]])
     r, c, v = topk_rows(block, 10, 5, 2)
