@@ -48,6 +48,8 @@ instead of 2,000 moves RMSE 0.9148 -> 0.9162 and NDCG@10 0.1026 -> 0.1048.
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -364,8 +366,17 @@ def _knn_deviation(M: np.ndarray, rv: np.ndarray, k: int, min_k: int, damping: f
     return np.where(ok, num / np.where(den > 0, den + damping, 1.0), 0.0)
 
 
+#: guards the scoring operands a neighbourhood makes on first use (its blocks may run on threads)
+_OPERANDS_LOCK = threading.Lock()
+
+
 def _binary(M: sp.csr_matrix) -> sp.csr_matrix:
     return sp.csr_matrix((np.ones(len(M.data), dtype=np.float32), M.indices, M.indptr), shape=M.shape)
+
+
+def _with_ones(M: sp.csr_matrix) -> sp.csr_matrix:
+    """``M`` + 1j at every stored entry (explicit zeros included): values and rated marks in one matrix."""
+    return sp.csr_matrix((M.data + 1j, M.indices, M.indptr), shape=M.shape)
 
 
 class _Neighbourhood:
@@ -393,6 +404,7 @@ class _Neighbourhood:
         self._counts_needed = self.min_k > 1 or int(np.diff(self.S.indptr).max(initial=0)) > self.k
         self.Sd = self.S.toarray() if n * n <= DENSE_SCORING_ELEMENTS else None
         self.SdT = np.ascontiguousarray(self.Sd.T) if self.Sd is not None else None
+        self._STz = self._RTz = self._RT = self._RbT = None  # complex / transposed operands, made on first use
 
     def neighbours_in(self, c: int):
         R = self.R
@@ -456,6 +468,20 @@ class _Neighbourhood:
                 out[p] = _knn_deviation(M, rv, self.k, self.min_k, self.damping)
         return out
 
+    def _one_product_ratio(self, A, B) -> np.ndarray:
+        """Dense deviations when no pair needs its neighbours counted (see ``__init__``).
+
+        One of ``A``, ``B`` carries the residuals as real parts and a 1 for every rated entry as
+        imaginary parts, the other is real, so the product's real parts are the sums over each pair's
+        neighbours of similarity x residual, its imaginary parts the similarity mass, both exactly
+        as two real products would give them. One product works out the sparse structure once, and
+        the ratio is taken on its stored entries only."""
+        Z = sp.csr_matrix(A @ B)
+        num, den = Z.data.real, Z.data.imag
+        ok = den > 0  # similarities are positive: some mass means at least one neighbour
+        vals = np.divide(num, den + self.damping, out=np.zeros(len(num)), where=ok)
+        return sp.csr_matrix((vals, Z.indices, Z.indptr), shape=Z.shape).toarray()
+
     def _ratio(self, num, den, cnt) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Dense deviations from the sums over each pair's neighbours (sparse products, densified:
         the block of scores is dense anyway) and the (row, col) pairs whose neighbour count exceeds
@@ -479,8 +505,14 @@ class _Neighbourhood:
         contexts = np.asarray(contexts, dtype=np.int64)
         if self.SdT is not None:
             return self._dense_all_targets(contexts)
-        C, Cb = self.R[contexts], self.Rb[contexts]
-        dev, rr, tt = self._ratio(C @ self.ST, Cb @ self.ST, Cb @ self.SbT if self._counts_needed else None)
+        C = self.R[contexts]
+        if not self._counts_needed:
+            with _OPERANDS_LOCK:  # blocks of users are scored on threads: make it once
+                if self._STz is None:
+                    self._STz = self.ST.astype(np.complex128)
+            return self._one_product_ratio(_with_ones(C), self._STz)
+        Cb = self.Rb[contexts]
+        dev, rr, tt = self._ratio(C @ self.ST, Cb @ self.ST, Cb @ self.SbT)
         if len(rr):
             dev[rr, tt] = self._deviation_by_context(tt, contexts[rr])
         return dev
@@ -491,10 +523,15 @@ class _Neighbourhood:
         if self.Sd is not None:
             return self._dense_all_contexts(targets)
         St = self.S[targets]
-        if getattr(self, "_RT", None) is None:
+        if not self._counts_needed:
+            with _OPERANDS_LOCK:
+                if self._RTz is None:  # residuals + 1j (the rated mark) in one matrix, no separate binary copy
+                    self._RTz = _with_ones(self.R.T.tocsr())
+            return self._one_product_ratio(St, self._RTz)
+        if self._RT is None:
             self._RT, self._RbT = self.R.T.tocsr(), self.Rb.T.tocsr()
         RT, RbT = self._RT, self._RbT
-        dev, rr, cc = self._ratio(St @ RT, St @ RbT, _binary(St) @ RbT if self._counts_needed else None)
+        dev, rr, cc = self._ratio(St @ RT, St @ RbT, _binary(St) @ RbT)
         if len(rr):
             dev[rr, cc] = self._deviation_by_context(targets[rr], cc)
         return dev
