@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -125,6 +126,7 @@ def run_spark(path: str, master: str) -> dict:
     out["users"] = int(r.select("uid").distinct().count())
     out["peak_mb"] = _jvm_peak_mb(jvm) + _peak_rss_mb()
     spark.stop()
+    shutil.rmtree(tmp, ignore_errors=True)  # the cleaned copy and the lists: hundreds of MB at 25M
     return out
 
 
