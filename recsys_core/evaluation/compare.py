@@ -24,7 +24,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ..data.dataset import relevance_threshold
-from ..models.shared_fits import FitHook, SharedFits
+from ..models.shared_fits import FitHook, SharedFits, fit_requests
 from ..trainset import Trainset
 from . import metrics as M
 
@@ -508,29 +508,36 @@ def evaluate(
     for model in models.values():
         for f in range(len(folds)):
             fits.plan(model, ("fold", f))
-    parts: list[Evaluation] = []
+    # A model that asks for other fits (a hybrid's members) runs fold by fold beside the others, so the
+    # fits it shares are kept for one fold at a time, not for every fold until its own cells come.
+    if any(len(fit_requests(m)) > 1 for m in models.values()):
+        order = [(label, f) for f in range(len(folds)) for label in models]
+    else:
+        order = [(label, f) for label in models for f in range(len(folds))]
+    done: dict[str, list[Evaluation]] = {label: [] for label in models}
     step = 0
-    for label, model in models.items():
-        done = []
-        for f, (train, test) in enumerate(folds):
-            cell = Cell(label, model.name, tuple(model.get_params().items()), f, len(folds), step, total)
-            step += 1
+    for label, f in order:
+        if label not in done:  # failed in an earlier fold
+            continue
+        model = models[label]
+        train, test = folds[f]
+        cell = Cell(label, model.name, tuple(model.get_params().items()), f, len(folds), step, total)
+        step += 1
 
-            def compute(model=model, label=label, f=f, train=train, test=test):
-                return _one_cell(
-                    model, label, f, train, test, rating_scale, k, metrics, items_meta, curve_ks, seed, fits
-                )
+        def compute(model=model, label=label, f=f, train=train, test=test):
+            return _one_cell(model, label, f, train, test, rating_scale, k, metrics, items_meta, curve_ks, seed, fits)
 
-            try:
-                done.append(hook(cell, compute).relabelled(label, f))
-            except CELL_FAILURES as e:
-                if failures is None:
-                    raise
-                failures[label] = (str(e).splitlines() or [type(e).__name__])[0]
-                step += len(folds) - f - 1
-                done = []
-                break
-        parts.extend(done)
+        try:
+            done[label].append(hook(cell, compute).relabelled(label, f))
+        except CELL_FAILURES as e:
+            if failures is None:
+                raise
+            failures[label] = (str(e).splitlines() or [type(e).__name__])[0]
+            step += len(folds) - f - 1
+            del done[label]
+            for later in range(f + 1, len(folds)):  # its shared fits for the folds it will not run
+                fits.unplan(model, ("fold", later))
+    parts = [part for label in models if label in done for part in done[label]]
     if progress:
         progress("done", total, total)
     return _assemble(parts, models, splitter, metrics, k, rating_scale)

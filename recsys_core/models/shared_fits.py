@@ -68,6 +68,14 @@ class SharedFits:
         for m, tag in fit_requests(model):
             self._left[(fit_key(m), tuple(data_key) + tuple(tag))] += 1
 
+    def unplan(self, model, data_key: tuple) -> None:
+        """Withdraw a :meth:`plan` whose fit will not be asked for (its cell is skipped): a kept fit that
+        only it was waiting for is let go."""
+        for m, tag in fit_requests(model):
+            key = (fit_key(m), tuple(data_key) + tuple(tag))
+            if key in self._left:
+                self._used(key)
+
     @contextmanager
     def training(self, ts, data_key: tuple) -> Iterator[None]:
         """While the block runs, requests on ``ts`` (or data derived from it) are named by ``data_key``."""

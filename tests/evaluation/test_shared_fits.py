@@ -95,3 +95,40 @@ def test_a_kept_fit_is_released_after_its_last_planned_use():
     assert a is b and c is not a
     assert fits.fits[("bias", ("fold", 0))] == 2
     assert not fits._kept
+
+
+def test_with_a_hybrid_the_run_goes_fold_by_fold_so_kept_fits_span_one_fold():
+    order = []
+
+    def on_fit(name, params, data_key):
+        order.append(data_key[1])
+
+    evaluate(_models(hybrid=1e-3), KFold(3, seed=0), planted_frame(), k=5, curve_ks=(1, 5), on_fit=on_fit)
+    assert order == sorted(order) and set(order) == {0, 1, 2}  # every fit of fold 0, then of fold 1, ...
+    plain = []
+    evaluate(
+        {"bias": BiasBaseline(), "svd": SVD(**SVD_P)},
+        KFold(3, seed=0),
+        planted_frame(),
+        k=5,
+        curve_ks=(1, 5),
+        on_fit=lambda name, params, key: plain.append((name, key[1])),
+    )
+    assert plain == [("bias", 0), ("bias", 1), ("bias", 2), ("svd", 0), ("svd", 1), ("svd", 2)]  # model by model
+
+
+def test_unplanned_requests_let_a_kept_fit_go():
+    ts = Trainset.from_frame(planted_frame(), (1, 5))
+    fits = SharedFits()
+    model = BiasBaseline()
+    for _ in range(3):
+        fits.plan(model, ("fold", 1))
+    with fits.training(ts, ("fold", 1)):
+        a, _ = fits.fit(model, ts, ("fold", 1))
+    assert len(fits._kept) == 1  # two more requests planned
+    fits.unplan(model, ("fold", 1))
+    assert len(fits._kept) == 1
+    fits.unplan(model, ("fold", 1))  # the cells that would have asked are skipped
+    assert not fits._kept and not fits._left
+    fits.unplan(model, ("fold", 1))  # nothing left to withdraw
+    assert not fits._left
