@@ -483,17 +483,13 @@ class _Neighbourhood:
         return sp.csr_matrix((vals, Z.indices, Z.indptr), shape=Z.shape).toarray()
 
     def _ratio(self, num, den, cnt) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Dense deviations from the sums over each pair's neighbours (sparse products, densified:
-        the block of scores is dense anyway) and the (row, col) pairs whose neighbour count exceeds
-        k (those need the exact top-k path). ``cnt`` None: counts not needed (see ``__init__``)."""
-        dv = _dense(den)
-        ok = dv > 0  # similarities are positive: some mass means at least one neighbour
-        if cnt is not None:
-            cv = _dense(cnt)
-            ok &= cv >= max(self.min_k, 1)
-            rr, cc = np.nonzero(cv > self.k)
-        else:
-            rr = cc = np.zeros(0, dtype=np.int64)
+        """Dense deviations from the sums and neighbour counts over each pair's neighbours (sparse
+        products, densified: the block of scores is dense anyway) and the (row, col) pairs whose
+        neighbour count exceeds k (those need the exact top-k path). Without counts to check,
+        :meth:`_one_product_ratio` serves instead."""
+        dv, cv = _dense(den), _dense(cnt)
+        ok = (cv >= max(self.min_k, 1)) & (dv > 0)
+        rr, cc = np.nonzero(cv > self.k)
         dev = _dense(num)
         np.divide(dev, dv + self.damping, out=dev, where=ok)
         dev[~ok] = 0.0
