@@ -437,9 +437,9 @@ def _top_k_bounded(S: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
 
     The ``k``-th best score among a sample of a row's items (one run of items in :data:`_BOUND_STRIDE`)
     is a lower bound on the row's own ``k``-th best, so the row's list (ties at the cut included) lies
-    among its scores at or above it: about ``stride x k`` of them, found in one comparison over the block. Rows the bound
-    cannot serve (fewer than ``k`` finite sampled scores, an infinite candidate, or too many candidates
-    from ties) take the partition path; the lists are the same either way."""
+    among its scores at or above it: about ``stride x k`` of them, found in one comparison over the
+    block. Rows the bound cannot serve (fewer than ``k`` finite sampled scores, an infinite candidate,
+    or too many candidates from ties) take the partition path; the lists are the same either way."""
     n_rows, n_items = S.shape
     # the sample: every stride-th run of _BOUND_RUN items (contiguous runs copy far faster than single items)
     step = _BOUND_STRIDE * _BOUND_RUN
@@ -459,10 +459,9 @@ def _top_k_bounded(S: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         rows, cols = rows[keep], cols[keep]
     vals = S[rows, cols]
     order = np.lexsort((cols, -vals, rows))  # by row, then best first, then lower index
-    rows, cols, vals = rows[order], cols[order], vals[order]
-    counts = np.bincount(rows, minlength=n_rows)
-    first = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    cols, vals = cols[order], vals[order]
     served = usable & ~crowded
+    first = np.concatenate(([0], np.cumsum(np.where(crowded, 0, counts))[:-1]))  # each row's start in cols
     take = first[served][:, None] + np.arange(k)
     idx = np.zeros((n_rows, k), dtype=np.int64)
     out = np.full((n_rows, k), -np.inf)

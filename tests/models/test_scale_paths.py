@@ -58,6 +58,9 @@ def test_wide_blocks_take_the_bounded_path_and_give_the_partition_paths_lists(mo
             row[[5, 900, 4000]] = [1.0, 3.0, 2.0]
         elif kind == 5:  # an infinite score among the best
             row[77] = np.inf
+        elif kind == 7:  # too few finite scores to bound, and an infinite one: a candidate of an unserved row
+            row = np.full(n_items, -np.inf)
+            row[[3, 4000]] = [np.inf, 1.0]
         elif kind == 6:  # every sampled item NaN
             step = base._BOUND_STRIDE * base._BOUND_RUN
             row[: n_items // step * step].reshape(-1, step)[:, : base._BOUND_RUN] = np.nan
@@ -73,7 +76,7 @@ def test_wide_blocks_take_the_bounded_path_and_give_the_partition_paths_lists(mo
     assert idx[2].tolist() == list(range(10)) and idx[4].tolist() == [900, 4000, 5] + [-1] * 7
     assert vals[0].tolist() == sorted(S[0], reverse=True)[:10]
 
-    # the bound served the other eight rows: only the tied, padded, infinite and unsampled ones fell back
+    # the bound served the other seven rows: only the tied, padded, infinite and unsampled ones fell back
     seen = []
     partition = base._top_k_partition
 
@@ -82,7 +85,7 @@ def test_wide_blocks_take_the_bounded_path_and_give_the_partition_paths_lists(mo
         return partition(block, k)
 
     monkeypatch.setattr(base, "_top_k_partition", spy)
-    assert np.array_equal(top_n(S, 10)[0], idx) and seen == [4]
+    assert np.array_equal(top_n(S, 10)[0], idx) and seen == [5]
 
 
 def test_topk_rows_keeps_each_rows_largest_positives():
